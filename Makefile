@@ -1,0 +1,45 @@
+# connectplan: two commands on a fresh machine.
+#   make demo   the main job on the embedded SQLite default
+#   make test   the whole suite (SQLite, a throwaway PostgreSQL cluster, Graphviz)
+# Both create .venv, install the project and, where missing and running as root, Debian's
+# graphviz and postgresql packages.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench bench-smoke venv system-graphviz system-postgres clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $(STAMP)
+
+# Debian packages, installed only when missing; a clear message when we cannot install them.
+APT_INSTALL = sh -c 'if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian package $$0 ($$1)"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$0 >/dev/null; \
+	else echo "connectplan: $$1 is missing; run make as root, or install it: apt-get install $$0" >&2; exit 1; fi'
+
+system-graphviz:
+	@command -v dot >/dev/null 2>&1 || $(APT_INSTALL) graphviz "the Graphviz dot binary"
+
+system-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  $(APT_INSTALL) postgresql "PostgreSQL (initdb, postgres)"
+
+demo: $(STAMP) system-graphviz
+	$(PY) -m connectplan.demo
+
+test: $(STAMP) system-graphviz system-postgres
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) system-graphviz system-postgres
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis demo-out connectplan.db connectplan.db-*

@@ -1,0 +1,104 @@
+"""The ``connectplan`` command line: parse, call one app function, format, map errors to exit codes.
+
+Subcommands live in ``connectplan/commands/`` and are imported only when they run, so
+``connectplan --help`` and each command start fast.
+
+Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors);
+2 usage or input error (one line on stderr, nothing stored).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from connectplan import __version__
+
+#: name -> (module:attribute, one-line help shown by ``connectplan --help``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "resolve": ("connectplan.commands.resolve:resolve", "Resolve a selection: verdict, findings, ordered steps, flows."),
+    "options": ("connectplan.commands.catalog:options", "List the properties and options of a catalog."),
+    "catalog": ("connectplan.commands.catalog:catalog", "Validate, show and list catalog editions."),
+}
+
+
+class InputError(click.ClickException):
+    """Bad input: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (see click's lazy-loading recipe)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            target, _ = self.lazy[cmd_name]
+            module_name, attr = target.split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
+        rows += [(n, c.get_short_help_str(80)) for n, c in sorted(self.commands.items()) if n not in self.lazy]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # map our own error families to one line + exit 2
+            converted = to_input_error(exc)
+            if converted is None:
+                raise
+            raise converted from None
+
+
+def to_input_error(exc: BaseException) -> InputError | None:
+    """Convert the engine's and the app's input errors (and the store's, when loaded) to :class:`InputError`."""
+    from engine import EngineError
+
+    from connectplan.errors import AppError
+
+    if isinstance(exc, (EngineError, AppError)):
+        return InputError(_one_line(str(exc)))
+    return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text else text
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="connectplan")
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    envvar="CONNECTPLAN_DATABASE_URL",
+    show_envvar=True,
+    help="Database URL of the plan store (default: sqlite:///connectplan.db in the working directory).",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Plan, version, explain and draw Stripe Connect integrations.
+
+    Example: connectplan resolve --preset saas --set liability=platform
+    """
+    ctx.obj = {"db_url": db_url}
+
+
+def main() -> None:
+    cli(prog_name="connectplan")

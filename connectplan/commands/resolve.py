@@ -1,0 +1,41 @@
+"""``connectplan resolve``."""
+
+from __future__ import annotations
+
+import click
+
+from connectplan.commands.options import catalog_option, format_option, selection_options
+
+FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
+
+
+@click.command()
+@catalog_option
+@selection_options
+@format_option("text", "json", "markdown")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    metavar="SEVERITY",
+    help=f"Exit 1 when the verdict ranks at or above SEVERITY ({', '.join(FAIL_ON)}).",
+)
+@click.pass_context
+def resolve(ctx: click.Context, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...], fmt: str, fail_on: str | None) -> None:
+    """Resolve a complete selection: verdict, findings, ordered integration steps, money flows.
+
+    Every property needs an option, from --preset or --set. Exit 0 whatever the verdict,
+    unless --fail-on is given.
+
+    Example: connectplan resolve --catalog stripe-connect@2024 --set onboarding=hosted
+    --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
+    --set liability=stripe
+    """
+    from engine import VERDICT_RANK
+
+    from connectplan import app
+    from connectplan.formats import format_resolution
+
+    res = app.resolve_selection(catalog_ref, preset, sets)
+    click.echo(format_resolution(res, fmt), nl=False)
+    if fail_on and VERDICT_RANK[res.verdict] >= VERDICT_RANK[fail_on]:
+        ctx.exit(1)

@@ -1,0 +1,861 @@
+"""Catalog records and the loader that validates a catalog document.
+
+A catalog edition is data (see ``docs/catalog-format.md``). :func:`catalog_from_dict` turns
+the parsed document (plain dicts and lists, from YAML or JSON) into immutable records and
+reports every problem it finds at once, each with the path to the element and, when the
+caller passes a ``locate`` function, the line in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import CatalogError, ExpressionSyntaxError, Problem
+from engine.expression import Expr, Term, format_expression, iter_terms, parse_expression
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "FORMAT",
+    "PHASES",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "VERDICTS",
+    "Assignment",
+    "Catalog",
+    "Flow",
+    "Option",
+    "Party",
+    "Preset",
+    "Property",
+    "Renames",
+    "Responsibility",
+    "Rule",
+    "Step",
+    "catalog_from_dict",
+    "catalog_to_dict",
+    "content_hash",
+]
+
+FORMAT = "connectplan-catalog/1"
+#: Rule severities, highest first; the verdict of a selection is the highest that fires.
+SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")
+SEVERITY_RANK = {"out_of_scope": 4, "blocked": 3, "sales_gated": 2, "caution": 1, "info": 0}
+#: Verdicts, best first. ``allowed`` is what ``info`` (or no rule) gives.
+VERDICTS = ("allowed", "caution", "sales_gated", "blocked", "out_of_scope")
+VERDICT_RANK = {"allowed": 0, "caution": 1, "sales_gated": 2, "blocked": 3, "out_of_scope": 4}
+PHASES = ("prerequisites", "accounts", "payments", "fees", "dashboard", "risk", "payouts", "operations")
+BASES = ("stated", "implied", "inference")
+FLOW_KINDS = ("charge", "stripe_fee", "application_fee", "transfer", "payout", "refund", "dispute", "recovery")
+#: Flow kinds drawn only on request (``--include refunds,disputes``).
+REVERSE_FLOW_KINDS = ("refund", "dispute", "recovery")
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    title: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    title: str
+    summary: str = ""
+    best_for: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    api: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    title: str
+    question: str
+    options: tuple[Option, ...]
+
+    def option(self, option_id: str) -> Option | None:
+        for opt in self.options:
+            if opt.id == option_id:
+                return opt
+        return None
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.options)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    condition: Expr
+    severity: str
+    message: str
+    alternative: str = ""
+    source: str = ""
+    basis: str = "stated"
+    basis_note: str = ""
+
+    @property
+    def condition_text(self) -> str:
+        return format_expression(self.condition)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    order: int
+    phase: str
+    core: bool
+    condition: Expr
+    prereqs: tuple[str, ...]
+    title: str
+    body: str = ""
+    url: str = ""
+    title_source: str = ""
+
+    @property
+    def condition_text(self) -> str:
+        return format_expression(self.condition)
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    from_party: str
+    to_party: str
+    what: str
+    kind: str
+    condition: Expr
+    note: str = ""
+
+    @property
+    def is_reverse(self) -> bool:
+        return self.kind in REVERSE_FLOW_KINDS
+
+
+@dataclass(frozen=True)
+class Assignment:
+    party: str
+    condition: Expr
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    id: str
+    title: str
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title: str
+    selection: tuple[tuple[str, str], ...]
+    reasoning: str = ""
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Renames:
+    """Ids renamed since an older edition: ``options`` maps ``prop.old`` to ``prop.new``."""
+
+    options: tuple[tuple[str, str], ...] = ()
+    steps: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """One immutable catalog edition. Equality is by content (:func:`content_hash`)."""
+
+    name: str
+    edition: str
+    title: str
+    properties: tuple[Property, ...]
+    rules: tuple[Rule, ...]
+    steps: tuple[Step, ...]
+    parties: tuple[Party, ...] = ()
+    flows: tuple[Flow, ...] = ()
+    responsibilities: tuple[Responsibility, ...] = ()
+    presets: tuple[Preset, ...] = ()
+    description: str = ""
+    renames: Renames = field(default_factory=Renames)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Catalog) and self.content_hash == other.content_hash
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+    def __repr__(self) -> str:
+        return f"<Catalog {self.ref}>"
+
+    @property
+    def ref(self) -> str:
+        """``name@edition``."""
+        return f"{self.name}@{self.edition}"
+
+    @cached_property
+    def content_hash(self) -> str:
+        return content_hash(self)
+
+    @cached_property
+    def property_index(self) -> dict[str, Property]:
+        return {p.id: p for p in self.properties}
+
+    @cached_property
+    def step_index(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
+    @cached_property
+    def rule_index(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    @cached_property
+    def preset_index(self) -> dict[str, Preset]:
+        return {p.id: p for p in self.presets}
+
+    @cached_property
+    def party_index(self) -> dict[str, Party]:
+        return {p.id: p for p in self.parties}
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The catalog's dependency graph (built once, see :func:`engine.graph.build_graph`)."""
+        from engine.graph import build_graph
+
+        return build_graph(self)
+
+    def option_title(self, term: Term) -> str:
+        prop = self.property_index.get(term.prop)
+        opt = prop.option(term.option) if prop else None
+        return opt.title if opt else str(term)
+
+
+# ---------------------------------------------------------------------------
+# Serialisation
+
+
+def _expr_text(expr: Expr) -> str:
+    return format_expression(expr)
+
+
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    """The catalog as a plain document in the file format (keys in schema order).
+
+    ``catalog_from_dict(catalog_to_dict(c))`` equals ``c``.
+    """
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "name": catalog.name,
+        "edition": catalog.edition,
+        "title": catalog.title,
+    }
+    if catalog.description:
+        doc["description"] = catalog.description
+    if catalog.renames.options or catalog.renames.steps:
+        doc["renames"] = {
+            "options": dict(catalog.renames.options),
+            "steps": dict(catalog.renames.steps),
+        }
+    doc["parties"] = [{"id": p.id, "title": p.title, "summary": p.summary} for p in catalog.parties]
+    doc["properties"] = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "question": p.question,
+            "options": [
+                {
+                    "id": o.id,
+                    "title": o.title,
+                    "summary": o.summary,
+                    "best_for": list(o.best_for),
+                    "examples": list(o.examples),
+                    "api": list(o.api),
+                    "docs": list(o.docs),
+                }
+                for o in p.options
+            ],
+        }
+        for p in catalog.properties
+    ]
+    doc["rules"] = [
+        {
+            "id": r.id,
+            "condition": _expr_text(r.condition),
+            "severity": r.severity,
+            "message": r.message,
+            "alternative": r.alternative,
+            "source": r.source,
+            "basis": r.basis,
+            "basis_note": r.basis_note,
+        }
+        for r in catalog.rules
+    ]
+    doc["steps"] = [
+        {
+            "id": s.id,
+            "order": s.order,
+            "phase": s.phase,
+            "core": s.core,
+            "condition": _expr_text(s.condition),
+            "prereqs": list(s.prereqs),
+            "title": s.title,
+            "title_source": s.title_source,
+            "body": s.body,
+            "url": s.url,
+        }
+        for s in catalog.steps
+    ]
+    doc["flows"] = [
+        {
+            "id": f.id,
+            "from": f.from_party,
+            "to": f.to_party,
+            "what": f.what,
+            "kind": f.kind,
+            "condition": _expr_text(f.condition),
+            "note": f.note,
+        }
+        for f in catalog.flows
+    ]
+    doc["responsibilities"] = [
+        {
+            "id": r.id,
+            "title": r.title,
+            "assignments": [
+                {"party": a.party, "condition": _expr_text(a.condition), "note": a.note}
+                for a in r.assignments
+            ],
+        }
+        for r in catalog.responsibilities
+    ]
+    doc["presets"] = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "examples": list(p.examples),
+            "reasoning": p.reasoning,
+            "selection": dict(p.selection),
+        }
+        for p in catalog.presets
+    ]
+    return doc
+
+
+def content_hash(catalog: Catalog) -> str:
+    """``sha256:`` of the canonical JSON of :func:`catalog_to_dict` (stable across runs)."""
+    text = json.dumps(catalog_to_dict(catalog), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Loading and validation
+
+
+class _Checker:
+    """Collects problems while reading a document; nothing is raised until the end."""
+
+    def __init__(self, source: str, locate: Callable[[str], int | None] | None) -> None:
+        self.source = source
+        self.locate = locate
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, message: str) -> None:
+        line = self.locate(path) if self.locate else None
+        self.problems.append(Problem(self.source, path, message, line))
+
+    def mapping(self, value: Any, path: str, required: Iterable[str], optional: Iterable[str]) -> dict[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.problem(path, f"expected a mapping, found {_kind(value)}")
+            return None
+        required = tuple(required)
+        allowed = set(required) | set(optional)
+        for key in value:
+            if key not in allowed:
+                self.problem(_join(path, str(key)), f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+        for key in required:
+            if key not in value:
+                self.problem(path, f"missing required key {key!r}")
+        return dict(value)
+
+    def text(self, value: Any, path: str, *, default: str = "", required: bool = False) -> str:
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return str(value)
+            self.problem(path, f"expected text, found {_kind(value)}")
+            return default
+        if required and not value.strip():
+            self.problem(path, "must not be empty")
+        return value
+
+    def ident(self, value: Any, path: str, pattern: re.Pattern[str] = _ID) -> str:
+        text = self.text(value, path)
+        if text and not pattern.match(text):
+            self.problem(path, f"invalid id {text!r} (expected {pattern.pattern[1:-1]})")
+        return text
+
+    def texts(self, value: Any, path: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of text, found {_kind(value)}")
+            return ()
+        return tuple(self.text(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+    def items(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list, found {_kind(value)}")
+            return []
+        return value
+
+    def condition(self, value: Any, path: str, props: Mapping[str, Property]) -> Expr:
+        from engine.expression import ALWAYS
+
+        if not isinstance(value, str):
+            self.problem(path, f"expected a condition string, found {_kind(value)}")
+            return ALWAYS
+        try:
+            expr = parse_expression(value)
+        except ExpressionSyntaxError as exc:
+            self.problem(path, f"syntax error: {exc}")
+            return ALWAYS
+        for term in iter_terms(expr):
+            prop = props.get(term.prop)
+            if prop is None:
+                known = ", ".join(props) or "none declared"
+                self.problem(path, f"unknown property {term.prop!r} in term {term} (properties: {known})")
+            elif prop.option(term.option) is None:
+                self.problem(
+                    path,
+                    f"unknown option {term.option!r} of property {term.prop!r} in term {term} "
+                    f"(options: {', '.join(prop.option_ids)})",
+                )
+        return expr
+
+    def unique(self, ids: list[tuple[str, str]], what: str) -> None:
+        seen: dict[str, str] = {}
+        for ident, path in ids:
+            if not ident:
+                continue
+            if ident in seen:
+                self.problem(_join(path, "id"), f"duplicate {what} id {ident!r} (first at {seen[ident]})")
+            else:
+                seen[ident] = path
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+_TOP_REQUIRED = ("format", "name", "edition", "title", "properties", "rules", "steps")
+_TOP_OPTIONAL = ("description", "renames", "parties", "flows", "responsibilities", "presets")
+
+
+def catalog_from_dict(
+    data: Any,
+    *,
+    source: str = "<catalog>",
+    locate: Callable[[str], int | None] | None = None,
+) -> Catalog:
+    """Validate a catalog document and build the :class:`Catalog`.
+
+    Parameters
+    ----------
+    data:
+        The parsed document (mappings, lists, strings, numbers, booleans).
+    source:
+        A name for messages, usually the file path.
+    locate:
+        Optional ``path -> line`` function (``"rules[3].condition"`` -> ``42``) so that problems
+        carry line numbers.
+
+    Raises
+    ------
+    CatalogError
+        Listing every problem: unknown keys, wrong types, duplicate ids, unknown properties or
+        options in conditions, unknown severities or phases, missing or cyclic prerequisites,
+        incomplete presets, unknown parties.
+    """
+    ck = _Checker(source, locate)
+    top = ck.mapping(data, "", _TOP_REQUIRED, _TOP_OPTIONAL)
+    if top is None:
+        raise CatalogError(ck.problems)
+    fmt = top.get("format")
+    if "format" in top and fmt != FORMAT:
+        ck.problem("format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
+    name = ck.ident(top.get("name"), "name", _NAME)
+    edition = ck.ident(top.get("edition"), "edition", _EDITION)
+    title = ck.text(top.get("title"), "title", required=True)
+    description = ck.text(top.get("description"), "description")
+
+    parties = _read_parties(ck, top.get("parties"))
+    properties = _read_properties(ck, top.get("properties"))
+    props = {p.id: p for p in properties}
+    party_ids = {p.id for p in parties}
+    rules = _read_rules(ck, top.get("rules"), props)
+    steps = _read_steps(ck, top.get("steps"), props)
+    flows = _read_flows(ck, top.get("flows"), props, party_ids)
+    responsibilities = _read_responsibilities(ck, top.get("responsibilities"), props, party_ids)
+    presets = _read_presets(ck, top.get("presets"), props)
+    renames = _read_renames(ck, top.get("renames"), props, {s.id for s in steps})
+
+    if ck.problems:
+        raise CatalogError(ck.problems)
+    return Catalog(
+        name=name,
+        edition=edition,
+        title=title,
+        description=description,
+        properties=tuple(properties),
+        rules=tuple(rules),
+        steps=tuple(steps),
+        parties=tuple(parties),
+        flows=tuple(flows),
+        responsibilities=tuple(responsibilities),
+        presets=tuple(presets),
+        renames=renames,
+    )
+
+
+def _read_parties(ck: _Checker, value: Any) -> list[Party]:
+    out: list[Party] = []
+    ids: list[tuple[str, str]] = []
+    for i, item in enumerate(ck.items(value, "parties")):
+        path = f"parties[{i}]"
+        m = ck.mapping(item, path, ("id", "title"), ("summary",))
+        if m is None:
+            continue
+        pid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((pid, path))
+        out.append(Party(pid, ck.text(m.get("title"), _join(path, "title"), required=True), ck.text(m.get("summary"), _join(path, "summary"))))
+    ck.unique(ids, "party")
+    return out
+
+
+def _read_properties(ck: _Checker, value: Any) -> list[Property]:
+    out: list[Property] = []
+    ids: list[tuple[str, str]] = []
+    items = ck.items(value, "properties")
+    if value is not None and isinstance(value, list) and not items:
+        ck.problem("properties", "a catalog needs at least one property")
+    for i, item in enumerate(items):
+        path = f"properties[{i}]"
+        m = ck.mapping(item, path, ("id", "title", "options"), ("question",))
+        if m is None:
+            continue
+        pid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((pid, path))
+        options: list[Option] = []
+        opt_ids: list[tuple[str, str]] = []
+        opt_items = ck.items(m.get("options"), _join(path, "options"))
+        if "options" in m and not opt_items:
+            ck.problem(_join(path, "options"), "a property needs at least one option")
+        for j, oitem in enumerate(opt_items):
+            opath = f"{path}.options[{j}]"
+            om = ck.mapping(oitem, opath, ("id", "title"), ("summary", "best_for", "examples", "api", "docs"))
+            if om is None:
+                continue
+            oid = ck.ident(om.get("id"), _join(opath, "id"))
+            opt_ids.append((oid, opath))
+            options.append(
+                Option(
+                    id=oid,
+                    title=ck.text(om.get("title"), _join(opath, "title"), required=True),
+                    summary=ck.text(om.get("summary"), _join(opath, "summary")),
+                    best_for=ck.texts(om.get("best_for"), _join(opath, "best_for")),
+                    examples=ck.texts(om.get("examples"), _join(opath, "examples")),
+                    api=ck.texts(om.get("api"), _join(opath, "api")),
+                    docs=ck.texts(om.get("docs"), _join(opath, "docs")),
+                )
+            )
+        ck.unique(opt_ids, f"option (of property {pid!r})")
+        out.append(
+            Property(
+                id=pid,
+                title=ck.text(m.get("title"), _join(path, "title"), required=True),
+                question=ck.text(m.get("question"), _join(path, "question")),
+                options=tuple(options),
+            )
+        )
+    ck.unique(ids, "property")
+    return out
+
+
+def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Rule]:
+    out: list[Rule] = []
+    ids: list[tuple[str, str]] = []
+    for i, item in enumerate(ck.items(value, "rules")):
+        path = f"rules[{i}]"
+        m = ck.mapping(item, path, ("id", "condition", "severity", "message"), ("alternative", "source", "basis", "basis_note"))
+        if m is None:
+            continue
+        rid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((rid, path))
+        severity = ck.text(m.get("severity"), _join(path, "severity"))
+        if "severity" in m and severity not in SEVERITY_RANK:
+            ck.problem(_join(path, "severity"), f"unknown severity {severity!r} (expected one of: {', '.join(SEVERITIES)})")
+        basis = ck.text(m.get("basis"), _join(path, "basis"), default="stated")
+        if basis not in BASES:
+            ck.problem(_join(path, "basis"), f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})")
+        out.append(
+            Rule(
+                id=rid,
+                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
+                severity=severity,
+                message=ck.text(m.get("message"), _join(path, "message"), required=True),
+                alternative=ck.text(m.get("alternative"), _join(path, "alternative")),
+                source=ck.text(m.get("source"), _join(path, "source")),
+                basis=basis,
+                basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
+            )
+        )
+    ck.unique(ids, "rule")
+    return out
+
+
+def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Step]:
+    out: list[Step] = []
+    ids: list[tuple[str, str]] = []
+    paths: dict[str, str] = {}
+    for i, item in enumerate(ck.items(value, "steps")):
+        path = f"steps[{i}]"
+        m = ck.mapping(
+            item,
+            path,
+            ("id", "order", "phase", "condition", "title"),
+            ("core", "prereqs", "body", "url", "title_source"),
+        )
+        if m is None:
+            continue
+        sid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((sid, path))
+        paths.setdefault(sid, path)
+        order = m.get("order")
+        if "order" in m and (not isinstance(order, int) or isinstance(order, bool)):
+            ck.problem(_join(path, "order"), f"expected a whole number, found {_kind(order)}")
+            order = 0
+        phase = ck.text(m.get("phase"), _join(path, "phase"))
+        if "phase" in m and phase not in PHASES:
+            ck.problem(_join(path, "phase"), f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})")
+        core = m.get("core", False)
+        if not isinstance(core, bool):
+            ck.problem(_join(path, "core"), f"expected true or false, found {_kind(core)}")
+            core = False
+        title_source = ck.text(m.get("title_source"), _join(path, "title_source"))
+        if title_source not in ("", "guide", "pattern"):
+            ck.problem(_join(path, "title_source"), f"unknown title_source {title_source!r} (expected guide or pattern)")
+        prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
+        out.append(
+            Step(
+                id=sid,
+                order=order if isinstance(order, int) else 0,
+                phase=phase,
+                core=core,
+                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
+                prereqs=prereqs,
+                title=ck.text(m.get("title"), _join(path, "title"), required=True),
+                body=ck.text(m.get("body"), _join(path, "body")),
+                url=ck.text(m.get("url"), _join(path, "url")),
+                title_source=title_source,
+            )
+        )
+    ck.unique(ids, "step")
+    known = {s.id for s in out}
+    for i, step in enumerate(out):
+        for j, pre in enumerate(step.prereqs):
+            if pre not in known:
+                ck.problem(f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]", f"step {step.id!r} requires unknown step {pre!r}")
+            elif pre == step.id:
+                ck.problem(f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]", f"step {step.id!r} requires itself")
+    cycle = _find_cycle({s.id: [p for p in s.prereqs if p in known and p != s.id] for s in out})
+    if cycle:
+        ck.problem(f"{paths.get(cycle[0], 'steps')}.prereqs", "prerequisite cycle: " + " -> ".join(cycle))
+    return out
+
+
+def _find_cycle(edges: Mapping[str, list[str]]) -> list[str] | None:
+    """Return one cycle as ``[a, b, ..., a]`` (deterministic), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]) -> list[Flow]:
+    out: list[Flow] = []
+    ids: list[tuple[str, str]] = []
+    for i, item in enumerate(ck.items(value, "flows")):
+        path = f"flows[{i}]"
+        m = ck.mapping(item, path, ("id", "from", "to", "what", "kind", "condition"), ("note",))
+        if m is None:
+            continue
+        fid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((fid, path))
+        ends = []
+        for key in ("from", "to"):
+            party = ck.text(m.get(key), _join(path, key))
+            if key in m and party not in parties:
+                ck.problem(_join(path, key), f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})")
+            ends.append(party)
+        kind = ck.text(m.get("kind"), _join(path, "kind"))
+        if "kind" in m and kind not in FLOW_KINDS:
+            ck.problem(_join(path, "kind"), f"unknown flow kind {kind!r} (expected one of: {', '.join(FLOW_KINDS)})")
+        out.append(
+            Flow(
+                id=fid,
+                from_party=ends[0],
+                to_party=ends[1],
+                what=ck.text(m.get("what"), _join(path, "what"), required=True),
+                kind=kind,
+                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
+                note=ck.text(m.get("note"), _join(path, "note")),
+            )
+        )
+    ck.unique(ids, "flow")
+    return out
+
+
+def _read_responsibilities(ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]) -> list[Responsibility]:
+    out: list[Responsibility] = []
+    ids: list[tuple[str, str]] = []
+    for i, item in enumerate(ck.items(value, "responsibilities")):
+        path = f"responsibilities[{i}]"
+        m = ck.mapping(item, path, ("id", "title", "assignments"), ())
+        if m is None:
+            continue
+        rid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((rid, path))
+        assignments: list[Assignment] = []
+        for j, aitem in enumerate(ck.items(m.get("assignments"), _join(path, "assignments"))):
+            apath = f"{path}.assignments[{j}]"
+            am = ck.mapping(aitem, apath, ("party", "condition"), ("note",))
+            if am is None:
+                continue
+            party = ck.text(am.get("party"), _join(apath, "party"))
+            if "party" in am and party not in parties:
+                ck.problem(_join(apath, "party"), f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})")
+            assignments.append(
+                Assignment(party, ck.condition(am.get("condition"), _join(apath, "condition"), props), ck.text(am.get("note"), _join(apath, "note")))
+            )
+        out.append(Responsibility(rid, ck.text(m.get("title"), _join(path, "title"), required=True), tuple(assignments)))
+    ck.unique(ids, "responsibility")
+    return out
+
+
+def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Preset]:
+    out: list[Preset] = []
+    ids: list[tuple[str, str]] = []
+    for i, item in enumerate(ck.items(value, "presets")):
+        path = f"presets[{i}]"
+        m = ck.mapping(item, path, ("id", "title", "selection"), ("reasoning", "examples"))
+        if m is None:
+            continue
+        pid = ck.ident(m.get("id"), _join(path, "id"))
+        ids.append((pid, path))
+        sel = m.get("selection")
+        pairs: list[tuple[str, str]] = []
+        spath = _join(path, "selection")
+        if not isinstance(sel, Mapping):
+            if "selection" in m:
+                ck.problem(spath, f"expected a mapping of property to option, found {_kind(sel)}")
+        else:
+            for key, opt in sel.items():
+                prop = props.get(str(key))
+                if prop is None:
+                    ck.problem(_join(spath, str(key)), f"unknown property {key!r} (properties: {', '.join(props)})")
+                elif not isinstance(opt, str) or prop.option(opt) is None:
+                    ck.problem(_join(spath, str(key)), f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})")
+            missing = [p for p in props if p not in sel]
+            if missing:
+                ck.problem(spath, f"preset {pid!r} leaves out {', '.join(missing)}")
+            pairs = [(p, str(sel[p])) for p in props if p in sel]
+        out.append(
+            Preset(
+                id=pid,
+                title=ck.text(m.get("title"), _join(path, "title"), required=True),
+                selection=tuple(pairs),
+                reasoning=ck.text(m.get("reasoning"), _join(path, "reasoning")),
+                examples=ck.texts(m.get("examples"), _join(path, "examples")),
+            )
+        )
+    ck.unique(ids, "preset")
+    return out
+
+
+def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps: set[str]) -> Renames:
+    if value is None:
+        return Renames()
+    m = ck.mapping(value, "renames", (), ("options", "steps"))
+    if m is None:
+        return Renames()
+    options: list[tuple[str, str]] = []
+    opts = m.get("options") or {}
+    if not isinstance(opts, Mapping):
+        ck.problem("renames.options", f"expected a mapping of prop.old to prop.new, found {_kind(opts)}")
+        opts = {}
+    for old, new in opts.items():
+        path = f"renames.options.{old}"
+        if not (isinstance(new, str) and "." in new and "." in str(old)):
+            ck.problem(path, "option renames map 'property.old_option' to 'property.new_option'")
+            continue
+        prop_id, opt_id = new.split(".", 1)
+        prop = props.get(prop_id)
+        if prop is None or prop.option(opt_id) is None:
+            ck.problem(path, f"rename target {new!r} is not an option of this edition")
+        options.append((str(old), new))
+    renamed_steps: list[tuple[str, str]] = []
+    st = m.get("steps") or {}
+    if not isinstance(st, Mapping):
+        ck.problem("renames.steps", f"expected a mapping of old step id to new step id, found {_kind(st)}")
+        st = {}
+    for old, new in st.items():
+        if new not in steps:
+            ck.problem(f"renames.steps.{old}", f"rename target {new!r} is not a step of this edition")
+        renamed_steps.append((str(old), str(new)))
+    return Renames(tuple(sorted(options)), tuple(sorted(renamed_steps)))

@@ -1,0 +1,69 @@
+"""The engine's exceptions: one base class, payloads kept as attributes.
+
+Every exception the engine raises on purpose derives from :class:`EngineError`, so a
+caller can catch the whole family with one ``except`` clause. The human text is built
+in ``__str__`` from the attributes; it is always a single line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CatalogError",
+    "EngineError",
+    "ExpressionSyntaxError",
+    "Problem",
+    "SelectionError",
+]
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises for bad input."""
+
+
+class ExpressionSyntaxError(EngineError):
+    """A condition expression cannot be parsed.
+
+    ``position`` is the 0-based character offset in ``text`` where parsing failed.
+    """
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        super().__init__(text, position, reason)
+        self.text = text
+        self.position = position
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.reason} at position {self.position} in {self.text!r}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a catalog: where it is and what is wrong."""
+
+    source: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class CatalogError(EngineError):
+    """A catalog document is malformed; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        super().__init__(problems)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        first = str(self.problems[0]) if self.problems else "invalid catalog"
+        more = len(self.problems) - 1
+        return f"{first} (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else first
+
+
+class SelectionError(EngineError):
+    """A selection names an unknown property or option, or leaves a property out."""

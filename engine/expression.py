@@ -1,0 +1,268 @@
+"""Condition expressions: ``property.option`` terms combined with ``not``, ``and``, ``or``.
+
+Grammar (``not`` binds tighter than ``and``, which binds tighter than ``or``)::
+
+    expr   := or
+    or     := and ("or" and)*
+    and    := unary ("and" unary)*
+    unary  := "not" unary | atom
+    atom   := TERM | "always" | "(" expr ")"
+    TERM   := IDENT "." IDENT           IDENT := [A-Za-z_][A-Za-z0-9_]*
+
+A condition is parsed once into an immutable AST, evaluated without ``eval`` and printed
+back canonically (minimal parentheses, single spaces):
+
+>>> expr = parse_expression("onboarding.api and (liability.stripe or not dashboard.none)")
+>>> format_expression(expr)
+'onboarding.api and (liability.stripe or not dashboard.none)'
+>>> evaluate(expr, {"onboarding": "api", "liability": "platform", "dashboard": "full"})
+True
+>>> sorted(str(t) for t in references(expr))
+['dashboard.none', 'liability.stripe', 'onboarding.api']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Union
+
+from engine.errors import ExpressionSyntaxError
+
+__all__ = [
+    "Always",
+    "And",
+    "Expr",
+    "Not",
+    "Or",
+    "Term",
+    "compile_expression",
+    "evaluate",
+    "format_expression",
+    "iter_terms",
+    "parse_expression",
+    "references",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """``property.option``: true when that option is selected."""
+
+    prop: str
+    option: str
+
+    def __str__(self) -> str:
+        return f"{self.prop}.{self.option}"
+
+
+@dataclass(frozen=True)
+class Always:
+    """The literal ``always``: true for every selection."""
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple[Expr, ...]
+
+
+Expr = Union[Term, Always, Not, And, Or]
+
+ALWAYS = Always()
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<lpar>\()|(?P<rpar>\))|(?P<word>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)|(?P<bad>\S))"
+)
+_KEYWORDS = {"and", "or", "not", "always"}
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while True:
+        match = _TOKEN.match(text, pos)
+        if match is None:  # only trailing white space is left
+            break
+        kind = match.lastgroup or "bad"
+        value = match.group(kind)
+        start = match.start(kind)
+        if kind == "bad":
+            raise ExpressionSyntaxError(text, start, f"unexpected character {value!r}")
+        tokens.append((kind, value, start))
+        pos = match.end()
+    tokens.append(("end", "", len(text)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.i]
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, reason: str, tok: tuple[str, str, int]) -> ExpressionSyntaxError:
+        return ExpressionSyntaxError(self.text, tok[2], reason)
+
+    def parse(self) -> Expr:
+        if self.peek()[0] == "end":
+            raise self.error("empty expression", self.peek())
+        expr = self.parse_or()
+        tok = self.peek()
+        if tok[0] != "end":
+            raise self.error(f"unexpected {tok[1]!r}", tok)
+        return expr
+
+    def _is_word(self, word: str) -> bool:
+        kind, value, _ = self.peek()
+        return kind == "word" and value == word
+
+    def parse_or(self) -> Expr:
+        operands = [self.parse_and()]
+        while self._is_word("or"):
+            self.take()
+            operands.append(self.parse_and())
+        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+
+    def parse_and(self) -> Expr:
+        operands = [self.parse_unary()]
+        while self._is_word("and"):
+            self.take()
+            operands.append(self.parse_unary())
+        return operands[0] if len(operands) == 1 else And(tuple(operands))
+
+    def parse_unary(self) -> Expr:
+        if self._is_word("not"):
+            self.take()
+            return Not(self.parse_unary())
+        return self.parse_atom()
+
+    def parse_atom(self) -> Expr:
+        tok = self.take()
+        kind, value, _ = tok
+        if kind == "lpar":
+            expr = self.parse_or()
+            close = self.take()
+            if close[0] != "rpar":
+                raise self.error("expected ')'" if close[0] != "end" else "missing ')'", close)
+            return expr
+        if kind == "word":
+            if value == "always":
+                return ALWAYS
+            if value in _KEYWORDS:
+                raise self.error(f"expected a term, found {value!r}", tok)
+            if "." not in value:
+                raise self.error(f"expected property.option, found {value!r}", tok)
+            prop, option = value.split(".", 1)
+            return Term(prop, option)
+        if kind == "end":
+            raise self.error("unexpected end of expression", tok)
+        raise self.error(f"unexpected {value!r}", tok)
+
+
+def parse_expression(text: str) -> Expr:
+    """Parse a condition string into an AST.
+
+    Raises
+    ------
+    ExpressionSyntaxError
+        With the 0-based position of the offending token.
+
+    >>> parse_expression("not dashboard.none")
+    Not(operand=Term(prop='dashboard', option='none'))
+    """
+    if not isinstance(text, str):
+        raise ExpressionSyntaxError(repr(text), 0, "a condition must be a string")
+    return _Parser(text).parse()
+
+
+_PRECEDENCE = {Or: 1, And: 2, Not: 3, Term: 4, Always: 4}
+
+
+def format_expression(expr: Expr) -> str:
+    """Print an expression canonically, with the fewest parentheses that keep its meaning."""
+
+    def fmt(node: Expr, parent: int) -> str:
+        prec = _PRECEDENCE[type(node)]
+        if isinstance(node, Term):
+            text = str(node)
+        elif isinstance(node, Always):
+            text = "always"
+        elif isinstance(node, Not):
+            text = "not " + fmt(node.operand, prec)
+        else:
+            joiner = " and " if isinstance(node, And) else " or "
+            # a nested operator of the same kind keeps its parentheses to round-trip the tree
+            text = joiner.join(fmt(op, prec + (type(op) is type(node))) for op in node.operands)
+        return f"({text})" if prec < parent else text
+
+    return fmt(expr, 0)
+
+
+def evaluate(expr: Expr, selection: Mapping[str, str]) -> bool:
+    """Evaluate ``expr`` for a selection mapping property id to option id."""
+    if isinstance(expr, Term):
+        return selection.get(expr.prop) == expr.option
+    if isinstance(expr, Always):
+        return True
+    if isinstance(expr, Not):
+        return not evaluate(expr.operand, selection)
+    if isinstance(expr, And):
+        return all(evaluate(op, selection) for op in expr.operands)
+    return any(evaluate(op, selection) for op in expr.operands)
+
+
+def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
+    """Turn an expression into a plain Python closure (no ``eval``) for repeated evaluation."""
+    if isinstance(expr, Term):
+        prop, option = expr.prop, expr.option
+        return lambda sel: sel.get(prop) == option
+    if isinstance(expr, Always):
+        return lambda sel: True
+    if isinstance(expr, Not):
+        inner = compile_expression(expr.operand)
+        return lambda sel: not inner(sel)
+    parts = tuple(compile_expression(op) for op in expr.operands)
+    if isinstance(expr, And):
+        if len(parts) == 2:
+            a, b = parts
+            return lambda sel: a(sel) and b(sel)
+        return lambda sel: all(p(sel) for p in parts)
+    if len(parts) == 2:
+        a, b = parts
+        return lambda sel: a(sel) or b(sel)
+    return lambda sel: any(p(sel) for p in parts)
+
+
+def iter_terms(expr: Expr) -> Iterator[Term]:
+    """Yield every term in ``expr`` in reading order (with repeats)."""
+    if isinstance(expr, Term):
+        yield expr
+    elif isinstance(expr, Not):
+        yield from iter_terms(expr.operand)
+    elif isinstance(expr, (And, Or)):
+        for op in expr.operands:
+            yield from iter_terms(op)
+
+
+def references(expr: Expr) -> frozenset[Term]:
+    """The set of terms ``expr`` mentions."""
+    return frozenset(iter_terms(expr))

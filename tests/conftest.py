@@ -1,0 +1,88 @@
+"""Shared fixtures: the built-in catalogs, small hand-written catalogs, and a CLI runner."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from engine import Catalog, catalog_from_dict
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("dot") is None:
+        skip = pytest.mark.skip(reason="Graphviz 'dot' is not installed here (make test installs it)")
+        for item in items:
+            if "dot" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cat2024() -> Catalog:
+    from connectplan.app import get_catalog
+
+    return get_catalog("stripe-connect@2024")
+
+
+@pytest.fixture(scope="session")
+def cat2025() -> Catalog:
+    from connectplan.app import get_catalog
+
+    return get_catalog("stripe-connect@2025")
+
+
+@pytest.fixture(scope="session", params=["2024", "2025"])
+def stripe_catalog(request: pytest.FixtureRequest) -> Catalog:
+    from connectplan.app import get_catalog
+
+    return get_catalog(f"stripe-connect@{request.param}")
+
+
+def all_selections(catalog: Catalog) -> Iterator[dict[str, str]]:
+    """Every complete selection of a catalog, in a fixed order."""
+    ids = [p.id for p in catalog.properties]
+    for combo in itertools.product(*(p.option_ids for p in catalog.properties)):
+        yield dict(zip(ids, combo))
+
+
+def tiny_doc(**overrides: object) -> dict:
+    """A minimal valid catalog document that tests tweak."""
+    doc: dict = {
+        "format": "connectplan-catalog/1",
+        "name": "tiny",
+        "edition": "1",
+        "title": "Tiny",
+        "parties": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}],
+        "properties": [
+            {"id": "color", "title": "Color", "options": [{"id": "red", "title": "Red"}, {"id": "blue", "title": "Blue"}]},
+            {"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]},
+        ],
+        "rules": [
+            {"id": "no_big_red", "condition": "color.red and size.l", "severity": "blocked", "message": "No."},
+            {"id": "blue_note", "condition": "color.blue", "severity": "info", "message": "Blue."},
+        ],
+        "steps": [
+            {"id": "first", "order": 10, "phase": "accounts", "condition": "always", "title": "First"},
+            {"id": "second", "order": 20, "phase": "payments", "condition": "size.l", "prereqs": ["first"], "title": "Second"},
+        ],
+        "flows": [{"id": "pay", "from": "a", "to": "b", "what": "money", "kind": "charge", "condition": "always"}],
+        "responsibilities": [
+            {"id": "owner", "title": "Owner", "assignments": [{"party": "a", "condition": "color.red"}, {"party": "b", "condition": "color.blue"}]}
+        ],
+        "presets": [{"id": "small_red", "title": "Small red", "selection": {"color": "red", "size": "s"}}],
+    }
+    doc.update(overrides)
+    return doc
+
+
+@pytest.fixture
+def tiny() -> Catalog:
+    return catalog_from_dict(tiny_doc())
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

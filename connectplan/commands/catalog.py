@@ -7,9 +7,15 @@ import click
 from connectplan.commands.options import catalog_option, format_option
 
 
-@click.group()
+from connectplan.cli import LazyGroup
+
+#: catalog subcommands defined in other modules, imported on use
+CATALOG_COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+@click.group(cls=LazyGroup, lazy=CATALOG_COMMANDS)
 def catalog() -> None:
-    """Validate, show and list catalog editions."""
+    """Validate, show, list, import, lint and compare catalog editions."""
 
 
 @catalog.command("validate")

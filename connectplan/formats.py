@@ -98,9 +98,15 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
             out.append(f"      {s.step.url}")
     out.append("  (* = one of the guide's core steps)")
     out.append("")
-    out.append("Money flows:")
-    for flow in res.flows:
-        out.append(f"  {_party(cat, flow.from_party)} -> {_party(cat, flow.to_party)}: {flow.what}  [{flow.kind}]")
+    for heading, reverse in (("Money flows:", False), ("Reverse flows (refunds, disputes, recovery):", True)):
+        flows = [f for f in res.flows if f.is_reverse is reverse]
+        if reverse and not flows:
+            continue
+        if reverse:
+            out.append("")
+        out.append(heading)
+        for flow in flows:
+            out.append(f"  {_party(cat, flow.from_party)} -> {_party(cat, flow.to_party)}: {flow.what}  [{flow.kind}]")
     out.append("")
     out.append("Responsibilities:")
     for h in res.responsibilities:

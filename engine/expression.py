@@ -231,25 +231,80 @@ def evaluate(expr: Expr, selection: Mapping[str, str]) -> bool:
 
 
 def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
-    """Turn an expression into a plain Python closure (no ``eval``) for repeated evaluation."""
+    """Turn an expression into a plain Python closure (no ``eval``) for repeated evaluation.
+
+    Terms of one property joined by ``or`` become a single membership test
+    (``charge_type.direct or charge_type.destination`` reads the selection once), and n-ary
+    operators become short-circuiting loops; the closure is true exactly when
+    :func:`evaluate` is.
+
+    >>> fn = compile_expression(parse_expression("(a.x or a.y) and not b.z"))
+    >>> fn({"a": "y", "b": "w"}), fn({"a": "y", "b": "z"}), fn({"a": "q", "b": "w"})
+    (True, False, False)
+    """
     if isinstance(expr, Term):
         prop, option = expr.prop, expr.option
         return lambda sel: sel.get(prop) == option
     if isinstance(expr, Always):
         return lambda sel: True
     if isinstance(expr, Not):
+        if isinstance(expr.operand, Term):
+            prop, option = expr.operand.prop, expr.operand.option
+            return lambda sel: sel.get(prop) != option
         inner = compile_expression(expr.operand)
         return lambda sel: not inner(sel)
-    parts = tuple(compile_expression(op) for op in expr.operands)
     if isinstance(expr, And):
-        if len(parts) == 2:
-            a, b = parts
-            return lambda sel: a(sel) and b(sel)
-        return lambda sel: all(p(sel) for p in parts)
+        return _all_of(tuple(compile_expression(op) for op in expr.operands))
+    options: dict[str, list[str]] = {}
+    others: list[Expr] = []
+    for op in expr.operands:
+        if isinstance(op, Term):
+            options.setdefault(op.prop, []).append(op.option)
+        else:
+            others.append(op)
+    parts = [_member(prop, opts) for prop, opts in options.items()]
+    parts += [compile_expression(op) for op in others]
+    return _any_of(tuple(parts))
+
+
+def _member(prop: str, options: list[str]) -> Callable[[Mapping[str, str]], bool]:
+    if len(options) == 1:
+        option = options[0]
+        return lambda sel: sel.get(prop) == option
+    chosen = frozenset(options)
+    return lambda sel: sel.get(prop) in chosen
+
+
+def _all_of(parts: tuple[Callable[[Mapping[str, str]], bool], ...]) -> Callable[[Mapping[str, str]], bool]:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda sel: a(sel) and b(sel)
+
+    def all_hold(sel: Mapping[str, str]) -> bool:
+        for part in parts:
+            if not part(sel):
+                return False
+        return True
+
+    return all_hold
+
+
+def _any_of(parts: tuple[Callable[[Mapping[str, str]], bool], ...]) -> Callable[[Mapping[str, str]], bool]:
+    if len(parts) == 1:
+        return parts[0]
     if len(parts) == 2:
         a, b = parts
         return lambda sel: a(sel) or b(sel)
-    return lambda sel: any(p(sel) for p in parts)
+
+    def any_holds(sel: Mapping[str, str]) -> bool:
+        for part in parts:
+            if part(sel):
+                return True
+        return False
+
+    return any_holds
 
 
 def iter_terms(expr: Expr) -> Iterator[Term]:

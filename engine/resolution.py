@@ -172,18 +172,51 @@ def check_selection(catalog: Catalog, selection: Mapping[str, str], *, complete:
     return tuple((p, selection[p]) for p in props if p in selection)
 
 
+class _Condition:
+    """A condition compiled once per catalog, with what :func:`minimal_cause` needs precomputed.
+
+    ``causes`` memoises the minimal cause by the options chosen for the properties the
+    condition mentions (the only ones that can matter), so a repeated resolution neither walks
+    nor hashes the expression tree again.
+    """
+
+    __slots__ = ("causes", "doms", "expr", "fn", "props")
+
+    def __init__(self, expr: Expr, domains: Mapping[str, tuple[str, ...]]) -> None:
+        self.expr = expr
+        self.fn = compile_expression(expr)
+        self.props = tuple(dict.fromkeys(t.prop for t in iter_terms(expr)))
+        self.doms = tuple(domains.get(p, ()) for p in self.props)
+        self.causes: dict[tuple[str | None, ...], tuple[Term, ...]] = {}
+
+    def cause(self, selection: Mapping[str, str]) -> tuple[Term, ...]:
+        chosen = tuple(selection.get(p) for p in self.props)
+        found = self.causes.get(chosen)
+        if found is None:
+            if len(self.causes) >= _CAUSES_PER_CONDITION:
+                self.causes.clear()
+            found = self.causes[chosen] = _minimal_cause_cached((self.expr, self.props, chosen, self.doms))
+        return found
+
+
+#: Bound on the memoised causes kept per condition (a condition over k properties has at most
+#: the product of their option counts; only very wide conditions reach this).
+_CAUSES_PER_CONDITION = 4096
+
+
 class _Compiled:
     """Conditions compiled once per catalog, steps in their topological order."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.rules = [(r, compile_expression(r.condition)) for r in catalog.rules]
+        self.domains = {p.id: p.option_ids for p in catalog.properties}
+        domains = self.domains
+        self.rules = [(r, _Condition(r.condition, domains)) for r in catalog.rules]
         index = catalog.step_index
-        self.steps = [(index[sid], compile_expression(index[sid].condition)) for sid in step_order(catalog)]
+        self.steps = [(index[sid], _Condition(index[sid].condition, domains)) for sid in step_order(catalog)]
         self.flows = [(f, compile_expression(f.condition)) for f in catalog.flows]
         self.responsibilities = [
             (r, a, compile_expression(a.condition)) for r in catalog.responsibilities for a in r.assignments
         ]
-        self.domains = {p.id: p.option_ids for p in catalog.properties}
 
 
 def _compiled(catalog: Catalog) -> _Compiled:
@@ -209,13 +242,12 @@ def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
     ordered = check_selection(catalog, selection)
     sel = dict(ordered)
     comp = _compiled(catalog)
-    domains = comp.domains
     fired = [
-        (rule, i) for i, (rule, fn) in enumerate(comp.rules) if fn(sel)
+        (rule, i, cond) for i, (rule, cond) in enumerate(comp.rules) if cond.fn(sel)
     ]
-    fired.sort(key=lambda pair: (-SEVERITY_RANK[pair[0].severity], pair[1]))
-    findings = tuple(Finding(rule, minimal_cause(rule.condition, sel, domains)) for rule, _ in fired)
-    steps = tuple(ActiveStep(step, minimal_cause(step.condition, sel, domains)) for step, fn in comp.steps if fn(sel))
+    fired.sort(key=lambda item: (-SEVERITY_RANK[item[0].severity], item[1]))
+    findings = tuple(Finding(rule, cond.cause(sel)) for rule, _, cond in fired)
+    steps = tuple(ActiveStep(step, cond.cause(sel)) for step, cond in comp.steps if cond.fn(sel))
     flows = tuple(flow for flow, fn in comp.flows if fn(sel))
     holders = tuple(Holder(r, a) for r, a, fn in comp.responsibilities if fn(sel))
     return Resolution(

@@ -1,0 +1,46 @@
+"""``connectplan db ...``: the store's schema (owned by Alembic's migrations)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def db() -> None:
+    """Create or upgrade the store's schema; show its revision.
+
+    Example: connectplan --db postgresql+psycopg://user@host/plans db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Create the schema or upgrade it to this connectplan's head, then import the built-in catalogs.
+
+    A store written by a newer connectplan (an unknown revision) is refused and left alone.
+
+    Example: connectplan db upgrade
+    """
+    from connectplan.store import upgrade_store
+
+    before, after = upgrade_store((ctx.find_root().obj or {}).get("db_url"))
+    if before == after:
+        click.echo(f"schema already at head {after}")
+    else:
+        click.echo(f"schema upgraded from {before or 'empty'} to {after} (head)")
+
+
+@db.command("current")
+@click.pass_context
+def current(ctx: click.Context) -> None:
+    """Print the store's schema revision and whether it is current, behind or ahead of the code.
+
+    Changes nothing (a missing SQLite file is not created).
+
+    Example: connectplan db current
+    """
+    from connectplan.store import schema_status
+
+    _state, _rev, message = schema_status((ctx.find_root().obj or {}).get("db_url"))
+    click.echo(message)

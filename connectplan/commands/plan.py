@@ -1,0 +1,221 @@
+"""``connectplan plan ...``: versioned plans in the store.
+
+Each command opens the store named by the global ``--db`` option (or
+``$CONNECTPLAN_DATABASE_URL``), calls one :class:`connectplan.store.Store` method and
+formats the result. Subcommands defined in other modules are registered in
+:data:`PLAN_COMMANDS` and imported only when they run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from connectplan.cli import LazyGroup
+from connectplan.commands.options import catalog_option, format_option, selection_options
+
+if TYPE_CHECKING:
+    from connectplan.store import Store
+
+#: plan subcommands defined in other modules, imported on use
+PLAN_COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def _store(ctx: click.Context) -> Store:
+    from connectplan.store import open_store
+
+    return open_store((ctx.find_root().obj or {}).get("db_url"))
+
+
+def _author_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--author", metavar="NAME", help="Author recorded with the version (default: $USER).")(func)
+
+
+@click.group(cls=LazyGroup, lazy=PLAN_COMMANDS)
+def plan() -> None:
+    """Save, change, compare, tag, fork, export and import versioned plans.
+
+    A plan is a named history of immutable versions; each version is a selection against
+    one exact catalog edition. REF is NAME, NAME@N, NAME@latest or NAME@TAG.
+
+    Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
+    """
+
+
+@plan.command("new")
+@click.argument("name")
+@catalog_option
+@selection_options
+@click.option("-m", "--message", metavar="MSG", help="What this version is about (default: 'new plan from preset P').")
+@_author_option
+@click.pass_context
+def new(
+    ctx: click.Context, name: str, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...],
+    message: str | None, author: str | None,
+) -> None:
+    """Create plan NAME with version 1 from --preset and --set (the selection must be complete).
+
+    Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
+    """
+    from connectplan.app import parse_assignments
+
+    record = _store(ctx).new_plan(
+        name, catalog_ref=catalog_ref, preset=preset, assignments=parse_assignments(sets), message=message, author=author
+    )
+    click.echo(f"saved {record.ref} ({record.catalog_ref})")
+
+
+@plan.command("set")
+@click.argument("name")
+@click.option(
+    "--set", "sets", multiple=True, required=True, metavar="PROPERTY=OPTION",
+    help="Choose an option for a property; repeat for each property to change.",
+)
+@click.option("-m", "--message", metavar="MSG", required=True, help="Why this change (recorded with the version).")
+@_author_option
+@click.pass_context
+def set_(ctx: click.Context, name: str, sets: tuple[str, ...], message: str, author: str | None) -> None:
+    """Save a new version of NAME: its latest selection with the --set changes applied.
+
+    If someone else saves first, the change is re-applied on top when it touches other
+    properties; otherwise it fails naming the property and the version that got in first.
+
+    Example: connectplan plan set acme-marketplace --set charge_type=separate -m "multi-seller carts"
+    """
+    from connectplan.app import parse_assignments
+
+    record = _store(ctx).set_plan(name, parse_assignments(sets), message=message, author=author)
+    click.echo(f"saved {record.ref} (parent {record.parent})")
+
+
+@plan.command("show")
+@click.argument("ref")
+@format_option("text", "json", "markdown")
+@click.pass_context
+def show(ctx: click.Context, ref: str, fmt: str) -> None:
+    """Print a plan version's resolution (as `resolve` does) with its metadata.
+
+    REF is NAME, NAME@N, NAME@latest or NAME@TAG. JSON adds a "plan" key: name, version,
+    parent, message, author, created_at, tags, forked_from.
+
+    Example: connectplan plan show acme-marketplace@reviewed --format json
+    """
+    from connectplan.plan_formats import format_plan_version
+
+    record, res = _store(ctx).load(ref)
+    click.echo(format_plan_version(record, res, fmt), nl=False)
+
+
+@plan.command("log")
+@click.argument("name")
+@format_option("text", "json", "markdown")
+@click.pass_context
+def log(ctx: click.Context, name: str, fmt: str) -> None:
+    """List the versions of plan NAME, newest first, with verdict, message and tags.
+
+    Example: connectplan plan log acme-marketplace --format json
+    """
+    from connectplan.plan_formats import format_log
+
+    click.echo(format_log(name, _store(ctx).log(name), fmt), nl=False)
+
+
+@plan.command("list")
+@click.option("--stale", is_flag=True, help="Only plans pinned to an older edition than the newest stored one of their catalog.")
+@format_option("text", "json")
+@click.pass_context
+def list_(ctx: click.Context, stale: bool, fmt: str) -> None:
+    """List every plan with its latest version, catalog edition and verdict.
+
+    Example: connectplan plan list --stale
+    """
+    from connectplan.plan_formats import format_plan_list
+
+    click.echo(format_plan_list(_store(ctx).list_plans(stale_only=stale), fmt), nl=False)
+
+
+@plan.command("tag")
+@click.argument("ref")
+@click.argument("tag")
+@click.option("--force", is_flag=True, help="Move the tag if it already names another version.")
+@click.pass_context
+def tag(ctx: click.Context, ref: str, tag: str, force: bool) -> None:
+    """Name the version REF points at TAG, so NAME@TAG refers to it.
+
+    Example: connectplan plan tag acme-marketplace@2 reviewed
+    """
+    record = _store(ctx).tag(ref, tag, force=force)
+    click.echo(f"tagged {record.ref} as {tag}")
+
+
+@plan.command("fork")
+@click.argument("ref")
+@click.argument("new_name", metavar="NEW")
+@click.option("-m", "--message", metavar="MSG", help="Message of the new plan's version 1 (default: 'forked from REF').")
+@_author_option
+@click.pass_context
+def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, author: str | None) -> None:
+    """Start plan NEW from the version REF points at (same selection and catalog edition).
+
+    Example: connectplan plan fork acme-marketplace acme-whitelabel
+    """
+    record = _store(ctx).fork(ref, new_name, message=message, author=author)
+    click.echo(f"saved {record.ref} (forked from {record.forked_from})")
+
+
+@plan.command("export")
+@click.argument("ref")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.pass_context
+def export(ctx: click.Context, ref: str, output: str | None) -> None:
+    """Write a plan's history (up to REF's version) as a self-contained JSON document.
+
+    Example: connectplan plan export acme-marketplace -o acme.json
+    """
+    from connectplan.formats import to_json
+
+    text = to_json(_store(ctx).export_plan(ref))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    from connectplan.errors import AppError
+
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AppError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"exported {ref} to {output}", err=True)
+
+
+@plan.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as", "as_name", metavar="NAME", help="Store the plan under this name instead of the exported one.")
+@click.pass_context
+def import_(ctx: click.Context, file: str, as_name: str | None) -> None:
+    """Recreate a plan's history from a `plan export` file (its catalog editions must be in the store).
+
+    Example: connectplan plan import acme.json --as acme-copy
+    """
+    from connectplan.store import read_export_file
+
+    doc = read_export_file(file)
+    record = _store(ctx).import_plan(doc, as_name=as_name, source=file)
+    click.echo(f"imported {record.plan} ({record.version} version{'s' if record.version != 1 else ''})")
+
+
+@plan.command("diff")
+@click.argument("ref_a")
+@click.argument("ref_b")
+@format_option("text", "json", "markdown")
+@click.pass_context
+def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str) -> None:
+    """Compare two plan versions (of one plan or two): selection, edition, verdict, findings, steps, flows.
+
+    Example: connectplan plan diff acme-marketplace@1 acme-marketplace@2 --format json
+    """
+    from connectplan.plan_formats import format_diff
+
+    click.echo(format_diff(_store(ctx).diff(ref_a, ref_b), fmt), nl=False)

@@ -1,0 +1,214 @@
+"""Turning plan versions, logs, lists and diffs into text, JSON and Markdown (same input, same bytes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connectplan.formats import md_code, md_escape, resolution_document, resolution_markdown, resolution_text, to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from engine import Resolution
+    from engine.diff import ResolutionDiff
+
+    from connectplan.store import EditionInfo, PlanSummary, VersionRecord
+
+__all__ = [
+    "format_catalog_list",
+    "format_diff",
+    "format_log",
+    "format_plan_list",
+    "format_plan_version",
+    "log_document",
+]
+
+
+def _tags(record: VersionRecord) -> str:
+    return f"  [{', '.join(record.tags)}]" if record.tags else ""
+
+
+def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
+    """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
+    if fmt == "json":
+        return to_json({"plan": record.to_dict(), **resolution_document(res)})
+    if fmt == "markdown":
+        lines = [
+            f"# Plan {md_escape(record.ref)}",
+            "",
+            f"- Version: {record.version}" + (f" (parent {record.parent})" if record.parent else ""),
+            f"- Tags: {', '.join(md_code(t) for t in record.tags) if record.tags else 'none'}",
+            f"- Author: {md_escape(record.author)}",
+            f"- Saved: {record.created_at}",
+            f"- Message: {md_escape(record.message)}",
+        ]
+        if record.forked_from:
+            lines.append(f"- Forked from: {md_code(record.forked_from)}")
+        return "\n".join(lines) + "\n\n" + resolution_markdown(res)
+    header = [
+        f"Plan:     {record.ref}{_tags(record)}",
+        f"Parent:   {record.parent if record.parent is not None else 'none'}"
+        + (f"  (forked from {record.forked_from})" if record.forked_from else ""),
+        f"Author:   {record.author}",
+        f"Saved:    {record.created_at}",
+        f"Message:  {_one_line(record.message)}",
+    ]
+    return resolution_text(res, header=header)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def log_document(name: str, entries: Sequence[tuple[VersionRecord, Resolution]]) -> dict[str, Any]:
+    """``plan log --format json``: the versions newest first."""
+    return {
+        "plan": name,
+        "versions": [
+            {
+                "version": rec.version,
+                "parent": rec.parent,
+                "created_at": rec.created_at,
+                "author": rec.author,
+                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition},
+                "verdict": res.verdict,
+                "message": rec.message,
+                "tags": list(rec.tags),
+            }
+            for rec, res in entries
+        ],
+    }
+
+
+def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], fmt: str) -> str:
+    """``plan log``: one line per version, newest first."""
+    if fmt == "json":
+        return to_json(log_document(name, entries))
+    if fmt == "markdown":
+        out = [f"# History of {md_escape(name)}", "", "| Version | Saved | Author | Catalog | Verdict | Message | Tags |", "|---|---|---|---|---|---|---|"]
+        for rec, res in entries:
+            tags = ", ".join(md_code(t) for t in rec.tags)
+            out.append(
+                f"| {rec.version} | {rec.created_at} | {md_escape(rec.author)} | {md_code(rec.catalog_ref)} | "
+                f"{res.verdict} | {md_escape(rec.message)} | {tags} |"
+            )
+        return "\n".join(out) + "\n"
+    width = max(len(rec.ref) for rec, _ in entries)
+    author_w = max(len(rec.author) for rec, _ in entries)
+    lines = [
+        f"{rec.ref.ljust(width)}  {rec.created_at}  {rec.author.ljust(author_w)}  {rec.catalog_ref}  "
+        f"{res.verdict.ljust(12)} {_one_line(rec.message)}{_tags(rec)}"
+        for rec, res in entries
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
+    """``plan list``: one line per plan with its latest version."""
+    if fmt == "json":
+        return to_json({"plans": [p.to_dict() for p in plans]})
+    if not plans:
+        return "no plans\n"
+    width = max(len(p.latest.ref) for p in plans)
+    lines = []
+    for p in plans:
+        stale = f"  (stale: {p.latest.catalog_name}@{p.newest_edition} is newer)" if p.stale else ""
+        lines.append(
+            f"{p.latest.ref.ljust(width)}  {p.latest.catalog_ref}  {p.verdict.ljust(12)} "
+            f"{p.versions} version{'s' if p.versions != 1 else ''}  {p.latest.created_at}{stale}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
+    """``catalog list``: one line per stored edition."""
+    if fmt == "json":
+        return to_json({"catalogs": [e.to_dict() for e in editions]})
+    if not editions:
+        return "no catalog editions\n"
+    width = max(len(e.ref) for e in editions)
+    return "\n".join(f"{e.ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions) + "\n"
+
+
+def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[str], list[str]]]:
+    """(heading, added lines, removed lines) per section, as plain text."""
+    return [
+        (
+            "Findings",
+            [f"[{f.severity}] {f.rule}: {f.message}" for f in diff.findings_added],
+            [f"[{f.severity}] {f.rule}: {f.message}" for f in diff.findings_removed],
+        ),
+        (
+            "Integration steps",
+            [f"{s.id}: {s.title} (at {s.position})" for s in diff.steps_added],
+            [f"{s.id}: {s.title} (was at {s.position})" for s in diff.steps_removed],
+        ),
+        (
+            "Money flows",
+            [f"{f.id}: {f.from_party} -> {f.to_party}: {f.what}" for f in diff.flows_added],
+            [f"{f.id}: {f.from_party} -> {f.to_party}: {f.what}" for f in diff.flows_removed],
+        ),
+        (
+            "Responsibilities",
+            [f"{r.title}: {r.party}" for r in diff.responsibilities_added],
+            [f"{r.title}: {r.party}" for r in diff.responsibilities_removed],
+        ),
+    ]
+
+
+def format_diff(diff: ResolutionDiff, fmt: str) -> str:
+    """``plan diff`` in text, JSON or Markdown; identical versions say so."""
+    if fmt == "json":
+        return to_json(diff.to_dict())
+    a_cat, b_cat = "@".join(diff.from_catalog), "@".join(diff.to_catalog)
+    if fmt == "markdown":
+        return _diff_markdown(diff, a_cat, b_cat)
+    out = [f"{diff.from_ref} ({a_cat}) -> {diff.to_ref} ({b_cat})"]
+    if diff.identical:
+        out.append(f"identical: {diff.from_ref} and {diff.to_ref} have the same catalog edition, selection and resolution")
+        return "\n".join(out) + "\n"
+    if diff.catalog_changed:
+        out.append(f"Catalog: {a_cat} -> {b_cat}")
+    if diff.selection:
+        out.append("Selection:")
+        for prop, before, after in diff.selection:
+            out.append(f"  {prop}: {before or '(none)'} -> {after or '(none)'}")
+    out.append(f"Verdict: {diff.verdict[0]} -> {diff.verdict[1]}" if diff.verdict_changed else f"Verdict: {diff.verdict[0]} (unchanged)")
+    for heading, added, removed in _diff_sections(diff):
+        moved = diff.steps_moved if heading == "Integration steps" else ()
+        if not (added or removed or moved):
+            continue
+        out.append(f"{heading}:")
+        out.extend(f"  + {line}" for line in added)
+        out.extend(f"  - {line}" for line in removed)
+        out.extend(f"  ~ {m.id}: {m.title} (moved {m.before} -> {m.after})" for m in moved)
+    return "\n".join(out) + "\n"
+
+
+def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
+    out = [f"## Changes from {md_code(diff.from_ref)} to {md_code(diff.to_ref)}", ""]
+    out.append(f"Catalog: {md_code(a_cat)} → {md_code(b_cat)}." if diff.catalog_changed else f"Catalog: {md_code(a_cat)}.")
+    out.append("")
+    if diff.identical:
+        out.append("The two versions are identical (same catalog edition, selection and resolution).")
+        return "\n".join(out) + "\n"
+    if diff.selection:
+        out += ["| Decision | Before | After |", "|---|---|---|"]
+        for prop, before, after in diff.selection:
+            out.append(f"| {md_code(prop)} | {md_code(before) if before else '—'} | {md_code(after) if after else '—'} |")
+        out.append("")
+    if diff.verdict_changed:
+        out.append(f"Verdict: **{diff.verdict[0]}** → **{diff.verdict[1]}**.")
+    else:
+        out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
+    out.append("")
+    for heading, added, removed in _diff_sections(diff):
+        moved = diff.steps_moved if heading == "Integration steps" else ()
+        if not (added or removed or moved):
+            continue
+        out += [f"### {heading}", ""]
+        out.extend(f"- Added: {md_escape(line)}" for line in added)
+        out.extend(f"- Removed: {md_escape(line)}" for line in removed)
+        out.extend(f"- Moved: {md_escape(f'{m.id}: {m.title} ({m.before} → {m.after})')}" for m in moved)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

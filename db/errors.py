@@ -1,0 +1,50 @@
+"""The store's exceptions: one base class, one line of text each, payloads kept as attributes.
+
+The CLI maps every :class:`StoreError` to one line on stderr and exit code 2
+(see ``connectplan.cli.to_input_error``). Nothing is stored when one is raised: the
+transaction that raised it is rolled back by its ``with factory.begin()`` block.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConflictError",
+    "EditionConflictError",
+    "NotFoundError",
+    "SchemaError",
+    "StoreError",
+]
+
+
+class StoreError(Exception):
+    """Base class of every error the store raises for bad input or an unusable database."""
+
+    exit_code = 2
+
+
+class SchemaError(StoreError):
+    """The database cannot be used as it is: missing, not a database, or a schema behind or ahead of the code."""
+
+
+class NotFoundError(StoreError):
+    """An unknown plan, version, tag or catalog edition."""
+
+
+class EditionConflictError(StoreError):
+    """A catalog edition already stored under the same name@edition with different content."""
+
+    def __init__(self, ref: str, stored_hash: str, new_hash: str) -> None:
+        super().__init__(ref, stored_hash, new_hash)
+        self.ref = ref
+        self.stored_hash = stored_hash
+        self.new_hash = new_hash
+
+    def __str__(self) -> str:
+        return (
+            f"catalog edition {self.ref} is already stored with content {self.stored_hash}; "
+            f"this file has {self.new_hash}. Editions are immutable: give the changed catalog a new edition"
+        )
+
+
+class ConflictError(StoreError):
+    """A save lost a race: another version changed the same property first (or the plan name is taken)."""

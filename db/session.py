@@ -1,0 +1,125 @@
+"""Database URL, engine and session set-up, and the cheap schema-version check.
+
+One function, :func:`database_url`, decides which database is used, for the CLI and for
+Alembic's ``env.py`` alike. :func:`make_engine` configures SQLite for a multi-process store:
+foreign keys on, WAL journal, a busy timeout, and real transactions (the driver's implicit
+transaction handling is switched off and ``BEGIN`` is emitted by SQLAlchemy; write
+transactions say ``BEGIN IMMEDIATE`` so two writers queue instead of failing midway).
+
+The schema version is read with one query of Alembic's ``alembic_version`` table and compared
+with :data:`HEAD_REVISION`; Alembic itself is imported only to create or upgrade a schema
+(``tests/test_migrations.py`` proves the constant equals the migration scripts' head).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, pool, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+__all__ = [
+    "DEFAULT_URL",
+    "HEAD_REVISION",
+    "KNOWN_REVISIONS",
+    "SQLITE_BUSY_TIMEOUT",
+    "database_url",
+    "make_engine",
+    "make_session_factory",
+    "read_schema_revision",
+    "write_engine",
+]
+
+DEFAULT_URL = "sqlite:///connectplan.db"
+ENV_VAR = "CONNECTPLAN_DATABASE_URL"
+
+#: The newest migration revision this code knows (``migrations/versions``).
+HEAD_REVISION = "5d2c9e41a7b3"
+#: Every revision this code knows, oldest first; a store at one of them but not the head is "behind".
+KNOWN_REVISIONS: tuple[str, ...] = (HEAD_REVISION,)
+
+#: Seconds a SQLite connection waits for another process's write lock before giving up.
+SQLITE_BUSY_TIMEOUT = 60.0
+
+_IMMEDIATE = "connectplan_immediate"
+
+
+def database_url() -> str:
+    """The store URL: ``$CONNECTPLAN_DATABASE_URL`` or ``sqlite:///connectplan.db`` in the working directory."""
+    return os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default :func:`database_url`).
+
+    SQLite: foreign keys on, WAL, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN``.
+    File databases and PostgreSQL use no connection pool: a CLI process runs one command.
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url or database_url())
+    kwargs: dict[str, Any] = {}
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    memory = is_sqlite and parsed.database in (None, "", ":memory:")
+    if is_sqlite:
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
+    if not memory:
+        kwargs["poolclass"] = pool.NullPool
+    db_engine = create_engine(parsed, **kwargs)
+    if is_sqlite:
+        event.listen(db_engine, "connect", _sqlite_on_connect)
+        event.listen(db_engine, "begin", _sqlite_on_begin)
+    return db_engine
+
+
+def write_engine(db_engine: Engine) -> Engine:
+    """The same engine, but its transactions take the write lock up front (``BEGIN IMMEDIATE`` on SQLite)."""
+    return db_engine.execution_options(**{_IMMEDIATE: True})
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin) instead of pysqlite's
+    # "begin before the first DML" guesswork, which breaks read-then-write transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "BEGIN")
+
+
+def make_session_factory(db_engine: Engine) -> sessionmaker[Session]:
+    """A session factory; callers own transactions (``with factory.begin() as session:``)."""
+    return sessionmaker(db_engine, expire_on_commit=False)
+
+
+def read_schema_revision(db_engine: Engine) -> str | None:
+    """The revision in ``alembic_version``, or ``None`` when the table does not exist (no schema yet).
+
+    One query. Raises the driver's error (wrapped by SQLAlchemy) for anything other than a
+    missing table, e.g. a file that is not a database or a server that cannot be reached.
+    """
+    with db_engine.connect() as conn:
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except DBAPIError as exc:
+            if _is_missing_table(exc):
+                return None
+            raise
+    return None if row is None else str(row[0])
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "no such table" in message or ("does not exist" in message and "relation" in message)

@@ -81,10 +81,10 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
             out.append(f"      alternative: {f.rule.alternative}")
         if f.rule.source:
             out.append(f"      source: {f.rule.source}")
-    alternatives = getattr(res, "alternatives", None)
+    alternatives = res.alternatives
     if alternatives:
         out.append("")
-        out.append("Nearest allowed alternatives:")
+        out.append("Nearest alternatives with a better verdict:")
         for i, alt in enumerate(alternatives, 1):
             changes = ", ".join(f"{c.prop}: {c.before} -> {c.after}" for c in alt.changes)
             out.append(f"  {i}. {changes}  => {alt.verdict}")
@@ -175,7 +175,7 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
 
 def resolution_document(res: Resolution) -> dict[str, Any]:
     doc = res.to_dict()
-    alternatives = getattr(res, "alternatives", None)
+    alternatives = res.alternatives
     if alternatives is not None:
         doc["alternatives"] = [a.to_dict() for a in alternatives]
     return doc

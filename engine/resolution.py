@@ -35,6 +35,8 @@ from engine.graph import step_order
 
 __all__ = [
     "ActiveStep",
+    "Alternative",
+    "Change",
     "Finding",
     "Holder",
     "Resolution",
@@ -76,8 +78,48 @@ class Holder:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One property changed by an alternative: ``prop`` goes from ``before`` to ``after``."""
+
+    prop: str
+    before: str
+    after: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"property": self.prop, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A complete selection with a better verdict, as changes to the selection it replaces.
+
+    ``preset`` is the nearest preset (fewest differing properties) and ``distance`` how many
+    properties differ from it (None when the catalog has no presets).
+    """
+
+    changes: tuple[Change, ...]
+    verdict: str
+    selection: tuple[tuple[str, str], ...]
+    preset: str | None = None
+    distance: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "verdict": self.verdict,
+            "selection": dict(self.selection),
+            "nearest_preset": self.preset,
+            "preset_distance": self.distance,
+        }
+
+
+@dataclass(frozen=True)
 class Resolution:
-    """The result of :func:`resolve`. ``selection`` is in catalog property order."""
+    """The result of :func:`resolve`. ``selection`` is in catalog property order.
+
+    ``alternatives`` is None unless the caller looked for nearest better selections
+    (see :func:`engine.alternatives.nearest_alternatives`).
+    """
 
     catalog: Catalog
     selection: tuple[tuple[str, str], ...]
@@ -86,6 +128,7 @@ class Resolution:
     steps: tuple[ActiveStep, ...]
     flows: tuple[Flow, ...]
     responsibilities: tuple[Holder, ...]
+    alternatives: tuple[Alternative, ...] | None = None
 
     @property
     def selection_dict(self) -> dict[str, str]:

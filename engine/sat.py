@@ -1,0 +1,217 @@
+"""A catalog as CNF, and the small SAT-solver protocol the exact algorithms are written against.
+
+The engine does not ship a solver: it encodes a catalog into clauses and asks a
+:class:`SatSolver` (any incremental CDCL solver with assumptions, adapted in
+``connectplan/sat.py``) whether sets of assumptions are satisfiable. Encoding:
+
+* one variable per option; exactly one option per property (one "at least one" clause,
+  pairwise "at most one" clauses, or a sequential counter for properties with many options);
+* one literal per condition, equivalent to it (Tseitin: a fresh variable per ``and`` / ``or``
+  node, ``not`` is a negated literal, ``always`` a literal fixed true);
+* one *level* variable per severity rank ``k`` (1..4), equivalent to "some rule of rank >= k
+  fires". Assuming ``-level[k+1]`` says "the verdict is at most rank k".
+
+Nothing here enumerates selections: the clause count is linear in the catalog's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
+
+from engine.catalog import SEVERITY_RANK, Catalog
+from engine.expression import Always, And, Expr, Not, Or, Term
+
+__all__ = [
+    "Encoding",
+    "SatSolver",
+    "SolverFactory",
+    "is_true",
+    "satisfiable_literals",
+]
+
+#: Verdict ranks a rule can raise (``info`` is rank 0 and never counts).
+LEVELS = (1, 2, 3, 4)
+
+
+class SatSolver(Protocol):
+    """What the engine needs from a SAT solver: incremental clauses and solving under assumptions."""
+
+    def add_clause(self, clause: Sequence[int]) -> None:
+        """Add a clause of DIMACS literals (non-zero ints; ``-v`` is the negation of ``v``)."""
+
+    def solve(self, assumptions: Sequence[int] = ()) -> Sequence[int] | None:
+        """A model (signed literal per variable, ``model[v - 1]`` for ``v``) or None when unsatisfiable."""
+
+    def core(self) -> Sequence[int]:
+        """After an unsatisfiable :meth:`solve`: a subset of its assumptions that is still unsatisfiable."""
+
+    def set_phases(self, literals: Sequence[int]) -> None:
+        """A hint: prefer these literals when branching (may be ignored)."""
+
+
+SolverFactory = Callable[[], SatSolver]
+
+
+def is_true(model: Sequence[int], literal: int) -> bool:
+    """The literal's value in a model (a variable the solver never saw counts as false)."""
+    var = abs(literal)
+    value = model[var - 1] > 0 if var <= len(model) else False
+    return value if literal > 0 else not value
+
+
+class Encoding:
+    """The CNF of one catalog, loaded into one solver instance.
+
+    ``option_var[(prop, option)]`` is the option's variable; :meth:`literal` gives the literal of
+    any condition (created on first use); ``level[k]`` is true exactly when a rule of rank ``k``
+    or higher fires.
+    """
+
+    def __init__(self, catalog: Catalog, solver: SatSolver) -> None:
+        self.catalog = catalog
+        self.solver = solver
+        self.nvars = 0
+        self.option_var: dict[tuple[str, str], int] = {}
+        self.var_option: dict[int, tuple[str, str]] = {}
+        self._cache: dict[Expr, int] = {}
+        self._true = self.new_var()
+        solver.add_clause([self._true])
+        for prop in catalog.properties:
+            lits = []
+            for opt in prop.options:
+                v = self.new_var()
+                self.option_var[(prop.id, opt.id)] = v
+                self.var_option[v] = (prop.id, opt.id)
+                lits.append(v)
+            self._exactly_one(lits)
+        self.rule_lit: dict[str, int] = {}
+        self.level: dict[int, int] = {}
+        for k in LEVELS:
+            self.level[k] = self.new_var()
+        by_level: dict[int, list[int]] = {k: [] for k in LEVELS}
+        for rule in catalog.rules:
+            rank = SEVERITY_RANK[rule.severity]
+            if rank == 0:
+                continue
+            lit = self.rule_literal(rule.id)
+            for k in LEVELS:
+                if rank >= k:
+                    by_level[k].append(lit)
+                    solver.add_clause([-lit, self.level[k]])
+        for k in LEVELS:
+            solver.add_clause([-self.level[k], *by_level[k]])
+
+    # -- variables and clauses ---------------------------------------------------------
+
+    def new_var(self) -> int:
+        self.nvars += 1
+        return self.nvars
+
+    def _exactly_one(self, lits: list[int]) -> None:
+        self.solver.add_clause(lits)
+        if len(lits) <= 6:
+            for i, a in enumerate(lits):
+                for b in lits[i + 1 :]:
+                    self.solver.add_clause([-a, -b])
+            return
+        # sequential counter (Sinz 2005): s_i means "one of the first i literals is true"
+        prev = lits[0]
+        for lit in lits[1:-1]:
+            s = self.new_var()
+            self.solver.add_clause([-prev, s])
+            self.solver.add_clause([-lit, s])
+            self.solver.add_clause([-prev, -lit])
+            prev = s
+        self.solver.add_clause([-prev, -lits[-1]])
+
+    def literal(self, expr: Expr) -> int:
+        """The literal equivalent to ``expr`` (Tseitin; shared sub-expressions share a variable)."""
+        cached = self._cache.get(expr)
+        if cached is not None:
+            return cached
+        if isinstance(expr, Term):
+            lit = self.option_var[(expr.prop, expr.option)]
+        elif isinstance(expr, Always):
+            lit = self._true
+        elif isinstance(expr, Not):
+            lit = -self.literal(expr.operand)
+        else:
+            ops = [self.literal(op) for op in expr.operands]
+            lit = self.new_var()
+            if isinstance(expr, And):
+                for op in ops:
+                    self.solver.add_clause([-lit, op])
+                self.solver.add_clause([lit, *(-op for op in ops)])
+            else:
+                assert isinstance(expr, Or)
+                for op in ops:
+                    self.solver.add_clause([lit, -op])
+                self.solver.add_clause([-lit, *ops])
+        self._cache[expr] = lit
+        return lit
+
+    def rule_literal(self, rule_id: str) -> int:
+        lit = self.rule_lit.get(rule_id)
+        if lit is None:
+            lit = self.literal(self.catalog.rule_index[rule_id].condition)
+            self.rule_lit[rule_id] = lit
+        return lit
+
+    def conjunction(self, lits: Sequence[int]) -> int:
+        """A fresh literal equivalent to the conjunction of ``lits``."""
+        g = self.new_var()
+        for lit in lits:
+            self.solver.add_clause([-g, lit])
+        self.solver.add_clause([g, *(-lit for lit in lits)])
+        return g
+
+    # -- assumptions -------------------------------------------------------------------
+
+    def at_most(self, rank: int) -> list[int]:
+        """Assumptions meaning "the verdict ranks at most ``rank``" (0 = allowed ... 4 = any)."""
+        return [-self.level[rank + 1]] if rank < 4 else []
+
+    def selection_literals(self, selection: Mapping[str, str]) -> list[int]:
+        return [self.option_var[(p, o)] for p, o in selection.items()]
+
+    def model_selection(self, model: Sequence[int]) -> dict[str, str]:
+        """The complete selection a model encodes, in catalog property order."""
+        out: dict[str, str] = {}
+        for prop in self.catalog.properties:
+            for opt in prop.options:
+                if is_true(model, self.option_var[(prop.id, opt.id)]):
+                    out[prop.id] = opt.id
+                    break
+        return out
+
+    def model_rank(self, model: Sequence[int]) -> int:
+        """The verdict rank of the selection a model encodes."""
+        return max((k for k in LEVELS if is_true(model, self.level[k])), default=0)
+
+    def solve(self, assumptions: Iterable[int]) -> Sequence[int] | None:
+        return self.solver.solve(list(assumptions))
+
+
+def satisfiable_literals(enc: Encoding, candidates: Sequence[int], assumptions: Sequence[int]) -> set[int]:
+    """Which of ``candidates`` can each be true together with ``assumptions`` (exact).
+
+    Instead of one call per literal, each call asks for a model that makes *at least one*
+    still-uncovered literal true (a clause guarded by a fresh activation literal), with the
+    solver's phases pointing at the uncovered ones, and every literal true in that model is
+    covered at once. An unsatisfiable call proves that no remaining literal can be true.
+    """
+    remaining = list(dict.fromkeys(candidates))
+    found: set[int] = set()
+    while remaining:
+        act = enc.new_var()
+        enc.solver.add_clause([-act, *remaining])
+        enc.solver.set_phases([*remaining, *(-lit for lit in found)])
+        model = enc.solver.solve([*assumptions, act])
+        enc.solver.add_clause([-act])
+        if model is None:
+            break
+        newly = {lit for lit in remaining if is_true(model, lit)}
+        found |= newly
+        remaining = [lit for lit in remaining if lit not in newly]
+    return found

@@ -1,0 +1,246 @@
+"""Catalog lint: structural errors, dead parts, and how the selection space splits by verdict.
+
+Errors (a catalog with any is broken):
+
+``cycle`` / ``unknown_reference`` / ``invalid``
+    problems the loader found (:class:`~engine.errors.CatalogError`), sorted into kinds;
+``unreachable_prerequisite``
+    a step that can be active requires a step that is never active in the same selection,
+    so the ordering it declares can never apply.
+
+Warnings:
+
+``dead_option``        no completion with the option ranks below ``blocked``;
+``step_never_active``  no selection below ``blocked`` activates the step;
+``rule_never_fires`` / ``rule_always_fires``   the condition is false / true for every selection;
+``preset_blocked``     the preset's own selection is ``blocked`` (or ``out_of_scope``).
+
+Every check is a SAT question over :class:`engine.sat.Encoding` (each answered with the
+coverage method of :func:`engine.sat.satisfiable_literals`), so nothing enumerates the
+selection space. The summary counts complete selections by verdict exactly when that is
+cheap: the properties are split into independent groups (linked by verdict-changing rules),
+each group small enough is enumerated, and the counts combine as a product (the verdict is
+the highest rank over the groups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
+from engine.errors import Problem
+from engine.expression import compile_expression, iter_terms
+from engine.propagation import single_rule_reason
+from engine.resolution import resolve
+from engine.sat import Encoding, SolverFactory, satisfiable_literals
+
+__all__ = ["COUNT_LIMIT", "LintMessage", "LintReport", "VerdictSummary", "count_by_verdict", "lint_catalog", "lint_problems"]
+
+#: Largest number of partial selections the verdict summary enumerates (over all groups).
+COUNT_LIMIT = 200_000
+_BLOCKED = VERDICT_RANK["blocked"]
+
+
+@dataclass(frozen=True)
+class LintMessage:
+    level: str
+    code: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.code}: {self.subject}: {self.message}" if self.subject else f"{self.level}: {self.code}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"level": self.level, "code": self.code, "subject": self.subject, "message": self.message}
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """How many complete selections the catalog has, and (``counted``) how many get each verdict."""
+
+    selections: int
+    counted: bool
+    by_verdict: tuple[tuple[str, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "selections": self.selections,
+            "counted": self.counted,
+            "by_verdict": dict(self.by_verdict) if self.counted else None,
+        }
+
+
+@dataclass(frozen=True)
+class LintReport:
+    source: str
+    catalog: str | None
+    errors: tuple[LintMessage, ...]
+    warnings: tuple[LintMessage, ...]
+    summary: VerdictSummary | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "catalog": self.catalog,
+            "ok": self.ok,
+            "errors": [m.to_dict() for m in self.errors],
+            "warnings": [m.to_dict() for m in self.warnings],
+            "summary": self.summary.to_dict() if self.summary else None,
+        }
+
+
+def lint_problems(source: str, problems: Sequence[Problem]) -> LintReport:
+    """The report for a catalog the loader rejected: each problem becomes an error."""
+    errors = []
+    for problem in problems:
+        text = problem.message
+        code = "cycle" if "cycle" in text else "unknown_reference" if "unknown" in text else "invalid"
+        where = f"line {problem.line}: " if problem.line is not None else ""
+        errors.append(LintMessage("error", code, problem.path, where + text))
+    return LintReport(source, None, tuple(errors), (), None)
+
+
+def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str | None = None) -> LintReport:
+    """Lint a loaded catalog (see the module docstring)."""
+    enc = Encoding(catalog, solver_factory())
+    below_blocked = enc.at_most(_BLOCKED - 1)
+    errors: list[LintMessage] = []
+    warnings: list[LintMessage] = []
+
+    # dead options
+    option_lits = [enc.option_var[(p.id, o)] for p in catalog.properties for o in p.option_ids]
+    alive = satisfiable_literals(enc, option_lits, below_blocked)
+    for prop in catalog.properties:
+        for o in prop.option_ids:
+            if enc.option_var[(prop.id, o)] not in alive:
+                reason = single_rule_reason(catalog, {}, prop.id, o)
+                why = f" (rule {reason.rule})" if reason and reason.rule else ""
+                warnings.append(
+                    LintMessage("warning", "dead_option", f"{prop.id}.{o}", f"every selection with it is blocked or out of scope{why}")
+                )
+
+    # steps: ever active (any verdict / below blocked), and prerequisites that can apply
+    step_lits = {s.id: enc.literal(s.condition) for s in catalog.steps}
+    active_any = satisfiable_literals(enc, list(step_lits.values()), [])
+    active_ok = satisfiable_literals(enc, list(step_lits.values()), below_blocked)
+    for step in catalog.steps:
+        lit = step_lits[step.id]
+        if lit not in active_ok:
+            detail = "its condition is never true" if lit not in active_any else "it is active only in blocked or out-of-scope selections"
+            warnings.append(LintMessage("warning", "step_never_active", step.id, f"step can never be active: {detail}"))
+    pairs = [(s.id, pre) for s in catalog.steps if step_lits[s.id] in active_any for pre in s.prereqs]
+    pair_lits = {pair: enc.conjunction([step_lits[pair[0]], step_lits[pair[1]]]) for pair in pairs}
+    together = satisfiable_literals(enc, list(pair_lits.values()), [])
+    for (sid, pre), lit in pair_lits.items():
+        if lit not in together:
+            errors.append(
+                LintMessage(
+                    "error", "unreachable_prerequisite", sid,
+                    f"requires step {pre!r}, which is never active in a selection where {sid!r} is",
+                )
+            )
+
+    # rules that never or always fire
+    rule_lits = {r.id: enc.rule_literal(r.id) for r in catalog.rules}
+    can_fire = satisfiable_literals(enc, list(rule_lits.values()), [])
+    can_miss = satisfiable_literals(enc, [-lit for lit in rule_lits.values()], [])
+    for rule in catalog.rules:
+        lit = rule_lits[rule.id]
+        if lit not in can_fire:
+            warnings.append(LintMessage("warning", "rule_never_fires", rule.id, f"condition is false for every selection: {rule.condition_text}"))
+        elif -lit not in can_miss:
+            warnings.append(LintMessage("warning", "rule_always_fires", rule.id, f"condition is true for every selection: {rule.condition_text}"))
+
+    # presets
+    for preset in catalog.presets:
+        verdict = resolve(catalog, dict(preset.selection)).verdict
+        if VERDICT_RANK[verdict] >= _BLOCKED:
+            warnings.append(LintMessage("warning", "preset_blocked", preset.id, f"the preset's own selection is {verdict}"))
+
+    return LintReport(source or catalog.ref, catalog.ref, tuple(errors), tuple(warnings), count_by_verdict(catalog))
+
+
+def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSummary:
+    """Complete selections by verdict, counted exactly by independent groups of properties.
+
+    ``counted`` is False when the groups together would need more than ``limit`` partial
+    selections enumerated; ``selections`` (the size of the space) is always exact.
+    """
+    domains = {p.id: len(p.options) for p in catalog.properties}
+    total = 1
+    for size in domains.values():
+        total *= size
+    rules = [r for r in catalog.rules if SEVERITY_RANK[r.severity] > 0]
+    parent = {p: p for p in domains}
+
+    def find(p: str) -> str:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    rule_props = []
+    for rule in rules:
+        props = list(dict.fromkeys(t.prop for t in iter_terms(rule.condition)))
+        rule_props.append(props)
+        for other in props[1:]:
+            parent[find(other)] = find(props[0])
+    groups: dict[str, list[str]] = {}
+    for p in domains:
+        groups.setdefault(find(p), []).append(p)
+    group_rules: dict[str, list[int]] = {}
+    constant: list[int] = []  # rules mentioning no property (``always``)
+    for i, props in enumerate(rule_props):
+        if props:
+            group_rules.setdefault(find(props[0]), []).append(i)
+        else:
+            constant.append(i)
+    work = 0
+    for root, props in groups.items():
+        if root in group_rules:
+            size = 1
+            for p in props:
+                size *= domains[p]
+            work += size
+            if work > limit:
+                return VerdictSummary(total, False)
+    floor = max((SEVERITY_RANK[rules[i].severity] for i in constant), default=0)
+    cumulative = [1] * 5  # selections with verdict rank <= k, as a product over groups
+    options = {p.id: p.option_ids for p in catalog.properties}
+    for root, props in groups.items():
+        idx = group_rules.get(root)
+        if not idx:
+            for k in range(5):
+                cumulative[k] *= domains[props[0]] if len(props) == 1 else _size(props, domains)
+            continue
+        fns = [(SEVERITY_RANK[rules[i].severity], compile_expression(rules[i].condition)) for i in idx]
+        per_rank = [0] * 5
+        for combo in product(*(options[p] for p in props)):
+            sel = dict(zip(props, combo))
+            per_rank[max((rank for rank, fn in fns if fn(sel)), default=0)] += 1
+        running = 0
+        for k in range(5):
+            running += per_rank[k]
+            cumulative[k] *= running
+    counts = []
+    previous = 0
+    for k in range(5):
+        at_most = cumulative[k] if k >= floor else 0
+        counts.append((VERDICTS[k], at_most - previous))
+        previous = at_most
+    return VerdictSummary(total, True, tuple(counts))
+
+
+def _size(props: list[str], domains: dict[str, int]) -> int:
+    size = 1
+    for p in props:
+        size *= domains[p]
+    return size

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 from engine.errors import ExpressionSyntaxError
@@ -191,6 +192,13 @@ def parse_expression(text: str) -> Expr:
     """
     if not isinstance(text, str):
         raise ExpressionSyntaxError(repr(text), 0, "a condition must be a string")
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=1 << 17)
+def _parse_cached(text: str) -> Expr:
+    # The AST is immutable, so one parse serves every reader of the same text: loading a
+    # catalog and building its graph both parse each condition, and catalogs repeat conditions.
     return _Parser(text).parse()
 
 

@@ -1,20 +1,24 @@
 """The fast paths of resolution agree with the plain definitions they replace.
 
-``compile_expression`` merges same-property disjunctions into membership tests and
-``resolve`` memoises minimal causes per condition (issue 6, performance): both must give
-exactly what ``evaluate`` and ``minimal_cause`` give.
+Issue 6 (performance): ``compile_expression`` merges same-property disjunctions into
+membership tests, ``parse_expression`` memoises parsed text, ``resolve`` memoises minimal
+causes per condition and orders steps from the records instead of the graph. Each must give
+exactly what ``evaluate``, a fresh parse, ``minimal_cause`` and ``engine.graph.step_order`` give.
 """
 
 from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import resolve
-from engine.expression import ALWAYS, And, Not, Or, Term, compile_expression, evaluate
-from engine.resolution import minimal_cause
+from engine import catalog_from_dict, resolve, step_order
+from engine.errors import ExpressionSyntaxError
+from engine.expression import ALWAYS, And, Not, Or, Term, _Parser, compile_expression, evaluate, parse_expression
+from engine.resolution import _step_order, minimal_cause
 from tests.conftest import all_selections
 
 DOMAINS = {"a": ("x", "y", "z"), "b": ("x", "y"), "c": ("x", "y", "z")}
@@ -61,3 +65,25 @@ def test_memoised_causes_equal_minimal_cause(stripe_catalog):
                 assert finding.because == minimal_cause(finding.rule.condition, sel, domains)
             for active in res.steps:
                 assert active.because == minimal_cause(active.step.condition, sel, domains)
+
+
+def test_step_order_from_records_equals_graph_order(stripe_catalog):
+    assert [s.id for s in _step_order(stripe_catalog)] == list(step_order(stripe_catalog))
+
+
+def test_step_order_on_a_large_random_dag():
+    from bench.synth import generate
+
+    catalog = catalog_from_dict(generate(60, seed=7).document)
+    assert [s.id for s in _step_order(catalog)] == list(step_order(catalog))
+
+
+def test_memoised_parse_equals_fresh_parse_and_still_rejects_bad_text():
+    text = "a.x and (b.y or not c.z)"
+    assert parse_expression(text) == _Parser(text).parse()
+    assert parse_expression(text) is parse_expression(text)
+    for bad in ("a.x and", "a.x and", "(a.x"):  # repeated bad text raises every time
+        with pytest.raises(ExpressionSyntaxError):
+            parse_expression(bad)
+    with pytest.raises(ExpressionSyntaxError):
+        parse_expression(["not", "text"])  # unhashable input still gets the engine's error

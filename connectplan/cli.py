@@ -10,6 +10,7 @@ Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors)
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import click
@@ -21,6 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("connectplan.commands.resolve:resolve", "Resolve a selection: verdict, findings, ordered steps, flows."),
     "options": ("connectplan.commands.catalog:options", "List the properties and options of a catalog."),
     "catalog": ("connectplan.commands.catalog:catalog", "Validate, show and list catalog editions."),
+    "render": ("connectplan.commands.render:render", "Draw money flow, liability, steps or catalog diagrams (svg/png/pdf/dot)."),
+    "doc": ("connectplan.commands.doc:doc", "Write a plan's design document (Markdown + SVG, or one HTML file)."),
+    "prompt": ("connectplan.commands.prompt:prompt", "Print a prompt asking a coding assistant to implement a plan."),
 }
 
 
@@ -73,6 +77,9 @@ def to_input_error(exc: BaseException) -> InputError | None:
     from connectplan.errors import AppError
 
     if isinstance(exc, (EngineError, AppError)):
+        return InputError(_one_line(str(exc)))
+    render_errors = sys.modules.get("visualize.render")  # not loaded -> the error cannot be a RenderError
+    if render_errors is not None and isinstance(exc, render_errors.RenderError):
         return InputError(_one_line(str(exc)))
     return None
 

@@ -1,0 +1,131 @@
+"""Steps diagram: the ordered integration steps, one cluster per phase, with prerequisite edges.
+
+Nodes are the active steps, numbered in the resolution's order; the guide's core steps are filled
+and bold. An edge runs from a prerequisite to the step that needs it. When a step's prerequisite is
+inactive for this selection, the edge goes to the nearest active steps behind it, dashed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.catalog import PHASES
+
+from visualize._dot import (
+    Cluster,
+    FigEdge,
+    FigNode,
+    Figure,
+    LegendRow,
+    attrs_of,
+    box_sample,
+    edge_sample,
+    node_id,
+    small,
+    text,
+    to_digraph,
+)
+from visualize._parts import title_lines
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from engine import Catalog, Resolution
+
+__all__ = ["steps_diagram", "steps_figure"]
+
+TITLE_WIDTH = 44
+CORE_ATTRS = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#dbe9f6", "color": "#1f5fa8"}
+STEP_ATTRS = {"shape": "box", "style": "rounded", "color": "#4d4d4d"}
+DIRECT_EDGE = {"color": "#4d4d4d"}
+INDIRECT_EDGE = {"color": "#8c8c8c", "style": "dashed"}
+CLUSTER_ATTRS = {"style": "rounded,dashed", "color": "#b0b0b0", "fontcolor": "#555555"}
+
+
+def _phase_rank(phase: str) -> int:
+    return PHASES.index(phase) if phase in PHASES else len(PHASES)
+
+
+def nearest_active_prereqs(catalog: Catalog, step_id: str, active: set[str]) -> dict[str, bool]:
+    """Active steps ``step_id`` waits for: ``{id: direct}``; ``direct`` is False through inactive steps."""
+    found: dict[str, bool] = {}
+    index = catalog.step_index
+    stack = [(pre, True) for pre in index[step_id].prereqs]
+    seen: set[str] = set()
+    while stack:
+        pre, direct = stack.pop()
+        if pre in active:
+            found[pre] = found.get(pre, False) or direct
+            continue
+        if pre in seen or pre not in index:
+            continue
+        seen.add(pre)
+        stack.extend((p, False) for p in index[pre].prereqs)
+    return found
+
+
+def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
+    """The step figure of a resolution (see :func:`steps_diagram`)."""
+    catalog = res.catalog
+    active = {s.step.id for s in res.steps}
+    nodes: list[FigNode] = []
+    edges: list[FigEdge] = []
+    phases: set[str] = set()
+    for number, active_step in enumerate(res.steps, 1):
+        step = active_step.step
+        phases.add(step.phase)
+        why = ", ".join(str(t) for t in active_step.because) or "always"
+        detail = small(text(f"{step.id} · why: {why}", width=TITLE_WIDTH + 10))
+        core = small(text("core step"), color="#1f5fa8") if step.core else ""
+        heading = text(step.title, width=TITLE_WIDTH)
+        body = f"<B>{number}.</B> {heading}<BR/>{detail}" + (f"<BR/>{core}" if core else "")
+        nodes.append(
+            FigNode(
+                id=node_id("step", step.id),
+                label=body,
+                attrs=attrs_of(CORE_ATTRS if step.core else STEP_ATTRS),
+                cluster=step.phase,
+                rank=(number,),
+                # numbers shift when steps come and go; a change diagram compares the rest
+                compare=f"{heading}|{detail}|{core}",
+            )
+        )
+        for pre, direct in sorted(nearest_active_prereqs(catalog, step.id, active).items()):
+            edges.append(
+                FigEdge(
+                    node_id("step", pre),
+                    node_id("step", step.id),
+                    key=f"{pre}>{step.id}>{'direct' if direct else 'indirect'}",
+                    attrs=attrs_of(DIRECT_EDGE if direct else INDIRECT_EDGE),
+                    rank=(number,),
+                )
+            )
+    clusters = tuple(
+        Cluster(phase, f"<B>{text(phase)}</B>", attrs_of(CLUSTER_ATTRS), rank=(_phase_rank(phase),)) for phase in phases
+    )
+    legend = [
+        LegendRow(box_sample("#dbe9f6", "#1f5fa8"), text("core step (one of the guide's own steps)")),
+        LegendRow(box_sample("#ffffff", "#4d4d4d"), text("other step")),
+        LegendRow(edge_sample(DIRECT_EDGE), text("prerequisite → step that needs it")),
+    ]
+    if any(e.attrs == attrs_of(INDIRECT_EDGE) for e in edges):
+        legend.append(LegendRow(edge_sample(INDIRECT_EDGE), text("prerequisite through a step inactive here")))
+    legend.append(LegendRow(text("n."), text("position in the ordered step list; dashed frames are phases")))
+    return Figure(
+        name="steps",
+        kind="steps",
+        title=title_lines("Integration steps", res, subject),
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+        clusters=clusters,
+        legend=tuple(legend),
+        graph_attrs=attrs_of({"rankdir": "TB", "ranksep": "0.45", "nodesep": "0.3", "newrank": "true"}),
+    )
+
+
+def steps_diagram(res: Resolution, *, subject: str | None = None) -> graphviz.Digraph:
+    """Draw the ordered integration steps with phases as clusters and prerequisite edges.
+
+    ``subject`` names the plan in the title (``plan@version``); the selection is named when omitted.
+    """
+    return to_digraph(steps_figure(res, subject=subject))

@@ -1,0 +1,150 @@
+"""Moving a saved selection to another catalog edition, and what that does to the plan.
+
+:func:`map_selection` carries a selection over through the newer edition's ``renames``;
+:func:`plan_upgrade` resolves it there and compares the two resolutions with
+:func:`engine.diff.diff_resolutions`, pairing steps the new edition declares renamed (they are
+reported as renamed, not as one removed and one added step). When the new verdict is worse
+than ``caution`` and a solver is given, the report carries the nearest alternatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.catalog import VERDICT_RANK, Catalog
+from engine.diff import ResolutionDiff, diff_resolutions
+from engine.errors import SelectionError
+from engine.resolution import Alternative, Change, Finding, Resolution, resolve
+from engine.sat import SolverFactory
+
+__all__ = ["PlanUpgrade", "UpgradeError", "map_selection", "plan_upgrade"]
+
+
+class UpgradeError(SelectionError):
+    """A selection cannot be carried over to the target edition (a choice or property has no counterpart)."""
+
+
+def map_selection(old: Catalog, new: Catalog, selection: Mapping[str, str]) -> tuple[dict[str, str], tuple[Change, ...]]:
+    """The selection in ``new``'s terms, and the option renames applied (as changes).
+
+    Raises
+    ------
+    UpgradeError
+        When a chosen option is neither in ``new`` nor renamed there, or ``new`` has a property
+        the selection cannot fill.
+    """
+    renames = dict(new.renames.options)
+    mapped: dict[str, str] = {}
+    renamed: list[Change] = []
+    for prop, opt in selection.items():
+        target = renames.get(f"{prop}.{opt}")
+        if target is not None:
+            new_prop, new_opt = target.split(".", 1)
+            mapped[new_prop] = new_opt
+            renamed.append(Change(prop, opt, new_opt) if new_prop == prop else Change(f"{prop}", opt, target))
+            continue
+        new_prop_rec = new.property_index.get(prop)
+        if new_prop_rec is None:
+            continue  # the property was dropped from the newer edition
+        if new_prop_rec.option(opt) is None:
+            raise UpgradeError(
+                f"option {prop}.{opt} does not exist in {new.ref} and is not renamed there; "
+                f"options of {prop}: {', '.join(new_prop_rec.option_ids)}"
+            )
+        mapped[prop] = opt
+    missing = [p.id for p in new.properties if p.id not in mapped]
+    if missing:
+        raise UpgradeError(
+            f"{new.ref} has properties the plan does not set ({', '.join(missing)}); "
+            f"start a new plan on {new.ref} instead (connectplan plan new)"
+        )
+    return {p.id: mapped[p.id] for p in new.properties}, tuple(renamed)
+
+
+@dataclass(frozen=True)
+class PlanUpgrade:
+    """The impact of moving a selection from ``before``'s edition to ``after``'s."""
+
+    before: Resolution
+    after: Resolution
+    diff: ResolutionDiff
+    renamed_options: tuple[Change, ...]
+    renamed_steps: tuple[tuple[str, str], ...]
+    alternatives: tuple[Alternative, ...] | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """True when the carried-over selection is ``blocked`` or ``out_of_scope`` in the new edition."""
+        return VERDICT_RANK[self.after.verdict] >= VERDICT_RANK["blocked"]
+
+    @property
+    def blocking_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.after.findings if VERDICT_RANK[_verdict(f.rule.severity)] >= VERDICT_RANK["blocked"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON of ``plan upgrade``: ``from``, ``to``, ``selection``, ``verdict``, ``findings``, ``steps`` ..."""
+        d = self.diff.to_dict()
+        doc: dict[str, Any] = {
+            "from": d["from"],
+            "to": d["to"],
+            "selection": dict(self.after.selection),
+            "renamed": {
+                "options": [c.to_dict() for c in self.renamed_options],
+                "steps": [{"from": old, "to": new} for old, new in self.renamed_steps],
+            },
+            "verdict": d["verdict"],
+            "findings": d["findings"],
+            "steps": {**d["steps"], "renamed": [{"from": old, "to": new} for old, new in self.renamed_steps]},
+            "money_flows": d["money_flows"],
+            "responsibilities": d["responsibilities"],
+            "blocked_by": [
+                {"rule": f.rule.id, "severity": f.rule.severity, "because": [str(t) for t in f.because]}
+                for f in self.blocking_findings
+            ],
+        }
+        if self.alternatives is not None:
+            doc["alternatives"] = [a.to_dict() for a in self.alternatives]
+        return doc
+
+
+def _verdict(severity: str) -> str:
+    return "allowed" if severity == "info" else severity
+
+
+def plan_upgrade(
+    before: Resolution,
+    new: Catalog,
+    *,
+    from_ref: str = "before",
+    to_ref: str = "after",
+    solver_factory: SolverFactory | None = None,
+) -> PlanUpgrade:
+    """Carry ``before``'s selection over to edition ``new`` and compare the resolutions.
+
+    Raises
+    ------
+    UpgradeError
+        When the selection cannot be mapped (see :func:`map_selection`).
+    """
+    mapped, renamed_options = map_selection(before.catalog, new, before.selection_dict)
+    after = resolve(new, mapped)
+    diff = diff_resolutions(before, after, from_ref=from_ref, to_ref=to_ref)
+    step_renames = dict(new.renames.steps)
+    removed_ids = {s.id for s in diff.steps_removed}
+    added_ids = {s.id for s in diff.steps_added}
+    pairs = tuple((old, nid) for old, nid in step_renames.items() if old in removed_ids and nid in added_ids)
+    if pairs:
+        olds, news = {o for o, _ in pairs}, {n for _, n in pairs}
+        diff = replace(
+            diff,
+            steps_removed=tuple(s for s in diff.steps_removed if s.id not in olds),
+            steps_added=tuple(s for s in diff.steps_added if s.id not in news),
+        )
+    alternatives = None
+    if solver_factory is not None and VERDICT_RANK[after.verdict] > VERDICT_RANK["caution"]:
+        from engine.alternatives import nearest_alternatives
+
+        alternatives = nearest_alternatives(new, mapped, solver_factory)
+    return PlanUpgrade(before, after, diff, renamed_options, pairs, alternatives)

@@ -1,14 +1,22 @@
 """Application services the CLI calls: one function per user action, no printing.
 
-Catalogs come from the files shipped in ``connectplan/catalogs`` (the store takes over
-in ``connectplan.store`` once plans are persisted).
+Catalogs are read from the store (``connectplan.store``), into which the files shipped in
+``connectplan/catalogs`` are imported on first use; ``builtin_catalogs`` reads those files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from engine import Catalog, Resolution, resolve
+
+if TYPE_CHECKING:
+    from db.repository import VersionRecord
+    from engine.catalog_diff import CatalogDiff
+    from engine.lint import LintReport
+    from engine.propagation import Propagation
+    from engine.upgrade import PlanUpgrade
 
 from connectplan.catalog_files import builtin_catalog_files, load_builtin
 from connectplan.errors import AppError
@@ -49,9 +57,15 @@ def pick_catalog(catalogs: Iterable[Catalog], ref: str | None) -> Catalog:
     raise AppError(f"unknown edition {edition!r} of {name}; editions: {', '.join(c.edition for c in cats)}")
 
 
-def get_catalog(ref: str | None) -> Catalog:
-    """The built-in catalog edition named by ``ref`` (default: stripe-connect, newest edition)."""
-    return pick_catalog(builtin_catalogs(), ref)
+def get_catalog(ref: str | None, db_url: str | None = None) -> Catalog:
+    """The stored catalog edition named by ``ref`` (default: stripe-connect, newest edition).
+
+    Read from the store at ``db_url`` (default ``$CONNECTPLAN_DATABASE_URL`` or
+    ``sqlite:///connectplan.db``); the built-in editions are imported into it on first use.
+    """
+    from connectplan.store import open_store
+
+    return open_store(db_url).get_catalog(ref)
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -79,7 +93,132 @@ def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[s
     return selection
 
 
-def resolve_selection(catalog_ref: str | None, preset: str | None, sets: Iterable[str]) -> Resolution:
-    """Resolve ``--preset`` plus ``--set`` values against a catalog edition."""
-    catalog = get_catalog(catalog_ref)
-    return resolve(catalog, build_selection(catalog, preset, parse_assignments(sets)))
+def resolve_selection(
+    catalog_ref: str | None, preset: str | None, sets: Iterable[str], db_url: str | None = None
+) -> Resolution:
+    """Resolve ``--preset`` plus ``--set`` values against a catalog edition read from the store."""
+    catalog = get_catalog(catalog_ref, db_url)
+    return with_alternatives(resolve(catalog, build_selection(catalog, preset, parse_assignments(sets))))
+
+
+# ---------------------------------------------------------------------------
+# Exploration, alternatives, presets, lint, edition diff, plan upgrade (issue 5).
+# The SAT solver (pysat) is imported only by the functions that need it.
+
+
+def with_alternatives(res: Resolution) -> Resolution:
+    """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
+    from engine import VERDICT_RANK
+
+    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+        return res
+    from dataclasses import replace
+
+    from engine.alternatives import nearest_alternatives
+
+    from connectplan.sat import make_solver
+
+    return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
+
+
+def explore_selection(catalog_ref: str | None, preset: str | None, sets: Iterable[str], db_url: str | None = None) -> Propagation:
+    """What a partial selection (``--preset`` plus ``--set``) still allows, option by option."""
+    from engine.propagation import propagate
+
+    from connectplan.sat import make_solver
+
+    catalog = get_catalog(catalog_ref, db_url)
+    return propagate(catalog, build_selection(catalog, preset, parse_assignments(sets)), make_solver)
+
+
+def preset_resolutions(catalog_ref: str | None, db_url: str | None = None) -> tuple[Catalog, list[Resolution]]:
+    """A catalog edition and the resolution of each of its presets, in catalog order."""
+    catalog = get_catalog(catalog_ref, db_url)
+    return catalog, [resolve(catalog, dict(p.selection)) for p in catalog.presets]
+
+
+def _is_file_argument(target: str) -> bool:
+    from pathlib import Path
+
+    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or Path(target).is_file()
+
+
+def lint(target: str | None, db_url: str | None = None) -> LintReport:
+    """Lint a catalog edition (``NAME[@EDITION]`` from the store) or a catalog FILE.
+
+    A file the loader rejects gives a report whose errors are its problems; a missing or
+    unreadable file is an input error.
+    """
+    from engine import CatalogError
+    from engine.lint import lint_catalog, lint_problems
+
+    from connectplan.catalog_files import load_catalog_file
+    from connectplan.sat import make_solver
+
+    if target and _is_file_argument(target):
+        from pathlib import Path
+
+        if not Path(target).is_file():
+            raise AppError(f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025")
+        try:
+            catalog = load_catalog_file(target)
+        except CatalogError as exc:
+            return lint_problems(target, exc.problems)
+        return lint_catalog(catalog, make_solver, source=target)
+    return lint_catalog(get_catalog(target, db_url), make_solver)
+
+
+def diff_editions(old_ref: str, new_ref: str, db_url: str | None = None) -> CatalogDiff:
+    """Compare two catalog editions (each ``NAME@EDITION`` from the store, or a catalog FILE)."""
+    from engine.catalog_diff import diff_catalogs
+
+    from connectplan.catalog_files import load_catalog_file
+
+    def load(target: str) -> Catalog:
+        return load_catalog_file(target) if _is_file_argument(target) else get_catalog(target, db_url)
+
+    return diff_catalogs(load(old_ref), load(new_ref))
+
+
+def upgrade_plan(
+    ref: str,
+    to_ref: str,
+    *,
+    dry_run: bool = False,
+    allow_blocked: bool = False,
+    message: str | None = None,
+    author: str | None = None,
+    db_url: str | None = None,
+) -> tuple[PlanUpgrade, VersionRecord | None]:
+    """Carry plan version ``ref`` over to catalog edition ``to_ref``; save it unless ``dry_run``.
+
+    Returns the impact report and the saved version (None when nothing was saved: a dry run,
+    or a selection that is blocked in the new edition without ``allow_blocked``).
+    """
+    from engine.upgrade import plan_upgrade
+
+    from connectplan.sat import make_solver
+    from connectplan.store import open_store
+
+    store = open_store(db_url)
+    record, before = store.load(ref)
+    target = store.get_catalog(to_ref)
+    if target.name != before.catalog.name:
+        raise AppError(
+            f"plan upgrade moves a plan between editions of one catalog; {record.ref} uses {before.catalog.name}, not {target.name}"
+        )
+    if target.edition == before.catalog.edition:
+        raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
+    to_label = f"{record.plan}@{record.version + 1}" if not dry_run else f"{record.plan} on {target.ref} (dry run)"
+    report = plan_upgrade(before, target, from_ref=record.ref, to_ref=to_label, solver_factory=make_solver)
+    if dry_run or (report.blocked and not allow_blocked):
+        return report, None
+    saved = store.save_version(
+        record.plan,
+        base=record.version,
+        catalog_ref=target.ref,
+        selection=report.after.selection_dict,
+        message=message or f"upgrade to {target.ref}",
+        author=author,
+    )
+    return report, saved

@@ -22,9 +22,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("connectplan.commands.resolve:resolve", "Resolve a selection: verdict, findings, ordered steps, flows."),
     "options": ("connectplan.commands.catalog:options", "List the properties and options of a catalog."),
     "catalog": ("connectplan.commands.catalog:catalog", "Validate, show and list catalog editions."),
+    "explore": ("connectplan.commands.explore:explore", "Show which options a partial selection leaves open, and why."),
+    "presets": ("connectplan.commands.presets:presets", "List a catalog's presets with their reasoning and verdict."),
     "render": ("connectplan.commands.render:render", "Draw money flow, liability, steps or catalog diagrams (svg/png/pdf/dot)."),
     "doc": ("connectplan.commands.doc:doc", "Write a plan's design document (Markdown + SVG, or one HTML file)."),
     "prompt": ("connectplan.commands.prompt:prompt", "Print a prompt asking a coding assistant to implement a plan."),
+    "plan": ("connectplan.commands.plan:plan", "Save, change, compare, tag, fork, export and import versioned plans."),
+    "db": ("connectplan.commands.db:db", "Create or upgrade the store's schema; show its revision."),
 }
 
 
@@ -77,6 +81,9 @@ def to_input_error(exc: BaseException) -> InputError | None:
     from connectplan.errors import AppError
 
     if isinstance(exc, (EngineError, AppError)):
+        return InputError(_one_line(str(exc)))
+    store_errors = sys.modules.get("db.errors")  # not loaded -> the error cannot be a StoreError
+    if store_errors is not None and isinstance(exc, store_errors.StoreError):
         return InputError(_one_line(str(exc)))
     render_errors = sys.modules.get("visualize.render")  # not loaded -> the error cannot be a RenderError
     if render_errors is not None and isinstance(exc, render_errors.RenderError):

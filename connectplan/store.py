@@ -22,27 +22,38 @@ selection) for bad input, and then nothing has been stored.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from db import repository as repo
+from db import graph_store
 from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
-from db.repository import VersionRecord
-from db.session import HEAD_REVISION, KNOWN_REVISIONS, database_url, make_engine, make_session_factory, read_schema_revision, write_engine
+from db.records import EditionRow, VersionRecord, format_time, parse_time, utc_now
+from db.session import (
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    database_url,
+    make_engine,
+    make_session_factory,
+    read_schema_revision,
+    write_engine,
+)
 from engine import Catalog, EngineError, Resolution, check_selection, resolve
-from engine.diff import ResolutionDiff, diff_resolutions
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
     from db import models
+    from engine.diff import ResolutionDiff
 
 __all__ = [
     "EXPORT_FORMAT_VERSION",
@@ -69,6 +80,27 @@ _TAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
 _MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 T = TypeVar("T")
+
+
+def _lazy_module(name: str) -> ModuleType:
+    """Import ``name`` on first attribute access (stdlib ``importlib.util.LazyLoader``).
+
+    The ORM models and repository are needed only by plan commands and writes; reading a
+    catalog (every ``resolve``) goes through :mod:`db.graph_store` and skips them.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+repo = _lazy_module("db.repository")
 
 
 def default_author() -> str:
@@ -209,7 +241,8 @@ def _revision_or_error(url: str, db_engine: Engine) -> str | None:
     from sqlalchemy.exc import DBAPIError
 
     try:
-        return read_schema_revision(db_engine)
+        with db_engine.connect() as conn:
+            return read_schema_revision(conn)
     except DBAPIError as exc:
         raise _connect_error(url, exc) from None
 
@@ -297,16 +330,23 @@ def open_store(url: str | None = None) -> Store:
     db_engine = _make_engine(url)
     memory = path is None and db_engine.dialect.name == "sqlite"
     if new or memory:
+        from sqlalchemy.exc import DBAPIError
+
         try:
             _migrate(db_engine)
-        except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
+        except DBAPIError as exc:
+            raise _connect_error(url, exc) from None
+    editions: list[EditionRow] | None = None
+    if not (new or memory):
+        from sqlalchemy.exc import DBAPIError
 
-            if isinstance(exc, DBAPIError):
-                raise _connect_error(url, exc) from None
-            raise
-    else:
-        rev = _revision_or_error(url, db_engine)
+        try:
+            with db_engine.connect() as conn:  # one connection: the schema check and the edition list
+                rev = read_schema_revision(conn)
+                if rev == HEAD_REVISION:
+                    editions = graph_store.read_editions(conn)
+        except DBAPIError as exc:
+            raise _connect_error(url, exc) from None
         if rev is None:
             if path is not None and _has_tables(db_engine):
                 raise SchemaError(f"{path} is a SQLite database but not a connectplan store; pass another --db")
@@ -316,7 +356,7 @@ def open_store(url: str | None = None) -> Store:
         if rev != HEAD_REVISION:
             raise _schema_problem(url, rev)
     store = Store(url, db_engine)
-    store.ensure_builtins()
+    store.ensure_builtins(editions)
     return store
 
 
@@ -354,6 +394,23 @@ def _split_catalog_ref(ref: str | None) -> tuple[str, str | None]:
     return name, edition or None
 
 
+def _pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
+    """The edition ``ref`` names among ``editions`` (sorted; a bare name means its newest edition)."""
+    name, edition = _split_catalog_ref(ref)
+    rows = [r for r in editions if r.name == name]
+    if not rows:
+        known = sorted(r.ref for r in editions)
+        raise NotFoundError(
+            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} (add one: connectplan catalog import FILE)"
+        )
+    if edition is None:
+        return rows[-1]
+    for row in rows:
+        if row.edition == edition:
+            return row
+    raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {', '.join(r.edition for r in rows)}")
+
+
 def _check_plan_name(name: str) -> str:
     if not _PLAN_NAME.match(name):
         raise StoreError(
@@ -385,6 +442,8 @@ class Store:
         self.db_engine = db_engine
         self._read_factory = make_session_factory(db_engine)
         self._write_factory = make_session_factory(write_engine(db_engine))
+        #: the edition list read while opening, used once by the first catalog lookup
+        self._editions: list[EditionRow] | None = None
 
     def __repr__(self) -> str:
         return f"<Store {_display_url(self.url)}>"
@@ -400,8 +459,16 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
+        self._editions = None
         with self._write_factory.begin() as session:
             yield session
+
+    def _take_editions(self) -> list[EditionRow]:
+        editions, self._editions = self._editions, None
+        if editions is None:
+            with self.db_engine.connect() as conn:
+                editions = graph_store.read_editions(conn)
+        return editions
 
     def _retry(self, action: Callable[[], T], on_conflict: Callable[[], StoreError]) -> T:
         """Run ``action`` (one write transaction) again when it loses a race on a unique key."""
@@ -416,18 +483,21 @@ class Store:
 
     # -- catalogs ------------------------------------------------------------
 
-    def ensure_builtins(self) -> list[str]:
+    def ensure_builtins(self, editions: Sequence[EditionRow] | None = None) -> list[str]:
         """Import the built-in catalog editions the store lacks; return the refs imported (usually none).
 
-        Cheap when nothing is missing: one query and a directory listing, no YAML parsing.
+        Cheap when nothing is missing: a directory listing and the edition list (``editions``
+        if the caller has just read it), no YAML parsing.
         """
         from connectplan.catalog_files import builtin_catalog_files
 
+        if editions is None:
+            editions = self._take_editions()
         files = {p.stem: p for p in builtin_catalog_files()}
-        with self._read() as session:
-            stored = {f"{name}@{edition}" for name, edition in self._edition_refs(session)}
+        stored = {row.ref for row in editions}
         missing = [files[ref] for ref in sorted(files) if ref not in stored]
         if not missing:
+            self._editions = list(editions)
             return []
         from connectplan.catalog_files import load_builtin
 
@@ -444,41 +514,18 @@ class Store:
 
         return self._retry(action, lambda: StoreError("could not import the built-in catalogs: the store kept changing"))
 
-    @staticmethod
-    def _edition_refs(session: Session) -> list[tuple[str, str]]:
-        from sqlalchemy import select
-
-        from db import models
-
-        return [(n, e) for n, e in session.execute(select(models.CatalogEdition.name, models.CatalogEdition.edition))]
-
-    def _pick_edition(self, session: Session, ref: str | None) -> models.CatalogEdition:
-        name, edition = _split_catalog_ref(ref)
-        rows = repo.list_editions(session, name)
-        if not rows:
-            known = sorted({f"{n}@{e}" for n, e in self._edition_refs(session)})
-            raise NotFoundError(
-                f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} (add one: connectplan catalog import FILE)"
-            )
-        if edition is None:
-            return rows[-1]
-        for row in rows:
-            if row.edition == edition:
-                return row
-        raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {', '.join(r.edition for r in rows)}")
-
     def get_catalog(self, ref: str | None = None) -> Catalog:
         """The stored catalog edition ``ref`` names (a bare name means its newest edition)."""
-        with self._read() as session:
-            return repo.load_catalog(session, self._pick_edition(session, ref))
+        row = _pick_edition(self._take_editions(), ref)
+        with self.db_engine.connect() as conn:
+            return graph_store.load_catalog(conn, row)
 
     def list_catalogs(self) -> list[EditionInfo]:
         """Every stored edition, sorted by name then edition."""
-        with self._read() as session:
-            return [
-                EditionInfo(r.name, r.edition, r.title, r.content_hash, repo.format_time(r.imported_at))
-                for r in repo.list_editions(session)
-            ]
+        return [
+            EditionInfo(r.name, r.edition, r.title, r.content_hash, format_time(r.imported_at))
+            for r in self._take_editions()
+        ]
 
     def import_catalog(self, catalog: Catalog) -> tuple[EditionInfo, bool]:
         """Store a catalog edition; ``(info, created)``. Identical content is a no-op; different content is refused."""
@@ -486,10 +533,19 @@ class Store:
         def action() -> tuple[EditionInfo, bool]:
             with self._write() as session:
                 row, created = repo.save_catalog(session, catalog)
-                info = EditionInfo(row.name, row.edition, row.title, row.content_hash, repo.format_time(row.imported_at))
+                info = EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
             return info, created
 
         return self._retry(action, lambda: StoreError(f"could not import {catalog.ref}: the store kept changing"))
+
+    def _edition(self, session: Session, ref: str | None) -> models.CatalogEdition:
+        """The ORM row of the edition ``ref`` names, inside a write transaction."""
+        from db import models
+
+        row = _pick_edition(graph_store.read_editions(session.connection()), ref)
+        edition = session.get(models.CatalogEdition, row.id)
+        assert edition is not None
+        return edition
 
     # -- reading plans ---------------------------------------------------------
 
@@ -560,7 +616,7 @@ class Store:
         rows: list[tuple[VersionRecord, int, Catalog]] = []
         with self._read() as session:
             newest: dict[str, str] = {}
-            for edition in repo.list_editions(session):
+            for edition in graph_store.read_editions(session.connection()):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
             for plan, version, count in repo.list_plans(session):
                 rows.append((repo.version_record(plan, version), count, repo.load_catalog(session, version.catalog_edition)))
@@ -578,6 +634,8 @@ class Store:
 
     def diff(self, ref_a: str, ref_b: str) -> ResolutionDiff:
         """Compare two plan versions (of one plan or two)."""
+        from engine.diff import diff_resolutions
+
         rec_a, res_a = self.load(ref_a)
         rec_b, res_b = self.load(ref_b)
         return diff_resolutions(res_a, res_b, from_ref=rec_a.ref, to_ref=rec_b.ref)
@@ -602,10 +660,10 @@ class Store:
         def action() -> VersionRecord:
             with self._write() as session:
                 self._refuse_existing(session, name)
-                edition = self._pick_edition(session, catalog_ref)
+                edition = self._edition(session, catalog_ref)
                 catalog = repo.load_catalog(session, edition)
                 selection = check_selection(catalog, build_selection(catalog, preset, assignments or {}))
-                now = repo.utc_now()
+                now = utc_now()
                 plan = repo.add_plan(session, name, now=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
                 version = repo.add_version(
@@ -655,7 +713,7 @@ class Store:
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
                 version = repo.add_version(
                     session, plan, number=latest.number + 1, parent=latest.number, message=message,
-                    author=author or default_author(), created_at=repo.utc_now(), edition=latest.catalog_edition,
+                    author=author or default_author(), created_at=utc_now(), edition=latest.catalog_edition,
                     selection=selection,
                 )
                 return repo.version_record(plan, version)
@@ -712,12 +770,12 @@ class Store:
                 assert latest is not None
                 if latest.number != base:
                     raise conflict(latest.number)
-                edition = self._pick_edition(session, catalog_ref)
+                edition = self._edition(session, catalog_ref)
                 catalog = repo.load_catalog(session, edition)
                 ordered = check_selection(catalog, selection)
                 version = repo.add_version(
                     session, plan, number=base + 1, parent=base, message=message, author=author or default_author(),
-                    created_at=repo.utc_now(), edition=edition, selection=dict(ordered),
+                    created_at=utc_now(), edition=edition, selection=dict(ordered),
                 )
                 return repo.version_record(plan, version)
 
@@ -756,7 +814,7 @@ class Store:
             with self._write() as session:
                 plan, source = self._resolve_ref(session, ref)
                 self._refuse_existing(session, new_name)
-                now = repo.utc_now()
+                now = utc_now()
                 origin = f"{plan.name}@{source.number}"
                 new_plan = repo.add_plan(session, new_name, now=now, forked_from=origin)
                 version = repo.add_version(
@@ -784,7 +842,7 @@ class Store:
                     {
                         "version": v.number,
                         "parent": v.parent_number,
-                        "created_at": repo.format_time(v.created_at),
+                        "created_at": format_time(v.created_at),
                         "author": v.author,
                         "message": v.message,
                         "catalog": {"name": edition.name, "edition": edition.edition, "content_hash": edition.content_hash},
@@ -795,7 +853,7 @@ class Store:
             return {
                 "format": EXPORT_KIND,
                 "format_version": EXPORT_FORMAT_VERSION,
-                "plan": {"name": plan.name, "created_at": repo.format_time(plan.created_at), "forked_from": plan.forked_from},
+                "plan": {"name": plan.name, "created_at": format_time(plan.created_at), "forked_from": plan.forked_from},
                 "versions": versions,
             }
 
@@ -856,7 +914,7 @@ def _check_export(doc: Mapping[str, Any], source: str) -> tuple[dict[str, Any], 
 
     def time(value: Any, where: str) -> Any:
         try:
-            return repo.parse_time(value)
+            return parse_time(value)
         except (TypeError, ValueError, AttributeError):
             raise bad(f"{where} must be an ISO 8601 time with a UTC offset, e.g. 2025-01-31T12:00:00Z") from None
 

@@ -9,17 +9,19 @@ same ``networkx`` graph, from which :func:`engine.catalog_from_graph` rebuilds t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from db import models
+from db import graph_store, models
 from db.errors import EditionConflictError
-from engine import Catalog, NodeKey, catalog_from_graph
+from db.records import EditionRow, VersionRecord, edition_sort_key, format_time, parse_time, utc_now
+from engine import Catalog
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "VersionRecord",
@@ -35,7 +37,7 @@ __all__ = [
     "list_editions",
     "list_plans",
     "load_catalog",
-    "load_graph",
+    "edition_row",
     "parse_time",
     "plan_versions",
     "save_catalog",
@@ -44,38 +46,6 @@ __all__ = [
     "utc_now",
     "version_record",
 ]
-
-#: catalogs rebuilt from the store, by content hash (editions are immutable, so the hash is the identity)
-_CATALOG_CACHE: dict[str, Catalog] = {}
-
-
-def utc_now() -> datetime:
-    """Now in UTC, to the second (what the store records)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def format_time(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z`` suffix; naive values (SQLite) are UTC already."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
-
-
-def parse_time(text: str) -> datetime:
-    """Parse :func:`format_time` output (or any ISO 8601 time with an offset) to an aware UTC datetime.
-
-    Raises ``ValueError`` for anything else.
-    """
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError(f"time {text!r} has no UTC offset")
-    return value.astimezone(UTC).replace(microsecond=0)
-
-
-def edition_sort_key(edition: str) -> tuple[int, int | str]:
-    """Numeric editions by value, others after them by text (the app's edition order)."""
-    return (0, int(edition)) if edition.isdigit() else (1, edition)
-
 
 # ---------------------------------------------------------------------------
 # Catalog editions
@@ -133,87 +103,25 @@ def save_catalog(session: Session, catalog: Catalog, *, now: datetime | None = N
         for src, dst, kind in G.edges(data="kind")
     )
     session.flush()
-    _CATALOG_CACHE.setdefault(digest, catalog)
+    graph_store.cache_catalog(catalog)
     return row, True
 
 
-def load_graph(session: Session, edition: models.CatalogEdition) -> nx.DiGraph:
-    """The edition's graph, as :func:`engine.build_graph` made it (same nodes, edges, attributes and order)."""
-    G = nx.DiGraph()
-    G.graph.update(format=edition.meta.get("format"), name=edition.name, edition=edition.edition, title=edition.title)
-    G.graph["description"] = edition.meta.get("description", "")
-    G.graph["renames"] = edition.meta.get("renames", {"options": {}, "steps": {}})
-    keys: dict[int, NodeKey] = {}
-    node_rows = session.execute(
-        select(models.CatalogNode.id, models.CatalogNode.kind, models.CatalogNode.key, models.CatalogNode.position, models.CatalogNode.data)
-        .where(models.CatalogNode.edition_id == edition.id)
-        .order_by(models.CatalogNode.id)
+def edition_row(edition: models.CatalogEdition) -> EditionRow:
+    """The plain record of an edition row."""
+    return EditionRow(
+        edition.id, edition.name, edition.edition, edition.title, edition.content_hash, edition.meta, edition.imported_at
     )
-    for node_id, kind, key, position, data in node_rows:
-        nk = NodeKey(kind, key)
-        keys[node_id] = nk
-        G.add_node(nk, kind=kind, index=position, data=data)
-    edge_rows = session.execute(
-        select(models.CatalogEdge.src_id, models.CatalogEdge.dst_id, models.CatalogEdge.kind)
-        .where(models.CatalogEdge.edition_id == edition.id)
-        .order_by(models.CatalogEdge.id)
-    )
-    G.add_edges_from((keys[src], keys[dst], {"kind": kind}) for src, dst, kind in edge_rows)
-    return G
 
 
-def load_catalog(session: Session, edition: models.CatalogEdition) -> Catalog:
+def load_catalog(session: Session, edition: models.CatalogEdition | EditionRow) -> Catalog:
     """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph once per process)."""
-    cached = _CATALOG_CACHE.get(edition.content_hash)
-    if cached is None:
-        cached = catalog_from_graph(load_graph(session, edition), source=f"store:{edition.name}@{edition.edition}")
-        _CATALOG_CACHE[edition.content_hash] = cached
-    return cached
+    row = edition if isinstance(edition, EditionRow) else edition_row(edition)
+    return graph_store.load_catalog(session.connection(), row)
 
 
 # ---------------------------------------------------------------------------
 # Plans
-
-
-@dataclass(frozen=True)
-class VersionRecord:
-    """One stored plan version as plain values (what the store hands to the app)."""
-
-    plan: str
-    version: int
-    parent: int | None
-    message: str
-    author: str
-    created_at: str
-    tags: tuple[str, ...]
-    catalog_name: str
-    catalog_edition: str
-    content_hash: str
-    selection: tuple[tuple[str, str], ...]
-    forked_from: str | None = None
-
-    @property
-    def ref(self) -> str:
-        """``name@N``."""
-        return f"{self.plan}@{self.version}"
-
-    @property
-    def catalog_ref(self) -> str:
-        """``catalog-name@edition``."""
-        return f"{self.catalog_name}@{self.catalog_edition}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``plan`` key of ``plan show --format json``."""
-        return {
-            "name": self.plan,
-            "version": self.version,
-            "parent": self.parent,
-            "message": self.message,
-            "author": self.author,
-            "created_at": self.created_at,
-            "tags": list(self.tags),
-            "forked_from": self.forked_from,
-        }
 
 
 def version_record(plan: models.Plan, version: models.PlanVersion, tags: Iterable[str] = ()) -> VersionRecord:

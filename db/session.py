@@ -104,19 +104,19 @@ def make_session_factory(db_engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(db_engine, expire_on_commit=False)
 
 
-def read_schema_revision(db_engine: Engine) -> str | None:
+def read_schema_revision(conn: Connection) -> str | None:
     """The revision in ``alembic_version``, or ``None`` when the table does not exist (no schema yet).
 
     One query. Raises the driver's error (wrapped by SQLAlchemy) for anything other than a
-    missing table, e.g. a file that is not a database or a server that cannot be reached.
+    missing table, e.g. a server that cannot be reached. On PostgreSQL a missing table aborts
+    the connection's transaction, so use a fresh connection after ``None``.
     """
-    with db_engine.connect() as conn:
-        try:
-            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except DBAPIError as exc:
-            if _is_missing_table(exc):
-                return None
-            raise
+    try:
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except DBAPIError as exc:
+        if _is_missing_table(exc):
+            return None
+        raise
     return None if row is None else str(row[0])
 
 

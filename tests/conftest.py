@@ -12,6 +12,17 @@ from click.testing import CliRunner
 from engine import Catalog, catalog_from_dict
 
 
+pytest_plugins = ["pg"]  # tests/pg.py: the throwaway PostgreSQL cluster and the two-backend fixtures
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_default_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the default store at a throwaway SQLite file, so no test writes ./connectplan.db."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONNECTPLAN_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('default-store') / 'connectplan.db'}")
+        yield
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if shutil.which("dot") is None:
         skip = pytest.mark.skip(reason="Graphviz 'dot' is not installed here (make test installs it)")

@@ -10,7 +10,12 @@ from connectplan.commands.options import catalog_option, format_option
 from connectplan.cli import LazyGroup
 
 #: catalog subcommands defined in other modules, imported on use
-CATALOG_COMMANDS: dict[str, tuple[str, str]] = {}
+CATALOG_COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("connectplan.commands.catalog_tools:lint", "Check a catalog for errors and dead parts; count selections by verdict."),
+    "diff": ("connectplan.commands.catalog_tools:diff", "List what one catalog edition adds, removes, renames and changes."),
+    "import": ("connectplan.commands.catalog_store:import_catalog", "Add a catalog edition (YAML or JSON file) to the store."),
+    "list": ("connectplan.commands.catalog_store:list_catalogs", "List the catalog editions in the store."),
+}
 
 
 @click.group(cls=LazyGroup, lazy=CATALOG_COMMANDS)
@@ -47,8 +52,9 @@ def validate(file: str) -> None:
 @catalog.command("show")
 @click.argument("catalog_ref", required=False, metavar="[NAME[@EDITION]]")
 @format_option("yaml", "json", default="yaml")
-def show(catalog_ref: str | None, fmt: str) -> None:
-    """Print a catalog edition in the catalog file format.
+@click.pass_context
+def show(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
+    """Print a stored catalog edition in the catalog file format.
 
     Example: connectplan catalog show stripe-connect@2024 --format json
     """
@@ -57,7 +63,7 @@ def show(catalog_ref: str | None, fmt: str) -> None:
     from connectplan import app
     from connectplan.formats import to_json
 
-    doc = catalog_to_dict(app.get_catalog(catalog_ref))
+    doc = catalog_to_dict(app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url")))
     if fmt == "json":
         click.echo(to_json(doc), nl=False)
     else:
@@ -69,7 +75,8 @@ def show(catalog_ref: str | None, fmt: str) -> None:
 @click.command()
 @catalog_option
 @format_option("text", "json")
-def options(catalog_ref: str | None, fmt: str) -> None:
+@click.pass_context
+def options(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
     """List the property and option ids of a catalog, with titles.
 
     Example: connectplan options --catalog stripe-connect@2025
@@ -77,7 +84,7 @@ def options(catalog_ref: str | None, fmt: str) -> None:
     from connectplan import app
     from connectplan.formats import to_json
 
-    cat = app.get_catalog(catalog_ref)
+    cat = app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url"))
     if fmt == "json":
         doc = {
             "catalog": {"name": cat.name, "edition": cat.edition},

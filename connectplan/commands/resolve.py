@@ -35,7 +35,7 @@ def resolve(ctx: click.Context, catalog_ref: str | None, preset: str | None, set
     from connectplan import app
     from connectplan.formats import format_resolution
 
-    res = app.resolve_selection(catalog_ref, preset, sets)
+    res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
     click.echo(format_resolution(res, fmt), nl=False)
     if fail_on and VERDICT_RANK[res.verdict] >= VERDICT_RANK[fail_on]:
         ctx.exit(1)

@@ -1,0 +1,77 @@
+"""Reading stored catalog graphs: the start-up path of every command, kept to a few cheap queries.
+
+Plain SQL through :func:`sqlalchemy.text` with bound parameters on a ``Connection`` (no ORM
+compilation and no model import on this path): one query lists the editions, two more (nodes,
+edges) load one edition's graph, from which :func:`engine.catalog_from_graph` rebuilds the
+catalog. Writing editions is :func:`db.repository.save_catalog`'s job.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import networkx as nx
+from sqlalchemy import JSON, DateTime, Integer, String, column, text
+
+from db.records import EditionRow, edition_sort_key
+from engine import Catalog, NodeKey, catalog_from_graph
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+__all__ = ["cache_catalog", "load_catalog", "load_graph", "read_editions"]
+
+#: catalogs rebuilt from the store, by content hash (editions are immutable, so the hash is the identity)
+_CATALOG_CACHE: dict[str, Catalog] = {}
+
+_EDITIONS = text(
+    "SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition"
+).columns(
+    column("id", Integer),
+    column("name", String),
+    column("edition", String),
+    column("title", String),
+    column("content_hash", String),
+    column("meta", JSON),
+    column("imported_at", DateTime(timezone=True)),
+)
+_NODES = text(
+    "SELECT id, kind, key, position, data FROM catalog_node WHERE edition_id = :edition_id ORDER BY id"
+).columns(column("id", Integer), column("kind", String), column("key", String), column("position", Integer), column("data", JSON))
+_EDGES = text("SELECT src_id, dst_id, kind FROM catalog_edge WHERE edition_id = :edition_id ORDER BY id")
+
+
+def read_editions(conn: Connection) -> list[EditionRow]:
+    """Every stored edition, sorted by name then edition (one query)."""
+    rows = [EditionRow(*row) for row in conn.execute(_EDITIONS)]
+    return sorted(rows, key=lambda r: (r.name, edition_sort_key(r.edition)))
+
+
+def load_graph(conn: Connection, edition: EditionRow) -> nx.DiGraph:
+    """The edition's graph as :func:`engine.build_graph` made it (same nodes, edges, attributes and order)."""
+    G = nx.DiGraph()
+    G.graph.update(format=edition.meta.get("format"), name=edition.name, edition=edition.edition, title=edition.title)
+    G.graph["description"] = edition.meta.get("description", "")
+    G.graph["renames"] = edition.meta.get("renames", {"options": {}, "steps": {}})
+    keys: dict[int, NodeKey] = {}
+    for node_id, kind, key, position, data in conn.execute(_NODES, {"edition_id": edition.id}):
+        nk = NodeKey(kind, key)
+        keys[node_id] = nk
+        G.add_node(nk, kind=kind, index=position, data=data)
+    edges = conn.execute(_EDGES, {"edition_id": edition.id})
+    G.add_edges_from((keys[src], keys[dst], {"kind": kind}) for src, dst, kind in edges)
+    return G
+
+
+def load_catalog(conn: Connection, edition: EditionRow) -> Catalog:
+    """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph once per process)."""
+    cached = _CATALOG_CACHE.get(edition.content_hash)
+    if cached is None:
+        cached = catalog_from_graph(load_graph(conn, edition), source=f"store:{edition.ref}")
+        _CATALOG_CACHE[edition.content_hash] = cached
+    return cached
+
+
+def cache_catalog(catalog: Catalog) -> None:
+    """Remember a catalog just stored, so loading it again needs no queries."""
+    _CATALOG_CACHE.setdefault(catalog.content_hash, catalog)

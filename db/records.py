@@ -1,0 +1,95 @@
+"""Plain records and time helpers the store hands to the app (standard library only, cheap to import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["EditionRow", "VersionRecord", "edition_sort_key", "format_time", "parse_time", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """Now in UTC, to the second (what the store records)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def format_time(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix; naive values (SQLite) are UTC already."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Parse :func:`format_time` output (or any ISO 8601 time with an offset) to an aware UTC datetime.
+
+    Raises ``ValueError`` (or ``TypeError`` for a non-string) for anything else.
+    """
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"time {text!r} has no UTC offset")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def edition_sort_key(edition: str) -> tuple[int, int | str]:
+    """Numeric editions by value, others after them by text (the app's edition order)."""
+    return (0, int(edition)) if edition.isdigit() else (1, edition)
+
+
+@dataclass(frozen=True)
+class EditionRow:
+    """A stored catalog edition's row (without its graph)."""
+
+    id: int
+    name: str
+    edition: str
+    title: str
+    content_hash: str
+    meta: dict[str, Any]
+    imported_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.edition}"
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One stored plan version as plain values (what the store hands to the app)."""
+
+    plan: str
+    version: int
+    parent: int | None
+    message: str
+    author: str
+    created_at: str
+    tags: tuple[str, ...]
+    catalog_name: str
+    catalog_edition: str
+    content_hash: str
+    selection: tuple[tuple[str, str], ...]
+    forked_from: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``name@N``."""
+        return f"{self.plan}@{self.version}"
+
+    @property
+    def catalog_ref(self) -> str:
+        """``catalog-name@edition``."""
+        return f"{self.catalog_name}@{self.catalog_edition}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``plan`` key of ``plan show --format json``."""
+        return {
+            "name": self.plan,
+            "version": self.version,
+            "parent": self.parent,
+            "message": self.message,
+            "author": self.author,
+            "created_at": self.created_at,
+            "tags": list(self.tags),
+            "forked_from": self.forked_from,
+        }

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from connectplan.store import Store
 
 #: plan subcommands defined in other modules, imported on use
-PLAN_COMMANDS: dict[str, tuple[str, str]] = {}
+PLAN_COMMANDS: dict[str, tuple[str, str]] = {
+    "upgrade": ("connectplan.commands.plan_upgrade:upgrade", "Move a plan to another catalog edition and report the impact."),
+}
 
 
 def _store(ctx: click.Context) -> Store:

@@ -56,15 +56,20 @@ def load_subject(
     if ref:
         return load_plan(ctx, ref, with_previous=with_previous)
     if preset or sets:
-        return Subject(app.resolve_selection(catalog_ref, preset, sets))
+        return Subject(app.resolve_selection(catalog_ref, preset, sets, db_url_of(ctx)))
     return None
+
+
+def db_url_of(ctx: click.Context) -> str | None:
+    """The ``--db`` URL given to the top-level command, if any."""
+    return (ctx.find_root().obj or {}).get("db_url")
 
 
 def load_plan(ctx: click.Context, ref: str, *, with_previous: bool = False) -> Subject:
     """A plan version from the store: its resolution, metadata and (optionally) its parent version."""
     from connectplan import store
 
-    db_url = (ctx.find_root().obj or {}).get("db_url")
+    db_url = db_url_of(ctx)
     record, res = store.load_plan(ref, db_url)
     previous = None
     if with_previous and record.parent is not None:
@@ -182,7 +187,7 @@ def render(
                 raise AppError("give either a plan REF or --catalog for `render catalog`, not both")
         else:
             subject = load_subject(ctx, None, catalog_ref, preset, sets)
-        catalog = subject.res.catalog if subject else app.get_catalog(catalog_ref)
+        catalog = subject.res.catalog if subject else app.get_catalog(catalog_ref, db_url_of(ctx))
         dot = catalog_diagram(catalog, subject.res if subject else None)
     else:
         subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets))

@@ -41,6 +41,7 @@ from db.session import (
     HEAD_REVISION,
     KNOWN_REVISIONS,
     database_url,
+    enable_wal,
     make_engine,
     make_session_factory,
     read_schema_revision,
@@ -233,6 +234,7 @@ def _alembic_config(connection: Any) -> Any:
 def _migrate(db_engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
+    enable_wal(db_engine)
     with db_engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
 

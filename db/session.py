@@ -2,9 +2,10 @@
 
 One function, :func:`database_url`, decides which database is used, for the CLI and for
 Alembic's ``env.py`` alike. :func:`make_engine` configures SQLite for a multi-process store:
-foreign keys on, WAL journal, a busy timeout, and real transactions (the driver's implicit
-transaction handling is switched off and ``BEGIN`` is emitted by SQLAlchemy; write
-transactions say ``BEGIN IMMEDIATE`` so two writers queue instead of failing midway).
+foreign keys on, a busy timeout, and real transactions (the driver's implicit transaction
+handling is switched off and ``BEGIN`` is emitted by SQLAlchemy; write transactions say
+``BEGIN IMMEDIATE`` so two writers queue instead of failing midway). :func:`enable_wal`
+switches a store to the WAL journal when it is created or migrated.
 
 The schema version is read with one query of Alembic's ``alembic_version`` table and compared
 with :data:`HEAD_REVISION`; Alembic itself is imported only to create or upgrade a schema
@@ -29,6 +30,7 @@ __all__ = [
     "KNOWN_REVISIONS",
     "SQLITE_BUSY_TIMEOUT",
     "database_url",
+    "enable_wal",
     "make_engine",
     "make_session_factory",
     "read_schema_revision",
@@ -57,7 +59,8 @@ def database_url() -> str:
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default :func:`database_url`).
 
-    SQLite: foreign keys on, WAL, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN``.
+    SQLite: foreign keys on, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN`` (WAL is
+    switched on once, by :func:`enable_wal`, when a store is created or migrated).
     File databases and PostgreSQL use no connection pool: a CLI process runs one command.
     """
     from sqlalchemy.engine import make_url
@@ -90,9 +93,23 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
-        cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
+
+
+def enable_wal(db_engine: Engine) -> None:
+    """Switch a SQLite database to the WAL journal (persistent in the file; a no-op elsewhere).
+
+    Done when a store is created or migrated, never on a plain connect, so opening a database
+    that is not a connectplan store does not change it.
+    """
+    if db_engine.dialect.name != "sqlite":
+        return
+    raw = db_engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        raw.close()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -14,7 +14,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from db.models import Base
-from db.session import database_url, make_engine
+from db.session import database_url, enable_wal, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -54,6 +54,7 @@ def run_migrations_online() -> None:
         return
     db_engine = make_engine(_url())
     try:
+        enable_wal(db_engine)
         with db_engine.connect() as conn:
             _run(conn)
     finally:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
 
 from engine import Catalog, catalog_from_dict
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 pytest_plugins = ["pg"]  # tests/pg.py: the throwaway PostgreSQL cluster and the two-backend fixtures
@@ -97,3 +101,19 @@ def tiny() -> Catalog:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def db_session() -> Iterator[Session]:
+    """A session on a fresh in-memory SQLite database with every table created (no Alembic)."""
+    from db.models import Base
+    from db.session import make_engine, make_session_factory
+
+    db_engine = make_engine("sqlite://")
+    Base.metadata.create_all(db_engine)
+    session = make_session_factory(db_engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        db_engine.dispose()

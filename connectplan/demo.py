@@ -42,6 +42,57 @@ def presets_table() -> None:
     print()
 
 
+#: The plan the diagrams and the design document are drawn for (created here if the store lacks it).
+DEMO_PLAN = "acme-marketplace"
+
+
+def diagrams_and_doc(plan: str = DEMO_PLAN) -> None:
+    """Draw the demo plan's diagrams and write its design document into ``demo-out/`` (issue 4)."""
+    from connectplan.store import open_store
+
+    print(f"== Diagrams, design document and LLM prompt for plan {plan}")
+    store = open_store(f"sqlite:///{OUT / 'connectplan.db'}")
+    try:
+        exists = any(summary.name == plan for summary in store.list_plans())
+    finally:
+        store.close()
+    if not exists:
+        run("plan", "new", plan, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-m", "first cut")
+        run("plan", "set", plan, "--set", "charge_type=separate", "-m", "hold funds until delivery")
+    store = open_store(f"sqlite:///{OUT / 'connectplan.db'}")
+    try:
+        latest = store.version(f"{plan}@latest")
+    finally:
+        store.close()
+    ref = latest.ref
+    written: list[str] = []
+    for kind in ("money-flow", "liability", "steps", "catalog"):
+        target = OUT / f"{kind}.svg"
+        run("render", kind, ref, "-o", str(target))
+        written.append(str(target))
+    target = OUT / "money-flow-reverse.svg"
+    run("render", "money-flow", ref, "--include", "refunds,disputes", "-o", str(target))
+    written.append(str(target))
+    if latest.parent is not None:
+        target = OUT / "money-flow-change.svg"
+        run("render", "money-flow", ref, "--against", f"{plan}@{latest.parent}", "-o", str(target))
+        written.append(str(target))
+    target = OUT / "what-if.svg"
+    run("render", "money-flow", "--preset", "saas", "--set", "liability=platform", "-o", str(target))
+    written.append(str(target))
+    run("doc", ref, "-o", str(OUT / "design-doc"))
+    written.append(str(OUT / "design-doc" / "README.md"))
+    run("doc", ref, "-o", str(OUT / "design-doc.html"), "--format", "html")
+    written.append(str(OUT / "design-doc.html"))
+    prompt = run("prompt", ref, show=False)
+    (OUT / "prompt.txt").write_text(prompt, encoding="utf-8")
+    written.append(str(OUT / "prompt.txt"))
+    print("Diagrams and documents written:")
+    for path in written:
+        print(f"   {path}")
+    print()
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
@@ -51,6 +102,7 @@ def main() -> None:
         "--set", "fee_payer=connected_account", "--set", "liability=stripe",
     )
     presets_table()
+    diagrams_and_doc()
     print(f"demo: done; files are in {OUT}/")
 
 

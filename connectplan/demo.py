@@ -93,6 +93,22 @@ def diagrams_and_doc(plan: str = DEMO_PLAN) -> None:
     print()
 
 
+def plan_history(plan: str = DEMO_PLAN) -> None:
+    """Save a plan from a preset, save a second version with a change, print the log and the diff (issue 3)."""
+    store = OUT / "connectplan.db"
+    for leftover in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+        leftover.unlink(missing_ok=True)  # every run starts from a new store, so its output is the same
+    print(f"== A versioned plan in the store ({store}, created on first use)")
+    run("plan", "new", plan, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-m", "first cut", "--author", "demo")
+    run("plan", "set", plan, "--set", "charge_type=separate", "-m", "hold funds until delivery", "--author", "demo")
+    run("plan", "tag", f"{plan}@2", "reviewed")
+    run("plan", "log", plan)
+    run("plan", "diff", f"{plan}@1", f"{plan}@reviewed")
+    run("plan", "export", plan, "-o", str(OUT / f"{plan}.json"))
+    run("db", "current")
+    print()
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
@@ -102,6 +118,7 @@ def main() -> None:
         "--set", "fee_payer=connected_account", "--set", "liability=stripe",
     )
     presets_table()
+    plan_history()
     diagrams_and_doc()
     print(f"demo: done; files are in {OUT}/")
 

@@ -189,7 +189,7 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AppError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"exported {ref} to {output}", err=True)
+    click.echo(f"exported {ref} to {output}")
 
 
 @plan.command("import")

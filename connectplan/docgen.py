@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import Catalog, Resolution, Term
-from engine.diff import ResolutionDiff, diff_resolutions
-
 from connectplan.errors import AppError
 from connectplan.formats import explain_condition, md_escape
+from engine import Catalog, Resolution, Term
+from engine.diff import ResolutionDiff, diff_resolutions
 
 if TYPE_CHECKING:
     import graphviz
@@ -78,19 +77,19 @@ class Span:
     url: str = ""
 
 
-def T(value: str) -> Span:  # noqa: N802 - short constructors keep the layout readable
+def T(value: str) -> Span:
     return Span("text", value)
 
 
-def C(value: str) -> Span:  # noqa: N802
+def C(value: str) -> Span:
     return Span("code", value)
 
 
-def B(value: str) -> Span:  # noqa: N802
+def B(value: str) -> Span:
     return Span("bold", value)
 
 
-def L(value: str, url: str) -> Span:  # noqa: N802
+def L(value: str, url: str) -> Span:
     return Span("link", value, url) if _safe_url(url) else Span("text", f"{value} ({url})" if url and url != value else value)
 
 

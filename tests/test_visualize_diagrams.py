@@ -53,6 +53,7 @@ class TestLiability:
         # tiny: "owner" is held by a (color.red) or b (color.blue); drop b's assignment by picking blue
         # in a catalog whose blue assignment is gone.
         from conftest import tiny_doc
+
         from engine import catalog_from_dict
 
         doc = tiny_doc()

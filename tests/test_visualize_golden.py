@@ -17,6 +17,7 @@ from connectplan.catalog_files import load_builtin
 from engine import resolve
 from visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
 
+
 def get_catalog(ref: str):
     """A built-in edition read straight from its file (no store needed)."""
     return load_builtin(f"{ref}.yaml")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.catalog import PHASES
-
 from visualize._dot import (
     Cluster,
     FigEdge,

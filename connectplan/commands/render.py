@@ -15,10 +15,9 @@ import click
 from connectplan.commands.options import catalog_option, selection_options
 
 if TYPE_CHECKING:
+    from connectplan.docgen import PlanInfo
     from db.repository import VersionRecord
     from engine import Resolution
-
-    from connectplan.docgen import PlanInfo
 
 KINDS = ("money-flow", "liability", "steps", "catalog")
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -164,11 +163,11 @@ def render(
 
     Example: connectplan render money-flow --preset saas --set liability=platform -o what-if.svg
     """
-    from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
-    from visualize.render import check_format, render as render_to, render_bytes
-
     from connectplan import app
     from connectplan.errors import AppError
+    from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
+    from visualize.render import check_format, render_bytes
+    from visualize.render import render as render_to
 
     fmt = check_format(pick_format(output, fmt))
     try:
@@ -181,12 +180,7 @@ def render(
     if kind == "catalog":
         if against:
             raise AppError("--against draws money-flow, liability or steps changes; compare catalogs with `connectplan catalog diff`")
-        if ref:
-            subject = require_subject(load_subject(ctx, ref, None, None, ()))
-            if catalog_ref:
-                raise AppError("give either a plan REF or --catalog for `render catalog`, not both")
-        else:
-            subject = load_subject(ctx, None, catalog_ref, preset, sets)
+        subject = load_subject(ctx, ref, catalog_ref, preset, sets)
         catalog = subject.res.catalog if subject else app.get_catalog(catalog_ref, db_url_of(ctx))
         dot = catalog_diagram(catalog, subject.res if subject else None)
     else:

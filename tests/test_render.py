@@ -129,3 +129,16 @@ class TestWithGraphviz:
         result = runner.invoke(cli, ["render", "catalog", "--catalog", "stripe-connect@2024", "-o", str(out)])
         assert result.exit_code == 0, result.output
         assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_command_modules_import_no_graphviz():
+    """`connectplan --help` stays fast: graphviz and the builders load only when a command runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, connectplan.commands.render, connectplan.commands.doc, connectplan.commands.prompt\n"
+        "print(sorted(m for m in ('graphviz', 'visualize', 'connectplan.docgen', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -150,7 +150,7 @@ def _because(terms: Iterable[Term]) -> str:
     return ", ".join(str(t) for t in terms) or "always"
 
 
-def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None) -> list[Block]:
+def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Catalog, new_cat: Catalog) -> list[Block]:
     out: list[Block] = []
     intro: list[Span] = [T("Compared with "), C(diff.from_ref)]
     if previous is not None and previous.created_at:
@@ -177,14 +177,19 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None) -> list[Bloc
         items.append((T(f"Step removed (was {s.position}): {s.title} "), C(s.id)))
     for m in diff.steps_moved:
         items.append((T(f"Step moved {m.before} → {m.after}: {m.title} "), C(m.id)))
-    for fl in diff.flows_added:
-        items.append((T(f"Money flow added: {fl.from_party} → {fl.to_party}: {fl.what}"),))
-    for fl in diff.flows_removed:
-        items.append((T(f"Money flow removed: {fl.from_party} → {fl.to_party}: {fl.what}"),))
+    # Flows are diffed by id; the same movement under another id (e.g. the charge of a destination
+    # and of a separate charge) is no change for a reader, so pairs with equal ends and text drop out.
+    same = {(f.from_party, f.to_party, f.what) for f in diff.flows_added} & {
+        (f.from_party, f.to_party, f.what) for f in diff.flows_removed
+    }
+    for verb, flows, cat in (("added", diff.flows_added, new_cat), ("removed", diff.flows_removed, old_cat)):
+        for fl in flows:
+            if (fl.from_party, fl.to_party, fl.what) not in same:
+                items.append((T(f"Money flow {verb}: {_party(cat, fl.from_party)} → {_party(cat, fl.to_party)}: {fl.what}"),))
     for r in diff.responsibilities_added:
-        items.append((T(f"{r.title}: now held by {r.party}"),))
+        items.append((T(f"{r.title}: now held by {_party(new_cat, r.party)}"),))
     for r in diff.responsibilities_removed:
-        items.append((T(f"{r.title}: no longer held by {r.party}"),))
+        items.append((T(f"{r.title}: no longer held by {_party(old_cat, r.party)}"),))
     out.append(Block("ulist", items=tuple(items)))
     return out
 
@@ -292,7 +297,7 @@ def design_blocks(
         else:
             prev_info, prev_res = previous
             diff = diff_resolutions(prev_res, res, from_ref=prev_info.ref, to_ref=info.ref)
-            blocks.extend(_change_blocks(diff, prev_info))
+            blocks.extend(_change_blocks(diff, prev_info, prev_res.catalog, cat))
     return blocks
 
 

@@ -242,6 +242,10 @@ class TestDocCommand:
         assert "Compared with acme-marketplace@1" in text
         assert "Decision charge_type: destination → separate" in text
         assert "hold funds until delivery" in text
+        # the transfer changed; the customer's charge to the platform did not (same movement, other flow id)
+        assert "Money flow added: Platform → Connected account: Transfers (T1..Tn)" in text
+        assert "Money flow removed: Connected account → Platform: Application fee (F)" in text
+        assert "Customer → Platform: Charge amount" not in text
 
     @pytest.mark.parametrize("plan", ["acme-marketplace@reviewed", "old-saas"])
     def test_html_is_one_self_contained_page(self, runner, store_url, tmp_path, plan):

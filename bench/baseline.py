@@ -1,0 +1,162 @@
+"""Hand-written baselines: the least code that does the same work as the measured operation.
+
+:class:`HandResolver` resolves a complete selection the way a programmer would without any
+framework: every condition is turned into the source of a plain Python function and compiled
+once (``lambda s: s["dashboard"] == "express" and ...``), then a call evaluates the rules, takes
+the highest severity, keeps the steps whose condition holds and sorts them with a
+lexicographic topological sort (Kahn's algorithm on a heap keyed by ``(order, id)``).
+It skips what the engine adds on top (input checking, minimal causes, result records), so the
+ratio to it is the price of those.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from engine.catalog import SEVERITY_RANK, Catalog
+from engine.expression import Always, And, Expr, Not, Or, Term
+
+__all__ = ["BareClauses", "HandResolver", "bare_best_ranks", "python_source"]
+
+_VERDICTS = ("allowed", "caution", "sales_gated", "blocked", "out_of_scope")
+
+
+def python_source(expr: Expr) -> str:
+    """A Python expression over the selection dict ``s`` equivalent to ``expr``."""
+    if isinstance(expr, Term):
+        return f"s[{expr.prop!r}] == {expr.option!r}"
+    if isinstance(expr, Always):
+        return "True"
+    if isinstance(expr, Not):
+        return f"not ({python_source(expr.operand)})"
+    joiner = " and " if isinstance(expr, And) else " or "
+    assert isinstance(expr, (And, Or))
+    return joiner.join(f"({python_source(op)})" for op in expr.operands)
+
+
+def _function(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
+    code = compile(f"lambda s: {python_source(expr)}", "<condition>", "eval")
+    return eval(code, {"__builtins__": {}})  # our own generated source, no user text
+
+
+class HandResolver:
+    """Resolution by hand for one catalog (see the module docstring)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.rules = [(i, SEVERITY_RANK[r.severity], r.id, _function(r.condition)) for i, r in enumerate(catalog.rules)]
+        self.steps = [(s.id, (s.order, s.id), s.prereqs, _function(s.condition)) for s in catalog.steps]
+        self.flows = [(f.id, _function(f.condition)) for f in catalog.flows]
+        self.holders = [
+            (r.id, a.party, _function(a.condition)) for r in catalog.responsibilities for a in r.assignments
+        ]
+
+    def resolve(self, selection: Mapping[str, str]) -> dict[str, Any]:
+        fired = [(-rank, i, rid) for i, rank, rid, fn in self.rules if fn(selection)]
+        fired.sort()
+        verdict = _VERDICTS[max((-neg for neg, _, _ in fired), default=0) if fired else 0]
+        active = {sid: (key, prereqs) for sid, key, prereqs, fn in self.steps if fn(selection)}
+        return {
+            "verdict": verdict,
+            "findings": [rid for _, _, rid in fired],
+            "steps": _lexicographic_topological_sort(active),
+            "money_flows": [fid for fid, fn in self.flows if fn(selection)],
+            "responsibilities": [(rid, party) for rid, party, fn in self.holders if fn(selection)],
+        }
+
+
+def _lexicographic_topological_sort(steps: Mapping[str, tuple[tuple[int, str], tuple[str, ...]]]) -> list[str]:
+    """Kahn's algorithm over ``steps`` (prerequisites outside ``steps`` are ignored), smallest key first."""
+    waiting: dict[str, int] = {}
+    dependants: dict[str, list[str]] = {}
+    for sid, (_, prereqs) in steps.items():
+        count = 0
+        for pre in prereqs:
+            if pre in steps:
+                count += 1
+                dependants.setdefault(pre, []).append(sid)
+        waiting[sid] = count
+    heap = [(key, sid) for sid, (key, _) in steps.items() if waiting[sid] == 0]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        _, sid = heapq.heappop(heap)
+        order.append(sid)
+        for nxt in dependants.get(sid, ()):
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                heapq.heappush(heap, (steps[nxt][0], nxt))
+    return order
+
+
+# ---------------------------------------------------------------------------
+# Propagation by a bare SAT solver
+
+
+class _ClauseRecorder:
+    """Stands in for a solver while :class:`engine.sat.Encoding` writes its clauses."""
+
+    def __init__(self) -> None:
+        self.clauses: list[list[int]] = []
+
+    def add_clause(self, clause: Sequence[int]) -> None:
+        self.clauses.append(list(clause))
+
+    def solve(self, assumptions: Sequence[int] = ()) -> Sequence[int] | None:
+        raise RuntimeError("the recorder only records clauses")
+
+    def core(self) -> Sequence[int]:
+        return []
+
+    def set_phases(self, literals: Sequence[int]) -> None:
+        return None
+
+
+class BareClauses:
+    """The clauses connectplan's encoding produces for a catalog, kept as plain lists.
+
+    ``option_var`` and ``level`` are the encoding's variables for options and for "some rule of
+    rank >= k fires" (see :mod:`engine.sat`).
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        from engine.sat import Encoding
+
+        recorder = _ClauseRecorder()
+        enc = Encoding(catalog, recorder)
+        self.clauses = recorder.clauses
+        self.option_var = dict(enc.option_var)
+        self.level = dict(enc.level)
+        self.properties = [(p.id, p.option_ids) for p in catalog.properties]
+
+
+def bare_best_ranks(bare: BareClauses, partial: Mapping[str, str]) -> dict[tuple[str, str], int]:
+    """Best reachable verdict rank of every option of every property, as ``engine.propagate``
+    judges them, by a bare incremental MiniSat 2.2 (python-sat) and the obvious loop.
+
+    For each property, the context is the partial selection without that property; for each
+    of its options, assume the context and the option and ask for a completion whose verdict
+    ranks at most 0, 1, 2, 3 in turn; the first satisfiable rank is the best verdict (4 when
+    none is). One solver holds the clauses for all the questions (incremental, assumptions only).
+    """
+    from pysat.solvers import Minisat22
+
+    at_most = [[-bare.level[rank + 1]] for rank in range(4)]
+    whole = [bare.option_var[(p, o)] for p, o in partial.items()]
+    out: dict[tuple[str, str], int] = {}
+    with Minisat22(bootstrap_with=bare.clauses) as solver:
+        for prop, options in bare.properties:
+            if prop in partial:
+                context = [bare.option_var[(p, o)] for p, o in partial.items() if p != prop]
+            else:
+                context = whole
+            for option in options:
+                fixed = [*context, bare.option_var[(prop, option)]]
+                best = 4
+                for rank in range(4):
+                    if solver.solve(assumptions=fixed + at_most[rank]):
+                        best = rank
+                        break
+                out[(prop, option)] = best
+    return out

@@ -1,0 +1,77 @@
+"""Issue 6, point 5: building and rendering diagrams in-process versus Graphviz alone.
+
+For a money-flow and a steps diagram of one resolution (the newest built-in edition's first
+preset), the measured operation builds the ``graphviz.Digraph`` from the resolution
+(``visualize.money_flow_diagram`` / ``visualize.steps_diagram``) and writes an SVG through
+``visualize.render`` (which pipes the DOT text to ``dot``). The baseline runs
+``dot -Tsvg FILE.dot -o FILE.svg`` directly on the same DOT text, written to a file beforehand.
+The two alternate in one loop. Target: 1.2x.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+from bench.suite import Config, SuiteResult
+from bench.timing import Figure, interleave
+
+TARGET = 1.2
+
+
+def run(config: Config) -> SuiteResult:
+    result = SuiteResult("render", "Rendering diagrams in-process vs dot -Tsvg (issue 6, point 5)")
+    dot_binary = shutil.which("dot")
+    if dot_binary is None:
+        result.skipped = "Graphviz 'dot' is not installed (make bench installs it)"
+        return result
+    try:
+        import visualize
+    except ImportError as exc:
+        result.skipped = f"visualize is not available: {exc}"
+        return result
+    from engine import resolve
+
+    from bench.inprocess import stripe_catalogs
+
+    version = subprocess.run([dot_binary, "-V"], capture_output=True, text=True, check=False).stderr.strip()
+    result.notes.append(version)
+    catalog = stripe_catalogs()[-1]
+    preset = catalog.presets[0]
+    res = resolve(catalog, dict(preset.selection))
+    workdir = config.workdir / "render"
+    workdir.mkdir(parents=True, exist_ok=True)
+    builders: dict[str, Callable[[Any], Any]] = {
+        "money-flow": visualize.money_flow_diagram,
+        "steps": visualize.steps_diagram,
+    }
+    for kind, build in builders.items():
+        dot_file = workdir / f"{kind}.dot"
+        dot_file.write_text(build(res).source, encoding="utf-8")
+        out_in_process = workdir / f"{kind}-in-process.svg"
+        out_dot = workdir / f"{kind}-dot.svg"
+
+        def in_process(b: Callable[[Any], Any] = build, out: Any = out_in_process) -> None:
+            visualize.render(b(res), out, "svg")
+
+        def plain_dot(src: Any = dot_file, out: Any = out_dot) -> None:
+            subprocess.run([dot_binary, "-Tsvg", str(src), "-o", str(out)], check=True)
+
+        samples = interleave({"in-process": in_process, "dot": plain_dot}, config.runs(15), warmup=config.warmup(2))
+        same = out_in_process.read_bytes() == out_dot.read_bytes()
+        result.figures.append(
+            Figure(
+                id=f"render-{kind}",
+                title=f"{kind} diagram of {catalog.ref} preset {preset.id}: build + render SVG in-process",
+                measured=samples["in-process"],
+                baseline=samples["dot"],
+                measured_label=f"visualize.{build.__name__} + visualize.render(..., 'svg')",
+                baseline_label="dot -Tsvg on the same DOT file",
+                target=TARGET,
+                note="" if same else "the two SVG files differ",
+                extra={"same_svg_bytes": same, "dot_bytes": dot_file.stat().st_size},
+            )
+        )
+    return result

@@ -1,0 +1,65 @@
+"""What every suite receives (:class:`Config`) and returns (:class:`SuiteResult`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.timing import Figure
+
+__all__ = ["Config", "SuiteResult", "connectplan_argv"]
+
+
+@dataclass
+class Config:
+    """Run settings shared by the suites.
+
+    ``quick`` shrinks every size and repetition count so the whole suite runs in seconds (the
+    smoke test and ``python -m bench --quick``); the figures are then meaningless but the code
+    paths and the result structure are the same.
+    """
+
+    workdir: Path
+    quick: bool = False
+    sizes: tuple[int, ...] = (50, 500, 5000)
+    log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr, flush=True))
+
+    def runs(self, full: int, quick: int = 1) -> int:
+        return quick if self.quick else full
+
+    def warmup(self, full: int = 1) -> int:
+        return 0 if self.quick else full
+
+
+@dataclass
+class SuiteResult:
+    """A suite's figures, any extra tables, and notes (including why something was skipped)."""
+
+    name: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    skipped: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "skipped": self.skipped or None,
+            "seconds": self.seconds,
+            "figures": [f.to_dict() for f in self.figures],
+            "tables": self.tables,
+            "notes": self.notes,
+        }
+
+
+def connectplan_argv() -> list[str]:
+    """How to start the ``connectplan`` command: the installed console script next to this
+    Python when there is one (what users run), else ``python -m connectplan``."""
+    script = Path(sys.executable).with_name("connectplan")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "connectplan"]

@@ -22,10 +22,11 @@ compare against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, product
+from math import comb
 from typing import Any
 
 from engine.catalog import SEVERITY_RANK, VERDICTS, Catalog, Rule
@@ -51,6 +52,8 @@ BLOCKED = SEVERITY_RANK["blocked"]
 #: How many solver calls the search for the *smallest* joint cause may spend before it settles
 #: for a subset-minimal one (only joint exclusions with many chosen terms ever hit it).
 JOINT_CAUSE_BUDGET = 512
+#: How many completions of a partial selection bound the verdicts of its selected properties' options.
+WITNESSES = 4
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,12 @@ def forcing_cause(
     >>> forcing_cause(parse_expression("d.express and (f.ca or l.st)"), {"l": "st"}, {"d": "express", "f": "pl"}, doms)
     (Term(prop='d', option='express'),)
     """
-    props = tuple(dict.fromkeys(t.prop for t in iter_terms(expr)))
+    return _forcing(expr, tuple(dict.fromkeys(t.prop for t in iter_terms(expr))), fixed, chosen, domains)
+
+
+def _forcing(
+    expr: Expr, props: tuple[str, ...], fixed: Mapping[str, str], chosen: Mapping[str, str], domains: Mapping[str, Sequence[str]]
+) -> tuple[Term, ...] | None:
     key = (
         expr,
         props,
@@ -151,9 +159,14 @@ def forcing_cause(
 
 
 @lru_cache(maxsize=65536)
+def _compiled(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
+    return compile_expression(expr)
+
+
+@lru_cache(maxsize=65536)
 def _forcing_cause(key: tuple[Any, ...]) -> tuple[Term, ...] | None:
     expr, props, fixed, chosen, doms = key
-    fn = compile_expression(expr)
+    fn = _compiled(expr)
     optional = [i for i, c in enumerate(chosen) if c is not None]
     for size in range(len(optional) + 1):
         for subset in combinations(optional, size):
@@ -173,7 +186,6 @@ class _RuleIndex:
             (i, r) for i, r in enumerate(catalog.rules) if SEVERITY_RANK[r.severity] >= BLOCKED
         ]
         self.by_prop: dict[str, list[tuple[int, Rule]]] = {}
-        self.unconditional: list[tuple[int, Rule]] = []
         self.props_of: dict[str, tuple[str, ...]] = {}
         for i, rule in self.blocking:
             props = tuple(dict.fromkeys(t.prop for t in iter_terms(rule.condition)))
@@ -181,9 +193,10 @@ class _RuleIndex:
             for p in props:
                 self.by_prop.setdefault(p, []).append((i, rule))
         self.domains = {p.id: p.option_ids for p in catalog.properties}
+        self.order = {p.id: i for i, p in enumerate(catalog.properties)}
         # rules true for every selection (``always``, ``a.x or not a.x``) exclude whatever is chosen
         self.unconditional = [
-            (i, r) for i, r in self.blocking if forcing_cause(r.condition, {}, {}, self.domains) is not None
+            (i, r) for i, r in self.blocking if _forcing(r.condition, self.props_of[r.id], {}, {}, self.domains) is not None
         ]
 
 
@@ -195,26 +208,56 @@ def _rule_index(catalog: Catalog) -> _RuleIndex:
     return cached
 
 
+class _SingleRuleReasons:
+    """Single-rule reasons for every option under one selection, each property judged without its own choice.
+
+    A rule that does not mention property ``p`` is forced under "selection minus ``p``" exactly
+    when the whole selection forces it, with the same cause; those are found once, ranked by
+    (cause size, catalog position). Only the rules mentioning ``p`` are evaluated per option, so
+    the work per option is bounded by the rules that mention its property.
+    """
+
+    def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
+        self.catalog = catalog
+        self.selection = dict(selection)
+        self.index = _rule_index(catalog)
+        candidates: dict[int, Rule] = dict(self.index.unconditional)
+        for p in self.selection:
+            candidates.update(self.index.by_prop.get(p, ()))
+        forced = []
+        for i in sorted(candidates):
+            rule = candidates[i]
+            cause = _forcing(rule.condition, self.index.props_of[rule.id], {}, self.selection, self.index.domains)
+            if cause is not None:
+                forced.append((len(cause), i, rule, cause))
+        self.forced = sorted(forced, key=lambda item: (item[0], item[1]))
+
+    def reason(self, prop: str, option: str) -> Reason | None:
+        best: tuple[int, int, Rule, tuple[Term, ...]] | None = None
+        for i, rule in self.index.by_prop.get(prop, ()):
+            # ``prop`` is fixed to ``option``, so its own choice in the selection is never used
+            cause = _forcing(rule.condition, self.index.props_of[rule.id], {prop: option}, self.selection, self.index.domains)
+            if cause is not None and (best is None or (len(cause), i) < (best[0], best[1])):
+                best = (len(cause), i, rule, cause)
+        for item in self.forced:
+            if prop in self.index.props_of[item[2].id]:
+                continue
+            if best is None or (item[0], item[1]) < (best[0], best[1]):
+                best = item
+            break
+        if best is None:
+            return None
+        return Reason((best[2].id,), _in_catalog_order(self.catalog, best[3]))
+
+
 def single_rule_reason(catalog: Catalog, context: Mapping[str, str], prop: str, option: str) -> Reason | None:
     """The rule (rank >= blocked) that alone excludes ``prop.option`` under ``context``, with the
     smallest chosen terms; the smallest cause wins, then catalog order. None if no single rule does."""
-    index = _rule_index(catalog)
-    candidates: dict[int, Rule] = dict(index.unconditional)
-    for p in (prop, *context):
-        candidates.update(index.by_prop.get(p, ()))
-    best: tuple[int, int, Rule, tuple[Term, ...]] | None = None
-    for i in sorted(candidates):
-        rule = candidates[i]
-        cause = forcing_cause(rule.condition, {prop: option}, context, index.domains)
-        if cause is not None and (best is None or (len(cause), i) < (best[0], best[1])):
-            best = (len(cause), i, rule, cause)
-    if best is None:
-        return None
-    return Reason((best[2].id,), _in_catalog_order(catalog, best[3]))
+    return _SingleRuleReasons(catalog, {p: o for p, o in context.items() if p != prop}).reason(prop, option)
 
 
 def _in_catalog_order(catalog: Catalog, terms: Sequence[Term]) -> tuple[Term, ...]:
-    order = {p.id: i for i, p in enumerate(catalog.properties)}
+    order = _rule_index(catalog).order
     return tuple(sorted(terms, key=lambda t: order[t.prop]))
 
 
@@ -237,20 +280,38 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     enc = Encoding(catalog, solver_factory())
     ranks: dict[tuple[str, str], int] = {}
     open_props = [p for p in catalog.properties if p.id not in sel]
-    ranks.update(_best_ranks(enc, [(p.id, o) for p in open_props for o in p.option_ids], sel))
+    models: list[Sequence[int]] = []
+    ranks.update(_best_ranks(enc, [(p.id, o) for p in open_props for o in p.option_ids], sel, models))
+    # A selected property is judged without its own choice. Completions of the whole selection
+    # (the models just found, best levels first) with that one property switched give an upper
+    # bound on each option's best verdict; the solver only has to improve on bounds above allowed.
+    witnesses = [_Neighbours(catalog, enc.model_selection(m)) for m in models[:WITNESSES]]
+    sel_lits = enc.selection_literals(sel)
     for prop_id in sel:
-        context = {p: o for p, o in sel.items() if p != prop_id}
-        ranks.update(_best_ranks(enc, [(prop_id, o) for o in catalog.property_index[prop_id].option_ids], context))
+        context: list[int] | None = None  # built only when the solver is needed
+        for o in catalog.property_index[prop_id].option_ids:
+            best = min((w.rank_with(prop_id, o) for w in witnesses), default=4)
+            while best > 0:
+                if context is None:
+                    own = enc.option_var[(prop_id, sel[prop_id])]
+                    context = [lit for lit in sel_lits if lit != own]
+                model = enc.solve([*context, enc.option_var[(prop_id, o)], *enc.at_most(best - 1)])
+                if model is None:
+                    break
+                best = enc.model_rank(model)
+            ranks[(prop_id, o)] = best
+    singles = _SingleRuleReasons(catalog, sel)
     statuses = []
     for prop in catalog.properties:
-        context = {p: o for p, o in sel.items() if p != prop.id}
         statuses.append(
-            _property_status(catalog, prop.id, sel.get(prop.id), ranks, lambda o, c=context, p=prop.id: _reason(catalog, enc, c, p, o))
+            _property_status(catalog, prop.id, sel.get(prop.id), ranks, lambda o, p=prop.id: _reason(singles, enc, p, o))
         )
     return Propagation(catalog, ordered, tuple(statuses))
 
 
-def _best_ranks(enc: Encoding, options: list[tuple[str, str]], context: Mapping[str, str]) -> dict[tuple[str, str], int]:
+def _best_ranks(
+    enc: Encoding, options: list[tuple[str, str]], context: Mapping[str, str], models: list[Sequence[int]] | None = None
+) -> dict[tuple[str, str], int]:
     """Best verdict rank reachable for each option under ``context``: one coverage pass per level."""
     lits = {enc.option_var[key]: key for key in options}
     assumptions = enc.selection_literals(context)
@@ -259,7 +320,7 @@ def _best_ranks(enc: Encoding, options: list[tuple[str, str]], context: Mapping[
     for rank in range(4):
         if not remaining:
             break
-        reached = satisfiable_literals(enc, remaining, [*assumptions, *enc.at_most(rank)])
+        reached = satisfiable_literals(enc, remaining, [*assumptions, *enc.at_most(rank)], models)
         for lit in remaining:
             if lit in reached:
                 out[lits[lit]] = rank
@@ -282,11 +343,12 @@ def _property_status(catalog, prop_id, selected, ranks, reason_for) -> PropertyS
     return PropertyStatus(prop_id, selected, tuple(options))
 
 
-def _reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], prop: str, option: str) -> Reason:
-    single = single_rule_reason(catalog, context, prop, option)
+def _reason(singles: _SingleRuleReasons, enc: Encoding, prop: str, option: str) -> Reason:
+    single = singles.reason(prop, option)
     if single is not None:
         return single
-    return _joint_reason(catalog, enc, context, prop, option)
+    context = {p: o for p, o in singles.selection.items() if p != prop}
+    return _joint_reason(singles.catalog, enc, context, prop, option)
 
 
 def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], prop: str, option: str) -> Reason:
@@ -295,19 +357,22 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
     lits = [enc.option_var[(t.prop, t.option)] for t in terms]
     hard = [enc.option_var[(prop, option)], *enc.at_most(BLOCKED - 1)]
     chosen: list[int] | None = None
-    calls = 0
-    for size in range(len(lits) + 1):
-        for subset in combinations(range(len(lits)), size):
-            calls += 1
+    if enc.solve(hard) is None:
+        chosen = []
+    else:
+        # a subset-minimal cause from cores, then smaller subsets by size while the budget allows
+        chosen = _shrink(enc, hard, lits)
+        calls = 0
+        for size in range(1, len(chosen)):
+            calls += comb(len(lits), size)
             if calls > JOINT_CAUSE_BUDGET:
                 break
-            if enc.solve([*hard, *(lits[i] for i in subset)]) is None:
-                chosen = [lits[i] for i in subset]
+            found = next(
+                (list(sub) for sub in combinations(lits, size) if enc.solve([*hard, *sub]) is None), None
+            )
+            if found is not None:
+                chosen = found
                 break
-        if chosen is not None or calls > JOINT_CAUSE_BUDGET:
-            break
-    if chosen is None:  # budget spent: fall back to a subset-minimal cause
-        chosen = _shrink(enc, hard, lits)
     blocking = [enc.rule_literal(r.id) for _, r in _rule_index(catalog).blocking]
     fixed = [enc.option_var[(prop, option)], *chosen]
     rule_lits = _shrink(enc, fixed, [-lit for lit in blocking])
@@ -339,44 +404,62 @@ def _shrink(enc: Encoding, fixed: Sequence[int], items: Sequence[int]) -> list[i
 # Complete selections: every neighbour is one resolution, no solver needed
 
 
+class _Neighbours:
+    """Verdict ranks of a complete selection with one property switched, from per-rule bookkeeping.
+
+    Switching ``p`` only re-evaluates the rules that mention ``p``, so each query costs the
+    number of those rules, not the size of the catalog.
+    """
+
+    def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
+        cached = catalog.__dict__.get("_neighbour_rules")
+        if cached is None:
+            fns = [compile_expression(r.condition) for r in catalog.rules]
+            rank_of = [SEVERITY_RANK[r.severity] for r in catalog.rules]
+            by_prop: dict[str, list[int]] = {}
+            for i, rule in enumerate(catalog.rules):
+                for p in dict.fromkeys(t.prop for t in iter_terms(rule.condition)):
+                    by_prop.setdefault(p, []).append(i)
+            cached = (fns, rank_of, by_prop)
+            catalog.__dict__["_neighbour_rules"] = cached
+        self.fns, self.rank_of, self.by_prop = cached
+        self.selection = dict(selection)
+        self.fired = [fn(self.selection) for fn in self.fns]
+        self.counts = [0] * 5
+        for i, fired in enumerate(self.fired):
+            if fired:
+                self.counts[self.rank_of[i]] += 1
+
+    def rank_with(self, prop: str, option: str) -> int:
+        local = list(self.counts)
+        own = self.selection[prop]
+        self.selection[prop] = option  # switched in place and back: no copy of the selection
+        try:
+            for i in self.by_prop.get(prop, ()):
+                if self.fired[i]:
+                    local[self.rank_of[i]] -= 1
+                if self.fns[i](self.selection):
+                    local[self.rank_of[i]] += 1
+        finally:
+            self.selection[prop] = own
+        return max((k for k in range(1, 5) if local[k] > 0), default=0)
+
+
 def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, str], ...]) -> Propagation:
     sel = dict(ordered)
     res = resolve(catalog, sel)
-    rules = list(catalog.rules)
-    fns = [compile_expression(r.condition) for r in rules]
-    rank_of = [SEVERITY_RANK[r.severity] for r in rules]
-    by_prop: dict[str, list[int]] = {}
-    for i, rule in enumerate(rules):
-        for p in dict.fromkeys(t.prop for t in iter_terms(rule.condition)):
-            by_prop.setdefault(p, []).append(i)
-    fired = [fn(sel) for fn in fns]
-    counts = [0] * 5
-    for i, f in enumerate(fired):
-        if f:
-            counts[rank_of[i]] += 1
+    neighbours = _Neighbours(catalog, sel)
+    singles = _SingleRuleReasons(catalog, sel)
     statuses = []
     for prop in catalog.properties:
-        touching = by_prop.get(prop.id, [])
-        ranks: dict[tuple[str, str], int] = {}
-        for o in prop.option_ids:
-            local = list(counts)
-            neighbour = {**sel, prop.id: o}
-            for i in touching:
-                if fired[i]:
-                    local[rank_of[i]] -= 1
-                if fns[i](neighbour):
-                    local[rank_of[i]] += 1
-            ranks[(prop.id, o)] = max((k for k in range(1, 5) if local[k] > 0), default=0)
-        context = {p: o for p, o in sel.items() if p != prop.id}
+        ranks = {(prop.id, o): neighbours.rank_with(prop.id, o) for o in prop.option_ids}
         statuses.append(
-            _property_status(
-                catalog, prop.id, sel[prop.id], ranks, lambda o, c=context, p=prop.id: _complete_reason(catalog, c, p, o)
-            )
+            _property_status(catalog, prop.id, sel[prop.id], ranks, lambda o, p=prop.id: _complete_reason(singles, p, o))
         )
     return Propagation(catalog, ordered, tuple(statuses), resolution=res)
 
 
-def _complete_reason(catalog: Catalog, context: Mapping[str, str], prop: str, option: str) -> Reason:
-    reason = single_rule_reason(catalog, context, prop, option)
+def _complete_reason(singles: _SingleRuleReasons, prop: str, option: str) -> Reason:
+    reason = singles.reason(prop, option)
     assert reason is not None  # the neighbour is a complete selection: a firing blocking rule is forced
     return reason

@@ -193,13 +193,16 @@ class Encoding:
         return self.solver.solve(list(assumptions))
 
 
-def satisfiable_literals(enc: Encoding, candidates: Sequence[int], assumptions: Sequence[int]) -> set[int]:
+def satisfiable_literals(
+    enc: Encoding, candidates: Sequence[int], assumptions: Sequence[int], models: list[Sequence[int]] | None = None
+) -> set[int]:
     """Which of ``candidates`` can each be true together with ``assumptions`` (exact).
 
     Instead of one call per literal, each call asks for a model that makes *at least one*
     still-uncovered literal true (a clause guarded by a fresh activation literal), with the
     solver's phases pointing at the uncovered ones, and every literal true in that model is
     covered at once. An unsatisfiable call proves that no remaining literal can be true.
+    The models found are appended to ``models`` when given.
     """
     remaining = list(dict.fromkeys(candidates))
     found: set[int] = set()
@@ -211,6 +214,8 @@ def satisfiable_literals(enc: Encoding, candidates: Sequence[int], assumptions: 
         enc.solver.add_clause([-act])
         if model is None:
             break
+        if models is not None:
+            models.append(model)
         newly = {lit for lit in remaining if is_true(model, lit)}
         found |= newly
         remaining = [lit for lit in remaining if lit not in newly]

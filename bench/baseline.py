@@ -133,12 +133,16 @@ class BareClauses:
 
 def bare_best_ranks(bare: BareClauses, partial: Mapping[str, str]) -> dict[tuple[str, str], int]:
     """Best reachable verdict rank of every option of every property, as ``engine.propagate``
-    judges them, by a bare incremental MiniSat 2.2 (python-sat) and the obvious loop.
+    judges them, by a bare incremental MiniSat 2.2 (python-sat) and the obvious loops.
 
-    For each property, the context is the partial selection without that property; for each
-    of its options, assume the context and the option and ask for a completion whose verdict
-    ranks at most 0, 1, 2, 3 in turn; the first satisfiable rank is the best verdict (4 when
-    none is). One solver holds the clauses for all the questions (incremental, assumptions only).
+    Options of the open properties share one context, the partial selection: for rank 0, 1, 2,
+    3 in turn, each option not yet placed is assumed together with "verdict at most rank"; a
+    model places every open option it makes true at that rank (model-based pruning), an
+    unsatisfiable answer leaves the option for the next rank (the solver's phases point at the
+    options not yet placed, so a model tends to place many). Options of a fixed property are
+    judged under the partial selection without that property, one question per option and
+    rank. Rank 4 is left for options no rank admits. One solver holds the clauses for every
+    question (incremental, assumptions only).
     """
     from pysat.solvers import Minisat22
 
@@ -146,11 +150,25 @@ def bare_best_ranks(bare: BareClauses, partial: Mapping[str, str]) -> dict[tuple
     whole = [bare.option_var[(p, o)] for p, o in partial.items()]
     out: dict[tuple[str, str], int] = {}
     with Minisat22(bootstrap_with=bare.clauses) as solver:
+        remaining = {bare.option_var[(p, o)]: (p, o) for p, options in bare.properties if p not in partial for o in options}
+        for rank in range(4):
+            placed: set[int] = set()
+            solver.set_phases(literals=list(remaining))  # prefer models that place many options at once
+            for lit in remaining:
+                if lit in placed:
+                    continue
+                if solver.solve(assumptions=[*whole, lit, *at_most[rank]]):
+                    model = solver.get_model()
+                    placed.update(v for v in remaining if model[v - 1] > 0)
+            for lit in placed:
+                out[remaining[lit]] = rank
+            remaining = {v: key for v, key in remaining.items() if v not in placed}
+        for key in remaining.values():
+            out[key] = 4
         for prop, options in bare.properties:
-            if prop in partial:
-                context = [bare.option_var[(p, o)] for p, o in partial.items() if p != prop]
-            else:
-                context = whole
+            if prop not in partial:
+                continue
+            context = [bare.option_var[(p, o)] for p, o in partial.items() if p != prop]
             for option in options:
                 fixed = [*context, bare.option_var[(prop, option)]]
                 best = 4
@@ -159,4 +177,4 @@ def bare_best_ranks(bare: BareClauses, partial: Mapping[str, str]) -> dict[tuple
                         best = rank
                         break
                 out[(prop, option)] = best
-    return out
+    return dict(sorted(out.items()))

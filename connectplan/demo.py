@@ -109,6 +109,33 @@ def plan_history(plan: str = DEMO_PLAN) -> None:
     print()
 
 
+def exploration_and_upgrade(plan: str = "acme-embedded") -> None:
+    """Explore a partial selection, show a blocked selection's alternatives, lint and diff the
+    editions, and upgrade a 2024 plan to 2025 with its impact report (issue 5)."""
+    print("== What does choosing the Express Dashboard leave open? (2025)")
+    run("explore", "--catalog", "stripe-connect@2025", "--set", "dashboard=express")
+    print("== A blocked selection and its nearest alternatives (2025)")
+    run(
+        "resolve", "--catalog", "stripe-connect@2025",
+        "--set", "onboarding=embedded", "--set", "dashboard=express", "--set", "charge_type=direct",
+        "--set", "fee_payer=connected_account", "--set", "liability=stripe",
+    )
+    print("== Presets, lint and the edition diff")
+    run("presets", "--catalog", "stripe-connect@2025")
+    run("catalog", "lint", "stripe-connect@2025")
+    run("catalog", "diff", "stripe-connect@2024", "stripe-connect@2025")
+    print("== Upgrading a 2024 plan (no dashboard, platform pricing, Stripe liability) to 2025")
+    run(
+        "plan", "new", plan, "--catalog", "stripe-connect@2024", "--preset", "embedded_saas",
+        "--set", "fee_payer=platform", "-m", "fully embedded SaaS", "--author", "demo",
+    )
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2025", "--dry-run")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2025", "--allow-blocked", "-m", "move to Accounts v2", "--author", "demo")
+    run("plan", "set", plan, "--set", "liability=platform", "-m", "take the nearest allowed alternative", "--author", "demo")
+    run("plan", "diff", f"{plan}@1", f"{plan}@3")
+    print()
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
@@ -119,6 +146,7 @@ def main() -> None:
     )
     presets_table()
     plan_history()
+    exploration_and_upgrade()
     diagrams_and_doc()
     print(f"demo: done; files are in {OUT}/")
 

@@ -9,10 +9,9 @@ from connectplan.formats import md_code, md_escape, resolution_document, resolut
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from connectplan.store import EditionInfo, PlanSummary, VersionRecord
     from engine import Resolution
     from engine.diff import ResolutionDiff
-
-    from connectplan.store import EditionInfo, PlanSummary, VersionRecord
 
 __all__ = [
     "format_catalog_list",
@@ -85,7 +84,12 @@ def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], f
     if fmt == "json":
         return to_json(log_document(name, entries))
     if fmt == "markdown":
-        out = [f"# History of {md_escape(name)}", "", "| Version | Saved | Author | Catalog | Verdict | Message | Tags |", "|---|---|---|---|---|---|---|"]
+        out = [
+            f"# History of {md_escape(name)}",
+            "",
+            "| Version | Saved | Author | Catalog | Verdict | Message | Tags |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for rec, res in entries:
             tags = ", ".join(md_code(t) for t in rec.tags)
             out.append(
@@ -127,7 +131,9 @@ def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     if not editions:
         return "no catalog editions\n"
     width = max(len(e.ref) for e in editions)
-    return "\n".join(f"{e.ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions) + "\n"
+    return (
+        "\n".join(f"{e.ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions) + "\n"
+    )
 
 
 def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[str], list[str]]]:
@@ -165,7 +171,9 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         return _diff_markdown(diff, a_cat, b_cat)
     out = [f"{diff.from_ref} ({a_cat}) -> {diff.to_ref} ({b_cat})"]
     if diff.identical:
-        out.append(f"identical: {diff.from_ref} and {diff.to_ref} have the same catalog edition, selection and resolution")
+        out.append(
+            f"identical: {diff.from_ref} and {diff.to_ref} have the same catalog edition, selection and resolution"
+        )
         return "\n".join(out) + "\n"
     if diff.catalog_changed:
         out.append(f"Catalog: {a_cat} -> {b_cat}")
@@ -173,7 +181,11 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         out.append("Selection:")
         for prop, before, after in diff.selection:
             out.append(f"  {prop}: {before or '(none)'} -> {after or '(none)'}")
-    out.append(f"Verdict: {diff.verdict[0]} -> {diff.verdict[1]}" if diff.verdict_changed else f"Verdict: {diff.verdict[0]} (unchanged)")
+    out.append(
+        f"Verdict: {diff.verdict[0]} -> {diff.verdict[1]}"
+        if diff.verdict_changed
+        else f"Verdict: {diff.verdict[0]} (unchanged)"
+    )
     for heading, added, removed in _diff_sections(diff):
         moved = diff.steps_moved if heading == "Integration steps" else ()
         if not (added or removed or moved):
@@ -187,7 +199,9 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
 
 def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     out = [f"## Changes from {md_code(diff.from_ref)} to {md_code(diff.to_ref)}", ""]
-    out.append(f"Catalog: {md_code(a_cat)} → {md_code(b_cat)}." if diff.catalog_changed else f"Catalog: {md_code(a_cat)}.")
+    out.append(
+        f"Catalog: {md_code(a_cat)} → {md_code(b_cat)}." if diff.catalog_changed else f"Catalog: {md_code(a_cat)}."
+    )
     out.append("")
     if diff.identical:
         out.append("The two versions are identical (same catalog edition, selection and resolution).")
@@ -195,7 +209,9 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     if diff.selection:
         out += ["| Decision | Before | After |", "|---|---|---|"]
         for prop, before, after in diff.selection:
-            out.append(f"| {md_code(prop)} | {md_code(before) if before else '—'} | {md_code(after) if after else '—'} |")
+            out.append(
+                f"| {md_code(prop)} | {md_code(before) if before else '—'} | {md_code(after) if after else '—'} |"
+            )
         out.append("")
     if diff.verdict_changed:
         out.append(f"Verdict: **{diff.verdict[0]}** → **{diff.verdict[1]}**.")

@@ -27,11 +27,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from db import graph_store
@@ -50,6 +48,9 @@ from db.session import (
 from engine import Catalog, EngineError, Resolution, check_selection, resolve
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from types import ModuleType
+
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
@@ -209,7 +210,7 @@ def _check_sqlite_file(url: str, path: Path) -> bool:
 def _connect_error(url: str, exc: Exception) -> SchemaError:
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return SchemaError(f"cannot use store {_display_url(url)}: {first}")
+    return SchemaError(f"cannot use store {_display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)")
 
 
 def _make_engine(url: str) -> Engine:
@@ -514,7 +515,9 @@ class Store:
                         imported.append(cat.ref)
             return imported
 
-        return self._retry(action, lambda: StoreError("could not import the built-in catalogs: the store kept changing"))
+        return self._retry(
+            action, lambda: StoreError("could not import the built-in catalogs: the store kept changing")
+        )
 
     def get_catalog(self, ref: str | None = None) -> Catalog:
         """The stored catalog edition ``ref`` names (a bare name means its newest edition)."""
@@ -555,7 +558,11 @@ class Store:
         plan = repo.get_plan(session, name)
         if plan is None:
             names = [p.name for p, _, _ in repo.list_plans(session)]
-            hint = f"plans: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''}" if names else "the store has no plans yet"
+            hint = (
+                f"plans: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''}"
+                if names
+                else "the store has no plans yet"
+            )
             raise NotFoundError(f"unknown plan {name!r}; {hint} (create one: connectplan plan new NAME --preset P)")
         return plan
 
@@ -621,7 +628,9 @@ class Store:
             for edition in graph_store.read_editions(session.connection()):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
             for plan, version, count in repo.list_plans(session):
-                rows.append((repo.version_record(plan, version), count, repo.load_catalog(session, version.catalog_edition)))
+                rows.append(
+                    (repo.version_record(plan, version), count, repo.load_catalog(session, version.catalog_edition))
+                )
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -669,12 +678,21 @@ class Store:
                 plan = repo.add_plan(session, name, now=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
                 version = repo.add_version(
-                    session, plan, number=1, parent=None, message=message or default, author=author or default_author(),
-                    created_at=now, edition=edition, selection=dict(selection),
+                    session,
+                    plan,
+                    number=1,
+                    parent=None,
+                    message=message or default,
+                    author=author or default_author(),
+                    created_at=now,
+                    edition=edition,
+                    selection=dict(selection),
                 )
                 return repo.version_record(plan, version)
 
-        return self._retry(action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name"))
+        return self._retry(
+            action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name")
+        )
 
     def _refuse_existing(self, session: Session, name: str) -> None:
         existing = repo.get_plan(session, name)
@@ -714,17 +732,28 @@ class Store:
                     changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
                 version = repo.add_version(
-                    session, plan, number=latest.number + 1, parent=latest.number, message=message,
-                    author=author or default_author(), created_at=utc_now(), edition=latest.catalog_edition,
+                    session,
+                    plan,
+                    number=latest.number + 1,
+                    parent=latest.number,
+                    message=message,
+                    author=author or default_author(),
+                    created_at=utc_now(),
+                    edition=latest.catalog_edition,
                     selection=selection,
                 )
                 return repo.version_record(plan, version)
 
         return self._retry(
-            action, lambda: ConflictError(f"could not save a new version of {name}: {MAX_SAVE_ATTEMPTS} other saves got in first; try again")
+            action,
+            lambda: ConflictError(
+                f"could not save a new version of {name}: {MAX_SAVE_ATTEMPTS} other saves got in first; try again"
+            ),
         )
 
-    def _check_overlap(self, session: Session, plan: models.Plan, base: tuple[int, int, dict[str, str]], touched: set[str]) -> None:
+    def _check_overlap(
+        self, session: Session, plan: models.Plan, base: tuple[int, int, dict[str, str]], touched: set[str]
+    ) -> None:
         number, edition_id, before = base
         for version in repo.plan_versions(session, plan):
             if version.number <= number:
@@ -763,7 +792,9 @@ class Store:
 
         def conflict(latest: int | None = None) -> ConflictError:
             who = f"{name}@{latest}" if latest else f"{name}@{base + 1}"
-            return ConflictError(f"conflict: {who} was saved after {name}@{base}, which this change was computed from; re-run it")
+            return ConflictError(
+                f"conflict: {who} was saved after {name}@{base}, which this change was computed from; re-run it"
+            )
 
         def action() -> VersionRecord:
             with self._write() as session:
@@ -776,8 +807,15 @@ class Store:
                 catalog = repo.load_catalog(session, edition)
                 ordered = check_selection(catalog, selection)
                 version = repo.add_version(
-                    session, plan, number=base + 1, parent=base, message=message, author=author or default_author(),
-                    created_at=utc_now(), edition=edition, selection=dict(ordered),
+                    session,
+                    plan,
+                    number=base + 1,
+                    parent=base,
+                    message=message,
+                    author=author or default_author(),
+                    created_at=utc_now(),
+                    edition=edition,
+                    selection=dict(ordered),
                 )
                 return repo.version_record(plan, version)
 
@@ -820,13 +858,21 @@ class Store:
                 origin = f"{plan.name}@{source.number}"
                 new_plan = repo.add_plan(session, new_name, now=now, forked_from=origin)
                 version = repo.add_version(
-                    session, new_plan, number=1, parent=None, message=message or f"forked from {origin}",
-                    author=author or default_author(), created_at=now, edition=source.catalog_edition,
+                    session,
+                    new_plan,
+                    number=1,
+                    parent=None,
+                    message=message or f"forked from {origin}",
+                    author=author or default_author(),
+                    created_at=now,
+                    edition=source.catalog_edition,
                     selection=dict(source.selection),
                 )
                 return repo.version_record(new_plan, version)
 
-        return self._retry(action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name"))
+        return self._retry(
+            action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name")
+        )
 
     # -- export / import -----------------------------------------------------------
 
@@ -847,7 +893,11 @@ class Store:
                         "created_at": format_time(v.created_at),
                         "author": v.author,
                         "message": v.message,
-                        "catalog": {"name": edition.name, "edition": edition.edition, "content_hash": edition.content_hash},
+                        "catalog": {
+                            "name": edition.name,
+                            "edition": edition.edition,
+                            "content_hash": edition.content_hash,
+                        },
                         "selection": dict(v.selection),
                         "tags": tags.get(v.number, []),
                     }
@@ -855,11 +905,17 @@ class Store:
             return {
                 "format": EXPORT_KIND,
                 "format_version": EXPORT_FORMAT_VERSION,
-                "plan": {"name": plan.name, "created_at": format_time(plan.created_at), "forked_from": plan.forked_from},
+                "plan": {
+                    "name": plan.name,
+                    "created_at": format_time(plan.created_at),
+                    "forked_from": plan.forked_from,
+                },
                 "versions": versions,
             }
 
-    def import_plan(self, doc: Mapping[str, Any], *, as_name: str | None = None, source: str = "export") -> VersionRecord:
+    def import_plan(
+        self, doc: Mapping[str, Any], *, as_name: str | None = None, source: str = "export"
+    ) -> VersionRecord:
         """Recreate an exported plan's history (under ``as_name`` if given); return its latest version.
 
         Refused, with nothing stored, when the document is malformed, the name is taken, or a
@@ -882,22 +938,33 @@ class Store:
                             "import it first: connectplan catalog import FILE"
                         )
                     if edition.content_hash != cat["content_hash"]:
-                        raise EditionConflictError(f"{cat['name']}@{cat['edition']}", edition.content_hash, cat["content_hash"])
+                        raise EditionConflictError(
+                            f"{cat['name']}@{cat['edition']}", edition.content_hash, cat["content_hash"]
+                        )
                     catalog = repo.load_catalog(session, edition)
                     try:
                         selection = check_selection(catalog, v["selection"])
                     except EngineError as exc:
                         raise StoreError(f"{source}: version {v['version']}: {exc}") from None
                     last = repo.add_version(
-                        session, plan, number=v["version"], parent=v["parent"], message=v["message"], author=v["author"],
-                        created_at=v["created_at"], edition=edition, selection=dict(selection),
+                        session,
+                        plan,
+                        number=v["version"],
+                        parent=v["parent"],
+                        message=v["message"],
+                        author=v["author"],
+                        created_at=v["created_at"],
+                        edition=edition,
+                        selection=dict(selection),
                     )
                     for tag in v["tags"]:
                         repo.set_tag(session, plan, tag, last)
                 assert last is not None
                 return self._record(session, plan, last)
 
-        return self._retry(action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME"))
+        return self._retry(
+            action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
+        )
 
 
 def _check_export(doc: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -909,7 +976,9 @@ def _check_export(doc: Mapping[str, Any], source: str) -> tuple[dict[str, Any], 
     if doc.get("format") != EXPORT_KIND:
         raise bad(f"'format' must be {EXPORT_KIND!r} (is this a `connectplan plan export` file?)")
     if doc.get("format_version") != EXPORT_FORMAT_VERSION:
-        raise bad(f"unsupported format_version {doc.get('format_version')!r}; this connectplan reads {EXPORT_FORMAT_VERSION}")
+        raise bad(
+            f"unsupported format_version {doc.get('format_version')!r}; this connectplan reads {EXPORT_FORMAT_VERSION}"
+        )
     plan = doc.get("plan")
     if not isinstance(plan, dict) or not isinstance(plan.get("name"), str):
         raise bad("'plan' must be an object with a 'name'")
@@ -941,7 +1010,9 @@ def _check_export(doc: Mapping[str, Any], source: str) -> tuple[dict[str, Any], 
             if not isinstance(v.get(key), str):
                 raise bad(f"{where}.{key} must be a string")
         cat = v.get("catalog")
-        if not isinstance(cat, dict) or not all(isinstance(cat.get(k), str) for k in ("name", "edition", "content_hash")):
+        if not isinstance(cat, dict) or not all(
+            isinstance(cat.get(k), str) for k in ("name", "edition", "content_hash")
+        ):
             raise bad(f"{where}.catalog must be an object with string name, edition and content_hash")
         sel = v.get("selection")
         if not isinstance(sel, dict) or not all(isinstance(k, str) and isinstance(o, str) for k, o in sel.items()):
@@ -954,7 +1025,9 @@ def _check_export(doc: Mapping[str, Any], source: str) -> tuple[dict[str, Any], 
                 _check_tag_name(tag)
             except StoreError as exc:
                 raise bad(f"{where}.tags: {exc}") from None
-        out.append({**v, "parent": parent, "tags": tags, "created_at": time(v.get("created_at"), f"{where}.created_at")})
+        out.append(
+            {**v, "parent": parent, "tags": tags, "created_at": time(v.get("created_at"), f"{where}.created_at")}
+        )
     all_tags = [t for v in out for t in v["tags"]]
     if len(all_tags) != len(set(all_tags)):
         raise bad("a tag names more than one version")

@@ -24,9 +24,7 @@ __all__ = ["cache_catalog", "load_catalog", "load_graph", "read_editions"]
 #: catalogs rebuilt from the store, by content hash (editions are immutable, so the hash is the identity)
 _CATALOG_CACHE: dict[str, Catalog] = {}
 
-_EDITIONS = text(
-    "SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition"
-).columns(
+_EDITIONS = text("SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition").columns(
     column("id", Integer),
     column("name", String),
     column("edition", String),
@@ -37,7 +35,13 @@ _EDITIONS = text(
 )
 _NODES = text(
     "SELECT id, kind, key, position, data FROM catalog_node WHERE edition_id = :edition_id ORDER BY id"
-).columns(column("id", Integer), column("kind", String), column("key", String), column("position", Integer), column("data", JSON))
+).columns(
+    column("id", Integer),
+    column("kind", String),
+    column("key", String),
+    column("position", Integer),
+    column("data", JSON),
+)
 _EDGES = text("SELECT src_id, dst_id, kind FROM catalog_edge WHERE edition_id = :edition_id ORDER BY id")
 
 

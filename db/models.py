@@ -13,7 +13,7 @@ naming convention, never written by hand.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime  # noqa: TC003 - SQLAlchemy resolves Mapped[datetime] at runtime
 from typing import Any
 
 from sqlalchemy import (

@@ -8,7 +8,6 @@ same ``networkx`` graph, from which :func:`engine.catalog_from_graph` rebuilds t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -16,17 +15,20 @@ from sqlalchemy import func, select
 from db import graph_store, models
 from db.errors import EditionConflictError
 from db.records import EditionRow, VersionRecord, edition_sort_key, format_time, parse_time, utc_now
-from engine import Catalog
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from sqlalchemy.orm import Session
+
+    from engine import Catalog
 
 __all__ = [
     "VersionRecord",
     "add_plan",
     "add_version",
+    "edition_row",
     "edition_sort_key",
     "find_edition",
     "find_tag",
@@ -37,7 +39,6 @@ __all__ = [
     "list_editions",
     "list_plans",
     "load_catalog",
-    "edition_row",
     "parse_time",
     "plan_versions",
     "save_catalog",
@@ -67,7 +68,9 @@ def find_edition(session: Session, name: str, edition: str) -> models.CatalogEdi
     return session.scalars(stmt).first()
 
 
-def save_catalog(session: Session, catalog: Catalog, *, now: datetime | None = None) -> tuple[models.CatalogEdition, bool]:
+def save_catalog(
+    session: Session, catalog: Catalog, *, now: datetime | None = None
+) -> tuple[models.CatalogEdition, bool]:
     """Store ``catalog`` as its graph; return ``(edition row, created)``.
 
     Identical content already stored under the same name@edition is a no-op (``created`` is
@@ -93,7 +96,9 @@ def save_catalog(session: Session, catalog: Catalog, *, now: datetime | None = N
     session.add(row)
     session.flush()
     nodes = {
-        key: models.CatalogNode(edition_id=row.id, kind=key.kind, key=key.id, position=attrs["index"], data=attrs["data"])
+        key: models.CatalogNode(
+            edition_id=row.id, kind=key.kind, key=key.id, position=attrs["index"], data=attrs["data"]
+        )
         for key, attrs in G.nodes(data=True)
     }
     session.add_all(nodes.values())
@@ -110,7 +115,13 @@ def save_catalog(session: Session, catalog: Catalog, *, now: datetime | None = N
 def edition_row(edition: models.CatalogEdition) -> EditionRow:
     """The plain record of an edition row."""
     return EditionRow(
-        edition.id, edition.name, edition.edition, edition.title, edition.content_hash, edition.meta, edition.imported_at
+        edition.id,
+        edition.name,
+        edition.edition,
+        edition.title,
+        edition.content_hash,
+        edition.meta,
+        edition.imported_at,
     )
 
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.resolution import Resolution
+if TYPE_CHECKING:
+    from engine.resolution import Resolution
 
 __all__ = [
     "DiffFinding",

@@ -9,12 +9,15 @@ Batch mode is on so SQLite can alter tables; the metadata carries the naming con
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import TYPE_CHECKING
 
 from alembic import context
-from sqlalchemy.engine import Connection
 
 from db.models import Base
 from db.session import database_url, enable_wal, make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 config = context.config
 target_metadata = Base.metadata

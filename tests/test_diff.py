@@ -12,7 +12,8 @@ from engine.diff import diff_resolutions
 
 def _steps(*specs: tuple[str, int]) -> list[dict]:
     return [
-        {"id": sid, "order": order, "phase": "accounts", "condition": "always", "title": sid.title()} for sid, order in specs
+        {"id": sid, "order": order, "phase": "accounts", "condition": "always", "title": sid.title()}
+        for sid, order in specs
     ]
 
 
@@ -31,7 +32,16 @@ def test_identical_resolutions_have_an_empty_diff(tiny):
 def test_json_keys_follow_the_contract_order(tiny):
     d = diff_resolutions(resolve(tiny, {"color": "red", "size": "s"}), resolve(tiny, {"color": "red", "size": "l"}))
     doc = d.to_dict()
-    assert list(doc)[:8] == ["from", "to", "selection", "verdict", "findings", "steps", "money_flows", "responsibilities"]
+    assert list(doc)[:8] == [
+        "from",
+        "to",
+        "selection",
+        "verdict",
+        "findings",
+        "steps",
+        "money_flows",
+        "responsibilities",
+    ]
     assert list(doc["steps"]) == ["added", "removed", "moved"]
     assert doc["from"] == {"ref": "a", "catalog": {"name": "tiny", "edition": "1"}}
 

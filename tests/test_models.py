@@ -14,7 +14,9 @@ NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def _edition(session, name="cat", edition="1"):
-    row = models.CatalogEdition(name=name, edition=edition, title="T", content_hash="sha256:x", meta={}, imported_at=NOW)
+    row = models.CatalogEdition(
+        name=name, edition=edition, title="T", content_hash="sha256:x", meta={}, imported_at=NOW
+    )
     session.add(row)
     session.flush()
     return row
@@ -29,8 +31,14 @@ def _plan(session, name="p"):
 
 def _version(session, plan, edition, number, parent=None):
     row = models.PlanVersion(
-        plan_id=plan.id, number=number, parent_number=parent, message="m", author="a", created_at=NOW,
-        catalog_edition_id=edition.id, selection={"x": "y"},
+        plan_id=plan.id,
+        number=number,
+        parent_number=parent,
+        message="m",
+        author="a",
+        created_at=NOW,
+        catalog_edition_id=edition.id,
+        selection={"x": "y"},
     )
     session.add(row)
     session.flush()
@@ -94,4 +102,6 @@ def test_only_portable_column_types():
     for table in models.Base.metadata.sorted_tables:
         for col in table.columns:
             assert isinstance(col.type, portable), f"{table.name}.{col.name}: {col.type!r}"
-            assert type(col.type).__module__.startswith("sqlalchemy.sql"), f"dialect-specific type on {table.name}.{col.name}"
+            assert type(col.type).__module__.startswith("sqlalchemy.sql"), (
+                f"dialect-specific type on {table.name}.{col.name}"
+            )

@@ -42,7 +42,19 @@ def _fails_with_one_line(result, *needles: str) -> str:
 
 def _user_flow(cp, tmp_path):
     _ok(cp("plan", "new", "acme-marketplace", "--preset", "marketplace", "-m", "first cut", "--author", "ann"))
-    _ok(cp("plan", "set", "acme-marketplace", "--set", "charge_type=separate", "-m", "multi-seller carts", "--author", "bob"))
+    _ok(
+        cp(
+            "plan",
+            "set",
+            "acme-marketplace",
+            "--set",
+            "charge_type=separate",
+            "-m",
+            "multi-seller carts",
+            "--author",
+            "bob",
+        )
+    )
     _ok(cp("plan", "tag", "acme-marketplace@2", "reviewed"))
 
 
@@ -57,20 +69,38 @@ def test_the_issue_walkthrough(cp, tmp_path):
     assert log[0].endswith("multi-seller carts") and log[1].endswith("first cut")
 
     diff = _ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2"))
-    assert diff.splitlines()[0] == "acme-marketplace@1 (stripe-connect@2025) -> acme-marketplace@2 (stripe-connect@2025)"
+    assert (
+        diff.splitlines()[0] == "acme-marketplace@1 (stripe-connect@2025) -> acme-marketplace@2 (stripe-connect@2025)"
+    )
     assert "  charge_type: destination -> separate" in diff
     assert "  + separate_charges_and_transfers:" in diff
     assert "  - destination_charges:" in diff
 
     assert _ok(cp("plan", "tag", "acme-marketplace@2", "reviewed")) == "tagged acme-marketplace@2 as reviewed\n"
     doc = json.loads(_ok(cp("plan", "show", "acme-marketplace@reviewed", "--format", "json")))
-    assert list(doc) == ["plan", "catalog", "selection", "verdict", "findings", "steps", "money_flows", "responsibilities"]
+    assert list(doc) == [
+        "plan",
+        "catalog",
+        "selection",
+        "verdict",
+        "findings",
+        "steps",
+        "money_flows",
+        "responsibilities",
+    ]
     assert {k: doc["plan"][k] for k in ("name", "version", "parent", "message", "tags")} == {
-        "name": "acme-marketplace", "version": 2, "parent": 1, "message": "multi-seller carts", "tags": ["reviewed"],
+        "name": "acme-marketplace",
+        "version": 2,
+        "parent": 1,
+        "message": "multi-seller carts",
+        "tags": ["reviewed"],
     }
     assert doc["selection"]["charge_type"] == "separate"
 
-    assert _ok(cp("plan", "fork", "acme-marketplace", "acme-whitelabel")) == "saved acme-whitelabel@1 (forked from acme-marketplace@2)\n"
+    assert (
+        _ok(cp("plan", "fork", "acme-marketplace", "acme-whitelabel"))
+        == "saved acme-whitelabel@1 (forked from acme-marketplace@2)\n"
+    )
     export = tmp_path / "acme.json"
     _ok(cp("plan", "export", "acme-marketplace", "-o", str(export)))
     assert json.loads(export.read_text())["format_version"] == 1
@@ -97,7 +127,16 @@ def test_plan_log_json(cp, tmp_path):
     doc = json.loads(_ok(cp("plan", "log", "acme-marketplace", "--format", "json")))
     assert doc["plan"] == "acme-marketplace"
     assert [v["version"] for v in doc["versions"]] == [2, 1]
-    assert list(doc["versions"][0]) == ["version", "parent", "created_at", "author", "catalog", "verdict", "message", "tags"]
+    assert list(doc["versions"][0]) == [
+        "version",
+        "parent",
+        "created_at",
+        "author",
+        "catalog",
+        "verdict",
+        "message",
+        "tags",
+    ]
     assert (doc["versions"][0]["author"], doc["versions"][0]["tags"]) == ("bob", ["reviewed"])
     assert doc["versions"][1]["catalog"] == {"name": "stripe-connect", "edition": "2025"}
 
@@ -105,7 +144,16 @@ def test_plan_log_json(cp, tmp_path):
 def test_plan_diff_json_and_identical(cp, tmp_path):
     _user_flow(cp, tmp_path)
     doc = json.loads(_ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@reviewed", "--format", "json")))
-    assert list(doc)[:8] == ["from", "to", "selection", "verdict", "findings", "steps", "money_flows", "responsibilities"]
+    assert list(doc)[:8] == [
+        "from",
+        "to",
+        "selection",
+        "verdict",
+        "findings",
+        "steps",
+        "money_flows",
+        "responsibilities",
+    ]
     assert doc["from"] == {"ref": "acme-marketplace@1", "catalog": {"name": "stripe-connect", "edition": "2025"}}
     assert doc["to"]["ref"] == "acme-marketplace@2"
     assert doc["selection"] == {"charge_type": ["destination", "separate"]}
@@ -117,8 +165,11 @@ def test_plan_diff_json_and_identical(cp, tmp_path):
 
 def test_same_input_same_bytes(cp, tmp_path):
     _user_flow(cp, tmp_path)
-    for args in (("plan", "show", "acme-marketplace", "--format", "json"), ("plan", "log", "acme-marketplace"),
-                 ("plan", "diff", "acme-marketplace@1", "acme-marketplace@2", "--format", "markdown")):
+    for args in (
+        ("plan", "show", "acme-marketplace", "--format", "json"),
+        ("plan", "log", "acme-marketplace"),
+        ("plan", "diff", "acme-marketplace@1", "acme-marketplace@2", "--format", "markdown"),
+    ):
         assert cp(*args).stdout_bytes == cp(*args).stdout_bytes
 
 
@@ -128,7 +179,9 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(cp, tmp_path, store
     _fails_with_one_line(cp("plan", "show", "nope"), "unknown plan 'nope'")
     _fails_with_one_line(cp("plan", "show", "acme-marketplace@9"), "unknown version acme-marketplace@9")
     _fails_with_one_line(cp("plan", "show", "acme-marketplace@nope"), "unknown version or tag 'nope'", "reviewed")
-    _fails_with_one_line(cp("plan", "set", "acme-marketplace", "--set", "charge_type=zzz", "-m", "x"), "unknown option 'zzz'")
+    _fails_with_one_line(
+        cp("plan", "set", "acme-marketplace", "--set", "charge_type=zzz", "-m", "x"), "unknown option 'zzz'"
+    )
     _fails_with_one_line(cp("plan", "set", "acme-marketplace", "--set", "charge_type", "-m", "x"), "malformed --set")
     _fails_with_one_line(cp("plan", "new", "acme-marketplace", "--preset", "saas"), "already exists")
     _fails_with_one_line(cp("plan", "tag", "acme-marketplace@1", "reviewed"), "already names acme-marketplace@2")
@@ -158,7 +211,9 @@ def test_unusable_databases_exit_2_with_one_line(runner, tmp_path, store_url):
         conn.execute(text("UPDATE alembic_version SET version_num = 'abcdefabcdef'"))
     db_engine.dispose()
     for args in (("plan", "list"), ("resolve", "--preset", "saas"), ("db", "upgrade")):
-        _fails_with_one_line(runner.invoke(cli, ["--db", store_url, *args]), "abcdefabcdef", "newer than this connectplan")
+        _fails_with_one_line(
+            runner.invoke(cli, ["--db", store_url, *args]), "abcdefabcdef", "newer than this connectplan"
+        )
     assert "unknown to this connectplan" in _ok(runner.invoke(cli, ["--db", store_url, "db", "current"]))
 
 
@@ -167,7 +222,9 @@ def test_db_upgrade_and_current(runner, empty_db_url, backend):
     assert "no " in current and "connectplan db upgrade" in current
     out = _ok(runner.invoke(cli, ["--db", empty_db_url, "db", "upgrade"]))
     assert out == f"schema upgraded from empty to {HEAD_REVISION} (head)\n"
-    assert _ok(runner.invoke(cli, ["--db", empty_db_url, "db", "upgrade"])) == f"schema already at head {HEAD_REVISION}\n"
+    assert (
+        _ok(runner.invoke(cli, ["--db", empty_db_url, "db", "upgrade"])) == f"schema already at head {HEAD_REVISION}\n"
+    )
     assert _ok(runner.invoke(cli, ["--db", empty_db_url, "db", "current"])) == f"{HEAD_REVISION} (head)\n"
 
 
@@ -184,7 +241,11 @@ def test_catalog_import_and_list(cp, tmp_path):
     line = _fails_with_one_line(cp("catalog", "import", str(path)), "tiny@1", old_hash, "immutable")
     assert line.count("sha256:") == 2
     doc = json.loads(_ok(cp("catalog", "list", "--format", "json")))
-    assert [(c["name"], c["edition"]) for c in doc["catalogs"]] == [("stripe-connect", "2024"), ("stripe-connect", "2025"), ("tiny", "1")]
+    assert [(c["name"], c["edition"]) for c in doc["catalogs"]] == [
+        ("stripe-connect", "2024"),
+        ("stripe-connect", "2025"),
+        ("tiny", "1"),
+    ]
     assert json.loads(_ok(cp("catalog", "show", "tiny@1", "--format", "json")))["title"] == "Tiny"
 
 
@@ -226,9 +287,12 @@ def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_u
     run(sqlite_b, "plan", "import", str(two))
     assert one.read_text() == two.read_text()
     views = [
-        ("plan", "log", "acme"), ("plan", "log", "acme", "--format", "json"),
-        ("plan", "show", "acme"), ("plan", "show", "acme@reviewed", "--format", "json"),
-        ("plan", "show", "acme@1", "--format", "markdown"), ("plan", "diff", "acme@1", "acme@3", "--format", "json"),
+        ("plan", "log", "acme"),
+        ("plan", "log", "acme", "--format", "json"),
+        ("plan", "show", "acme"),
+        ("plan", "show", "acme@reviewed", "--format", "json"),
+        ("plan", "show", "acme@1", "--format", "markdown"),
+        ("plan", "diff", "acme@1", "acme@3", "--format", "json"),
     ]
     for args in views:
         a, pg, b = run(sqlite_a, *args), run(pg_url, *args), run(sqlite_b, *args)

@@ -77,8 +77,15 @@ def test_plan_rows_versions_and_tags(db_session, tiny):
     plan = repository.add_plan(db_session, "p", now=NOW)
     for n in (1, 2, 3):
         repository.add_version(
-            db_session, plan, number=n, parent=n - 1 or None, message=f"v{n}", author="ann", created_at=NOW,
-            edition=edition, selection={"color": "red", "size": "s" if n < 3 else "l"},
+            db_session,
+            plan,
+            number=n,
+            parent=n - 1 or None,
+            message=f"v{n}",
+            author="ann",
+            created_at=NOW,
+            edition=edition,
+            selection={"color": "red", "size": "s" if n < 3 else "l"},
         )
     latest = repository.latest_version(db_session, plan)
     assert latest.number == 3 and latest.parent_number == 2

@@ -20,8 +20,11 @@ from db.session import HEAD_REVISION, make_engine
 from engine import SelectionError, catalog_from_dict, resolve
 
 MARKETPLACE_2025 = {
-    "onboarding": "embedded", "dashboard": "express", "charge_type": "destination",
-    "fee_payer": "platform", "liability": "platform",
+    "onboarding": "embedded",
+    "dashboard": "express",
+    "charge_type": "destination",
+    "fee_payer": "platform",
+    "liability": "platform",
 }
 
 
@@ -139,7 +142,7 @@ def test_a_missing_database_directory_is_reported(tmp_path):
 
 
 def test_schema_status_of_a_missing_file_creates_nothing(tmp_path):
-    state, rev, message = schema_status(f"sqlite:///{tmp_path / 'none.db'}")
+    state, rev, _message = schema_status(f"sqlite:///{tmp_path / 'none.db'}")
     assert (state, rev) == ("missing", None)
     assert not (tmp_path / "none.db").exists()
 
@@ -186,7 +189,9 @@ def test_log_is_newest_first_with_resolutions(store):
     store.set_plan("acme", {"liability": "stripe"}, message="three")
     entries = store.log("acme")
     assert [(r.version, r.parent, r.message) for r, _ in entries] == [
-        (3, 2, "three"), (2, 1, "two"), (1, None, "new plan from preset marketplace"),
+        (3, 2, "three"),
+        (2, 1, "two"),
+        (1, None, "new plan from preset marketplace"),
     ]
     assert entries[0][1].selection_dict["liability"] == "stripe"
     assert entries[0][1].selection_dict["charge_type"] == "separate"
@@ -256,7 +261,10 @@ def test_fork_copies_the_selection_and_edition(store):
     store.set_plan("acme", {"liability": "stripe"}, message="x")
     fork = store.fork("acme@1", "acme-wl")
     assert (fork.ref, fork.forked_from, fork.message, fork.catalog_ref) == (
-        "acme-wl@1", "acme@1", "forked from acme@1", "stripe-connect@2024",
+        "acme-wl@1",
+        "acme@1",
+        "forked from acme@1",
+        "stripe-connect@2024",
     )
     assert fork.selection == store.version("acme@1").selection
     with pytest.raises(ConflictError):
@@ -367,9 +375,13 @@ def test_import_refusals_store_nothing(store, tmp_path, tiny):
         with pytest.raises(StoreError, match=message):
             store.import_plan(doc, as_name="x")
     with pytest.raises(NotFoundError, match="catalog edition stripe-connect@2031 .* is not in this store"):
-        store.import_plan(variant(versions__0__catalog={**good["versions"][0]["catalog"], "edition": "2031"}), as_name="x")
+        store.import_plan(
+            variant(versions__0__catalog={**good["versions"][0]["catalog"], "edition": "2031"}), as_name="x"
+        )
     with pytest.raises(EditionConflictError, match="sha256:0000"):
-        store.import_plan(variant(versions__0__catalog={**good["versions"][0]["catalog"], "content_hash": "sha256:0000"}), as_name="x")
+        store.import_plan(
+            variant(versions__0__catalog={**good["versions"][0]["catalog"], "content_hash": "sha256:0000"}), as_name="x"
+        )
     with pytest.raises(StoreError, match="unknown option 'nope'"):
         store.import_plan(variant(versions__0__selection={**MARKETPLACE_2025, "liability": "nope"}), as_name="x")
     assert (_plan_count(store), _version_count(store)) == before

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 #: plan subcommands defined in other modules, imported on use
 PLAN_COMMANDS: dict[str, tuple[str, str]] = {
-    "upgrade": ("connectplan.commands.plan_upgrade:upgrade", "Move a plan to another catalog edition and report the impact."),
+    "upgrade": (
+        "connectplan.commands.plan_upgrade:upgrade",
+        "Move a plan to another catalog edition and report the impact.",
+    ),
 }
 
 
@@ -53,8 +56,13 @@ def plan() -> None:
 @_author_option
 @click.pass_context
 def new(
-    ctx: click.Context, name: str, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...],
-    message: str | None, author: str | None,
+    ctx: click.Context,
+    name: str,
+    catalog_ref: str | None,
+    preset: str | None,
+    sets: tuple[str, ...],
+    message: str | None,
+    author: str | None,
 ) -> None:
     """Create plan NAME with version 1 from --preset and --set (the selection must be complete).
 
@@ -63,7 +71,12 @@ def new(
     from connectplan.app import parse_assignments
 
     record = _store(ctx).new_plan(
-        name, catalog_ref=catalog_ref, preset=preset, assignments=parse_assignments(sets), message=message, author=author
+        name,
+        catalog_ref=catalog_ref,
+        preset=preset,
+        assignments=parse_assignments(sets),
+        message=message,
+        author=author,
     )
     click.echo(f"saved {record.ref} ({record.catalog_ref})")
 
@@ -71,7 +84,11 @@ def new(
 @plan.command("set")
 @click.argument("name")
 @click.option(
-    "--set", "sets", multiple=True, required=True, metavar="PROPERTY=OPTION",
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PROPERTY=OPTION",
     help="Choose an option for a property; repeat for each property to change.",
 )
 @click.option("-m", "--message", metavar="MSG", required=True, help="Why this change (recorded with the version).")
@@ -124,7 +141,9 @@ def log(ctx: click.Context, name: str, fmt: str) -> None:
 
 
 @plan.command("list")
-@click.option("--stale", is_flag=True, help="Only plans pinned to an older edition than the newest stored one of their catalog.")
+@click.option(
+    "--stale", is_flag=True, help="Only plans pinned to an older edition than the newest stored one of their catalog."
+)
 @format_option("text", "json")
 @click.pass_context
 def list_(ctx: click.Context, stale: bool, fmt: str) -> None:
@@ -154,7 +173,9 @@ def tag(ctx: click.Context, ref: str, tag: str, force: bool) -> None:
 @plan.command("fork")
 @click.argument("ref")
 @click.argument("new_name", metavar="NEW")
-@click.option("-m", "--message", metavar="MSG", help="Message of the new plan's version 1 (default: 'forked from REF').")
+@click.option(
+    "-m", "--message", metavar="MSG", help="Message of the new plan's version 1 (default: 'forked from REF')."
+)
 @_author_option
 @click.pass_context
 def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, author: str | None) -> None:
@@ -168,7 +189,9 @@ def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, autho
 
 @plan.command("export")
 @click.argument("ref")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
 @click.pass_context
 def export(ctx: click.Context, ref: str, output: str | None) -> None:
     """Write a plan's history (up to REF's version) as a self-contained JSON document.

@@ -1,7 +1,8 @@
 """The fast paths of resolution agree with the plain definitions they replace.
 
 Issue 6 (performance): ``compile_expression`` merges same-property disjunctions into
-membership tests, ``parse_expression`` memoises parsed text, ``resolve`` memoises minimal
+membership tests, ``parse_expression`` memoises parsed text and reads parenthesis-free
+conditions in one pass over their words, ``resolve`` memoises minimal
 causes per condition and orders steps from the records instead of the graph. Each must give
 exactly what ``evaluate``, a fresh parse, ``minimal_cause`` and ``engine.graph.step_order`` give.
 """
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from engine import catalog_from_dict, resolve, step_order
 from engine.errors import ExpressionSyntaxError
-from engine.expression import ALWAYS, And, Not, Or, Term, _Parser, compile_expression, evaluate, parse_expression
+from engine.expression import ALWAYS, And, Not, Or, Term, _parse_flat, _Parser, compile_expression, evaluate, parse_expression
 from engine.resolution import _step_order, minimal_cause
 from tests.conftest import all_selections
 
@@ -87,3 +88,22 @@ def test_memoised_parse_equals_fresh_parse_and_still_rejects_bad_text():
             parse_expression(bad)
     with pytest.raises(ExpressionSyntaxError):
         parse_expression(["not", "text"])  # unhashable input still gets the engine's error
+
+
+WORDS = ["a.x", "b.y", "c.z", "and", "or", "not", "always", "a", "x.y.z", "&", "and.x", "not.y", "(", ")", "a.x)", "a_b.c_d"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=0, max_size=9), st.sampled_from([" ", "  ", "\t", " \n "]))
+def test_flat_parse_agrees_with_the_full_parser(words, sep):
+    text = sep.join(words)
+    flat = _parse_flat(text)
+    try:
+        full = _Parser(text).parse()
+    except ExpressionSyntaxError:
+        assert flat is None  # malformed text is left to the full parser, which reports it
+        return
+    if flat is not None:
+        assert flat == full
+    else:
+        assert "(" in text or ")" in text  # only parenthesised text takes the full path

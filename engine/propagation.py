@@ -373,11 +373,12 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
             if found is not None:
                 chosen = found
                 break
-    blocking = [enc.rule_literal(r.id) for _, r in _rule_index(catalog).blocking]
+    first_rule: dict[int, str] = {}  # rules with the same condition share a literal: name the first
+    for _, r in _rule_index(catalog).blocking:
+        first_rule.setdefault(enc.rule_literal(r.id), r.id)
     fixed = [enc.option_var[(prop, option)], *chosen]
-    rule_lits = _shrink(enc, fixed, [-lit for lit in blocking])
-    negated = {-lit for lit in rule_lits}
-    rules = tuple(r.id for _, r in _rule_index(catalog).blocking if enc.rule_literal(r.id) in negated)
+    kept = {-lit for lit in _shrink(enc, fixed, [-lit for lit in first_rule])}
+    rules = tuple(rid for lit, rid in first_rule.items() if lit in kept)
     by_lit = {lit: t for lit, t in zip(lits, terms)}
     return Reason(rules, _in_catalog_order(catalog, [by_lit[lit] for lit in chosen]))
 

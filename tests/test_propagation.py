@@ -171,3 +171,24 @@ def test_a_rule_true_for_every_selection_excludes_everything() -> None:
     status = propagate(cat, {}, make_solver).property("a").option("y")
     assert status.status == EXCLUDED and status.reason is not None
     assert status.reason.rule == "taut" and status.reason.because == ()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_finding_causes_are_smallest_by_brute_force(data: st.DataObject) -> None:
+    """Issue 5 point 2: each finding's ``because`` is a smallest set of selected terms forcing its rule."""
+    from engine import evaluate, resolve
+    from engine.enumeration import iter_selections
+
+    cat = data.draw(catalogs())
+    sel = data.draw(complete_selections(cat))
+    for finding in resolve(cat, sel).findings:
+        fixed = {t.prop: t.option for t in finding.because}
+        assert all(sel[p] == o for p, o in fixed.items())
+        assert all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, fixed))
+        smaller = [
+            dict(sub)
+            for size in range(len(finding.because))
+            for sub in combinations(sel.items(), size)
+        ]
+        assert not any(all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, sub)) for sub in smaller)

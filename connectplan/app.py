@@ -209,10 +209,11 @@ def upgrade_plan(
         )
     if target.edition == before.catalog.edition:
         raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
-    to_label = f"{record.plan}@{record.version + 1}" if not dry_run else f"{record.plan} on {target.ref} (dry run)"
-    report = plan_upgrade(before, target, from_ref=record.ref, to_ref=to_label, solver_factory=make_solver)
+    report = plan_upgrade(before, target, from_ref=record.ref, to_ref=f"{record.plan}@{record.version + 1}", solver_factory=make_solver)
     if dry_run or (report.blocked and not allow_blocked):
-        return report, None
+        from dataclasses import replace
+
+        return replace(report, diff=replace(report.diff, to_ref=f"{record.plan} (not saved)")), None
     saved = store.save_version(
         record.plan,
         base=record.version,

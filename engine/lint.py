@@ -35,7 +35,7 @@ from engine.errors import Problem
 from engine.expression import compile_expression, iter_terms
 from engine.propagation import single_rule_reason
 from engine.resolution import resolve
-from engine.sat import Encoding, SolverFactory, satisfiable_literals
+from engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
 
 __all__ = ["COUNT_LIMIT", "LintMessage", "LintReport", "VerdictSummary", "count_by_verdict", "lint_catalog", "lint_problems"]
 
@@ -115,9 +115,16 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
     errors: list[LintMessage] = []
     warnings: list[LintMessage] = []
 
-    # dead options
+    # every literal the checks ask about exists before the first call, so each model found
+    # answers the later questions too (models found under "below blocked" seed those passes)
     option_lits = [enc.option_var[(p.id, o)] for p in catalog.properties for o in p.option_ids]
-    alive = satisfiable_literals(enc, option_lits, below_blocked)
+    step_lits = {s.id: enc.literal(s.condition) for s in catalog.steps}
+    rule_lits = {r.id: enc.rule_literal(r.id) for r in catalog.rules}
+    ok_models: list[Sequence[int]] = []
+    all_models: list[Sequence[int]] = []
+
+    # dead options
+    alive = satisfiable_literals(enc, option_lits, below_blocked, ok_models)
     for prop in catalog.properties:
         for o in prop.option_ids:
             if enc.option_var[(prop.id, o)] not in alive:
@@ -128,9 +135,9 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
                 )
 
     # steps: ever active (any verdict / below blocked), and prerequisites that can apply
-    step_lits = {s.id: enc.literal(s.condition) for s in catalog.steps}
-    active_any = satisfiable_literals(enc, list(step_lits.values()), [])
-    active_ok = satisfiable_literals(enc, list(step_lits.values()), below_blocked)
+    active_ok = satisfiable_literals(enc, list(step_lits.values()), below_blocked, ok_models, seeds=ok_models)
+    all_models.extend(ok_models)
+    active_any = satisfiable_literals(enc, list(step_lits.values()), [], all_models, seeds=list(all_models))
     for step in catalog.steps:
         lit = step_lits[step.id]
         if lit not in active_ok:
@@ -138,7 +145,12 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
             warnings.append(LintMessage("warning", "step_never_active", step.id, f"step can never be active: {detail}"))
     pairs = [(s.id, pre) for s in catalog.steps if step_lits[s.id] in active_any for pre in s.prereqs]
     pair_lits = {pair: enc.conjunction([step_lits[pair[0]], step_lits[pair[1]]]) for pair in pairs}
-    together = satisfiable_literals(enc, list(pair_lits.values()), [])
+    # a pair literal is a fresh variable: read it off a seed model through its two step literals
+    together = {
+        lit for (sid, pre), lit in pair_lits.items()
+        if any(is_true(m, step_lits[sid]) and is_true(m, step_lits[pre]) for m in all_models)
+    }
+    together |= satisfiable_literals(enc, [lit for lit in pair_lits.values() if lit not in together], [], all_models)
     for (sid, pre), lit in pair_lits.items():
         if lit not in together:
             errors.append(
@@ -149,9 +161,8 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
             )
 
     # rules that never or always fire
-    rule_lits = {r.id: enc.rule_literal(r.id) for r in catalog.rules}
-    can_fire = satisfiable_literals(enc, list(rule_lits.values()), [])
-    can_miss = satisfiable_literals(enc, [-lit for lit in rule_lits.values()], [])
+    can_fire = satisfiable_literals(enc, list(rule_lits.values()), [], all_models, seeds=list(all_models))
+    can_miss = satisfiable_literals(enc, [-lit for lit in rule_lits.values()], [], None, seeds=list(all_models))
     for rule in catalog.rules:
         lit = rule_lits[rule.id]
         if lit not in can_fire:

@@ -194,7 +194,11 @@ class Encoding:
 
 
 def satisfiable_literals(
-    enc: Encoding, candidates: Sequence[int], assumptions: Sequence[int], models: list[Sequence[int]] | None = None
+    enc: Encoding,
+    candidates: Sequence[int],
+    assumptions: Sequence[int],
+    models: list[Sequence[int]] | None = None,
+    seeds: Sequence[Sequence[int]] = (),
 ) -> set[int]:
     """Which of ``candidates`` can each be true together with ``assumptions`` (exact).
 
@@ -202,10 +206,14 @@ def satisfiable_literals(
     still-uncovered literal true (a clause guarded by a fresh activation literal), with the
     solver's phases pointing at the uncovered ones, and every literal true in that model is
     covered at once. An unsatisfiable call proves that no remaining literal can be true.
-    The models found are appended to ``models`` when given.
+    The models found are appended to ``models`` when given. ``seeds`` are models already known
+    to satisfy ``assumptions``: literals true in one of them are covered without a call.
     """
     remaining = list(dict.fromkeys(candidates))
     found: set[int] = set()
+    for seed in seeds:
+        found.update(lit for lit in remaining if is_true(seed, lit))
+    remaining = [lit for lit in remaining if lit not in found]
     while remaining:
         act = enc.new_var()
         enc.solver.add_clause([-act, *remaining])

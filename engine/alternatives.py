@@ -21,12 +21,15 @@ verdict-changing rule mentions are never changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
 from engine.expression import iter_terms
 from engine.resolution import Alternative, Change, check_selection, resolve
 from engine.sat import Encoding, SolverFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["MAX_GROUP", "nearest_alternatives", "preset_closeness", "rank_key"]
 

@@ -19,11 +19,13 @@ prerequisites are compared after mapping old ids through the renames.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import Catalog, catalog_to_dict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["SECTIONS", "CatalogDiff", "ItemChange", "Rename", "SectionDiff", "diff_catalogs"]
 

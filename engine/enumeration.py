@@ -7,13 +7,17 @@ The solver-backed algorithms (:mod:`engine.propagation`, :mod:`engine.alternativ
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from itertools import combinations, product
+from typing import TYPE_CHECKING
 
 from engine.alternatives import make_alternative, rank_key
 from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
 from engine.expression import compile_expression
-from engine.resolution import Alternative
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from engine.resolution import Alternative
 
 __all__ = [
     "alternatives_exhaustive",
@@ -39,7 +43,7 @@ def iter_selections(catalog: Catalog, fixed: Mapping[str, str] | None = None) ->
     ids = [p.id for p in catalog.properties]
     domains = [(fixed[p.id],) if p.id in fixed else p.option_ids for p in catalog.properties]
     for combo in product(*domains):
-        yield dict(zip(ids, combo))
+        yield dict(zip(ids, combo, strict=True))
 
 
 def _compiled_rules(catalog: Catalog) -> list[tuple[int, object]]:

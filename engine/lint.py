@@ -25,17 +25,20 @@ the highest rank over the groups).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
-from engine.errors import Problem
 from engine.expression import compile_expression, iter_terms
 from engine.propagation import single_rule_reason
 from engine.resolution import resolve
 from engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from engine.errors import Problem
 
 __all__ = ["COUNT_LIMIT", "LintMessage", "LintReport", "VerdictSummary", "count_by_verdict", "lint_catalog", "lint_problems"]
 
@@ -235,7 +238,7 @@ def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSu
         fns = [(SEVERITY_RANK[rules[i].severity], compile_expression(rules[i].condition)) for i in idx]
         per_rank = [0] * 5
         for combo in product(*(options[p] for p in props)):
-            sel = dict(zip(props, combo))
+            sel = dict(zip(props, combo, strict=True))
             per_rank[max((rank for rank, fn in fns if fn(sel)), default=0)] += 1
         running = 0
         for k in range(5):

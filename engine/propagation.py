@@ -22,17 +22,19 @@ compare against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, product
 from math import comb
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import SEVERITY_RANK, VERDICTS, Catalog, Rule
 from engine.expression import Expr, Term, compile_expression, iter_terms
 from engine.resolution import Resolution, check_selection, resolve
 from engine.sat import Encoding, SolverFactory, satisfiable_literals
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "EXCLUDED",
@@ -173,7 +175,8 @@ def _forcing_cause(key: tuple[Any, ...]) -> tuple[Term, ...] | None:
             base = {props[i]: fixed[i] for i in range(len(props)) if fixed[i] is not None}
             base.update({props[i]: chosen[i] for i in subset})
             free = [i for i in range(len(props)) if props[i] not in base]
-            if all(fn({**base, **{props[i]: v for i, v in zip(free, values)}}) for values in product(*(doms[i] for i in free))):
+            completions = product(*(doms[i] for i in free))
+            if all(fn({**base, **{props[i]: v for i, v in zip(free, values, strict=True)}}) for values in completions):
                 return tuple(Term(props[i], chosen[i]) for i in subset)
     return None
 
@@ -379,7 +382,7 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
     fixed = [enc.option_var[(prop, option)], *chosen]
     kept = {-lit for lit in _shrink(enc, fixed, [-lit for lit in first_rule])}
     rules = tuple(rid for lit, rid in first_rule.items() if lit in kept)
-    by_lit = {lit: t for lit, t in zip(lits, terms)}
+    by_lit = {lit: t for lit, t in zip(lits, terms, strict=True)}
     return Reason(rules, _in_catalog_order(catalog, [by_lit[lit] for lit in chosen]))
 
 

@@ -9,15 +9,18 @@ than ``caution`` and a solver is given, the report carries the nearest alternati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import VERDICT_RANK, Catalog
 from engine.diff import ResolutionDiff, diff_resolutions
 from engine.errors import SelectionError
 from engine.resolution import Alternative, Change, Finding, Resolution, resolve
-from engine.sat import SolverFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from engine.sat import SolverFactory
 
 __all__ = ["PlanUpgrade", "UpgradeError", "map_selection", "plan_upgrade"]
 

@@ -121,7 +121,7 @@ def test_lint_matches_brute_force(cat: Catalog) -> None:
     report = lint_catalog(cat, make_solver)
     sels = list(iter_selections(cat))
     ranks = [verdict_rank(cat, s) for s in sels]
-    ok = [s for s, r in zip(sels, ranks) if r < SEVERITY_RANK["blocked"]]
+    ok = [s for s, r in zip(sels, ranks, strict=True) if r < SEVERITY_RANK["blocked"]]
     dead = sorted(
         f"{p.id}.{o}" for p in cat.properties for o in p.option_ids if not any(s[p.id] == o for s in ok)
     )

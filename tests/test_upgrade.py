@@ -63,7 +63,7 @@ def test_unmappable_option_is_an_error() -> None:
     new_doc["properties"][1]["options"][1]["id"] = "large"
     for item in (*new_doc["rules"], *new_doc["steps"]):
         item["condition"] = item["condition"].replace("size.l", "size.large")
-    with pytest.raises(UpgradeError, match="size.l does not exist"):
+    with pytest.raises(UpgradeError, match=r"size\.l does not exist"):
         map_selection(old, catalog_from_dict(new_doc), {"color": "red", "size": "l"})
 
 

@@ -34,7 +34,7 @@ def presets(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
                     "selection": dict(p.selection),
                     "verdict": res.verdict,
                 }
-                for p, res in zip(catalog.presets, resolutions)
+                for p, res in zip(catalog.presets, resolutions, strict=True)
             ],
         }
         click.echo(to_json(doc), nl=False)
@@ -43,7 +43,7 @@ def presets(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
     if not catalog.presets:
         lines.append("  none")
     width = max((len(p.id) for p in catalog.presets), default=0)
-    for preset, res in zip(catalog.presets, resolutions):
+    for preset, res in zip(catalog.presets, resolutions, strict=True):
         examples = f" (e.g. {', '.join(preset.examples)})" if preset.examples else ""
         lines.append("")
         lines.append(f"  {preset.id.ljust(width)}  {res.verdict:<12}  {preset.title}{examples}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from engine import Catalog, Resolution, Term, format_expression
-from engine.expression import Expr, Not, Always, And, Or
+from engine.expression import Expr
 
 FORMATS = ("text", "json", "markdown")
 
@@ -36,23 +37,9 @@ def to_json(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def explain_condition(expr: Expr, selection: dict[str, str]) -> str:
+def explain_condition(expr: Expr, selection: Mapping[str, str]) -> str:
     """Kconfig-style: each term followed by its value, ``dashboard.express [=y] and liability.stripe [=n]``."""
-
-    def fmt(node: Expr, parent: int) -> str:
-        prec = {Or: 1, And: 2, Not: 3}.get(type(node), 4)
-        if isinstance(node, Term):
-            text = f"{node} [={'y' if selection.get(node.prop) == node.option else 'n'}]"
-        elif isinstance(node, Always):
-            text = "always"
-        elif isinstance(node, Not):
-            text = "not " + fmt(node.operand, prec)
-        else:
-            joiner = " and " if isinstance(node, And) else " or "
-            text = joiner.join(fmt(op, prec + (type(op) is type(node))) for op in node.operands)
-        return f"({text})" if prec < parent else text
-
-    return fmt(expr, 0)
+    return format_expression(expr, term=lambda t: f"{t} [={'y' if selection.get(t.prop) == t.option else 'n'}]")
 
 
 def _because(terms: tuple[Term, ...]) -> str:
@@ -187,7 +174,3 @@ def format_resolution(res: Resolution, fmt: str) -> str:
     if fmt == "markdown":
         return resolution_markdown(res)
     return resolution_text(res)
-
-
-def format_expression_text(expr: Expr) -> str:  # re-export for callers formatting catalogs
-    return format_expression(expr)

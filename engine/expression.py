@@ -258,13 +258,20 @@ def _parse_cached(text: str) -> Expr:
 _PRECEDENCE = {Or: 1, And: 2, Not: 3, Term: 4, Always: 4}
 
 
-def format_expression(expr: Expr) -> str:
-    """Print an expression canonically, with the fewest parentheses that keep its meaning."""
+def format_expression(expr: Expr, *, term: Callable[[Term], str] = str) -> str:
+    """Print an expression canonically, with the fewest parentheses that keep its meaning.
+
+    ``term`` prints each term (default ``property.option``); callers use it to annotate terms,
+    e.g. with their value for a selection:
+
+    >>> format_expression(parse_expression("a.x and not (b.y or c.z)"), term=lambda t: t.prop.upper())
+    'A and not (B or C)'
+    """
 
     def fmt(node: Expr, parent: int) -> str:
         prec = _PRECEDENCE[type(node)]
         if isinstance(node, Term):
-            text = str(node)
+            text = term(node)
         elif isinstance(node, Always):
             text = "always"
         elif isinstance(node, Not):

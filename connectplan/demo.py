@@ -16,9 +16,10 @@ from pathlib import Path
 OUT = Path("demo-out")
 
 
-def run(*args: str, show: bool = True, check: bool = True) -> str:
+def run(*args: str, show: bool = True, check: bool = True, echo: bool = True) -> str:
     cmd = [sys.executable, "-m", "connectplan", *args]
-    print(f"$ connectplan {shlex.join(args)}", flush=True)
+    if echo:
+        print(f"$ connectplan {shlex.join(args)}", flush=True)
     env = dict(os.environ, CONNECTPLAN_DATABASE_URL=f"sqlite:///{OUT / 'connectplan.db'}")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if show and proc.stdout:
@@ -34,9 +35,12 @@ def presets_table() -> None:
     from connectplan.app import builtin_catalogs
 
     print("== Every preset of every built-in catalog edition")
+    print("   (each row: connectplan resolve --catalog CATALOG --preset PRESET --format json)")
     for cat in builtin_catalogs():
         for preset in cat.presets:
-            doc = json.loads(run("resolve", "--catalog", cat.ref, "--preset", preset.id, "--format", "json", show=False))
+            doc = json.loads(
+                run("resolve", "--catalog", cat.ref, "--preset", preset.id, "--format", "json", show=False, echo=False)
+            )
             core = sum(1 for s in doc["steps"] if s["core"])
             print(f"   {cat.ref:<22} {preset.id:<14} {doc['verdict']:<13} {len(doc['steps']):>2} steps ({core} core)")
     print()

@@ -21,7 +21,7 @@ from connectplan import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("connectplan.commands.resolve:resolve", "Resolve a selection: verdict, findings, ordered steps, flows."),
     "options": ("connectplan.commands.catalog:options", "List the properties and options of a catalog."),
-    "catalog": ("connectplan.commands.catalog:catalog", "Validate, show and list catalog editions."),
+    "catalog": ("connectplan.commands.catalog:catalog", "Validate, show, list, import, lint and compare catalog editions."),
     "explore": ("connectplan.commands.explore:explore", "Show which options a partial selection leaves open, and why."),
     "presets": ("connectplan.commands.presets:presets", "List a catalog's presets with their reasoning and verdict."),
     "render": ("connectplan.commands.render:render", "Draw money flow, liability, steps or catalog diagrams (svg/png/pdf/dot)."),
@@ -56,8 +56,9 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
-        rows += [(n, c.get_short_help_str(80)) for n, c in sorted(self.commands.items()) if n not in self.lazy]
+        rows = [(name, self.lazy[name][1]) for name in self.lazy]
+        rows += [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if n not in self.lazy]
+        rows.sort()
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

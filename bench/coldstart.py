@@ -77,7 +77,7 @@ def run(config: Config) -> SuiteResult:
         commands["connectplan plan show"] = [*cp, "plan", "show", PLAN]
     else:
         result.notes.append("`connectplan plan` is not available in this checkout: the plan show figure is left out.")
-    runs = config.runs(9)
+    runs = config.runs(7)
     fns = {label: run_process(argv, env=env, cwd=cwd) for label, argv in commands.items()}
     fns["floor"] = run_process([sys.executable, "-c", FLOOR], env=env, cwd=cwd)
     samples = interleave(fns, runs, warmup=config.warmup())

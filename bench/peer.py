@@ -89,7 +89,7 @@ def run(config: Config) -> SuiteResult:
         kconfig_path.write_text(kconfig_text(synth.document), encoding="utf-8")
         config_path.write_text(kconfig_config(synth.witness), encoding="utf-8")
         agree = _agree(_connectplan(catalog_path, synth.witness), _kconfig(kconfig_path, config_path))
-        runs = config.runs(7 if size <= 500 else 3)
+        runs = config.runs(7 if size <= 500 else 2)
         samples = interleave(
             {
                 "connectplan": lambda: _connectplan(catalog_path, synth.witness),

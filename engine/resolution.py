@@ -220,19 +220,24 @@ class _Condition:
 
     ``causes`` memoises the minimal cause by the options chosen for the properties the
     condition mentions (the only ones that can matter), so a repeated resolution neither walks
-    nor hashes the expression tree again.
+    nor hashes the expression tree again. Those properties are found on the first cause asked
+    for: most conditions of a large catalog never hold for the selections resolved.
     """
 
-    __slots__ = ("causes", "doms", "expr", "fn", "props")
+    __slots__ = ("causes", "domains", "doms", "expr", "fn", "props")
 
     def __init__(self, expr: Expr, domains: Mapping[str, tuple[str, ...]]) -> None:
         self.expr = expr
         self.fn = compile_expression(expr)
-        self.props = tuple(dict.fromkeys(t.prop for t in iter_terms(expr)))
-        self.doms = tuple(domains.get(p, ()) for p in self.props)
+        self.domains = domains
+        self.props: tuple[str, ...] | None = None
+        self.doms: tuple[tuple[str, ...], ...] = ()
         self.causes: dict[tuple[str | None, ...], tuple[Term, ...]] = {}
 
     def cause(self, selection: Mapping[str, str]) -> tuple[Term, ...]:
+        if self.props is None:
+            self.props = tuple(dict.fromkeys(t.prop for t in iter_terms(self.expr)))
+            self.doms = tuple(self.domains.get(p, ()) for p in self.props)
         chosen = tuple(selection.get(p) for p in self.props)
         found = self.causes.get(chosen)
         if found is None:

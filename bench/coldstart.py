@@ -46,7 +46,7 @@ def _check(argv: list[str], env: dict[str, str], cwd: str) -> None:
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.strip()}")
 
 
-def import_profile(python_args: list[str], env: dict[str, str], cwd: str, top: int = 8) -> list[dict[str, object]]:
+def import_profile(python_args: list[str], env: dict[str, str], cwd: str, top: int = 12) -> list[dict[str, object]]:
     """Where one ``python -X importtime ARGS...`` run spends its import time: the modules' own
     ("self") import time summed by top-level package, largest first."""
     proc = subprocess.run([sys.executable, "-X", "importtime", *python_args], env=env, cwd=cwd, capture_output=True, text=True, check=False)
@@ -112,8 +112,8 @@ def run(config: Config) -> SuiteResult:
         )
     )
 
-    profiled = [] if config.quick else list(commands.items())
+    profiled = [] if config.quick else [*commands.items(), ("floor", [sys.executable, "-c", FLOOR])]
     for label, argv in [*profiled, ("connectplan --help", [*cp, "--help"])]:
         python_args = argv[1:] if argv[0] == sys.executable else argv
-        result.tables[f"imports: {label}"] = import_profile(python_args, env, cwd)
+        result.tables[f"imports: {label}"] = import_profile(python_args, env, cwd, top=30 if label == "floor" else 12)
     return result

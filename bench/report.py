@@ -161,6 +161,9 @@ def to_markdown(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: b
         for fig in suite.figures:
             if fig.target is not None:
                 lines.append(f"| {fig.title} | {_ratio(fig.ratio)} | {_met(fig)} |")
+    analysis = _analysis(suites)
+    if analysis:
+        lines += ["", "### Where the time goes (computed from this run's figures)", "", *[f"- {text}" for text in analysis]]
     for suite in suites:
         lines += ["", f"## {suite.title}", ""]
         if suite.skipped:
@@ -179,6 +182,64 @@ def to_markdown(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: b
             lines += ["", *[f"- {note}" for note in suite.notes]]
         lines.append(f"\n_Suite time: {suite.seconds:.0f} s._")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
+    """Plain sentences explaining the figures that miss (or barely meet) their targets."""
+    out: list[str] = []
+    by_name = {s.name: s for s in suites}
+    cold = by_name.get("cold_start")
+    if cold:
+        for fig in cold.figures:
+            if fig.id == "cold-help" or fig.baseline is None:
+                continue
+            excess = (fig.measured.median - fig.baseline.median) * 1000
+            label = fig.measured_label.split(" --")[0].split(" bench")[0]
+            floor = {r["package"]: r["self_ms"] for r in cold.tables.get("imports: floor", [])}
+            extra = sorted(
+                ((r["package"], r["self_ms"] - floor.get(r["package"], 0.0)) for r in cold.tables.get(f"imports: {label}", [])),
+                key=lambda item: -item[1],
+            )
+            listed = ", ".join(f"{name} {ms:.0f} ms" for name, ms in extra[:5] if ms >= 3)
+            out.append(
+                f"`{label}` runs {excess:.0f} ms longer than the floor ({_ratio(fig.ratio)}); import time beyond the "
+                f"floor's, by package (one run of each under -X importtime): {listed or 'nothing notable'}; the rest "
+                "is the command's own work (opening the store, loading the catalog, resolving, printing)."
+            )
+    store = by_name.get("store")
+    if store:
+        for fig in store.figures:
+            if fig.id.endswith("-orm-vs-raw") and fig.baseline is not None:
+                repo = fig.extra.get("repository_insert_ratio_to_raw")
+                connect = fig.extra.get("raw_insert_new_connection_median_s")
+                parts = [f"{fig.id.split('-')[1]}: a save costs {_ratio(fig.ratio)} a raw insert on an open connection"]
+                if repo is not None:
+                    parts.append(f"the repository's ORM insert alone {_ratio(repo)}")
+                if connect:
+                    parts.append(f"a raw insert that opens its own connection {_ratio(connect / fig.baseline.median)}")
+                out.append("; ".join(parts) + " (the store connects once per transaction: no pool).")
+    render = by_name.get("render")
+    if render:
+        for fig in render.figures:
+            share = fig.extra.get("build_only_share_of_dot")
+            if share is not None:
+                out.append(f"{fig.id.removeprefix('render-')}: building the DOT text alone costs {share:.0%} of `dot -Tsvg`'s time; the rest of the {_ratio(fig.ratio)} is piping it to `dot` and writing the file.")
+    scale = by_name.get("scale")
+    if scale:
+        rows = scale.tables.get("operations", [])
+        largest = max((r["properties"] for r in rows), default=0)
+        done = [r for r in rows if r["properties"] == largest]
+        if done:
+            unfinished = [r["op"] for r in done if not r["finished"]]
+            status = "every operation finished" if not unfinished else "not finished: " + ", ".join(unfinished)
+            growth = ", ".join(f"{r['op']} {r['growth']:.2f}" for r in done if r.get("growth") is not None)
+            out.append(f"Scale, P={largest:,}: {status}. Growth exponents from the previous size (1 = linear): {growth}.")
+    peer = by_name.get("peer")
+    if peer:
+        ratios = ", ".join(f"P={r['properties']:,} {_ratio(r['ratio'])}" for r in peer.tables.get("kconfiglib", []))
+        if ratios:
+            out.append(f"connectplan load-and-resolve vs Kconfiglib load-and-evaluate (below 1× is faster): {ratios}.")
+    return out
 
 
 def write(out: Path, suites: Sequence[SuiteResult], *, quick: bool, seconds: float) -> tuple[Path, Path]:

@@ -17,10 +17,11 @@ Benchmarks are not part of ``make test``; ``tests/test_bench_smoke.py`` runs the
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.suite import Config, SuiteResult
 
 __all__ = ["SUITES"]

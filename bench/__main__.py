@@ -32,7 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else ((8, 24) if args.quick else (50, 500, 5000))
-    out = args.out or (Path(tempfile.mkdtemp(prefix="connectplan-bench-")) if args.quick else Path(__file__).resolve().parent)
+    out = args.out or (
+        Path(tempfile.mkdtemp(prefix="connectplan-bench-")) if args.quick else Path(__file__).resolve().parent
+    )
     workdir = Path(tempfile.mkdtemp(prefix="connectplan-bench-work-"))
     config = Config(workdir=workdir, quick=args.quick, sizes=sizes)
     results: list[SuiteResult] = []
@@ -46,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             for fig in result.figures:
                 ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else "-"
-                verdict = "" if fig.met is None else (" (target met)" if fig.met else f" (target {fig.target:g}x NOT met)")
+                verdict = (
+                    "" if fig.met is None else (" (target met)" if fig.met else f" (target {fig.target:g}x NOT met)")
+                )
                 config.log(f"  {fig.id}: {ratio}{verdict}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

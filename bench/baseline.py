@@ -12,11 +12,13 @@ ratio to it is the price of those.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import SEVERITY_RANK, Catalog
 from engine.expression import Always, And, Expr, Not, Or, Term
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = ["BareClauses", "HandResolver", "bare_best_ranks", "python_source"]
 
@@ -157,7 +159,9 @@ def bare_best_ranks(
     whole = [bare.option_var[(p, o)] for p, o in partial.items()]
     out: dict[tuple[str, str], int] = {}
     with Minisat22(bootstrap_with=bare.clauses) as solver:
-        remaining = {bare.option_var[(p, o)]: (p, o) for p, options in bare.properties if p not in partial for o in options}
+        remaining = {
+            bare.option_var[(p, o)]: (p, o) for p, options in bare.properties if p not in partial for o in options
+        }
         for rank in range(4):
             placed: set[int] = set()
             solver.set_phases(literals=list(remaining))  # prefer models that place many options at once

@@ -49,7 +49,14 @@ def _check(argv: list[str], env: dict[str, str], cwd: str) -> None:
 def import_profile(python_args: list[str], env: dict[str, str], cwd: str, top: int = 12) -> list[dict[str, object]]:
     """Where one ``python -X importtime ARGS...`` run spends its import time: the modules' own
     ("self") import time summed by top-level package, largest first."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *python_args], env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *python_args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     totals: dict[str, int] = {}
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -89,14 +96,17 @@ def run(config: Config) -> SuiteResult:
                 title=f"`{label}` against a SQLite store, fresh process",
                 measured=samples[label],
                 baseline=samples["floor"],
-                measured_label=" ".join(["connectplan", *commands[label][len(cp):]]),
+                measured_label=" ".join(["connectplan", *commands[label][len(cp) :]]),
                 baseline_label=f'python -c "{FLOOR}"',
                 target=FLOOR_TARGET,
             )
         )
 
     help_samples = interleave(
-        {"help": run_process([*cp, "--help"], env=env, cwd=cwd), "bare": run_process([sys.executable, "-c", "pass"], env=env, cwd=cwd)},
+        {
+            "help": run_process([*cp, "--help"], env=env, cwd=cwd),
+            "bare": run_process([sys.executable, "-c", "pass"], env=env, cwd=cwd),
+        },
         config.runs(15),
         warmup=config.warmup(),
     )

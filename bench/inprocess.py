@@ -13,11 +13,10 @@ from __future__ import annotations
 import itertools
 import time
 
-from engine import Catalog, resolve
-
 from bench.baseline import HandResolver
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, interleave
+from engine import Catalog, resolve
 
 TARGET = 3.0
 
@@ -31,7 +30,9 @@ def stripe_catalogs() -> list[Catalog]:
 
 def all_selections(catalog: Catalog) -> list[dict[str, str]]:
     ids = [p.id for p in catalog.properties]
-    return [dict(zip(ids, combo)) for combo in itertools.product(*(p.option_ids for p in catalog.properties))]
+    return [
+        dict(zip(ids, combo, strict=True)) for combo in itertools.product(*(p.option_ids for p in catalog.properties))
+    ]
 
 
 def _same_work(catalog: Catalog, hand: HandResolver, selections: list[dict[str, str]]) -> int:

@@ -17,14 +17,15 @@ Kconfig evaluates to ``y`` are the findings connectplan reports, and the step sy
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
-
-from engine import Resolution, resolve
+from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
 from bench.synth import generate, kconfig_config, kconfig_text
 from bench.timing import Figure, interleave, peak_memory
+from engine import Resolution, resolve
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def clear_engine_caches() -> None:
@@ -70,7 +71,9 @@ def _agree(res: Resolution, kc: dict[str, Any]) -> bool:
 
 
 def run(config: Config) -> SuiteResult:
-    result = SuiteResult("peer", "Kconfiglib side by side: load and evaluate versus load and resolve (issue 6, point 7)")
+    result = SuiteResult(
+        "peer", "Kconfiglib side by side: load and evaluate versus load and resolve (issue 6, point 7)"
+    )
     try:
         import kconfiglib
     except ImportError:
@@ -90,18 +93,17 @@ def run(config: Config) -> SuiteResult:
         config_path.write_text(kconfig_config(synth.witness), encoding="utf-8")
         agree = _agree(_connectplan(catalog_path, synth.witness), _kconfig(kconfig_path, config_path))
         runs = config.runs(7 if size <= 500 else 2)
+
+        def ours(path: Path = catalog_path, selection: dict[str, str] = synth.witness) -> Resolution:
+            return _connectplan(path, selection)
+
+        def theirs(kpath: Path = kconfig_path, cpath: Path = config_path) -> dict[str, Any]:
+            return _kconfig(kpath, cpath)
+
         samples = interleave(
-            {
-                "connectplan": lambda: _connectplan(catalog_path, synth.witness),
-                "kconfig": lambda: _kconfig(kconfig_path, config_path),
-            },
-            runs,
-            warmup=config.warmup(1 if size <= 500 else 0),
+            {"connectplan": ours, "kconfig": theirs}, runs, warmup=config.warmup(1 if size <= 500 else 0)
         )
-        memory = {
-            "connectplan_peak_bytes": peak_memory(lambda: _connectplan(catalog_path, synth.witness)),
-            "kconfiglib_peak_bytes": peak_memory(lambda: _kconfig(kconfig_path, config_path)),
-        }
+        memory = {"connectplan_peak_bytes": peak_memory(ours), "kconfiglib_peak_bytes": peak_memory(theirs)}
         figure = Figure(
             id=f"peer-kconfiglib-{size}",
             title=f"P={size}: load and resolve (connectplan) vs load and evaluate (Kconfiglib)",

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, interleave
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TARGET = 1.2
 
@@ -33,9 +35,8 @@ def run(config: Config) -> SuiteResult:
     except ImportError as exc:
         result.skipped = f"visualize is not available: {exc}"
         return result
-    from engine import resolve
-
     from bench.inprocess import stripe_catalogs
+    from engine import resolve
 
     version = subprocess.run([dot_binary, "-V"], capture_output=True, text=True, check=False).stderr.strip()
     result.notes.append(version)
@@ -62,7 +63,8 @@ def run(config: Config) -> SuiteResult:
 
         samples = interleave(
             {"in-process": in_process, "dot": plain_dot, "build": lambda b=build: b(res).source},
-            config.runs(15), warmup=config.warmup(2),
+            config.runs(15),
+            warmup=config.warmup(2),
         )
         same = out_in_process.read_bytes() == out_dot.read_bytes()
         result.figures.append(
@@ -75,9 +77,12 @@ def run(config: Config) -> SuiteResult:
                 baseline_label="dot -Tsvg on the same DOT file",
                 target=TARGET,
                 note="" if same else "the two SVG files differ",
-                extra={"same_svg_bytes": same, "dot_bytes": dot_file.stat().st_size,
-                       "build_only_median_s": samples["build"].median,
-                       "build_only_share_of_dot": samples["build"].median / samples["dot"].median},
+                extra={
+                    "same_svg_bytes": same,
+                    "dot_bytes": dot_file.stat().st_size,
+                    "build_only_median_s": samples["build"].median,
+                    "build_only_share_of_dot": samples["build"].median / samples["dot"].median,
+                },
             )
         )
     return result

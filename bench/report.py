@@ -10,15 +10,20 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench.suite import SuiteResult
-from bench.timing import Figure
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bench.suite import SuiteResult
+    from bench.timing import Figure
 
 __all__ = ["machine", "to_json", "to_markdown", "write"]
+
+#: En dash and multiplication sign, for the Markdown tables.
+DASH, TIMES = "\u2013", "\u00d7"
 
 PACKAGES = ("sqlalchemy", "alembic", "networkx", "graphviz", "python-sat", "kconfiglib", "click", "pyyaml", "psycopg")
 
@@ -44,7 +49,9 @@ def _graphviz_version() -> str | None:
 def _postgres_version() -> str | None:
     import glob
 
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")) or ([shutil.which("postgres")] if shutil.which("postgres") else [])
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")) or (
+        [shutil.which("postgres")] if shutil.which("postgres") else []
+    )
     if not found:
         return None
     proc = subprocess.run([found[-1], "--version"], capture_output=True, text=True, check=False)
@@ -85,7 +92,7 @@ def to_json(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: bool,
 
 def _time(seconds: float | None) -> str:
     if seconds is None:
-        return "–"
+        return DASH
     if seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
     if seconds < 1:
@@ -95,20 +102,21 @@ def _time(seconds: float | None) -> str:
 
 def _spread(fig_samples: Any) -> str:
     if fig_samples is None:
-        return "–"
-    return f"{_time(fig_samples.median)} [{_time(fig_samples.min)} – {_time(fig_samples.max)}], n={len(fig_samples.seconds)}"
+        return DASH
+    low, high = _time(fig_samples.min), _time(fig_samples.max)
+    return f"{_time(fig_samples.median)} [{low} {DASH} {high}], n={len(fig_samples.seconds)}"
 
 
 def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}×"
+    return DASH if value is None else f"{value:.2f}{TIMES}"
 
 
 def _met(fig: Figure) -> str:
     if fig.target is None:
-        return "–"
+        return DASH
     if fig.met is None:
-        return f"≤ {fig.target:g}×: not measured"
-    return f"≤ {fig.target:g}×: {'met' if fig.met else '**not met**'}"
+        return f"≤ {fig.target:g}{TIMES}: not measured"
+    return f"≤ {fig.target:g}{TIMES}: {'met' if fig.met else '**not met**'}"
 
 
 def _cell(value: Any) -> str:
@@ -163,19 +171,31 @@ def to_markdown(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: b
                 lines.append(f"| {fig.title} | {_ratio(fig.ratio)} | {_met(fig)} |")
     analysis = _analysis(suites)
     if analysis:
-        lines += ["", "### Where the time goes (computed from this run's figures)", "", *[f"- {text}" for text in analysis]]
+        lines += [
+            "",
+            "### Where the time goes (computed from this run's figures)",
+            "",
+            *[f"- {text}" for text in analysis],
+        ]
     for suite in suites:
         lines += ["", f"## {suite.title}", ""]
         if suite.skipped:
             lines += [f"Skipped: {suite.skipped}", ""]
             continue
         if suite.figures:
-            lines += ["| Figure | Measured (median [min – max]) | Baseline | Ratio | Target |", "|---|---|---|---|---|"]
+            lines += [
+                f"| Figure | Measured (median [min {DASH} max]) | Baseline | Ratio | Target |",
+                "|---|---|---|---|---|",
+            ]
             for fig in suite.figures:
-                measured = f"{fig.measured_label}: {_spread(fig.measured)}" if fig.measured_label else _spread(fig.measured)
-                base = f"{fig.baseline_label}: {_spread(fig.baseline)}" if fig.baseline is not None else "–"
+                measured = (
+                    f"{fig.measured_label}: {_spread(fig.measured)}" if fig.measured_label else _spread(fig.measured)
+                )
+                base = f"{fig.baseline_label}: {_spread(fig.baseline)}" if fig.baseline is not None else DASH
                 title = fig.title + (f" ({fig.note})" if fig.note else "")
-                lines.append(f"| {_cell(title)} | {_cell(measured)} | {_cell(base)} | {_ratio(fig.ratio)} | {_met(fig)} |")
+                lines.append(
+                    f"| {_cell(title)} | {_cell(measured)} | {_cell(base)} | {_ratio(fig.ratio)} | {_met(fig)} |"
+                )
         for name, rows in suite.tables.items():
             lines += ["", f"**{name}**", "", *_table(rows)]
         if suite.notes:
@@ -197,7 +217,10 @@ def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
             label = fig.measured_label.split(" --")[0].split(" bench")[0]
             floor = {r["package"]: r["self_ms"] for r in cold.tables.get("imports: floor", [])}
             extra = sorted(
-                ((r["package"], r["self_ms"] - floor.get(r["package"], 0.0)) for r in cold.tables.get(f"imports: {label}", [])),
+                (
+                    (r["package"], r["self_ms"] - floor.get(r["package"], 0.0))
+                    for r in cold.tables.get(f"imports: {label}", [])
+                ),
                 key=lambda item: -item[1],
             )
             listed = ", ".join(f"{name} {ms:.0f} ms" for name, ms in extra[:5] if ms >= 3)
@@ -223,7 +246,10 @@ def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
         for fig in render.figures:
             share = fig.extra.get("build_only_share_of_dot")
             if share is not None:
-                out.append(f"{fig.id.removeprefix('render-')}: building the DOT text alone costs {share:.0%} of `dot -Tsvg`'s time; the rest of the {_ratio(fig.ratio)} is piping it to `dot` and writing the file.")
+                out.append(
+                    f"{fig.id.removeprefix('render-')}: building the DOT text alone costs {share:.0%} of "
+                    f"`dot -Tsvg`'s time; the rest of the {_ratio(fig.ratio)} is piping it to dot and writing the file."
+                )
     scale = by_name.get("scale")
     if scale:
         rows = scale.tables.get("operations", [])
@@ -233,12 +259,16 @@ def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
             unfinished = [r["op"] for r in done if not r["finished"]]
             status = "every operation finished" if not unfinished else "not finished: " + ", ".join(unfinished)
             growth = ", ".join(f"{r['op']} {r['growth']:.2f}" for r in done if r.get("growth") is not None)
-            out.append(f"Scale, P={largest:,}: {status}. Growth exponents from the previous size (1 = linear): {growth}.")
+            out.append(
+                f"Scale, P={largest:,}: {status}. Growth exponents from the previous size (1 = linear): {growth}."
+            )
     peer = by_name.get("peer")
     if peer:
         ratios = ", ".join(f"P={r['properties']:,} {_ratio(r['ratio'])}" for r in peer.tables.get("kconfiglib", []))
         if ratios:
-            out.append(f"connectplan load-and-resolve vs Kconfiglib load-and-evaluate (below 1× is faster): {ratios}.")
+            out.append(
+                f"connectplan load-and-resolve vs Kconfiglib load-and-evaluate (below 1{TIMES} is faster): {ratios}."
+            )
     return out
 
 
@@ -248,6 +278,8 @@ def write(out: Path, suites: Sequence[SuiteResult], *, quick: bool, seconds: flo
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "results.json"
     md_path = out / "RESULTS.md"
-    json_path.write_text(json.dumps(to_json(info, suites, quick=quick, seconds=seconds), indent=1) + "\n", encoding="utf-8")
+    json_path.write_text(
+        json.dumps(to_json(info, suites, quick=quick, seconds=seconds), indent=1) + "\n", encoding="utf-8"
+    )
     md_path.write_text(to_markdown(info, suites, quick=quick, seconds=seconds), encoding="utf-8")
     return json_path, md_path

@@ -28,6 +28,7 @@ finished before a time-out keep their results. The growth column is
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -37,12 +38,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, Samples, interleave
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["OPERATIONS", "run"]
 
@@ -80,9 +83,8 @@ class _Child:
     """The state one child process keeps between its operations."""
 
     def __init__(self, size: int, runs: int, warmup: int) -> None:
-        from engine import catalog_from_dict
-
         from bench.synth import generate
+        from engine import catalog_from_dict
 
         self.size, self.runs, self.warmup = size, runs, warmup
         self.synth = generate(size)
@@ -121,7 +123,7 @@ class _Child:
         timings: list[float] = []
         for _ in range(self.warmup + self.runs):
             fresh_import()
-        out["measured"] = Samples(tuple(timings[self.warmup:]), self.warmup).to_dict()
+        out["measured"] = Samples(tuple(timings[self.warmup :]), self.warmup).to_dict()
 
     def op_load(self, out: dict[str, Any]) -> None:
         from connectplan.store import open_store, upgrade_store
@@ -144,9 +146,8 @@ class _Child:
         store.close()
 
     def op_resolve(self, out: dict[str, Any]) -> None:
-        from engine import catalog_from_dict, resolve
-
         from bench.baseline import HandResolver
+        from engine import catalog_from_dict, resolve
 
         doc, witness = self.synth.document, self.synth.witness
         firsts: list[float] = []
@@ -158,20 +159,24 @@ class _Child:
         hand_first, _ = _timed(lambda: HandResolver(self.catalog).resolve(witness), self.runs, self.warmup)
         hand = HandResolver(self.catalog)
         resolve(self.catalog, witness)
-        samples = interleave({"engine": lambda: resolve(self.catalog, witness), "hand": lambda: hand.resolve(witness)},
-                             max(self.runs, 3), warmup=1)
+        samples = interleave(
+            {"engine": lambda: resolve(self.catalog, witness), "hand": lambda: hand.resolve(witness)},
+            max(self.runs, 3),
+            warmup=1,
+        )
         out["measured"] = samples["engine"].to_dict()
         out["baseline"] = samples["hand"].to_dict()
-        out["first_call"] = Samples(tuple(firsts[self.warmup:]), self.warmup).to_dict()
+        out["first_call"] = Samples(tuple(firsts[self.warmup :]), self.warmup).to_dict()
         out["first_call_baseline"] = hand_first.to_dict()
 
     def op_explore(self, out: dict[str, Any]) -> None:
+        from connectplan.sat import make_solver
         from engine import VERDICTS
         from engine.propagation import propagate
 
-        from connectplan.sat import make_solver
-
-        samples, result = _timed(lambda: propagate(self.catalog, self.synth.partial, make_solver), self.runs, self.warmup)
+        samples, result = _timed(
+            lambda: propagate(self.catalog, self.synth.partial, make_solver), self.runs, self.warmup
+        )
         out["measured"] = samples.to_dict()
         out["fixed_properties"] = len(self.synth.partial)
         out["excluded_options"] = sum(1 for p in result.properties for o in p.options if o.status == "excluded")
@@ -179,7 +184,9 @@ class _Child:
             from bench.baseline import BareClauses, bare_best_ranks
 
             ranks = bare_best_ranks(BareClauses(self.catalog), self.synth.partial)
-            out["agree"] = ranks == {(p.id, o.id): VERDICTS.index(o.best_verdict) for p in result.properties for o in p.options}
+            out["agree"] = ranks == {
+                (p.id, o.id): VERDICTS.index(o.best_verdict) for p in result.properties for o in p.options
+            }
 
     def op_explore_bare(self, out: dict[str, Any]) -> None:
         from bench.baseline import BareClauses, bare_best_ranks
@@ -195,25 +202,27 @@ class _Child:
         out["fixed_properties_s"] = phases["fixed_s"]
 
     def op_alternatives(self, out: dict[str, Any]) -> None:
+        from connectplan.sat import make_solver
         from engine.alternatives import nearest_alternatives
 
-        from connectplan.sat import make_solver
-
-        samples, found = _timed(lambda: nearest_alternatives(self.catalog, self.synth.blocked, make_solver), self.runs, self.warmup)
+        samples, found = _timed(
+            lambda: nearest_alternatives(self.catalog, self.synth.blocked, make_solver), self.runs, self.warmup
+        )
         out["measured"] = samples.to_dict()
         out["alternatives"] = [{"verdict": a.verdict, "changes": len(a.changes)} for a in found]
 
     def op_lint(self, out: dict[str, Any]) -> None:
-        from engine.lint import lint_catalog
-
         from connectplan.sat import make_solver
+        from engine.lint import lint_catalog
 
         samples, report = _timed(lambda: lint_catalog(self.catalog, make_solver), self.runs, self.warmup)
         out["measured"] = samples.to_dict()
         out["lint"] = {"errors": len(report.errors), "warnings": len(report.warnings)}
 
 
-def _child(ops: tuple[str, ...], size: int, runs: int, warmup: int, limit: float) -> tuple[dict[str, dict[str, Any]], str]:
+def _child(
+    ops: tuple[str, ...], size: int, runs: int, warmup: int, limit: float
+) -> tuple[dict[str, dict[str, Any]], str]:
     """Run operations in a child process: the results of those that finished, and why the rest did not."""
     root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
@@ -268,16 +277,34 @@ def run(config: Config, *, time_limit: float = TIME_LIMIT) -> SuiteResult:
 
 
 def _row(op: str, size: int, doc: dict[str, Any] | None, why: str, wall: float) -> dict[str, Any]:
-    row: dict[str, Any] = {"op": op, "properties": size, "finished": doc is not None, "note": "" if doc else why or "no result"}
+    row: dict[str, Any] = {
+        "op": op,
+        "properties": size,
+        "finished": doc is not None,
+        "note": "" if doc else why or "no result",
+    }
     if doc is None:
         return row
     measured = doc["measured"]
     row.update(
-        median_s=measured["median_s"], min_s=measured["min_s"], max_s=measured["max_s"], runs=measured["runs"],
-        peak_rss_mb=round(doc["peak_rss_bytes"] / 2**20, 1), child_wall_s=round(wall, 1),
+        median_s=measured["median_s"],
+        min_s=measured["min_s"],
+        max_s=measured["max_s"],
+        runs=measured["runs"],
+        peak_rss_mb=round(doc["peak_rss_bytes"] / 2**20, 1),
+        child_wall_s=round(wall, 1),
     )
-    for key in ("agree", "excluded_options", "alternatives", "lint", "encode_s", "clauses", "same_catalog",
-                "open_properties_s", "fixed_properties_s"):
+    for key in (
+        "agree",
+        "excluded_options",
+        "alternatives",
+        "lint",
+        "encode_s",
+        "clauses",
+        "same_catalog",
+        "open_properties_s",
+        "fixed_properties_s",
+    ):
         if key in doc:
             row[key] = doc[key]
     if "first_call" in doc:
@@ -327,7 +354,9 @@ def _figures(result: SuiteResult, size: int, rows: list[dict[str, Any]], time_li
                 baseline_label="bare MiniSat 2.2, same clauses, best verdict of every option",
                 target=target,
                 note="" if explore.get("agree", True) else "engine and baseline DISAGREE",
-                extra={k: bare[k] for k in ("open_properties_s", "fixed_properties_s", "clauses") if bare and k in bare},
+                extra={
+                    k: bare[k] for k in ("open_properties_s", "fixed_properties_s", "clauses") if bare and k in bare
+                },
             )
         )
     elif explore:  # not finished: the time limit stands in, so the ratio is a lower bound
@@ -353,9 +382,11 @@ def _growth(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         by_op.setdefault(row["op"], []).append(row)
     for series in by_op.values():
-        for prev, row in zip(series, series[1:]):
+        for prev, row in itertools.pairwise(series):
             if prev.get("median_s") and row.get("median_s"):
-                row["growth"] = math.log(row["median_s"] / prev["median_s"]) / math.log(row["properties"] / prev["properties"])
+                row["growth"] = math.log(row["median_s"] / prev["median_s"]) / math.log(
+                    row["properties"] / prev["properties"]
+                )
 
 
 def main(argv: list[str]) -> None:

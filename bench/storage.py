@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, interleave, repeat
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FLAT_TARGET = 1.2
 ORM_TARGET = 3.0
@@ -53,7 +55,9 @@ class _Backend:
             from sqlalchemy.engine import make_url
 
             parsed = make_url(url)
-            self.conn = psycopg.connect(host=parsed.query["host"], user=parsed.username, dbname=parsed.database, autocommit=True)
+            self.conn = psycopg.connect(
+                host=parsed.query["host"], user=parsed.username, dbname=parsed.database, autocommit=True
+            )
             self.mark = "%s"
 
     def reconnect(self) -> _Backend:
@@ -108,8 +112,14 @@ def _populate(url: str, name: str, count: int) -> None:
             base = dict(latest.selection)
             for number in range(2, count + 1):
                 repo.add_version(
-                    session, plan, number=number, parent=number - 1, message=f"bench version {number}",
-                    author="bench", created_at=utc_now(), edition=edition,
+                    session,
+                    plan,
+                    number=number,
+                    parent=number - 1,
+                    message=f"bench version {number}",
+                    author="bench",
+                    created_at=utc_now(),
+                    edition=edition,
                     selection={**base, prop: options[number % 2]},
                 )
     finally:
@@ -209,8 +219,16 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
 
             counter["raw"] += 1
             n = counter["raw"]
-            row = (raw_plan, n, n - 1, "bench save", "bench", _db_time(backend, utc_now()), edition_id,
-                   json.dumps({**selection, prop: options[n % 2]}))
+            row = (
+                raw_plan,
+                n,
+                n - 1,
+                "bench save",
+                "bench",
+                _db_time(backend, utc_now()),
+                edition_id,
+                json.dumps({**selection, prop: options[n % 2]}),
+            )
             raw.insert(row)
 
         def raw_insert_new_connection() -> None:
@@ -218,8 +236,16 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
 
             counter["raw"] += 1
             n = counter["raw"]
-            row = (raw_plan, n, n - 1, "bench save", "bench", _db_time(backend, utc_now()), edition_id,
-                   json.dumps({**selection, prop: options[n % 2]}))
+            row = (
+                raw_plan,
+                n,
+                n - 1,
+                "bench save",
+                "bench",
+                _db_time(backend, utc_now()),
+                edition_id,
+                json.dumps({**selection, prop: options[n % 2]}),
+            )
             fresh = raw.reconnect()
             try:
                 fresh.insert(row)
@@ -228,8 +254,14 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
 
         repo_insert = _repository_insert(url, "bench-repo", preset, store, counter)
         samples = interleave(
-            {"orm": save("bench-orm"), "raw": raw_insert, "repo": repo_insert, "raw-connect": raw_insert_new_connection},
-            config.runs(21), warmup=config.warmup(2),
+            {
+                "orm": save("bench-orm"),
+                "raw": raw_insert,
+                "repo": repo_insert,
+                "raw-connect": raw_insert_new_connection,
+            },
+            config.runs(21),
+            warmup=config.warmup(2),
         )
         result.figures.append(
             Figure(
@@ -240,9 +272,11 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
                 measured_label="Store.set_plan (read latest, check, ORM insert, commit)",
                 baseline_label="raw INSERT + commit (sqlite3 / psycopg)",
                 target=ORM_TARGET,
-                extra={"repository_insert_median_s": samples["repo"].median,
-                       "repository_insert_ratio_to_raw": samples["repo"].median / samples["raw"].median,
-                       "raw_insert_new_connection_median_s": samples["raw-connect"].median},
+                extra={
+                    "repository_insert_median_s": samples["repo"].median,
+                    "repository_insert_ratio_to_raw": samples["repo"].median / samples["raw"].median,
+                    "raw_insert_new_connection_median_s": samples["raw-connect"].median,
+                },
             )
         )
         result.figures.append(
@@ -295,8 +329,17 @@ def _repository_insert(url: str, name: str, preset: str, store: Any, counter: di
             plan = session.get(models.Plan, plan_id)
             edition = session.get(models.CatalogEdition, edition_id)
             assert plan is not None and edition is not None
-            repo.add_version(session, plan, number=n, parent=n - 1, message="bench save", author="bench",
-                             created_at=utc_now(), edition=edition, selection={**selection, prop: options[n % 2]})
+            repo.add_version(
+                session,
+                plan,
+                number=n,
+                parent=n - 1,
+                message="bench save",
+                author="bench",
+                created_at=utc_now(),
+                edition=edition,
+                selection={**selection, prop: options[n % 2]},
+            )
 
     return call
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench.timing import Figure
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bench.timing import Figure
 
 __all__ = ["Config", "SuiteResult", "connectplan_argv"]
 

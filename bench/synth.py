@@ -49,13 +49,15 @@ makes it a demanding peer.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import FORMAT, PHASES
 from engine.expression import Always, And, Expr, Not, Or, Term, evaluate, parse_expression
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["Synthetic", "generate", "kconfig_config", "kconfig_text"]
 
@@ -168,7 +170,7 @@ def generate(size: int, seed: int = 2026) -> Synthetic:
             cond = f"{term(i)} or {term(near(i))}"
         else:
             cond = f"not {term(rng.randrange(size))}"
-        window = step_ids[max(0, s - STEP_WINDOW):]
+        window = step_ids[max(0, s - STEP_WINDOW) :]
         prereqs = sorted(rng.sample(window, min(len(window), rng.choice((0, 1, 1, 2, 2, 3)))))
         steps.append(
             {

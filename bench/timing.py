@@ -16,9 +16,11 @@ import statistics
 import subprocess
 import time
 import tracemalloc
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "Figure",
@@ -145,13 +147,19 @@ def interleave(fns: Mapping[str, Callable[[], Any]], runs: int, *, warmup: int =
     return {name: Samples(tuple(values), warmup) for name, values in seconds.items()}
 
 
-def run_process(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Callable[[], None]:
+def run_process(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None
+) -> Callable[[], None]:
     """A function that runs ``argv`` as a fresh process and fails loudly if it exits non-zero."""
 
     def call() -> None:
         proc = subprocess.run(
-            list(argv), env=dict(env) if env is not None else None, cwd=cwd,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+            list(argv),
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
         )
         if proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +23,9 @@ from bench.baseline import BareClauses, HandResolver, bare_best_ranks
 from bench.synth import generate, kconfig_config, kconfig_text
 from engine import VERDICTS, catalog_from_dict, resolve
 from tests.conftest import all_selections
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,12 @@ def test_expected_figures_are_present(quick_run):
     ids = {f["id"] for s in quick_run["suites"] for f in s["figures"]}
     assert {"resolve-per-selection-2024", "resolve-per-selection-2025"} <= ids
     assert {"cold-resolve", "cold-plan-show", "cold-help"} <= ids
-    assert {"store-sqlite-save-flat", "store-sqlite-read-latest-flat", "store-sqlite-history", "store-sqlite-orm-vs-raw"} <= ids
+    assert {
+        "store-sqlite-save-flat",
+        "store-sqlite-read-latest-flat",
+        "store-sqlite-history",
+        "store-sqlite-orm-vs-raw",
+    } <= ids
     assert {"peer-kconfiglib-8", "peer-kconfiglib-24"} <= ids
     if shutil.which("dot"):
         assert {"render-money-flow", "render-steps"} <= ids
@@ -160,9 +168,8 @@ def test_hand_resolver_matches_engine(stripe_catalog):
 
 
 def test_bare_solver_baseline_matches_propagate():
-    from engine.propagation import propagate
-
     from connectplan.sat import make_solver
+    from engine.propagation import propagate
 
     synth = generate(12, seed=5)
     catalog = catalog_from_dict(synth.document)

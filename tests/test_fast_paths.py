@@ -12,25 +12,37 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import catalog_from_dict, resolve, step_order
 from engine.errors import ExpressionSyntaxError
-from engine.expression import ALWAYS, And, Not, Or, Term, _parse_flat, _Parser, compile_expression, evaluate, parse_expression
+from engine.expression import (
+    ALWAYS,
+    And,
+    Not,
+    Or,
+    Term,
+    _parse_flat,
+    _Parser,
+    compile_expression,
+    evaluate,
+    parse_expression,
+)
 from engine.resolution import _step_order, minimal_cause
 from tests.conftest import all_selections
 
 DOMAINS = {"a": ("x", "y", "z"), "b": ("x", "y"), "c": ("x", "y", "z")}
-SELECTIONS = [dict(zip(DOMAINS, combo)) for combo in itertools.product(*DOMAINS.values())]
+SELECTIONS = [dict(zip(DOMAINS, combo, strict=True)) for combo in itertools.product(*DOMAINS.values())]
 
 terms = st.sampled_from([Term(p, o) for p, opts in DOMAINS.items() for o in opts] + [Term("missing", "x")])
 expressions = st.recursive(
     terms | st.just(ALWAYS),
-    lambda inner: st.builds(Not, inner)
-    | st.builds(And, st.lists(inner, min_size=2, max_size=5).map(tuple))
-    | st.builds(Or, st.lists(inner, min_size=2, max_size=5).map(tuple)),
+    lambda inner: (
+        st.builds(Not, inner)
+        | st.builds(And, st.lists(inner, min_size=2, max_size=5).map(tuple))
+        | st.builds(Or, st.lists(inner, min_size=2, max_size=5).map(tuple))
+    ),
     max_leaves=12,
 )
 
@@ -45,7 +57,9 @@ def test_compiled_expression_agrees_with_evaluate(expr):
 
 def test_same_property_disjunction_and_negated_term():
     fn = compile_expression(Or((Term("a", "x"), Term("b", "y"), Term("a", "z"))))
-    assert [fn(s) for s in ({"a": "x", "b": "x"}, {"a": "z", "b": "x"}, {"a": "y", "b": "x"}, {"a": "y", "b": "y"})] == [
+    assert [
+        fn(s) for s in ({"a": "x", "b": "x"}, {"a": "z", "b": "x"}, {"a": "y", "b": "x"}, {"a": "y", "b": "y"})
+    ] == [
         True,
         True,
         False,
@@ -90,7 +104,24 @@ def test_memoised_parse_equals_fresh_parse_and_still_rejects_bad_text():
         parse_expression(["not", "text"])  # unhashable input still gets the engine's error
 
 
-WORDS = ["a.x", "b.y", "c.z", "and", "or", "not", "always", "a", "x.y.z", "&", "and.x", "not.y", "(", ")", "a.x)", "a_b.c_d"]
+WORDS = [
+    "a.x",
+    "b.y",
+    "c.z",
+    "and",
+    "or",
+    "not",
+    "always",
+    "a",
+    "x.y.z",
+    "&",
+    "and.x",
+    "not.y",
+    "(",
+    ")",
+    "a.x)",
+    "a_b.c_d",
+]
 
 
 @settings(max_examples=500, deadline=None)

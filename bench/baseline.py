@@ -130,6 +130,7 @@ class BareClauses:
         self.clauses = recorder.clauses
         self.option_var = dict(enc.option_var)
         self.level = dict(enc.level)
+        self.nvars = enc.nvars
         self.properties = [(p.id, p.option_ids) for p in catalog.properties]
 
 
@@ -139,11 +140,12 @@ def bare_best_ranks(
     """Best reachable verdict rank of every option of every property, as ``engine.propagate``
     judges them, by a bare incremental MiniSat 2.2 (python-sat) and the obvious loops.
 
-    Options of the open properties share one context, the partial selection: for rank 0, 1, 2,
-    3 in turn, each option not yet placed is assumed together with "verdict at most rank"; a
-    model places every open option it makes true at that rank (model-based pruning), an
-    unsatisfiable answer leaves the option for the next rank (the solver's phases point at the
-    options not yet placed, so a model tends to place many). Options of a fixed property are
+    Options of the open properties share one context, the partial selection. For rank 0, 1, 2,
+    3 in turn, the solver is asked for a completion with "verdict at most rank" that makes *at
+    least one* option not yet placed true (a clause guarded by a fresh activation literal, the
+    solver's phases pointing at those options); every such option true in the model is placed
+    at that rank, and an unsatisfiable answer proves that no remaining option reaches it (the
+    standard coverage method, which is also what connectplan's encoding layer does). Options of a fixed property are
     judged under the partial selection without that property, one question per option and
     rank. Rank 4 is left for options no rank admits. One solver holds the clauses for every
     question (incremental, assumptions only). ``phases``, when given, receives the seconds
@@ -162,18 +164,20 @@ def bare_best_ranks(
         remaining = {
             bare.option_var[(p, o)]: (p, o) for p, options in bare.properties if p not in partial for o in options
         }
+        next_var = bare.nvars
         for rank in range(4):
-            placed: set[int] = set()
-            solver.set_phases(literals=list(remaining))  # prefer models that place many options at once
-            for lit in remaining:
-                if lit in placed:
-                    continue
-                if solver.solve(assumptions=[*whole, lit, *at_most[rank]]):
-                    model = solver.get_model()
-                    placed.update(v for v in remaining if model[v - 1] > 0)
-            for lit in placed:
-                out[remaining[lit]] = rank
-            remaining = {v: key for v, key in remaining.items() if v not in placed}
+            while remaining:
+                next_var += 1
+                act = next_var
+                solver.add_clause([-act, *remaining])
+                solver.set_phases(literals=list(remaining))
+                found = solver.solve(assumptions=[*whole, *at_most[rank], act])
+                model = solver.get_model() if found else None
+                solver.add_clause([-act])
+                if model is None:
+                    break
+                for v in [v for v in remaining if model[v - 1] > 0]:
+                    out[remaining.pop(v)] = rank
         for key in remaining.values():
             out[key] = 4
         open_done = perf_counter()

@@ -263,11 +263,11 @@ def run(config: Config, *, time_limit: float = TIME_LIMIT) -> SuiteResult:
     result.notes.append(
         "The bare-solver baseline answers the whole question explore answers: the best verdict of every "
         "option of every property, a fixed property's options judged under the other fixed choices. Its "
-        "open-properties part alone (one shared context, model-based pruning) is the explore-bare row's "
-        "open_properties_s; the per-property contexts of the fixed properties (fixed_properties_s) make it "
-        "quadratic in P. The issue quotes about 21 ms at P=500 and 3.8 s at P=5,000 for an incremental MiniSat "
-        "without saying which questions it asked; this baseline's open part alone is already slower than that "
-        "at P=500, so the reference must have asked fewer questions (or on another generator's catalogs)."
+        "open-properties part alone (one shared context, coverage queries) is the explore-bare row's "
+        "open_properties_s; the per-property contexts of the fixed properties (fixed_properties_s: one "
+        "solver call with P/2 assumptions per option and rank) make it quadratic in P. The issue quotes about "
+        "21 ms at P=500 and 3.8 s at P=5,000 for an incremental MiniSat without saying which questions it "
+        "asked; that is the order of this baseline's open part alone."
     )
     result.notes.append(
         "peak_rss_mb is the child process's peak resident memory (Python, SQLite and the SAT solver); "

@@ -322,7 +322,11 @@ def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
         inner = compile_expression(expr.operand)
         return lambda sel: not inner(sel)
     if isinstance(expr, And):
-        return _all_of(tuple(compile_expression(op) for op in expr.operands))
+        ops = expr.operands
+        if len(ops) == 2 and isinstance(ops[0], Term) and isinstance(ops[1], Term):  # "p.a and q.b"
+            (p1, o1), (p2, o2) = (ops[0].prop, ops[0].option), (ops[1].prop, ops[1].option)
+            return lambda sel: sel.get(p1) == o1 and sel.get(p2) == o2
+        return _all_of(tuple(compile_expression(op) for op in ops))
     options: dict[str, list[str]] = {}
     others: list[Expr] = []
     for op in expr.operands:

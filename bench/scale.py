@@ -1,7 +1,7 @@
 """Issue 6, point 6: synthetic catalogs of P = 50, 500 and 5,000 properties (:mod:`bench.synth`).
 
 Operations run in child processes (``python -m bench.scale OP[,OP...] SIZE RUNS WARMUP``), so
-that each reports its own peak resident memory (``ru_maxrss``, which counts the SAT solver's C
+that each reports its own peak resident memory (``VmHWM``, which counts the SAT solver's C
 allocations too) and so that an operation that takes too long is stopped at a time limit and
 reported as not finished instead of stalling the suite. The child builds the catalog from the
 seeded generator (untimed), then times each operation after its warm-up:
@@ -98,7 +98,7 @@ class _Child:
         if method is None:
             raise SystemExit(f"unknown operation {op!r}; one of {', '.join(OPERATIONS)}")
         method(out)
-        out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        out["peak_rss_bytes"] = _peak_rss_bytes()
         return out
 
     def op_import(self, out: dict[str, Any]) -> None:
@@ -218,6 +218,18 @@ class _Child:
         samples, report = _timed(lambda: lint_catalog(self.catalog, make_solver), self.runs, self.warmup)
         out["measured"] = samples.to_dict()
         out["lint"] = {"errors": len(report.errors), "warnings": len(report.warnings)}
+
+
+def _peak_rss_bytes() -> int:
+    """This process's peak resident memory: ``VmHWM``, which exec resets, unlike ``ru_maxrss``
+    (Linux carries that over from the process that spawned us); ``ru_maxrss`` where there is no /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _child(

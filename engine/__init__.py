@@ -39,12 +39,45 @@ from engine.resolution import (
     resolve,
     verdict_of,
 )
-from engine.sat import Encoding, SatSolver, SolverFactory
-from engine.propagation import OptionStatus, Propagation, PropertyStatus, Reason, propagate
-from engine.alternatives import nearest_alternatives
-from engine.lint import LintMessage, LintReport, VerdictSummary, lint_catalog
-from engine.catalog_diff import CatalogDiff, diff_catalogs
-from engine.upgrade import PlanUpgrade, UpgradeError, map_selection, plan_upgrade
+# Exploration, lint, diffs and upgrades are imported on first use (PEP 562): resolving a
+# selection, the hot path of every command, never pays for them.
+_LAZY = {
+    "Encoding": "engine.sat",
+    "SatSolver": "engine.sat",
+    "SolverFactory": "engine.sat",
+    "OptionStatus": "engine.propagation",
+    "Propagation": "engine.propagation",
+    "PropertyStatus": "engine.propagation",
+    "Reason": "engine.propagation",
+    "propagate": "engine.propagation",
+    "nearest_alternatives": "engine.alternatives",
+    "LintMessage": "engine.lint",
+    "LintReport": "engine.lint",
+    "VerdictSummary": "engine.lint",
+    "lint_catalog": "engine.lint",
+    "CatalogDiff": "engine.catalog_diff",
+    "diff_catalogs": "engine.catalog_diff",
+    "PlanUpgrade": "engine.upgrade",
+    "UpgradeError": "engine.upgrade",
+    "map_selection": "engine.upgrade",
+    "plan_upgrade": "engine.upgrade",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "SEVERITIES",

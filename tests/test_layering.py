@@ -26,6 +26,17 @@ def test_importing_engine_loads_neither_sqlalchemy_nor_graphviz():
     assert "networkx" in mods  # sanity: the probe does see third-party imports
     for heavy in ("sqlalchemy", "graphviz", "yaml", "click", "alembic", "pysat"):
         assert heavy not in mods, heavy
+    # exploration, lint, diffs and upgrades load on first use, not with resolution
+    for lazy in ("engine.propagation", "engine.lint", "engine.upgrade", "engine.catalog_diff"):
+        assert lazy not in mods, lazy
+
+
+def test_lazy_engine_names_resolve():
+    import engine
+
+    assert engine.propagate.__module__ == "engine.propagation"
+    assert engine.diff_catalogs.__module__ == "engine.catalog_diff"
+    assert "lint_catalog" in dir(engine)
 
 
 def test_engine_source_imports_only_stdlib_and_networkx():

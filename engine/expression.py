@@ -195,64 +195,11 @@ def parse_expression(text: str) -> Expr:
     return _parse_cached(text)
 
 
-_TERM_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def _parse_flat(text: str) -> Expr | None:
-    """Parse a condition without parentheses (most of them) in one pass over its words.
-
-    Returns None for anything else, including every malformed text, which the full parser
-    then handles (and reports). For the texts it accepts, the tree is the one
-    :class:`_Parser` builds: ``or`` of ``and`` of ``not``-prefixed atoms.
-    """
-    if "(" in text or ")" in text:
-        return None
-    words = text.split()
-    groups: list[list[Expr]] = []
-    current: list[Expr] = []
-    i, n = 0, len(words)
-    while i < n:
-        nots = 0
-        while i < n and words[i] == "not":
-            nots += 1
-            i += 1
-        if i == n:
-            return None
-        word = words[i]
-        node: Expr
-        if word == "always":
-            node = ALWAYS
-        elif _TERM_WORD.match(word):
-            prop, option = word.split(".", 1)
-            node = Term(prop, option)
-        else:
-            return None
-        for _ in range(nots):
-            node = Not(node)
-        current.append(node)
-        i += 1
-        if i == n:
-            break
-        op = words[i]
-        i += 1
-        if op == "or":
-            groups.append(current)
-            current = []
-        elif op != "and" or i == n:
-            return None
-    if not current:
-        return None
-    groups.append(current)
-    ands = [g[0] if len(g) == 1 else And(tuple(g)) for g in groups]
-    return ands[0] if len(ands) == 1 else Or(tuple(ands))
-
-
 @lru_cache(maxsize=1 << 17)
 def _parse_cached(text: str) -> Expr:
     # The AST is immutable, so one parse serves every reader of the same text: loading a
     # catalog and building its graph both parse each condition, and catalogs repeat conditions.
-    flat = _parse_flat(text)
-    return flat if flat is not None else _Parser(text).parse()
+    return _Parser(text).parse()
 
 
 _PRECEDENCE = {Or: 1, And: 2, Not: 3, Term: 4, Always: 4}

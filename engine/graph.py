@@ -133,13 +133,21 @@ def step_order(catalog: Catalog) -> tuple[str, ...]:
     """Every step id in a deterministic topological order of the prerequisite graph.
 
     A step comes after all its prerequisites; among steps whose prerequisites are all
-    placed, the lowest ``order`` (then id) comes first.
+    placed, the lowest ``order`` (then id) comes first. The catalog's graph is walked when it
+    is already built (a catalog loaded from the store always has it); otherwise only the
+    step layer is built, from the same ``requires`` relation, so resolving a catalog read from a
+    file does not pay for the whole graph.
     """
-    G = catalog.graph
     steps = catalog.step_index
     prereq_first = nx.DiGraph()
-    prereq_first.add_nodes_from(key.id for key, kind in G.nodes(data="kind") if kind == "step")
-    for src, dst, kind in G.edges(data="kind"):
-        if kind == "requires":
-            prereq_first.add_edge(dst.id, src.id)
+    prereq_first.add_nodes_from(steps)
+    G = catalog.__dict__.get("graph")
+    if G is not None:
+        for src, dst, kind in G.edges(data="kind"):
+            if kind == "requires":
+                prereq_first.add_edge(dst.id, src.id)
+    else:
+        for step in catalog.steps:
+            for pre in step.prereqs:
+                prereq_first.add_edge(pre, step.id)
     return tuple(nx.lexicographical_topological_sort(prereq_first, key=lambda sid: (steps[sid].order, sid)))

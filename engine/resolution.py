@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import heapify, heappop, heappush
 from itertools import combinations, product
 from typing import Any
 
@@ -31,6 +30,7 @@ from engine.catalog import (
     Step,
 )
 from engine.errors import SelectionError
+from engine.graph import step_order
 from engine.expression import Expr, Term, compile_expression, format_expression, iter_terms
 
 __all__ = [
@@ -259,39 +259,12 @@ class _Compiled:
         self.domains = {p.id: p.option_ids for p in catalog.properties}
         domains = self.domains
         self.rules = [(r, _Condition(r.condition, domains)) for r in catalog.rules]
-        self.steps = [(step, _Condition(step.condition, domains)) for step in _step_order(catalog)]
+        index = catalog.step_index
+        self.steps = [(index[sid], _Condition(index[sid].condition, domains)) for sid in step_order(catalog)]
         self.flows = [(f, compile_expression(f.condition)) for f in catalog.flows]
         self.responsibilities = [
             (r, a, compile_expression(a.condition)) for r in catalog.responsibilities for a in r.assignments
         ]
-
-
-def _step_order(catalog: Catalog) -> list[Step]:
-    """Every step in the order :func:`engine.graph.step_order` gives, computed from the records.
-
-    Kahn's algorithm on a heap keyed by ``(order, id)``, as ``networkx``'s lexicographical
-    topological sort does: a step comes after all its prerequisites; among the steps whose
-    prerequisites are placed, the lowest key comes first. Resolving thus never needs to build
-    the catalog's graph.
-    """
-    waiting: dict[str, int] = {}
-    dependants: dict[str, list[Step]] = {}
-    for step in catalog.steps:
-        prereqs = set(step.prereqs)
-        waiting[step.id] = len(prereqs)
-        for pre in prereqs:
-            dependants.setdefault(pre, []).append(step)
-    heap = [(s.order, s.id, s) for s in catalog.steps if not waiting[s.id]]
-    heapify(heap)
-    ordered: list[Step] = []
-    while heap:
-        step = heappop(heap)[2]
-        ordered.append(step)
-        for nxt in dependants.get(step.id, ()):
-            waiting[nxt.id] -= 1
-            if not waiting[nxt.id]:
-                heappush(heap, (nxt.order, nxt.id, nxt))
-    return ordered
 
 
 def _compiled(catalog: Catalog) -> _Compiled:

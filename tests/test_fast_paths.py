@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import catalog_from_dict, resolve, step_order
+from engine import catalog_to_dict, catalog_from_dict, resolve, step_order
 from engine.errors import ExpressionSyntaxError
 from engine.expression import (
     ALWAYS,
@@ -23,13 +23,12 @@ from engine.expression import (
     Not,
     Or,
     Term,
-    _parse_flat,
     _Parser,
     compile_expression,
     evaluate,
     parse_expression,
 )
-from engine.resolution import _step_order, minimal_cause
+from engine.resolution import minimal_cause
 from tests.conftest import all_selections
 
 DOMAINS = {"a": ("x", "y", "z"), "b": ("x", "y"), "c": ("x", "y", "z")}
@@ -82,15 +81,28 @@ def test_memoised_causes_equal_minimal_cause(stripe_catalog):
                 assert active.because == minimal_cause(active.step.condition, sel, domains)
 
 
-def test_step_order_from_records_equals_graph_order(stripe_catalog):
-    assert [s.id for s in _step_order(stripe_catalog)] == list(step_order(stripe_catalog))
+def _order_with_and_without_graph(catalog):
+    fresh = catalog_from_dict(catalog_to_dict(catalog))
+    assert "graph" not in fresh.__dict__
+    from_records = step_order(fresh)
+    fresh.graph  # build the whole catalog graph: step_order then walks its "requires" edges
+    assert "graph" in fresh.__dict__
+    return from_records, step_order(fresh)
+
+
+def test_step_order_is_the_same_with_and_without_the_built_graph(stripe_catalog):
+    from_records, from_graph = _order_with_and_without_graph(stripe_catalog)
+    assert from_records == from_graph
 
 
 def test_step_order_on_a_large_random_dag():
     from bench.synth import generate
 
     catalog = catalog_from_dict(generate(60, seed=7).document)
-    assert [s.id for s in _step_order(catalog)] == list(step_order(catalog))
+    from_records, from_graph = _order_with_and_without_graph(catalog)
+    assert from_records == from_graph
+    pos = {sid: i for i, sid in enumerate(from_records)}
+    assert all(pos[pre] < pos[s.id] for s in catalog.steps for pre in s.prereqs)
 
 
 def test_memoised_parse_equals_fresh_parse_and_still_rejects_bad_text():
@@ -102,39 +114,3 @@ def test_memoised_parse_equals_fresh_parse_and_still_rejects_bad_text():
             parse_expression(bad)
     with pytest.raises(ExpressionSyntaxError):
         parse_expression(["not", "text"])  # unhashable input still gets the engine's error
-
-
-WORDS = [
-    "a.x",
-    "b.y",
-    "c.z",
-    "and",
-    "or",
-    "not",
-    "always",
-    "a",
-    "x.y.z",
-    "&",
-    "and.x",
-    "not.y",
-    "(",
-    ")",
-    "a.x)",
-    "a_b.c_d",
-]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=0, max_size=9), st.sampled_from([" ", "  ", "\t", " \n "]))
-def test_flat_parse_agrees_with_the_full_parser(words, sep):
-    text = sep.join(words)
-    flat = _parse_flat(text)
-    try:
-        full = _Parser(text).parse()
-    except ExpressionSyntaxError:
-        assert flat is None  # malformed text is left to the full parser, which reports it
-        return
-    if flat is not None:
-        assert flat == full
-    else:
-        assert "(" in text or ")" in text  # only parenthesised text takes the full path

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, pool, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,17 +61,18 @@ def make_engine(url: str | None = None) -> Engine:
 
     SQLite: foreign keys on, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN`` (WAL is
     switched on once, by :func:`enable_wal`, when a store is created or migrated).
-    Connections are pooled (SQLAlchemy's default pool), so the several transactions of one
-    command, or of a long-lived :class:`~connectplan.store.Store`, reuse one connection instead of
-    reconnecting (and re-running the SQLite pragmas) each time.
+    File databases and PostgreSQL use no connection pool: a CLI process runs one command.
     """
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url or database_url())
     kwargs: dict[str, Any] = {}
     is_sqlite = parsed.get_backend_name() == "sqlite"
+    memory = is_sqlite and parsed.database in (None, "", ":memory:")
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
+    if not memory:
+        kwargs["poolclass"] = pool.NullPool
     db_engine = create_engine(parsed, **kwargs)
     if is_sqlite:
         event.listen(db_engine, "connect", _sqlite_on_connect)

@@ -142,3 +142,26 @@ def test_command_modules_import_no_graphviz():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_broken_dot_binary_is_one_line_exit_2(tmp_path):
+    """A `dot` that fails: its complaint is folded into our one error line, nothing else is printed."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'boom: cannot render' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "connectplan", "--db", f"sqlite:///{tmp_path / 'p.db'}", "render", "money-flow",
+         "--preset", "saas", "-o", str(tmp_path / "f.svg")],
+        capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == ["Error: Graphviz failed to render svg: boom: cannot render"]
+    assert not (tmp_path / "f.svg").exists()

@@ -50,7 +50,7 @@ def render_bytes(dot: graphviz.Digraph, fmt: str) -> bytes:
     import graphviz
 
     try:
-        return dot.pipe(format=fmt, engine="dot")
+        return dot.pipe(format=fmt, engine="dot", quiet=True)  # stderr goes into our one-line error
     except graphviz.ExecutableNotFound:
         raise RenderError(INSTALL_HINT) from None
     except graphviz.CalledProcessError as exc:

@@ -182,3 +182,10 @@ def test_pysat_is_not_loaded_for_help_or_an_allowed_resolve(tmp_path):
     assert "pysat" not in allowed and "engine.resolution" in allowed
     blocked = _modules_after(probe.format(db=db, args=", ".join(repr(a) for a in ["resolve", *BLOCKED_2025])))
     assert "pysat" in blocked  # sanity: the probe sees the solver when alternatives are needed
+
+
+def test_option_that_excludes_itself_says_so(invoke):
+    out = invoke("explore", "--catalog", "stripe-connect@2025", "--set", "dashboard=express").stdout
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("destination_obo"))
+    assert "excluded" in line
+    assert line.endswith("-- rule obo_out_of_scope, because charge_type.destination_obo itself")

@@ -62,7 +62,8 @@ def exploration_text(result: Propagation) -> str:
             mark = "*" if opt.id == prop.selected else " "
             line = f" {mark} {opt.id.ljust(width)}  {opt.status:<8}  best: {opt.best_verdict}"
             if opt.reason is not None:
-                because = ", ".join(str(t) for t in opt.reason.because) or "nothing chosen (always)"
+                # an empty cause means the option excludes itself, whatever else is chosen
+                because = ", ".join(str(t) for t in opt.reason.because) or f"{prop.id}.{opt.id} itself"
                 if opt.reason.rule is not None:
                     line += f"  -- rule {opt.reason.rule}, because {because}"
                 else:

@@ -214,12 +214,12 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
         raw_plan, _, edition_id, selection = _ids(url, "bench-raw")
         counter = {"raw": 1, "repo": 0}
 
-        def raw_insert() -> None:
+        def next_row() -> tuple[Any, ...]:
             from db.records import utc_now
 
             counter["raw"] += 1
             n = counter["raw"]
-            row = (
+            return (
                 raw_plan,
                 n,
                 n - 1,
@@ -229,23 +229,12 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
                 edition_id,
                 json.dumps({**selection, prop: options[n % 2]}),
             )
-            raw.insert(row)
+
+        def raw_insert() -> None:
+            raw.insert(next_row())
 
         def raw_insert_new_connection() -> None:
-            from db.records import utc_now
-
-            counter["raw"] += 1
-            n = counter["raw"]
-            row = (
-                raw_plan,
-                n,
-                n - 1,
-                "bench save",
-                "bench",
-                _db_time(backend, utc_now()),
-                edition_id,
-                json.dumps({**selection, prop: options[n % 2]}),
-            )
+            row = next_row()
             fresh = raw.reconnect()
             try:
                 fresh.insert(row)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connectplan.errors import AppError
-from connectplan.formats import explain_condition, md_escape
+from connectplan.formats import because_text, explain_condition, finding_lines, md_escape
 from engine import Catalog, Resolution, Term
 from engine.diff import ResolutionDiff, diff_resolutions
 
@@ -141,15 +141,6 @@ def _option_label(catalog: Catalog, prop: str, opt: str) -> str:
     return catalog.option_title(Term(prop, opt))
 
 
-def _party(catalog: Catalog, party_id: str) -> str:
-    party = catalog.party_index.get(party_id)
-    return party.title if party else party_id
-
-
-def _because(terms: Iterable[Term]) -> str:
-    return ", ".join(str(t) for t in terms) or "always"
-
-
 def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Catalog, new_cat: Catalog) -> list[Block]:
     out: list[Block] = []
     intro: list[Span] = [T("Compared with "), C(diff.from_ref)]
@@ -185,11 +176,11 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
     for verb, flows, cat in (("added", diff.flows_added, new_cat), ("removed", diff.flows_removed, old_cat)):
         for fl in flows:
             if (fl.from_party, fl.to_party, fl.what) not in same:
-                items.append((T(f"Money flow {verb}: {_party(cat, fl.from_party)} → {_party(cat, fl.to_party)}: {fl.what}"),))
+                items.append((T(f"Money flow {verb}: {cat.party_title(fl.from_party)} → {cat.party_title(fl.to_party)}: {fl.what}"),))
     for r in diff.responsibilities_added:
-        items.append((T(f"{r.title}: now held by {_party(new_cat, r.party)}"),))
+        items.append((T(f"{r.title}: now held by {new_cat.party_title(r.party)}"),))
     for r in diff.responsibilities_removed:
-        items.append((T(f"{r.title}: no longer held by {_party(old_cat, r.party)}"),))
+        items.append((T(f"{r.title}: no longer held by {old_cat.party_title(r.party)}"),))
     out.append(Block("ulist", items=tuple(items)))
     return out
 
@@ -267,7 +258,7 @@ def design_blocks(
     for s in res.steps:
         head: list[Span] = [L(s.step.title, s.step.url) if s.step.url else T(s.step.title)]
         head.append(T(f" ({s.step.phase}{', core step' if s.step.core else ''}; why: "))
-        head.append(C(_because(s.because)))
+        head.append(C(because_text(s.because)))
         head.append(T("; id "))
         head.append(C(s.step.id))
         head.append(T(")"))
@@ -278,14 +269,14 @@ def design_blocks(
 
     blocks.append(Block("heading", (T("Money flows"),), level=2))
     flow_rows = tuple(
-        ((T(_party(cat, f.from_party)),), (T(_party(cat, f.to_party)),), (T(f.what),), (C(f.kind),), (T(f.note),))
+        ((T(cat.party_title(f.from_party)),), (T(cat.party_title(f.to_party)),), (T(f.what),), (C(f.kind),), (T(f.note),))
         for f in res.flows
     )
     blocks.append(Block("table", header=("From", "To", "What", "Kind", "Note"), rows=flow_rows))
 
     blocks.append(Block("heading", (T("Responsibilities"),), level=2))
     resp_rows = tuple(
-        ((T(h.responsibility.title),), (T(_party(cat, h.assignment.party)),), (T(h.assignment.note),))
+        ((T(h.responsibility.title),), (T(cat.party_title(h.assignment.party)),), (T(h.assignment.note),))
         for h in res.responsibilities
     )
     blocks.append(Block("table", header=("Responsibility", "Held by", "Note"), rows=resp_rows))
@@ -536,7 +527,7 @@ def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
     out += ["", f"## Steps, in this order ({len(res.steps)})", ""]
     for i, s in enumerate(res.steps, 1):
         core = ", core" if s.step.core else ""
-        out.append(f"{i}. {s.step.title} [id {s.step.id}; phase {s.step.phase}{core}; because {_because(s.because)}]")
+        out.append(f"{i}. {s.step.title} [id {s.step.id}; phase {s.step.phase}{core}; because {because_text(s.because)}]")
         if s.step.body:
             out.append(_indent(s.step.body, "   "))
         if s.step.url:
@@ -545,21 +536,16 @@ def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
     if not res.findings:
         out.append("- none")
     for f in res.findings:
-        out.append(f"- [{f.rule.severity}] {f.rule.id}: {f.rule.message}")
-        out.append(f"  because: {explain_condition(f.rule.condition, sel)}")
-        if f.rule.alternative:
-            out.append(f"  alternative: {f.rule.alternative}")
-        if f.rule.source:
-            out.append(f"  source: {f.rule.source}")
+        out.extend(finding_lines(f, sel, bullet="- ", indent="  "))
     out += ["", "## Money flows your code must produce", ""]
     for flow in res.flows:
         reverse = " (on refunds, disputes or recovery)" if flow.is_reverse else ""
-        out.append(f"- {_party(cat, flow.from_party)} -> {_party(cat, flow.to_party)}: {flow.what} [{flow.kind}]{reverse}")
+        out.append(f"- {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what} [{flow.kind}]{reverse}")
         if flow.note:
             out.append(_indent(flow.note, "    "))
     out += ["", "## Who is responsible for what", ""]
     for h in res.responsibilities:
-        out.append(f"- {h.responsibility.title}: {_party(cat, h.assignment.party)}")
+        out.append(f"- {h.responsibility.title}: {cat.party_title(h.assignment.party)}")
         if h.assignment.note:
             out.append(_indent(h.assignment.note, "    "))
     out += [

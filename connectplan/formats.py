@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine import Catalog, Resolution, Term, format_expression
+from engine import Alternative, Catalog, Finding, Resolution, Term, format_expression
 from engine.expression import Expr
 
 FORMATS = ("text", "json", "markdown")
@@ -42,8 +42,33 @@ def explain_condition(expr: Expr, selection: Mapping[str, str]) -> str:
     return format_expression(expr, term=lambda t: f"{t} [={'y' if selection.get(t.prop) == t.option else 'n'}]")
 
 
-def _because(terms: tuple[Term, ...]) -> str:
-    return ", ".join(str(t) for t in terms) if terms else "always"
+def because_text(terms: Iterable[Term]) -> str:
+    """The terms that made a condition true, ``always`` when there are none."""
+    return ", ".join(str(t) for t in terms) or "always"
+
+
+def finding_lines(finding: Finding, selection: Mapping[str, str], *, bullet: str = "  ", indent: str = "      ") -> list[str]:
+    """A finding as text: ``bullet`` + severity, rule and message, then its cause, alternative and source."""
+    rule = finding.rule
+    out = [f"{bullet}[{rule.severity}] {rule.id}: {rule.message}"]
+    out.append(f"{indent}because: {explain_condition(rule.condition, selection)}")
+    if rule.alternative:
+        out.append(f"{indent}alternative: {rule.alternative}")
+    if rule.source:
+        out.append(f"{indent}source: {rule.source}")
+    return out
+
+
+def alternative_lines(alternatives: Iterable[Alternative]) -> list[str]:
+    """Nearest alternatives as numbered text lines (empty when there are none)."""
+    alternatives = list(alternatives)
+    if not alternatives:
+        return []
+    out = ["Nearest alternatives with a better verdict:"]
+    for i, alt in enumerate(alternatives, 1):
+        changes = ", ".join(f"{c.prop}: {c.before} -> {c.after}" for c in alt.changes)
+        out.append(f"  {i}. {changes}  => {alt.verdict}")
+    return out
 
 
 def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
@@ -62,25 +87,16 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
     if not res.findings:
         out.append("  none")
     for f in res.findings:
-        out.append(f"  [{f.rule.severity}] {f.rule.id}: {f.rule.message}")
-        out.append(f"      because: {explain_condition(f.rule.condition, sel)}")
-        if f.rule.alternative:
-            out.append(f"      alternative: {f.rule.alternative}")
-        if f.rule.source:
-            out.append(f"      source: {f.rule.source}")
-    alternatives = res.alternatives
-    if alternatives:
+        out.extend(finding_lines(f, sel))
+    if res.alternatives:
         out.append("")
-        out.append("Nearest alternatives with a better verdict:")
-        for i, alt in enumerate(alternatives, 1):
-            changes = ", ".join(f"{c.prop}: {c.before} -> {c.after}" for c in alt.changes)
-            out.append(f"  {i}. {changes}  => {alt.verdict}")
+        out.extend(alternative_lines(res.alternatives))
     out.append("")
     out.append(f"Integration steps ({len(res.steps)}):")
     for i, s in enumerate(res.steps, 1):
         core = " *" if s.step.core else ""
         out.append(f"  {i:>2}. [{s.step.phase}] {s.step.title}{core}")
-        out.append(f"      id: {s.step.id}   why: {_because(s.because)}")
+        out.append(f"      id: {s.step.id}   why: {because_text(s.because)}")
         if s.step.url:
             out.append(f"      {s.step.url}")
     out.append("  (* = one of the guide's core steps)")
@@ -93,18 +109,14 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
             out.append("")
         out.append(heading)
         for flow in flows:
-            out.append(f"  {_party(cat, flow.from_party)} -> {_party(cat, flow.to_party)}: {flow.what}  [{flow.kind}]")
+            out.append(f"  {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what}  [{flow.kind}]")
     out.append("")
     out.append("Responsibilities:")
     for h in res.responsibilities:
         note = f" ({h.assignment.note})" if h.assignment.note else ""
-        out.append(f"  {h.responsibility.title}: {_party(cat, h.assignment.party)}{note}")
+        out.append(f"  {h.responsibility.title}: {cat.party_title(h.assignment.party)}{note}")
     return "\n".join(out) + "\n"
 
-
-def _party(cat: Catalog, party_id: str) -> str:
-    party = cat.party_index.get(party_id)
-    return party.title if party else party_id
 
 
 def resolution_markdown(res: Resolution, *, title: str | None = None, level: int = 2) -> str:
@@ -144,19 +156,19 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
         title = md_escape(s.step.title)
         if s.step.url:
             title = f"[{title}](<{s.step.url.replace('>', '%3E').replace(' ', '%20')}>)"
-        out.append(f"{i}. {title} ({md_escape(s.step.phase)}; why: {md_escape(_because(s.because))})")
+        out.append(f"{i}. {title} ({md_escape(s.step.phase)}; why: {md_escape(because_text(s.because))})")
     out.append("")
     out.append(f"{h}# Money flows")
     out.append("")
     for flow in res.flows:
-        out.append(f"- {md_escape(_party(cat, flow.from_party))} → {md_escape(_party(cat, flow.to_party))}: {md_escape(flow.what)}")
+        out.append(f"- {md_escape(cat.party_title(flow.from_party))} → {md_escape(cat.party_title(flow.to_party))}: {md_escape(flow.what)}")
     out.append("")
     out.append(f"{h}# Responsibilities")
     out.append("")
     out.append("| Responsibility | Party | Note |")
     out.append("|---|---|---|")
     for hl in res.responsibilities:
-        out.append(f"| {md_escape(hl.responsibility.title)} | {md_escape(_party(cat, hl.assignment.party))} | {md_escape(hl.assignment.note)} |")
+        out.append(f"| {md_escape(hl.responsibility.title)} | {md_escape(cat.party_title(hl.assignment.party))} | {md_escape(hl.assignment.note)} |")
     return "\n".join(out) + "\n"
 
 

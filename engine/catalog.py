@@ -240,6 +240,10 @@ class Catalog:
 
         return build_graph(self)
 
+    def party_title(self, party_id: str) -> str:
+        party = self.party_index.get(party_id)
+        return party.title if party else party_id
+
     def option_title(self, term: Term) -> str:
         prop = self.property_index.get(term.prop)
         opt = prop.option(term.option) if prop else None

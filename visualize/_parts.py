@@ -44,8 +44,7 @@ def party_rank(catalog: Catalog, party_id: str) -> tuple[int, str]:
 
 def party_node(catalog: Catalog, party_id: str, *, mor: bool) -> FigNode:
     """A party node; the merchant of record gets a double border and a note."""
-    party = catalog.party_index.get(party_id)
-    title = text(party.title if party else party_id)
+    title = text(catalog.party_title(party_id))
     body = f"<B>{title}</B>"
     if mor:
         body += "<BR/>" + small(text("merchant of record"), color="#7a5c00")

@@ -64,7 +64,7 @@ def upgrade(
 
 
 def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: bool) -> str:
-    from connectplan.formats import explain_condition
+    from connectplan.formats import alternative_lines, explain_condition, finding_lines
 
     d = report.diff
     before, after = report.before, report.after
@@ -98,14 +98,10 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
         out.append("")
         out.append(f"In {after.catalog.ref} this selection is {after.verdict.upper()}:")
         for f in report.blocking_findings:
-            out.append(f"  [{f.rule.severity}] {f.rule.id}: {f.rule.message}")
-            out.append(f"      because: {explain_condition(f.rule.condition, sel)}")
+            out.extend(finding_lines(f, sel))
     if report.alternatives:
         out.append("")
-        out.append("Nearest alternatives with a better verdict:")
-        for i, alt in enumerate(report.alternatives, 1):
-            changes = ", ".join(f"{c.prop}: {c.before} -> {c.after}" for c in alt.changes)
-            out.append(f"  {i}. {changes}  => {alt.verdict}")
+        out.extend(alternative_lines(report.alternatives))
     out.append("")
     if saved is not None:
         out.append(f"Saved {saved.ref} on {saved.catalog_ref}.")

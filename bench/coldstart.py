@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 from bench.suite import Config, SuiteResult, connectplan_argv
 from bench.timing import Figure, interleave, run_process
@@ -81,7 +81,13 @@ def run(config: Config) -> SuiteResult:
     # modules at every start and measure the compiler, not connectplan.
     root = Path(__file__).resolve().parent.parent
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", *(str(root / pkg) for pkg in ("engine", "db", "connectplan", "visualize"))],
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            *(str(root / pkg) for pkg in ("engine", "db", "connectplan", "visualize")),
+        ],
         check=True,
         capture_output=True,
     )

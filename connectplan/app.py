@@ -6,12 +6,13 @@ Catalogs are read from the store (``connectplan.store``), into which the files s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from engine import Catalog, Resolution, resolve
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from db.repository import VersionRecord
     from engine.catalog_diff import CatalogDiff
     from engine.lint import LintReport
@@ -114,18 +115,18 @@ def with_alternatives(res: Resolution) -> Resolution:
         return res
     from dataclasses import replace
 
-    from engine.alternatives import nearest_alternatives
-
     from connectplan.sat import make_solver
+    from engine.alternatives import nearest_alternatives
 
     return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
 
 
-def explore_selection(catalog_ref: str | None, preset: str | None, sets: Iterable[str], db_url: str | None = None) -> Propagation:
+def explore_selection(
+    catalog_ref: str | None, preset: str | None, sets: Iterable[str], db_url: str | None = None
+) -> Propagation:
     """What a partial selection (``--preset`` plus ``--set``) still allows, option by option."""
-    from engine.propagation import propagate
-
     from connectplan.sat import make_solver
+    from engine.propagation import propagate
 
     catalog = get_catalog(catalog_ref, db_url)
     return propagate(catalog, build_selection(catalog, preset, parse_assignments(sets)), make_solver)
@@ -149,17 +150,18 @@ def lint(target: str | None, db_url: str | None = None) -> LintReport:
     A file the loader rejects gives a report whose errors are its problems; a missing or
     unreadable file is an input error.
     """
-    from engine import CatalogError
-    from engine.lint import lint_catalog, lint_problems
-
     from connectplan.catalog_files import load_catalog_file
     from connectplan.sat import make_solver
+    from engine import CatalogError
+    from engine.lint import lint_catalog, lint_problems
 
     if target and _is_file_argument(target):
         from pathlib import Path
 
         if not Path(target).is_file():
-            raise AppError(f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025")
+            raise AppError(
+                f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
+            )
         try:
             catalog = load_catalog_file(target)
         except CatalogError as exc:
@@ -170,9 +172,8 @@ def lint(target: str | None, db_url: str | None = None) -> LintReport:
 
 def diff_editions(old_ref: str, new_ref: str, db_url: str | None = None) -> CatalogDiff:
     """Compare two catalog editions (each ``NAME@EDITION`` from the store, or a catalog FILE)."""
-    from engine.catalog_diff import diff_catalogs
-
     from connectplan.catalog_files import load_catalog_file
+    from engine.catalog_diff import diff_catalogs
 
     def load(target: str) -> Catalog:
         return load_catalog_file(target) if _is_file_argument(target) else get_catalog(target, db_url)
@@ -195,10 +196,9 @@ def upgrade_plan(
     Returns the impact report and the saved version (None when nothing was saved: a dry run,
     or a selection that is blocked in the new edition without ``allow_blocked``).
     """
-    from engine.upgrade import plan_upgrade
-
     from connectplan.sat import make_solver
     from connectplan.store import open_store
+    from engine.upgrade import plan_upgrade
 
     store = open_store(db_url)
     record, before = store.load(ref)
@@ -209,7 +209,9 @@ def upgrade_plan(
         )
     if target.edition == before.catalog.edition:
         raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
-    report = plan_upgrade(before, target, from_ref=record.ref, to_ref=f"{record.plan}@{record.version + 1}", solver_factory=make_solver)
+    report = plan_upgrade(
+        before, target, from_ref=record.ref, to_ref=f"{record.plan}@{record.version + 1}", solver_factory=make_solver
+    )
     if dry_run or (report.blocked and not allow_blocked):
         from dataclasses import replace
 

@@ -19,12 +19,21 @@ from connectplan import __version__
 
 #: name -> (module:attribute, one-line help shown by ``connectplan --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "resolve": ("connectplan.commands.resolve:resolve", "Resolve a selection: verdict, findings, ordered steps, flows."),
+    "resolve": (
+        "connectplan.commands.resolve:resolve",
+        "Resolve a selection: verdict, findings, ordered steps, flows.",
+    ),
     "options": ("connectplan.commands.catalog:options", "List the properties and options of a catalog."),
-    "catalog": ("connectplan.commands.catalog:catalog", "Validate, show, list, import, lint and compare catalog editions."),
+    "catalog": (
+        "connectplan.commands.catalog:catalog",
+        "Validate, show, list, import, lint and compare catalog editions.",
+    ),
     "explore": ("connectplan.commands.explore:explore", "Show which options a partial selection leaves open, and why."),
     "presets": ("connectplan.commands.presets:presets", "List a catalog's presets with their reasoning and verdict."),
-    "render": ("connectplan.commands.render:render", "Draw money flow, liability, steps or catalog diagrams (svg/png/pdf/dot)."),
+    "render": (
+        "connectplan.commands.render:render",
+        "Draw money flow, liability, steps or catalog diagrams (svg/png/pdf/dot).",
+    ),
     "doc": ("connectplan.commands.doc:doc", "Write a plan's design document (Markdown + SVG, or one HTML file)."),
     "prompt": ("connectplan.commands.prompt:prompt", "Print a prompt asking a coding assistant to implement a plan."),
     "plan": ("connectplan.commands.plan:plan", "Save, change, compare, tag, fork, export and import versioned plans."),
@@ -77,9 +86,8 @@ class LazyGroup(click.Group):
 
 def to_input_error(exc: BaseException) -> InputError | None:
     """Convert the engine's and the app's input errors (and the store's, when loaded) to :class:`InputError`."""
-    from engine import EngineError
-
     from connectplan.errors import AppError
+    from engine import EngineError
 
     if isinstance(exc, (EngineError, AppError)):
         return InputError(_one_line(str(exc)))

@@ -103,7 +103,19 @@ def plan_history(plan: str = DEMO_PLAN) -> None:
     for leftover in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
         leftover.unlink(missing_ok=True)  # every run starts from a new store, so its output is the same
     print(f"== A versioned plan in the store ({store}, created on first use)")
-    run("plan", "new", plan, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-m", "first cut", "--author", "demo")
+    run(
+        "plan",
+        "new",
+        plan,
+        "--catalog",
+        "stripe-connect@2025",
+        "--preset",
+        "marketplace",
+        "-m",
+        "first cut",
+        "--author",
+        "demo",
+    )
     run("plan", "set", plan, "--set", "charge_type=separate", "-m", "hold funds until delivery", "--author", "demo")
     run("plan", "tag", f"{plan}@2", "reviewed")
     run("plan", "log", plan)
@@ -120,9 +132,19 @@ def exploration_and_upgrade(plan: str = "acme-embedded") -> None:
     run("explore", "--catalog", "stripe-connect@2025", "--set", "dashboard=express")
     print("== A blocked selection and its nearest alternatives (2025)")
     run(
-        "resolve", "--catalog", "stripe-connect@2025",
-        "--set", "onboarding=embedded", "--set", "dashboard=express", "--set", "charge_type=direct",
-        "--set", "fee_payer=connected_account", "--set", "liability=stripe",
+        "resolve",
+        "--catalog",
+        "stripe-connect@2025",
+        "--set",
+        "onboarding=embedded",
+        "--set",
+        "dashboard=express",
+        "--set",
+        "charge_type=direct",
+        "--set",
+        "fee_payer=connected_account",
+        "--set",
+        "liability=stripe",
     )
     print("== Presets, lint and the edition diff")
     run("presets", "--catalog", "stripe-connect@2025")
@@ -130,12 +152,44 @@ def exploration_and_upgrade(plan: str = "acme-embedded") -> None:
     run("catalog", "diff", "stripe-connect@2024", "stripe-connect@2025")
     print("== Upgrading a 2024 plan (no dashboard, platform pricing, Stripe liability) to 2025")
     run(
-        "plan", "new", plan, "--catalog", "stripe-connect@2024", "--preset", "embedded_saas",
-        "--set", "fee_payer=platform", "-m", "fully embedded SaaS", "--author", "demo",
+        "plan",
+        "new",
+        plan,
+        "--catalog",
+        "stripe-connect@2024",
+        "--preset",
+        "embedded_saas",
+        "--set",
+        "fee_payer=platform",
+        "-m",
+        "fully embedded SaaS",
+        "--author",
+        "demo",
     )
     run("plan", "upgrade", plan, "--to", "stripe-connect@2025", "--dry-run")
-    run("plan", "upgrade", plan, "--to", "stripe-connect@2025", "--allow-blocked", "-m", "move to Accounts v2", "--author", "demo")
-    run("plan", "set", plan, "--set", "liability=platform", "-m", "take the nearest allowed alternative", "--author", "demo")
+    run(
+        "plan",
+        "upgrade",
+        plan,
+        "--to",
+        "stripe-connect@2025",
+        "--allow-blocked",
+        "-m",
+        "move to Accounts v2",
+        "--author",
+        "demo",
+    )
+    run(
+        "plan",
+        "set",
+        plan,
+        "--set",
+        "liability=platform",
+        "-m",
+        "take the nearest allowed alternative",
+        "--author",
+        "demo",
+    )
     run("plan", "diff", f"{plan}@1", f"{plan}@3")
     print()
 
@@ -144,9 +198,19 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
     run(
-        "resolve", "--catalog", "stripe-connect@2024",
-        "--set", "onboarding=hosted", "--set", "dashboard=full", "--set", "charge_type=direct",
-        "--set", "fee_payer=connected_account", "--set", "liability=stripe",
+        "resolve",
+        "--catalog",
+        "stripe-connect@2024",
+        "--set",
+        "onboarding=hosted",
+        "--set",
+        "dashboard=full",
+        "--set",
+        "charge_type=direct",
+        "--set",
+        "fee_payer=connected_account",
+        "--set",
+        "liability=stripe",
     )
     presets_table()
     plan_history()

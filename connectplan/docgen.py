@@ -13,7 +13,6 @@ import base64
 import html
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,8 @@ from engine import Catalog, Resolution, Term
 from engine.diff import ResolutionDiff, diff_resolutions
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     import graphviz
 
 __all__ = [
@@ -90,7 +91,11 @@ def B(value: str) -> Span:
 
 
 def L(value: str, url: str) -> Span:
-    return Span("link", value, url) if _safe_url(url) else Span("text", f"{value} ({url})" if url and url != value else value)
+    return (
+        Span("link", value, url)
+        if _safe_url(url)
+        else Span("text", f"{value} ({url})" if url and url != value else value)
+    )
 
 
 Inline = tuple[Span, ...]
@@ -176,7 +181,13 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
     for verb, flows, cat in (("added", diff.flows_added, new_cat), ("removed", diff.flows_removed, old_cat)):
         for fl in flows:
             if (fl.from_party, fl.to_party, fl.what) not in same:
-                items.append((T(f"Money flow {verb}: {cat.party_title(fl.from_party)} → {cat.party_title(fl.to_party)}: {fl.what}"),))
+                items.append(
+                    (
+                        T(
+                            f"Money flow {verb}: {cat.party_title(fl.from_party)} → {cat.party_title(fl.to_party)}: {fl.what}"
+                        ),
+                    )
+                )
     for r in diff.responsibilities_added:
         items.append((T(f"{r.title}: now held by {new_cat.party_title(r.party)}"),))
     for r in diff.responsibilities_removed:
@@ -195,7 +206,11 @@ def design_blocks(
     """The design document as blocks; ``images`` are (title, image reference) pairs."""
     cat = res.catalog
     sel = res.selection_dict
-    title = f"{info.ref}: Stripe Connect integration design" if info else "What-if selection: Stripe Connect integration design"
+    title = (
+        f"{info.ref}: Stripe Connect integration design"
+        if info
+        else "What-if selection: Stripe Connect integration design"
+    )
     blocks: list[Block] = [Block("heading", (T(title),), level=1)]
 
     meta: list[tuple[Inline, ...]] = []
@@ -232,11 +247,22 @@ def design_blocks(
     blocks.append(Block("table", header=("Decision", "Choice", "Summary", "Why"), rows=tuple(rows)))
 
     blocks.append(Block("heading", (T("Verdict and findings"),), level=2))
-    blocks.append(Block("para", (T("Verdict: "), B(res.verdict), T(f" (the highest severity among the {len(res.findings)} findings)."))))
+    blocks.append(
+        Block(
+            "para",
+            (T("Verdict: "), B(res.verdict), T(f" (the highest severity among the {len(res.findings)} findings).")),
+        )
+    )
     if res.findings:
         items = []
         for f in res.findings:
-            item: list[Span] = [B(f.rule.severity), T(" "), C(f.rule.id), T(": " + f.rule.message + " Because: "), C(explain_condition(f.rule.condition, sel))]
+            item: list[Span] = [
+                B(f.rule.severity),
+                T(" "),
+                C(f.rule.id),
+                T(": " + f.rule.message + " Because: "),
+                C(explain_condition(f.rule.condition, sel)),
+            ]
             if f.rule.alternative:
                 item.append(T(". Alternative: " + f.rule.alternative))
             if f.rule.source:
@@ -269,7 +295,13 @@ def design_blocks(
 
     blocks.append(Block("heading", (T("Money flows"),), level=2))
     flow_rows = tuple(
-        ((T(cat.party_title(f.from_party)),), (T(cat.party_title(f.to_party)),), (T(f.what),), (C(f.kind),), (T(f.note),))
+        (
+            (T(cat.party_title(f.from_party)),),
+            (T(cat.party_title(f.to_party)),),
+            (T(f.what),),
+            (C(f.kind),),
+            (T(f.note),),
+        )
         for f in res.flows
     )
     blocks.append(Block("table", header=("From", "To", "What", "Kind", "Note"), rows=flow_rows))
@@ -403,7 +435,9 @@ def design_html(
             body.append(f"<p>{_html_inline(block.inline)}</p>")
         elif block.kind == "table":
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
-            rows = "".join("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>\n" for row in block.rows)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>\n" for row in block.rows
+            )
             body.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
         elif block.kind in ("olist", "ulist"):
             tag = "ol" if block.kind == "olist" else "ul"
@@ -413,7 +447,7 @@ def design_html(
             alt = html.escape("".join(s.text for s in block.inline), quote=True)
             body.append(f'<p><img alt="{alt}" src="{block.image}"></p>')
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
@@ -527,7 +561,9 @@ def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
     out += ["", f"## Steps, in this order ({len(res.steps)})", ""]
     for i, s in enumerate(res.steps, 1):
         core = ", core" if s.step.core else ""
-        out.append(f"{i}. {s.step.title} [id {s.step.id}; phase {s.step.phase}{core}; because {because_text(s.because)}]")
+        out.append(
+            f"{i}. {s.step.title} [id {s.step.id}; phase {s.step.phase}{core}; because {because_text(s.because)}]"
+        )
         if s.step.body:
             out.append(_indent(s.step.body, "   "))
         if s.step.url:
@@ -540,7 +576,9 @@ def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
     out += ["", "## Money flows your code must produce", ""]
     for flow in res.flows:
         reverse = " (on refunds, disputes or recovery)" if flow.is_reverse else ""
-        out.append(f"- {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what} [{flow.kind}]{reverse}")
+        out.append(
+            f"- {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what} [{flow.kind}]{reverse}"
+        )
         if flow.note:
             out.append(_indent(flow.note, "    "))
     out += ["", "## Who is responsible for what", ""]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine import Alternative, Catalog, Finding, Resolution, Term, format_expression
-from engine.expression import Expr
+from engine import Alternative, Finding, Resolution, Term, format_expression
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from engine.expression import Expr
 
 FORMATS = ("text", "json", "markdown")
 
@@ -47,7 +50,9 @@ def because_text(terms: Iterable[Term]) -> str:
     return ", ".join(str(t) for t in terms) or "always"
 
 
-def finding_lines(finding: Finding, selection: Mapping[str, str], *, bullet: str = "  ", indent: str = "      ") -> list[str]:
+def finding_lines(
+    finding: Finding, selection: Mapping[str, str], *, bullet: str = "  ", indent: str = "      "
+) -> list[str]:
     """A finding as text: ``bullet`` + severity, rule and message, then its cause, alternative and source."""
     rule = finding.rule
     out = [f"{bullet}[{rule.severity}] {rule.id}: {rule.message}"]
@@ -109,14 +114,15 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
             out.append("")
         out.append(heading)
         for flow in flows:
-            out.append(f"  {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what}  [{flow.kind}]")
+            out.append(
+                f"  {cat.party_title(flow.from_party)} -> {cat.party_title(flow.to_party)}: {flow.what}  [{flow.kind}]"
+            )
     out.append("")
     out.append("Responsibilities:")
     for h in res.responsibilities:
         note = f" ({h.assignment.note})" if h.assignment.note else ""
         out.append(f"  {h.responsibility.title}: {cat.party_title(h.assignment.party)}{note}")
     return "\n".join(out) + "\n"
-
 
 
 def resolution_markdown(res: Resolution, *, title: str | None = None, level: int = 2) -> str:
@@ -135,7 +141,9 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     for prop, opt in res.selection:
         p = cat.property_index[prop]
         o = p.option(opt)
-        out.append(f"| {md_escape(p.title)} | {md_escape(o.title if o else opt)} ({md_code(prop + '.' + opt)}) | {md_escape(o.summary if o else '')} |")
+        out.append(
+            f"| {md_escape(p.title)} | {md_escape(o.title if o else opt)} ({md_code(prop + '.' + opt)}) | {md_escape(o.summary if o else '')} |"
+        )
     out.append("")
     out.append(f"{h}# Findings")
     out.append("")
@@ -161,14 +169,18 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append(f"{h}# Money flows")
     out.append("")
     for flow in res.flows:
-        out.append(f"- {md_escape(cat.party_title(flow.from_party))} → {md_escape(cat.party_title(flow.to_party))}: {md_escape(flow.what)}")
+        out.append(
+            f"- {md_escape(cat.party_title(flow.from_party))} → {md_escape(cat.party_title(flow.to_party))}: {md_escape(flow.what)}"
+        )
     out.append("")
     out.append(f"{h}# Responsibilities")
     out.append("")
     out.append("| Responsibility | Party | Note |")
     out.append("|---|---|---|")
     for hl in res.responsibilities:
-        out.append(f"| {md_escape(hl.responsibility.title)} | {md_escape(cat.party_title(hl.assignment.party))} | {md_escape(hl.assignment.note)} |")
+        out.append(
+            f"| {md_escape(hl.responsibility.title)} | {md_escape(cat.party_title(hl.assignment.party))} | {md_escape(hl.assignment.note)} |"
+        )
     return "\n".join(out) + "\n"
 
 

@@ -39,6 +39,7 @@ from engine.resolution import (
     resolve,
     verdict_of,
 )
+
 # Exploration, lint, diffs and upgrades are imported on first use (PEP 562): resolving a
 # selection, the hot path of every command, never pays for them.
 _LAZY = {

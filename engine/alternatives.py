@@ -60,7 +60,9 @@ def rank_key(catalog: Catalog, alternative: Alternative) -> tuple[int, int, int,
     return (VERDICTS.index(alternative.verdict), len(alternative.changes), distance or 0, position, changes)
 
 
-def make_alternative(catalog: Catalog, original: Mapping[str, str], selection: Mapping[str, str], verdict: str) -> Alternative:
+def make_alternative(
+    catalog: Catalog, original: Mapping[str, str], selection: Mapping[str, str], verdict: str
+) -> Alternative:
     changes = tuple(
         Change(p.id, original[p.id], selection[p.id]) for p in catalog.properties if selection[p.id] != original[p.id]
     )

@@ -342,8 +342,7 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "id": r.id,
             "title": r.title,
             "assignments": [
-                {"party": a.party, "condition": _expr_text(a.condition), "note": a.note}
-                for a in r.assignments
+                {"party": a.party, "condition": _expr_text(a.condition), "note": a.note} for a in r.assignments
             ],
         }
         for r in catalog.responsibilities
@@ -558,7 +557,13 @@ def _read_parties(ck: _Checker, value: Any) -> list[Party]:
             continue
         pid = ck.ident(m.get("id"), _join(path, "id"))
         ids.append((pid, path))
-        out.append(Party(pid, ck.text(m.get("title"), _join(path, "title"), required=True), ck.text(m.get("summary"), _join(path, "summary"))))
+        out.append(
+            Party(
+                pid,
+                ck.text(m.get("title"), _join(path, "title"), required=True),
+                ck.text(m.get("summary"), _join(path, "summary")),
+            )
+        )
     ck.unique(ids, "party")
     return out
 
@@ -617,14 +622,18 @@ def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "rules")):
         path = f"rules[{i}]"
-        m = ck.mapping(item, path, ("id", "condition", "severity", "message"), ("alternative", "source", "basis", "basis_note"))
+        m = ck.mapping(
+            item, path, ("id", "condition", "severity", "message"), ("alternative", "source", "basis", "basis_note")
+        )
         if m is None:
             continue
         rid = ck.ident(m.get("id"), _join(path, "id"))
         ids.append((rid, path))
         severity = ck.text(m.get("severity"), _join(path, "severity"))
         if "severity" in m and severity not in SEVERITY_RANK:
-            ck.problem(_join(path, "severity"), f"unknown severity {severity!r} (expected one of: {', '.join(SEVERITIES)})")
+            ck.problem(
+                _join(path, "severity"), f"unknown severity {severity!r} (expected one of: {', '.join(SEVERITIES)})"
+            )
         basis = ck.text(m.get("basis"), _join(path, "basis"), default="stated")
         if basis not in BASES:
             ck.problem(_join(path, "basis"), f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})")
@@ -674,7 +683,9 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
             core = False
         title_source = ck.text(m.get("title_source"), _join(path, "title_source"))
         if title_source not in ("", "guide", "pattern"):
-            ck.problem(_join(path, "title_source"), f"unknown title_source {title_source!r} (expected guide or pattern)")
+            ck.problem(
+                _join(path, "title_source"), f"unknown title_source {title_source!r} (expected guide or pattern)"
+            )
         prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
         out.append(
             Step(
@@ -695,7 +706,10 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
     for i, step in enumerate(out):
         for j, pre in enumerate(step.prereqs):
             if pre not in known:
-                ck.problem(f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]", f"step {step.id!r} requires unknown step {pre!r}")
+                ck.problem(
+                    f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]",
+                    f"step {step.id!r} requires unknown step {pre!r}",
+                )
             elif pre == step.id:
                 ck.problem(f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]", f"step {step.id!r} requires itself")
     cycle = _find_cycle({s.id: [p for p in s.prereqs if p in known and p != s.id] for s in out})
@@ -714,7 +728,7 @@ def _find_cycle(edges: Mapping[str, list[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -745,7 +759,10 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
         for key in ("from", "to"):
             party = ck.text(m.get(key), _join(path, key))
             if key in m and party not in parties:
-                ck.problem(_join(path, key), f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})")
+                ck.problem(
+                    _join(path, key),
+                    f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
+                )
             ends.append(party)
         kind = ck.text(m.get("kind"), _join(path, "kind"))
         if "kind" in m and kind not in FLOW_KINDS:
@@ -765,7 +782,9 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
     return out
 
 
-def _read_responsibilities(ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]) -> list[Responsibility]:
+def _read_responsibilities(
+    ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]
+) -> list[Responsibility]:
     out: list[Responsibility] = []
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "responsibilities")):
@@ -783,11 +802,20 @@ def _read_responsibilities(ck: _Checker, value: Any, props: Mapping[str, Propert
                 continue
             party = ck.text(am.get("party"), _join(apath, "party"))
             if "party" in am and party not in parties:
-                ck.problem(_join(apath, "party"), f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})")
+                ck.problem(
+                    _join(apath, "party"),
+                    f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
+                )
             assignments.append(
-                Assignment(party, ck.condition(am.get("condition"), _join(apath, "condition"), props), ck.text(am.get("note"), _join(apath, "note")))
+                Assignment(
+                    party,
+                    ck.condition(am.get("condition"), _join(apath, "condition"), props),
+                    ck.text(am.get("note"), _join(apath, "note")),
+                )
             )
-        out.append(Responsibility(rid, ck.text(m.get("title"), _join(path, "title"), required=True), tuple(assignments)))
+        out.append(
+            Responsibility(rid, ck.text(m.get("title"), _join(path, "title"), required=True), tuple(assignments))
+        )
     ck.unique(ids, "responsibility")
     return out
 
@@ -814,7 +842,10 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
                 if prop is None:
                     ck.problem(_join(spath, str(key)), f"unknown property {key!r} (properties: {', '.join(props)})")
                 elif not isinstance(opt, str) or prop.option(opt) is None:
-                    ck.problem(_join(spath, str(key)), f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})")
+                    ck.problem(
+                        _join(spath, str(key)),
+                        f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})",
+                    )
             missing = [p for p in props if p not in sel]
             if missing:
                 ck.problem(spath, f"preset {pid!r} leaves out {', '.join(missing)}")

@@ -145,9 +145,7 @@ def diff_catalogs(old: Catalog, new: Catalog) -> CatalogDiff:
                         if old_id in pairs
                     ),
                     changed=tuple(
-                        ItemChange(i, fields)
-                        for i in before
-                        if i in after and (fields := _fields(before[i], after[i]))
+                        ItemChange(i, fields) for i in before if i in after and (fields := _fields(before[i], after[i]))
                     ),
                 ),
             )

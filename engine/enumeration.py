@@ -70,7 +70,9 @@ def best_ranks_exhaustive(catalog: Catalog, selection: Mapping[str, str]) -> dic
     for prop in catalog.properties:
         context = {p: o for p, o in selection.items() if p != prop.id}
         for opt in prop.option_ids:
-            out[(prop.id, opt)] = min(verdict_rank(catalog, s) for s in iter_selections(catalog, {**context, prop.id: opt}))
+            out[(prop.id, opt)] = min(
+                verdict_rank(catalog, s) for s in iter_selections(catalog, {**context, prop.id: opt})
+            )
     return out
 
 
@@ -94,7 +96,9 @@ def smallest_excluding_size(catalog: Catalog, context: Mapping[str, str], prop: 
     return None
 
 
-def alternatives_exhaustive(catalog: Catalog, selection: Mapping[str, str], *, limit: int = 3) -> tuple[Alternative, ...]:
+def alternatives_exhaustive(
+    catalog: Catalog, selection: Mapping[str, str], *, limit: int = 3
+) -> tuple[Alternative, ...]:
     """The ranked minimal alternatives of :func:`engine.alternatives.nearest_alternatives`, by enumeration."""
     current = verdict_rank(catalog, selection)
     better = []

@@ -40,7 +40,15 @@ if TYPE_CHECKING:
 
     from engine.errors import Problem
 
-__all__ = ["COUNT_LIMIT", "LintMessage", "LintReport", "VerdictSummary", "count_by_verdict", "lint_catalog", "lint_problems"]
+__all__ = [
+    "COUNT_LIMIT",
+    "LintMessage",
+    "LintReport",
+    "VerdictSummary",
+    "count_by_verdict",
+    "lint_catalog",
+    "lint_problems",
+]
 
 #: Largest number of partial selections the verdict summary enumerates (over all groups).
 COUNT_LIMIT = 200_000
@@ -55,7 +63,11 @@ class LintMessage:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.code}: {self.subject}: {self.message}" if self.subject else f"{self.level}: {self.code}: {self.message}"
+        return (
+            f"{self.level}: {self.code}: {self.subject}: {self.message}"
+            if self.subject
+            else f"{self.level}: {self.code}: {self.message}"
+        )
 
     def to_dict(self) -> dict[str, str]:
         return {"level": self.level, "code": self.code, "subject": self.subject, "message": self.message}
@@ -134,7 +146,12 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
                 reason = single_rule_reason(catalog, {}, prop.id, o)
                 why = f" (rule {reason.rule})" if reason and reason.rule else ""
                 warnings.append(
-                    LintMessage("warning", "dead_option", f"{prop.id}.{o}", f"every selection with it is blocked or out of scope{why}")
+                    LintMessage(
+                        "warning",
+                        "dead_option",
+                        f"{prop.id}.{o}",
+                        f"every selection with it is blocked or out of scope{why}",
+                    )
                 )
 
     # steps: ever active (any verdict / below blocked), and prerequisites that can apply
@@ -144,13 +161,18 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
     for step in catalog.steps:
         lit = step_lits[step.id]
         if lit not in active_ok:
-            detail = "its condition is never true" if lit not in active_any else "it is active only in blocked or out-of-scope selections"
+            detail = (
+                "its condition is never true"
+                if lit not in active_any
+                else "it is active only in blocked or out-of-scope selections"
+            )
             warnings.append(LintMessage("warning", "step_never_active", step.id, f"step can never be active: {detail}"))
     pairs = [(s.id, pre) for s in catalog.steps if step_lits[s.id] in active_any for pre in s.prereqs]
     pair_lits = {pair: enc.conjunction([step_lits[pair[0]], step_lits[pair[1]]]) for pair in pairs}
     # a pair literal is a fresh variable: read it off a seed model through its two step literals
     together = {
-        lit for (sid, pre), lit in pair_lits.items()
+        lit
+        for (sid, pre), lit in pair_lits.items()
         if any(is_true(m, step_lits[sid]) and is_true(m, step_lits[pre]) for m in all_models)
     }
     together |= satisfiable_literals(enc, [lit for lit in pair_lits.values() if lit not in together], [], all_models)
@@ -158,7 +180,9 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
         if lit not in together:
             errors.append(
                 LintMessage(
-                    "error", "unreachable_prerequisite", sid,
+                    "error",
+                    "unreachable_prerequisite",
+                    sid,
                     f"requires step {pre!r}, which is never active in a selection where {sid!r} is",
                 )
             )
@@ -169,15 +193,31 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
     for rule in catalog.rules:
         lit = rule_lits[rule.id]
         if lit not in can_fire:
-            warnings.append(LintMessage("warning", "rule_never_fires", rule.id, f"condition is false for every selection: {rule.condition_text}"))
+            warnings.append(
+                LintMessage(
+                    "warning",
+                    "rule_never_fires",
+                    rule.id,
+                    f"condition is false for every selection: {rule.condition_text}",
+                )
+            )
         elif -lit not in can_miss:
-            warnings.append(LintMessage("warning", "rule_always_fires", rule.id, f"condition is true for every selection: {rule.condition_text}"))
+            warnings.append(
+                LintMessage(
+                    "warning",
+                    "rule_always_fires",
+                    rule.id,
+                    f"condition is true for every selection: {rule.condition_text}",
+                )
+            )
 
     # presets
     for preset in catalog.presets:
         verdict = resolve(catalog, dict(preset.selection)).verdict
         if VERDICT_RANK[verdict] >= _BLOCKED:
-            warnings.append(LintMessage("warning", "preset_blocked", preset.id, f"the preset's own selection is {verdict}"))
+            warnings.append(
+                LintMessage("warning", "preset_blocked", preset.id, f"the preset's own selection is {verdict}")
+            )
 
     return LintReport(source or catalog.ref, catalog.ref, tuple(errors), tuple(warnings), count_by_verdict(catalog))
 

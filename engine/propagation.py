@@ -148,7 +148,11 @@ def forcing_cause(
 
 
 def _forcing(
-    expr: Expr, props: tuple[str, ...], fixed: Mapping[str, str], chosen: Mapping[str, str], domains: Mapping[str, Sequence[str]]
+    expr: Expr,
+    props: tuple[str, ...],
+    fixed: Mapping[str, str],
+    chosen: Mapping[str, str],
+    domains: Mapping[str, Sequence[str]],
 ) -> tuple[Term, ...] | None:
     key = (
         expr,
@@ -199,7 +203,9 @@ class _RuleIndex:
         self.order = {p.id: i for i, p in enumerate(catalog.properties)}
         # rules true for every selection (``always``, ``a.x or not a.x``) exclude whatever is chosen
         self.unconditional = [
-            (i, r) for i, r in self.blocking if _forcing(r.condition, self.props_of[r.id], {}, {}, self.domains) is not None
+            (i, r)
+            for i, r in self.blocking
+            if _forcing(r.condition, self.props_of[r.id], {}, {}, self.domains) is not None
         ]
 
 
@@ -239,7 +245,9 @@ class _SingleRuleReasons:
         best: tuple[int, int, Rule, tuple[Term, ...]] | None = None
         for i, rule in self.index.by_prop.get(prop, ()):
             # ``prop`` is fixed to ``option``, so its own choice in the selection is never used
-            cause = _forcing(rule.condition, self.index.props_of[rule.id], {prop: option}, self.selection, self.index.domains)
+            cause = _forcing(
+                rule.condition, self.index.props_of[rule.id], {prop: option}, self.selection, self.index.domains
+            )
             if cause is not None and (best is None or (len(cause), i) < (best[0], best[1])):
                 best = (len(cause), i, rule, cause)
         for item in self.forced:
@@ -307,7 +315,9 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     statuses = []
     for prop in catalog.properties:
         statuses.append(
-            _property_status(catalog, prop.id, sel.get(prop.id), ranks, lambda o, p=prop.id: _reason(singles, enc, p, o))
+            _property_status(
+                catalog, prop.id, sel.get(prop.id), ranks, lambda o, p=prop.id: _reason(singles, enc, p, o)
+            )
         )
     return Propagation(catalog, ordered, tuple(statuses))
 
@@ -370,9 +380,7 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
             calls += comb(len(lits), size)
             if calls > JOINT_CAUSE_BUDGET:
                 break
-            found = next(
-                (list(sub) for sub in combinations(lits, size) if enc.solve([*hard, *sub]) is None), None
-            )
+            found = next((list(sub) for sub in combinations(lits, size) if enc.solve([*hard, *sub]) is None), None)
             if found is not None:
                 chosen = found
                 break
@@ -458,7 +466,9 @@ def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, str], ...]) 
     for prop in catalog.properties:
         ranks = {(prop.id, o): neighbours.rank_with(prop.id, o) for o in prop.option_ids}
         statuses.append(
-            _property_status(catalog, prop.id, sel[prop.id], ranks, lambda o, p=prop.id: _complete_reason(singles, p, o))
+            _property_status(
+                catalog, prop.id, sel[prop.id], ranks, lambda o, p=prop.id: _complete_reason(singles, p, o)
+            )
         )
     return Propagation(catalog, ordered, tuple(statuses), resolution=res)
 

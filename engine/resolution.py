@@ -13,11 +13,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import (
     SEVERITY_RANK,
@@ -30,8 +29,11 @@ from engine.catalog import (
     Step,
 )
 from engine.errors import SelectionError
-from engine.graph import step_order
 from engine.expression import Expr, Term, compile_expression, format_expression, iter_terms
+from engine.graph import step_order
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
     "ActiveStep",
@@ -189,7 +191,9 @@ def verdict_of(severities: Iterable[str]) -> str:
     return _VERDICT_BY_RANK[max((SEVERITY_RANK[s] for s in severities), default=0)]
 
 
-def check_selection(catalog: Catalog, selection: Mapping[str, str], *, complete: bool = True) -> tuple[tuple[str, str], ...]:
+def check_selection(
+    catalog: Catalog, selection: Mapping[str, str], *, complete: bool = True
+) -> tuple[tuple[str, str], ...]:
     """Validate a selection against the catalog; return it in property order.
 
     Raises
@@ -290,9 +294,7 @@ def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
     ordered = check_selection(catalog, selection)
     sel = dict(ordered)
     comp = _compiled(catalog)
-    fired = [
-        (rule, i, cond) for i, (rule, cond) in enumerate(comp.rules) if cond.fn(sel)
-    ]
+    fired = [(rule, i, cond) for i, (rule, cond) in enumerate(comp.rules) if cond.fn(sel)]
     fired.sort(key=lambda item: (-SEVERITY_RANK[item[0].severity], item[1]))
     findings = tuple(Finding(rule, cond.cause(sel)) for rule, _, cond in fired)
     steps = tuple(ActiveStep(step, cond.cause(sel)) for step, cond in comp.steps if cond.fn(sel))
@@ -333,7 +335,7 @@ def minimal_cause(expr: Expr, selection: Mapping[str, str], domains: Mapping[str
 def _minimal_cause_cached(key: tuple[Any, ...]) -> tuple[Term, ...]:
     expr, props, chosen, doms = key
     fn: Callable[[Mapping[str, str]], bool] = compile_expression(expr)
-    base = dict(zip(props, chosen))
+    base = dict(zip(props, chosen, strict=False))
     if not fn(base):
         return ()
     for size in range(len(props) + 1):
@@ -342,14 +344,16 @@ def _minimal_cause_cached(key: tuple[Any, ...]) -> tuple[Term, ...]:
             assignment = dict(base)
             forced = True
             for values in product(*(doms[i] for i in free)):
-                for i, value in zip(free, values):
+                for i, value in zip(free, values, strict=False):
                     assignment[props[i]] = value
                 if not fn(assignment):
                     forced = False
                     break
             if forced:
                 return tuple(Term(props[i], chosen[i]) for i in fixed)
-    return tuple(Term(p, c) for p, c in zip(props, chosen))  # pragma: no cover - size == len(props) always forces
+    return tuple(
+        Term(p, c) for p, c in zip(props, chosen, strict=False)
+    )  # pragma: no cover - size == len(props) always forces
 
 
 def verdict_rank(verdict: str) -> int:

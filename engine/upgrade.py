@@ -29,7 +29,9 @@ class UpgradeError(SelectionError):
     """A selection cannot be carried over to the target edition (a choice or property has no counterpart)."""
 
 
-def map_selection(old: Catalog, new: Catalog, selection: Mapping[str, str]) -> tuple[dict[str, str], tuple[Change, ...]]:
+def map_selection(
+    old: Catalog, new: Catalog, selection: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[Change, ...]]:
     """The selection in ``new``'s terms, and the option renames applied (as changes).
 
     Raises
@@ -84,7 +86,9 @@ class PlanUpgrade:
 
     @property
     def blocking_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.after.findings if VERDICT_RANK[_verdict(f.rule.severity)] >= VERDICT_RANK["blocked"])
+        return tuple(
+            f for f in self.after.findings if VERDICT_RANK[_verdict(f.rule.severity)] >= VERDICT_RANK["blocked"]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON of ``plan upgrade``: ``from``, ``to``, ``selection``, ``verdict``, ``findings``, ``steps`` ..."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,6 +12,8 @@ from click.testing import CliRunner
 from engine import Catalog, catalog_from_dict
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy.orm import Session
 
 
@@ -23,7 +24,9 @@ pytest_plugins = ["pg"]  # tests/pg.py: the throwaway PostgreSQL cluster and the
 def _isolated_default_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Point the default store at a throwaway SQLite file, so no test writes ./connectplan.db."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CONNECTPLAN_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('default-store') / 'connectplan.db'}")
+        mp.setenv(
+            "CONNECTPLAN_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('default-store') / 'connectplan.db'}"
+        )
         yield
 
 
@@ -60,7 +63,7 @@ def all_selections(catalog: Catalog) -> Iterator[dict[str, str]]:
     """Every complete selection of a catalog, in a fixed order."""
     ids = [p.id for p in catalog.properties]
     for combo in itertools.product(*(p.option_ids for p in catalog.properties)):
-        yield dict(zip(ids, combo))
+        yield dict(zip(ids, combo, strict=False))
 
 
 def tiny_doc(**overrides: object) -> dict:
@@ -72,7 +75,11 @@ def tiny_doc(**overrides: object) -> dict:
         "title": "Tiny",
         "parties": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}],
         "properties": [
-            {"id": "color", "title": "Color", "options": [{"id": "red", "title": "Red"}, {"id": "blue", "title": "Blue"}]},
+            {
+                "id": "color",
+                "title": "Color",
+                "options": [{"id": "red", "title": "Red"}, {"id": "blue", "title": "Blue"}],
+            },
             {"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]},
         ],
         "rules": [
@@ -81,11 +88,22 @@ def tiny_doc(**overrides: object) -> dict:
         ],
         "steps": [
             {"id": "first", "order": 10, "phase": "accounts", "condition": "always", "title": "First"},
-            {"id": "second", "order": 20, "phase": "payments", "condition": "size.l", "prereqs": ["first"], "title": "Second"},
+            {
+                "id": "second",
+                "order": 20,
+                "phase": "payments",
+                "condition": "size.l",
+                "prereqs": ["first"],
+                "title": "Second",
+            },
         ],
         "flows": [{"id": "pay", "from": "a", "to": "b", "what": "money", "kind": "charge", "condition": "always"}],
         "responsibilities": [
-            {"id": "owner", "title": "Owner", "assignments": [{"party": "a", "condition": "color.red"}, {"party": "b", "condition": "color.blue"}]}
+            {
+                "id": "owner",
+                "title": "Owner",
+                "assignments": [{"party": "a", "condition": "color.red"}, {"party": "b", "condition": "color.blue"}],
+            }
         ],
         "presets": [{"id": "small_red", "title": "Small red", "selection": {"color": "red", "size": "s"}}],
     }

@@ -34,7 +34,12 @@ def catalog_docs(draw: st.DrawFn, max_props: int = 4, max_rules: int = 5, preset
         properties.append({"id": f"p{i}", "title": f"P{i}", "options": [{"id": o, "title": o} for o in opts]})
         terms.extend(f"p{i}.{o}" for o in opts)
     rules = [
-        {"id": f"r{k}", "condition": draw(conditions(terms)), "severity": draw(st.sampled_from(SEVERITIES)), "message": "m"}
+        {
+            "id": f"r{k}",
+            "condition": draw(conditions(terms)),
+            "severity": draw(st.sampled_from(SEVERITIES)),
+            "message": "m",
+        }
         for k in range(draw(st.integers(0, max_rules)))
     ]
     doc: dict[str, Any] = {

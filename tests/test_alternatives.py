@@ -39,7 +39,13 @@ def test_issue_example_2025(cat2025: Catalog) -> None:
 
 
 def test_listed_alternatives_are_minimal(cat2025: Catalog) -> None:
-    sel = {"onboarding": "api", "dashboard": "full", "charge_type": "separate_obo", "fee_payer": "connected_account", "liability": "platform"}
+    sel = {
+        "onboarding": "api",
+        "dashboard": "full",
+        "charge_type": "separate_obo",
+        "fee_payer": "connected_account",
+        "liability": "platform",
+    }
     alts = nearest_alternatives(cat2025, sel, make_solver)
     assert alts
     for a in alts:
@@ -58,7 +64,10 @@ def test_preset_closeness_breaks_ties() -> None:
     """Two single changes reach allowed; the one landing on a preset ranks first."""
     cat = catalog_from_dict(
         {
-            "format": "connectplan-catalog/1", "name": "t", "edition": "1", "title": "T",
+            "format": "connectplan-catalog/1",
+            "name": "t",
+            "edition": "1",
+            "title": "T",
             "properties": [
                 {"id": "a", "title": "A", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
                 {"id": "b", "title": "B", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},

@@ -6,8 +6,8 @@ import copy
 import textwrap
 
 import pytest
-
 from conftest import tiny_doc
+
 from connectplan.catalog_files import load_catalog_file, parse_catalog_text
 from engine import CatalogError, catalog_from_dict, catalog_to_dict
 
@@ -41,15 +41,28 @@ class TestValidDocuments:
         assert [p.id for p in cat2025.properties] == expected_props
         assert cat2024.property_index["charge_type"].option_ids == ("direct", "destination", "separate")
         assert cat2025.property_index["charge_type"].option_ids == (
-            "direct", "destination", "separate", "destination_obo", "separate_obo",
+            "direct",
+            "destination",
+            "separate",
+            "destination_obo",
+            "separate_obo",
         )
         assert set(cat2024.preset_index) == {
-            "saas", "marketplace", "on_demand", "crowdfunding", "multi_seller", "white_label", "b2b", "embedded_saas",
+            "saas",
+            "marketplace",
+            "on_demand",
+            "crowdfunding",
+            "multi_seller",
+            "white_label",
+            "b2b",
+            "embedded_saas",
         }
         assert set(cat2025.preset_index) == set(cat2024.preset_index) - {"embedded_saas"}
         # a few contract ids from DOMAIN.md sections 3, 4 and 5
         assert {"api_onboarding_requires_platform_liability", "hosted_onboarding_redirect"} <= set(cat2024.rule_index)
-        assert {"obo_out_of_scope", "stripe_liability_requires_direct_charges", "api_onboarding_sales_led"} <= set(cat2025.rule_index)
+        assert {"obo_out_of_scope", "stripe_liability_requires_direct_charges", "api_onboarding_sales_led"} <= set(
+            cat2025.rule_index
+        )
         assert "create_accounts_v1_controller" in cat2024.step_index and "create_accounts_v2" not in cat2024.step_index
         assert "create_accounts_v2" in cat2025.step_index and "create_accounts_v1_controller" not in cat2025.step_index
 
@@ -66,7 +79,9 @@ class TestValidationErrors:
         doc = tiny_doc()
         doc["steps"][1]["condition"] = "size.xl"
         (msg,) = problems_of(doc)
-        assert "steps[1].condition" in msg and "unknown option 'xl' of property 'size'" in msg and "options: s, l" in msg
+        assert (
+            "steps[1].condition" in msg and "unknown option 'xl' of property 'size'" in msg and "options: s, l" in msg
+        )
 
     def test_syntax_error_in_condition(self):
         doc = tiny_doc()

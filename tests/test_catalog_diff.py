@@ -22,7 +22,10 @@ def test_added_removed_changed_in_each_section() -> None:
     new_doc = copy.deepcopy(old_doc)
     new_doc["edition"] = "2"
     new_doc["properties"][0]["options"].append({"id": "green", "title": "Green"})
-    new_doc["rules"] = [dict(old_doc["rules"][0], severity="caution"), {"id": "new_rule", "condition": "size.s", "severity": "info", "message": "n"}]
+    new_doc["rules"] = [
+        dict(old_doc["rules"][0], severity="caution"),
+        {"id": "new_rule", "condition": "size.s", "severity": "info", "message": "n"},
+    ]
     new_doc["steps"][1]["title"] = "Second, renamed title"
     new_doc["flows"] = []
     diff = diff_catalogs(catalog_from_dict(old_doc), catalog_from_dict(new_doc))

@@ -9,8 +9,16 @@ import pytest
 from connectplan.cli import cli
 
 GUIDE_ARGS = [
-    "--set", "onboarding=hosted", "--set", "dashboard=full", "--set", "charge_type=direct",
-    "--set", "fee_payer=connected_account", "--set", "liability=stripe",
+    "--set",
+    "onboarding=hosted",
+    "--set",
+    "dashboard=full",
+    "--set",
+    "charge_type=direct",
+    "--set",
+    "fee_payer=connected_account",
+    "--set",
+    "liability=stripe",
 ]
 
 
@@ -45,8 +53,11 @@ def test_resolve_json_contract(invoke):
     for s in doc["steps"]:
         assert list(s)[:4] == ["id", "title", "phase", "because"]
     assert [s["id"] for s in doc["steps"] if s["core"]] == [
-        "onboard_hosted", "direct_charges_connected_account_pays_fees", "full_dashboard_access",
-        "stripe_negative_balance_liability", "control_payouts",
+        "onboard_hosted",
+        "direct_charges_connected_account_pays_fees",
+        "full_dashboard_access",
+        "stripe_negative_balance_liability",
+        "control_payouts",
     ]
     assert {"from": "customer", "to": "connected_account"}.items() <= doc["money_flows"][0].items()
     liability = [r for r in doc["responsibilities"] if r["id"] == "negative_balance_liability"]
@@ -91,7 +102,11 @@ def test_markdown_section(invoke):
     ],
 )
 def test_bad_input_is_one_line_exit_2(invoke, args, fragment):
-    result = invoke("resolve", "--catalog", "stripe-connect@2024", *args) if "--catalog" not in args else invoke("resolve", *args)
+    result = (
+        invoke("resolve", "--catalog", "stripe-connect@2024", *args)
+        if "--catalog" not in args
+        else invoke("resolve", *args)
+    )
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -122,7 +137,7 @@ def test_options_lists_ids(invoke):
     out = invoke("options", "--catalog", "stripe-connect@2025").stdout
     assert "charge_type.destination_obo" in out and "fee_payer.connected_account" in out
     doc = json.loads(invoke("options", "--format", "json").stdout)
-    assert [p["id"] for p in doc["properties"]][0] == "onboarding"
+    assert next(p["id"] for p in doc["properties"]) == "onboarding"
 
 
 def test_catalog_validate_ok_and_errors(invoke, tmp_path):
@@ -131,7 +146,9 @@ def test_catalog_validate_ok_and_errors(invoke, tmp_path):
     ok = invoke("catalog", "validate", str(builtin_catalog_files()[0]))
     assert ok.exit_code == 0 and ": ok: stripe-connect@2024" in ok.stdout
     bad = tmp_path / "bad.yaml"
-    bad.write_text("format: connectplan-catalog/1\nname: x\nedition: '1'\ntitle: X\nproperties: []\nrules: []\nsteps: [}\n")
+    bad.write_text(
+        "format: connectplan-catalog/1\nname: x\nedition: '1'\ntitle: X\nproperties: []\nrules: []\nsteps: [}\n"
+    )
     result = invoke("catalog", "validate", str(bad))
     assert result.exit_code == 2
     assert "YAML syntax error" in result.stderr and "Traceback" not in result.output

@@ -16,9 +16,41 @@ from connectplan.docgen import PlanInfo, design_html, design_markdown, prompt_te
 from engine import catalog_from_dict, resolve
 
 HOSTILE = 'Ünïcødé "q" <script>alert(1)</script> & {br} | pipe `tick` *star* _u_ [link](javascript:x) # hash \\ back'
-TOKENS = ["Ünïcødé", '"q"', "<script>alert(1)</script>", "&", "{br}", "| pipe", "`tick`", "*star*", "_u_", "[link](javascript:x)", "# hash", "\\ back"]
+TOKENS = [
+    "Ünïcødé",
+    '"q"',
+    "<script>alert(1)</script>",
+    "&",
+    "{br}",
+    "| pipe",
+    "`tick`",
+    "*star*",
+    "_u_",
+    "[link](javascript:x)",
+    "# hash",
+    "\\ back",
+]
 
-ALLOWED_TAGS = {"h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "code", "strong", "a", "img", "br"}
+ALLOWED_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "ol",
+    "li",
+    "code",
+    "strong",
+    "a",
+    "img",
+    "br",
+}
 PAGE_TAGS = ALLOWED_TAGS | {"html", "head", "meta", "title", "style", "body"}
 
 
@@ -85,7 +117,14 @@ def hostile_resolution():
     return resolve(cat, {"color": "red", "size": "l"}), resolve(cat, {"color": "blue", "size": "l"})
 
 
-INFO = PlanInfo(name=HOSTILE, version=2, created_at="2026-01-02T03:04:05Z", message=HOSTILE + "\nsecond", tags=(HOSTILE,), author=HOSTILE)
+INFO = PlanInfo(
+    name=HOSTILE,
+    version=2,
+    created_at="2026-01-02T03:04:05Z",
+    message=HOSTILE + "\nsecond",
+    tags=(HOSTILE,),
+    author=HOSTILE,
+)
 PREV = PlanInfo(name=HOSTILE, version=1, created_at="2026-01-01T00:00:00Z")
 
 
@@ -131,11 +170,23 @@ class TestContent:
     @pytest.fixture
     def res(self):
         cat = load_builtin("stripe-connect@2025.yaml")
-        return resolve(cat, {"onboarding": "embedded", "dashboard": "express", "charge_type": "destination", "fee_payer": "platform", "liability": "platform"})
+        return resolve(
+            cat,
+            {
+                "onboarding": "embedded",
+                "dashboard": "express",
+                "charge_type": "destination",
+                "fee_payer": "platform",
+                "liability": "platform",
+            },
+        )
 
     def test_markdown_holds_decisions_findings_steps_and_diagrams(self, res):
-        md = design_markdown(res, PlanInfo("acme", 2, "2026-01-02T03:04:05Z", "more sellers", ("reviewed",)),
-                             images=[("Money flow", "money-flow.svg"), ("Steps", "steps.svg")])
+        md = design_markdown(
+            res,
+            PlanInfo("acme", 2, "2026-01-02T03:04:05Z", "more sellers", ("reviewed",)),
+            images=[("Money flow", "money-flow.svg"), ("Steps", "steps.svg")],
+        )
         html_text = MarkdownIt("commonmark").enable("table").render(md)
         page = parse(html_text)
         text = page.all_text
@@ -186,7 +237,16 @@ class TestPrompt:
                 assert f"[{finding.rule.severity}] {finding.rule.id}: {finding.rule.message}" in text
 
     def test_blocked_selection_warns_first(self, cat2025):
-        res = resolve(cat2025, {"onboarding": "api", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account", "liability": "stripe"})
+        res = resolve(
+            cat2025,
+            {
+                "onboarding": "api",
+                "dashboard": "full",
+                "charge_type": "direct",
+                "fee_payer": "connected_account",
+                "liability": "stripe",
+            },
+        )
         text = prompt_text(res, PlanInfo("acme", 3))
         assert "Verdict of this selection: BLOCKED." in text
         assert "not a supported design" in text
@@ -203,10 +263,14 @@ def store_url(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'plans.db'}"
     store = open_store(url)
-    store.new_plan("acme-marketplace", catalog_ref="stripe-connect@2025", preset="marketplace", message="first cut", author="ann")
+    store.new_plan(
+        "acme-marketplace", catalog_ref="stripe-connect@2025", preset="marketplace", message="first cut", author="ann"
+    )
     store.set_plan("acme-marketplace", {"charge_type": "separate"}, message="hold funds until delivery", author="ann")
     store.tag("acme-marketplace@1", "reviewed")
-    store.new_plan("old-saas", catalog_ref="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob")
+    store.new_plan(
+        "old-saas", catalog_ref="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob"
+    )
     store.close()
     return url
 
@@ -265,7 +329,9 @@ class TestDocCommand:
         assert target.read_bytes() == before
 
     def test_selection_form(self, runner, tmp_path):
-        result = runner.invoke(cli, ["doc", "--preset", "saas", "--catalog", "stripe-connect@2024", "-o", str(tmp_path / "w")])
+        result = runner.invoke(
+            cli, ["doc", "--preset", "saas", "--catalog", "stripe-connect@2024", "-o", str(tmp_path / "w")]
+        )
         assert result.exit_code == 0, result.output
         assert (tmp_path / "w" / "README.md").read_text(encoding="utf-8").startswith("# What\\-if selection")
 
@@ -309,8 +375,20 @@ class TestPromptAndRenderRefs:
         assert "Selection: onboarding=hosted" in result.output
 
     def test_against_with_what_if_selection(self, runner, store_url):
-        result = run(runner, store_url, "render", "liability", "--catalog", "stripe-connect@2025", "--preset", "marketplace",
-                     "--set", "charge_type=separate", "--against", "acme-marketplace@1")
+        result = run(
+            runner,
+            store_url,
+            "render",
+            "liability",
+            "--catalog",
+            "stripe-connect@2025",
+            "--preset",
+            "marketplace",
+            "--set",
+            "charge_type=separate",
+            "--against",
+            "acme-marketplace@1",
+        )
         assert result.exit_code == 0, result.output
         assert "acme-marketplace@1 → what-if" in result.output
 

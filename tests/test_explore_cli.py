@@ -13,8 +13,16 @@ from connectplan.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKED_2025 = [
-    "--set", "dashboard=express", "--set", "fee_payer=connected_account", "--set", "liability=stripe",
-    "--set", "charge_type=direct", "--set", "onboarding=embedded",
+    "--set",
+    "dashboard=express",
+    "--set",
+    "fee_payer=connected_account",
+    "--set",
+    "liability=stripe",
+    "--set",
+    "charge_type=direct",
+    "--set",
+    "onboarding=embedded",
 ]
 
 
@@ -79,7 +87,9 @@ def test_resolve_json_lists_alternatives_for_a_blocked_selection(invoke):
 
 
 def test_resolve_has_no_alternatives_when_allowed(invoke):
-    doc = json.loads(invoke("resolve", "--catalog", "stripe-connect@2025", "--preset", "saas", "--format", "json").output)
+    doc = json.loads(
+        invoke("resolve", "--catalog", "stripe-connect@2025", "--preset", "saas", "--format", "json").output
+    )
     assert "alternatives" not in doc
 
 
@@ -163,7 +173,10 @@ def test_bad_input_is_one_line_exit_2(invoke, args, fragment):
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
     return set(out.split())
 

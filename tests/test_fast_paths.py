@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import catalog_to_dict, catalog_from_dict, resolve, step_order
+from engine import catalog_from_dict, catalog_to_dict, resolve, step_order
 from engine.errors import ExpressionSyntaxError
 from engine.expression import (
     ALWAYS,

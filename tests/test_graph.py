@@ -53,6 +53,7 @@ def test_step_order_puts_prerequisites_first_and_breaks_ties_by_order(stripe_cat
 
 def test_topological_order_beats_order_field():
     from conftest import tiny_doc
+
     from engine import catalog_from_dict
 
     doc = tiny_doc()

@@ -34,7 +34,10 @@ def test_stripe_2024_lint_is_clean(cat2024: Catalog) -> None:
 
 def _doc(**extra):  # type: ignore[no-untyped-def]
     doc = {
-        "format": "connectplan-catalog/1", "name": "l", "edition": "1", "title": "L",
+        "format": "connectplan-catalog/1",
+        "name": "l",
+        "edition": "1",
+        "title": "L",
         "properties": [
             {"id": "a", "title": "A", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
             {"id": "b", "title": "B", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
@@ -51,7 +54,14 @@ def test_unreachable_prerequisite_is_an_error() -> None:
         _doc(
             steps=[
                 {"id": "first", "order": 1, "phase": "accounts", "condition": "a.x", "title": "F"},
-                {"id": "second", "order": 2, "phase": "accounts", "condition": "a.y", "prereqs": ["first"], "title": "S"},
+                {
+                    "id": "second",
+                    "order": 2,
+                    "phase": "accounts",
+                    "condition": "a.y",
+                    "prereqs": ["first"],
+                    "title": "S",
+                },
             ]
         )
     )
@@ -83,17 +93,26 @@ def test_warnings_for_dead_parts() -> None:
 
 def test_summary_is_not_counted_past_the_limit() -> None:
     props = [
-        {"id": f"p{i}", "title": "P", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}, {"id": "z", "title": "z"}]}
+        {
+            "id": f"p{i}",
+            "title": "P",
+            "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}, {"id": "z", "title": "z"}],
+        }
         for i in range(12)
     ]
     chain = " or ".join(f"p{i}.x" for i in range(12))
-    cat = catalog_from_dict(_doc(properties=props, rules=[{"id": "r", "condition": chain, "severity": "caution", "message": "m"}]))
+    cat = catalog_from_dict(
+        _doc(properties=props, rules=[{"id": "r", "condition": chain, "severity": "caution", "message": "m"}])
+    )
     summary = count_by_verdict(cat, limit=1000)
     assert not summary.counted and summary.selections == 3**12
     assert summary.to_dict()["by_verdict"] is None
     # independent groups multiply: 12 one-property rules count without enumerating 3**12
     split = catalog_from_dict(
-        _doc(properties=props, rules=[{"id": f"r{i}", "condition": f"p{i}.x", "severity": "caution", "message": "m"} for i in range(12)])
+        _doc(
+            properties=props,
+            rules=[{"id": f"r{i}", "condition": f"p{i}.x", "severity": "caution", "message": "m"} for i in range(12)],
+        )
     )
     counted = count_by_verdict(split, limit=1000)
     assert counted.counted and dict(counted.by_verdict)["allowed"] == 2**12
@@ -106,7 +125,10 @@ def catalogs_with_steps(draw: st.DrawFn) -> Catalog:
     nsteps = draw(st.integers(0, 4))
     doc["steps"] = [
         {
-            "id": f"s{i}", "order": i, "phase": "accounts", "title": "S",
+            "id": f"s{i}",
+            "order": i,
+            "phase": "accounts",
+            "title": "S",
             "condition": draw(st.one_of(st.just("always"), conditions(terms))),
             "prereqs": [f"s{j}" for j in range(i) if draw(st.booleans())],
         }
@@ -122,9 +144,7 @@ def test_lint_matches_brute_force(cat: Catalog) -> None:
     sels = list(iter_selections(cat))
     ranks = [verdict_rank(cat, s) for s in sels]
     ok = [s for s, r in zip(sels, ranks, strict=True) if r < SEVERITY_RANK["blocked"]]
-    dead = sorted(
-        f"{p.id}.{o}" for p in cat.properties for o in p.option_ids if not any(s[p.id] == o for s in ok)
-    )
+    dead = sorted(f"{p.id}.{o}" for p in cat.properties for o in p.option_ids if not any(s[p.id] == o for s in ok))
     assert _codes(report, "dead_option") == dead
     never = sorted(r.id for r in cat.rules if not any(evaluate(r.condition, s) for s in sels))
     always = sorted(r.id for r in cat.rules if all(evaluate(r.condition, s) for s in sels))

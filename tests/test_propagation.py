@@ -55,7 +55,13 @@ def test_selected_property_is_judged_without_its_own_choice(cat2025: Catalog) ->
 
 
 def test_complete_selection_is_resolved(cat2025: Catalog) -> None:
-    sel = {"onboarding": "embedded", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account", "liability": "stripe"}
+    sel = {
+        "onboarding": "embedded",
+        "dashboard": "full",
+        "charge_type": "direct",
+        "fee_payer": "connected_account",
+        "liability": "stripe",
+    }
     prop = propagate(cat2025, sel, make_solver)
     assert prop.resolution is not None and prop.resolution.verdict == "allowed"
     doc = prop.to_dict()
@@ -84,7 +90,10 @@ def test_joint_exclusion_names_every_rule_needed() -> None:
     """b.x is blocked with a.x by one rule and with a.y by another: no single rule excludes it."""
     cat = catalog_from_dict(
         {
-            "format": "connectplan-catalog/1", "name": "j", "edition": "1", "title": "J",
+            "format": "connectplan-catalog/1",
+            "name": "j",
+            "edition": "1",
+            "title": "J",
             "properties": [
                 {"id": "a", "title": "A", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
                 {"id": "b", "title": "B", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
@@ -129,7 +138,9 @@ def _check_against_brute_force(cat: Catalog, sel: dict[str, str]) -> None:
                     continue
                 items = list(context.items())
                 for size in range(len(items) + 1):
-                    if any(excluded_by(cat, {**dict(s), prop.id: status.id}, {rule.id}) for s in combinations(items, size)):
+                    if any(
+                        excluded_by(cat, {**dict(s), prop.id: status.id}, {rule.id}) for s in combinations(items, size)
+                    ):
                         single.append((size, i, rule.id))
                         break
             if single:
@@ -159,7 +170,10 @@ def test_complete_selections_match_brute_force(data: st.DataObject) -> None:
 def test_a_rule_true_for_every_selection_excludes_everything() -> None:
     cat = catalog_from_dict(
         {
-            "format": "connectplan-catalog/1", "name": "t", "edition": "1", "title": "T",
+            "format": "connectplan-catalog/1",
+            "name": "t",
+            "edition": "1",
+            "title": "T",
             "properties": [
                 {"id": "a", "title": "A", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
                 {"id": "b", "title": "B", "options": [{"id": "x", "title": "x"}, {"id": "y", "title": "y"}]},
@@ -186,9 +200,5 @@ def test_finding_causes_are_smallest_by_brute_force(data: st.DataObject) -> None
         fixed = {t.prop: t.option for t in finding.because}
         assert all(sel[p] == o for p, o in fixed.items())
         assert all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, fixed))
-        smaller = [
-            dict(sub)
-            for size in range(len(finding.because))
-            for sub in combinations(sel.items(), size)
-        ]
+        smaller = [dict(sub) for size in range(len(finding.because)) for sub in combinations(sel.items(), size)]
         assert not any(all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, sub)) for sub in smaller)

@@ -12,7 +12,13 @@ from engine import resolve
 from visualize import money_flow_diagram
 from visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
 
-SAAS = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account", "liability": "stripe"}
+SAAS = {
+    "onboarding": "hosted",
+    "dashboard": "full",
+    "charge_type": "direct",
+    "fee_payer": "connected_account",
+    "liability": "stripe",
+}
 
 
 @pytest.fixture
@@ -55,7 +61,10 @@ def test_missing_directory_is_one_clear_error(dot, tmp_path):
 
 
 def test_cli_maps_a_missing_binary_to_exit_2(runner, tmp_path, no_dot_binary):
-    result = runner.invoke(cli, ["render", "money-flow", "--catalog", "stripe-connect@2024", "--preset", "saas", "-o", str(tmp_path / "f.svg")])
+    result = runner.invoke(
+        cli,
+        ["render", "money-flow", "--catalog", "stripe-connect@2024", "--preset", "saas", "-o", str(tmp_path / "f.svg")],
+    )
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {INSTALL_HINT}"
     assert not (tmp_path / "f.svg").exists()
@@ -63,7 +72,19 @@ def test_cli_maps_a_missing_binary_to_exit_2(runner, tmp_path, no_dot_binary):
 
 class TestCliSelections:
     def test_dot_to_stdout_by_default(self, runner):
-        result = runner.invoke(cli, ["render", "money-flow", "--catalog", "stripe-connect@2024", "--preset", "saas", "--set", "liability=platform"])
+        result = runner.invoke(
+            cli,
+            [
+                "render",
+                "money-flow",
+                "--catalog",
+                "stripe-connect@2024",
+                "--preset",
+                "saas",
+                "--set",
+                "liability=platform",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert result.output.startswith("digraph diagram__money_flow {")
         assert "liability=platform" in result.output
@@ -77,8 +98,14 @@ class TestCliSelections:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["render", "steps", "--preset", "saas", "--format", "png"], "png output is binary; write it to a file with -o FILE.png"),
-            (["render", "steps", "--preset", "saas", "-o", "x.svg", "--format", "png"], "ends in .svg but --format is png"),
+            (
+                ["render", "steps", "--preset", "saas", "--format", "png"],
+                "png output is binary; write it to a file with -o FILE.png",
+            ),
+            (
+                ["render", "steps", "--preset", "saas", "-o", "x.svg", "--format", "png"],
+                "ends in .svg but --format is png",
+            ),
             (["render", "steps", "--preset", "saas", "-o", "x.txt"], "cannot tell the format from 'x.txt'"),
             (["render", "steps"], "name a plan version (REF"),
             (["render", "liability", "--preset", "saas", "--include", "refunds"], "--include applies to money-flow"),
@@ -116,7 +143,9 @@ class TestWithGraphviz:
     @pytest.mark.parametrize("kind", ["money-flow", "liability", "steps", "catalog"])
     def test_cli_renders_every_kind_to_svg(self, runner, tmp_path, kind):
         out = tmp_path / f"{kind}.svg"
-        result = runner.invoke(cli, ["render", kind, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-o", str(out)])
+        result = runner.invoke(
+            cli, ["render", kind, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-o", str(out)]
+        )
         assert result.exit_code == 0, result.output
         assert result.output == f"wrote {out} (svg)\n"
         root = ET.fromstring(out.read_bytes())
@@ -157,9 +186,22 @@ def test_broken_dot_binary_is_one_line_exit_2(tmp_path):
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.run(
-        [sys.executable, "-m", "connectplan", "--db", f"sqlite:///{tmp_path / 'p.db'}", "render", "money-flow",
-         "--preset", "saas", "-o", str(tmp_path / "f.svg")],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "connectplan",
+            "--db",
+            f"sqlite:///{tmp_path / 'p.db'}",
+            "render",
+            "money-flow",
+            "--preset",
+            "saas",
+            "-o",
+            str(tmp_path / "f.svg"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import all_selections, tiny_doc
+
 from engine import SEVERITY_RANK, SelectionError, Term, catalog_from_dict, evaluate, resolve, step_order, verdict_of
 from engine.resolution import minimal_cause
 
@@ -50,12 +50,23 @@ class TestGuideExample:
 PRESET_VERDICTS = {
     # DOMAIN.md section 8
     "2024": {
-        "saas": "allowed", "marketplace": "allowed", "on_demand": "allowed", "crowdfunding": "caution",
-        "multi_seller": "caution", "white_label": "allowed", "embedded_saas": "allowed", "b2b": "caution",
+        "saas": "allowed",
+        "marketplace": "allowed",
+        "on_demand": "allowed",
+        "crowdfunding": "caution",
+        "multi_seller": "caution",
+        "white_label": "allowed",
+        "embedded_saas": "allowed",
+        "b2b": "caution",
     },
     "2025": {
-        "saas": "allowed", "marketplace": "caution", "on_demand": "caution", "crowdfunding": "caution",
-        "multi_seller": "caution", "white_label": "allowed", "b2b": "allowed",
+        "saas": "allowed",
+        "marketplace": "caution",
+        "on_demand": "caution",
+        "crowdfunding": "caution",
+        "multi_seller": "caution",
+        "white_label": "allowed",
+        "b2b": "allowed",
     },
 }
 
@@ -72,7 +83,13 @@ class TestMatrix2025:
     def verdict(self, cat, dashboard, charge, fees, liability):
         return resolve(
             cat,
-            {"onboarding": "embedded", "dashboard": dashboard, "charge_type": charge, "fee_payer": fees, "liability": liability},
+            {
+                "onboarding": "embedded",
+                "dashboard": dashboard,
+                "charge_type": charge,
+                "fee_payer": fees,
+                "liability": liability,
+            },
         ).verdict
 
     def test_every_obo_cell_is_out_of_scope(self, cat2025):
@@ -93,10 +110,22 @@ class TestMatrix2025:
 
     def test_changes_from_2024(self, cat2024, cat2025):
         # DOMAIN.md 4.6 (1)-(3)
-        sel = {"onboarding": "embedded", "dashboard": "none", "charge_type": "direct", "fee_payer": "platform", "liability": "stripe"}
+        sel = {
+            "onboarding": "embedded",
+            "dashboard": "none",
+            "charge_type": "direct",
+            "fee_payer": "platform",
+            "liability": "stripe",
+        }
         assert resolve(cat2024, sel).verdict == "allowed"
         assert resolve(cat2025, sel).verdict == "blocked"
-        sel = {"onboarding": "embedded", "dashboard": "express", "charge_type": "direct", "fee_payer": "platform", "liability": "platform"}
+        sel = {
+            "onboarding": "embedded",
+            "dashboard": "express",
+            "charge_type": "direct",
+            "fee_payer": "platform",
+            "liability": "platform",
+        }
         assert resolve(cat2024, sel).verdict == "caution"
         assert resolve(cat2025, sel).verdict == "allowed"
 
@@ -155,12 +184,12 @@ class TestEverySelection:
                 assert all(sel[p] == o for p, o in fixed.items())
                 free = [p for p in domains if p not in fixed]
                 for combo in itertools.product(*(domains[p] for p in free)):
-                    assert evaluate(f.rule.condition, {**fixed, **dict(zip(free, combo))})
+                    assert evaluate(f.rule.condition, {**fixed, **dict(zip(free, combo, strict=False))})
                 for drop in f.because:  # minimal: removing any term breaks sufficiency
                     rest = {p: o for p, o in fixed.items() if p != drop.prop}
                     free2 = [p for p in domains if p not in rest]
                     assert not all(
-                        evaluate(f.rule.condition, {**rest, **dict(zip(free2, combo))})
+                        evaluate(f.rule.condition, {**rest, **dict(zip(free2, combo, strict=False))})
                         for combo in itertools.product(*(domains[p] for p in free2))
                     )
 
@@ -175,7 +204,9 @@ class TestSelectionErrors:
             resolve(tiny, {"color": "red", "size": "s", "shape": "round"})
 
     def test_unknown_option(self, tiny):
-        with pytest.raises(SelectionError, match=r"unknown option 'green' for property 'color' in tiny@1; options: red, blue"):
+        with pytest.raises(
+            SelectionError, match=r"unknown option 'green' for property 'color' in tiny@1; options: red, blue"
+        ):
             resolve(tiny, {"color": "green", "size": "s"})
 
 

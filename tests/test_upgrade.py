@@ -15,7 +15,11 @@ from engine.upgrade import UpgradeError, map_selection, plan_upgrade
 from tests.conftest import tiny_doc
 
 FULLY_EMBEDDED_2024 = {
-    "onboarding": "embedded", "dashboard": "none", "charge_type": "direct", "fee_payer": "platform", "liability": "stripe",
+    "onboarding": "embedded",
+    "dashboard": "none",
+    "charge_type": "direct",
+    "fee_payer": "platform",
+    "liability": "stripe",
 }
 
 
@@ -104,7 +108,9 @@ def test_cli_blocked_upgrade_needs_allow_blocked(invoke):
     refused = invoke("plan", "upgrade", "acme", "--to", "stripe-connect@2025")
     assert refused.exit_code == 1
     assert "Nearest alternatives" in refused.output and "--allow-blocked" in refused.output
-    saved = invoke("plan", "upgrade", "acme", "--to", "stripe-connect@2025", "--allow-blocked", "-m", "move to Accounts v2")
+    saved = invoke(
+        "plan", "upgrade", "acme", "--to", "stripe-connect@2025", "--allow-blocked", "-m", "move to Accounts v2"
+    )
     assert saved.exit_code == 0, saved.output
     assert "Saved acme@2 on stripe-connect@2025." in saved.output
     show = json.loads(invoke("plan", "show", "acme", "--format", "json").output)

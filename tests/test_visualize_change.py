@@ -11,17 +11,33 @@ from visualize import change_diagram
 from visualize._dot import CHANGE_STYLES
 from visualize.change import change_figure
 
-SAAS_2024 = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account", "liability": "stripe"}
-MARKET = {"onboarding": "embedded", "dashboard": "express", "charge_type": "destination", "fee_payer": "platform", "liability": "platform"}
+SAAS_2024 = {
+    "onboarding": "hosted",
+    "dashboard": "full",
+    "charge_type": "direct",
+    "fee_payer": "connected_account",
+    "liability": "stripe",
+}
+MARKET = {
+    "onboarding": "embedded",
+    "dashboard": "express",
+    "charge_type": "destination",
+    "fee_payer": "platform",
+    "liability": "platform",
+}
 
 
 def status_of(fig, tail: str, head: str) -> list[str]:
     colors = {style["color"]: name for name, style in CHANGE_STYLES.items()}
-    return sorted(colors[dict(e.attrs)["color"]] for e in fig.edges if e.tail == f"party__{tail}" and e.head == f"party__{head}")
+    return sorted(
+        colors[dict(e.attrs)["color"]] for e in fig.edges if e.tail == f"party__{tail}" and e.head == f"party__{head}"
+    )
 
 
 def test_direct_to_destination_moves_the_charge(cat2024, cat2025):
-    fig = change_figure("money-flow", resolve(cat2024, SAAS_2024), resolve(cat2025, MARKET), old_subject="acme@1", new_subject="acme@2")
+    fig = change_figure(
+        "money-flow", resolve(cat2024, SAAS_2024), resolve(cat2025, MARKET), old_subject="acme@1", new_subject="acme@2"
+    )
     assert status_of(fig, "customer", "connected_account") == ["removed"]
     assert status_of(fig, "customer", "platform") == ["added"]
     assert status_of(fig, "platform", "connected_account") == ["added"]  # the transfer

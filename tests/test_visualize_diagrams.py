@@ -12,8 +12,20 @@ from visualize._dot import node_id
 from visualize.liability import liability_figure
 from visualize.steps import steps_figure
 
-SAAS_2024 = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account", "liability": "stripe"}
-MARKET_2025 = {"onboarding": "embedded", "dashboard": "express", "charge_type": "destination", "fee_payer": "platform", "liability": "platform"}
+SAAS_2024 = {
+    "onboarding": "hosted",
+    "dashboard": "full",
+    "charge_type": "direct",
+    "fee_payer": "connected_account",
+    "liability": "stripe",
+}
+MARKET_2025 = {
+    "onboarding": "embedded",
+    "dashboard": "express",
+    "charge_type": "destination",
+    "fee_payer": "platform",
+    "liability": "platform",
+}
 
 
 def holder_edges(source: str) -> set[tuple[str, str]]:
@@ -35,8 +47,14 @@ class TestLiability:
     def test_platform_liable_marketplace(self, cat2025):
         src = liability_diagram(resolve(cat2025, MARKET_2025), subject="acme@2").source
         held = holder_edges(src)
-        assert {("negative_balance_liability", "platform"), ("pays_stripe_fees", "platform"), ("answers_disputes", "platform"),
-                ("funds_refunds", "platform"), ("monitors_risk", "platform"), ("merchant_of_record", "platform")} <= held
+        assert {
+            ("negative_balance_liability", "platform"),
+            ("pays_stripe_fees", "platform"),
+            ("answers_disputes", "platform"),
+            ("funds_refunds", "platform"),
+            ("monitors_risk", "platform"),
+            ("merchant_of_record", "platform"),
+        } <= held
         assert "Liability and responsibilities: acme@2" in src
         assert re.search(r"^\tparty__platform .*peripheries=2", src, flags=re.M)
 
@@ -46,7 +64,10 @@ class TestLiability:
             fig = liability_figure(res)
             resp_nodes = {n.id for n in fig.nodes if n.id.startswith("responsibility__")}
             assert resp_nodes == {node_id("responsibility", r.id) for r in stripe_catalog.responsibilities}
-            expected = {(node_id("responsibility", h.responsibility.id), node_id("party", h.assignment.party)) for h in res.responsibilities}
+            expected = {
+                (node_id("responsibility", h.responsibility.id), node_id("party", h.assignment.party))
+                for h in res.responsibilities
+            }
             assert {(e.tail, e.head) for e in fig.edges} == expected
 
     def test_a_responsibility_nobody_holds_is_dashed(self, tiny):
@@ -74,8 +95,11 @@ class TestSteps:
             assert f"<B>{number}.</B>" in line
             assert ("filled" in line) == active.step.core
         phases = re.findall(r"subgraph cluster_c__(\w+) \{", src)
-        assert phases == [p for p in ("prerequisites", "accounts", "payments", "fees", "dashboard", "risk", "payouts", "operations")
-                          if any(s.step.phase == p for s in res.steps)]
+        assert phases == [
+            p
+            for p in ("prerequisites", "accounts", "payments", "fees", "dashboard", "risk", "payouts", "operations")
+            if any(s.step.phase == p for s in res.steps)
+        ]
 
     def test_prerequisite_edges_point_from_the_prerequisite(self, cat2024):
         res = resolve(cat2024, SAAS_2024)
@@ -84,7 +108,9 @@ class TestSteps:
         for s in res.steps:
             for pre in s.step.prereqs:
                 if pre in active:
-                    assert any(e.tail == node_id("step", pre) and e.head == node_id("step", s.step.id) for e in fig.edges)
+                    assert any(
+                        e.tail == node_id("step", pre) and e.head == node_id("step", s.step.id) for e in fig.edges
+                    )
         # the guide's own five steps are the core ones (DOMAIN.md §5.1)
         assert sum(1 for s in res.steps if s.step.core) == 5
 

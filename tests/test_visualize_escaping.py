@@ -13,7 +13,7 @@ from visualize import catalog_diagram, change_diagram, liability_diagram, money_
 from visualize._dot import node_id, text
 from visualize.render import render_bytes
 
-HOSTILE = 'Ünïcødé "q" \'s\' <b>x</b> & {br} \\N \\G ]; a -> b [label=x] // #c -- <TD> \\\\ end'
+HOSTILE = "Ünïcødé \"q\" 's' <b>x</b> & {br} \\N \\G ]; a -> b [label=x] // #c -- <TD> \\\\ end"
 TOKENS = ["Ünïcødé", '"q"', "'s'", "<b>x</b>", "&", "{br}", "\\N", "\\G", "];", "->", "[label=x]", "//", "<TD>", "\\\\"]
 SUBJECT = 'plan "<evil>" & {x}\\N@1'
 
@@ -34,7 +34,11 @@ def catalog(label: str):
     for a in doc["responsibilities"][0]["assignments"]:
         a["note"] = label
     doc["responsibilities"].append(
-        {"id": "merchant_of_record", "title": label, "assignments": [{"party": "b", "condition": "always", "note": label}]}
+        {
+            "id": "merchant_of_record",
+            "title": label,
+            "assignments": [{"party": "b", "condition": "always", "note": label}],
+        }
     )
     return catalog_from_dict(doc)
 

@@ -8,14 +8,17 @@ test_visualize_money_flow.py, test_visualize_diagrams.py and test_visualize_chan
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from connectplan.catalog_files import load_builtin
 from engine import resolve
 from visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def get_catalog(ref: str):
@@ -30,7 +33,13 @@ UPDATE = os.environ.get("CONNECTPLAN_UPDATE_GOLDEN") == "1"
 def res(edition: str, onboarding: str, dashboard: str, charge_type: str, fee_payer: str, liability: str):
     return resolve(
         get_catalog(f"stripe-connect@{edition}"),
-        {"onboarding": onboarding, "dashboard": dashboard, "charge_type": charge_type, "fee_payer": fee_payer, "liability": liability},
+        {
+            "onboarding": onboarding,
+            "dashboard": dashboard,
+            "charge_type": charge_type,
+            "fee_payer": fee_payer,
+            "liability": liability,
+        },
     )
 
 
@@ -39,36 +48,50 @@ MARKET_2025 = ("2025", "embedded", "express", "destination", "platform", "platfo
 
 #: file stem -> how to build the DOT text. One selection per charge type of each edition and per fee payer.
 CASES: dict[str, Callable[[], str]] = {
-    "money-flow_2024_direct_connected-account-pays": lambda: money_flow_diagram(res(*SAAS_2024), subject="golden@1").source,
-    "money-flow_2024_direct_platform-pays": lambda: money_flow_diagram(
-        res("2024", "embedded", "none", "direct", "platform", "platform")
-    ).source,
-    "money-flow_2024_destination_with-reverse-flows": lambda: money_flow_diagram(
-        res("2024", "embedded", "express", "destination", "platform", "platform"), include=("disputes", "refunds")
-    ).source,
-    "money-flow_2024_separate": lambda: money_flow_diagram(res("2024", "embedded", "express", "separate", "platform", "platform")).source,
-    "money-flow_2025_direct": lambda: money_flow_diagram(res("2025", "embedded", "full", "direct", "connected_account", "stripe")).source,
+    "money-flow_2024_direct_connected-account-pays": lambda: (
+        money_flow_diagram(res(*SAAS_2024), subject="golden@1").source
+    ),
+    "money-flow_2024_direct_platform-pays": lambda: (
+        money_flow_diagram(res("2024", "embedded", "none", "direct", "platform", "platform")).source
+    ),
+    "money-flow_2024_destination_with-reverse-flows": lambda: (
+        money_flow_diagram(
+            res("2024", "embedded", "express", "destination", "platform", "platform"), include=("disputes", "refunds")
+        ).source
+    ),
+    "money-flow_2024_separate": lambda: (
+        money_flow_diagram(res("2024", "embedded", "express", "separate", "platform", "platform")).source
+    ),
+    "money-flow_2025_direct": lambda: (
+        money_flow_diagram(res("2025", "embedded", "full", "direct", "connected_account", "stripe")).source
+    ),
     "money-flow_2025_destination": lambda: money_flow_diagram(res(*MARKET_2025)).source,
-    "money-flow_2025_separate": lambda: money_flow_diagram(res("2025", "embedded", "none", "separate", "platform", "platform")).source,
-    "money-flow_2025_destination-obo": lambda: money_flow_diagram(
-        res("2025", "embedded", "express", "destination_obo", "platform", "platform")
-    ).source,
-    "money-flow_2025_separate-obo": lambda: money_flow_diagram(
-        res("2025", "embedded", "express", "separate_obo", "platform", "platform")
-    ).source,
+    "money-flow_2025_separate": lambda: (
+        money_flow_diagram(res("2025", "embedded", "none", "separate", "platform", "platform")).source
+    ),
+    "money-flow_2025_destination-obo": lambda: (
+        money_flow_diagram(res("2025", "embedded", "express", "destination_obo", "platform", "platform")).source
+    ),
+    "money-flow_2025_separate-obo": lambda: (
+        money_flow_diagram(res("2025", "embedded", "express", "separate_obo", "platform", "platform")).source
+    ),
     "liability_2025_destination": lambda: liability_diagram(res(*MARKET_2025), subject="golden@2").source,
     "steps_2024_guide-selection": lambda: steps_diagram(res(*SAAS_2024)).source,
     "catalog_2024_guide-selection": lambda: catalog_diagram(get_catalog("stripe-connect@2024"), res(*SAAS_2024)).source,
-    "change_money-flow_2024-direct_to_2025-destination": lambda: change_diagram(
-        "money-flow", res(*SAAS_2024), res(*MARKET_2025), old_subject="golden@1", new_subject="golden@2"
-    ).source,
-    "change_steps_2025-hosted_to_embedded": lambda: change_diagram(
-        "steps",
-        res("2025", "hosted", "express", "destination", "platform", "platform"),
-        res(*MARKET_2025),
-        old_subject="golden@1",
-        new_subject="golden@2",
-    ).source,
+    "change_money-flow_2024-direct_to_2025-destination": lambda: (
+        change_diagram(
+            "money-flow", res(*SAAS_2024), res(*MARKET_2025), old_subject="golden@1", new_subject="golden@2"
+        ).source
+    ),
+    "change_steps_2025-hosted_to_embedded": lambda: (
+        change_diagram(
+            "steps",
+            res("2025", "hosted", "express", "destination", "platform", "platform"),
+            res(*MARKET_2025),
+            old_subject="golden@1",
+            new_subject="golden@2",
+        ).source
+    ),
 }
 
 

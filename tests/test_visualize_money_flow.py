@@ -38,7 +38,11 @@ def node_line(source: str, party: str) -> str:
 
 class TestChargeTypes:
     def test_direct_charge_goes_from_customer_to_connected_account(self, cat2024):
-        src = money_flow_diagram(resolve(cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe"))).source
+        src = money_flow_diagram(
+            resolve(
+                cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe")
+            )
+        ).source
         assert ("customer", "connected_account") in edges(src)
         assert ("customer", "platform") not in edges(src)
         assert ("platform", "connected_account") not in edges(src)  # no transfer for direct charges
@@ -70,12 +74,18 @@ class TestChargeTypes:
 
 class TestFeePayer:
     def test_connected_account_pays_stripe_on_direct_charges(self, cat2024):
-        src = money_flow_diagram(resolve(cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe"))).source
+        src = money_flow_diagram(
+            resolve(
+                cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe")
+            )
+        ).source
         assert ("connected_account", "stripe") in edges(src)
         assert ("platform", "stripe") not in edges(src)
 
     def test_platform_pays_stripe_on_direct_charges(self, cat2024):
-        src = money_flow_diagram(resolve(cat2024, sel(charge_type="direct", dashboard="none", fee_payer="platform"))).source
+        src = money_flow_diagram(
+            resolve(cat2024, sel(charge_type="direct", dashboard="none", fee_payer="platform"))
+        ).source
         assert ("platform", "stripe") in edges(src)
         assert ("connected_account", "stripe") not in edges(src)
 
@@ -102,7 +112,9 @@ class TestReverseFlows:
         assert "Reverse flows included: disputes, refunds" in src
 
     def test_direct_charge_refunds_are_debited_from_the_connected_account(self, cat2024):
-        res = resolve(cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe"))
+        res = resolve(
+            cat2024, sel(charge_type="direct", dashboard="full", fee_payer="connected_account", liability="stripe")
+        )
         src = money_flow_diagram(res, include=("refunds",)).source
         assert any(label.startswith("Refund") for label in edge_labels(src, "connected_account", "customer"))
         assert not edge_labels(src, "platform", "customer")
@@ -117,7 +129,9 @@ def test_every_selection_draws_exactly_its_forward_flows(stripe_catalog):
     for selection in all_selections(stripe_catalog):
         res = resolve(stripe_catalog, selection)
         fig = money_flow_figure(res)
-        expected = sorted((node_id("party", f.from_party), node_id("party", f.to_party)) for f in res.flows if not f.is_reverse)
+        expected = sorted(
+            (node_id("party", f.from_party), node_id("party", f.to_party)) for f in res.flows if not f.is_reverse
+        )
         assert sorted((e.tail, e.head) for e in fig.edges) == expected, selection
         mor = [n.id for n in fig.nodes if ("peripheries", "2") in n.attrs]
         assert len(mor) == 1, selection
@@ -127,7 +141,9 @@ def test_a_new_catalog_changes_the_picture_without_code(tiny):
     """Parties and flows come from the catalog: a made-up catalog draws its own parties and flows."""
     doc = tiny_doc()
     doc["parties"].append({"id": "c", "title": "Collector"})
-    doc["flows"].append({"id": "skim", "from": "b", "to": "c", "what": "A cut", "kind": "application_fee", "condition": "size.l"})
+    doc["flows"].append(
+        {"id": "skim", "from": "b", "to": "c", "what": "A cut", "kind": "application_fee", "condition": "size.l"}
+    )
     cat = catalog_from_dict(doc)
     small = money_flow_diagram(resolve(cat, {"color": "red", "size": "s"})).source
     large = money_flow_diagram(resolve(cat, {"color": "red", "size": "l"})).source

@@ -20,11 +20,12 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     import graphviz
 
 __all__ = [
@@ -182,7 +183,7 @@ def title_label(lines: Iterable[str]) -> str:
         return ""
     head = f'<FONT POINT-SIZE="15"><B>{text(items[0])}</B></FONT>'
     rest = [text(line) for line in items[1:]]
-    return "<BR ALIGN=\"LEFT\"/>".join([head, *rest]) + "<BR ALIGN=\"LEFT\"/>"
+    return '<BR ALIGN="LEFT"/>'.join([head, *rest]) + '<BR ALIGN="LEFT"/>'
 
 
 def _wrap(body: str) -> str:
@@ -300,9 +301,7 @@ def new_digraph(name: str, title: Iterable[str], graph_attrs: Mapping[str, str] 
 
 
 def _legend_label(rows: Iterable[LegendRow]) -> str:
-    cells = "".join(
-        f'<TR><TD ALIGN="CENTER">{row.sample}</TD><TD ALIGN="LEFT">{row.meaning}</TD></TR>' for row in rows
-    )
+    cells = "".join(f'<TR><TD ALIGN="CENTER">{row.sample}</TD><TD ALIGN="LEFT">{row.meaning}</TD></TR>' for row in rows)
     return (
         '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" COLOR="#999999" BGCOLOR="#fafafa">'
         f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>{cells}</TABLE>'

@@ -36,7 +36,13 @@ __all__ = ["catalog_diagram", "catalog_figure"]
 
 WIDTH = 40
 OPTION_ATTRS = {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#4d4d4d"}
-CHOSEN_ATTRS = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#c8ecc8", "color": "#1a8f1a", "penwidth": "2"}
+CHOSEN_ATTRS = {
+    "shape": "box",
+    "style": "rounded,filled,bold",
+    "fillcolor": "#c8ecc8",
+    "color": "#1a8f1a",
+    "penwidth": "2",
+}
 DIM = {"color": "#c0c0c0", "fontcolor": "#9a9a9a"}
 STEP_ATTRS = {"shape": "box", "style": "rounded", "color": "#4d4d4d"}
 ACTIVE_STEP_ATTRS = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#dbe9f6", "color": "#1f5fa8"}
@@ -48,7 +54,12 @@ GROUP_CLUSTER = {"style": "rounded,dashed", "color": "#b0b0b0"}
 
 
 def _rule_attrs(severity: str, *, fired: bool | None) -> dict[str, str]:
-    attrs = {"shape": "note", "style": "filled", "fillcolor": SEVERITY_COLORS.get(severity, "#ffffff"), "color": "#4d4d4d"}
+    attrs = {
+        "shape": "note",
+        "style": "filled",
+        "fillcolor": SEVERITY_COLORS.get(severity, "#ffffff"),
+        "color": "#4d4d4d",
+    }
     if fired:
         attrs.update({"penwidth": "2.2", "color": "#000000", "style": "filled,bold"})
     elif fired is False:
@@ -65,7 +76,12 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None) -> Figure:
     clusters: list[Cluster] = []
     for pindex, prop in enumerate(catalog.properties):
         clusters.append(
-            Cluster(prop.id, f"<B>{text(prop.title)}</B> {small(text(prop.id))}", attrs_of(PROPERTY_CLUSTER), rank=(0, pindex))
+            Cluster(
+                prop.id,
+                f"<B>{text(prop.title)}</B> {small(text(prop.id))}",
+                attrs_of(PROPERTY_CLUSTER),
+                rank=(0, pindex),
+            )
         )
         for oindex, opt in enumerate(prop.options):
             key = f"{prop.id}.{opt.id}"
@@ -88,7 +104,11 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None) -> Figure:
             f"<B>{text(rule.id)}</B> {small(text(rule.severity))}<BR/>"
             f"{small(text(rule.condition_text, width=WIDTH + 10))}"
         )
-        nodes.append(FigNode(node_id("rule", rule.id), body, attrs_of(_rule_attrs(rule.severity, fired=state)), "rules", (index,)))
+        nodes.append(
+            FigNode(
+                node_id("rule", rule.id), body, attrs_of(_rule_attrs(rule.severity, fired=state)), "rules", (index,)
+            )
+        )
     clusters.append(Cluster("steps", f"<B>{text('Steps')}</B>", attrs_of(GROUP_CLUSTER), rank=(2, 0)))
     for index, step in enumerate(sorted(catalog.steps, key=lambda s: (s.order, s.id))):
         attrs = dict(STEP_ATTRS)

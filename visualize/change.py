@@ -9,7 +9,6 @@ removed, changed (same node, different text) or unchanged, and its label is pref
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,8 @@ from visualize.money_flow import money_flow_figure
 from visualize.steps import steps_figure
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     import graphviz
 
     from engine import Resolution
@@ -97,7 +98,9 @@ def merge_figures(old: Figure, new: Figure, title: Iterable[str]) -> Figure:
             # A removed node keeps the new side's order by sorting after it.
             nodes.append(_node(replace(before, rank=(*before.rank, "~")), "removed"))
         elif before is not None and after is not None:
-            status = "unchanged" if before.fingerprint == after.fingerprint and before.attrs == after.attrs else "changed"
+            status = (
+                "unchanged" if before.fingerprint == after.fingerprint and before.attrs == after.attrs else "changed"
+            )
             nodes.append(_node(after, status))
     old_edges = {e.key: e for e in old.edges}
     new_edges = {e.key: e for e in new.edges}
@@ -117,8 +120,13 @@ def merge_figures(old: Figure, new: Figure, title: Iterable[str]) -> Figure:
     present = {n.cluster for n in nodes}
     legend = [
         LegendRow(box_sample(CHANGE_FILLS["added"], CHANGE_STYLES["added"]["color"]), text("+ added node")),
-        LegendRow(box_sample(CHANGE_FILLS["removed"], CHANGE_STYLES["removed"]["color"], dashed=True), text("− removed node")),
-        LegendRow(box_sample(CHANGE_FILLS["changed"], CHANGE_STYLES["changed"]["color"]), text("~ changed node (new text shown)")),
+        LegendRow(
+            box_sample(CHANGE_FILLS["removed"], CHANGE_STYLES["removed"]["color"], dashed=True), text("− removed node")
+        ),
+        LegendRow(
+            box_sample(CHANGE_FILLS["changed"], CHANGE_STYLES["changed"]["color"]),
+            text("~ changed node (new text shown)"),
+        ),
         LegendRow(box_sample(CHANGE_FILLS["unchanged"], CHANGE_STYLES["unchanged"]["color"]), text("unchanged node")),
         LegendRow(edge_sample(CHANGE_STYLES["added"]), text("+ added edge")),
         LegendRow(edge_sample(CHANGE_STYLES["removed"]), text("− removed edge")),
@@ -141,7 +149,11 @@ def merge_figures(old: Figure, new: Figure, title: Iterable[str]) -> Figure:
 
 def _selection_changes(old: Resolution, new: Resolution) -> str:
     before, after = old.selection_dict, new.selection_dict
-    changes = [f"{p}: {before.get(p, '∅')} → {after.get(p, '∅')}" for p in dict.fromkeys([*before, *after]) if before.get(p) != after.get(p)]
+    changes = [
+        f"{p}: {before.get(p, '∅')} → {after.get(p, '∅')}"
+        for p in dict.fromkeys([*before, *after])
+        if before.get(p) != after.get(p)
+    ]
     return "; ".join(changes) if changes else "no change"
 
 

@@ -60,7 +60,9 @@ def liability_figure(res: Resolution, *, subject: str | None = None) -> Figure:
         for party in sorted({p for p, _ in held}):
             parties.add(party)
             edges.append(
-                FigEdge(rid, node_id("party", party), key=f"{resp.id}>{party}", attrs=attrs_of(HOLDS_STYLE), rank=(index,))
+                FigEdge(
+                    rid, node_id("party", party), key=f"{resp.id}>{party}", attrs=attrs_of(HOLDS_STYLE), rank=(index,)
+                )
             )
     nodes.extend(party_node(catalog, pid, mor=pid in mor) for pid in sorted(parties))
     legend = [
@@ -69,7 +71,9 @@ def liability_figure(res: Resolution, *, subject: str | None = None) -> Figure:
         LegendRow(edge_sample(HOLDS_STYLE), text("is held by")),
     ]
     if any(not holders.get(r.id) for r in catalog.responsibilities):
-        legend.append(LegendRow(box_sample("#ffffff", "#999999", dashed=True), text("held by nobody for this selection")))
+        legend.append(
+            LegendRow(box_sample("#ffffff", "#999999", dashed=True), text("held by nobody for this selection"))
+        )
     if mor:
         legend.append(MOR_LEGEND)
     return Figure(

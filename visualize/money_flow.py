@@ -8,7 +8,6 @@ No code here knows about charge types: a new catalog edition changes the picture
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from visualize._dot import (
@@ -27,6 +26,8 @@ from visualize._dot import (
 from visualize._parts import MOR_LEGEND, merchants_of_record, party_node, title_lines
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import graphviz
 
     from engine import Flow, Resolution

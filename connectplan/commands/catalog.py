@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import click
 
-from connectplan.commands.options import catalog_option, format_option
-
-
 from connectplan.cli import LazyGroup
+from connectplan.commands.options import catalog_option, format_option
 
 #: catalog subcommands defined in other modules, imported on use
 CATALOG_COMMANDS: dict[str, tuple[str, str]] = {
-    "lint": ("connectplan.commands.catalog_tools:lint", "Check a catalog for errors and dead parts; count selections by verdict."),
-    "diff": ("connectplan.commands.catalog_tools:diff", "List what one catalog edition adds, removes, renames and changes."),
-    "import": ("connectplan.commands.catalog_store:import_catalog", "Add a catalog edition (YAML or JSON file) to the store."),
+    "lint": (
+        "connectplan.commands.catalog_tools:lint",
+        "Check a catalog for errors and dead parts; count selections by verdict.",
+    ),
+    "diff": (
+        "connectplan.commands.catalog_tools:diff",
+        "List what one catalog edition adds, removes, renames and changes.",
+    ),
+    "import": (
+        "connectplan.commands.catalog_store:import_catalog",
+        "Add a catalog edition (YAML or JSON file) to the store.",
+    ),
     "list": ("connectplan.commands.catalog_store:list_catalogs", "List the catalog editions in the store."),
 }
 
@@ -32,9 +39,8 @@ def validate(file: str) -> None:
 
     Example: connectplan catalog validate my-catalog.yaml
     """
-    from engine import CatalogError
-
     from connectplan.catalog_files import load_catalog_file
+    from engine import CatalogError
 
     try:
         cat = load_catalog_file(file)
@@ -58,10 +64,9 @@ def show(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
 
     Example: connectplan catalog show stripe-connect@2024 --format json
     """
-    from engine import catalog_to_dict
-
     from connectplan import app
     from connectplan.formats import to_json
+    from engine import catalog_to_dict
 
     doc = catalog_to_dict(app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url")))
     if fmt == "json":

@@ -27,7 +27,9 @@ def selection_options(func: F) -> F:
         metavar="PROPERTY=OPTION",
         help="Choose an option for a property; repeat for each property. Overrides --preset.",
     )(func)
-    return click.option("--preset", metavar="NAME", help="Start from a preset selection (see `connectplan presets`).")(func)
+    return click.option("--preset", metavar="NAME", help="Start from a preset selection (see `connectplan presets`).")(
+        func
+    )
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:

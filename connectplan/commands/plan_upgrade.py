@@ -27,8 +27,14 @@ if TYPE_CHECKING:
 @format_option("text", "json")
 @click.pass_context
 def upgrade(
-    ctx: click.Context, ref: str, to_ref: str, dry_run: bool, message: str | None, author: str | None,
-    allow_blocked: bool, fmt: str,
+    ctx: click.Context,
+    ref: str,
+    to_ref: str,
+    dry_run: bool,
+    message: str | None,
+    author: str | None,
+    allow_blocked: bool,
+    fmt: str,
 ) -> None:
     """Carry plan version REF over to another catalog edition and report the impact.
 
@@ -44,7 +50,12 @@ def upgrade(
     from connectplan.formats import to_json
 
     report, saved = app.upgrade_plan(
-        ref, to_ref, dry_run=dry_run, allow_blocked=allow_blocked, message=message, author=author,
+        ref,
+        to_ref,
+        dry_run=dry_run,
+        allow_blocked=allow_blocked,
+        message=message,
+        author=author,
         db_url=(ctx.find_root().obj or {}).get("db_url"),
     )
     refused = not dry_run and saved is None
@@ -72,7 +83,9 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     out.append(f"Selection: {', '.join(f'{p}={o}' for p, o in after.selection)}")
     for c in report.renamed_options:
         out.append(f"  renamed option: {c.prop}.{c.before} -> {c.after}")
-    verdict = f"{before.verdict} -> {after.verdict}" if before.verdict != after.verdict else f"{after.verdict} (unchanged)"
+    verdict = (
+        f"{before.verdict} -> {after.verdict}" if before.verdict != after.verdict else f"{after.verdict} (unchanged)"
+    )
     out.append(f"Verdict:   {verdict}")
     out.append("")
     out.append(f"Findings added ({len(d.findings_added)}):")

@@ -12,7 +12,9 @@ from connectplan.commands.options import catalog_option, selection_options
 @catalog_option
 @selection_options
 @click.pass_context
-def prompt(ctx: click.Context, ref: str | None, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...]) -> None:
+def prompt(
+    ctx: click.Context, ref: str | None, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...]
+) -> None:
     """Print a prompt asking a coding assistant to implement plan version REF exactly.
 
     The prompt holds the selection with each option's API settings, the ordered steps with

@@ -124,7 +124,9 @@ def pick_format(output: str | None, fmt: str | None) -> str:
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
 @click.argument("ref", required=False, metavar="[REF]")
-@click.option("-o", "--output", metavar="FILE", help="Write the diagram to FILE (default: standard output, DOT or SVG only).")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write the diagram to FILE (default: standard output, DOT or SVG only)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -179,7 +181,9 @@ def render(
     options = {"include": include} if kind == "money-flow" else {}
     if kind == "catalog":
         if against:
-            raise AppError("--against draws money-flow, liability or steps changes; compare catalogs with `connectplan catalog diff`")
+            raise AppError(
+                "--against draws money-flow, liability or steps changes; compare catalogs with `connectplan catalog diff`"
+            )
         subject = load_subject(ctx, ref, catalog_ref, preset, sets)
         catalog = subject.res.catalog if subject else app.get_catalog(catalog_ref, db_url_of(ctx))
         dot = catalog_diagram(catalog, subject.res if subject else None)
@@ -187,7 +191,9 @@ def render(
         subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets))
         if against:
             base = load_plan(ctx, against)
-            dot = change_diagram(kind, base.res, subject.res, old_subject=base.label, new_subject=subject.label or "what-if", **options)
+            dot = change_diagram(
+                kind, base.res, subject.res, old_subject=base.label, new_subject=subject.label or "what-if", **options
+            )
         else:
             dot = resolution_diagram(kind, subject.res, subject=subject.label, **options)
     if output and output != "-":

@@ -20,7 +20,14 @@ FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
     help=f"Exit 1 when the verdict ranks at or above SEVERITY ({', '.join(FAIL_ON)}).",
 )
 @click.pass_context
-def resolve(ctx: click.Context, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...], fmt: str, fail_on: str | None) -> None:
+def resolve(
+    ctx: click.Context,
+    catalog_ref: str | None,
+    preset: str | None,
+    sets: tuple[str, ...],
+    fmt: str,
+    fail_on: str | None,
+) -> None:
     """Resolve a complete selection: verdict, findings, ordered integration steps, money flows.
 
     Every property needs an option, from --preset or --set. Exit 0 whatever the verdict,
@@ -30,10 +37,9 @@ def resolve(ctx: click.Context, catalog_ref: str | None, preset: str | None, set
     --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
     --set liability=stripe
     """
-    from engine import VERDICT_RANK
-
     from connectplan import app
     from connectplan.formats import format_resolution
+    from engine import VERDICT_RANK
 
     res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
     click.echo(format_resolution(res, fmt), nl=False)

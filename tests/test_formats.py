@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectplan.formats import explain_condition, md_code, md_escape
+from connectplan.output.resolution import explain_condition, md_code, md_escape
 from engine import parse_expression
 
 

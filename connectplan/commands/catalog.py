@@ -65,7 +65,7 @@ def show(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
     Example: connectplan catalog show stripe-connect@2024 --format json
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
     from engine import catalog_to_dict
 
     doc = catalog_to_dict(app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url")))
@@ -87,7 +87,7 @@ def options(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
     Example: connectplan options --catalog stripe-connect@2025
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     cat = app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url"))
     if fmt == "json":

@@ -35,7 +35,7 @@ def list_catalogs(ctx: click.Context, fmt: str) -> None:
 
     Example: connectplan catalog list --format json
     """
-    from connectplan.plan_formats import format_catalog_list
+    from connectplan.output.plans import format_catalog_list
     from connectplan.store import open_store
 
     editions = open_store((ctx.find_root().obj or {}).get("db_url")).list_catalogs()

@@ -28,7 +28,7 @@ def lint(ctx: click.Context, target: str | None, fmt: str) -> None:
     Example: connectplan catalog lint stripe-connect@2025
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     report = app.lint(target, (ctx.find_root().obj or {}).get("db_url"))
     click.echo(to_json(report.to_dict()) if fmt == "json" else lint_text(report), nl=False)
@@ -65,7 +65,7 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str) -> None:
     Example: connectplan catalog diff stripe-connect@2024 stripe-connect@2025
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     result = app.diff_editions(old, new, (ctx.find_root().obj or {}).get("db_url"))
     click.echo(to_json(result.to_dict()) if fmt == "json" else diff_text(result), nl=False)

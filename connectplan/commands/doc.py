@@ -46,7 +46,7 @@ def doc(
     Example: connectplan doc acme-marketplace -o docs/acme/
     """
     from connectplan.commands.render import load_subject, require_subject
-    from connectplan.docgen import write_design_doc
+    from connectplan.output.design_doc import write_design_doc
 
     subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets, with_previous=True))
     for path in write_design_doc(subject.res, output, fmt=fmt, info=subject.info, previous=subject.previous):

@@ -28,7 +28,7 @@ def explore(ctx: click.Context, catalog_ref: str | None, preset: str | None, set
     Example: connectplan explore --catalog stripe-connect@2025 --set dashboard=express
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     result = app.explore_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
     if fmt == "json":
@@ -39,7 +39,7 @@ def explore(ctx: click.Context, catalog_ref: str | None, preset: str | None, set
 
 def exploration_text(result: Propagation) -> str:
     """The text form of an exploration (deterministic)."""
-    from connectplan.formats import resolution_text
+    from connectplan.output.resolution import resolution_text
 
     cat = result.catalog
     out: list[str] = []

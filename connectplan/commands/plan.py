@@ -120,7 +120,7 @@ def show(ctx: click.Context, ref: str, fmt: str) -> None:
 
     Example: connectplan plan show acme-marketplace@reviewed --format json
     """
-    from connectplan.plan_formats import format_plan_version
+    from connectplan.output.plans import format_plan_version
 
     record, res = _store(ctx).load(ref)
     click.echo(format_plan_version(record, res, fmt), nl=False)
@@ -135,7 +135,7 @@ def log(ctx: click.Context, name: str, fmt: str) -> None:
 
     Example: connectplan plan log acme-marketplace --format json
     """
-    from connectplan.plan_formats import format_log
+    from connectplan.output.plans import format_log
 
     click.echo(format_log(name, _store(ctx).log(name), fmt), nl=False)
 
@@ -151,7 +151,7 @@ def list_(ctx: click.Context, stale: bool, fmt: str) -> None:
 
     Example: connectplan plan list --stale
     """
-    from connectplan.plan_formats import format_plan_list
+    from connectplan.output.plans import format_plan_list
 
     click.echo(format_plan_list(_store(ctx).list_plans(stale_only=stale), fmt), nl=False)
 
@@ -198,7 +198,7 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 
     Example: connectplan plan export acme-marketplace -o acme.json
     """
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     text = to_json(_store(ctx).export_plan(ref))
     if output is None:
@@ -241,6 +241,6 @@ def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str) -> None:
 
     Example: connectplan plan diff acme-marketplace@1 acme-marketplace@2 --format json
     """
-    from connectplan.plan_formats import format_diff
+    from connectplan.output.plans import format_diff
 
     click.echo(format_diff(_store(ctx).diff(ref_a, ref_b), fmt), nl=False)

@@ -47,7 +47,7 @@ def upgrade(
     Example: connectplan plan upgrade acme-saas --to stripe-connect@2025 --dry-run
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     report, saved = app.upgrade_plan(
         ref,
@@ -75,7 +75,7 @@ def upgrade(
 
 
 def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: bool) -> str:
-    from connectplan.formats import alternative_lines, explain_condition, finding_lines
+    from connectplan.output.resolution import alternative_lines, explain_condition, finding_lines
 
     d = report.diff
     before, after = report.before, report.after

@@ -19,7 +19,7 @@ def presets(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
     Example: connectplan presets --catalog stripe-connect@2025
     """
     from connectplan import app
-    from connectplan.formats import to_json
+    from connectplan.output.resolution import to_json
 
     catalog, resolutions = app.preset_resolutions(catalog_ref, (ctx.obj or {}).get("db_url"))
     if fmt == "json":

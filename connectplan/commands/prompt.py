@@ -24,7 +24,7 @@ def prompt(
     Example: connectplan prompt acme-marketplace@reviewed
     """
     from connectplan.commands.render import load_subject, require_subject
-    from connectplan.docgen import prompt_text
+    from connectplan.output.design_doc import prompt_text
 
     subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets))
     click.echo(prompt_text(subject.res, subject.info), nl=False)

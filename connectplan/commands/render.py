@@ -15,7 +15,7 @@ import click
 from connectplan.commands.options import catalog_option, selection_options
 
 if TYPE_CHECKING:
-    from connectplan.docgen import PlanInfo
+    from connectplan.output.design_doc import PlanInfo
     from db.repository import VersionRecord
     from engine import Resolution
 
@@ -79,7 +79,7 @@ def load_plan(ctx: click.Context, ref: str, *, with_previous: bool = False) -> S
 
 def plan_info(record: VersionRecord) -> PlanInfo:
     """The design-document metadata of a stored plan version."""
-    from connectplan.docgen import PlanInfo
+    from connectplan.output.design_doc import PlanInfo
 
     return PlanInfo(
         name=record.plan,

@@ -38,7 +38,7 @@ def resolve(
     --set liability=stripe
     """
     from connectplan import app
-    from connectplan.formats import format_resolution
+    from connectplan.output.resolution import format_resolution
     from engine import VERDICT_RANK
 
     res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))

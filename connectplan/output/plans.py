@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.formats import md_code, md_escape, resolution_document, resolution_markdown, resolution_text, to_json
+from connectplan.output.resolution import (
+    md_code,
+    md_escape,
+    resolution_document,
+    resolution_markdown,
+    resolution_text,
+    to_json,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

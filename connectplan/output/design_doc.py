@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connectplan.errors import AppError
-from connectplan.formats import because_text, explain_condition, finding_lines, md_escape
+from connectplan.output.resolution import because_text, explain_condition, finding_lines, md_escape
 from engine import Catalog, Resolution, Term
 from engine.diff import ResolutionDiff, diff_resolutions
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine import Catalog, Resolution, resolve
+from engine import build_selection as engine_build_selection
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -82,16 +83,8 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[str, str]) -> dict[str, str]:
-    """A preset's selection (if any) overridden by explicit assignments."""
-    selection: dict[str, str] = {}
-    if preset:
-        found = catalog.preset_index.get(preset)
-        if found is None:
-            known = ", ".join(catalog.preset_index) or "none"
-            raise AppError(f"unknown preset {preset!r} in {catalog.ref}; presets: {known}")
-        selection.update(found.selection)
-    selection.update(assignments)
-    return selection
+    """A preset's selection (if any) overridden by explicit assignments (:func:`engine.build_selection`)."""
+    return engine_build_selection(catalog, preset, assignments)  # type: ignore[return-value]
 
 
 def resolve_selection(
@@ -109,9 +102,9 @@ def resolve_selection(
 
 def with_alternatives(res: Resolution) -> Resolution:
     """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
-    from engine import VERDICT_RANK
+    from engine import Severity
 
-    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+    if res.rank <= Severity.CAUTION:
         return res
     from dataclasses import replace
 

@@ -39,9 +39,9 @@ def resolve(
     """
     from connectplan import app
     from connectplan.output.resolution import format_resolution
-    from engine import VERDICT_RANK
+    from engine import Severity
 
     res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
     click.echo(format_resolution(res, fmt), nl=False)
-    if fail_on and VERDICT_RANK[res.verdict] >= VERDICT_RANK[fail_on]:
+    if fail_on and res.rank >= Severity.parse(fail_on):
         ctx.exit(1)

@@ -121,7 +121,7 @@ def nearest_alternatives(
     changed = [-enc.option_var[(p, sel[p])] for p in movable]
     counter: _AtMost | None = None
     found: list[Alternative] = []
-    for level in range(current):
+    for level in (rank for rank in Severity if rank < current):
         k = 1
         while k <= len(movable):
             if counter is None or k > counter.cap:

@@ -135,7 +135,7 @@ def lint_problems(source: str, problems: Sequence[Problem]) -> LintReport:
 def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str | None = None) -> LintReport:
     """Lint a loaded catalog (see the module docstring)."""
     enc = Encoding(catalog, solver_factory())
-    below_blocked = enc.at_most(Severity.SALES_GATED)
+    below_blocked = enc.below(Severity.BLOCKED)
     errors: list[LintMessage] = []
     warnings: list[LintMessage] = []
 

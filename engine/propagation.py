@@ -293,7 +293,7 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
     """Several rules exclude the option together: smallest chosen terms, then a minimal rule set."""
     terms = [Term(p, o) for p, o in context.items()]
     lits = [enc.option_var[(t.prop, t.option)] for t in terms]
-    hard = [enc.option_var[(prop, option)], *enc.at_most(Severity.SALES_GATED)]
+    hard = [enc.option_var[(prop, option)], *enc.below(Severity.BLOCKED)]
     chosen: list[int] | None = None
     if enc.solve(hard) is None:
         chosen = []

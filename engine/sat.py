@@ -175,6 +175,10 @@ class Encoding:
         """Assumptions meaning "the verdict ranks at most ``rank``" (``Severity.OUT_OF_SCOPE``: any)."""
         return [-self.level[Severity(rank + 1)]] if rank < Severity.OUT_OF_SCOPE else []
 
+    def below(self, rank: Severity) -> list[int]:
+        """Assumptions meaning "the verdict ranks below ``rank``" (``rank`` above ``allowed``)."""
+        return self.at_most(rank - 1)
+
     def selection_literals(self, selection: Mapping[str, str]) -> list[int]:
         return [self.option_var[(p, o)] for p, o in selection.items()]
 

@@ -37,11 +37,12 @@ from engine.resolution import (
     verdict_of,
 )
 from engine.selection import build_selection, check_selection
-from engine.severity import RULE_SEVERITIES, VERDICTS, Severity
+from engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
 
 __all__ = [
     "RULE_SEVERITIES",
     "VERDICTS",
+    "VERDICT_RANK",
     "ActiveStep",
     "Alternative",
     "Assignment",

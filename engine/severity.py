@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["RULE_SEVERITIES", "VERDICTS", "Severity"]
+__all__ = ["RULE_SEVERITIES", "VERDICTS", "VERDICT_RANK", "Severity"]
 
 
 class Severity(IntEnum):
@@ -65,3 +65,6 @@ _BY_TEXT = {"info": Severity.INFO, **{text: member for member, text in _VERDICT_
 RULE_SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")
 #: Verdicts, best first (``VERDICTS[rank]`` is the text of rank ``rank``).
 VERDICTS = tuple(member.verdict for member in Severity)
+#: Deprecated (callers outside the engine still read it): ``VERDICT_RANK[text]`` is
+#: ``Severity.parse(text)``; use :class:`Severity` instead.
+VERDICT_RANK = {member.verdict: int(member) for member in Severity}

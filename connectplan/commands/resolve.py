@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, format_option, selection_options
 
 FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
@@ -37,11 +38,10 @@ def resolve(
     --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
     --set liability=stripe
     """
-    from connectplan import app
     from connectplan.output.resolution import format_resolution
     from engine import Severity
 
-    res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
+    res = workspace(ctx).resolve(catalog=catalog_ref, preset=preset, set=sets)
     click.echo(format_resolution(res, fmt), nl=False)
     if fail_on and res.rank >= Severity.parse(fail_on):
         ctx.exit(1)

@@ -173,25 +173,28 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
         items.append((T(f"Step removed (was {s.position}): {s.title} "), C(s.id)))
     for m in diff.steps_moved:
         items.append((T(f"Step moved {m.before} → {m.after}: {m.title} "), C(m.id)))
-    # Flows are diffed by id; the same movement under another id (e.g. the charge of a destination
-    # and of a separate charge) is no change for a reader, so pairs with equal ends and text drop out.
-    same = {(f.from_party, f.to_party, f.what) for f in diff.flows_added} & {
-        (f.from_party, f.to_party, f.what) for f in diff.flows_removed
-    }
-    for verb, flows, cat in (("added", diff.flows_added, new_cat), ("removed", diff.flows_removed, old_cat)):
-        for fl in flows:
-            if (fl.from_party, fl.to_party, fl.what) not in same:
-                items.append(
-                    (
-                        T(
-                            f"Money flow {verb}: {cat.party_title(fl.from_party)} → {cat.party_title(fl.to_party)}: {fl.what}"
-                        ),
-                    )
-                )
-    for r in diff.responsibilities_added:
-        items.append((T(f"{r.title}: now held by {new_cat.party_title(r.party)}"),))
-    for r in diff.responsibilities_removed:
-        items.append((T(f"{r.title}: no longer held by {old_cat.party_title(r.party)}"),))
+    for r in diff.steps_renamed:
+        items.append((T(f"Step renamed: {r.title} "), C(r.before_id), T(" → "), C(r.after_id)))
+    for c in diff.steps_changed:
+        items.append((T(f"Step retitled: {c.title_before} → {c.title_after} "), C(c.id)))
+    # flows are matched by movement (engine.diff); the same movement under another id is no change
+    for fc in diff.flows:
+        if fc.status == "unchanged":
+            continue
+        f = fc.flow
+        cat = old_cat if fc.status == "removed" else new_cat
+        what = f"{fc.before.what} → {f.what}" if fc.status == "changed" and fc.before else f.what
+        items.append(
+            (
+                T(
+                    f"Money flow {fc.status}: {cat.party_title(f.from_party)} → {cat.party_title(f.to_party)} ({f.kind}): {what}"
+                ),
+            )
+        )
+    for r in diff.responsibilities:
+        before = ", ".join(old_cat.party_title(p) for p in r.before) or "nobody"
+        after = ", ".join(new_cat.party_title(p) for p in r.after) or "nobody"
+        items.append((T(f"{r.title}: {before} → {after}"),))
     out.append(Block("ulist", items=tuple(items)))
     return out
 

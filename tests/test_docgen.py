@@ -368,7 +368,8 @@ class TestPromptAndRenderRefs:
         result = run(runner, store_url, "render", "money-flow", "acme-marketplace@2", "--against", "acme-marketplace@1")
         assert result.exit_code == 0, result.output
         assert "Money flow change: acme-marketplace@1 → acme-marketplace@2" in result.output
-        assert "<B>+ </B>Transfers (T1..Tn)" in result.output
+        # matched by movement (engine.diff): the transfer changed what moves; it is not removed and added
+        assert "<B>~ </B>Transfers<BR/>(T1..Tn)" in result.output
         latest = run(runner, store_url, "render", "steps", "acme-marketplace")
         assert latest.exit_code == 0 and "Integration steps: acme-marketplace@2" in latest.output
 

@@ -59,6 +59,7 @@ __all__ = [
     "diff_resolutions",
     "option_text",
     "rename_pairs",
+    "severity_name",
 ]
 
 K = TypeVar("K", bound=Hashable)
@@ -86,7 +87,7 @@ def _json_value(value: object) -> Any:
     return value
 
 
-def _severity(value: object) -> str:
+def severity_name(value: object) -> str:
     """A severity as its name (plain strings today; an enum member's ``name`` lower-cased otherwise)."""
     if isinstance(value, str):
         return value
@@ -536,7 +537,7 @@ def diff_resolutions(a: Resolution, b: Resolution, *, from_ref: str = "a", to_re
     selection, options_renamed = _selection_changes(a, b)
 
     def findings(res: Resolution) -> dict[str, DiffFinding]:
-        return {f.rule.id: DiffFinding(f.rule.id, _severity(f.rule.severity), f.rule.message) for f in res.findings}
+        return {f.rule.id: DiffFinding(f.rule.id, severity_name(f.rule.severity), f.rule.message) for f in res.findings}
 
     def steps(res: Resolution) -> dict[str, DiffStep]:
         return {s.step.id: DiffStep(s.step.id, s.step.title, s.step.phase, i) for i, s in enumerate(res.steps, 1)}

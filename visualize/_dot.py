@@ -301,7 +301,7 @@ class Figure:
 
     def changes(self) -> frozenset[tuple[str, ...]]:
         """The changes a change figure shows (empty for a figure of one resolution)."""
-        return frozenset(e.change for e in (*self.nodes, *self.edges) if e.change)
+        return frozenset(n.change for n in self.nodes if n.change) | frozenset(e.change for e in self.edges if e.change)
 
 
 def edge_sample(style: Mapping[str, str], glyph: str | None = None) -> str:

@@ -347,21 +347,21 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
         )
     rule_port: dict[str, str] = {}
     for sindex, sev in enumerate(SEVERITY_COLORS):
-        members = [r for r in catalog.rules if r.severity == sev]
-        if not members:
+        rule_members = [r for r in catalog.rules if r.severity == sev]
+        if not rule_members:
             continue
         nid = node_id("rule", sev)
         rows = []
-        for rule in members:
+        for rule in rule_members:
             on = rule.id in fired
             bg = SEVERITY_COLORS[sev] if res is None or on else "#f5f5f5"
             body = f"<B>{text(rule.id)}</B>" if on else text(rule.id)
             rows.append((node_id("r", rule.id), body, bg))
             rule_port[rule.id] = f"{nid}:{node_id('r', rule.id)}"
         attrs = {"shape": "plain", "fillcolor": SEVERITY_COLORS[sev]}
-        if res is not None and any(r.id in fired for r in members):
+        if res is not None and any(r.id in fired for r in rule_members):
             attrs["penwidth"] = "2.2"
-        if res is not None and any(r.id not in fired for r in members):
+        if res is not None and any(r.id not in fired for r in rule_members):
             attrs["color"] = "#f5f5f5"  # marks the legend row for rules that do not fire
         nodes.append(
             FigNode(nid, _table(f"<B>{text(sev)}</B> rules", rows, "#4d4d4d"), attrs_of(attrs), rank=(1, sindex))
@@ -381,7 +381,7 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
                 body = f'<FONT COLOR="{DIM["fontcolor"]}">{body}</FONT>'
             rows.append((node_id("s", step.id), body, bg))
             step_port[step.id] = f"{nid}:{node_id('s', step.id)}"
-        attrs: dict[str, str] = {"shape": "plain", "color": "#4d4d4d"}
+        attrs = {"shape": "plain", "color": "#4d4d4d"}
         if active & {s.id for s in members}:
             attrs["fillcolor"] = ACTIVE_STEP_ATTRS["fillcolor"]
         if res is not None and any(s.id not in active for s in members):
@@ -395,14 +395,14 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
         if head is None:
             continue
         for term in sorted(terms):
-            prop, opt = term.split(".", 1)
+            prop_id, opt_id = term.split(".", 1)
             hot = res is not None and term in chosen and (target in fired or target in active)
             style = dict(HOT_EDGE if hot else MENTION_EDGE)
             if kind == "step":
                 style["minlen"] = "2"
             edges.append(
                 FigEdge(
-                    f"{node_id('option', prop)}:{node_id('o', opt)}",
+                    f"{node_id('option', prop_id)}:{node_id('o', opt_id)}",
                     head,
                     key=f"{term}>{kind}>{target}",
                     attrs=attrs_of(style),

@@ -120,7 +120,7 @@ def decision_log(record: Any, entries: Iterable[Any]) -> tuple[HistoryItem, ...]
     plan's log (items with ``.record`` and ``.verdict``, any order).
     """
     by_version = {e.record.version: e for e in entries}
-    chain = []
+    chain: list[Any] = []
     version: int | None = record.version
     while version is not None and version in by_version and len(chain) <= len(by_version):
         entry = by_version[version]
@@ -211,7 +211,7 @@ class Block:
     level: int = 0
     header: tuple[str, ...] = ()
     rows: tuple[tuple[Inline, ...], ...] = ()
-    items: tuple[tuple[Inline, ...], ...] = field(default=())
+    items: tuple[Inline, ...] = field(default=())
     image: str = ""
 
 
@@ -282,21 +282,21 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
     for fc in diff.flows:
         if fc.status == "unchanged":
             continue
-        f = fc.flow
+        flow = fc.flow
         cat = old_cat if fc.status == "removed" else new_cat
-        what = f"{fc.before.what} → {f.what}" if fc.status == "changed" and fc.before else f.what
+        what = f"{fc.before.what} → {flow.what}" if fc.status == "changed" and fc.before else flow.what
         items.append(
             (
                 T(
-                    f"Money flow {fc.status}: {cat.party_title(f.from_party)} → "
-                    f"{cat.party_title(f.to_party)} ({f.kind}): {what}"
+                    f"Money flow {fc.status}: {cat.party_title(flow.from_party)} → "
+                    f"{cat.party_title(flow.to_party)} ({flow.kind}): {what}"
                 ),
             )
         )
-    for r in diff.responsibilities:
-        before = ", ".join(old_cat.party_title(p) for p in r.before) or "nobody"
-        after = ", ".join(new_cat.party_title(p) for p in r.after) or "nobody"
-        items.append((T(f"{r.title}: {before} → {after}"),))
+    for rc in diff.responsibilities:
+        held_before = ", ".join(old_cat.party_title(p) for p in rc.before) or "nobody"
+        held_after = ", ".join(new_cat.party_title(p) for p in rc.after) or "nobody"
+        items.append((T(f"{rc.title}: {held_before} → {held_after}"),))
     out.append(Block("ulist", items=tuple(items)))
     return out
 
@@ -338,7 +338,7 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
         for opt in prop.option_ids:
             if opt in taken:
                 continue
-            value: object = tuple(sorted({*taken, opt})) if isinstance(chosen, tuple) else opt
+            value: Any = tuple(sorted({*taken, opt})) if isinstance(chosen, tuple) else opt
             try:
                 other = resolve(cat, {**res.selection_dict, prop_id: value})
             except EngineError:

@@ -454,14 +454,28 @@ class Workspace:
         catalog: str | None = None,
         preset: str | None = None,
         set: Any = None,
+        since: str | None = None,
     ) -> list[Path]:
-        """Write the design document of a plan version or selection into ``output``; the files written."""
-        from connectplan.output.design_doc import write_design_doc
+        """Write the design document of a plan version or selection into ``output``; the files written.
+
+        The document's decision log is the plan's history up to the version; ``since`` (a plan
+        version REF) adds what changed since that version, with the change diagrams.
+        """
+        from dataclasses import replace as with_fields
+
+        from connectplan.output.design_doc import decision_log, write_design_doc
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
         previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
-        info = plan_info(subject.record) if subject.record else None
-        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous)
+        info = None
+        if subject.record:
+            history = decision_log(subject.record, self.log(subject.record.plan))
+            info = with_fields(plan_info(subject.record), history=history)
+        base = None
+        if since:
+            view = self.plan(since)
+            base = (plan_info(view.record), view.resolution)
+        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous, since=base)
 
     def prompt(
         self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None

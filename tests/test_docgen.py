@@ -287,7 +287,7 @@ class TestDocCommand:
         first = run(runner, store_url, "doc", plan, "-o", str(out))
         assert first.exit_code == 0, first.output
         files = sorted(p.name for p in out.iterdir())
-        assert files == ["README.md", "liability.svg", "money-flow.svg", "steps.svg"]
+        assert files == [".connectplan-doc.json", "README.md", "liability.svg", "money-flow.svg", "steps.svg"]
         snapshot = {name: (out / name).read_bytes() for name in files}
         md = snapshot["README.md"].decode("utf-8")
         page = parse(MarkdownIt("commonmark").enable("table").render(md))

@@ -13,17 +13,16 @@ from connectplan.commands.options import catalog_option, selection_options
     "-o",
     "--output",
     required=True,
-    metavar="DIR",
-    help="Folder to write (created if needed); with --format html a folder or a FILE.html.",
+    metavar="DIR|FILE",
+    help="Folder to write (created if needed), or a FILE.md / FILE.html (the suffix picks the format).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(("markdown", "html")),
-    default="markdown",
-    show_default=True,
-    help="markdown: README.md plus the diagrams as SVG files beside it; html: one self-contained page.",
+    help="markdown (default): README.md plus the diagrams as SVG files beside it; html: one self-contained page.",
 )
+@click.option("--force", is_flag=True, help="Overwrite files in the target that an earlier `doc` did not write.")
 @catalog_option
 @selection_options
 @click.pass_context
@@ -31,7 +30,8 @@ def doc(
     ctx: click.Context,
     ref: str | None,
     output: str,
-    fmt: str,
+    fmt: str | None,
+    force: bool,
     catalog_ref: str | None,
     preset: str | None,
     sets: tuple[str, ...],
@@ -41,7 +41,8 @@ def doc(
     The document holds the decision table (each chosen option's summary and why), the verdict
     and findings with sources, the ordered steps with links, the version's metadata and its
     change from the previous version, and the money-flow, liability and steps diagrams.
-    Re-running on the same version rewrites identical files.
+    Re-running on the same version rewrites identical files. It never overwrites a file it did
+    not write (a manifest, .connectplan-doc.json, records its files) unless --force is given.
 
     Example: connectplan doc acme-marketplace -o docs/acme/
     """
@@ -49,5 +50,6 @@ def doc(
     from connectplan.output.design_doc import write_design_doc
 
     subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets, with_previous=True))
-    for path in write_design_doc(subject.res, output, fmt=fmt, info=subject.info, previous=subject.previous):
+    written = write_design_doc(subject.res, output, fmt=fmt, info=subject.info, previous=subject.previous, force=force)
+    for path in written:
         click.echo(f"wrote {path}")

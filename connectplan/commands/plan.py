@@ -189,29 +189,21 @@ def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, autho
 
 @plan.command("export")
 @click.argument("ref")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
-)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.pass_context
 def export(ctx: click.Context, ref: str, output: str | None) -> None:
     """Write a plan's history (up to REF's version) as a self-contained JSON document.
 
     Example: connectplan plan export acme-marketplace -o acme.json
     """
+    from connectplan.outfile import write_output
     from connectplan.output.resolution import to_json
 
     text = to_json(_store(ctx).export_plan(ref))
-    if output is None:
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from pathlib import Path
-
-    from connectplan.errors import AppError
-
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AppError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_output(output, text.encode("utf-8"))
     click.echo(f"exported {ref} to {output}")
 
 

@@ -167,9 +167,9 @@ def render(
     """
     from connectplan import app
     from connectplan.errors import AppError
+    from connectplan.outfile import write_output
     from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
     from visualize.render import check_format, render_bytes
-    from visualize.render import render as render_to
 
     fmt = check_format(pick_format(output, fmt))
     try:
@@ -196,8 +196,9 @@ def render(
             )
         else:
             dot = resolution_diagram(kind, subject.res, subject=subject.label, **options)
+    data = render_bytes(dot, fmt)
     if output and output != "-":
-        path = render_to(dot, output, fmt)
+        path = write_output(output, data)
         click.echo(f"wrote {path} ({fmt})")
     else:
-        click.echo(render_bytes(dot, fmt).decode("utf-8"), nl=False)
+        click.echo(data.decode("utf-8"), nl=False)

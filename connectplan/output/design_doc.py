@@ -468,45 +468,58 @@ def write_design_doc(
     res: Resolution,
     out: str | Path,
     *,
-    fmt: str = "markdown",
+    fmt: str | None = None,
     info: PlanInfo | None = None,
     previous: tuple[PlanInfo, Resolution] | None = None,
+    force: bool = False,
 ) -> list[Path]:
     """Write the design document; return the files written.
 
-    ``markdown``: ``out`` is a directory (created if needed) that receives ``README.md`` and the
-    three diagrams as SVG files beside it. ``html``: ``out`` is a directory receiving
-    ``index.html``, or a path ending in ``.html``. Every diagram is rendered before any file is
-    written, so a failure (e.g. no ``dot`` binary) leaves nothing behind.
+    ``out`` is a directory (created if needed) receiving ``README.md`` and the three diagrams as
+    SVG files beside it (``markdown``) or ``index.html`` (``html``); or a file name ending in
+    ``.md`` (the diagrams go beside it as ``NAME-money-flow.svg`` ...) or ``.html``. The format
+    defaults to the suffix's, else ``markdown``; a ``fmt`` contradicting the suffix is refused.
+    Files that an earlier run did not write are never overwritten unless ``force``
+    (see :mod:`connectplan.docfiles`). Every diagram is rendered and every check made before any
+    file is written, so a failure (e.g. no ``dot`` binary) leaves nothing behind.
     """
-    from visualize.render import RenderError, render_bytes, write_atomic
+    from connectplan.docfiles import doc_format, is_file_target, write_doc_files
+    from visualize.render import RenderError, render_bytes
 
+    fmt = doc_format(out, fmt)
     if fmt not in DOC_FORMATS:
         raise AppError(f"unknown document format {fmt!r}; use one of: {', '.join(DOC_FORMATS)}")
     subject = info.ref if info else None
-    rendered = [(name, title, render_bytes(dot, "svg")) for name, title, dot in _diagrams(res, subject)]
-    target = Path(out)
-    if fmt == "html" and target.suffix.lower() in (".html", ".htm"):
-        directory, page = target.parent, target
-    else:
-        directory = target
-        page = target / (HTML_NAME if fmt == "html" else MARKDOWN_NAME)
-    if directory.exists() and not directory.is_dir():
-        raise AppError(f"cannot write the document into {directory}: it is a file; give a directory with -o")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise AppError(f"cannot create {directory}: {exc.strerror or exc}") from None
-    try:
-        if fmt == "html":
-            text = design_html(res, info, previous=previous, images=[(title, svg) for _, title, svg in rendered])
-            return [write_atomic(page, text.encode("utf-8"))]
-        written = [write_atomic(directory / name, svg) for name, _, svg in rendered]
-        text = design_markdown(res, info, previous=previous, images=[(title, name) for name, title, _ in rendered])
-        written.insert(0, write_atomic(page, text.encode("utf-8")))
-        return written
+        rendered = [(name, title, render_bytes(dot, "svg")) for name, title, dot in _diagrams(res, subject)]
     except RenderError as exc:
         raise AppError(str(exc)) from None
+    if str(out) == "-":  # standard output: only the self-contained page can go there
+        if fmt != "html":
+            raise AppError(
+                "a Markdown document comes with diagram files; give -o DIR, or --format html to print one page"
+            )
+        from connectplan.outfile import write_output
+
+        write_output(
+            "-", design_html(res, info, previous=previous, images=[(t, svg) for _, t, svg in rendered]).encode()
+        )
+        return []
+    target = Path(out)
+    if is_file_target(target):
+        directory, page, prefix = target.parent, target.name, f"{target.stem}-"
+    else:
+        directory, page, prefix = target, HTML_NAME if fmt == "html" else MARKDOWN_NAME, ""
+    if fmt == "html":
+        text = design_html(res, info, previous=previous, images=[(title, svg) for _, title, svg in rendered])
+        files = {page: text.encode("utf-8")}
+    else:
+        text = design_markdown(
+            res, info, previous=previous, images=[(title, prefix + name) for name, title, _ in rendered]
+        )
+        files = {page: text.encode("utf-8")} | {prefix + name: svg for name, _, svg in rendered}
+    named = page if is_file_target(target) else None
+    return write_doc_files(directory, files, named=named, force=force)
 
 
 # ---------------------------------------------------------------------------

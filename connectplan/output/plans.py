@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.output.resolution import (
+    escape_controls,
     md_code,
     md_escape,
     resolution_document,
@@ -14,7 +16,7 @@ from connectplan.output.resolution import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from connectplan.store import EditionInfo, PlanSummary, VersionRecord
     from engine import Resolution
@@ -29,11 +31,25 @@ __all__ = [
     "log_document",
 ]
 
+F = TypeVar("F", bound="Callable[..., str]")
+
+
+def _controls_escaped(func: F) -> F:
+    """Text and Markdown results (the last argument is the format) show control characters escaped."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> str:
+        out = func(*args)
+        return out if args[-1] == "json" else escape_controls(out)
+
+    return wrapper  # type: ignore[return-value]
+
 
 def _tags(record: VersionRecord) -> str:
     return f"  [{', '.join(record.tags)}]" if record.tags else ""
 
 
+@_controls_escaped
 def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
     """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
     if fmt == "json":
@@ -86,6 +102,7 @@ def log_document(name: str, entries: Sequence[tuple[VersionRecord, Resolution]])
     }
 
 
+@_controls_escaped
 def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], fmt: str) -> str:
     """``plan log``: one line per version, newest first."""
     if fmt == "json":
@@ -114,6 +131,7 @@ def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], f
     return "\n".join(lines) + "\n"
 
 
+@_controls_escaped
 def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     """``plan list``: one line per plan with its latest version."""
     if fmt == "json":
@@ -131,6 +149,7 @@ def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@_controls_escaped
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     """``catalog list``: one line per stored edition."""
     if fmt == "json":
@@ -169,6 +188,7 @@ def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[str], list[str]
     ]
 
 
+@_controls_escaped
 def format_diff(diff: ResolutionDiff, fmt: str) -> str:
     """``plan diff`` in text, JSON or Markdown; identical versions say so."""
     if fmt == "json":

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_VALUES",
     "builtin_catalog_files",
+    "builtin_catalogs",
     "load_catalog_file",
     "parse_catalog_text",
 ]
@@ -196,3 +197,11 @@ def load_catalog_file(path: str | Path) -> Catalog:
 @lru_cache(maxsize=None)
 def load_builtin(filename: str) -> Catalog:
     return load_catalog_file(BUILTIN_DIR / filename)
+
+
+def builtin_catalogs() -> list[Catalog]:
+    """Every built-in catalog edition, sorted by name then edition."""
+    from db.records import edition_sort_key
+
+    cats = [load_builtin(p.name) for p in builtin_catalog_files()]
+    return sorted(cats, key=lambda c: (c.name, edition_sort_key(c.edition)))

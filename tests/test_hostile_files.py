@@ -161,7 +161,7 @@ class TestPlanImport:
         _refused(runner, ["--db", url, "plan", "import", str(f)], str(f), "not a regular file")
 
     def test_file_over_the_size_limit(self, runner, url, tmp_path):
-        from connectplan.store import MAX_EXPORT_BYTES
+        from connectplan.exchange import MAX_EXPORT_BYTES
 
         f = tmp_path / "huge.json"
         with f.open("wb") as handle:

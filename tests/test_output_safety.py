@@ -12,6 +12,7 @@ from connectplan.cli import cli
 from connectplan.output.design_doc import PlanInfo, design_markdown, prompt_text
 from connectplan.output.plans import format_diff, format_log, format_plan_version
 from connectplan.output.resolution import escape_controls, format_resolution
+from connectplan.store import LogEntry
 from db.records import VersionRecord
 from engine import catalog_from_dict, resolve
 from engine.diff import diff_resolutions
@@ -68,7 +69,7 @@ class TestControlCharacters:
         record = _record(ESC, author=ESC)
         for out in (
             format_plan_version(record, res, fmt),
-            format_log("acme", [(record, res)], fmt),
+            format_log("acme", [LogEntry(record, res.verdict)], fmt),
             format_diff(diff_resolutions(res, _resolution(message=ESC), from_ref="acme@1", to_ref="acme@2"), fmt),
         ):
             assert not RAW.search(out), repr(out)

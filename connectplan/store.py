@@ -9,21 +9,21 @@ for a bad selection) for bad input, and then nothing has been stored. Nothing he
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from connectplan.conflicts import Snapshot, find_conflict
+from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
 from db import graph_store
 from db import repository as repo
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
 from db.session import make_session_factory, write_engine
 from engine import Catalog, EngineError, Resolution, check_selection, resolve
-
-from connectplan.conflicts import Snapshot, find_conflict
-from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
-from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -133,6 +133,33 @@ def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[s
     return selection
 
 
+def _database_errors_mapped(cls: type[T]) -> type[T]:
+    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception."""
+    import functools
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.schema import database_error
+
+    def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                raise database_error(str(self.db_engine.url), exc) from None
+            except sqlite3.Error as exc:  # raised outside SQLAlchemy's wrapping (e.g. a raw connection)
+                raise database_error(str(self.db_engine.url), exc) from None
+
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, guard(member))
+    return cls
+
+
+@_database_errors_mapped
 class Store:
     """Catalog editions and plans in one open database; each method runs in its own transaction.
 
@@ -658,4 +685,3 @@ def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
     from connectplan.catalog_files import builtin_catalog_files, load_builtin
 
     return {p.stem: partial(load_builtin, p.name) for p in builtin_catalog_files()}
-

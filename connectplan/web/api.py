@@ -1,0 +1,98 @@
+"""The JSON twins (``api_*``): the same documents as the CLI's ``--format json``, byte for byte.
+
+Each builds its document with the output layer's function and writes it with the CLI's
+``to_json``; nothing here assembles JSON by hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+
+from connectplan.web.params import BadRequest, parse_selection
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from connectplan.web.params import Selection
+    from connectplan.workspace import Workspace
+    from engine import Catalog
+
+__all__ = ["api_diff", "api_explore", "api_plan", "api_plans", "api_presets", "api_resolve", "json_response"]
+
+MEDIA_TYPE = "application/json"
+
+
+def json_response(text: str, status: int = 200) -> Response:
+    return Response(text.encode("utf-8"), status_code=status, media_type=MEDIA_TYPE)
+
+
+def _ws(request: Request) -> Workspace:
+    return request.state.ws  # type: ignore[no-any-return]
+
+
+def _selection(request: Request) -> tuple[Catalog, Selection]:
+    pairs = list(request.query_params.multi_items())
+    catalog = _ws(request).catalog(parse_selection(pairs).catalog)
+    return catalog, parse_selection(pairs, catalog)
+
+
+def api_resolve(request: Request) -> Response:
+    from connectplan.output.resolution import format_resolution
+
+    catalog, sel = _selection(request)
+    res = _ws(request).resolve(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    return json_response(format_resolution(res, "json"))
+
+
+def api_explore(request: Request) -> Response:
+    from connectplan.output.resolution import to_json
+
+    catalog, sel = _selection(request)
+    result = _ws(request).explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    return json_response(to_json(result.to_dict()))
+
+
+def api_presets(request: Request) -> Response:
+    from connectplan.output.resolution import to_json
+
+    catalog, resolutions = _ws(request).presets(request.query_params.get("catalog") or None)
+    doc = {
+        "catalog": {"name": catalog.name, "edition": catalog.edition},
+        "presets": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "examples": list(p.examples),
+                "reasoning": p.reasoning,
+                "selection": dict(p.selection),
+                "verdict": res.verdict,
+            }
+            for p, res in zip(catalog.presets, resolutions, strict=True)
+        ],
+    }
+    return json_response(to_json(doc))
+
+
+def api_plans(request: Request) -> Response:
+    from connectplan.output.plans import format_plan_list
+
+    stale = request.query_params.get("stale", "") in ("1", "true")
+    return json_response(format_plan_list(_ws(request).plans(stale_only=stale), "json"))
+
+
+def api_plan(request: Request) -> Response:
+    from connectplan.output.plans import format_plan_version
+
+    view = _ws(request).plan(request.path_params["ref"])
+    return json_response(format_plan_version(view.record, view.resolution, "json"))
+
+
+def api_diff(request: Request) -> Response:
+    from connectplan.output.plans import format_diff
+
+    a, b = request.query_params.get("a", "").strip(), request.query_params.get("b", "").strip()
+    if not a or not b:
+        raise BadRequest("give two plan versions: /api/diff?a=REF&b=REF", "a" if not a else "b")
+    return json_response(format_diff(_ws(request).diff(a, b), "json"))

@@ -74,3 +74,34 @@ def test_cli_help_does_not_import_heavy_modules():
     )
     for heavy in ("sqlalchemy", "graphviz", "yaml", "alembic", "pysat", "networkx"):
         assert heavy not in mods, heavy
+
+
+WEB_PACKAGES = ("starlette", "jinja2", "uvicorn", "multipart", "python_multipart", "connectplan.web")
+
+
+def test_cli_help_and_non_web_commands_load_no_web_dependency(tmp_path):
+    """Only ``connectplan serve`` imports the web configurator and its extra (issue 12)."""
+    for argv in (
+        ["connectplan", "--help"],
+        ["connectplan", "serve", "--help"],
+        ["connectplan", "--db", f"sqlite:///{tmp_path / 'layer.db'}", "resolve", "--preset", "saas"],
+        ["connectplan", "--db", f"sqlite:///{tmp_path / 'layer.db'}", "plan", "list"],
+    ):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.argv={argv!r}\n"
+                "from connectplan.cli import cli\n"
+                "try:\n    cli(prog_name='connectplan')\nexcept SystemExit:\n    pass\n"
+                "print('--modules--'); print('\\n'.join(sorted(sys.modules)))",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
+        mods = set(out.split("--modules--\n", 1)[1].split())
+        assert "connectplan.cli" in mods
+        for web in WEB_PACKAGES:
+            assert web not in mods, (argv, web)

@@ -121,10 +121,9 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
 async def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
     (409 for a lost save race)."""
-    from db.errors import ConflictError
-
-    from connectplan.web.api import json_response
     from connectplan.output.resolution import to_json
+    from connectplan.web.api import json_response
+    from db.errors import ConflictError
 
     status = 409 if isinstance(exc, ConflictError) else 400
     message = one_line(exc)

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from connectplan.web.settings import WebSettings
 
 __all__ = [
-    "CSP",
     "COOKIE_NAME",
+    "CSP",
     "BodyLimit",
     "CrossOriginGuard",
     "SecurityHeaders",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from connectplan.workspace import Workspace
-    from engine import Catalog, Resolution
+    from engine import Catalog
     from engine.propagation import OptionStatus, Propagation
 
 __all__ = [

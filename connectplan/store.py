@@ -340,7 +340,9 @@ class Store:
             for edition in graph_store.read_editions(session.connection()):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
             for plan, version, count in repo.list_plans(session):
-                rows.append((repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition)))
+                rows.append(
+                    (repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition))
+                )
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -412,27 +414,42 @@ class Store:
             )
 
     def set_plan(
-        self, name: str, assignments: Mapping[str, Any], *, message: str, author: str | None = None
+        self,
+        name: str,
+        assignments: Mapping[str, Any],
+        *,
+        message: str,
+        author: str | None = None,
+        base_version: int | None = None,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
         If another save gets in first, the change is re-applied on top of it when that save
         touched other properties; otherwise :class:`~db.errors.ConflictError` names the
         property and the version that got in first (:func:`connectplan.conflicts.find_conflict`).
+        ``base_version`` names the version the change was computed from when that was read
+        earlier (a form in a browser); the same rule then covers every version saved since.
         """
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
-        base: list[Snapshot] = []  # the latest version the first attempt read
+        base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
             with self._write() as session:
                 plan = self._plan(session, name)
                 latest = repo.latest_version(session, plan)
                 assert latest is not None
+                if not base and base_version is not None:
+                    start = repo.get_version(session, plan, base_version)
+                    if start is None:
+                        raise NotFoundError(
+                            f"plan {name!r} has no version {base_version} (latest {name}@{latest.number})"
+                        )
+                    base.append(Snapshot(start.number, start.catalog_edition_id, dict(start.selection)))
                 if not base:
                     base.append(Snapshot(latest.number, latest.catalog_edition_id, dict(latest.selection)))
-                elif latest.number != base[0].number:
+                if latest.number != base[0].number:
                     later = [
                         Snapshot(v.number, v.catalog_edition_id, v.selection)
                         for v in repo.plan_versions(session, plan)
@@ -658,4 +675,3 @@ def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
     from connectplan.catalog_files import builtin_catalog_files, load_builtin
 
     return {p.stem: partial(load_builtin, p.name) for p in builtin_catalog_files()}
-

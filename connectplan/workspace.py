@@ -54,6 +54,7 @@ DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
 #: Catalogs a workspace keeps rebuilt in memory (immutable content, by content hash).
 CATALOG_CACHE_SIZE = 16
 
+
 @dataclass(frozen=True)
 class PlanView:
     """A stored plan version and its resolution (with nearest alternatives when worse than caution)."""
@@ -256,13 +257,19 @@ class Workspace:
             author=author,
         )
 
-    def set_plan(self, name: str, set: Any, *, message: str, author: str | None = None) -> VersionRecord:
+    def set_plan(
+        self, name: str, set: Any, *, message: str, author: str | None = None, base: int | None = None
+    ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
+        ``base`` is the version the change was computed from when it was read earlier (the web
+        configurator's form): every version saved after it counts as "someone else saved first".
         """
-        return self.store.set_plan(name, parse_assignments(set or {}), message=message, author=author)
+        return self.store.set_plan(
+            name, parse_assignments(set or {}), message=message, author=author, base_version=base
+        )
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
@@ -467,7 +474,9 @@ class Workspace:
         info = plan_info(subject.record) if subject.record else None
         return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous)
 
-    def prompt(self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> str:
+    def prompt(
+        self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+    ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
         from connectplan.output.design_doc import prompt_text
 

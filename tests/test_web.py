@@ -30,7 +30,7 @@ SAAS = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "f
 
 @pytest.fixture(scope="module")
 def module_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from connectplan.store import upgrade_store
+    from connectplan.workspace import upgrade_store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'store.db'}"
     upgrade_store(url)

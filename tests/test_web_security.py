@@ -18,7 +18,7 @@ TOKEN = "s3cret-token-for-tests"
 
 @pytest.fixture(scope="module")
 def module_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from connectplan.store import upgrade_store
+    from connectplan.workspace import upgrade_store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('websec') / 'store.db'}"
     upgrade_store(url)

@@ -47,32 +47,18 @@ def api_resolve(request: Request) -> Response:
 
 
 def api_explore(request: Request) -> Response:
-    from connectplan.output.resolution import to_json
+    from connectplan.output.exploration import format_exploration
 
     catalog, sel = _selection(request)
     result = _ws(request).explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
-    return json_response(to_json(result.to_dict()))
+    return json_response(format_exploration(result, "json"))
 
 
 def api_presets(request: Request) -> Response:
-    from connectplan.output.resolution import to_json
+    from connectplan.output.catalogs import format_presets
 
     catalog, resolutions = _ws(request).presets(request.query_params.get("catalog") or None)
-    doc = {
-        "catalog": {"name": catalog.name, "edition": catalog.edition},
-        "presets": [
-            {
-                "id": p.id,
-                "title": p.title,
-                "examples": list(p.examples),
-                "reasoning": p.reasoning,
-                "selection": dict(p.selection),
-                "verdict": res.verdict,
-            }
-            for p, res in zip(catalog.presets, resolutions, strict=True)
-        ],
-    }
-    return json_response(to_json(doc))
+    return json_response(format_presets(catalog, resolutions, "json"))
 
 
 def api_plans(request: Request) -> Response:

@@ -34,14 +34,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 HTMX_FILE = "htmx-2.0.11.min.js"
 
 
-def user_errors() -> tuple[type[BaseException], ...]:
-    """The API's bad-input errors (mapped to 400) in one tuple."""
-    from connectplan.errors import AppError
-    from db.errors import StoreError
-    from engine import EngineError
-    from visualize.render import RenderError
+def user_errors() -> tuple[type[Exception], ...]:
+    """The API's bad-input errors (mapped to 400): :data:`connectplan.errors.USER_ERRORS`."""
+    from connectplan.errors import USER_ERRORS
 
-    return (EngineError, StoreError, AppError, RenderError)
+    return USER_ERRORS
 
 
 def one_line(exc: BaseException) -> str:

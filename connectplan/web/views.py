@@ -406,7 +406,7 @@ async def post_fork(request: Request) -> Response:
 
 async def post_upgrade(request: Request) -> Response:
     """Dry-run (``dry_run=1``) or apply an upgrade of a plan version to another catalog edition."""
-    from connectplan.commands.plan_upgrade import upgrade_text
+    from connectplan.output.upgrade import upgrade_text
 
     fields = await _form(request)
     ref, to = fields.get("ref", "").strip(), fields.get("to", "").strip() or None

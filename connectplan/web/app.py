@@ -68,6 +68,8 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
             "allowEval": False,
             "allowScriptTags": False,
             "selfRequestsOnly": True,
+            # settling a "style" attribute is an inline style, which the CSP refuses
+            "attributesToSettle": ["class", "width", "height"],
             "responseHandling": [
                 {"code": "204", "swap": False},
                 {"code": "[23]..", "swap": True},

@@ -129,11 +129,12 @@ def _option_reason(catalog: Catalog, prop_id: str, status: OptionStatus, sibling
         return f"Excluded by rules {' + '.join(status.reason.rules)} together, because {because}."
     if status.status == "forced":
         causes = [
-            f"{s.id} by {s.reason.rule or ' + '.join(s.reason.rules)} ({because_text(s.reason.because)})"
+            f"{s.id} is excluded by rule {s.reason.rule or ' + '.join(s.reason.rules)}, "
+            f"because {because_text(s.reason.because) if s.reason.because else f'{prop_id}.{s.id} itself'}"
             for s in siblings
             if s.id != status.id and s.reason is not None
         ]
-        return "Forced: the only option left; excluded: " + "; ".join(causes) + "." if causes else "Forced."
+        return "Forced, the only option left: " + "; ".join(causes) + "." if causes else "Forced."
     return ""
 
 

@@ -261,6 +261,7 @@ def test_keyboard_only_walkthrough_keeps_focus(page, live_server):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the option's help opens on demand
     expect(page.locator("#help-liability-stripe")).to_have_attribute("open", "")
+    expect(page.locator("#help-liability-stripe .option-help")).to_be_visible()  # fetched on demand
     shot(page, "8-keyboard")
 
 

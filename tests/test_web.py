@@ -100,6 +100,7 @@ def test_htmx_config_keeps_history_on_the_server_and_eval_off(tc):
 
 PAGES_WITH_TWINS = {"configure", "plan_list", "plan_show", "plan_diff"}
 NO_TWIN = {
+    "option_help",  # catalog text, as `connectplan catalog show` prints it
     "partial_workspace",  # a fragment of configure
     "plan_log",
     "plan_export",
@@ -217,8 +218,16 @@ def test_option_help_is_on_demand(tc, cat2024):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     opt = cat2024.property_index["onboarding"].option("hosted")
     details = page.by_id("help-onboarding-hosted")
-    assert "open" not in details
-    assert opt.summary and opt.summary in page.all_text
+    assert "open" not in details and details["hx-trigger"] == "toggle once"
+    assert opt.summary not in page.all_text  # fetched when opened, not with every option change
+    fragment = tc.get(details["hx-get"], headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    text = Page(fragment.text).all_text
+    assert opt.summary in text and "Best for" in text
+    assert all(d in fragment.text for d in opt.docs if d.startswith("https://"))
+    full = tc.get(details["hx-get"])  # the no-JS link: a full page
+    assert "<html" in full.text and opt.summary in Page(full.text).all_text
+    assert tc.get(f"/help/onboarding/nope?catalog={CAT}").status_code == 400
 
 
 def test_partial_returns_the_workspace_and_pushes_the_full_page_url(tc):
@@ -598,5 +607,8 @@ def test_hostile_catalog_text_is_escaped_everywhere(tmp_path, runner):
             assert HOSTILE in page.all_text
             assert not [a for a in page.tags("a") if (a.get("href") or "").startswith("javascript:")]
             assert page.labels["opt-color-red"] == HOSTILE
+        help_page = client.get("/help/color/red?catalog=hostile@1")
+        assert "<script>alert(1)</script>" not in help_page.text and HOSTILE in Page(help_page.text).all_text
+        assert not [a for a in Page(help_page.text).tags("a") if (a.get("href") or "").startswith("javascript:")]
         resp = client.get("/diagrams/money-flow.svg?" + query_string("hostile@1", {"color": "blue", "size": "s"}))
         assert resp.status_code == 200 and b"<script>" not in resp.content

@@ -49,13 +49,15 @@ def one_line(exc: BaseException) -> str:
 def templates_for(settings: WebSettings) -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
     from connectplan.output.resolution import because_text, explain_condition
-    from connectplan.web.views import alternative_url, is_web_url
+    from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
     from engine import Term
 
     env.globals.update(
         because_text=because_text,
         explain_condition=explain_condition,
         is_web_url=is_web_url,
+        link_or_text=link_or_text,
+        verdict_badge=verdict_badge,
         alternative_url=alternative_url,
         term=Term,
         csrf_token=settings.csrf_token,

@@ -1,6 +1,11 @@
 """Pages (``page_*``) and partials (``partial_*``): parse the request, call the Workspace, render a template.
 
-Views are sync functions (Starlette runs them in its thread pool). Errors are not caught here:
+Views are sync functions (Starlette runs them in its thread pool), except the configurator's own
+three (``page_configure``, ``partial_workspace``, ``page_option_help``): they are ``async def`` with a
+synchronous body, computed on the event loop, because an option change is about 2 ms of CPU work
+and a hop through the thread pool (a GIL hand-off between two threads) measured as much again
+(``bench/web.py``); they read the store only through the Workspace's catalog cache and one small
+query. Errors are not caught here:
 the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
 race). The little view models below only arrange what the engine computed for the templates.
 """
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from connectplan.web.params import BadRequest, choice_of, parse_selection, query_string
@@ -38,8 +44,10 @@ __all__ = [
     "download_prompt",
     "favicon",
     "healthz",
+    "link_or_text",
     "page_configure",
     "page_diff",
+    "page_option_help",
     "page_plan_list",
     "page_plan_log",
     "page_version",
@@ -50,6 +58,7 @@ __all__ = [
     "post_tag",
     "post_upgrade",
     "read_only",
+    "verdict_badge",
 ]
 
 DIAGRAM_KINDS = ("money-flow", "liability", "steps")
@@ -180,8 +189,9 @@ def _selection_pairs(request: Request) -> list[tuple[str, str]]:
     return list(request.query_params.multi_items())
 
 
-def configure_context(request: Request) -> dict[str, Any]:
-    """Everything the configurator shows for the request's catalog and selection."""
+def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
+    """Everything the configurator shows for the request's catalog and selection (the editions and
+    presets, outside ``#workspace``, only for the full ``page``)."""
     ws = ws_of(request)
     pairs = _selection_pairs(request)
     first = parse_selection(pairs)
@@ -197,11 +207,14 @@ def configure_context(request: Request) -> dict[str, Any]:
         resolution = ws.resolve(catalog=catalog.ref, set=selection)
     query = query_string(catalog.ref, selection)
     state_query = query_string(catalog.ref, selection, plan=plan, base=base)
-    _, preset_results = ws.presets(catalog.ref)
+    context: dict[str, Any] = {}
+    if page:
+        _, preset_results = ws.presets(catalog.ref)
+        context["catalogs"] = ws.catalogs()
+        context["presets"] = list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True))
     return {
-        "catalogs": ws.catalogs(),
+        **context,
         "catalog": catalog,
-        "presets": list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True)),
         "preset": sel.preset,
         "exploration": exploration,
         "properties": property_views(exploration),
@@ -219,11 +232,44 @@ def is_web_url(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
+def verdict_badge(verdict: str) -> Markup:
+    """``<span class="verdict v-blocked">blocked</span>`` (escaped; a template helper, cheaper than a macro).
+
+    >>> str(verdict_badge("sales_gated"))
+    '<span class="verdict v-sales_gated">sales gated</span>'
+    """
+    return Markup('<span class="verdict v-{0}">{1}</span>').format(verdict, verdict.replace("_", " "))
+
+
+def link_or_text(text: str, url: str) -> Markup:
+    """A link when ``url`` is http(s), else the escaped text.
+
+    >>> str(link_or_text("<b>", "javascript:alert(1)")), str(link_or_text("Docs", "https://x.test/?a=1&b=2"))
+    ('&lt;b&gt;', '<a href="https://x.test/?a=1&amp;b=2" rel="noopener noreferrer">Docs</a>')
+    """
+    if is_web_url(url):
+        return Markup('<a href="{0}" rel="noopener noreferrer">{1}</a>').format(url, text)
+    return escape(text)
+
+
+async def page_option_help(request: Request) -> Response:
+    """An option's summary, best-for, examples, API settings and docs (a fragment for htmx, else a page)."""
+    catalog = ws_of(request).catalog(request.query_params.get("catalog") or None)
+    prop = catalog.property_index.get(request.path_params["prop"])
+    option = prop.option(request.path_params["option"]) if prop else None
+    if prop is None or option is None:
+        raise BadRequest(
+            f"unknown option {request.path_params['prop']}.{request.path_params['option']} in {catalog.ref}", "option"
+        )
+    template = "_option_help.html" if "hx-request" in request.headers else "option_help.html"
+    return render(request, template, {"catalog": catalog, "prop": prop, "option": option}, Vary="HX-Request")
+
+
 def alternative_url(catalog: Catalog, selection: Any, plan: str | None = None, base: str | None = None) -> str:
     return "?" + query_string(catalog.ref, dict(selection), plan=plan, base=base)
 
 
-def page_configure(request: Request) -> Response:
+async def page_configure(request: Request) -> Response:
     context = configure_context(request)
     twins = [f"/api/explore?{context['query']}"]
     if context["resolution"] is not None:
@@ -231,12 +277,13 @@ def page_configure(request: Request) -> Response:
     return render(request, "configure.html", context, Link=alternate(*twins))
 
 
-def partial_workspace(request: Request) -> Response:
+async def partial_workspace(request: Request) -> Response:
     """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
     if "hx-request" not in request.headers:
         return RedirectResponse("/?" + request.url.query, status_code=303)
-    context = configure_context(request)
-    return render(request, "_workspace.html", context, **{"HX-Push-Url": "/?" + context["state_query"]})
+    context = configure_context(request, page=False)
+    headers = {"HX-Push-Url": "/?" + context["state_query"], "Vary": "HX-Request"}
+    return render(request, "_workspace.html", context, **headers)
 
 
 # ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from webapp import BASE_URL, Page, client_for, csrf, post
@@ -273,3 +274,130 @@ def test_login_page_escapes_next(shared):
     resp = shared.get("/login", params={"next": '/"><script>alert(1)</script>'})
     assert "<script>alert(1)</script>" not in resp.text
     assert Page(resp.text).tags("input")[0]["value"] == '/"><script>alert(1)</script>'
+
+
+# -- the real server ----------------------------------------------------------------------------------
+
+
+def _serve(url: str, cwd, *args: str):
+    import subprocess
+    import sys
+    import time
+
+    log = (cwd / "serve.log").open("w+", encoding="utf-8")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in (ENV_VAR, "CONNECTPLAN_TOKEN")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connectplan", "--db", url, "serve", "--port", "0", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        log.seek(0)
+        text = log.read()
+        found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", text)
+        if found and ("--workers" not in args or "Started parent process" in text):
+            break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"serve did not start: {text}")
+        time.sleep(0.1)
+    return proc, int(found.group(1)), log
+
+
+def _http(port: int, method: str, path: str, *, host: str | None = None, body: str | None = None, headers=None):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    hdrs = {"Host": host or f"127.0.0.1:{port}", **(headers or {})}
+    conn.request(method, path, body=body, headers=hdrs)
+    resp = conn.getresponse()
+    data = resp.read().decode("utf-8", "replace")
+    conn.close()
+    return resp.status, dict(resp.getheaders()), data
+
+
+def _wait_healthy(port: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if _http(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no /healthz")
+        time.sleep(0.1)
+
+
+def _stop(proc, log) -> str:
+    import signal
+
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert proc.wait(timeout=30) == 0
+    log.seek(0)
+    text = log.read()
+    log.close()
+    assert "Traceback" not in text, text
+    return text
+
+
+def test_connectplan_serve_on_a_fresh_store_meets_the_acceptance_checks(tmp_path, runner):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    proc, port, log = _serve(url, tmp_path)
+    try:
+        _wait_healthy(port)
+        status, headers, body = _http(port, "GET", "/healthz")
+        assert (status, body) == (200, "ok\n")
+        status, headers, _ = _http(port, "GET", "/")
+        assert status == 200 and headers["content-security-policy"] == CSP
+        assert _http(port, "GET", "/", host="evil.example")[0] == 400
+        form = "name=x&catalog=stripe-connect%402024&" + FULL
+        ctype = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert _http(port, "POST", "/plans", body=form, headers=ctype)[0] == 403
+        status, _, api = _http(port, "GET", f"/api/resolve?catalog={CAT}&{FULL}")
+        cli_out = runner.invoke(
+            cli,
+            [
+                "--db",
+                url,
+                "resolve",
+                "--catalog",
+                CAT,
+                *[a for p in FULL.split("&") for a in ("--set", p)],
+                "--format",
+                "json",
+            ],
+        ).stdout
+        assert status == 200 and api == cli_out
+    finally:
+        text = _stop(proc, log)
+    assert "Finished server process" in text
+    assert re.search(r'INFO: +127\.0\.0\.1:\d+ - "GET /healthz HTTP/1\.1" 200', text)  # uvicorn's access log format
+
+
+@pytest.mark.postgres
+def test_several_workers_on_postgresql_share_every_save(tmp_path, pg_url):
+    from connectplan.workspace import upgrade_store
+
+    upgrade_store(pg_url)
+    proc, port, log = _serve(pg_url, tmp_path, "--workers", "2")
+    try:
+        _wait_healthy(port)
+        status, _, page = _http(port, "GET", "/")
+        token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page) or re.search(
+            r'"X-CSRF-Token": "([0-9a-f]{64})"', page
+        )
+        assert token, "the page carries the run's CSRF token"
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token.group(1)}
+        for i in range(6):  # the requests spread over both workers; each must see the others' saves
+            body = f"name=team-{i}&catalog=stripe-connect%402024&{FULL}"
+            status, _, text = _http(port, "POST", "/plans", body=body, headers=headers)
+            assert status == 303, text
+            status, _, plans = _http(port, "GET", "/api/plans")
+            assert {p["name"] for p in json.loads(plans)["plans"]} >= {f"team-{j}" for j in range(i + 1)}
+    finally:
+        _stop(proc, log)

@@ -1,6 +1,7 @@
 # connectplan: two commands on a fresh machine.
 #   make demo   the main job on the embedded SQLite default
-#   make test   the whole suite (SQLite, a throwaway PostgreSQL cluster, Graphviz, headless Chromium)
+#   make test   the whole suite, lint first (SQLite, a throwaway PostgreSQL cluster, Graphviz, headless Chromium)
+#   make lint   ruff check, ruff format --check and mypy (run first by make test)
 #   make serve  the web configurator on ./connectplan.db (http://127.0.0.1:8000)
 # They create .venv, install the project with its web extra and, where missing and running as
 # root, Debian's graphviz, postgresql and chromium packages.
@@ -10,14 +11,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test serve bench bench-smoke venv system-graphviz system-postgres system-chromium clean
+.PHONY: demo test lint serve bench bench-smoke venv system-graphviz system-postgres system-chromium clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench,web]'
+	$(PY) -m pip install --quiet -e '.[test,bench,lint,web]'
 	@touch $(STAMP)
 
 # Debian packages, installed only when missing; a clear message when we cannot install them.
@@ -44,7 +45,14 @@ demo: $(STAMP) system-graphviz
 	@echo "demo: open the configurator on the demo store with:"
 	@echo "  $(VENV)/bin/connectplan --db sqlite:///demo-out/connectplan.db serve"
 
-test: $(STAMP) system-graphviz system-postgres system-chromium
+LINTED := engine db visualize connectplan migrations bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy $(LINTED)
+
+test: lint system-graphviz system-postgres system-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 serve: $(STAMP) system-graphviz

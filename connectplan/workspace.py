@@ -23,20 +23,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.errors import AppError
+from connectplan.refs import parse_assignments
+from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, upgrade_database
 from db.session import database_url
 from engine import Catalog, Resolution, resolve
-
-from connectplan.errors import AppError
-from connectplan.refs import parse_assignments
-from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     import graphviz
 
+    from connectplan.exchange import PlanExport
     from db.records import VersionRecord
     from db.schema import SchemaStatus
     from engine.catalog_diff import CatalogDiff
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from engine.lint import LintReport
     from engine.propagation import Propagation
     from engine.upgrade import PlanUpgrade
-
-    from connectplan.exchange import PlanExport
 
 __all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
 
@@ -176,11 +174,10 @@ class Workspace:
         A file the loader rejects gives a report whose errors are its problems; a missing
         file is an input error.
         """
-        from engine import CatalogError
-        from engine.lint import lint_catalog, lint_problems
-
         from connectplan.catalog_files import load_catalog_file
         from connectplan.sat import make_solver
+        from engine import CatalogError
+        from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
             if not Path(target).is_file():
@@ -223,9 +220,8 @@ class Workspace:
 
     def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
-        from engine.propagation import propagate
-
         from connectplan.sat import make_solver
+        from engine.propagation import propagate
 
         cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
         return propagate(cat, selection, make_solver)
@@ -321,14 +317,13 @@ class Workspace:
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
-        """Carry plan version ``ref`` over to edition ``to`` (default: the newest of its catalog); save unless ``dry_run``.
+        """Carry plan version ``ref`` over to edition ``to`` (default: its catalog's newest); save unless ``dry_run``.
 
         Returns the impact report and the saved version (None when nothing was saved: a dry
         run, or a selection that is blocked in the new edition without ``allow_blocked``).
         """
-        from engine.upgrade import plan_upgrade
-
         from connectplan.sat import make_solver
+        from engine.upgrade import plan_upgrade
 
         record, before = self.store.load(ref)
         target = self.catalog(to or before.catalog.name)
@@ -490,9 +485,8 @@ def with_alternatives(res: Resolution) -> Resolution:
 
     if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
         return res
-    from engine.alternatives import nearest_alternatives
-
     from connectplan.sat import make_solver
+    from engine.alternatives import nearest_alternatives
 
     return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
 

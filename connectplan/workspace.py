@@ -253,13 +253,19 @@ class Workspace:
             author=author,
         )
 
-    def set_plan(self, name: str, set: Any, *, message: str, author: str | None = None) -> VersionRecord:
+    def set_plan(
+        self, name: str, set: Any, *, message: str, author: str | None = None, base: int | None = None
+    ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
+        ``base`` is the version the change was computed from when it was read earlier (the web
+        configurator's form): every version saved after it counts as "someone else saved first".
         """
-        return self.store.set_plan(name, parse_assignments(set or {}), message=message, author=author)
+        return self.store.set_plan(
+            name, parse_assignments(set or {}), message=message, author=author, base_version=base
+        )
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""

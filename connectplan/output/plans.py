@@ -28,6 +28,7 @@ __all__ = [
     "catalog_import_line",
     "export_line",
     "format_catalog_list",
+    "diff_sections",
     "format_diff",
     "format_log",
     "format_plan_list",
@@ -225,7 +226,7 @@ def _holders(parties: Sequence[str]) -> str:
     return ", ".join(parties) or "nobody"
 
 
-def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(mark, line)]) per section, as plain text; marks: + added, - removed, ~ changed or moved,
     > renamed, = unchanged (listed only for money flows matched under another id)."""
     steps: list[tuple[str, str]] = [("+", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
@@ -294,7 +295,7 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, lines in _diff_sections(diff):
+    for heading, lines in diff_sections(diff):
         if not lines:
             continue
         out.append(f"{heading}:")
@@ -327,7 +328,7 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, lines in _diff_sections(diff):
+    for heading, lines in diff_sections(diff):
         if not lines:
             continue
         out += [f"### {heading}", ""]

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "catalog_import_line",
+    "diff_sections",
     "export_line",
     "format_catalog_list",
-    "diff_sections",
     "format_diff",
     "format_log",
     "format_plan_list",

@@ -49,9 +49,6 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
     G.graph.update({k: doc[k] for k in ("format", "name", "edition", "title")})
     G.graph["description"] = doc.get("description", "")
     G.graph["renames"] = doc.get("renames", {"options": {}, "steps": {}})
-    if "revision" in doc:
-        G.graph["revision"] = doc["revision"]
-        G.graph["changelog"] = doc["changelog"]
 
     def add(kind: str, ident: str, index: int, data: dict[str, Any]) -> NodeKey:
         key = NodeKey(kind, ident)
@@ -114,9 +111,6 @@ def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
     doc: dict[str, Any] = {k: G.graph[k] for k in ("format", "name", "edition", "title")}
     if G.graph.get("description"):
         doc["description"] = G.graph["description"]
-    if "revision" in G.graph:
-        doc["revision"] = G.graph["revision"]
-        doc["changelog"] = G.graph.get("changelog", [])
     renames = G.graph.get("renames") or {}
     if renames.get("options") or renames.get("steps"):
         doc["renames"] = renames

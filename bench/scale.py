@@ -34,6 +34,7 @@ import math
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,8 @@ OPERATIONS = ("import", "load", "resolve", "explore", "explore-bare", "alternati
 #: How the operations are grouped into child processes in a full run.
 BATCHES = (("import", "load"), ("resolve",), ("explore-bare",), ("explore",), ("alternatives",), ("lint",))
 EXPLORE_TARGET = 2.0
+#: import of the largest synthetic catalog vs raw executemany (issue 9, point 9)
+IMPORT_TARGET = 3.0
 #: Seconds one child process (a batch of operations, all runs) may take.
 TIME_LIMIT = 120.0
 #: The bare-solver baseline is quadratic in P (one solver call with P/2 assumptions per option
@@ -102,48 +105,61 @@ class _Child:
         return out
 
     def op_import(self, out: dict[str, Any]) -> None:
-        from connectplan.store import open_store, upgrade_store
+        from connectplan.workspace import open_workspace, upgrade_store
 
         template = self.tmp / "empty.db"
         upgrade_store(f"sqlite:///{template}")
         copies = iter(range(1_000_000))
 
-        def fresh_import() -> None:
+        def fresh_copy() -> Path:
             path = self.tmp / f"store-{next(copies)}.db"
             shutil.copyfile(template, path)
-            store = open_store(f"sqlite:///{path}")
-            try:
+            return path
+
+        def fresh_import() -> None:
+            path = fresh_copy()
+            with open_workspace(f"sqlite:///{path}") as ws:
                 start = time.perf_counter()
-                store.import_catalog(self.catalog)
+                ws.import_catalog(self.catalog)
                 timings.append(time.perf_counter() - start)
-            finally:
-                store.close()
             self.store_url = f"sqlite:///{path}"
 
+        def raw_import() -> None:
+            path = fresh_copy()
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                start = time.perf_counter()
+                _raw_catalog_insert(conn, self.catalog)
+                raw_timings.append(time.perf_counter() - start)
+            finally:
+                conn.close()
+
         timings: list[float] = []
+        raw_timings: list[float] = []
         for _ in range(self.warmup + self.runs):
             fresh_import()
+            raw_import()
         out["measured"] = Samples(tuple(timings[self.warmup :]), self.warmup).to_dict()
+        out["baseline"] = Samples(tuple(raw_timings[self.warmup :]), self.warmup).to_dict()
 
     def op_load(self, out: dict[str, Any]) -> None:
-        from connectplan.store import open_store, upgrade_store
-        from db import graph_store
+        from connectplan.workspace import open_workspace, upgrade_store
 
         if self.store_url is None:
             self.store_url = f"sqlite:///{self.tmp / 'load.db'}"
             upgrade_store(self.store_url)
-            open_store(self.store_url).import_catalog(self.catalog)
-        store = open_store(self.store_url)
-        cache = vars(graph_store).get("_CATALOG_CACHE", {})
+            with open_workspace(self.store_url) as seed:
+                seed.import_catalog(self.catalog)
+        ws = open_workspace(self.store_url)
 
         def load() -> Any:
-            cache.clear()
-            return store.get_catalog(self.catalog.ref)
+            ws.store.cache.clear()
+            return ws.catalog(self.catalog.ref)
 
         samples, loaded = _timed(load, self.runs, self.warmup)
         out["measured"] = samples.to_dict()
         out["same_catalog"] = loaded == self.catalog
-        store.close()
+        ws.close()
 
     def op_resolve(self, out: dict[str, Any]) -> None:
         from bench.baseline import HandResolver
@@ -330,6 +346,32 @@ def _row(op: str, size: int, doc: dict[str, Any] | None, why: str, wall: float) 
     return row
 
 
+def _raw_catalog_insert(conn: sqlite3.Connection, catalog: Any) -> None:
+    """The baseline of ``import``: the same edition, node and edge rows through ``sqlite3.executemany``."""
+    G = catalog.graph
+    conn.execute("BEGIN IMMEDIATE")
+    cur = conn.execute(
+        "INSERT INTO catalog_edition (name, edition, title, content_hash, meta, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (catalog.name, catalog.edition, catalog.title, catalog.content_hash, "{}", "2026-01-01 00:00:00"),
+    )
+    edition_id = cur.lastrowid
+    conn.executemany(
+        "INSERT INTO catalog_node (edition_id, kind, key, position, data) VALUES (?, ?, ?, ?, ?)",
+        [(edition_id, k.kind, k.id, a["index"], json.dumps(a["data"])) for k, a in G.nodes(data=True)],
+    )
+    ids = {
+        (kind, key): node_id
+        for node_id, kind, key in conn.execute(
+            "SELECT id, kind, key FROM catalog_node WHERE edition_id = ?", (edition_id,)
+        )
+    }
+    conn.executemany(
+        "INSERT INTO catalog_edge (edition_id, src_id, dst_id, kind) VALUES (?, ?, ?, ?)",
+        [(edition_id, ids[(u.kind, u.id)], ids[(v.kind, v.id)], kind) for u, v, kind in G.edges(data="kind")],
+    )
+    conn.execute("COMMIT")
+
+
 def _samples(doc: dict[str, Any] | None) -> Samples | None:
     return Samples(tuple(doc["seconds"]), doc["warmup"]) if doc else None
 
@@ -337,6 +379,19 @@ def _samples(doc: dict[str, Any] | None) -> Samples | None:
 def _figures(result: SuiteResult, size: int, rows: list[dict[str, Any]], time_limit: float) -> None:
     """The resolve and explore figures of one size (explore's baseline comes from its own child)."""
     mine = {r["op"]: r for r in rows if r["properties"] == size}
+    import_row = mine.get("import")
+    if import_row and import_row["finished"] and import_row.get("_baseline"):
+        result.figures.append(
+            Figure(
+                id=f"scale-import-{size}",
+                title=f"P={size}: import a catalog edition into SQLite vs raw executemany of the same rows",
+                measured=_samples(import_row["_samples"]) or Samples((0.0,)),
+                baseline=_samples(import_row["_baseline"]),
+                measured_label="Workspace.import_catalog (bulk inserts through SQLAlchemy)",
+                baseline_label="sqlite3 executemany of the same edition, node and edge rows",
+                target=IMPORT_TARGET if size == 5000 else None,
+            )
+        )
     resolve_row = mine.get("resolve")
     if resolve_row and resolve_row["finished"]:
         result.figures.append(

@@ -13,7 +13,14 @@ from typing import Any
 
 from engine import Catalog, CatalogError, Problem, catalog_from_dict
 
-__all__ = ["BUILTIN_DIR", "builtin_catalog_files", "builtin_revision_files", "load_catalog_file", "parse_catalog_text"]
+__all__ = [
+    "BUILTIN_DIR",
+    "builtin_catalog_files",
+    "builtin_catalogs",
+    "builtin_revision_files",
+    "load_catalog_file",
+    "parse_catalog_text",
+]
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalogs"
 
@@ -128,3 +135,11 @@ def load_catalog_file(path: str | Path) -> Catalog:
 @lru_cache(maxsize=None)
 def load_builtin(filename: str) -> Catalog:
     return load_catalog_file(BUILTIN_DIR / filename)
+
+
+def builtin_catalogs() -> list[Catalog]:
+    """Every built-in catalog edition, sorted by name then edition."""
+    from db.records import edition_sort_key
+
+    cats = [load_builtin(p.name) for p in builtin_catalog_files()]
+    return sorted(cats, key=lambda c: (c.name, edition_sort_key(c.edition)))

@@ -1,4 +1,4 @@
-"""The ``connectplan`` command line: parse, call one app function, format, map errors to exit codes.
+"""The ``connectplan`` command line: parse, make one call on a workspace, format, map errors to exit codes.
 
 Subcommands live in ``connectplan/commands/`` and are imported only when they run, so
 ``connectplan --help`` and each command start fast.
@@ -10,12 +10,14 @@ Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors)
 from __future__ import annotations
 
 import importlib
-import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from connectplan import __version__
+
+if TYPE_CHECKING:
+    from connectplan.workspace import Workspace
 
 #: name -> (module:attribute, one-line help shown by ``connectplan --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -85,19 +87,29 @@ class LazyGroup(click.Group):
 
 
 def to_input_error(exc: BaseException) -> InputError | None:
-    """Convert the engine's and the app's input errors (and the store's, when loaded) to :class:`InputError`."""
-    from connectplan.errors import AppError
-    from engine import EngineError
+    """An :class:`InputError` for the project's own input errors (:data:`connectplan.errors.USER_ERRORS`)."""
+    from connectplan.errors import USER_ERRORS
 
-    if isinstance(exc, (EngineError, AppError)):
-        return InputError(_one_line(str(exc)))
-    store_errors = sys.modules.get("db.errors")  # not loaded -> the error cannot be a StoreError
-    if store_errors is not None and isinstance(exc, store_errors.StoreError):
-        return InputError(_one_line(str(exc)))
-    render_errors = sys.modules.get("visualize.render")  # not loaded -> the error cannot be a RenderError
-    if render_errors is not None and isinstance(exc, render_errors.RenderError):
+    if isinstance(exc, USER_ERRORS):
         return InputError(_one_line(str(exc)))
     return None
+
+
+def workspace(ctx: click.Context) -> Workspace:
+    """The command's workspace on the ``--db`` store: opened on first use, closed when the command ends.
+
+    At most one per command (sqlite-utils' ``_register_db_for_cleanup``); ``--help`` opens none.
+    """
+    root = ctx.find_root()
+    state = root.obj if isinstance(root.obj, dict) else {}
+    root.obj = state
+    ws = state.get("workspace")
+    if ws is None:
+        from connectplan.workspace import open_workspace
+
+        ws = state["workspace"] = open_workspace(state.get("db_url"))
+        root.call_on_close(ws.close)
+    return ws
 
 
 def _one_line(text: str) -> str:

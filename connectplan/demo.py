@@ -32,7 +32,7 @@ def run(*args: str, show: bool = True, check: bool = True, echo: bool = True) ->
 
 def presets_table() -> None:
     """Resolve every preset of every built-in edition; print verdicts and step counts."""
-    from connectplan.app import builtin_catalogs
+    from connectplan.catalog_files import builtin_catalogs
 
     print("== Every preset of every built-in catalog edition")
     print("   (each row: connectplan resolve --catalog CATALOG --preset PRESET --format json)")
@@ -52,22 +52,16 @@ DEMO_PLAN = "acme-marketplace"
 
 def diagrams_and_doc(plan: str = DEMO_PLAN) -> None:
     """Draw the demo plan's diagrams and write its design document into ``demo-out/`` (issue 4)."""
-    from connectplan.store import open_store
+    from connectplan.workspace import open_workspace
 
     print(f"== Diagrams, design document and LLM prompt for plan {plan}")
-    store = open_store(f"sqlite:///{OUT / 'connectplan.db'}")
-    try:
-        exists = any(summary.name == plan for summary in store.list_plans())
-    finally:
-        store.close()
+    with open_workspace(f"sqlite:///{OUT / 'connectplan.db'}") as ws:
+        exists = any(summary.name == plan for summary in ws.plans())
     if not exists:
         run("plan", "new", plan, "--catalog", "stripe-connect@2025", "--preset", "marketplace", "-m", "first cut")
         run("plan", "set", plan, "--set", "charge_type=separate", "-m", "hold funds until delivery")
-    store = open_store(f"sqlite:///{OUT / 'connectplan.db'}")
-    try:
-        latest = store.version(f"{plan}@latest")
-    finally:
-        store.close()
+    with open_workspace(f"sqlite:///{OUT / 'connectplan.db'}") as ws:
+        latest = ws.plan(f"{plan}@latest").record
     ref = latest.ref
     written: list[str] = []
     for kind in ("money-flow", "liability", "steps", "catalog"):

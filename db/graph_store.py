@@ -8,6 +8,7 @@ catalog. Writing editions is :func:`db.repository.save_catalog`'s job.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -19,10 +20,41 @@ from engine import Catalog, NodeKey, catalog_from_graph
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-__all__ = ["cache_catalog", "load_catalog", "load_graph", "read_editions"]
+__all__ = ["CatalogCache", "load_catalog", "load_graph", "read_editions"]
 
-#: catalogs rebuilt from the store, by content hash (editions are immutable, so the hash is the identity)
-_CATALOG_CACHE: dict[str, Catalog] = {}
+
+class CatalogCache:
+    """Catalogs rebuilt from a store, by content hash, at most ``size`` of them (least recently used goes).
+
+    Editions are immutable, so the content hash is the identity and an entry never goes stale.
+    A :class:`~connectplan.workspace.Workspace` owns one; nothing is cached per process.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Catalog] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, content_hash: str) -> Catalog | None:
+        found = self._items.get(content_hash)
+        if found is not None:
+            self._items.move_to_end(content_hash)
+        return found
+
+    def put(self, catalog: Catalog) -> Catalog:
+        """Remember ``catalog`` (an equal one already cached wins); return the cached one."""
+        found = self.get(catalog.content_hash)
+        if found is not None:
+            return found
+        self._items[catalog.content_hash] = catalog
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return catalog
+
+    def clear(self) -> None:
+        self._items.clear()
 
 _EDITIONS = text("SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition").columns(
     column("id", Integer),
@@ -67,15 +99,11 @@ def load_graph(conn: Connection, edition: EditionRow) -> nx.DiGraph:
     return G
 
 
-def load_catalog(conn: Connection, edition: EditionRow) -> Catalog:
-    """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph once per process)."""
-    cached = _CATALOG_CACHE.get(edition.content_hash)
+def load_catalog(conn: Connection, edition: EditionRow, cache: CatalogCache | None = None) -> Catalog:
+    """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph unless ``cache`` has it)."""
+    cached = cache.get(edition.content_hash) if cache is not None else None
     if cached is None:
         cached = catalog_from_graph(load_graph(conn, edition), source=f"store:{edition.ref}")
-        _CATALOG_CACHE[edition.content_hash] = cached
+        if cache is not None:
+            cached = cache.put(cached)
     return cached
-
-
-def cache_catalog(catalog: Catalog) -> None:
-    """Remember a catalog just stored, so loading it again needs no queries."""
-    _CATALOG_CACHE.setdefault(catalog.content_hash, catalog)

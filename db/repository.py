@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from db import graph_store, models
 from db.errors import EditionConflictError
@@ -36,7 +36,6 @@ __all__ = [
     "get_plan",
     "get_version",
     "latest_version",
-    "list_editions",
     "list_plans",
     "load_catalog",
     "parse_time",
@@ -50,15 +49,6 @@ __all__ = [
 
 # ---------------------------------------------------------------------------
 # Catalog editions
-
-
-def list_editions(session: Session, name: str | None = None) -> list[models.CatalogEdition]:
-    """Stored editions (of ``name``, or all), sorted by name then edition."""
-    stmt = select(models.CatalogEdition)
-    if name is not None:
-        stmt = stmt.where(models.CatalogEdition.name == name)
-    rows = session.scalars(stmt).all()
-    return sorted(rows, key=lambda r: (r.name, edition_sort_key(r.edition)))
 
 
 def find_edition(session: Session, name: str, edition: str) -> models.CatalogEdition | None:
@@ -95,20 +85,33 @@ def save_catalog(
     )
     session.add(row)
     session.flush()
-    nodes = {
-        key: models.CatalogNode(
-            edition_id=row.id, kind=key.kind, key=key.id, position=attrs["index"], data=attrs["data"]
-        )
-        for key, attrs in G.nodes(data=True)
-    }
-    session.add_all(nodes.values())
-    session.flush()
-    session.add_all(
-        models.CatalogEdge(edition_id=row.id, src_id=nodes[src].id, dst_id=nodes[dst].id, kind=kind)
-        for src, dst, kind in G.edges(data="kind")
+    # Bulk inserts (one executemany per table) instead of one ORM object per node and edge.
+    session.execute(
+        insert(models.CatalogNode),
+        [
+            {"edition_id": row.id, "kind": key.kind, "key": key.id, "position": attrs["index"], "data": attrs["data"]}
+            for key, attrs in G.nodes(data=True)
+        ],
     )
-    session.flush()
-    graph_store.cache_catalog(catalog)
+    node_ids = {
+        (kind, key): node_id
+        for node_id, kind, key in session.execute(
+            select(models.CatalogNode.id, models.CatalogNode.kind, models.CatalogNode.key).where(
+                models.CatalogNode.edition_id == row.id
+            )
+        )
+    }
+    edges = [
+        {
+            "edition_id": row.id,
+            "src_id": node_ids[(src.kind, src.id)],
+            "dst_id": node_ids[(dst.kind, dst.id)],
+            "kind": kind,
+        }
+        for src, dst, kind in G.edges(data="kind")
+    ]
+    if edges:
+        session.execute(insert(models.CatalogEdge), edges)
     return row, True
 
 
@@ -125,10 +128,12 @@ def edition_row(edition: models.CatalogEdition) -> EditionRow:
     )
 
 
-def load_catalog(session: Session, edition: models.CatalogEdition | EditionRow) -> Catalog:
-    """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph once per process)."""
+def load_catalog(
+    session: Session, edition: models.CatalogEdition | EditionRow, cache: graph_store.CatalogCache | None = None
+) -> Catalog:
+    """The :class:`~engine.Catalog` of a stored edition (rebuilt from its graph unless ``cache`` has it)."""
     row = edition if isinstance(edition, EditionRow) else edition_row(edition)
-    return graph_store.load_catalog(session.connection(), row)
+    return graph_store.load_catalog(session.connection(), row, cache)
 
 
 # ---------------------------------------------------------------------------

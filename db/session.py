@@ -61,7 +61,9 @@ def make_engine(url: str | None = None) -> Engine:
 
     SQLite: foreign keys on, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN`` (WAL is
     switched on once, by :func:`enable_wal`, when a store is created or migrated).
-    File databases and PostgreSQL use no connection pool: a CLI process runs one command.
+    Connections are pooled (SQLAlchemy's default pool for each backend); whoever makes the
+    engine disposes of it (a :class:`~connectplan.workspace.Workspace` does on ``close()``),
+    which closes every pooled connection.
     """
     from sqlalchemy.engine import make_url
 
@@ -71,8 +73,10 @@ def make_engine(url: str | None = None) -> Engine:
     memory = is_sqlite and parsed.database in (None, "", ":memory:")
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
-    if not memory:
-        kwargs["poolclass"] = pool.NullPool
+    if memory:
+        # one connection for the whole engine, or every checkout would see another empty database
+        kwargs["poolclass"] = pool.StaticPool
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "check_same_thread": False}
     db_engine = create_engine(parsed, **kwargs)
     if is_sqlite:
         event.listen(db_engine, "connect", _sqlite_on_connect)

@@ -40,23 +40,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def cat2024() -> Catalog:
-    from connectplan.app import get_catalog
+    from connectplan.catalog_files import load_builtin
 
-    return get_catalog("stripe-connect@2024")
+    return load_builtin("stripe-connect@2024.yaml")
 
 
 @pytest.fixture(scope="session")
 def cat2025() -> Catalog:
-    from connectplan.app import get_catalog
+    from connectplan.catalog_files import load_builtin
 
-    return get_catalog("stripe-connect@2025")
+    return load_builtin("stripe-connect@2025.yaml")
 
 
 @pytest.fixture(scope="session", params=["2024", "2025"])
 def stripe_catalog(request: pytest.FixtureRequest) -> Catalog:
-    from connectplan.app import get_catalog
+    from connectplan.catalog_files import load_builtin
 
-    return get_catalog(f"stripe-connect@{request.param}")
+    return load_builtin(f"stripe-connect@{request.param}.yaml")
 
 
 def all_selections(catalog: Catalog) -> Iterator[dict[str, str]]:

@@ -148,7 +148,7 @@ def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 @pytest.fixture
 def store_url(empty_db_url: str) -> str:
     """A store at schema head with the built-in catalogs imported."""
-    from connectplan.store import upgrade_store
+    from connectplan.workspace import upgrade_store
 
     upgrade_store(empty_db_url)
     return empty_db_url

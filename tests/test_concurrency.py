@@ -12,10 +12,10 @@ TOGGLES = {"fee_payer": ("connected_account", "platform"), "liability": ("stripe
 
 
 def _saver(url: str, prop: str, barrier, results) -> None:
-    from connectplan.store import open_store
+    from connectplan.workspace import open_workspace
     from db.errors import ConflictError
 
-    store = open_store(url)
+    store = open_workspace(url)
     options = TOGGLES[prop]
     errors = []
     barrier.wait()
@@ -29,9 +29,9 @@ def _saver(url: str, prop: str, barrier, results) -> None:
 
 @pytest.mark.slow
 def test_two_processes_fifty_saves_each_end_with_101_versions(store_url):
-    from connectplan.store import open_store
+    from connectplan.workspace import open_workspace
 
-    store = open_store(store_url)
+    store = open_workspace(store_url)
     store.new_plan("race", preset="marketplace", message="start")
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
@@ -57,6 +57,6 @@ def test_two_processes_fifty_saves_each_end_with_101_versions(store_url):
         if record.version > 1:
             prop, i = record.message.split()
             assert dict(record.selection)[prop] == TOGGLES[prop][int(i) % 2]
-    latest = dict(log[0][0].selection)
+    latest = dict(log[0].record.selection)
     assert latest["fee_payer"] == TOGGLES["fee_payer"][(SAVES - 1) % 2]
     assert latest["liability"] == TOGGLES["liability"][(SAVES - 1) % 2]

@@ -259,17 +259,17 @@ class TestPrompt:
 
 @pytest.fixture
 def store_url(tmp_path):
-    from connectplan.store import open_store
+    from connectplan.workspace import open_workspace
 
     url = f"sqlite:///{tmp_path / 'plans.db'}"
-    store = open_store(url)
+    store = open_workspace(url)
     store.new_plan(
-        "acme-marketplace", catalog_ref="stripe-connect@2025", preset="marketplace", message="first cut", author="ann"
+        "acme-marketplace", catalog="stripe-connect@2025", preset="marketplace", message="first cut", author="ann"
     )
     store.set_plan("acme-marketplace", {"charge_type": "separate"}, message="hold funds until delivery", author="ann")
     store.tag("acme-marketplace@1", "reviewed")
     store.new_plan(
-        "old-saas", catalog_ref="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob"
+        "old-saas", catalog="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob"
     )
     store.close()
     return url

@@ -267,7 +267,7 @@ def test_resolve_and_plans_read_the_catalog_from_the_store(cp, tmp_path):
 
 @pytest.mark.postgres
 def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_url):
-    from connectplan.store import upgrade_store
+    from connectplan.workspace import upgrade_store
 
     sqlite_a = f"sqlite:///{tmp_path / 'a.db'}"
     sqlite_b = f"sqlite:///{tmp_path / 'b.db'}"

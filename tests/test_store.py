@@ -11,9 +11,12 @@ import pytest
 from conftest import tiny_doc
 from sqlalchemy import text
 
-from connectplan import store as store_mod
+from db import schema as store_mod
 from connectplan.catalog_files import load_builtin
-from connectplan.store import open_store, read_export_file, schema_status, upgrade_store
+from connectplan.exchange import read_export_file
+from connectplan.store import builtin_loaders
+from connectplan.workspace import open_workspace, upgrade_store
+from connectplan.workspace import store_status as schema_status
 from db import repository
 from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
 from db.session import HEAD_REVISION, make_engine
@@ -30,7 +33,7 @@ MARKETPLACE_2025 = {
 
 @pytest.fixture
 def store(store_url):
-    return open_store(store_url)
+    return open_workspace(store_url)
 
 
 def _sha(path: Path) -> str:
@@ -38,12 +41,12 @@ def _sha(path: Path) -> str:
 
 
 def _plan_count(store) -> int:
-    with store.db_engine.connect() as conn:
+    with store.store.db_engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM plan")).scalar()
 
 
 def _version_count(store) -> int:
-    with store.db_engine.connect() as conn:
+    with store.store.db_engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM plan_version")).scalar()
 
 
@@ -52,34 +55,34 @@ def _version_count(store) -> int:
 
 def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path):
     path = tmp_path / "fresh.db"
-    s = open_store(f"sqlite:///{path}")
+    s = open_workspace(f"sqlite:///{path}")
     assert path.exists()
-    assert [e.ref for e in s.list_catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+    assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_builtin_editions_are_imported_once(store, store_url):
-    again = open_store(store_url)
-    assert [e.ref for e in again.list_catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
-    assert again.ensure_builtins() == []
+    again = open_workspace(store_url)
+    assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+    assert again.store.ensure_builtins(builtin_loaders()) == []
 
 
 def test_stored_catalogs_equal_the_shipped_files(store):
     for ref in ("stripe-connect@2024", "stripe-connect@2025"):
-        from_store = store.get_catalog(ref)
+        from_store = store.catalog(ref)
         from_file = load_builtin(f"{ref}.yaml")
         assert from_store.content_hash == from_file.content_hash
-    assert store.get_catalog(None).ref == "stripe-connect@2025"  # bare default: newest edition
-    assert store.get_catalog("stripe-connect").ref == "stripe-connect@2025"
+    assert store.catalog(None).ref == "stripe-connect@2025"  # bare default: newest edition
+    assert store.catalog("stripe-connect").ref == "stripe-connect@2025"
 
 
 def test_unknown_catalog_and_edition(store):
     with pytest.raises(NotFoundError, match="unknown catalog 'nope'.*stripe-connect@2024"):
-        store.get_catalog("nope")
+        store.catalog("nope")
     with pytest.raises(NotFoundError, match="unknown edition '1999' of stripe-connect; editions: 2024, 2025"):
-        store.get_catalog("stripe-connect@1999")
+        store.catalog("stripe-connect@1999")
 
 
 def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url, backend):
@@ -89,13 +92,13 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
             conn.execute("CREATE TABLE other (x INTEGER)")
         before = _sha(path)
         with pytest.raises(SchemaError, match="not a connectplan store"):
-            open_store(empty_db_url)
+            open_workspace(empty_db_url)
         assert _sha(path) == before
         return
     with pytest.raises(SchemaError, match="run `connectplan db upgrade` first"):
-        open_store(empty_db_url)
+        open_workspace(empty_db_url)
     assert upgrade_store(empty_db_url) == (None, HEAD_REVISION)
-    assert [e.ref for e in open_store(empty_db_url).list_catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+    assert [e.ref for e in open_workspace(empty_db_url).catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
 
 
 def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backend):
@@ -104,7 +107,7 @@ def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backen
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
     db_engine.dispose()
     with pytest.raises(SchemaError, match="revision ffffffffffff, newer than this connectplan"):
-        open_store(store_url)
+        open_workspace(store_url)
     with pytest.raises(SchemaError, match="newer than this connectplan"):
         upgrade_store(store_url)
     assert schema_status(store_url)[0] == "ahead"
@@ -119,7 +122,7 @@ def test_a_store_behind_the_code_says_to_upgrade(store_url, monkeypatch):
     monkeypatch.setattr(store_mod, "HEAD_REVISION", "f" * 12)
     monkeypatch.setattr(store_mod, "KNOWN_REVISIONS", (HEAD_REVISION, "f" * 12))
     with pytest.raises(SchemaError, match=f"revision {HEAD_REVISION}, behind .*run `connectplan db upgrade`"):
-        open_store(store_url)
+        open_workspace(store_url)
     assert schema_status(store_url)[0] == "behind"
 
 
@@ -128,7 +131,7 @@ def test_a_file_that_is_not_a_database_is_not_touched(tmp_path):
     path.write_text("these are my notes, not a database\n" * 20)
     before = _sha(path)
     with pytest.raises(SchemaError, match="is not a SQLite database"):
-        open_store(f"sqlite:///{path}")
+        open_workspace(f"sqlite:///{path}")
     with pytest.raises(SchemaError, match="is not a SQLite database"):
         upgrade_store(f"sqlite:///{path}")
     assert _sha(path) == before
@@ -137,7 +140,7 @@ def test_a_file_that_is_not_a_database_is_not_touched(tmp_path):
 
 def test_a_missing_database_directory_is_reported(tmp_path):
     with pytest.raises(SchemaError, match="directory .*missing-dir does not exist"):
-        open_store(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+        open_workspace(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     assert not (tmp_path / "missing-dir").exists()
 
 
@@ -159,7 +162,7 @@ def test_catalog_import_is_immutable(store, tiny):
     with pytest.raises(EditionConflictError) as err:
         store.import_catalog(changed)
     assert tiny.content_hash in str(err.value) and changed.content_hash in str(err.value)
-    assert store.get_catalog("tiny@1").content_hash == tiny.content_hash
+    assert store.catalog("tiny@1").content_hash == tiny.content_hash
 
 
 # -- plans ----------------------------------------------------------------------------------
@@ -174,9 +177,9 @@ def test_new_set_and_load_by_every_ref_form(store, monkeypatch):
     assert (v2.ref, v2.parent, v2.author, v2.message) == ("acme@2", 1, "bob", "multi-seller carts")
     store.tag("acme@1", "reviewed")
     for ref, number in (("acme", 2), ("acme@latest", 2), ("acme@1", 1), ("acme@2", 2), ("acme@reviewed", 1)):
-        record, res = store.load(ref)
+        record, res = store.plan(ref)
         assert record.version == number, ref
-    record, res = store.load("acme@reviewed")
+    record, res = store.plan("acme@reviewed")
     assert record.tags == ("reviewed",)
     assert res.selection_dict == MARKETPLACE_2025
     assert res.verdict == resolve(load_builtin("stripe-connect@2025.yaml"), MARKETPLACE_2025).verdict
@@ -193,8 +196,9 @@ def test_log_is_newest_first_with_resolutions(store):
         (2, 1, "two"),
         (1, None, "new plan from preset marketplace"),
     ]
-    assert entries[0][1].selection_dict["liability"] == "stripe"
-    assert entries[0][1].selection_dict["charge_type"] == "separate"
+    assert dict(entries[0].record.selection)["liability"] == "stripe"
+    assert dict(entries[0].record.selection)["charge_type"] == "separate"
+    assert [e.verdict for e in entries] == [store.plan(f"acme@{n}").resolution.verdict for n in (3, 2, 1)]
 
 
 def test_bad_refs_name_the_problem_and_change_nothing(store):
@@ -209,7 +213,7 @@ def test_bad_refs_name_the_problem_and_change_nothing(store):
     ]
     for ref, exc, message in cases:
         with pytest.raises(exc, match=message.replace(".", r"\.").replace("(", r"\(")):
-            store.load(ref)
+            store.plan(ref)
     with pytest.raises(NotFoundError):
         store.set_plan("nope", {"liability": "stripe"}, message="x")
     with pytest.raises(NotFoundError):
@@ -222,7 +226,7 @@ def test_plan_new_refuses_a_taken_name_and_bad_selections(store):
     with pytest.raises(ConflictError, match="plan 'acme' already exists"):
         store.new_plan("acme", preset="saas")
     with pytest.raises(SelectionError, match="no option selected"):
-        store.new_plan("partial", assignments={"onboarding": "hosted"})
+        store.new_plan("partial", set={"onboarding": "hosted"})
     with pytest.raises(SelectionError, match="unknown option 'bogus'"):
         store.set_plan("acme", {"charge_type": "bogus"}, message="x")
     with pytest.raises(StoreError, match="nothing changed"):
@@ -231,15 +235,15 @@ def test_plan_new_refuses_a_taken_name_and_bad_selections(store):
 
 
 def test_a_plan_keeps_resolving_against_its_own_edition(store):
-    store.new_plan("old", catalog_ref="stripe-connect@2024", preset="marketplace")
+    store.new_plan("old", catalog="stripe-connect@2024", preset="marketplace")
     store.set_plan("old", {"liability": "stripe"}, message="x")
-    record, res = store.load("old")
+    record, res = store.plan("old")
     assert record.catalog_ref == "stripe-connect@2024"
     assert res.catalog.content_hash == load_builtin("stripe-connect@2024.yaml").content_hash
     store.new_plan("new", preset="marketplace")
-    assert [p.name for p in store.list_plans(stale_only=True)] == ["old"]
-    assert [(p.name, p.stale) for p in store.list_plans()] == [("new", False), ("old", True)]
-    assert store.list_plans()[1].newest_edition == "2025"
+    assert [p.name for p in store.plans(stale_only=True)] == ["old"]
+    assert [(p.name, p.stale) for p in store.plans()] == [("new", False), ("old", True)]
+    assert store.plans()[1].newest_edition == "2025"
 
 
 def test_tags_move_only_with_force(store):
@@ -257,7 +261,7 @@ def test_tags_move_only_with_force(store):
 
 
 def test_fork_copies_the_selection_and_edition(store):
-    store.new_plan("acme", catalog_ref="stripe-connect@2024", preset="marketplace")
+    store.new_plan("acme", catalog="stripe-connect@2024", preset="marketplace")
     store.set_plan("acme", {"liability": "stripe"}, message="x")
     fork = store.fork("acme@1", "acme-wl")
     assert (fork.ref, fork.forked_from, fork.message, fork.catalog_ref) == (
@@ -314,8 +318,8 @@ def test_save_version_refuses_a_stale_base(store):
     store.new_plan("acme", preset="marketplace")
     store.set_plan("acme", {"liability": "stripe"}, message="x")
     with pytest.raises(ConflictError, match="acme@2 was saved after acme@1"):
-        store.save_version("acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up")
-    saved = store.save_version(
+        store.store.save_version("acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up")
+    saved = store.store.save_version(
         "acme", base=2, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="pin 2024"
     )
     assert (saved.version, saved.parent, saved.catalog_ref) == (3, 2, "stripe-connect@2024")
@@ -335,20 +339,20 @@ def test_export_import_reproduces_the_history(store):
     store.new_plan("acme", preset="marketplace", author="ann")
     store.set_plan("acme", {"charge_type": "separate"}, message="two", author="bob")
     store.tag("acme@2", "reviewed")
-    doc = store.export_plan("acme")
+    doc = store.export_plan("acme").to_dict()
     assert doc["format"] == "connectplan-plan" and doc["format_version"] == 1
     assert [v["version"] for v in doc["versions"]] == [1, 2]
     assert doc["versions"][1]["catalog"]["content_hash"] == load_builtin("stripe-connect@2025.yaml").content_hash
     assert doc["versions"][1]["tags"] == ["reviewed"]
     store.import_plan(json.loads(json.dumps(doc)), as_name="copy")
     assert _history(store, "copy") == _history(store, "acme")
-    partial = store.export_plan("acme@1")
+    partial = store.export_plan("acme@1").to_dict()
     assert [v["version"] for v in partial["versions"]] == [1]
 
 
 def test_import_refusals_store_nothing(store, tmp_path, tiny):
     store.new_plan("acme", preset="marketplace")
-    good = store.export_plan("acme")
+    good = store.export_plan("acme").to_dict()
     before = (_plan_count(store), _version_count(store))
 
     def variant(**changes):

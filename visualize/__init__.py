@@ -14,14 +14,11 @@ from visualize.steps import steps_diagram
 
 #: Diagram kinds of ``connectplan render`` that draw a resolution.
 RESOLUTION_KINDS = tuple(CHANGE_KINDS)
-#: Every kind ``connectplan render`` knows.
-KINDS = (*RESOLUTION_KINDS, "catalog")
 
 __all__ = [
     "CHANGE_KINDS",
     "FORMATS",
     "INCLUDE_CHOICES",
-    "KINDS",
     "RESOLUTION_KINDS",
     "RenderError",
     "catalog_diagram",

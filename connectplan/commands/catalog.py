@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from connectplan.cli import LazyGroup
+from connectplan.cli import LazyGroup, workspace
 from connectplan.commands.options import catalog_option, format_option
 
 #: catalog subcommands defined in other modules, imported on use
@@ -35,12 +35,14 @@ def catalog() -> None:
 def validate(file: str) -> None:
     """Check a catalog file; print every problem as FILE:LINE: PATH: MESSAGE.
 
-    Exit 0 when valid, 2 when not.
+    Exit 0 when valid, 2 when not. The store is not opened.
 
     Example: connectplan catalog validate my-catalog.yaml
     """
-    from connectplan.catalog_files import load_catalog_file
     from engine import CatalogError
+
+    from connectplan.catalog_files import load_catalog_file
+    from connectplan.output.catalogs import catalog_summary
 
     try:
         cat = load_catalog_file(file)
@@ -48,11 +50,7 @@ def validate(file: str) -> None:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(2) from None
-    click.echo(
-        f"{file}: ok: {cat.ref}: {len(cat.properties)} properties, {sum(len(p.options) for p in cat.properties)} options, "
-        f"{len(cat.rules)} rules, {len(cat.steps)} steps, {len(cat.flows)} flows, "
-        f"{len(cat.responsibilities)} responsibilities, {len(cat.presets)} presets"
-    )
+    click.echo(catalog_summary(file, cat), nl=False)
 
 
 @catalog.command("show")
@@ -64,17 +62,9 @@ def show(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
 
     Example: connectplan catalog show stripe-connect@2024 --format json
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
-    from engine import catalog_to_dict
+    from connectplan.output.catalogs import format_catalog
 
-    doc = catalog_to_dict(app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url")))
-    if fmt == "json":
-        click.echo(to_json(doc), nl=False)
-    else:
-        import yaml
-
-        click.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), nl=False)
+    click.echo(format_catalog(workspace(ctx).catalog(catalog_ref), fmt), nl=False)
 
 
 @click.command()
@@ -86,22 +76,6 @@ def options(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
 
     Example: connectplan options --catalog stripe-connect@2025
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
+    from connectplan.output.catalogs import format_options
 
-    cat = app.get_catalog(catalog_ref, (ctx.obj or {}).get("db_url"))
-    if fmt == "json":
-        doc = {
-            "catalog": {"name": cat.name, "edition": cat.edition},
-            "properties": [
-                {"id": p.id, "title": p.title, "options": [{"id": o.id, "title": o.title} for o in p.options]}
-                for p in cat.properties
-            ],
-        }
-        click.echo(to_json(doc), nl=False)
-        return
-    click.echo(f"{cat.ref}: {cat.title}")
-    for prop in cat.properties:
-        click.echo(f"{prop.id}: {prop.title}")
-        for opt in prop.options:
-            click.echo(f"  {prop.id}.{opt.id}  {opt.title}")
+    click.echo(format_options(workspace(ctx).catalog(catalog_ref), fmt), nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import format_option
 
 
@@ -19,12 +20,11 @@ def import_catalog(ctx: click.Context, file: str) -> None:
     Example: connectplan catalog import my-catalog@2026.yaml
     """
     from connectplan.catalog_files import load_catalog_file
-    from connectplan.store import open_store
+    from connectplan.output.plans import catalog_import_line
 
-    catalog = load_catalog_file(file)
-    info, created = open_store((ctx.find_root().obj or {}).get("db_url")).import_catalog(catalog)
-    state = "imported" if created else "already stored (identical content, nothing changed)"
-    click.echo(f"{info.ref}: {state}: {info.content_hash}")
+    catalog = load_catalog_file(file)  # a bad file is refused before the store is opened
+    info, created = workspace(ctx).import_catalog(catalog)
+    click.echo(catalog_import_line(info, created), nl=False)
 
 
 @click.command("list")
@@ -36,7 +36,5 @@ def list_catalogs(ctx: click.Context, fmt: str) -> None:
     Example: connectplan catalog list --format json
     """
     from connectplan.output.plans import format_catalog_list
-    from connectplan.store import open_store
 
-    editions = open_store((ctx.find_root().obj or {}).get("db_url")).list_catalogs()
-    click.echo(format_catalog_list(editions, fmt), nl=False)
+    click.echo(format_catalog_list(workspace(ctx).catalogs(), fmt), nl=False)

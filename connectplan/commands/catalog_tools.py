@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import format_option
-
-if TYPE_CHECKING:
-    from engine.catalog_diff import CatalogDiff
-    from engine.lint import LintReport
 
 
 @click.command("lint")
@@ -27,28 +22,12 @@ def lint(ctx: click.Context, target: str | None, fmt: str) -> None:
 
     Example: connectplan catalog lint stripe-connect@2025
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
+    from connectplan.output.catalogs import format_lint
 
-    report = app.lint(target, (ctx.find_root().obj or {}).get("db_url"))
-    click.echo(to_json(report.to_dict()) if fmt == "json" else lint_text(report), nl=False)
+    report = workspace(ctx).lint(target)
+    click.echo(format_lint(report, fmt), nl=False)
     if not report.ok:
         ctx.exit(1)
-
-
-def lint_text(report: LintReport) -> str:
-    n_err, n_warn = len(report.errors), len(report.warnings)
-    name = report.catalog or report.source
-    out = [f"{name}: {n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"]
-    out.extend(str(m) for m in (*report.errors, *report.warnings))
-    summary = report.summary
-    if summary is not None:
-        if summary.counted:
-            counts = ", ".join(f"{v} {n}" for v, n in summary.by_verdict)
-            out.append(f"summary: {summary.selections} complete selections: {counts}")
-        else:
-            out.append(f"summary: {summary.selections} complete selections (too many to count by verdict)")
-    return "\n".join(out) + "\n"
 
 
 @click.command("diff")
@@ -64,28 +43,6 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str) -> None:
 
     Example: connectplan catalog diff stripe-connect@2024 stripe-connect@2025
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
+    from connectplan.output.catalogs import format_catalog_diff
 
-    result = app.diff_editions(old, new, (ctx.find_root().obj or {}).get("db_url"))
-    click.echo(to_json(result.to_dict()) if fmt == "json" else diff_text(result), nl=False)
-
-
-def diff_text(result: CatalogDiff) -> str:
-    out = [f"{result.from_ref} -> {result.to_ref}"]
-    if result.identical:
-        out.append("no differences")
-    for name, section in result.sections:
-        if section.empty:
-            continue
-        out.append("")
-        out.append(f"{name}:")
-        out.extend(f"  + {i}" for i in section.added)
-        out.extend(f"  - {i}" for i in section.removed)
-        for r in section.renamed:
-            also = f"  (also changed: {', '.join(r.fields)})" if r.fields else ""
-            out.append(f"  > {r.old} renamed to {r.new}{also}")
-        out.extend(f"  ~ {c.id}: {', '.join(c.fields)}" for c in section.changed)
-    out.append("")
-    out.append("(+ added, - removed, > renamed, ~ changed fields)")
-    return "\n".join(out) + "\n"
+    click.echo(format_catalog_diff(workspace(ctx).diff_catalogs(old, new), fmt), nl=False)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 
 
+def _db_url(ctx: click.Context) -> str | None:
+    return (ctx.find_root().obj or {}).get("db_url")
+
+
 @click.group()
 def db() -> None:
     """Create or upgrade the store's schema; show its revision.
@@ -22,13 +26,11 @@ def upgrade(ctx: click.Context) -> None:
 
     Example: connectplan db upgrade
     """
-    from connectplan.store import upgrade_store
+    from connectplan.output.plans import schema_upgrade_line
+    from connectplan.workspace import upgrade_store
 
-    before, after = upgrade_store((ctx.find_root().obj or {}).get("db_url"))
-    if before == after:
-        click.echo(f"schema already at head {after}")
-    else:
-        click.echo(f"schema upgraded from {before or 'empty'} to {after} (head)")
+    before, after = upgrade_store(_db_url(ctx))
+    click.echo(schema_upgrade_line(before, after), nl=False)
 
 
 @db.command("current")
@@ -40,7 +42,6 @@ def current(ctx: click.Context) -> None:
 
     Example: connectplan db current
     """
-    from connectplan.store import schema_status
+    from connectplan.workspace import store_status
 
-    _state, _rev, message = schema_status((ctx.find_root().obj or {}).get("db_url"))
-    click.echo(message)
+    click.echo(store_status(_db_url(ctx)).message)

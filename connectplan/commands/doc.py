@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, selection_options
 
 
@@ -45,9 +46,6 @@ def doc(
 
     Example: connectplan doc acme-marketplace -o docs/acme/
     """
-    from connectplan.commands.render import load_subject, require_subject
-    from connectplan.output.design_doc import write_design_doc
-
-    subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets, with_previous=True))
-    for path in write_design_doc(subject.res, output, fmt=fmt, info=subject.info, previous=subject.previous):
+    written = workspace(ctx).doc(ref, output=output, format=fmt, catalog=catalog_ref, preset=preset, set=sets)
+    for path in written:
         click.echo(f"wrote {path}")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, format_option, selection_options
-
-if TYPE_CHECKING:
-    from engine.propagation import Propagation
 
 
 @click.command()
@@ -27,48 +23,7 @@ def explore(ctx: click.Context, catalog_ref: str | None, preset: str | None, set
 
     Example: connectplan explore --catalog stripe-connect@2025 --set dashboard=express
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
+    from connectplan.output.exploration import format_exploration
 
-    result = app.explore_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
-    if fmt == "json":
-        click.echo(to_json(result.to_dict()), nl=False)
-    else:
-        click.echo(exploration_text(result), nl=False)
-
-
-def exploration_text(result: Propagation) -> str:
-    """The text form of an exploration (deterministic)."""
-    from connectplan.output.resolution import resolution_text
-
-    cat = result.catalog
-    out: list[str] = []
-    if result.resolution is not None:
-        out.append(resolution_text(result.resolution).rstrip("\n"))
-        out.append("")
-        out.append("Each option below is judged with every other property kept as selected.")
-    else:
-        chosen = ", ".join(f"{p}={o}" for p, o in result.selection) or "nothing yet"
-        out.append(f"Catalog:   {cat.ref}  ({cat.title})")
-        out.append(f"Selection: {chosen}")
-        out.append("Each option below is judged with the other properties' choices.")
-    width = max((len(o.id) for p in result.properties for o in p.options), default=0)
-    for prop in result.properties:
-        title = cat.property_index[prop.id].title
-        chosen = f" = {prop.selected}" if prop.selected else ""
-        out.append("")
-        out.append(f"{prop.id}{chosen}  ({title})")
-        for opt in prop.options:
-            mark = "*" if opt.id == prop.selected else " "
-            line = f" {mark} {opt.id.ljust(width)}  {opt.status:<8}  best: {opt.best_verdict}"
-            if opt.reason is not None:
-                # an empty cause means the option excludes itself, whatever else is chosen
-                because = ", ".join(str(t) for t in opt.reason.because) or f"{prop.id}.{opt.id} itself"
-                if opt.reason.rule is not None:
-                    line += f"  -- rule {opt.reason.rule}, because {because}"
-                else:
-                    line += f"  -- rules {' + '.join(opt.reason.rules)} together, because {because}"
-            out.append(line)
-    out.append("")
-    out.append("(* = selected; excluded = every completion is blocked or out of scope; forced = the only option left)")
-    return "\n".join(out) + "\n"
+    result = workspace(ctx).explore(catalog=catalog_ref, preset=preset, set=sets)
+    click.echo(format_exploration(result, fmt), nl=False)

@@ -1,22 +1,17 @@
 """``connectplan plan ...``: versioned plans in the store.
 
-Each command opens the store named by the global ``--db`` option (or
-``$CONNECTPLAN_DATABASE_URL``), calls one :class:`connectplan.store.Store` method and
-formats the result. Subcommands defined in other modules are registered in
+Each command makes one call on the command's workspace (the store named by the global
+``--db`` option or ``$CONNECTPLAN_DATABASE_URL``) and formats the result with
+:mod:`connectplan.output.plans`. Subcommands defined in other modules are registered in
 :data:`PLAN_COMMANDS` and imported only when they run.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-from connectplan.cli import LazyGroup
+from connectplan.cli import LazyGroup, workspace
 from connectplan.commands.options import catalog_option, format_option, selection_options
-
-if TYPE_CHECKING:
-    from connectplan.store import Store
 
 #: plan subcommands defined in other modules, imported on use
 PLAN_COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,12 +20,6 @@ PLAN_COMMANDS: dict[str, tuple[str, str]] = {
         "Move a plan to another catalog edition and report the impact.",
     ),
 }
-
-
-def _store(ctx: click.Context) -> Store:
-    from connectplan.store import open_store
-
-    return open_store((ctx.find_root().obj or {}).get("db_url"))
 
 
 def _author_option(func):  # type: ignore[no-untyped-def]
@@ -68,17 +57,12 @@ def new(
 
     Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
     """
-    from connectplan.app import parse_assignments
+    from connectplan.output.plans import saved_line
 
-    record = _store(ctx).new_plan(
-        name,
-        catalog_ref=catalog_ref,
-        preset=preset,
-        assignments=parse_assignments(sets),
-        message=message,
-        author=author,
+    record = workspace(ctx).new_plan(
+        name, catalog=catalog_ref, preset=preset, set=sets, message=message, author=author
     )
-    click.echo(f"saved {record.ref} ({record.catalog_ref})")
+    click.echo(saved_line(record), nl=False)
 
 
 @plan.command("set")
@@ -102,10 +86,10 @@ def set_(ctx: click.Context, name: str, sets: tuple[str, ...], message: str, aut
 
     Example: connectplan plan set acme-marketplace --set charge_type=separate -m "multi-seller carts"
     """
-    from connectplan.app import parse_assignments
+    from connectplan.output.plans import saved_line
 
-    record = _store(ctx).set_plan(name, parse_assignments(sets), message=message, author=author)
-    click.echo(f"saved {record.ref} (parent {record.parent})")
+    record = workspace(ctx).set_plan(name, sets, message=message, author=author)
+    click.echo(saved_line(record), nl=False)
 
 
 @plan.command("show")
@@ -122,8 +106,8 @@ def show(ctx: click.Context, ref: str, fmt: str) -> None:
     """
     from connectplan.output.plans import format_plan_version
 
-    record, res = _store(ctx).load(ref)
-    click.echo(format_plan_version(record, res, fmt), nl=False)
+    view = workspace(ctx).plan(ref)
+    click.echo(format_plan_version(view.record, view.resolution, fmt), nl=False)
 
 
 @plan.command("log")
@@ -137,7 +121,7 @@ def log(ctx: click.Context, name: str, fmt: str) -> None:
     """
     from connectplan.output.plans import format_log
 
-    click.echo(format_log(name, _store(ctx).log(name), fmt), nl=False)
+    click.echo(format_log(name, workspace(ctx).log(name), fmt), nl=False)
 
 
 @plan.command("list")
@@ -153,7 +137,7 @@ def list_(ctx: click.Context, stale: bool, fmt: str) -> None:
     """
     from connectplan.output.plans import format_plan_list
 
-    click.echo(format_plan_list(_store(ctx).list_plans(stale_only=stale), fmt), nl=False)
+    click.echo(format_plan_list(workspace(ctx).plans(stale_only=stale), fmt), nl=False)
 
 
 @plan.command("tag")
@@ -166,8 +150,10 @@ def tag(ctx: click.Context, ref: str, tag: str, force: bool) -> None:
 
     Example: connectplan plan tag acme-marketplace@2 reviewed
     """
-    record = _store(ctx).tag(ref, tag, force=force)
-    click.echo(f"tagged {record.ref} as {tag}")
+    from connectplan.output.plans import tagged_line
+
+    record = workspace(ctx).tag(ref, tag, force=force)
+    click.echo(tagged_line(record, tag), nl=False)
 
 
 @plan.command("fork")
@@ -183,8 +169,10 @@ def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, autho
 
     Example: connectplan plan fork acme-marketplace acme-whitelabel
     """
-    record = _store(ctx).fork(ref, new_name, message=message, author=author)
-    click.echo(f"saved {record.ref} (forked from {record.forked_from})")
+    from connectplan.output.plans import saved_line
+
+    record = workspace(ctx).fork(ref, new_name, message=message, author=author)
+    click.echo(saved_line(record), nl=False)
 
 
 @plan.command("export")
@@ -198,9 +186,10 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 
     Example: connectplan plan export acme-marketplace -o acme.json
     """
+    from connectplan.output.plans import export_line
     from connectplan.output.resolution import to_json
 
-    text = to_json(_store(ctx).export_plan(ref))
+    text = to_json(workspace(ctx).export_plan(ref).to_dict())
     if output is None:
         click.echo(text, nl=False)
         return
@@ -212,7 +201,7 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AppError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"exported {ref} to {output}")
+    click.echo(export_line(ref, output), nl=False)
 
 
 @plan.command("import")
@@ -224,11 +213,12 @@ def import_(ctx: click.Context, file: str, as_name: str | None) -> None:
 
     Example: connectplan plan import acme.json --as acme-copy
     """
-    from connectplan.store import read_export_file
+    from connectplan.exchange import read_export_file
+    from connectplan.output.plans import imported_line
 
-    doc = read_export_file(file)
-    record = _store(ctx).import_plan(doc, as_name=as_name, source=file)
-    click.echo(f"imported {record.plan} ({record.version} version{'s' if record.version != 1 else ''})")
+    export = read_export_file(file)  # a malformed file is refused before the store is opened
+    record = workspace(ctx).import_plan(export, as_name=as_name)
+    click.echo(imported_line(record), nl=False)
 
 
 @plan.command("diff")
@@ -243,4 +233,4 @@ def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str) -> None:
     """
     from connectplan.output.plans import format_diff
 
-    click.echo(format_diff(_store(ctx).diff(ref_a, ref_b), fmt), nl=False)
+    click.echo(format_diff(workspace(ctx).diff(ref_a, ref_b), fmt), nl=False)

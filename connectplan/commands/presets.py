@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, format_option
 
 
@@ -18,38 +19,7 @@ def presets(ctx: click.Context, catalog_ref: str | None, fmt: str) -> None:
 
     Example: connectplan presets --catalog stripe-connect@2025
     """
-    from connectplan import app
-    from connectplan.output.resolution import to_json
+    from connectplan.output.catalogs import format_presets
 
-    catalog, resolutions = app.preset_resolutions(catalog_ref, (ctx.obj or {}).get("db_url"))
-    if fmt == "json":
-        doc = {
-            "catalog": {"name": catalog.name, "edition": catalog.edition},
-            "presets": [
-                {
-                    "id": p.id,
-                    "title": p.title,
-                    "examples": list(p.examples),
-                    "reasoning": p.reasoning,
-                    "selection": dict(p.selection),
-                    "verdict": res.verdict,
-                }
-                for p, res in zip(catalog.presets, resolutions, strict=True)
-            ],
-        }
-        click.echo(to_json(doc), nl=False)
-        return
-    lines = [f"Presets of {catalog.ref}  ({catalog.title})"]
-    if not catalog.presets:
-        lines.append("  none")
-    width = max((len(p.id) for p in catalog.presets), default=0)
-    for preset, res in zip(catalog.presets, resolutions, strict=True):
-        examples = f" (e.g. {', '.join(preset.examples)})" if preset.examples else ""
-        lines.append("")
-        lines.append(f"  {preset.id.ljust(width)}  {res.verdict:<12}  {preset.title}{examples}")
-        lines.append(f"  {' ' * width}  {' / '.join(o for _, o in preset.selection)}")
-        if preset.reasoning:
-            lines.append(f"  {' ' * width}  {preset.reasoning}")
-    lines.append("")
-    lines.append(f"Selection order: {' / '.join(p.id for p in catalog.properties)}")
-    click.echo("\n".join(lines) + "\n", nl=False)
+    catalog, resolutions = workspace(ctx).presets(catalog_ref)
+    click.echo(format_presets(catalog, resolutions, fmt), nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, selection_options
 
 
@@ -23,8 +24,4 @@ def prompt(
 
     Example: connectplan prompt acme-marketplace@reviewed
     """
-    from connectplan.commands.render import load_subject, require_subject
-    from connectplan.output.design_doc import prompt_text
-
-    subject = require_subject(load_subject(ctx, ref, catalog_ref, preset, sets))
-    click.echo(prompt_text(subject.res, subject.info), nl=False)
+    click.echo(workspace(ctx).prompt(ref, catalog=catalog_ref, preset=preset, set=sets), nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from connectplan.cli import workspace
 from connectplan.commands.options import catalog_option, format_option, selection_options
 
 FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
@@ -21,12 +22,7 @@ FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
 )
 @click.pass_context
 def resolve(
-    ctx: click.Context,
-    catalog_ref: str | None,
-    preset: str | None,
-    sets: tuple[str, ...],
-    fmt: str,
-    fail_on: str | None,
+    ctx: click.Context, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...], fmt: str, fail_on: str | None
 ) -> None:
     """Resolve a complete selection: verdict, findings, ordered integration steps, money flows.
 
@@ -37,11 +33,11 @@ def resolve(
     --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
     --set liability=stripe
     """
-    from connectplan import app
-    from connectplan.output.resolution import format_resolution
     from engine import VERDICT_RANK
 
-    res = app.resolve_selection(catalog_ref, preset, sets, (ctx.obj or {}).get("db_url"))
+    from connectplan.output.resolution import format_resolution
+
+    res = workspace(ctx).resolve(catalog=catalog_ref, preset=preset, set=sets)
     click.echo(format_resolution(res, fmt), nl=False)
     if fail_on and VERDICT_RANK[res.verdict] >= VERDICT_RANK[fail_on]:
         ctx.exit(1)

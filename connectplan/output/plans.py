@@ -16,11 +16,18 @@ from connectplan.output.resolution import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from connectplan.store import EditionInfo, PlanSummary, VersionRecord
+    from connectplan.store import EditionInfo, LogEntry, PlanSummary
+    from db.records import VersionRecord
     from engine import Resolution
     from engine.diff import ResolutionDiff
 
 __all__ = [
+    "catalog_import_line",
+    "export_line",
+    "imported_line",
+    "saved_line",
+    "tagged_line",
+    "schema_upgrade_line",
     "format_catalog_list",
     "format_diff",
     "format_log",
@@ -66,7 +73,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def log_document(name: str, entries: Sequence[tuple[VersionRecord, Resolution]]) -> dict[str, Any]:
+def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
     """``plan log --format json``: the versions newest first."""
     return {
         "plan": name,
@@ -77,16 +84,16 @@ def log_document(name: str, entries: Sequence[tuple[VersionRecord, Resolution]])
                 "created_at": rec.created_at,
                 "author": rec.author,
                 "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition},
-                "verdict": res.verdict,
+                "verdict": verdict,
                 "message": rec.message,
                 "tags": list(rec.tags),
             }
-            for rec, res in entries
+            for rec, verdict in entries
         ],
     }
 
 
-def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], fmt: str) -> str:
+def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     """``plan log``: one line per version, newest first."""
     if fmt == "json":
         return to_json(log_document(name, entries))
@@ -97,19 +104,19 @@ def format_log(name: str, entries: Sequence[tuple[VersionRecord, Resolution]], f
             "| Version | Saved | Author | Catalog | Verdict | Message | Tags |",
             "|---|---|---|---|---|---|---|",
         ]
-        for rec, res in entries:
+        for rec, verdict in entries:
             tags = ", ".join(md_code(t) for t in rec.tags)
             out.append(
                 f"| {rec.version} | {rec.created_at} | {md_escape(rec.author)} | {md_code(rec.catalog_ref)} | "
-                f"{res.verdict} | {md_escape(rec.message)} | {tags} |"
+                f"{verdict} | {md_escape(rec.message)} | {tags} |"
             )
         return "\n".join(out) + "\n"
-    width = max(len(rec.ref) for rec, _ in entries)
-    author_w = max(len(rec.author) for rec, _ in entries)
+    width = max(len(e.record.ref) for e in entries)
+    author_w = max(len(e.record.author) for e in entries)
     lines = [
         f"{rec.ref.ljust(width)}  {rec.created_at}  {rec.author.ljust(author_w)}  {rec.catalog_ref}  "
-        f"{res.verdict.ljust(12)} {_one_line(rec.message)}{_tags(rec)}"
-        for rec, res in entries
+        f"{verdict.ljust(12)} {_one_line(rec.message)}{_tags(rec)}"
+        for rec, verdict in entries
     ]
     return "\n".join(lines) + "\n"
 
@@ -129,6 +136,43 @@ def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
             f"{p.versions} version{'s' if p.versions != 1 else ''}  {p.latest.created_at}{stale}"
         )
     return "\n".join(lines) + "\n"
+
+
+def saved_line(record: VersionRecord) -> str:
+    """The line ``plan new``, ``plan set`` and ``plan fork`` print for the version they saved."""
+    if record.forked_from and record.version == 1:
+        return f"saved {record.ref} (forked from {record.forked_from})\n"
+    if record.parent is None:
+        return f"saved {record.ref} ({record.catalog_ref})\n"
+    return f"saved {record.ref} (parent {record.parent})\n"
+
+
+def tagged_line(record: VersionRecord, tag: str) -> str:
+    """``plan tag``'s report line."""
+    return f"tagged {record.ref} as {tag}\n"
+
+
+def export_line(ref: str, output: str) -> str:
+    """``plan export -o``'s report line."""
+    return f"exported {ref} to {output}\n"
+
+
+def imported_line(record: VersionRecord) -> str:
+    """``plan import``'s report line."""
+    return f"imported {record.plan} ({record.version} version{'s' if record.version != 1 else ''})\n"
+
+
+def schema_upgrade_line(before: str | None, after: str) -> str:
+    """``db upgrade``'s report line."""
+    if before == after:
+        return f"schema already at head {after}\n"
+    return f"schema upgraded from {before or 'empty'} to {after} (head)\n"
+
+
+def catalog_import_line(info: EditionInfo, created: bool) -> str:
+    """``catalog import``'s report line."""
+    state = "imported" if created else "already stored (identical content, nothing changed)"
+    return f"{info.ref}: {state}: {info.content_hash}\n"
 
 
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:

@@ -1,0 +1,215 @@
+"""The ``plan export`` document: typed records, reading, checking and writing it as JSON.
+
+A :class:`PlanExport` is a plan's history up to one version, self-contained except for its
+catalog editions, which are named with their content hash (an import needs the same content
+in the receiving store). :meth:`PlanExport.to_dict` is the JSON document;
+:func:`parse_export` checks a document's structure and returns the record, or raises
+:class:`~db.errors.StoreError` naming the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from db.errors import StoreError
+from db.records import format_time, parse_time
+
+from connectplan.refs import check_tag_name
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+__all__ = [
+    "EXPORT_FORMAT_VERSION",
+    "EXPORT_KIND",
+    "ExportedCatalog",
+    "ExportedVersion",
+    "PlanExport",
+    "parse_export",
+    "read_export_file",
+]
+
+EXPORT_KIND = "connectplan-plan"
+EXPORT_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ExportedCatalog:
+    """The catalog edition a version was saved with."""
+
+    name: str
+    edition: str
+    content_hash: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.edition}"
+
+
+@dataclass(frozen=True)
+class ExportedVersion:
+    """One version of an exported plan."""
+
+    version: int
+    parent: int | None
+    created_at: datetime
+    author: str
+    message: str
+    catalog: ExportedCatalog
+    selection: tuple[tuple[str, Any], ...]
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "parent": self.parent,
+            "created_at": format_time(self.created_at),
+            "author": self.author,
+            "message": self.message,
+            "catalog": {
+                "name": self.catalog.name,
+                "edition": self.catalog.edition,
+                "content_hash": self.catalog.content_hash,
+            },
+            "selection": {p: list(o) if isinstance(o, tuple) else o for p, o in self.selection},
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True)
+class PlanExport:
+    """A plan's history (versions 1..N) as ``plan export`` writes it."""
+
+    name: str
+    created_at: datetime
+    forked_from: str | None
+    versions: tuple[ExportedVersion, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The export JSON document (key order fixed)."""
+        return {
+            "format": EXPORT_KIND,
+            "format_version": EXPORT_FORMAT_VERSION,
+            "plan": {
+                "name": self.name,
+                "created_at": format_time(self.created_at),
+                "forked_from": self.forked_from,
+            },
+            "versions": [v.to_dict() for v in self.versions],
+        }
+
+
+def read_export_file(path: str | Path) -> PlanExport:
+    """Read and check a ``plan export`` file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoreError(f"no such export file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read export file {path}: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"malformed export file {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise StoreError(f"malformed export file {path}: nested too deeply") from None
+    return parse_export(doc, str(path))
+
+
+def parse_export(doc: Any, source: str = "export") -> PlanExport:
+    """Check an export document's structure; the record with times parsed."""
+
+    def bad(why: str) -> StoreError:
+        return StoreError(f"malformed export file {source}: {why}")
+
+    if not isinstance(doc, dict):
+        raise bad("expected a JSON object")
+    if doc.get("format") != EXPORT_KIND:
+        raise bad(f"'format' must be {EXPORT_KIND!r} (is this a `connectplan plan export` file?)")
+    if doc.get("format_version") != EXPORT_FORMAT_VERSION:
+        raise bad(
+            f"unsupported format_version {doc.get('format_version')!r}; this connectplan reads {EXPORT_FORMAT_VERSION}"
+        )
+    plan = doc.get("plan")
+    if not isinstance(plan, dict) or not isinstance(plan.get("name"), str):
+        raise bad("'plan' must be an object with a 'name'")
+
+    def time(value: Any, where: str) -> datetime:
+        try:
+            return parse_time(value)
+        except (TypeError, ValueError, AttributeError):
+            raise bad(f"{where} must be an ISO 8601 time with a UTC offset, e.g. 2025-01-31T12:00:00Z") from None
+
+    forked = plan.get("forked_from")
+    if forked is not None and not isinstance(forked, str):
+        raise bad("plan.forked_from must be a string or null")
+    versions = doc.get("versions")
+    if not isinstance(versions, list) or not versions:
+        raise bad("'versions' must be a non-empty list")
+    out = []
+    for i, v in enumerate(versions, 1):
+        out.append(_version(v, i, bad, time))
+    all_tags = [t for v in out for t in v.tags]
+    if len(all_tags) != len(set(all_tags)):
+        raise bad("a tag names more than one version")
+    return PlanExport(
+        name=plan["name"],
+        created_at=time(plan.get("created_at"), "plan.created_at"),
+        forked_from=forked,
+        versions=tuple(out),
+    )
+
+
+def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
+    where = f"versions[{i - 1}]"
+    if not isinstance(v, dict):
+        raise bad(f"{where} must be an object")
+    if v.get("version") != i or isinstance(v.get("version"), bool):
+        raise bad(f"{where}.version must be {i} (versions are numbered 1..N in order)")
+    parent = v.get("parent")
+    if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool) or not 1 <= parent < i):
+        raise bad(f"{where}.parent must be null or an earlier version number")
+    for key in ("author", "message"):
+        if not isinstance(v.get(key), str):
+            raise bad(f"{where}.{key} must be a string")
+    cat = v.get("catalog")
+    if not isinstance(cat, dict) or not all(isinstance(cat.get(k), str) for k in ("name", "edition", "content_hash")):
+        raise bad(f"{where}.catalog must be an object with string name, edition and content_hash")
+    sel = v.get("selection")
+    if not isinstance(sel, dict) or not all(isinstance(k, str) and _is_choice(o) for k, o in sel.items()):
+        raise bad(f"{where}.selection must be an object of property -> option strings (a list for a multi-choice one)")
+    tags = v.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise bad(f"{where}.tags must be a list of strings")
+    for tag in tags:
+        try:
+            check_tag_name(tag)
+        except StoreError as exc:
+            raise bad(f"{where}.tags: {exc}") from None
+    return ExportedVersion(
+        version=i,
+        parent=parent,
+        created_at=time(v.get("created_at"), f"{where}.created_at"),
+        author=v["author"],
+        message=v["message"],
+        catalog=ExportedCatalog(cat["name"], cat["edition"], cat["content_hash"]),
+        selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in sel.items()),
+        tags=tuple(tags),
+    )
+
+
+def _is_choice(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(o, str) for o in value))
+
+
+def as_export(source: PlanExport | Mapping[str, Any] | str | Path) -> tuple[PlanExport, str]:
+    """An export record from a record, a document or a file path; and the source name for messages."""
+    if isinstance(source, PlanExport):
+        return source, "export"
+    if isinstance(source, (str, Path)):
+        return read_export_file(source), str(source)
+    return parse_export(dict(source)), "export"

@@ -1,0 +1,85 @@
+"""``plan upgrade``: the impact report of moving a plan to another catalog edition, as text and JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connectplan.output.resolution import alternative_lines, explain_condition, finding_lines, to_json
+
+if TYPE_CHECKING:
+    from db.records import VersionRecord
+    from engine.upgrade import PlanUpgrade
+
+__all__ = ["format_upgrade", "upgrade_document", "upgrade_text"]
+
+
+def upgrade_document(report: PlanUpgrade, saved: VersionRecord | None) -> dict[str, Any]:
+    """``plan upgrade --format json``: the report and the saved version's ref (null when nothing was saved)."""
+    doc = report.to_dict()
+    doc["saved"] = saved.ref if saved else None
+    return doc
+
+
+def format_upgrade(report: PlanUpgrade, saved: VersionRecord | None, fmt: str, *, dry_run: bool) -> str:
+    """``plan upgrade`` in ``fmt`` (text or json)."""
+    if fmt == "json":
+        return to_json(upgrade_document(report, saved))
+    return upgrade_text(report, saved, dry_run=dry_run)
+
+
+def not_saved_line(report: PlanUpgrade) -> str:
+    """The one line ``plan upgrade`` prints on stderr when it refuses to save a blocked selection."""
+    return (
+        f"not saved: the selection is {report.after.verdict} in {report.after.catalog.ref}; "
+        "pass --allow-blocked to save it anyway, or apply an alternative with `connectplan plan set`"
+    )
+
+
+def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: bool) -> str:
+    """The text report of ``plan upgrade`` (what changes, and whether it was saved)."""
+    d = report.diff
+    before, after = report.before, report.after
+    out = [f"Upgrade {d.from_ref} ({before.catalog.ref}) -> {after.catalog.ref}"]
+    out.append(f"Selection: {', '.join(f'{p}={o}' for p, o in after.selection)}")
+    for c in report.renamed_options:
+        out.append(f"  renamed option: {c.prop}.{c.before} -> {c.after}")
+    verdict = (
+        f"{before.verdict} -> {after.verdict}" if before.verdict != after.verdict else f"{after.verdict} (unchanged)"
+    )
+    out.append(f"Verdict:   {verdict}")
+    out.append("")
+    out.append(f"Findings added ({len(d.findings_added)}):")
+    sel = after.selection_dict
+    by_rule = {f.rule.id: f for f in after.findings}
+    for f in d.findings_added:
+        out.append(f"  + [{f.severity}] {f.rule}: {f.message}")
+        out.append(f"      because: {explain_condition(by_rule[f.rule].rule.condition, sel)}")
+    out.append(f"Findings removed ({len(d.findings_removed)}):")
+    out.extend(f"  - [{f.severity}] {f.rule}: {f.message}" for f in d.findings_removed)
+    out.append("")
+    out.append(f"Steps added ({len(d.steps_added)}):")
+    out.extend(f"  + {s.position:>2}. {s.title}  ({s.id})" for s in d.steps_added)
+    out.append(f"Steps removed ({len(d.steps_removed)}):")
+    out.extend(f"  - {s.position:>2}. {s.title}  ({s.id})" for s in d.steps_removed)
+    if report.renamed_steps:
+        out.append(f"Steps renamed ({len(report.renamed_steps)}):")
+        out.extend(f"  > {old} -> {new}" for old, new in report.renamed_steps)
+    if d.steps_moved:
+        out.append(f"Steps moved ({len(d.steps_moved)}):")
+        out.extend(f"  ~ {m.title}  ({m.id}): {m.before} -> {m.after}" for m in d.steps_moved)
+    if report.blocked:
+        out.append("")
+        out.append(f"In {after.catalog.ref} this selection is {after.verdict.upper()}:")
+        for f in report.blocking_findings:
+            out.extend(finding_lines(f, sel))
+    if report.alternatives:
+        out.append("")
+        out.extend(alternative_lines(report.alternatives))
+    out.append("")
+    if saved is not None:
+        out.append(f"Saved {saved.ref} on {saved.catalog_ref}.")
+    elif dry_run:
+        out.append("Dry run: nothing saved.")
+    else:
+        out.append("Not saved (see above); pass --allow-blocked to save it anyway.")
+    return "\n".join(out) + "\n"

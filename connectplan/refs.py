@@ -1,0 +1,125 @@
+"""References and names as users type them: pure parsing, no database.
+
+``NAME[@EDITION]`` names a catalog edition, ``NAME[@N|@latest|@TAG]`` a plan version,
+``PROPERTY=OPTION`` a choice. Every function raises :class:`~db.errors.StoreError` (or
+:class:`~connectplan.errors.AppError` for ``--set``) with one line naming the fix.
+
+>>> parse_plan_ref("acme@2")
+PlanRef(name='acme', spec='2')
+>>> split_catalog_ref("stripe-connect@2025")
+('stripe-connect', '2025')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+from db.errors import NotFoundError, StoreError
+
+from connectplan.errors import AppError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from db.records import EditionRow
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "PlanRef",
+    "check_plan_name",
+    "check_tag_name",
+    "parse_assignments",
+    "parse_plan_ref",
+    "pick_edition",
+    "split_catalog_ref",
+]
+
+#: The catalog a bare command uses (at its newest edition).
+DEFAULT_CATALOG = "stripe-connect"
+
+_PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,99}")
+
+
+class PlanRef(NamedTuple):
+    """A parsed plan reference: the plan's name and ``latest``, a version number or a tag."""
+
+    name: str
+    spec: str
+
+    @property
+    def number(self) -> int | None:
+        """The version number the reference names, if it names one."""
+        return int(self.spec) if self.spec.isdigit() and self.spec.isascii() else None
+
+
+def check_plan_name(name: str) -> str:
+    """``name`` if it is a valid plan name."""
+    if not _PLAN_NAME.fullmatch(name):
+        raise StoreError(
+            f"invalid plan name {name!r}; use letters, digits, '.', '_' or '-' "
+            "(up to 100, starting with a letter or digit)"
+        )
+    return name
+
+
+def check_tag_name(tag: str) -> str:
+    """``tag`` if it is a valid tag name (``latest`` is reserved)."""
+    if not _TAG_NAME.fullmatch(tag) or tag == "latest":
+        raise StoreError(
+            f"invalid tag {tag!r}; a tag starts with a letter, uses letters, digits, '.', '_' or '-', "
+            "and is not 'latest'"
+        )
+    return tag
+
+
+def parse_plan_ref(ref: str) -> PlanRef:
+    """``NAME``, ``NAME@N``, ``NAME@latest`` or ``NAME@TAG``."""
+    name, sep, spec = ref.partition("@")
+    if not name or (sep and not spec) or "@" in spec:
+        raise StoreError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
+    return PlanRef(check_plan_name(name), spec or "latest")
+
+
+def split_catalog_ref(ref: str | None) -> tuple[str, str | None]:
+    """``NAME[@EDITION]`` -> ``(name, edition or None)``; ``None`` means :data:`DEFAULT_CATALOG`."""
+    ref = ref or DEFAULT_CATALOG
+    name, _, edition = ref.partition("@")
+    if not name or ref.count("@") > 1 or ("@" in ref and not edition):
+        raise StoreError(f"malformed catalog reference {ref!r}; use NAME or NAME@EDITION, e.g. stripe-connect@2025")
+    return name, edition or None
+
+
+def pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
+    """The edition ``ref`` names among ``editions`` (sorted; a bare name means its newest edition)."""
+    name, edition = split_catalog_ref(ref)
+    rows = [r for r in editions if r.name == name]
+    if not rows:
+        known = sorted(r.ref for r in editions)
+        raise NotFoundError(
+            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} "
+            "(add one: connectplan catalog import FILE)"
+        )
+    if edition is None:
+        return rows[-1]
+    for row in rows:
+        if row.edition == edition:
+            return row
+    raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {', '.join(r.edition for r in rows)}")
+
+
+def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    """``--set P=O`` values (later ones win) as a mapping; a mapping is passed through."""
+    if isinstance(pairs, dict):
+        return dict(pairs)
+    if hasattr(pairs, "items"):
+        return dict(pairs.items())  # type: ignore[union-attr]
+    out: dict[str, str] = {}
+    for pair in pairs:
+        prop, sep, opt = pair.partition("=")
+        prop, opt = prop.strip(), opt.strip()
+        if not sep or not prop or not opt:
+            raise AppError(f"malformed --set {pair!r}; use PROPERTY=OPTION, e.g. --set dashboard=express")
+        out[prop] = opt
+    return out

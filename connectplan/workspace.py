@@ -1,0 +1,506 @@
+"""The application API: one :class:`Workspace` per store, offering every user action.
+
+>>> from connectplan import open_workspace
+>>> with open_workspace("sqlite://") as ws:            # an in-memory store, for the example
+...     res = ws.resolve(preset="marketplace", set={"charge_type": "separate"})
+...     v = ws.new_plan("acme", preset="marketplace", message="first cut")
+...     v2 = ws.set_plan("acme", {"charge_type": "separate"}, message="multi-seller carts")
+...     print(v2.ref, ws.plan("acme@2").resolution.verdict == res.verdict)
+acme@2 True
+
+A workspace owns one SQLAlchemy engine (pooled connections; disposed by :meth:`Workspace.close`)
+and bounded caches of immutable catalog content. Each method is one unit of work with its own
+session and transaction, so one workspace serves many requests, from several threads too.
+The CLI opens one per command and closes it on exit; a server opens one per worker.
+
+Every error raised for bad input is one of :data:`connectplan.errors.USER_ERRORS`, and its text
+is one line that names the problem and the fix; nothing has been stored when one is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from db.graph_store import CatalogCache
+from db.schema import display_url, open_database, schema_status, upgrade_database
+from db.session import database_url
+from engine import Catalog, Resolution, resolve
+
+from connectplan.errors import AppError
+from connectplan.refs import parse_assignments
+from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    import graphviz
+
+    from db.records import VersionRecord
+    from db.schema import SchemaStatus
+    from engine.catalog_diff import CatalogDiff
+    from engine.diff import ResolutionDiff
+    from engine.lint import LintReport
+    from engine.propagation import Propagation
+    from engine.upgrade import PlanUpgrade
+
+    from connectplan.exchange import PlanExport
+
+__all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
+
+#: Diagram kinds :meth:`Workspace.render` draws.
+DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
+#: Catalogs a workspace keeps rebuilt in memory (immutable content, by content hash).
+CATALOG_CACHE_SIZE = 16
+
+@dataclass(frozen=True)
+class PlanView:
+    """A stored plan version and its resolution (with nearest alternatives when worse than caution)."""
+
+    record: VersionRecord
+    resolution: Resolution
+
+    def __iter__(self) -> Iterator[Any]:
+        """``record, resolution = ws.plan(ref)``."""
+        return iter((self.record, self.resolution))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a diagram, document or prompt is about: a resolution, and a plan version's metadata if it is one."""
+
+    resolution: Resolution
+    record: VersionRecord | None = None
+    previous: PlanView | None = None
+
+    @property
+    def label(self) -> str | None:
+        return self.record.ref if self.record else None
+
+
+def open_workspace(url: str | None = None) -> Workspace:
+    """Open the store at ``url`` (default ``$CONNECTPLAN_DATABASE_URL`` or ``sqlite:///connectplan.db``).
+
+    A SQLite file that does not exist yet is created and migrated; any other store must be at
+    the code's schema head, else :class:`~db.errors.SchemaError` says what to run. Built-in
+    catalog editions missing from the store are imported. Use it as a context manager, or
+    call :meth:`Workspace.close`.
+    """
+    url = url or database_url()
+    db_engine, editions = open_database(url)
+    try:
+        ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
+        ws.store.ensure_builtins(builtin_loaders())
+    except BaseException:
+        db_engine.dispose()
+        raise
+    return ws
+
+
+def store_status(url: str | None = None) -> SchemaStatus:
+    """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
+    return schema_status(url or database_url())
+
+
+def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
+    """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``."""
+    url = url or database_url()
+    before, after, db_engine = upgrade_database(url)
+    try:
+        Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
+    finally:
+        db_engine.dispose()
+    return before, after
+
+
+class Workspace:
+    """An open store and every user action on it. Make one with :func:`open_workspace`."""
+
+    def __init__(self, url: str, store: Store) -> None:
+        self.url = url
+        self.store = store
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Workspace {display_url(self.url)}{' (closed)' if self._closed else ''}>"
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release every connection and cache. Idempotent; the workspace cannot be used afterwards."""
+        if self._closed:
+            return
+        self._closed = True
+        self.store.cache.clear()
+        self.store.db_engine.dispose()
+
+    # -- catalogs --------------------------------------------------------------
+
+    def catalogs(self) -> list[EditionInfo]:
+        """Every stored catalog edition, sorted by name then edition."""
+        return self.store.list_catalogs()
+
+    def catalog(self, ref: str | None = None) -> Catalog:
+        """The stored edition ``ref`` names (``NAME`` or ``NAME@EDITION``; default the newest stripe-connect)."""
+        return self.store.get_catalog(ref)
+
+    def validate_catalog(self, path: str | Path) -> Catalog:
+        """Read and validate a catalog file; raises :class:`engine.CatalogError` listing every problem."""
+        from connectplan.catalog_files import load_catalog_file
+
+        return load_catalog_file(path)
+
+    def import_catalog(self, source: str | Path | Catalog) -> tuple[EditionInfo, bool]:
+        """Add a catalog edition (a file, or a loaded :class:`~engine.Catalog`); ``(info, created)``.
+
+        Identical content already stored changes nothing; other content under the same
+        ``name@edition`` is refused (:class:`~db.errors.EditionConflictError`).
+        """
+        catalog = source if isinstance(source, Catalog) else self.validate_catalog(source)
+        return self.store.import_catalog(catalog)
+
+    def _catalog_or_file(self, target: str) -> Catalog:
+        from connectplan.catalog_files import load_catalog_file
+
+        return load_catalog_file(target) if _is_file_argument(target) else self.catalog(target)
+
+    def lint(self, target: str | None = None) -> LintReport:
+        """Lint a stored edition (``NAME[@EDITION]``) or a catalog FILE.
+
+        A file the loader rejects gives a report whose errors are its problems; a missing
+        file is an input error.
+        """
+        from engine import CatalogError
+        from engine.lint import lint_catalog, lint_problems
+
+        from connectplan.catalog_files import load_catalog_file
+        from connectplan.sat import make_solver
+
+        if target and _is_file_argument(target):
+            if not Path(target).is_file():
+                raise AppError(
+                    f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
+                )
+            try:
+                catalog = load_catalog_file(target)
+            except CatalogError as exc:
+                return lint_problems(target, exc.problems)
+            return lint_catalog(catalog, make_solver, source=target)
+        return lint_catalog(self.catalog(target), make_solver)
+
+    def diff_catalogs(self, old: str, new: str) -> CatalogDiff:
+        """What edition ``new`` adds, removes, renames and changes against ``old`` (stored refs or files)."""
+        from engine.catalog_diff import diff_catalogs
+
+        return diff_catalogs(self._catalog_or_file(old), self._catalog_or_file(new))
+
+    # -- selections ------------------------------------------------------------
+
+    def selection(
+        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+    ) -> tuple[Catalog, dict[str, Any]]:
+        """The catalog edition and the selection that ``preset`` plus ``set`` make (not checked for completeness)."""
+        cat = self.catalog(catalog)
+        return cat, build_selection(cat, preset, parse_assignments(set or {}))
+
+    def resolve(
+        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None, alternatives: bool = True
+    ) -> Resolution:
+        """Resolve a complete selection: verdict, findings, ordered steps, flows, responsibilities.
+
+        With ``alternatives`` the nearest better selections are attached when the verdict is
+        worse than caution.
+        """
+        cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
+        res = resolve(cat, selection)
+        return with_alternatives(res) if alternatives else res
+
+    def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
+        """What a partial selection still allows, option by option, and why."""
+        from engine.propagation import propagate
+
+        from connectplan.sat import make_solver
+
+        cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
+        return propagate(cat, selection, make_solver)
+
+    def presets(self, catalog: str | None = None) -> tuple[Catalog, list[Resolution]]:
+        """A catalog edition and the resolution of each of its presets, in catalog order."""
+        cat = self.catalog(catalog)
+        return cat, [resolve(cat, dict(p.selection)) for p in cat.presets]
+
+    # -- plans -----------------------------------------------------------------
+
+    def new_plan(
+        self,
+        name: str,
+        *,
+        catalog: str | None = None,
+        preset: str | None = None,
+        set: Any = None,
+        message: str | None = None,
+        author: str | None = None,
+    ) -> VersionRecord:
+        """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete)."""
+        return self.store.new_plan(
+            name,
+            catalog_ref=catalog,
+            preset=preset,
+            assignments=parse_assignments(set or {}),
+            message=message,
+            author=author,
+        )
+
+    def set_plan(self, name: str, set: Any, *, message: str, author: str | None = None) -> VersionRecord:
+        """Save a new version of ``name``: its latest selection with ``set`` applied.
+
+        If someone else saves first, the change is re-applied on top when it touches other
+        properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
+        """
+        return self.store.set_plan(name, parse_assignments(set or {}), message=message, author=author)
+
+    def plan(self, ref: str) -> PlanView:
+        """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
+        record, res = self.store.load(ref)
+        return PlanView(record, with_alternatives(res))
+
+    def version(self, ref: str) -> VersionRecord:
+        """A plan version's metadata and selection, without resolving it."""
+        return self.store.version(ref)
+
+    def log(self, name: str) -> list[LogEntry]:
+        """Every version of plan ``name``, newest first, with its verdict."""
+        return self.store.log(name)
+
+    def plans(self, *, stale_only: bool = False) -> list[PlanSummary]:
+        """Every plan with its latest version (only those on an older edition with ``stale_only``)."""
+        return self.store.list_plans(stale_only=stale_only)
+
+    def diff(self, ref_a: str, ref_b: str) -> ResolutionDiff:
+        """Compare two plan versions (of one plan or two): selection, edition, verdict, findings, steps, flows."""
+        return self.store.diff(ref_a, ref_b)
+
+    def tag(self, ref: str, tag: str, *, force: bool = False) -> VersionRecord:
+        """Name the version ``ref`` points at ``tag``; moving an existing tag needs ``force``."""
+        return self.store.tag(ref, tag, force=force)
+
+    def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
+        """Start plan ``new_name`` from the version ``ref`` points at."""
+        return self.store.fork(ref, new_name, message=message, author=author)
+
+    def export_plan(self, ref: str) -> PlanExport:
+        """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
+        return self.store.export_plan(ref)
+
+    def import_plan(self, source: Any, *, as_name: str | None = None) -> VersionRecord:
+        """Recreate an exported plan (``source``: a file path, an export document or a :class:`PlanExport`)."""
+        from connectplan.exchange import as_export
+
+        export, name = as_export(source)
+        return self.store.import_plan(export, as_name=as_name, source=name)
+
+    def upgrade_plan(
+        self,
+        ref: str,
+        to: str | None = None,
+        *,
+        dry_run: bool = False,
+        allow_blocked: bool = False,
+        message: str | None = None,
+        author: str | None = None,
+    ) -> tuple[PlanUpgrade, VersionRecord | None]:
+        """Carry plan version ``ref`` over to edition ``to`` (default: the newest of its catalog); save unless ``dry_run``.
+
+        Returns the impact report and the saved version (None when nothing was saved: a dry
+        run, or a selection that is blocked in the new edition without ``allow_blocked``).
+        """
+        from engine.upgrade import plan_upgrade
+
+        from connectplan.sat import make_solver
+
+        record, before = self.store.load(ref)
+        target = self.catalog(to or before.catalog.name)
+        if target.name != before.catalog.name:
+            raise AppError(
+                f"plan upgrade moves a plan between editions of one catalog; "
+                f"{record.ref} uses {before.catalog.name}, not {target.name}"
+            )
+        if target.edition == before.catalog.edition:
+            raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
+        report = plan_upgrade(
+            before,
+            target,
+            from_ref=record.ref,
+            to_ref=f"{record.plan}@{record.version + 1}",
+            solver_factory=make_solver,
+        )
+        if dry_run or (report.blocked and not allow_blocked):
+            return replace(report, diff=replace(report.diff, to_ref=f"{record.plan} (not saved)")), None
+        saved = self.store.save_version(
+            record.plan,
+            base=record.version,
+            catalog_ref=target.ref,
+            selection=report.after.selection_dict,
+            message=message or f"upgrade to {target.ref}",
+            author=author,
+        )
+        return report, saved
+
+    # -- diagrams, documents, prompts ------------------------------------------
+
+    def subject(
+        self,
+        ref: str | None = None,
+        *,
+        catalog: str | None = None,
+        preset: str | None = None,
+        set: Any = None,
+        with_previous: bool = False,
+    ) -> Subject:
+        """A plan version (``ref``) or a what-if selection (``preset``/``set``/``catalog``) to draw or write about."""
+        if ref and (preset or set or catalog):
+            raise AppError("give either a plan REF or a selection (--preset/--set/--catalog), not both")
+        if ref:
+            view = self.plan(ref)
+            previous = None
+            if with_previous and view.record.parent is not None:
+                previous = self.plan(f"{view.record.plan}@{view.record.parent}")
+            return Subject(view.resolution, view.record, previous)
+        if preset or set:
+            return Subject(self.resolve(catalog=catalog, preset=preset, set=set))
+        raise AppError(
+            "name a plan version (REF, e.g. acme-marketplace@2) or a selection "
+            "(--preset NAME and/or --set PROPERTY=OPTION, optionally --catalog NAME@EDITION)"
+        )
+
+    def diagram(
+        self,
+        kind: str,
+        ref: str | None = None,
+        *,
+        catalog: str | None = None,
+        preset: str | None = None,
+        set: Any = None,
+        against: str | None = None,
+        include: Iterable[str] = (),
+    ) -> graphviz.Digraph:
+        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered)."""
+        from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
+
+        if kind not in DIAGRAM_KINDS:
+            raise AppError(f"unknown diagram kind {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}")
+        try:
+            included = parse_include(tuple(include))
+        except ValueError as exc:
+            raise AppError(str(exc)) from None
+        if included and kind != "money-flow":
+            raise AppError("--include applies to money-flow diagrams only")
+        options = {"include": included} if kind == "money-flow" else {}
+        if kind == "catalog":
+            if against:
+                raise AppError(
+                    "--against draws money-flow, liability or steps changes; "
+                    "compare catalogs with `connectplan catalog diff`"
+                )
+            if ref or preset or set:
+                subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
+                return catalog_diagram(subject.resolution.catalog, subject.resolution)
+            return catalog_diagram(self.catalog(catalog), None)
+        subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
+        if against:
+            base = self.plan(against)
+            return change_diagram(
+                kind,
+                base.resolution,
+                subject.resolution,
+                old_subject=base.record.ref,
+                new_subject=subject.label or "what-if",
+                **options,
+            )
+        return resolution_diagram(kind, subject.resolution, subject=subject.label, **options)
+
+    def render(
+        self,
+        kind: str,
+        ref: str | None = None,
+        *,
+        catalog: str | None = None,
+        preset: str | None = None,
+        set: Any = None,
+        format: str = "svg",
+        against: str | None = None,
+        include: Iterable[str] = (),
+        path: str | Path | None = None,
+    ) -> bytes | Path:
+        """Draw a diagram; the rendered bytes, or the written :class:`~pathlib.Path` when ``path`` is given.
+
+        ``format`` is svg, png, pdf or dot (the DOT text needs no Graphviz binary).
+        """
+        from visualize.render import check_format, render, render_bytes
+
+        fmt = check_format(format)
+        dot = self.diagram(kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include)
+        if path is not None:
+            return render(dot, path, fmt)
+        return render_bytes(dot, fmt)
+
+    def doc(
+        self,
+        ref: str | None = None,
+        *,
+        output: str | Path,
+        format: str = "markdown",
+        catalog: str | None = None,
+        preset: str | None = None,
+        set: Any = None,
+    ) -> list[Path]:
+        """Write the design document of a plan version or selection into ``output``; the files written."""
+        from connectplan.output.design_doc import write_design_doc
+
+        subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
+        previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
+        info = plan_info(subject.record) if subject.record else None
+        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous)
+
+    def prompt(self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> str:
+        """A prompt asking a coding assistant to implement a plan version or selection exactly."""
+        from connectplan.output.design_doc import prompt_text
+
+        subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
+        return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
+
+
+def with_alternatives(res: Resolution) -> Resolution:
+    """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
+    from engine import VERDICT_RANK
+
+    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+        return res
+    from engine.alternatives import nearest_alternatives
+
+    from connectplan.sat import make_solver
+
+    return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
+
+
+def plan_info(record: VersionRecord) -> Any:
+    """The design-document metadata of a stored plan version."""
+    from connectplan.output.design_doc import PlanInfo
+
+    return PlanInfo(
+        name=record.plan,
+        version=record.version,
+        created_at=record.created_at,
+        message=record.message,
+        tags=tuple(record.tags),
+        author=record.author,
+    )
+
+
+def _is_file_argument(target: str) -> bool:
+    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or Path(target).is_file()

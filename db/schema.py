@@ -1,0 +1,246 @@
+"""The store's schema lifecycle: open, inspect, create and migrate a database.
+
+Everything that decides whether a database can be used as a connectplan store lives here:
+the SQLite header check (a foreign file is never touched), the mapping of connection errors
+to one line, the cheap schema-revision check of every command, and the Alembic calls that
+create or upgrade a schema. Alembic itself is imported only to create or upgrade.
+
+``open_database(url) -> (Engine, list[EditionRow] | None)``
+    An engine on a store at schema head (a new SQLite file is created and migrated), and the
+    edition list read with the schema check when the store already existed.
+``schema_status(url)`` / ``upgrade_database(url)``
+    What ``connectplan db current`` and ``connectplan db upgrade`` run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy.exc import DBAPIError
+
+from db import graph_store
+from db.errors import SchemaError
+from db.session import HEAD_REVISION, KNOWN_REVISIONS, enable_wal, make_engine, read_schema_revision
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from db.records import EditionRow
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "SchemaStatus",
+    "display_url",
+    "open_database",
+    "schema_status",
+    "upgrade_database",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def display_url(url: str) -> str:
+    """``url`` with any password hidden (as given when it cannot be parsed)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported by the caller; show it as given
+        return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for in-memory or non-SQLite URLs)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def check_sqlite_file(url: str, path: Path) -> bool:
+    """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new."""
+    if not path.parent.is_dir():
+        raise SchemaError(
+            f"cannot open store {display_url(url)}: directory {path.parent} does not exist; "
+            "create it or pass another --db"
+        )
+    if path.is_dir():
+        raise SchemaError(f"cannot open store {display_url(url)}: {path} is a directory; pass a database file")
+    if not path.exists() or path.stat().st_size == 0:
+        return True
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise SchemaError(f"cannot read store {path}: {exc.strerror or exc}") from None
+    if header != b"SQLite format 3\x00":
+        raise SchemaError(f"{path} is not a SQLite database (not a connectplan store); pass another --db")
+    return False
+
+
+def connect_error(url: str, exc: Exception) -> SchemaError:
+    """One line for a database that cannot be reached or used."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return SchemaError(f"cannot use store {display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)")
+
+
+def _engine(url: str) -> Engine:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return make_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise SchemaError(f"cannot use database URL {display_url(url)!r}: {exc}") from None
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def migrate(db_engine: Engine, revision: str = "head") -> None:
+    """Run Alembic's upgrade to ``revision`` on one connection (WAL switched on first for SQLite)."""
+    from alembic import command
+
+    enable_wal(db_engine)
+    with db_engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def _revision(url: str, db_engine: Engine) -> str | None:
+    try:
+        with db_engine.connect() as conn:
+            return read_schema_revision(conn)
+    except DBAPIError as exc:
+        raise connect_error(url, exc) from None
+
+
+def _has_tables(db_engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(db_engine).get_table_names())
+
+
+class SchemaStatus(NamedTuple):
+    """The answer of :func:`schema_status`.
+
+    ``state`` is ``current``, ``behind``, ``ahead``, ``empty`` (no schema yet) or ``missing``
+    (no SQLite file); ``message`` is the one line ``connectplan db current`` prints.
+    """
+
+    state: str
+    revision: str | None
+    message: str
+
+
+def schema_status(url: str) -> SchemaStatus:
+    """The schema state of the store at ``url``, without changing anything."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return SchemaStatus(
+            "missing", None, f"no store at {path} yet (it is created on first use, or by `connectplan db upgrade`)"
+        )
+    if path is not None and check_sqlite_file(url, path):
+        return SchemaStatus("empty", None, "no connectplan schema yet; run `connectplan db upgrade`")
+    db_engine = _engine(url)
+    try:
+        rev = _revision(url, db_engine)
+    finally:
+        db_engine.dispose()
+    if rev is None:
+        return SchemaStatus("empty", None, "no connectplan schema yet; run `connectplan db upgrade`")
+    if rev == HEAD_REVISION:
+        return SchemaStatus("current", rev, f"{rev} (head)")
+    if rev in KNOWN_REVISIONS:
+        return SchemaStatus("behind", rev, f"{rev} (behind head {HEAD_REVISION}; run `connectplan db upgrade`)")
+    return SchemaStatus(
+        "ahead", rev, f"{rev} (unknown to this connectplan, whose head is {HEAD_REVISION}; upgrade connectplan)"
+    )
+
+
+def _schema_problem(url: str, rev: str) -> SchemaError:
+    where = display_url(url)
+    if rev in KNOWN_REVISIONS:
+        return SchemaError(
+            f"store {where} has schema revision {rev}, behind this connectplan ({HEAD_REVISION}); "
+            "run `connectplan db upgrade` (nothing was changed)"
+        )
+    return SchemaError(
+        f"store {where} has schema revision {rev}, newer than this connectplan knows ({HEAD_REVISION}); "
+        "upgrade connectplan or use another --db (nothing was changed)"
+    )
+
+
+def _not_a_store(path: Path) -> SchemaError:
+    return SchemaError(f"{path} is a SQLite database but not a connectplan store; pass another --db")
+
+
+def upgrade_database(url: str) -> tuple[str | None, str, Engine]:
+    """Create or upgrade the schema at ``url`` to head; ``(before, after, engine)``.
+
+    A store whose revision this code does not know (written by a newer connectplan) is
+    refused. The caller owns (and disposes) the returned engine.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        check_sqlite_file(url, path)
+    db_engine = _engine(url)
+    try:
+        before = _revision(url, db_engine)
+        if before is not None and before not in KNOWN_REVISIONS:
+            raise _schema_problem(url, before)
+        if before is None and path is not None and _has_tables(db_engine):
+            raise _not_a_store(path)
+        if before != HEAD_REVISION:
+            migrate(db_engine)
+    except BaseException:
+        db_engine.dispose()
+        raise
+    return before, HEAD_REVISION, db_engine
+
+
+def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
+    """An engine on the store at ``url``, at schema head, and its editions when they were read on the way.
+
+    A SQLite file that does not exist yet (or an in-memory database) is created and migrated;
+    any other store must be at the code's schema head, else :class:`~db.errors.SchemaError`
+    says what to run (and nothing is changed). The caller owns (and disposes) the engine.
+    """
+    path = sqlite_path(url)
+    new = check_sqlite_file(url, path) if path is not None else False
+    db_engine = _engine(url)
+    try:
+        memory = path is None and db_engine.dialect.name == "sqlite"
+        if new or memory:
+            try:
+                migrate(db_engine)
+            except DBAPIError as exc:
+                raise connect_error(url, exc) from None
+            return db_engine, None
+        try:
+            with db_engine.connect() as conn:  # one connection: the schema check and the edition list
+                rev = read_schema_revision(conn)
+                editions = graph_store.read_editions(conn) if rev == HEAD_REVISION else None
+        except DBAPIError as exc:
+            raise connect_error(url, exc) from None
+        if rev is None:
+            if path is not None and _has_tables(db_engine):
+                raise _not_a_store(path)
+            raise SchemaError(
+                f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
+            )
+        if rev != HEAD_REVISION:
+            raise _schema_problem(url, rev)
+    except BaseException:
+        db_engine.dispose()
+        raise
+    return db_engine, editions

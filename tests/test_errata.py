@@ -475,3 +475,13 @@ def test_every_rule_and_step_has_a_source_url_and_a_basis(edition: str) -> None:
     for step in new.steps:
         assert step.url.startswith("https://") and step.basis in BASES, step.id
     assert all(step.basis == "" for step in revision(edition, 1).steps)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_selection_has_exactly_one_holder_per_responsibility(edition: str) -> None:
+    new = revision(edition, 2)
+    for sel in selections(new):
+        counts: dict[str, int] = {}
+        for h in resolve(new, sel).responsibilities:
+            counts[h.responsibility.id] = counts.get(h.responsibility.id, 0) + 1
+        assert counts == {r.id: 1 for r in new.responsibilities}, sel

@@ -58,7 +58,7 @@ class _Backend:
 
             parsed = make_url(url)
             self.conn = psycopg.connect(
-                host=parsed.query["host"], user=parsed.username, dbname=parsed.database, autocommit=True
+                host=str(parsed.query["host"]), user=parsed.username, dbname=parsed.database, autocommit=True
             )
             self.mark = "%s"
 
@@ -171,7 +171,10 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
         return call
 
     def read(name: str) -> Callable[[], None]:
-        return lambda: store.plan(name)
+        def call() -> None:
+            store.plan(name)
+
+        return call
 
     runs = config.runs(15)
     saves = interleave({str(n): save(name) for n, name in names.items()}, runs, warmup=config.warmup(2))

@@ -14,21 +14,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from db import graph_store
+from connectplan.conflicts import Snapshot, find_conflict
+from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
+from db import graph_store, plan_rows
 from db import repository as repo
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
 from db.session import make_session_factory, write_engine
 from engine import Catalog, EngineError, Resolution, check_selection, resolve
 
-from connectplan.conflicts import Snapshot, find_conflict
-from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
-from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
     from db import models
@@ -142,8 +141,10 @@ class Store:
     def __init__(self, db_engine: Engine, cache: graph_store.CatalogCache, editions: list[EditionRow] | None = None):
         self.db_engine = db_engine
         self.cache = cache
+        self._writer = write_engine(db_engine)
         self._read_factory = make_session_factory(db_engine)
-        self._write_factory = make_session_factory(write_engine(db_engine))
+        self._write_factory = make_session_factory(self._writer)
+        self._edition_rows: dict[int, EditionRow] = {}
         #: the edition list read while opening, used once by the first catalog lookup
         self._editions = editions
         self._verdicts: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], str] = OrderedDict()
@@ -258,11 +259,30 @@ class Store:
         return repo.load_catalog(session, edition, self.cache)
 
     # -- reading plans ---------------------------------------------------------
+    # Reads and the plain save path (``set_plan``) use :mod:`db.plan_rows` (plain SQL, no ORM
+    # model loaded); the rarer writes use the ORM repository.
 
-    def _plan(self, session: Session, name: str) -> models.Plan:
-        plan = repo.get_plan(session, name)
+    @contextmanager
+    def _read_conn(self) -> Iterator[Connection]:
+        with self.db_engine.begin() as conn:
+            yield conn
+
+    def _edition_row(self, conn: Connection, edition_id: int) -> EditionRow:
+        """The edition row of ``edition_id`` (edition rows are immutable: remembered once read)."""
+        row = self._edition_rows.get(edition_id)
+        if row is None:
+            self._edition_rows = {r.id: r for r in graph_store.read_editions(conn)}
+            row = self._edition_rows[edition_id]
+        return row
+
+    def _catalog_of(self, conn: Connection, edition_id: int) -> Catalog:
+        row = self._edition_row(conn, edition_id)
+        return self.cache.get(row.content_hash) or graph_store.load_catalog(conn, row, self.cache)
+
+    def _plan_row(self, conn: Connection, name: str) -> plan_rows.PlanRow:
+        plan = plan_rows.find_plan(conn, name)
         if plan is None:
-            names = [p.name for p, _, _ in repo.list_plans(session)]
+            names = plan_rows.plan_names(conn)
             hint = (
                 f"plans: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''}"
                 if names
@@ -271,48 +291,46 @@ class Store:
             raise NotFoundError(f"unknown plan {name!r}; {hint} (create one: connectplan plan new NAME --preset P)")
         return plan
 
-    def _resolve_ref(self, session: Session, ref: str) -> tuple[models.Plan, models.PlanVersion]:
+    def _resolve(self, conn: Connection, ref: str) -> tuple[plan_rows.PlanRow, plan_rows.VersionRow]:
         parsed = parse_plan_ref(ref)
         name, spec = parsed
-        plan = self._plan(session, name)
-        latest = repo.latest_version(session, plan)
+        plan = self._plan_row(conn, name)
+        latest = plan_rows.latest_version(conn, plan.id)
         if latest is None:  # a plan row always gets version 1 in the same transaction
             raise NotFoundError(f"plan {name!r} has no versions")
         if spec == "latest":
             return plan, latest
         number = parsed.number
         if number is not None:
-            version = repo.get_version(session, plan, number) if 1 <= number <= latest.number else None
+            version = plan_rows.version_by_number(conn, plan.id, number) if 1 <= number <= latest.number else None
             if version is None:
                 raise NotFoundError(f"unknown version {name}@{spec}; {name} has versions 1..{latest.number}")
             return plan, version
-        tag = repo.find_tag(session, plan, spec)
-        if tag is None:
-            tags = sorted(t for names in repo.tags_by_version(session, plan).values() for t in names)
+        version = plan_rows.find_tag_version(conn, plan.id, spec)
+        if version is None:
+            tags = sorted(t for names in plan_rows.tags_by_version(conn, plan.id).values() for t in names)
             raise NotFoundError(
                 f"unknown version or tag {spec!r} of {name}; versions 1..{latest.number}, "
                 f"tags: {', '.join(tags) or 'none'}"
             )
-        from db import models
+        return plan, version
 
-        return plan, session.get(models.PlanVersion, tag.version_id)  # type: ignore[return-value]
-
-    def _record(self, session: Session, plan: models.Plan, version: models.PlanVersion) -> VersionRecord:
-        tags = repo.tags_by_version(session, plan).get(version.number, [])
-        return repo.version_record(plan, version, tags)
+    def _record_of(self, conn: Connection, plan: plan_rows.PlanRow, version: plan_rows.VersionRow) -> VersionRecord:
+        tags = plan_rows.tags_by_version(conn, plan.id).get(version.number, [])
+        return version.record(plan, self._edition_row(conn, version.catalog_edition_id), tuple(tags))
 
     def version(self, ref: str) -> VersionRecord:
         """The metadata and selection of a plan version, without resolving it."""
-        with self._read() as session:
-            plan, version = self._resolve_ref(session, ref)
-            return self._record(session, plan, version)
+        with self._read_conn() as conn:
+            plan, version = self._resolve(conn, ref)
+            return self._record_of(conn, plan, version)
 
     def load(self, ref: str) -> tuple[VersionRecord, Resolution]:
         """A plan version by REF and its resolution against the exact edition it was saved with."""
-        with self._read() as session:
-            plan, version = self._resolve_ref(session, ref)
-            record = self._record(session, plan, version)
-            catalog = self._catalog(session, version.catalog_edition)
+        with self._read_conn() as conn:
+            plan, version = self._resolve(conn, ref)
+            record = self._record_of(conn, plan, version)
+            catalog = self._catalog_of(conn, version.catalog_edition_id)
         return record, resolve(catalog, dict(record.selection))
 
     def log(self, name: str) -> list[LogEntry]:
@@ -320,16 +338,17 @@ class Store:
         if "@" in name:
             raise StoreError(f"plan log takes a plan NAME, not a reference: {name!r}")
         rows: list[tuple[VersionRecord, Catalog]] = []
-        with self._read() as session:
-            plan = self._plan(session, check_plan_name(name))
-            tags = repo.tags_by_version(session, plan)
-            catalogs: dict[int, Catalog] = {}
-            for version in repo.plan_versions(session, plan, newest_first=True):
-                record = repo.version_record(plan, version, tags.get(version.number, []))
-                catalog = catalogs.get(version.catalog_edition_id)
-                if catalog is None:
-                    catalog = catalogs[version.catalog_edition_id] = self._catalog(session, version.catalog_edition)
-                rows.append((record, catalog))
+        with self._read_conn() as conn:
+            plan = self._plan_row(conn, check_plan_name(name))
+            tags = plan_rows.tags_by_version(conn, plan.id)
+            catalogs: dict[int, tuple[EditionRow, Catalog]] = {}
+            for version in plan_rows.versions(conn, plan.id, newest_first=True):
+                found = catalogs.get(version.catalog_edition_id)
+                if found is None:
+                    eid = version.catalog_edition_id
+                    found = catalogs[eid] = (self._edition_row(conn, eid), self._catalog_of(conn, eid))
+                edition, catalog = found
+                rows.append((version.record(plan, edition, tuple(tags.get(version.number, ()))), catalog))
         return [LogEntry(record, self.verdict(cat, record.selection)) for record, cat in rows]
 
     def list_plans(self, *, stale_only: bool = False) -> list[PlanSummary]:
@@ -340,7 +359,9 @@ class Store:
             for edition in graph_store.read_editions(session.connection()):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
             for plan, version, count in repo.list_plans(session):
-                rows.append((repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition)))
+                rows.append(
+                    (repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition))
+                )
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -419,52 +440,53 @@ class Store:
         If another save gets in first, the change is re-applied on top of it when that save
         touched other properties; otherwise :class:`~db.errors.ConflictError` names the
         property and the version that got in first (:func:`connectplan.conflicts.find_conflict`).
+        Two statements: read the latest version, insert the next one.
         """
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
+        who = author or default_author()
         base: list[Snapshot] = []  # the latest version the first attempt read
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                plan = self._plan(session, name)
-                latest = repo.latest_version(session, plan)
+            with self._writer.begin() as conn:
+                plan = self._plan_row(conn, name)
+                latest = plan_rows.latest_version(conn, plan.id)
                 assert latest is not None
                 if not base:
-                    base.append(Snapshot(latest.number, latest.catalog_edition_id, dict(latest.selection)))
+                    base.append(Snapshot(latest.number, latest.catalog_edition_id, latest.selection))
                 elif latest.number != base[0].number:
                     later = [
                         Snapshot(v.number, v.catalog_edition_id, v.selection)
-                        for v in repo.plan_versions(session, plan)
+                        for v in plan_rows.versions(conn, plan.id)
                         if v.number > base[0].number
                     ]
-                    editions = {v.catalog_edition_id: v.catalog_edition for v in repo.plan_versions(session, plan)}
                     conflict = find_conflict(
                         plan.name,
                         base[0],
                         later,
                         assignments,
-                        edition_ref=lambda eid: f"{editions[eid].name}@{editions[eid].edition}",
+                        edition_ref=lambda eid: self._edition_row(conn, eid).ref,
                     )
                     if conflict is not None:
                         raise ConflictError(str(conflict))
-                catalog = self._catalog(session, latest.catalog_edition)
+                catalog = self._catalog_of(conn, latest.catalog_edition_id)
                 selection = dict(check_selection(catalog, {**latest.selection, **assignments}))
-                if selection == latest.selection:
+                if selection == dict(check_selection(catalog, latest.selection)):
                     changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
-                version = repo.add_version(
-                    session,
-                    plan,
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=latest.number + 1,
                     parent=latest.number,
                     message=message,
-                    author=author or default_author(),
+                    author=who,
                     created_at=utc_now(),
-                    edition=latest.catalog_edition,
+                    edition_id=latest.catalog_edition_id,
                     selection=selection,
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, self._edition_row(conn, latest.catalog_edition_id))
 
         return self._retry(
             action,
@@ -499,7 +521,10 @@ class Store:
 
         def action() -> VersionRecord:
             with self._write() as session:
-                plan = self._plan(session, name)
+                from db import models
+
+                plan = session.get(models.Plan, self._plan_row(session.connection(), name).id)
+                assert plan is not None
                 latest = repo.latest_version(session, plan)
                 assert latest is not None
                 if latest.number != base:
@@ -533,31 +558,36 @@ class Store:
 
         def action() -> VersionRecord:
             with self._write() as session:
-                plan, version = self._resolve_ref(session, ref)
-                existing = repo.find_tag(session, plan, tag)
-                if existing is not None and existing.version_id != version.id and not force:
-                    from db import models
+                from db import models
 
-                    other = session.get(models.PlanVersion, existing.version_id)
+                conn = session.connection()
+                plan_row, version_row = self._resolve(conn, ref)
+                other = plan_rows.find_tag_version(conn, plan_row.id, tag)
+                if other is not None and other.id != version_row.id and not force:
                     raise ConflictError(
-                        f"tag {tag!r} already names {plan.name}@{other.number if other else '?'}; "
-                        "pass --force to move it"
+                        f"tag {tag!r} already names {plan_row.name}@{other.number}; pass --force to move it"
                     )
+                plan, version = session.get(models.Plan, plan_row.id), session.get(models.PlanVersion, version_row.id)
+                assert plan is not None and version is not None
                 repo.set_tag(session, plan, tag, version)
-                return self._record(session, plan, version)
+                return self._record_of(conn, plan_row, version_row)
 
         return self._retry(action, lambda: ConflictError(f"tag {tag!r} was set by someone else first; try again"))
 
     def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
-        """Start plan ``new_name`` from the version ``ref`` points at (its version 1 has the same selection and edition)."""
+        """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
 
         def action() -> VersionRecord:
             with self._write() as session:
-                plan, source = self._resolve_ref(session, ref)
+                from db import models
+
+                plan_row, source_row = self._resolve(session.connection(), ref)
+                source = session.get(models.PlanVersion, source_row.id)
+                assert source is not None
                 self._refuse_existing(session, new_name)
                 now = utc_now()
-                origin = f"{plan.name}@{source.number}"
+                origin = f"{plan_row.name}@{source.number}"
                 new_plan = repo.add_plan(session, new_name, now=now, forked_from=origin)
                 version = repo.add_version(
                     session,
@@ -580,14 +610,14 @@ class Store:
 
     def export_plan(self, ref: str) -> PlanExport:
         """A self-contained record of plan history up to the version ``ref`` points at (``NAME``: all of it)."""
-        with self._read() as session:
-            plan, upto = self._resolve_ref(session, ref)
-            tags = repo.tags_by_version(session, plan)
+        with self._read_conn() as conn:
+            plan, upto = self._resolve(conn, ref)
+            tags = plan_rows.tags_by_version(conn, plan.id)
             versions = []
-            for v in repo.plan_versions(session, plan):
+            for v in plan_rows.versions(conn, plan.id):
                 if v.number > upto.number:
                     break
-                edition = v.catalog_edition
+                edition = self._edition_row(conn, v.catalog_edition_id)
                 versions.append(
                     ExportedVersion(
                         version=v.number,
@@ -596,7 +626,7 @@ class Store:
                         author=v.author,
                         message=v.message,
                         catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash),
-                        selection=tuple(v.selection.items()),
+                        selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in v.selection.items()),
                         tags=tuple(tags.get(v.number, [])),
                     )
                 )
@@ -644,7 +674,11 @@ class Store:
                     for tag in v.tags:
                         repo.set_tag(session, plan, tag, last)
                 assert last is not None
-                return self._record(session, plan, last)
+                conn = session.connection()
+                plan_row = plan_rows.find_plan(conn, plan.name)
+                last_row = plan_rows.latest_version(conn, plan.id)
+                assert plan_row is not None and last_row is not None
+                return self._record_of(conn, plan_row, last_row)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
@@ -658,4 +692,3 @@ def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
     from connectplan.catalog_files import builtin_catalog_files, load_builtin
 
     return {p.stem: partial(load_builtin, p.name) for p in builtin_catalog_files()}
-

@@ -56,6 +56,7 @@ class CatalogCache:
     def clear(self) -> None:
         self._items.clear()
 
+
 _EDITIONS = text("SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition").columns(
     column("id", Integer),
     column("name", String),

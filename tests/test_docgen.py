@@ -268,9 +268,7 @@ def store_url(tmp_path):
     )
     store.set_plan("acme-marketplace", {"charge_type": "separate"}, message="hold funds until delivery", author="ann")
     store.tag("acme-marketplace@1", "reviewed")
-    store.new_plan(
-        "old-saas", catalog="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob"
-    )
+    store.new_plan("old-saas", catalog="stripe-connect@2024", preset="saas", message="2024 guide example", author="bob")
     store.close()
     return url
 

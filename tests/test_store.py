@@ -280,17 +280,19 @@ def test_fork_copies_the_selection_and_edition(store):
 
 def _stale_first_read(monkeypatch):
     """Make the first latest-version read of a save return the version before the latest (a lost race)."""
-    real = repository.latest_version
+    from db import plan_rows
+
+    real = plan_rows.latest_version
     calls = {"n": 0}
 
-    def stale(session, plan):
+    def stale(conn, plan_id):
         calls["n"] += 1
-        latest = real(session, plan)
+        latest = real(conn, plan_id)
         if calls["n"] == 1 and latest is not None and latest.number > 1:
-            return repository.get_version(session, plan, latest.number - 1)
+            return plan_rows.version_by_number(conn, plan_id, latest.number - 1)
         return latest
 
-    monkeypatch.setattr(repository, "latest_version", stale)
+    monkeypatch.setattr(plan_rows, "latest_version", stale)
     return calls
 
 
@@ -318,7 +320,9 @@ def test_save_version_refuses_a_stale_base(store):
     store.new_plan("acme", preset="marketplace")
     store.set_plan("acme", {"liability": "stripe"}, message="x")
     with pytest.raises(ConflictError, match="acme@2 was saved after acme@1"):
-        store.store.save_version("acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up")
+        store.store.save_version(
+            "acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up"
+        )
     saved = store.store.save_version(
         "acme", base=2, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="pin 2024"
     )

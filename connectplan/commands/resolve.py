@@ -22,7 +22,12 @@ FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
 )
 @click.pass_context
 def resolve(
-    ctx: click.Context, catalog_ref: str | None, preset: str | None, sets: tuple[str, ...], fmt: str, fail_on: str | None
+    ctx: click.Context,
+    catalog_ref: str | None,
+    preset: str | None,
+    sets: tuple[str, ...],
+    fmt: str,
+    fail_on: str | None,
 ) -> None:
     """Resolve a complete selection: verdict, findings, ordered integration steps, money flows.
 
@@ -33,9 +38,8 @@ def resolve(
     --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
     --set liability=stripe
     """
-    from engine import VERDICT_RANK
-
     from connectplan.output.resolution import format_resolution
+    from engine import VERDICT_RANK
 
     res = workspace(ctx).resolve(catalog=catalog_ref, preset=preset, set=sets)
     click.echo(format_resolution(res, fmt), nl=False)

@@ -24,16 +24,16 @@ if TYPE_CHECKING:
 __all__ = [
     "catalog_import_line",
     "export_line",
-    "imported_line",
-    "saved_line",
-    "tagged_line",
-    "schema_upgrade_line",
     "format_catalog_list",
     "format_diff",
     "format_log",
     "format_plan_list",
     "format_plan_version",
+    "imported_line",
     "log_document",
+    "saved_line",
+    "schema_upgrade_line",
+    "tagged_line",
 ]
 
 

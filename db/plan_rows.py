@@ -1,0 +1,198 @@
+"""Plan rows on the hot paths, in plain SQL: reading versions, logs and tags, and saving a version.
+
+Like :mod:`db.graph_store`, these functions take a ``Connection``, use :func:`sqlalchemy.text`
+with bound, typed parameters (JSON and time values go through SQLAlchemy's type processing,
+so SQLite and PostgreSQL store exactly what the ORM would) and never commit. They load no ORM
+model, so ``plan show``, ``plan log`` and ``plan set`` skip the mapper set-up, and a save costs
+two statements. The ORM models (:mod:`db.models`) remain the schema's definition and serve the
+rarer writes (:mod:`db.repository`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, bindparam, column, text
+
+from db.records import VersionRecord, format_time
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from sqlalchemy.engine import Connection
+
+    from db.records import EditionRow
+
+__all__ = [
+    "PlanRow",
+    "VersionRow",
+    "find_plan",
+    "find_tag_version",
+    "insert_version",
+    "latest_version",
+    "plan_names",
+    "tags_by_version",
+    "version_by_number",
+    "versions",
+]
+
+_VERSION_COLUMNS = (
+    column("id", Integer),
+    column("number", Integer),
+    column("parent_number", Integer),
+    column("message", Text),
+    column("author", String),
+    column("created_at", DateTime(timezone=True)),
+    column("catalog_edition_id", Integer),
+    column("selection", JSON),
+)
+_SELECT_VERSION = (
+    "SELECT id, number, parent_number, message, author, created_at, catalog_edition_id, selection FROM plan_version"
+)
+
+_FIND_PLAN = text("SELECT id, name, created_at, forked_from FROM plan WHERE name = :name").columns(
+    column("id", Integer),
+    column("name", String),
+    column("created_at", DateTime(timezone=True)),
+    column("forked_from", String),
+)
+_PLAN_NAMES = text("SELECT name FROM plan ORDER BY name")
+_LATEST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number DESC LIMIT 1").columns(*_VERSION_COLUMNS)
+_BY_NUMBER = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id AND number = :number").columns(*_VERSION_COLUMNS)
+_BY_ID = text(f"{_SELECT_VERSION} WHERE id = :id").columns(*_VERSION_COLUMNS)
+_NEWEST_FIRST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number DESC").columns(*_VERSION_COLUMNS)
+_OLDEST_FIRST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number").columns(*_VERSION_COLUMNS)
+_TAG = text("SELECT version_id FROM plan_tag WHERE plan_id = :plan_id AND name = :name")
+_TAGS = text(
+    "SELECT v.number, t.name FROM plan_tag t JOIN plan_version v ON v.id = t.version_id "
+    "WHERE t.plan_id = :plan_id ORDER BY t.name"
+)
+_INSERT_VERSION = text(
+    "INSERT INTO plan_version (plan_id, number, parent_number, message, author, created_at, catalog_edition_id, "
+    "selection) VALUES (:plan_id, :number, :parent_number, :message, :author, :created_at, :catalog_edition_id, "
+    ":selection)"
+).bindparams(
+    bindparam("created_at", type_=DateTime(timezone=True)),
+    bindparam("selection", type_=JSON),
+)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A ``plan`` row."""
+
+    id: int
+    name: str
+    created_at: datetime
+    forked_from: str | None
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A ``plan_version`` row."""
+
+    id: int
+    number: int
+    parent_number: int | None
+    message: str
+    author: str
+    created_at: datetime
+    catalog_edition_id: int
+    selection: dict[str, Any]
+
+    def record(self, plan: PlanRow, edition: EditionRow, tags: tuple[str, ...] = ()) -> VersionRecord:
+        """The plain record the store hands out."""
+        return VersionRecord(
+            plan=plan.name,
+            version=self.number,
+            parent=self.parent_number,
+            message=self.message,
+            author=self.author,
+            created_at=format_time(self.created_at),
+            tags=tuple(sorted(tags)),
+            catalog_name=edition.name,
+            catalog_edition=edition.edition,
+            content_hash=edition.content_hash,
+            selection=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.selection.items()),
+            forked_from=plan.forked_from,
+        )
+
+
+def find_plan(conn: Connection, name: str) -> PlanRow | None:
+    row = conn.execute(_FIND_PLAN, {"name": name}).first()
+    return PlanRow(*row) if row is not None else None
+
+
+def plan_names(conn: Connection) -> list[str]:
+    return [name for (name,) in conn.execute(_PLAN_NAMES)]
+
+
+def latest_version(conn: Connection, plan_id: int) -> VersionRow | None:
+    row = conn.execute(_LATEST, {"plan_id": plan_id}).first()
+    return VersionRow(*row) if row is not None else None
+
+
+def version_by_number(conn: Connection, plan_id: int, number: int) -> VersionRow | None:
+    row = conn.execute(_BY_NUMBER, {"plan_id": plan_id, "number": number}).first()
+    return VersionRow(*row) if row is not None else None
+
+
+def find_tag_version(conn: Connection, plan_id: int, tag: str) -> VersionRow | None:
+    found = conn.execute(_TAG, {"plan_id": plan_id, "name": tag}).first()
+    if found is None:
+        return None
+    row = conn.execute(_BY_ID, {"id": found[0]}).first()
+    return VersionRow(*row) if row is not None else None
+
+
+def versions(conn: Connection, plan_id: int, *, newest_first: bool = False) -> list[VersionRow]:
+    return [
+        VersionRow(*row) for row in conn.execute(_NEWEST_FIRST if newest_first else _OLDEST_FIRST, {"plan_id": plan_id})
+    ]
+
+
+def tags_by_version(conn: Connection, plan_id: int) -> dict[int, list[str]]:
+    """Version number -> tag names (sorted)."""
+    out: dict[int, list[str]] = {}
+    for number, name in conn.execute(_TAGS, {"plan_id": plan_id}):
+        out.setdefault(number, []).append(name)
+    return out
+
+
+def insert_version(
+    conn: Connection,
+    *,
+    plan_id: int,
+    number: int,
+    parent: int | None,
+    message: str,
+    author: str,
+    created_at: datetime,
+    edition_id: int,
+    selection: Mapping[str, Any],
+) -> VersionRow:
+    """Insert one version row (a number taken concurrently raises ``IntegrityError`` here)."""
+    stored = {k: list(v) if isinstance(v, tuple) else v for k, v in selection.items()}
+    values = {
+        "plan_id": plan_id,
+        "number": number,
+        "parent_number": parent,
+        "message": message,
+        "author": author,
+        "created_at": created_at,
+        "catalog_edition_id": edition_id,
+        "selection": stored,
+    }
+    conn.execute(_INSERT_VERSION, values)
+    return VersionRow(
+        id=0,
+        number=number,
+        parent_number=parent,
+        message=message,
+        author=author,
+        created_at=created_at,
+        catalog_edition_id=edition_id,
+        selection=stored,
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 from db import graph_store, models
 from db.errors import EditionConflictError
 from db.records import EditionRow, VersionRecord, edition_sort_key, format_time, parse_time, utc_now
+from engine import build_graph
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -74,7 +75,7 @@ def save_catalog(
         if existing.content_hash != digest:
             raise EditionConflictError(catalog.ref, existing.content_hash, digest)
         return existing, False
-    G = catalog.graph
+    G = build_graph(catalog)
     row = models.CatalogEdition(
         name=catalog.name,
         edition=catalog.edition,

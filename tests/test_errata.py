@@ -485,3 +485,23 @@ def test_every_selection_has_exactly_one_holder_per_responsibility(edition: str)
         for h in resolve(new, sel).responsibilities:
             counts[h.responsibility.id] = counts.get(h.responsibility.id, 0) + 1
         assert counts == {r.id: 1 for r in new.responsibilities}, sel
+
+
+def test_the_loader_checks_revision_changelog_and_step_basis() -> None:
+    from conftest import tiny_doc
+
+    from engine import CatalogError, catalog_from_dict
+
+    doc = tiny_doc(revision=2, changelog=[{"revision": 2, "date": "2026-12-01", "changes": ["a"]}])
+    cat = catalog_from_dict(doc)
+    assert (cat.revision, cat.changelog) == (2, ((2, "2026-12-01", ("a",)),))
+    assert catalog_from_dict(tiny_doc()).revision == 1
+    bad = tiny_doc(revision=0, changelog=[{"revision": 3, "date": "x", "changes": []}])
+    bad["steps"][0]["basis"] = "hunch"
+    with pytest.raises(CatalogError) as err:
+        catalog_from_dict(bad)
+    assert {(p.path, p.code) for p in err.value.problems} == {
+        ("revision", "wrong_type"),
+        ("changelog[0].revision", "wrong_type"),
+        ("steps[0].basis", "unknown_value"),
+    }

@@ -1,6 +1,7 @@
 # connectplan: two commands on a fresh machine.
 #   make demo   the main job on the embedded SQLite default
-#   make test   the whole suite (SQLite, a throwaway PostgreSQL cluster, Graphviz)
+#   make test   the whole suite, lint first (SQLite, a throwaway PostgreSQL cluster, Graphviz)
+#   make lint   ruff check, ruff format --check and mypy (run first by make test)
 # Both create .venv, install the project and, where missing and running as root, Debian's
 # graphviz and postgresql packages.
 
@@ -9,14 +10,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench bench-smoke venv system-graphviz system-postgres clean
+.PHONY: demo test lint bench bench-smoke venv system-graphviz system-postgres clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,lint]'
 	@touch $(STAMP)
 
 # Debian packages, installed only when missing; a clear message when we cannot install them.
@@ -35,7 +36,14 @@ system-postgres:
 demo: $(STAMP) system-graphviz
 	$(PY) -m connectplan.demo
 
-test: $(STAMP) system-graphviz system-postgres
+LINTED := engine db visualize connectplan migrations bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy $(LINTED)
+
+test: lint system-graphviz system-postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) system-graphviz system-postgres

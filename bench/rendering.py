@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 TARGET = 1.2
+
+
+def _source(build: Any, res: Any) -> str:
+    return str(build(res).source)
 
 
 def run(config: Config) -> SuiteResult:
@@ -62,7 +67,7 @@ def run(config: Config) -> SuiteResult:
             subprocess.run([dot_binary, "-Tsvg", str(src), "-o", str(out)], check=True)
 
         samples = interleave(
-            {"in-process": in_process, "dot": plain_dot, "build": lambda b=build: b(res).source},
+            {"in-process": in_process, "dot": plain_dot, "build": partial(_source, build, res)},
             config.runs(15),
             warmup=config.warmup(2),
         )

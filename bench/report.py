@@ -49,9 +49,8 @@ def _graphviz_version() -> str | None:
 def _postgres_version() -> str | None:
     import glob
 
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")) or (
-        [shutil.which("postgres")] if shutil.which("postgres") else []
-    )
+    on_path = shutil.which("postgres")
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")) or ([on_path] if on_path else [])
     if not found:
         return None
     proc = subprocess.run([found[-1], "--version"], capture_output=True, text=True, check=False)
@@ -60,7 +59,7 @@ def _postgres_version() -> str | None:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -237,7 +236,7 @@ def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
                 connect = fig.extra.get("raw_insert_new_connection_median_s")
                 parts = [f"{fig.id.split('-')[1]}: a save costs {_ratio(fig.ratio)} a raw insert on an open connection"]
                 if repo is not None:
-                    parts.append(f"the repository's ORM insert alone {_ratio(repo)}")
+                    parts.append(f"the store's bare insert alone {_ratio(repo)}")
                 if connect:
                     parts.append(f"a raw insert that opens its own connection {_ratio(connect / fig.baseline.median)}")
                 out.append("; ".join(parts) + " (the store connects once per transaction: no pool).")

@@ -60,7 +60,7 @@ IMPORT_TARGET = 3.0
 TIME_LIMIT = 120.0
 #: The bare-solver baseline is quadratic in P (one solver call with P/2 assumptions per option
 #: of each fixed property): it gets more time, so that its figure exists at P = 5,000.
-LIMITS = {("explore-bare",): 200.0}
+LIMITS: dict[tuple[str, ...], float] = {("explore-bare",): 200.0}
 
 
 def _runs(size: int, quick: bool) -> int:
@@ -274,7 +274,7 @@ def run(config: Config, *, time_limit: float = TIME_LIMIT) -> SuiteResult:
     result = SuiteResult("scale", "Synthetic catalogs at scale (issue 6, point 6)")
     rows: list[dict[str, Any]] = []
     for size in config.sizes:
-        batches = (OPERATIONS,) if config.quick else BATCHES
+        batches: tuple[tuple[str, ...], ...] = (OPERATIONS,) if config.quick else BATCHES
         for batch in batches:
             config.log(f"  scale: P={size} {', '.join(batch)}")
             start = time.perf_counter()

@@ -1,7 +1,131 @@
 """connectplan: plan, version, explain and draw Stripe Connect integrations.
 
-The command-line app wires the pure ``engine`` to the ``db`` store and the ``visualize``
-builders. Keep this module import-light: the CLI's start-up time depends on it.
+The Python API is one facade, :func:`open_workspace`, and the records its methods return::
+
+    from connectplan import open_workspace
+
+    with open_workspace("sqlite:///plans.db") as ws:
+        r = ws.resolve(preset="marketplace", set={"charge_type": "separate"})
+        print(r.verdict, [s.id for s in r.steps])
+
+See ``docs/api.md`` for every public name. Importing ``connectplan`` stays light (the CLI's
+start-up depends on it): the names below load their modules on first use (PEP 562).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    # the facade
+    "open_workspace": "connectplan.workspace",
+    "Workspace": "connectplan.workspace",
+    "PlanView": "connectplan.workspace",
+    "Subject": "connectplan.workspace",
+    "store_status": "connectplan.workspace",
+    "upgrade_store": "connectplan.workspace",
+    # store records
+    "EditionInfo": "connectplan.store",
+    "LogEntry": "connectplan.store",
+    "PlanSummary": "connectplan.store",
+    "VersionRecord": "db.records",
+    "PlanExport": "connectplan.exchange",
+    "ExportedVersion": "connectplan.exchange",
+    "ExportedCatalog": "connectplan.exchange",
+    # engine records
+    "Catalog": "engine",
+    "Resolution": "engine",
+    "Finding": "engine",
+    "ActiveStep": "engine",
+    "Alternative": "engine",
+    "Propagation": "engine.propagation",
+    "LintReport": "engine.lint",
+    "CatalogDiff": "engine.catalog_diff",
+    "ResolutionDiff": "engine.diff",
+    "PlanUpgrade": "engine.upgrade",
+    # errors
+    "USER_ERRORS": "connectplan.errors",
+    "ConnectplanError": "engine.errors",
+    "AppError": "connectplan.errors",
+    "EngineError": "engine",
+    "CatalogError": "engine",
+    "SelectionError": "engine",
+    "StoreError": "db.errors",
+    "SchemaError": "db.errors",
+    "NotFoundError": "db.errors",
+    "ConflictError": "db.errors",
+    "EditionConflictError": "db.errors",
+    "RenderError": "visualize.render",
+}
+
+__all__ = [
+    "USER_ERRORS",
+    "ActiveStep",
+    "Alternative",
+    "AppError",
+    "Catalog",
+    "CatalogDiff",
+    "CatalogError",
+    "ConflictError",
+    "ConnectplanError",
+    "EditionConflictError",
+    "EditionInfo",
+    "EngineError",
+    "ExportedCatalog",
+    "ExportedVersion",
+    "Finding",
+    "LintReport",
+    "LogEntry",
+    "NotFoundError",
+    "PlanExport",
+    "PlanSummary",
+    "PlanUpgrade",
+    "PlanView",
+    "Propagation",
+    "RenderError",
+    "Resolution",
+    "ResolutionDiff",
+    "SchemaError",
+    "SelectionError",
+    "StoreError",
+    "Subject",
+    "VersionRecord",
+    "Workspace",
+    "__version__",
+    "open_workspace",
+    "store_status",
+    "upgrade_store",
+]
+
+if TYPE_CHECKING:
+    from connectplan.errors import USER_ERRORS, AppError
+    from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+    from connectplan.store import EditionInfo, LogEntry, PlanSummary
+    from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
+    from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
+    from db.records import VersionRecord
+    from engine import ActiveStep, Alternative, Catalog, CatalogError, EngineError, Finding, Resolution, SelectionError
+    from engine.catalog_diff import CatalogDiff
+    from engine.diff import ResolutionDiff
+    from engine.errors import ConnectplanError
+    from engine.lint import LintReport
+    from engine.propagation import Propagation
+    from engine.upgrade import PlanUpgrade
+    from visualize.render import RenderError
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connectplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -8,8 +8,11 @@ touched a property this change sets, or moved the plan to another catalog editio
 >>> later = [Snapshot(2, "stripe-connect@2025", {"charge_type": "direct", "liability": "platform"})]
 >>> find_conflict("acme", base, later, {"charge_type"}) is None
 True
->>> print(find_conflict("acme", base, later, {"liability"}))
-conflict: liability was changed by acme@2, which was saved first; your change was not saved. Re-run it against acme@latest
+>>> conflict = find_conflict("acme", base, later, {"liability"})
+>>> (conflict.version, conflict.prop)
+(2, 'liability')
+>>> str(conflict).startswith("conflict: liability was changed by acme@2, which was saved first")
+True
 """
 
 from __future__ import annotations

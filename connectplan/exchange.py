@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.refs import check_tag_name
 from db.errors import StoreError
 from db.records import format_time, parse_time
-
-from connectplan.refs import check_tag_name
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

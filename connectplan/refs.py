@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from db.errors import NotFoundError, StoreError
-
 from connectplan.errors import AppError
+from db.errors import NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

@@ -14,24 +14,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from db import graph_store
-from db import repository as repo
-from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
-from db.records import EditionRow, VersionRecord, format_time, utc_now
-from db.session import make_session_factory, write_engine
-from engine import Catalog, EngineError, Resolution, check_selection, resolve
-
 from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
 from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
+from db import graph_store, plan_rows
+from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
+from db.records import EditionRow, VersionRecord, format_time, utc_now
+from db.session import write_engine
+from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from sqlalchemy.engine import Engine
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection, Engine
 
-    from db import models
     from engine.diff import ResolutionDiff
 
 __all__ = ["MAX_SAVE_ATTEMPTS", "EditionInfo", "LogEntry", "PlanSummary", "Store", "default_author"]
@@ -114,50 +110,32 @@ class LogEntry:
         return iter((self.record, self.verdict))
 
 
-def _info(row: models.CatalogEdition | EditionRow) -> EditionInfo:
+def _info(row: EditionRow) -> EditionInfo:
     return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
-
-
-def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """A preset's selection (if any) overridden by explicit assignments."""
-    from connectplan.errors import AppError
-
-    selection: dict[str, Any] = {}
-    if preset:
-        found = catalog.preset_index.get(preset)
-        if found is None:
-            known = ", ".join(catalog.preset_index) or "none"
-            raise AppError(f"unknown preset {preset!r} in {catalog.ref}; presets: {known}")
-        selection.update(found.selection)
-    selection.update(assignments)
-    return selection
 
 
 class Store:
     """Catalog editions and plans in one open database; each method runs in its own transaction.
 
-    ``cache`` holds catalogs rebuilt from the store (bounded; owned by the workspace).
+    Every query is plain SQL through :mod:`db.graph_store` and :mod:`db.plan_rows` (no ORM model
+    is loaded). ``cache`` holds catalogs rebuilt from the store (bounded; owned by the workspace).
     """
 
     def __init__(self, db_engine: Engine, cache: graph_store.CatalogCache, editions: list[EditionRow] | None = None):
         self.db_engine = db_engine
         self.cache = cache
-        self._read_factory = make_session_factory(db_engine)
-        self._write_factory = make_session_factory(write_engine(db_engine))
+        self._writer = write_engine(db_engine)
+        self._edition_rows: dict[int, EditionRow] = {}
         #: the edition list read while opening, used once by the first catalog lookup
         self._editions = editions
         self._verdicts: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], str] = OrderedDict()
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._read_factory.begin() as session:
-            yield session
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
         self._editions = None
-        with self._write_factory.begin() as session:
-            yield session
+        with self._writer.begin() as conn:
+            yield conn
 
     def _take_editions(self) -> list[EditionRow]:
         editions, self._editions = self._editions, None
@@ -205,9 +183,9 @@ class Store:
 
         def action() -> list[str]:
             imported = []
-            with self._write() as session:
+            with self._write() as conn:
                 for cat in catalogs:
-                    _, created = repo.save_catalog(session, cat)
+                    _, created = graph_store.save_catalog(conn, cat)
                     if created:
                         imported.append(cat.ref)
             return imported
@@ -236,33 +214,40 @@ class Store:
         """Store a catalog edition; ``(info, created)``. Identical content is a no-op; different content is refused."""
 
         def action() -> tuple[EditionInfo, bool]:
-            with self._write() as session:
-                row, created = repo.save_catalog(session, catalog)
-                info = _info(row)
-            return info, created
+            with self._write() as conn:
+                row, created = graph_store.save_catalog(conn, catalog)
+            return _info(row), created
 
         result = self._retry(action, lambda: StoreError(f"could not import {catalog.ref}: the store kept changing"))
         self.cache.put(catalog)
         return result
 
-    def _edition(self, session: Session, ref: str | None) -> models.CatalogEdition:
-        """The ORM row of the edition ``ref`` names, inside a transaction."""
-        from db import models
-
-        row = pick_edition(graph_store.read_editions(session.connection()), ref)
-        edition = session.get(models.CatalogEdition, row.id)
-        assert edition is not None
-        return edition
-
-    def _catalog(self, session: Session, edition: models.CatalogEdition | EditionRow) -> Catalog:
-        return repo.load_catalog(session, edition, self.cache)
+    def _edition_by_ref(self, conn: Connection, ref: str | None) -> EditionRow:
+        return pick_edition(graph_store.read_editions(conn), ref)
 
     # -- reading plans ---------------------------------------------------------
 
-    def _plan(self, session: Session, name: str) -> models.Plan:
-        plan = repo.get_plan(session, name)
+    @contextmanager
+    def _read_conn(self) -> Iterator[Connection]:
+        with self.db_engine.begin() as conn:
+            yield conn
+
+    def _edition_row(self, conn: Connection, edition_id: int) -> EditionRow:
+        """The edition row of ``edition_id`` (edition rows are immutable: remembered once read)."""
+        row = self._edition_rows.get(edition_id)
+        if row is None:
+            self._edition_rows = {r.id: r for r in graph_store.read_editions(conn)}
+            row = self._edition_rows[edition_id]
+        return row
+
+    def _catalog_of(self, conn: Connection, edition_id: int) -> Catalog:
+        row = self._edition_row(conn, edition_id)
+        return self.cache.get(row.content_hash) or graph_store.load_catalog(conn, row, self.cache)
+
+    def _plan_row(self, conn: Connection, name: str) -> plan_rows.PlanRow:
+        plan = plan_rows.find_plan(conn, name)
         if plan is None:
-            names = [p.name for p, _, _ in repo.list_plans(session)]
+            names = plan_rows.plan_names(conn)
             hint = (
                 f"plans: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''}"
                 if names
@@ -271,48 +256,46 @@ class Store:
             raise NotFoundError(f"unknown plan {name!r}; {hint} (create one: connectplan plan new NAME --preset P)")
         return plan
 
-    def _resolve_ref(self, session: Session, ref: str) -> tuple[models.Plan, models.PlanVersion]:
+    def _resolve(self, conn: Connection, ref: str) -> tuple[plan_rows.PlanRow, plan_rows.VersionRow]:
         parsed = parse_plan_ref(ref)
         name, spec = parsed
-        plan = self._plan(session, name)
-        latest = repo.latest_version(session, plan)
+        plan = self._plan_row(conn, name)
+        latest = plan_rows.latest_version(conn, plan.id)
         if latest is None:  # a plan row always gets version 1 in the same transaction
             raise NotFoundError(f"plan {name!r} has no versions")
         if spec == "latest":
             return plan, latest
         number = parsed.number
         if number is not None:
-            version = repo.get_version(session, plan, number) if 1 <= number <= latest.number else None
+            version = plan_rows.version_by_number(conn, plan.id, number) if 1 <= number <= latest.number else None
             if version is None:
                 raise NotFoundError(f"unknown version {name}@{spec}; {name} has versions 1..{latest.number}")
             return plan, version
-        tag = repo.find_tag(session, plan, spec)
-        if tag is None:
-            tags = sorted(t for names in repo.tags_by_version(session, plan).values() for t in names)
+        version = plan_rows.find_tag_version(conn, plan.id, spec)
+        if version is None:
+            tags = sorted(t for names in plan_rows.tags_by_version(conn, plan.id).values() for t in names)
             raise NotFoundError(
                 f"unknown version or tag {spec!r} of {name}; versions 1..{latest.number}, "
                 f"tags: {', '.join(tags) or 'none'}"
             )
-        from db import models
+        return plan, version
 
-        return plan, session.get(models.PlanVersion, tag.version_id)  # type: ignore[return-value]
-
-    def _record(self, session: Session, plan: models.Plan, version: models.PlanVersion) -> VersionRecord:
-        tags = repo.tags_by_version(session, plan).get(version.number, [])
-        return repo.version_record(plan, version, tags)
+    def _record_of(self, conn: Connection, plan: plan_rows.PlanRow, version: plan_rows.VersionRow) -> VersionRecord:
+        tags = plan_rows.tags_by_version(conn, plan.id).get(version.number, [])
+        return version.record(plan, self._edition_row(conn, version.catalog_edition_id), tuple(tags))
 
     def version(self, ref: str) -> VersionRecord:
         """The metadata and selection of a plan version, without resolving it."""
-        with self._read() as session:
-            plan, version = self._resolve_ref(session, ref)
-            return self._record(session, plan, version)
+        with self._read_conn() as conn:
+            plan, version = self._resolve(conn, ref)
+            return self._record_of(conn, plan, version)
 
     def load(self, ref: str) -> tuple[VersionRecord, Resolution]:
         """A plan version by REF and its resolution against the exact edition it was saved with."""
-        with self._read() as session:
-            plan, version = self._resolve_ref(session, ref)
-            record = self._record(session, plan, version)
-            catalog = self._catalog(session, version.catalog_edition)
+        with self._read_conn() as conn:
+            plan, version = self._resolve(conn, ref)
+            record = self._record_of(conn, plan, version)
+            catalog = self._catalog_of(conn, version.catalog_edition_id)
         return record, resolve(catalog, dict(record.selection))
 
     def log(self, name: str) -> list[LogEntry]:
@@ -320,27 +303,29 @@ class Store:
         if "@" in name:
             raise StoreError(f"plan log takes a plan NAME, not a reference: {name!r}")
         rows: list[tuple[VersionRecord, Catalog]] = []
-        with self._read() as session:
-            plan = self._plan(session, check_plan_name(name))
-            tags = repo.tags_by_version(session, plan)
-            catalogs: dict[int, Catalog] = {}
-            for version in repo.plan_versions(session, plan, newest_first=True):
-                record = repo.version_record(plan, version, tags.get(version.number, []))
-                catalog = catalogs.get(version.catalog_edition_id)
-                if catalog is None:
-                    catalog = catalogs[version.catalog_edition_id] = self._catalog(session, version.catalog_edition)
-                rows.append((record, catalog))
+        with self._read_conn() as conn:
+            plan = self._plan_row(conn, check_plan_name(name))
+            tags = plan_rows.tags_by_version(conn, plan.id)
+            catalogs: dict[int, tuple[EditionRow, Catalog]] = {}
+            for version in plan_rows.versions(conn, plan.id, newest_first=True):
+                found = catalogs.get(version.catalog_edition_id)
+                if found is None:
+                    eid = version.catalog_edition_id
+                    found = catalogs[eid] = (self._edition_row(conn, eid), self._catalog_of(conn, eid))
+                edition, catalog = found
+                rows.append((version.record(plan, edition, tuple(tags.get(version.number, ()))), catalog))
         return [LogEntry(record, self.verdict(cat, record.selection)) for record, cat in rows]
 
     def list_plans(self, *, stale_only: bool = False) -> list[PlanSummary]:
         """Every plan (or only those pinned to an older edition than the newest stored one of their catalog)."""
         rows: list[tuple[VersionRecord, int, Catalog]] = []
-        with self._read() as session:
+        with self._read_conn() as conn:
             newest: dict[str, str] = {}
-            for edition in graph_store.read_editions(session.connection()):
+            for edition in graph_store.read_editions(conn):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
-            for plan, version, count in repo.list_plans(session):
-                rows.append((repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition)))
+            for plan, version, count in plan_rows.list_plans(conn):
+                edition = self._edition_row(conn, version.catalog_edition_id)
+                rows.append((version.record(plan, edition), count, self._catalog_of(conn, edition.id)))
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -377,37 +362,36 @@ class Store:
         check_plan_name(name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                self._refuse_existing(session, name)
-                edition = self._edition(session, catalog_ref)
-                catalog = self._catalog(session, edition)
+            with self._write() as conn:
+                self._refuse_existing(conn, name)
+                edition = self._edition_by_ref(conn, catalog_ref)
+                catalog = self._catalog_of(conn, edition.id)
                 selection = check_selection(catalog, build_selection(catalog, preset, assignments or {}))
                 now = utc_now()
-                plan = repo.add_plan(session, name, now=now)
+                plan = plan_rows.insert_plan(conn, name, created_at=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
-                version = repo.add_version(
-                    session,
-                    plan,
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=1,
                     parent=None,
                     message=message or default,
                     author=author or default_author(),
                     created_at=now,
-                    edition=edition,
+                    edition_id=edition.id,
                     selection=dict(selection),
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, edition)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name")
         )
 
-    def _refuse_existing(self, session: Session, name: str) -> None:
-        existing = repo.get_plan(session, name)
-        if existing is not None:
-            latest = repo.latest_version(session, existing)
+    def _refuse_existing(self, conn: Connection, name: str) -> None:
+        found = plan_rows.plan_with_latest(conn, name)
+        if found is not None:
             raise ConflictError(
-                f"plan {name!r} already exists (latest {name}@{latest.number if latest else 0}); "
+                f"plan {name!r} already exists (latest {name}@{found[1].number}); "
                 "choose another name, or change it with `connectplan plan set`"
             )
 
@@ -419,52 +403,55 @@ class Store:
         If another save gets in first, the change is re-applied on top of it when that save
         touched other properties; otherwise :class:`~db.errors.ConflictError` names the
         property and the version that got in first (:func:`connectplan.conflicts.find_conflict`).
+        Two statements: read the latest version, insert the next one.
         """
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
+        who = author or default_author()
         base: list[Snapshot] = []  # the latest version the first attempt read
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                plan = self._plan(session, name)
-                latest = repo.latest_version(session, plan)
-                assert latest is not None
+            with self._writer.begin() as conn:
+                found = plan_rows.plan_with_latest(conn, name)
+                if found is None:
+                    self._plan_row(conn, name)  # raises: unknown plan, with the known names
+                assert found is not None
+                plan, latest = found
                 if not base:
-                    base.append(Snapshot(latest.number, latest.catalog_edition_id, dict(latest.selection)))
+                    base.append(Snapshot(latest.number, latest.catalog_edition_id, latest.selection))
                 elif latest.number != base[0].number:
                     later = [
                         Snapshot(v.number, v.catalog_edition_id, v.selection)
-                        for v in repo.plan_versions(session, plan)
+                        for v in plan_rows.versions(conn, plan.id)
                         if v.number > base[0].number
                     ]
-                    editions = {v.catalog_edition_id: v.catalog_edition for v in repo.plan_versions(session, plan)}
                     conflict = find_conflict(
                         plan.name,
                         base[0],
                         later,
                         assignments,
-                        edition_ref=lambda eid: f"{editions[eid].name}@{editions[eid].edition}",
+                        edition_ref=lambda eid: self._edition_row(conn, eid).ref,
                     )
                     if conflict is not None:
                         raise ConflictError(str(conflict))
-                catalog = self._catalog(session, latest.catalog_edition)
+                catalog = self._catalog_of(conn, latest.catalog_edition_id)
                 selection = dict(check_selection(catalog, {**latest.selection, **assignments}))
-                if selection == latest.selection:
+                if selection == dict(check_selection(catalog, latest.selection)):
                     changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
-                version = repo.add_version(
-                    session,
-                    plan,
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=latest.number + 1,
                     parent=latest.number,
                     message=message,
-                    author=author or default_author(),
+                    author=who,
                     created_at=utc_now(),
-                    edition=latest.catalog_edition,
+                    edition_id=latest.catalog_edition_id,
                     selection=selection,
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, self._edition_row(conn, latest.catalog_edition_id))
 
         return self._retry(
             action,
@@ -498,27 +485,28 @@ class Store:
             )
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                plan = self._plan(session, name)
-                latest = repo.latest_version(session, plan)
-                assert latest is not None
+            with self._write() as conn:
+                found = plan_rows.plan_with_latest(conn, name)
+                if found is None:
+                    self._plan_row(conn, name)  # raises: unknown plan
+                assert found is not None
+                plan, latest = found
                 if latest.number != base:
                     raise conflict(latest.number)
-                edition = self._edition(session, catalog_ref)
-                catalog = self._catalog(session, edition)
-                ordered = check_selection(catalog, selection)
-                version = repo.add_version(
-                    session,
-                    plan,
+                edition = self._edition_by_ref(conn, catalog_ref)
+                ordered = check_selection(self._catalog_of(conn, edition.id), selection)
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=base + 1,
                     parent=base,
                     message=message,
                     author=author or default_author(),
                     created_at=utc_now(),
-                    edition=edition,
+                    edition_id=edition.id,
                     selection=dict(ordered),
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, edition)
 
         from sqlalchemy.exc import IntegrityError
 
@@ -532,45 +520,41 @@ class Store:
         check_tag_name(tag)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                plan, version = self._resolve_ref(session, ref)
-                existing = repo.find_tag(session, plan, tag)
-                if existing is not None and existing.version_id != version.id and not force:
-                    from db import models
-
-                    other = session.get(models.PlanVersion, existing.version_id)
+            with self._write() as conn:
+                plan, version = self._resolve(conn, ref)
+                other = plan_rows.find_tag_version(conn, plan.id, tag)
+                if other is not None and other.id != version.id and not force:
                     raise ConflictError(
-                        f"tag {tag!r} already names {plan.name}@{other.number if other else '?'}; "
-                        "pass --force to move it"
+                        f"tag {tag!r} already names {plan.name}@{other.number}; pass --force to move it"
                     )
-                repo.set_tag(session, plan, tag, version)
-                return self._record(session, plan, version)
+                plan_rows.set_tag(conn, plan.id, tag, version.id)
+                return self._record_of(conn, plan, version)
 
         return self._retry(action, lambda: ConflictError(f"tag {tag!r} was set by someone else first; try again"))
 
     def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
-        """Start plan ``new_name`` from the version ``ref`` points at (its version 1 has the same selection and edition)."""
+        """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                plan, source = self._resolve_ref(session, ref)
-                self._refuse_existing(session, new_name)
+            with self._write() as conn:
+                plan, source = self._resolve(conn, ref)
+                self._refuse_existing(conn, new_name)
                 now = utc_now()
                 origin = f"{plan.name}@{source.number}"
-                new_plan = repo.add_plan(session, new_name, now=now, forked_from=origin)
-                version = repo.add_version(
-                    session,
-                    new_plan,
+                new_plan = plan_rows.insert_plan(conn, new_name, created_at=now, forked_from=origin)
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=new_plan.id,
                     number=1,
                     parent=None,
                     message=message or f"forked from {origin}",
                     author=author or default_author(),
                     created_at=now,
-                    edition=source.catalog_edition,
-                    selection=dict(source.selection),
+                    edition_id=source.catalog_edition_id,
+                    selection=source.selection,
                 )
-                return repo.version_record(new_plan, version)
+                return version.record(new_plan, self._edition_row(conn, source.catalog_edition_id))
 
         return self._retry(
             action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name")
@@ -580,14 +564,14 @@ class Store:
 
     def export_plan(self, ref: str) -> PlanExport:
         """A self-contained record of plan history up to the version ``ref`` points at (``NAME``: all of it)."""
-        with self._read() as session:
-            plan, upto = self._resolve_ref(session, ref)
-            tags = repo.tags_by_version(session, plan)
+        with self._read_conn() as conn:
+            plan, upto = self._resolve(conn, ref)
+            tags = plan_rows.tags_by_version(conn, plan.id)
             versions = []
-            for v in repo.plan_versions(session, plan):
+            for v in plan_rows.versions(conn, plan.id):
                 if v.number > upto.number:
                     break
-                edition = v.catalog_edition
+                edition = self._edition_row(conn, v.catalog_edition_id)
                 versions.append(
                     ExportedVersion(
                         version=v.number,
@@ -596,7 +580,7 @@ class Store:
                         author=v.author,
                         message=v.message,
                         catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash),
-                        selection=tuple(v.selection.items()),
+                        selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in v.selection.items()),
                         tags=tuple(tags.get(v.number, [])),
                     )
                 )
@@ -611,13 +595,14 @@ class Store:
         name = check_plan_name(as_name or export.name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                self._refuse_existing(session, name)
-                plan = repo.add_plan(session, name, now=export.created_at, forked_from=export.forked_from)
+            with self._write() as conn:
+                self._refuse_existing(conn, name)
+                editions = {(r.name, r.edition): r for r in graph_store.read_editions(conn)}
+                plan = plan_rows.insert_plan(conn, name, created_at=export.created_at, forked_from=export.forked_from)
                 last = None
                 for v in export.versions:
                     cat = v.catalog
-                    edition = repo.find_edition(session, cat.name, cat.edition)
+                    edition = editions.get((cat.name, cat.edition))
                     if edition is None:
                         raise NotFoundError(
                             f"{source}: catalog edition {cat.ref} ({cat.content_hash}) is not in this store; "
@@ -625,26 +610,25 @@ class Store:
                         )
                     if edition.content_hash != cat.content_hash:
                         raise EditionConflictError(cat.ref, edition.content_hash, cat.content_hash)
-                    catalog = self._catalog(session, edition)
                     try:
-                        selection = check_selection(catalog, dict(v.selection))
+                        selection = check_selection(self._catalog_of(conn, edition.id), dict(v.selection))
                     except EngineError as exc:
                         raise StoreError(f"{source}: version {v.version}: {exc}") from None
-                    last = repo.add_version(
-                        session,
-                        plan,
+                    last = plan_rows.insert_version(
+                        conn,
+                        plan_id=plan.id,
                         number=v.version,
                         parent=v.parent,
                         message=v.message,
                         author=v.author,
                         created_at=v.created_at,
-                        edition=edition,
+                        edition_id=edition.id,
                         selection=dict(selection),
                     )
                     for tag in v.tags:
-                        repo.set_tag(session, plan, tag, last)
+                        plan_rows.set_tag(conn, plan.id, tag, last.id)
                 assert last is not None
-                return self._record(session, plan, last)
+                return self._record_of(conn, plan, last)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
@@ -658,4 +642,3 @@ def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
     from connectplan.catalog_files import builtin_catalog_files, load_builtin
 
     return {p.stem: partial(load_builtin, p.name) for p in builtin_catalog_files()}
-

@@ -23,20 +23,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.errors import AppError
+from connectplan.refs import parse_assignments
+from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, upgrade_database
 from db.session import database_url
-from engine import Catalog, Resolution, resolve
-
-from connectplan.errors import AppError
-from connectplan.refs import parse_assignments
-from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
+from engine import Catalog, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     import graphviz
 
+    from connectplan.exchange import PlanExport
     from db.records import VersionRecord
     from db.schema import SchemaStatus
     from engine.catalog_diff import CatalogDiff
@@ -45,14 +45,13 @@ if TYPE_CHECKING:
     from engine.propagation import Propagation
     from engine.upgrade import PlanUpgrade
 
-    from connectplan.exchange import PlanExport
-
 __all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
 
 #: Diagram kinds :meth:`Workspace.render` draws.
 DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
 #: Catalogs a workspace keeps rebuilt in memory (immutable content, by content hash).
 CATALOG_CACHE_SIZE = 16
+
 
 @dataclass(frozen=True)
 class PlanView:
@@ -175,11 +174,10 @@ class Workspace:
         A file the loader rejects gives a report whose errors are its problems; a missing
         file is an input error.
         """
-        from engine import CatalogError
-        from engine.lint import lint_catalog, lint_problems
-
         from connectplan.catalog_files import load_catalog_file
         from connectplan.sat import make_solver
+        from engine import CatalogError
+        from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
             if not Path(target).is_file():
@@ -222,9 +220,8 @@ class Workspace:
 
     def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
-        from engine.propagation import propagate
-
         from connectplan.sat import make_solver
+        from engine.propagation import propagate
 
         cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
         return propagate(cat, selection, make_solver)
@@ -314,14 +311,13 @@ class Workspace:
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
-        """Carry plan version ``ref`` over to edition ``to`` (default: the newest of its catalog); save unless ``dry_run``.
+        """Carry plan version ``ref`` over to edition ``to`` (default: its catalog's newest); save unless ``dry_run``.
 
         Returns the impact report and the saved version (None when nothing was saved: a dry
         run, or a selection that is blocked in the new edition without ``allow_blocked``).
         """
-        from engine.upgrade import plan_upgrade
-
         from connectplan.sat import make_solver
+        from engine.upgrade import plan_upgrade
 
         record, before = self.store.load(ref)
         target = self.catalog(to or before.catalog.name)
@@ -458,16 +454,32 @@ class Workspace:
         catalog: str | None = None,
         preset: str | None = None,
         set: Any = None,
+        since: str | None = None,
     ) -> list[Path]:
-        """Write the design document of a plan version or selection into ``output``; the files written."""
-        from connectplan.output.design_doc import write_design_doc
+        """Write the design document of a plan version or selection into ``output``; the files written.
+
+        The document's decision log is the plan's history up to the version; ``since`` (a plan
+        version REF) adds what changed since that version, with the change diagrams.
+        """
+        from dataclasses import replace as with_fields
+
+        from connectplan.output.design_doc import decision_log, write_design_doc
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
         previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
-        info = plan_info(subject.record) if subject.record else None
-        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous)
+        info = None
+        if subject.record:
+            history = decision_log(subject.record, self.log(subject.record.plan))
+            info = with_fields(plan_info(subject.record), history=history)
+        base = None
+        if since:
+            view = self.plan(since)
+            base = (plan_info(view.record), view.resolution)
+        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous, since=base)
 
-    def prompt(self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> str:
+    def prompt(
+        self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+    ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
         from connectplan.output.design_doc import prompt_text
 
@@ -477,13 +489,10 @@ class Workspace:
 
 def with_alternatives(res: Resolution) -> Resolution:
     """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
-    from engine import VERDICT_RANK
-
-    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+    if res.rank <= Severity.CAUTION:
         return res
-    from engine.alternatives import nearest_alternatives
-
     from connectplan.sat import make_solver
+    from engine.alternatives import nearest_alternatives
 
     return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
 

@@ -68,7 +68,8 @@ class VersionRecord:
     catalog_name: str
     catalog_edition: str
     content_hash: str
-    selection: tuple[tuple[str, str], ...]
+    #: (property, option) pairs in catalog order; a multi-choice property holds a tuple of options
+    selection: tuple[tuple[str, Any], ...]
     forked_from: str | None = None
 
     @property

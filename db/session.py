@@ -111,7 +111,9 @@ def enable_wal(db_engine: Engine) -> None:
         return
     raw = db_engine.raw_connection()
     try:
-        raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+        driver = raw.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA journal_mode=WAL")
     finally:
         raw.close()
 

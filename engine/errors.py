@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CatalogError",
+    "ConnectplanError",
     "EngineError",
     "ExpressionSyntaxError",
     "Problem",
@@ -18,7 +19,16 @@ __all__ = [
 ]
 
 
-class EngineError(Exception):
+class ConnectplanError(Exception):
+    """Root of every error connectplan raises for bad input or an unusable store.
+
+    Each layer derives its own base from it (:class:`EngineError` here, ``db.errors.StoreError``,
+    ``visualize.render.RenderError``, ``connectplan.errors.AppError``), so one ``except`` clause
+    catches them all; its text is one line naming the problem and the fix.
+    """
+
+
+class EngineError(ConnectplanError):
     """Base class of every error the engine raises for bad input."""
 
 

@@ -70,6 +70,11 @@ class ActiveStep:
     step: Step
     because: tuple[Term, ...]
 
+    @property
+    def id(self) -> str:
+        """The step's id."""
+        return self.step.id
+
 
 @dataclass(frozen=True)
 class Holder:

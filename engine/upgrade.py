@@ -2,14 +2,15 @@
 
 :func:`map_selection` carries a selection over through the newer edition's ``renames``;
 :func:`plan_upgrade` resolves it there and compares the two resolutions with
-:func:`engine.diff.diff_resolutions`, pairing steps the new edition declares renamed (they are
-reported as renamed, not as one removed and one added step). When the new verdict is worse
+:func:`engine.diff.diff_resolutions`, the one model of change, which pairs the steps the new edition
+declares renamed (reported as renamed, not as one removed and one added step), so the impact report
+always agrees with ``plan diff`` and the change diagrams. When the new verdict is worse
 than ``caution`` and a solver is given, the report carries the nearest alternatives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.alternatives import nearest_alternatives
@@ -178,17 +179,7 @@ def plan_upgrade(
     mapped, renamed_options, defaults = carry_over(before.catalog, new, before.selection_dict)
     after = resolve(new, mapped)
     diff = diff_resolutions(before, after, from_ref=from_ref, to_ref=to_ref)
-    step_renames = dict(new.renames.steps)
-    removed_ids = {s.id for s in diff.steps_removed}
-    added_ids = {s.id for s in diff.steps_added}
-    pairs = tuple((old, nid) for old, nid in step_renames.items() if old in removed_ids and nid in added_ids)
-    if pairs:
-        olds, news = {o for o, _ in pairs}, {n for _, n in pairs}
-        diff = replace(
-            diff,
-            steps_removed=tuple(s for s in diff.steps_removed if s.id not in olds),
-            steps_added=tuple(s for s in diff.steps_added if s.id not in news),
-        )
+    pairs = tuple((r.before_id, r.after_id) for r in diff.steps_renamed)
     alternatives = None
     if solver_factory is not None and after.rank > Severity.CAUTION:
         alternatives = nearest_alternatives(new, mapped, solver_factory)

@@ -39,10 +39,9 @@ def validate(file: str) -> None:
 
     Example: connectplan catalog validate my-catalog.yaml
     """
-    from engine import CatalogError
-
     from connectplan.catalog_files import load_catalog_file
     from connectplan.output.catalogs import catalog_summary
+    from engine import CatalogError
 
     try:
         cat = load_catalog_file(file)

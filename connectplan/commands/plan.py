@@ -59,9 +59,7 @@ def new(
     """
     from connectplan.output.plans import saved_line
 
-    record = workspace(ctx).new_plan(
-        name, catalog=catalog_ref, preset=preset, set=sets, message=message, author=author
-    )
+    record = workspace(ctx).new_plan(name, catalog=catalog_ref, preset=preset, set=sets, message=message, author=author)
     click.echo(saved_line(record), nl=False)
 
 

@@ -141,9 +141,8 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     for prop, opt in res.selection:
         p = cat.property_index[prop]
         o = p.option(opt)
-        out.append(
-            f"| {md_escape(p.title)} | {md_escape(o.title if o else opt)} ({md_code(prop + '.' + opt)}) | {md_escape(o.summary if o else '')} |"
-        )
+        title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
+        out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
     out.append("")
     out.append(f"{h}# Findings")
     out.append("")
@@ -169,18 +168,16 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append(f"{h}# Money flows")
     out.append("")
     for flow in res.flows:
-        out.append(
-            f"- {md_escape(cat.party_title(flow.from_party))} → {md_escape(cat.party_title(flow.to_party))}: {md_escape(flow.what)}"
-        )
+        source, target = md_escape(cat.party_title(flow.from_party)), md_escape(cat.party_title(flow.to_party))
+        out.append(f"- {source} → {target}: {md_escape(flow.what)}")
     out.append("")
     out.append(f"{h}# Responsibilities")
     out.append("")
     out.append("| Responsibility | Party | Note |")
     out.append("|---|---|---|")
     for hl in res.responsibilities:
-        out.append(
-            f"| {md_escape(hl.responsibility.title)} | {md_escape(cat.party_title(hl.assignment.party))} | {md_escape(hl.assignment.note)} |"
-        )
+        party = md_escape(cat.party_title(hl.assignment.party))
+        out.append(f"| {md_escape(hl.responsibility.title)} | {party} | {md_escape(hl.assignment.note)} |")
     return "\n".join(out) + "\n"
 
 

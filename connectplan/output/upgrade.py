@@ -70,8 +70,8 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     if report.blocked:
         out.append("")
         out.append(f"In {after.catalog.ref} this selection is {after.verdict.upper()}:")
-        for f in report.blocking_findings:
-            out.extend(finding_lines(f, sel))
+        for blocking in report.blocking_findings:
+            out.extend(finding_lines(blocking, sel))
     if report.alternatives:
         out.append("")
         out.extend(alternative_lines(report.alternatives))

@@ -15,6 +15,7 @@ import heapq
 from typing import TYPE_CHECKING, Any
 
 from engine.expression import Always, And, Expr, Not, Or, Term
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -158,7 +159,7 @@ def bare_best_ranks(
 
     started = perf_counter()
 
-    at_most = [[-bare.level[rank + 1]] for rank in range(4)]
+    at_most = [[-bare.level[Severity(rank + 1)]] for rank in range(4)]
     whole = [bare.option_var[(p, o)] for p, o in partial.items()]
     out: dict[tuple[str, str], int] = {}
     with Minisat22(bootstrap_with=bare.clauses) as solver:

@@ -236,7 +236,7 @@ def _analysis(suites: Sequence[SuiteResult]) -> list[str]:
                 connect = fig.extra.get("raw_insert_new_connection_median_s")
                 parts = [f"{fig.id.split('-')[1]}: a save costs {_ratio(fig.ratio)} a raw insert on an open connection"]
                 if repo is not None:
-                    parts.append(f"the repository's ORM insert alone {_ratio(repo)}")
+                    parts.append(f"the store's bare insert alone {_ratio(repo)}")
                 if connect:
                     parts.append(f"a raw insert that opens its own connection {_ratio(connect / fig.baseline.median)}")
                 out.append("; ".join(parts) + " (the store connects once per transaction: no pool).")

@@ -1,7 +1,7 @@
 """Issue 6, point 4: the plan store with long histories, on SQLite and (when one starts) PostgreSQL.
 
 In one store, three plans get 1, 1,000 and 10,000 versions (version 1 through
-``Store.new_plan``, the rest inserted through the repository layer in one transaction, to
+``Workspace.new_plan``, the rest inserted through ``db.plan_rows`` in one transaction, to
 build the history quickly). Then, interleaved across the three plans in one loop:
 
 * **save**: ``Workspace.set_plan`` (what ``connectplan plan set`` runs: read the latest version,
@@ -15,7 +15,7 @@ Flatness is the ratio of the 10,000-version plan to the 1-version plan (target 1
 insert**: ``Workspace.set_plan`` against a raw ``INSERT`` of the same row (same columns and values,
 own transaction, same journal mode) through ``sqlite3`` or ``psycopg`` on an open connection
 (targets 1.5x SQLite, 2x PostgreSQL). Two more contenders in the same loop show where the
-difference goes: the bare repository insert (``repo.add_version`` in a session, the ORM without
+difference goes: the bare insert (``plan_rows.insert_version`` in a pooled transaction, without
 the store's checks) and the raw insert on a new connection.
 """
 
@@ -93,53 +93,47 @@ class _Backend:
 
 
 def _populate(url: str, name: str, count: int) -> None:
-    """Versions 2..count of plan ``name`` through the repository, in one transaction."""
+    """Versions 2..count of plan ``name`` through the store's queries, in one transaction."""
     if count < 2:
         return
-    from db import models
-    from db import repository as repo
+    from db import plan_rows
     from db.records import utc_now
-    from db.session import make_engine, make_session_factory
+    from db.session import make_engine
 
     db_engine = make_engine(url)
     try:
-        with make_session_factory(db_engine).begin() as session:
-            plan = repo.get_plan(session, name)
-            assert plan is not None
-            latest = repo.latest_version(session, plan)
-            assert latest is not None
-            edition = session.get(models.CatalogEdition, latest.catalog_edition_id)
-            assert edition is not None
+        with db_engine.begin() as conn:
+            found = plan_rows.plan_with_latest(conn, name)
+            assert found is not None
+            plan, latest = found
             prop, options = TOGGLE
-            base = dict(latest.selection)
             for number in range(2, count + 1):
-                repo.add_version(
-                    session,
-                    plan,
+                plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=number,
                     parent=number - 1,
                     message=f"bench version {number}",
                     author="bench",
                     created_at=utc_now(),
-                    edition=edition,
-                    selection={**base, prop: options[number % 2]},
+                    edition_id=latest.catalog_edition_id,
+                    selection={**latest.selection, prop: options[number % 2]},
                 )
     finally:
         db_engine.dispose()
 
 
-def _ids(url: str, name: str) -> tuple[int, int, int, dict[str, str]]:
+def _ids(url: str, name: str) -> tuple[int, int, int, dict[str, Any]]:
     """(plan id, latest number, edition id, latest selection) of a plan."""
-    from db import repository as repo
-    from db.session import make_engine, make_session_factory
+    from db import plan_rows
+    from db.session import make_engine
 
     db_engine = make_engine(url)
     try:
-        with make_session_factory(db_engine).begin() as session:
-            plan = repo.get_plan(session, name)
-            assert plan is not None
-            latest = repo.latest_version(session, plan)
-            assert latest is not None
+        with db_engine.begin() as conn:
+            found = plan_rows.plan_with_latest(conn, name)
+            assert found is not None
+            plan, latest = found
             return plan.id, latest.number, latest.catalog_edition_id, dict(latest.selection)
     finally:
         db_engine.dispose()
@@ -267,7 +261,7 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
                 title=f"{backend}: save one version, workspace vs raw driver insert of the same row",
                 measured=samples["orm"],
                 baseline=samples["raw"],
-                measured_label="Workspace.set_plan (read latest, check, ORM insert, commit)",
+                measured_label="Workspace.set_plan (read plan and latest, check, insert, commit)",
                 baseline_label="raw INSERT + commit on an open connection (sqlite3 / psycopg)",
                 target=ORM_TARGET[backend],
                 extra={
@@ -291,10 +285,10 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
         result.figures.append(
             Figure(
                 id=f"store-{backend}-repo-vs-raw",
-                title=f"{backend}: the repository's ORM insert alone vs the raw insert",
+                title=f"{backend}: the store's insert alone vs the raw insert",
                 measured=samples["repo"],
                 baseline=samples["raw"],
-                measured_label="repo.add_version in a session + commit",
+                measured_label="plan_rows.insert_version in a transaction + commit",
                 baseline_label="raw INSERT + commit",
             )
         )
@@ -309,33 +303,30 @@ def _db_time(backend: str, value: Any) -> Any:
 
 
 def _repository_insert(url: str, name: str, preset: str, store: Any, counter: dict[str, int]) -> Callable[[], None]:
-    from db import models
-    from db import repository as repo
+    """The bare insert the store makes (``plan_rows.insert_version`` in a pooled transaction), without its checks."""
+    from db import plan_rows
     from db.records import utc_now
-    from db.session import make_engine, make_session_factory, write_engine
+    from db.session import make_engine, write_engine
 
     store.new_plan(name, preset=preset, message="bench version 1", author="bench")
     plan_id, _, edition_id, selection = _ids(url, name)
-    factory = make_session_factory(write_engine(make_engine(url)))
+    writer = write_engine(make_engine(url))
     prop, options = TOGGLE
     counter["repo"] = 1
 
     def call() -> None:
         counter["repo"] += 1
         n = counter["repo"]
-        with factory.begin() as session:
-            plan = session.get(models.Plan, plan_id)
-            edition = session.get(models.CatalogEdition, edition_id)
-            assert plan is not None and edition is not None
-            repo.add_version(
-                session,
-                plan,
+        with writer.begin() as conn:
+            plan_rows.insert_version(
+                conn,
+                plan_id=plan_id,
                 number=n,
                 parent=n - 1,
                 message="bench save",
                 author="bench",
                 created_at=utc_now(),
-                edition=edition,
+                edition_id=edition_id,
                 selection={**selection, prop: options[n % 2]},
             )
 

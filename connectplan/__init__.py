@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "PlanUpgrade": "engine.upgrade",
     # errors
     "USER_ERRORS": "connectplan.errors",
+    "ConnectplanError": "engine.errors",
     "AppError": "connectplan.errors",
     "EngineError": "engine",
     "CatalogError": "engine",
@@ -70,6 +71,7 @@ __all__ = [
     "CatalogDiff",
     "CatalogError",
     "ConflictError",
+    "ConnectplanError",
     "EditionConflictError",
     "EditionInfo",
     "EngineError",
@@ -109,6 +111,7 @@ if TYPE_CHECKING:
     from engine import ActiveStep, Alternative, Catalog, CatalogError, EngineError, Finding, Resolution, SelectionError
     from engine.catalog_diff import CatalogDiff
     from engine.diff import ResolutionDiff
+    from engine.errors import ConnectplanError
     from engine.lint import LintReport
     from engine.propagation import Propagation
     from engine.upgrade import PlanUpgrade

@@ -1,7 +1,8 @@
 """The errors connectplan raises for bad input, in one place.
 
-Each layer has its own base class, and every error the application API raises for bad input
-or an unusable store is an instance of one of :data:`USER_ERRORS`:
+Every error the application API raises for bad input or an unusable store derives from
+:class:`ConnectplanError` (``engine.errors``, so every layer can use it); each layer has its own
+base class under it:
 
 - :class:`engine.EngineError`: a catalog or selection is invalid (``CatalogError`` with every
   problem, ``SelectionError``, ``ExpressionSyntaxError``);
@@ -17,18 +18,16 @@ or an unusable store is an instance of one of :data:`USER_ERRORS`:
 
 from __future__ import annotations
 
-from db.errors import StoreError
-from engine.errors import EngineError
-from visualize.render import RenderError
+from engine.errors import ConnectplanError
 
-__all__ = ["USER_ERRORS", "AppError"]
+__all__ = ["USER_ERRORS", "AppError", "ConnectplanError"]
 
 
-class AppError(Exception):
+class AppError(ConnectplanError):
     """Bad input at the application level (a file, a reference, a name, an option). Exit code 2."""
 
     exit_code = 2
 
 
-#: Every exception class the API raises for bad input; catch this tuple to handle them all.
-USER_ERRORS: tuple[type[Exception], ...] = (EngineError, StoreError, AppError, RenderError)
+#: The exception classes the API raises for bad input (their common root); ``except USER_ERRORS:`` catches them all.
+USER_ERRORS: tuple[type[Exception], ...] = (ConnectplanError,)

@@ -18,19 +18,16 @@ from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
 from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
 from db import graph_store, plan_rows
-from db import repository as repo
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
-from db.session import make_session_factory, write_engine
-from engine import Catalog, EngineError, Resolution, check_selection, resolve
+from db.session import write_engine
+from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     from sqlalchemy.engine import Connection, Engine
-    from sqlalchemy.orm import Session
 
-    from db import models
     from engine.diff import ResolutionDiff
 
 __all__ = ["MAX_SAVE_ATTEMPTS", "EditionInfo", "LogEntry", "PlanSummary", "Store", "default_author"]
@@ -113,52 +110,32 @@ class LogEntry:
         return iter((self.record, self.verdict))
 
 
-def _info(row: models.CatalogEdition | EditionRow) -> EditionInfo:
+def _info(row: EditionRow) -> EditionInfo:
     return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
-
-
-def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """A preset's selection (if any) overridden by explicit assignments."""
-    from connectplan.errors import AppError
-
-    selection: dict[str, Any] = {}
-    if preset:
-        found = catalog.preset_index.get(preset)
-        if found is None:
-            known = ", ".join(catalog.preset_index) or "none"
-            raise AppError(f"unknown preset {preset!r} in {catalog.ref}; presets: {known}")
-        selection.update(found.selection)
-    selection.update(assignments)
-    return selection
 
 
 class Store:
     """Catalog editions and plans in one open database; each method runs in its own transaction.
 
-    ``cache`` holds catalogs rebuilt from the store (bounded; owned by the workspace).
+    Every query is plain SQL through :mod:`db.graph_store` and :mod:`db.plan_rows` (no ORM model
+    is loaded). ``cache`` holds catalogs rebuilt from the store (bounded; owned by the workspace).
     """
 
     def __init__(self, db_engine: Engine, cache: graph_store.CatalogCache, editions: list[EditionRow] | None = None):
         self.db_engine = db_engine
         self.cache = cache
         self._writer = write_engine(db_engine)
-        self._read_factory = make_session_factory(db_engine)
-        self._write_factory = make_session_factory(self._writer)
         self._edition_rows: dict[int, EditionRow] = {}
         #: the edition list read while opening, used once by the first catalog lookup
         self._editions = editions
         self._verdicts: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], str] = OrderedDict()
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._read_factory.begin() as session:
-            yield session
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
         self._editions = None
-        with self._write_factory.begin() as session:
-            yield session
+        with self._writer.begin() as conn:
+            yield conn
 
     def _take_editions(self) -> list[EditionRow]:
         editions, self._editions = self._editions, None
@@ -206,9 +183,9 @@ class Store:
 
         def action() -> list[str]:
             imported = []
-            with self._write() as session:
+            with self._write() as conn:
                 for cat in catalogs:
-                    _, created = repo.save_catalog(session, cat)
+                    _, created = graph_store.save_catalog(conn, cat)
                     if created:
                         imported.append(cat.ref)
             return imported
@@ -237,30 +214,18 @@ class Store:
         """Store a catalog edition; ``(info, created)``. Identical content is a no-op; different content is refused."""
 
         def action() -> tuple[EditionInfo, bool]:
-            with self._write() as session:
-                row, created = repo.save_catalog(session, catalog)
-                info = _info(row)
-            return info, created
+            with self._write() as conn:
+                row, created = graph_store.save_catalog(conn, catalog)
+            return _info(row), created
 
         result = self._retry(action, lambda: StoreError(f"could not import {catalog.ref}: the store kept changing"))
         self.cache.put(catalog)
         return result
 
-    def _edition(self, session: Session, ref: str | None) -> models.CatalogEdition:
-        """The ORM row of the edition ``ref`` names, inside a transaction."""
-        from db import models
-
-        row = pick_edition(graph_store.read_editions(session.connection()), ref)
-        edition = session.get(models.CatalogEdition, row.id)
-        assert edition is not None
-        return edition
-
-    def _catalog(self, session: Session, edition: models.CatalogEdition | EditionRow) -> Catalog:
-        return repo.load_catalog(session, edition, self.cache)
+    def _edition_by_ref(self, conn: Connection, ref: str | None) -> EditionRow:
+        return pick_edition(graph_store.read_editions(conn), ref)
 
     # -- reading plans ---------------------------------------------------------
-    # Reads and the plain save path (``set_plan``) use :mod:`db.plan_rows` (plain SQL, no ORM
-    # model loaded); the rarer writes use the ORM repository.
 
     @contextmanager
     def _read_conn(self) -> Iterator[Connection]:
@@ -354,14 +319,13 @@ class Store:
     def list_plans(self, *, stale_only: bool = False) -> list[PlanSummary]:
         """Every plan (or only those pinned to an older edition than the newest stored one of their catalog)."""
         rows: list[tuple[VersionRecord, int, Catalog]] = []
-        with self._read() as session:
+        with self._read_conn() as conn:
             newest: dict[str, str] = {}
-            for edition in graph_store.read_editions(session.connection()):
+            for edition in graph_store.read_editions(conn):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
-            for plan, version, count in repo.list_plans(session):
-                rows.append(
-                    (repo.version_record(plan, version), count, self._catalog(session, version.catalog_edition))
-                )
+            for plan, version, count in plan_rows.list_plans(conn):
+                edition = self._edition_row(conn, version.catalog_edition_id)
+                rows.append((version.record(plan, edition), count, self._catalog_of(conn, edition.id)))
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -398,37 +362,36 @@ class Store:
         check_plan_name(name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                self._refuse_existing(session, name)
-                edition = self._edition(session, catalog_ref)
-                catalog = self._catalog(session, edition)
+            with self._write() as conn:
+                self._refuse_existing(conn, name)
+                edition = self._edition_by_ref(conn, catalog_ref)
+                catalog = self._catalog_of(conn, edition.id)
                 selection = check_selection(catalog, build_selection(catalog, preset, assignments or {}))
                 now = utc_now()
-                plan = repo.add_plan(session, name, now=now)
+                plan = plan_rows.insert_plan(conn, name, created_at=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
-                version = repo.add_version(
-                    session,
-                    plan,
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=1,
                     parent=None,
                     message=message or default,
                     author=author or default_author(),
                     created_at=now,
-                    edition=edition,
+                    edition_id=edition.id,
                     selection=dict(selection),
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, edition)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name")
         )
 
-    def _refuse_existing(self, session: Session, name: str) -> None:
-        existing = repo.get_plan(session, name)
-        if existing is not None:
-            latest = repo.latest_version(session, existing)
+    def _refuse_existing(self, conn: Connection, name: str) -> None:
+        found = plan_rows.plan_with_latest(conn, name)
+        if found is not None:
             raise ConflictError(
-                f"plan {name!r} already exists (latest {name}@{latest.number if latest else 0}); "
+                f"plan {name!r} already exists (latest {name}@{found[1].number}); "
                 "choose another name, or change it with `connectplan plan set`"
             )
 
@@ -450,9 +413,11 @@ class Store:
 
         def action() -> VersionRecord:
             with self._writer.begin() as conn:
-                plan = self._plan_row(conn, name)
-                latest = plan_rows.latest_version(conn, plan.id)
-                assert latest is not None
+                found = plan_rows.plan_with_latest(conn, name)
+                if found is None:
+                    self._plan_row(conn, name)  # raises: unknown plan, with the known names
+                assert found is not None
+                plan, latest = found
                 if not base:
                     base.append(Snapshot(latest.number, latest.catalog_edition_id, latest.selection))
                 elif latest.number != base[0].number:
@@ -520,30 +485,28 @@ class Store:
             )
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                from db import models
-
-                plan = session.get(models.Plan, self._plan_row(session.connection(), name).id)
-                assert plan is not None
-                latest = repo.latest_version(session, plan)
-                assert latest is not None
+            with self._write() as conn:
+                found = plan_rows.plan_with_latest(conn, name)
+                if found is None:
+                    self._plan_row(conn, name)  # raises: unknown plan
+                assert found is not None
+                plan, latest = found
                 if latest.number != base:
                     raise conflict(latest.number)
-                edition = self._edition(session, catalog_ref)
-                catalog = self._catalog(session, edition)
-                ordered = check_selection(catalog, selection)
-                version = repo.add_version(
-                    session,
-                    plan,
+                edition = self._edition_by_ref(conn, catalog_ref)
+                ordered = check_selection(self._catalog_of(conn, edition.id), selection)
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=plan.id,
                     number=base + 1,
                     parent=base,
                     message=message,
                     author=author or default_author(),
                     created_at=utc_now(),
-                    edition=edition,
+                    edition_id=edition.id,
                     selection=dict(ordered),
                 )
-                return repo.version_record(plan, version)
+                return version.record(plan, edition)
 
         from sqlalchemy.exc import IntegrityError
 
@@ -557,20 +520,15 @@ class Store:
         check_tag_name(tag)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                from db import models
-
-                conn = session.connection()
-                plan_row, version_row = self._resolve(conn, ref)
-                other = plan_rows.find_tag_version(conn, plan_row.id, tag)
-                if other is not None and other.id != version_row.id and not force:
+            with self._write() as conn:
+                plan, version = self._resolve(conn, ref)
+                other = plan_rows.find_tag_version(conn, plan.id, tag)
+                if other is not None and other.id != version.id and not force:
                     raise ConflictError(
-                        f"tag {tag!r} already names {plan_row.name}@{other.number}; pass --force to move it"
+                        f"tag {tag!r} already names {plan.name}@{other.number}; pass --force to move it"
                     )
-                plan, version = session.get(models.Plan, plan_row.id), session.get(models.PlanVersion, version_row.id)
-                assert plan is not None and version is not None
-                repo.set_tag(session, plan, tag, version)
-                return self._record_of(conn, plan_row, version_row)
+                plan_rows.set_tag(conn, plan.id, tag, version.id)
+                return self._record_of(conn, plan, version)
 
         return self._retry(action, lambda: ConflictError(f"tag {tag!r} was set by someone else first; try again"))
 
@@ -579,28 +537,24 @@ class Store:
         check_plan_name(new_name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                from db import models
-
-                plan_row, source_row = self._resolve(session.connection(), ref)
-                source = session.get(models.PlanVersion, source_row.id)
-                assert source is not None
-                self._refuse_existing(session, new_name)
+            with self._write() as conn:
+                plan, source = self._resolve(conn, ref)
+                self._refuse_existing(conn, new_name)
                 now = utc_now()
-                origin = f"{plan_row.name}@{source.number}"
-                new_plan = repo.add_plan(session, new_name, now=now, forked_from=origin)
-                version = repo.add_version(
-                    session,
-                    new_plan,
+                origin = f"{plan.name}@{source.number}"
+                new_plan = plan_rows.insert_plan(conn, new_name, created_at=now, forked_from=origin)
+                version = plan_rows.insert_version(
+                    conn,
+                    plan_id=new_plan.id,
                     number=1,
                     parent=None,
                     message=message or f"forked from {origin}",
                     author=author or default_author(),
                     created_at=now,
-                    edition=source.catalog_edition,
-                    selection=dict(source.selection),
+                    edition_id=source.catalog_edition_id,
+                    selection=source.selection,
                 )
-                return repo.version_record(new_plan, version)
+                return version.record(new_plan, self._edition_row(conn, source.catalog_edition_id))
 
         return self._retry(
             action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name")
@@ -641,13 +595,14 @@ class Store:
         name = check_plan_name(as_name or export.name)
 
         def action() -> VersionRecord:
-            with self._write() as session:
-                self._refuse_existing(session, name)
-                plan = repo.add_plan(session, name, now=export.created_at, forked_from=export.forked_from)
+            with self._write() as conn:
+                self._refuse_existing(conn, name)
+                editions = {(r.name, r.edition): r for r in graph_store.read_editions(conn)}
+                plan = plan_rows.insert_plan(conn, name, created_at=export.created_at, forked_from=export.forked_from)
                 last = None
                 for v in export.versions:
                     cat = v.catalog
-                    edition = repo.find_edition(session, cat.name, cat.edition)
+                    edition = editions.get((cat.name, cat.edition))
                     if edition is None:
                         raise NotFoundError(
                             f"{source}: catalog edition {cat.ref} ({cat.content_hash}) is not in this store; "
@@ -655,30 +610,25 @@ class Store:
                         )
                     if edition.content_hash != cat.content_hash:
                         raise EditionConflictError(cat.ref, edition.content_hash, cat.content_hash)
-                    catalog = self._catalog(session, edition)
                     try:
-                        selection = check_selection(catalog, dict(v.selection))
+                        selection = check_selection(self._catalog_of(conn, edition.id), dict(v.selection))
                     except EngineError as exc:
                         raise StoreError(f"{source}: version {v.version}: {exc}") from None
-                    last = repo.add_version(
-                        session,
-                        plan,
+                    last = plan_rows.insert_version(
+                        conn,
+                        plan_id=plan.id,
                         number=v.version,
                         parent=v.parent,
                         message=v.message,
                         author=v.author,
                         created_at=v.created_at,
-                        edition=edition,
+                        edition_id=edition.id,
                         selection=dict(selection),
                     )
                     for tag in v.tags:
-                        repo.set_tag(session, plan, tag, last)
+                        plan_rows.set_tag(conn, plan.id, tag, last.id)
                 assert last is not None
-                conn = session.connection()
-                plan_row = plan_rows.find_plan(conn, plan.name)
-                last_row = plan_rows.latest_version(conn, plan.id)
-                assert plan_row is not None and last_row is not None
-                return self._record_of(conn, plan_row, last_row)
+                return self._record_of(conn, plan, last)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")

@@ -1,4 +1,4 @@
-"""connectplan's store: SQLAlchemy models, engine/session set-up and the repository.
+"""connectplan's store: SQLAlchemy models, engine/session set-up, schema lifecycle and the queries.
 
 The only package that speaks SQL. Repository functions take a ``Session`` and never commit;
 callers own transactions. Schema changes are Alembic's (``migrations/``).

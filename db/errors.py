@@ -7,6 +7,8 @@ transaction that raised it is rolled back by its ``with factory.begin()`` block.
 
 from __future__ import annotations
 
+from engine.errors import ConnectplanError
+
 __all__ = [
     "ConflictError",
     "EditionConflictError",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(ConnectplanError):
     """Base class of every error the store raises for bad input or an unusable database."""
 
     exit_code = 2

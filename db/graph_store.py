@@ -3,7 +3,7 @@
 Plain SQL through :func:`sqlalchemy.text` with bound parameters on a ``Connection`` (no ORM
 compilation and no model import on this path): one query lists the editions, two more (nodes,
 edges) load one edition's graph, from which :func:`engine.catalog_from_graph` rebuilds the
-catalog. Writing editions is :func:`db.repository.save_catalog`'s job.
+catalog; :func:`save_catalog` writes an edition with one ``executemany`` per table.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import networkx as nx
-from sqlalchemy import JSON, DateTime, Integer, String, column, text
+from sqlalchemy import JSON, DateTime, Integer, String, bindparam, column, text
 
 from db.records import EditionRow, edition_sort_key
 from engine import Catalog, NodeKey, catalog_from_graph
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.engine import Connection
 
-__all__ = ["CatalogCache", "load_catalog", "load_graph", "read_editions"]
+__all__ = ["CatalogCache", "load_catalog", "load_graph", "read_editions", "save_catalog"]
 
 
 class CatalogCache:
@@ -76,6 +78,18 @@ _NODES = text(
     column("data", JSON),
 )
 _EDGES = text("SELECT src_id, dst_id, kind FROM catalog_edge WHERE edition_id = :edition_id ORDER BY id")
+_INSERT_EDITION = text(
+    "INSERT INTO catalog_edition (name, edition, title, content_hash, meta, imported_at) "
+    "VALUES (:name, :edition, :title, :content_hash, :meta, :imported_at) RETURNING id"
+).bindparams(bindparam("meta", type_=JSON), bindparam("imported_at", type_=DateTime(timezone=True)))
+_INSERT_NODE = text(
+    "INSERT INTO catalog_node (edition_id, kind, key, position, data) "
+    "VALUES (:edition_id, :kind, :key, :position, :data)"
+).bindparams(bindparam("data", type_=JSON))
+_NODE_IDS = text("SELECT id, kind, key FROM catalog_node WHERE edition_id = :edition_id")
+_INSERT_EDGE = text(
+    "INSERT INTO catalog_edge (edition_id, src_id, dst_id, kind) VALUES (:edition_id, :src_id, :dst_id, :kind)"
+)
 
 
 def read_editions(conn: Connection) -> list[EditionRow]:
@@ -108,3 +122,52 @@ def load_catalog(conn: Connection, edition: EditionRow, cache: CatalogCache | No
         if cache is not None:
             cached = cache.put(cached)
     return cached
+
+
+def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = None) -> tuple[EditionRow, bool]:
+    """Store ``catalog`` as its graph; ``(edition row, created)``. Never commits.
+
+    Identical content already stored under the same name@edition is a no-op (``created`` is
+    False); different content raises :class:`~db.errors.EditionConflictError` naming both
+    hashes. Nodes and edges go in with one ``executemany`` each; a concurrent insert of the
+    same edition surfaces as ``IntegrityError``.
+    """
+    from db.errors import EditionConflictError
+    from db.records import utc_now
+
+    digest = catalog.content_hash
+    for existing in read_editions(conn):
+        if (existing.name, existing.edition) == (catalog.name, catalog.edition):
+            if existing.content_hash != digest:
+                raise EditionConflictError(catalog.ref, existing.content_hash, digest)
+            return existing, False
+    from engine.compiled import compile_catalog
+
+    G = compile_catalog(catalog).graph
+    meta = {k: G.graph[k] for k in ("format", "description", "renames") if k in G.graph}
+    imported_at = now or utc_now()
+    values = {
+        "name": catalog.name,
+        "edition": catalog.edition,
+        "title": catalog.title,
+        "content_hash": digest,
+        "meta": meta,
+        "imported_at": imported_at,
+    }
+    edition_id = conn.execute(_INSERT_EDITION, values).scalar_one()
+    conn.execute(
+        _INSERT_NODE,
+        [
+            {"edition_id": edition_id, "kind": k.kind, "key": k.id, "position": a["index"], "data": a["data"]}
+            for k, a in G.nodes(data=True)
+        ],
+    )
+    ids = {(kind, key): node_id for node_id, kind, key in conn.execute(_NODE_IDS, {"edition_id": edition_id})}
+    edges = [
+        {"edition_id": edition_id, "src_id": ids[(u.kind, u.id)], "dst_id": ids[(v.kind, v.id)], "kind": kind}
+        for u, v, kind in G.edges(data="kind")
+    ]
+    if edges:
+        conn.execute(_INSERT_EDGE, edges)
+    row = EditionRow(edition_id, catalog.name, catalog.edition, catalog.title, digest, meta, imported_at)
+    return row, True

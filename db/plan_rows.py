@@ -1,11 +1,11 @@
-"""Plan rows on the hot paths, in plain SQL: reading versions, logs and tags, and saving a version.
+"""Plan rows in plain SQL: plans, versions and tags, read and written.
 
 Like :mod:`db.graph_store`, these functions take a ``Connection``, use :func:`sqlalchemy.text`
 with bound, typed parameters (JSON and time values go through SQLAlchemy's type processing,
 so SQLite and PostgreSQL store exactly what the ORM would) and never commit. They load no ORM
-model, so ``plan show``, ``plan log`` and ``plan set`` skip the mapper set-up, and a save costs
-two statements. The ORM models (:mod:`db.models`) remain the schema's definition and serve the
-rarer writes (:mod:`db.repository`).
+model, so no command pays for the mapper set-up, and a save costs two statements. The ORM
+models (:mod:`db.models`) are the schema's definition: Alembic's migrations are checked against
+them (``alembic check``), and the tests check these queries against them.
 """
 
 from __future__ import annotations
@@ -30,9 +30,13 @@ __all__ = [
     "VersionRow",
     "find_plan",
     "find_tag_version",
+    "insert_plan",
     "insert_version",
     "latest_version",
+    "list_plans",
     "plan_names",
+    "plan_with_latest",
+    "set_tag",
     "tags_by_version",
     "version_by_number",
     "versions",
@@ -59,12 +63,41 @@ _FIND_PLAN = text("SELECT id, name, created_at, forked_from FROM plan WHERE name
     column("forked_from", String),
 )
 _PLAN_NAMES = text("SELECT name FROM plan ORDER BY name")
+_PLAN_WITH_LATEST = text(
+    "SELECT p.id, p.name, p.created_at, p.forked_from, v.id, v.number, v.parent_number, v.message, v.author, "
+    "v.created_at, v.catalog_edition_id, v.selection FROM plan p JOIN plan_version v ON v.plan_id = p.id "
+    "WHERE p.name = :name ORDER BY v.number DESC LIMIT 1"
+).columns(
+    column("plan_id", Integer),
+    column("name", String),
+    column("plan_created_at", DateTime(timezone=True)),
+    column("forked_from", String),
+    *_VERSION_COLUMNS,
+)
 _LATEST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number DESC LIMIT 1").columns(*_VERSION_COLUMNS)
 _BY_NUMBER = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id AND number = :number").columns(*_VERSION_COLUMNS)
 _BY_ID = text(f"{_SELECT_VERSION} WHERE id = :id").columns(*_VERSION_COLUMNS)
 _NEWEST_FIRST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number DESC").columns(*_VERSION_COLUMNS)
 _OLDEST_FIRST = text(f"{_SELECT_VERSION} WHERE plan_id = :plan_id ORDER BY number").columns(*_VERSION_COLUMNS)
 _TAG = text("SELECT version_id FROM plan_tag WHERE plan_id = :plan_id AND name = :name")
+_INSERT_PLAN = text(
+    "INSERT INTO plan (name, created_at, forked_from) VALUES (:name, :created_at, :forked_from) RETURNING id"
+).bindparams(bindparam("created_at", type_=DateTime(timezone=True)))
+_INSERT_TAG = text("INSERT INTO plan_tag (plan_id, name, version_id) VALUES (:plan_id, :name, :version_id)")
+_MOVE_TAG = text("UPDATE plan_tag SET version_id = :version_id WHERE plan_id = :plan_id AND name = :name")
+_PLANS = text(
+    "SELECT p.id, p.name, p.created_at, p.forked_from, v.id, v.number, v.parent_number, v.message, v.author, "
+    "v.created_at, v.catalog_edition_id, v.selection, c.n FROM plan p "
+    "JOIN (SELECT plan_id, MAX(number) AS latest, COUNT(*) AS n FROM plan_version GROUP BY plan_id) c "
+    "ON c.plan_id = p.id JOIN plan_version v ON v.plan_id = p.id AND v.number = c.latest ORDER BY p.name"
+).columns(
+    column("plan_id", Integer),
+    column("name", String),
+    column("plan_created_at", DateTime(timezone=True)),
+    column("forked_from", String),
+    *_VERSION_COLUMNS,
+    column("n", Integer),
+)
 _TAGS = text(
     "SELECT v.number, t.name FROM plan_tag t JOIN plan_version v ON v.id = t.version_id "
     "WHERE t.plan_id = :plan_id ORDER BY t.name"
@@ -72,7 +105,7 @@ _TAGS = text(
 _INSERT_VERSION = text(
     "INSERT INTO plan_version (plan_id, number, parent_number, message, author, created_at, catalog_edition_id, "
     "selection) VALUES (:plan_id, :number, :parent_number, :message, :author, :created_at, :catalog_edition_id, "
-    ":selection)"
+    ":selection) RETURNING id"
 ).bindparams(
     bindparam("created_at", type_=DateTime(timezone=True)),
     bindparam("selection", type_=JSON),
@@ -125,6 +158,14 @@ def find_plan(conn: Connection, name: str) -> PlanRow | None:
     return PlanRow(*row) if row is not None else None
 
 
+def plan_with_latest(conn: Connection, name: str) -> tuple[PlanRow, VersionRow] | None:
+    """A plan and its latest version in one query (the first read of every save)."""
+    row = conn.execute(_PLAN_WITH_LATEST, {"name": name}).first()
+    if row is None:
+        return None
+    return PlanRow(*row[:4]), VersionRow(*row[4:])
+
+
 def plan_names(conn: Connection) -> list[str]:
     return [name for (name,) in conn.execute(_PLAN_NAMES)]
 
@@ -161,6 +202,28 @@ def tags_by_version(conn: Connection, plan_id: int) -> dict[int, list[str]]:
     return out
 
 
+def insert_plan(conn: Connection, name: str, *, created_at: datetime, forked_from: str | None = None) -> PlanRow:
+    """Insert a plan row (a name taken concurrently raises ``IntegrityError`` here)."""
+    plan_id = conn.execute(
+        _INSERT_PLAN, {"name": name, "created_at": created_at, "forked_from": forked_from}
+    ).scalar_one()
+    return PlanRow(plan_id, name, created_at, forked_from)
+
+
+def set_tag(conn: Connection, plan_id: int, name: str, version_id: int) -> None:
+    """Point tag ``name`` of a plan at a version, creating or moving it."""
+    params = {"plan_id": plan_id, "name": name, "version_id": version_id}
+    if conn.execute(_TAG, params).first() is None:
+        conn.execute(_INSERT_TAG, params)
+    else:
+        conn.execute(_MOVE_TAG, params)
+
+
+def list_plans(conn: Connection) -> list[tuple[PlanRow, VersionRow, int]]:
+    """Every plan with its latest version and its number of versions, sorted by name."""
+    return [(PlanRow(*row[:4]), VersionRow(*row[4:12]), int(row[12])) for row in conn.execute(_PLANS)]
+
+
 def insert_version(
     conn: Connection,
     *,
@@ -185,9 +248,9 @@ def insert_version(
         "catalog_edition_id": edition_id,
         "selection": stored,
     }
-    conn.execute(_INSERT_VERSION, values)
+    version_id = conn.execute(_INSERT_VERSION, values).scalar_one()
     return VersionRow(
-        id=0,
+        id=version_id,
         number=number,
         parent_number=parent,
         message=message,

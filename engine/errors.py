@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CatalogError",
+    "ConnectplanError",
     "EngineError",
     "ExpressionSyntaxError",
     "Problem",
@@ -18,7 +19,16 @@ __all__ = [
 ]
 
 
-class EngineError(Exception):
+class ConnectplanError(Exception):
+    """Root of every error connectplan raises for bad input or an unusable store.
+
+    Each layer derives its own base from it (:class:`EngineError` here, ``db.errors.StoreError``,
+    ``visualize.render.RenderError``, ``connectplan.errors.AppError``), so one ``except`` clause
+    catches them all; its text is one line naming the problem and the fix.
+    """
+
+
+class EngineError(ConnectplanError):
     """Base class of every error the engine raises for bad input."""
 
 
@@ -75,4 +85,9 @@ class CatalogError(EngineError):
 
 
 class SelectionError(EngineError):
-    """A selection names an unknown property or option, or leaves a property out."""
+    """A selection names an unknown property or option, leaves a property out, or chooses too few
+    or too many options of a multi-choice property; ``code`` says which (machine-readable)."""
+
+    def __init__(self, message: str, *, code: str = "bad_selection") -> None:
+        super().__init__(message)
+        self.code = code

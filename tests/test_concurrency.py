@@ -24,6 +24,7 @@ def _saver(url: str, prop: str, barrier, results) -> None:
             store.set_plan("race", {prop: options[i % 2]}, message=f"{prop} {i}", author=prop)
         except ConflictError as exc:  # the documented outcome when both touch one property; not expected here
             errors.append(str(exc))
+    store.close()
     results.put((prop, errors))
 
 
@@ -60,3 +61,4 @@ def test_two_processes_fifty_saves_each_end_with_101_versions(store_url):
     latest = dict(log[0].record.selection)
     assert latest["fee_payer"] == TOGGLES["fee_payer"][(SAVES - 1) % 2]
     assert latest["liability"] == TOGGLES["liability"][(SAVES - 1) % 2]
+    store.close()

@@ -1,4 +1,4 @@
-"""db.repository and db.graph_store: catalog editions stored as graphs, plan rows (issue 3)."""
+"""db.graph_store and db.plan_rows: catalog editions stored as graphs, plan rows, in plain SQL (issues 3, 9)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from conftest import tiny_doc
 from sqlalchemy import func, select
 
-from db import graph_store, models, repository
+from db import graph_store, models, plan_rows
+from db.records import format_time, parse_time
 from db.errors import EditionConflictError
 from engine import build_graph, catalog_from_dict, catalog_from_graph, content_hash
 
@@ -28,10 +29,10 @@ def _count(session, model) -> int:
 
 
 def test_a_stored_edition_loads_back_as_the_same_graph(db_session, builtin):
-    row, created = repository.save_catalog(db_session, builtin, now=NOW)
+    row, created = graph_store.save_catalog(db_session.connection(), builtin, now=NOW)
     assert created
     expected = build_graph(builtin)  # built from the file, independently of the stored rows
-    loaded = graph_store.load_graph(db_session.connection(), repository.edition_row(row))
+    loaded = graph_store.load_graph(db_session.connection(), row)
     assert list(loaded.nodes(data=True)) == list(expected.nodes(data=True))
     assert list(loaded.edges(data=True)) == list(expected.edges(data=True))
     assert loaded.graph == expected.graph
@@ -39,14 +40,14 @@ def test_a_stored_edition_loads_back_as_the_same_graph(db_session, builtin):
 
 
 def test_the_catalog_rebuilt_from_the_store_has_the_files_content_hash(db_session, builtin):
-    row, _ = repository.save_catalog(db_session, builtin, now=NOW)
-    rebuilt = catalog_from_graph(graph_store.load_graph(db_session.connection(), repository.edition_row(row)))
+    row, _ = graph_store.save_catalog(db_session.connection(), builtin, now=NOW)
+    rebuilt = catalog_from_graph(graph_store.load_graph(db_session.connection(), row))
     assert content_hash(rebuilt) == builtin.content_hash == row.content_hash
     assert rebuilt.ref == builtin.ref
 
 
 def test_nodes_and_edges_are_rows(db_session, tiny):
-    repository.save_catalog(db_session, tiny, now=NOW)
+    graph_store.save_catalog(db_session.connection(), tiny, now=NOW)
     graph = build_graph(tiny)
     assert _count(db_session, models.CatalogNode) == graph.number_of_nodes()
     assert _count(db_session, models.CatalogEdge) == graph.number_of_edges()
@@ -55,64 +56,93 @@ def test_nodes_and_edges_are_rows(db_session, tiny):
 
 
 def test_identical_reimport_is_a_no_op(db_session, tiny):
-    first, created = repository.save_catalog(db_session, tiny, now=NOW)
-    again, created_again = repository.save_catalog(db_session, catalog_from_dict(tiny_doc()), now=NOW)
+    first, created = graph_store.save_catalog(db_session.connection(), tiny, now=NOW)
+    again, created_again = graph_store.save_catalog(db_session.connection(), catalog_from_dict(tiny_doc()), now=NOW)
     assert created and not created_again
-    assert again.id == first.id
+    assert again.id == first.id and again.content_hash == first.content_hash
     assert _count(db_session, models.CatalogEdition) == 1
     assert _count(db_session, models.CatalogNode) == build_graph(tiny).number_of_nodes()
 
 
 def test_different_content_under_the_same_edition_is_refused_naming_both_hashes(db_session, tiny):
-    repository.save_catalog(db_session, tiny, now=NOW)
+    graph_store.save_catalog(db_session.connection(), tiny, now=NOW)
     changed = catalog_from_dict(tiny_doc(title="Tiny, retitled"))
     with pytest.raises(EditionConflictError) as err:
-        repository.save_catalog(db_session, changed, now=NOW)
+        graph_store.save_catalog(db_session.connection(), changed, now=NOW)
     assert tiny.content_hash in str(err.value) and changed.content_hash in str(err.value)
     assert "tiny@1" in str(err.value)
 
 
 def test_plan_rows_versions_and_tags(db_session, tiny):
-    edition, _ = repository.save_catalog(db_session, tiny, now=NOW)
-    plan = repository.add_plan(db_session, "p", now=NOW)
+    conn = db_session.connection()
+    edition, _ = graph_store.save_catalog(conn, tiny, now=NOW)
+    plan = plan_rows.insert_plan(conn, "p", created_at=NOW)
     for n in (1, 2, 3):
-        repository.add_version(
-            db_session,
-            plan,
+        plan_rows.insert_version(
+            conn,
+            plan_id=plan.id,
             number=n,
             parent=n - 1 or None,
             message=f"v{n}",
             author="ann",
             created_at=NOW,
-            edition=edition,
+            edition_id=edition.id,
             selection={"color": "red", "size": "s" if n < 3 else "l"},
         )
-    latest = repository.latest_version(db_session, plan)
+    latest = plan_rows.latest_version(conn, plan.id)
     assert latest.number == 3 and latest.parent_number == 2
-    repository.set_tag(db_session, plan, "reviewed", repository.get_version(db_session, plan, 2))
-    repository.set_tag(db_session, plan, "approved", repository.get_version(db_session, plan, 2))
-    assert repository.tags_by_version(db_session, plan) == {2: ["approved", "reviewed"]}
-    repository.set_tag(db_session, plan, "reviewed", latest)  # moving a tag keeps one row
-    assert repository.tags_by_version(db_session, plan) == {2: ["approved"], 3: ["reviewed"]}
-    [(listed, newest, count)] = repository.list_plans(db_session)
+    second = plan_rows.version_by_number(conn, plan.id, 2)
+    plan_rows.set_tag(conn, plan.id, "reviewed", second.id)
+    plan_rows.set_tag(conn, plan.id, "approved", second.id)
+    assert plan_rows.tags_by_version(conn, plan.id) == {2: ["approved", "reviewed"]}
+    plan_rows.set_tag(conn, plan.id, "reviewed", latest.id)  # moving a tag keeps one row
+    assert plan_rows.tags_by_version(conn, plan.id) == {2: ["approved"], 3: ["reviewed"]}
+    assert _count(db_session, models.PlanTag) == 2
+    [(listed, newest, count)] = plan_rows.list_plans(conn)
     assert (listed.name, newest.number, count) == ("p", 3, 3)
-    record = repository.version_record(plan, latest, ["reviewed"])
+    record = latest.record(plan, edition, ("reviewed",))
     assert record.ref == "p@3" and record.catalog_ref == "tiny@1"
     assert record.selection == (("color", "red"), ("size", "l"))
     assert record.created_at == "2025-01-31T12:00:00Z"
 
 
-def test_repository_functions_never_commit(db_session, tiny):
-    repository.save_catalog(db_session, tiny, now=NOW)
-    repository.add_plan(db_session, "p", now=NOW)
+def test_plain_sql_rows_read_back_identically_through_the_orm_models(db_session, tiny):
+    """The plain queries and the ORM models (the schema's definition) agree on every column's type."""
+    conn = db_session.connection()
+    edition, _ = graph_store.save_catalog(conn, tiny, now=NOW)
+    plan = plan_rows.insert_plan(conn, "p", created_at=NOW, forked_from="q@2")
+    version = plan_rows.insert_version(
+        conn,
+        plan_id=plan.id,
+        number=1,
+        parent=None,
+        message="m",
+        author="ann",
+        created_at=NOW,
+        edition_id=edition.id,
+        selection={"color": "red", "size": "s"},
+    )
+    orm = db_session.get(models.PlanVersion, version.id)
+    assert orm is not None
+    assert (orm.number, orm.message, orm.author, orm.selection) == (1, "m", "ann", {"color": "red", "size": "s"})
+    assert format_time(orm.created_at) == "2025-01-31T12:00:00Z"
+    assert orm.plan.forked_from == "q@2" and orm.catalog_edition.content_hash == tiny.content_hash
+    found = plan_rows.find_plan(conn, "p")
+    assert found is not None and (found.id, found.name, found.forked_from) == (plan.id, "p", "q@2")
+    assert format_time(found.created_at) == "2025-01-31T12:00:00Z"
+
+
+def test_query_functions_never_commit(db_session, tiny):
+    graph_store.save_catalog(db_session.connection(), tiny, now=NOW)
+    plan_rows.insert_plan(db_session.connection(), "p", created_at=NOW)
     db_session.rollback()
     assert _count(db_session, models.CatalogEdition) == 0
     assert _count(db_session, models.Plan) == 0
 
 
 def test_times_are_utc_iso_8601():
-    assert repository.format_time(datetime(2025, 1, 31, 13, 0, 5, 123, tzinfo=UTC)) == "2025-01-31T13:00:05Z"
-    assert repository.format_time(datetime(2025, 1, 31, 13, 0, 5)) == "2025-01-31T13:00:05Z"  # SQLite gives naive UTC
-    assert repository.parse_time("2025-01-31T14:00:05+01:00") == datetime(2025, 1, 31, 13, 0, 5, tzinfo=UTC)
+    assert format_time(datetime(2025, 1, 31, 13, 0, 5, 123, tzinfo=UTC)) == "2025-01-31T13:00:05Z"
+    assert format_time(datetime(2025, 1, 31, 13, 0, 5)) == "2025-01-31T13:00:05Z"  # SQLite gives naive UTC
+    assert parse_time("2025-01-31T14:00:05+01:00") == datetime(2025, 1, 31, 13, 0, 5, tzinfo=UTC)
     with pytest.raises(ValueError):
-        repository.parse_time("2025-01-31T13:00:05")
+        parse_time("2025-01-31T13:00:05")

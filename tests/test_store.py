@@ -17,7 +17,6 @@ from connectplan.exchange import read_export_file
 from connectplan.store import builtin_loaders
 from connectplan.workspace import open_workspace, upgrade_store
 from connectplan.workspace import store_status as schema_status
-from db import repository
 from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
 from db.session import HEAD_REVISION, make_engine
 from engine import SelectionError, catalog_from_dict, resolve
@@ -33,7 +32,8 @@ MARKETPLACE_2025 = {
 
 @pytest.fixture
 def store(store_url):
-    return open_workspace(store_url)
+    with open_workspace(store_url) as ws:
+        yield ws
 
 
 def _sha(path: Path) -> str:
@@ -55,18 +55,18 @@ def _version_count(store) -> int:
 
 def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path):
     path = tmp_path / "fresh.db"
-    s = open_workspace(f"sqlite:///{path}")
-    assert path.exists()
-    assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+    with open_workspace(f"sqlite:///{path}") as s:
+        assert path.exists()
+        assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_builtin_editions_are_imported_once(store, store_url):
-    again = open_workspace(store_url)
-    assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
-    assert again.store.ensure_builtins(builtin_loaders()) == []
+    with open_workspace(store_url) as again:
+        assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+        assert again.store.ensure_builtins(builtin_loaders()) == []
 
 
 def test_stored_catalogs_equal_the_shipped_files(store):
@@ -98,7 +98,8 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
     with pytest.raises(SchemaError, match="run `connectplan db upgrade` first"):
         open_workspace(empty_db_url)
     assert upgrade_store(empty_db_url) == (None, HEAD_REVISION)
-    assert [e.ref for e in open_workspace(empty_db_url).catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+    with open_workspace(empty_db_url) as ws:
+        assert [e.ref for e in ws.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
 
 
 def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backend):
@@ -282,17 +283,18 @@ def _stale_first_read(monkeypatch):
     """Make the first latest-version read of a save return the version before the latest (a lost race)."""
     from db import plan_rows
 
-    real = plan_rows.latest_version
+    real = plan_rows.plan_with_latest
     calls = {"n": 0}
 
-    def stale(conn, plan_id):
+    def stale(conn, name):
         calls["n"] += 1
-        latest = real(conn, plan_id)
-        if calls["n"] == 1 and latest is not None and latest.number > 1:
-            return plan_rows.version_by_number(conn, plan_id, latest.number - 1)
-        return latest
+        found = real(conn, name)
+        if calls["n"] == 1 and found is not None and found[1].number > 1:
+            plan, latest = found
+            return plan, plan_rows.version_by_number(conn, plan.id, latest.number - 1)
+        return found
 
-    monkeypatch.setattr(plan_rows, "latest_version", stale)
+    monkeypatch.setattr(plan_rows, "plan_with_latest", stale)
     return calls
 
 

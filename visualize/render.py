@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.errors import ConnectplanError
+
 if TYPE_CHECKING:
     import graphviz
 
@@ -26,7 +28,7 @@ INSTALL_HINT = (
 )
 
 
-class RenderError(Exception):
+class RenderError(ConnectplanError):
     """A diagram cannot be rendered: unknown format, missing ``dot`` binary, or Graphviz failed.
 
     The CLI maps it to one line on stderr and exit code 2 (``connectplan.cli.to_input_error``).

@@ -49,9 +49,6 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
     G.graph.update({k: doc[k] for k in ("format", "name", "edition", "title")})
     G.graph["description"] = doc.get("description", "")
     G.graph["renames"] = doc.get("renames", {"options": {}, "steps": {}})
-    for key in ("revision", "changelog"):  # present only when not the default (revision 1, no changelog)
-        if key in doc:
-            G.graph[key] = doc[key]
 
     def add(kind: str, ident: str, index: int, data: dict[str, Any]) -> NodeKey:
         key = NodeKey(kind, ident)
@@ -91,6 +88,10 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
         for a in resp["assignments"]:
             link_terms(rkey, a["condition"], "references")
             G.add_edge(rkey, NodeKey("party", a["party"]), kind="involves")
+    # revision and changelog travel as a node, not graph attributes, so a store keeps them with the
+    # other nodes (its edition row only keeps format, description and renames); absent for revision 1
+    if "revision" in doc or "changelog" in doc:
+        add("revision", "revision", 0, {k: doc[k] for k in ("revision", "changelog") if k in doc})
     for i, preset in enumerate(doc["presets"]):
         pkey = add("preset", preset["id"], i, preset)
         for prop, value in preset["selection"].items():
@@ -114,9 +115,8 @@ def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
     for opt in _nodes_of(G, "option"):
         options_by_prop.setdefault(opt["property"], []).append({k: v for k, v in opt.items() if k != "property"})
     doc: dict[str, Any] = {k: G.graph[k] for k in ("format", "name", "edition", "title")}
-    for key in ("revision", "changelog"):
-        if key in G.graph:
-            doc[key] = G.graph[key]
+    for meta in _nodes_of(G, "revision"):
+        doc.update(meta)
     if G.graph.get("description"):
         doc["description"] = G.graph["description"]
     renames = G.graph.get("renames") or {}

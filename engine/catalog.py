@@ -102,6 +102,8 @@ class Property:
             For an unknown id, several ids for a single-choice property, or a count outside
             ``min_options``..``max_options``; ``where`` (a catalog reference) goes into the message.
         """
+        if not self.multi and isinstance(value, str) and self.option(value) is not None:
+            return value  # the common case, kept cheap: resolving checks every property
         ids = self.option_ids
         if not self.multi:
             if not isinstance(value, str):

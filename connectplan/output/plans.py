@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.output.resolution import (
+    escape_controls,
     md_code,
     md_escape,
     resolution_document,
@@ -15,7 +17,7 @@ from connectplan.output.resolution import (
 from engine.diff import option_text
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from connectplan.store import EditionInfo, LogEntry, PlanSummary
     from db.records import VersionRecord
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "catalog_import_line",
+    "diff_sections",
     "export_line",
     "format_catalog_list",
     "format_diff",
@@ -37,11 +40,25 @@ __all__ = [
     "tagged_line",
 ]
 
+F = TypeVar("F", bound="Callable[..., str]")
+
+
+def _controls_escaped(func: F) -> F:
+    """Text and Markdown results (the last argument is the format) show control characters escaped."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> str:
+        out = func(*args)
+        return out if args[-1] == "json" else escape_controls(out)
+
+    return wrapper  # type: ignore[return-value]
+
 
 def _tags(record: VersionRecord) -> str:
     return f"  [{', '.join(record.tags)}]" if record.tags else ""
 
 
+@_controls_escaped
 def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
     """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
     if fmt == "json":
@@ -94,6 +111,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
     }
 
 
+@_controls_escaped
 def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     """``plan log``: one line per version, newest first."""
     if fmt == "json":
@@ -122,6 +140,7 @@ def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@_controls_escaped
 def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     """``plan list``: one line per plan with its latest version."""
     if fmt == "json":
@@ -176,6 +195,7 @@ def catalog_import_line(info: EditionInfo, created: bool) -> str:
     return f"{info.ref}: {state}: {info.content_hash}\n"
 
 
+@_controls_escaped
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     """``catalog list``: one line per stored edition."""
     if fmt == "json":
@@ -206,7 +226,7 @@ def _holders(parties: Sequence[str]) -> str:
     return ", ".join(parties) or "nobody"
 
 
-def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(mark, line)]) per section, as plain text; marks: + added, - removed, ~ changed or moved,
     > renamed, = unchanged (listed only for money flows matched under another id)."""
     steps: list[tuple[str, str]] = [("+", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
@@ -244,6 +264,7 @@ def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]
     ]
 
 
+@_controls_escaped
 def format_diff(diff: ResolutionDiff, fmt: str) -> str:
     """``plan diff`` in text, JSON or Markdown; identical versions say so.
 
@@ -274,7 +295,7 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, lines in _diff_sections(diff):
+    for heading, lines in diff_sections(diff):
         if not lines:
             continue
         out.append(f"{heading}:")
@@ -307,7 +328,7 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, lines in _diff_sections(diff):
+    for heading, lines in diff_sections(diff):
         if not lines:
             continue
         out += [f"### {heading}", ""]

@@ -317,7 +317,10 @@ class Workspace:
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
-        """Carry plan version ``ref`` over to edition ``to`` (default: its catalog's newest); save unless ``dry_run``.
+        """Carry plan version ``ref`` over to edition ``to``; save unless ``dry_run``.
+
+        Without ``to``: the newest revision of its own edition when a correction supersedes it,
+        else its catalog's newest edition.
 
         Returns the impact report and the saved version (None when nothing was saved: a dry
         run, or a selection that is blocked in the new edition without ``allow_blocked``).
@@ -326,14 +329,19 @@ class Workspace:
         from engine.upgrade import plan_upgrade
 
         record, before = self.store.load(ref)
-        target = self.catalog(to or before.catalog.name)
+        # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
+        default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
+        target = self.catalog(to or default)
         if target.name != before.catalog.name:
             raise AppError(
                 f"plan upgrade moves a plan between editions of one catalog; "
                 f"{record.ref} uses {before.catalog.name}, not {target.name}"
             )
-        if target.edition == before.catalog.edition:
-            raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
+        if target.content_hash == before.catalog.content_hash:
+            raise AppError(
+                f"{record.ref} is already on {target.ref} (revision {target.revision}); "
+                "name a different edition with --to"
+            )
         report = plan_upgrade(
             before,
             target,

@@ -92,7 +92,8 @@ def test_revision_2_declares_itself_and_its_changelog(edition: str) -> None:
     old, new = revision(edition, 1), revision(edition, 2)
     assert (old.revision, old.changelog) == (1, ())
     assert (new.name, new.edition, new.revision) == (old.name, old.edition, 2)
-    [(rev, date, changes)] = new.changelog
+    [entry] = new.changelog
+    rev, date, changes = entry.revision, entry.date, entry.changes
     assert (rev, date) == (2, "2026-12-01")
     text = " ".join(changes)
     for item in ("E.1", "E.2", "M1", "M2", "M3", "M4", "L2", "L6", "L8", "L10", "platform_collects_requirements"):

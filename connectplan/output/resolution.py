@@ -157,11 +157,12 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append("")
     out.append("| Decision | Choice | Summary |")
     out.append("|---|---|---|")
-    for prop, opt in res.selection:
+    for prop, value in res.selection:
         p = cat.property_index[prop]
-        o = p.option(opt)
-        title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
-        out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
+        for opt in (value,) if isinstance(value, str) else value:  # a multi-choice property: one row per option
+            o = p.option(opt)
+            title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
+            out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
     out.append("")
     out.append(f"{h}# Findings")
     out.append("")

@@ -104,6 +104,8 @@ class Property:
             For an unknown id, several ids for a single-choice property, or a count outside
             ``min_options``..``max_options``; ``where`` (a catalog reference) goes into the message.
         """
+        if not self.multi and isinstance(value, str) and self.option(value) is not None:
+            return value  # the common case, kept cheap: resolving checks every property
         ids = self.option_ids
         if not self.multi:
             if not isinstance(value, str):
@@ -934,7 +936,7 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 body=ck.text(m.get("body"), _join(path, "body")),
                 url=ck.url(m.get("url"), _join(path, "url")),
                 title_source=title_source,
-                source=ck.text(m.get("source"), _join(path, "source")),
+                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
                 basis=step_basis,
                 basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
             )

@@ -230,7 +230,7 @@ def verdict_of(severities: Iterable[str]) -> str:
 
 
 def resolve(catalog: Catalog, selection: Mapping[str, Any]) -> Resolution:
-    """Resolve a complete selection (exactly one option for every property).
+    """Resolve a complete selection (an option for every property; a set of options for a multi-choice one).
 
     Findings are the rules whose condition holds, highest severity first (catalog order within
     a severity); the verdict is the highest severity among them. Steps are those whose condition

@@ -133,3 +133,17 @@ class TestStatusAndLog:
         assert "verdict caution · tags proposed: first *cut*" in text
         page = parse(design_html(res, info))
         assert "script" not in page.tags and "<ann>" in page.all_text
+
+
+def test_render_catalog_property_figure_and_its_errors(runner, three_versions):
+    result = run(
+        runner, three_versions, "render", "catalog", "--catalog", "stripe-connect@2025", "--property", "fee_payer"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Catalog: stripe-connect@2025 · property fee_payer" in result.output
+    assert "subgraph cluster_c__fee_payer " in result.output and "cluster_c__charge_type" not in result.output
+    bad = run(runner, three_versions, "render", "catalog", "--catalog", "stripe-connect@2025", "--property", "nope")
+    assert bad.exit_code == 2 and "unknown property 'nope'" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    wrong = run(runner, three_versions, "render", "steps", "acme", "--property", "fee_payer")
+    assert wrong.exit_code == 2 and "--property applies to catalog diagrams only" in wrong.output

@@ -10,7 +10,7 @@ it is drawn in two layers:
   condition mentions them, with their conditions; an edge runs from an option to each rule and
   step whose condition mentions it, and from a prerequisite step to the step that needs it.
 
-Drawn from the catalog's dependency graph (:attr:`engine.Catalog.graph`). With a resolution, the
+Drawn from the catalog's dependency graph (:attr:`engine.compiled.CompiledCatalog.graph`). With a resolution, the
 chosen options, the rules that fire and the active steps are highlighted and everything else is
 greyed.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.compiled import compile_catalog
 from visualize._dot import (
     SEVERITY_COLORS,
     Cluster,
@@ -79,7 +80,7 @@ def _rule_attrs(severity: str, *, fired: bool | None) -> dict[str, str]:
 def _mentions(catalog: Catalog) -> dict[tuple[str, str], set[str]]:
     """``(kind, id)`` of each rule and step -> the ``prop.option`` terms its condition mentions."""
     out: dict[tuple[str, str], set[str]] = {}
-    for src, dst, kind in catalog.graph.edges(data="kind"):
+    for src, dst, kind in compile_catalog(catalog).graph.edges(data="kind"):
         if kind in ("constrains", "references") and src.kind in ("rule", "step"):
             out.setdefault((src.kind, src.id), set()).add(dst.id)
     return out
@@ -163,7 +164,7 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None, *, prop: str
         nodes.append(FigNode(node_id("step", step.id), body, attrs_of(attrs), "steps", (index,)))
     edges: list[FigEdge] = []
     drawn_ids = {s.id for s in drawn}
-    for src, dst, kind in sorted(catalog.graph.edges(data="kind")):
+    for src, dst, kind in sorted(compile_catalog(catalog).graph.edges(data="kind")):
         if kind in ("constrains", "references") and src.kind in ("rule", "step"):
             if not dst.id.startswith(prefix):
                 continue

@@ -102,6 +102,9 @@ class TestDocOfAPlan:
         assert re.search(r"figure img \{[^}]*max-width: 100%", page)
         assert page.count("<figure>") == 6  # three diagrams and three change diagrams
         assert '<h2 id="considered-options">' in page and 'href="#considered-options"' in page
+        ids = re.findall(r'<h\d id="([^"]+)"', page)
+        assert len(ids) == len(set(ids)) and "integration-steps-1" in ids  # unique, numbered as on GitHub
+        assert '<figure><h3 id="money-flow">Money flow</h3>' in page  # a figure keeps its heading when printed
 
 
 class TestStatusAndLog:

@@ -739,6 +739,7 @@ th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; te
 th { background: #f4f4f4; }
 code { background: #f4f4f4; padding: 0 0.2rem; border-radius: 3px; }
 figure { margin: 1rem 0; }
+figure h3 { margin-top: 0; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9rem; color: #555; margin-top: 0.3rem; }
 li { margin: 0.3rem 0; }
@@ -799,11 +800,19 @@ def design_html(
     )
     title = "".join(s.text for s in blocks[0].inline)
     body: list[str] = []
-    for block in blocks:
+    used: dict[str, int] = {}
+    for index, block in enumerate(blocks):
         if block.kind == "heading":
             anchor = github_anchor("".join(s.text for s in block.inline))
+            # a repeated heading gets -1, -2, ... as on GitHub, so every id is unique
+            count = used.get(anchor, 0)
+            used[anchor] = count + 1
+            anchor = f"{anchor}-{count}" if count else anchor
             ident = f' id="{anchor}"' if block.level > 1 else ""
-            body.append(f"<h{block.level}{ident}>{_html_inline(block.inline)}</h{block.level}>")
+            heading = f"<h{block.level}{ident}>{_html_inline(block.inline)}</h{block.level}>"
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            # a figure's own heading goes into the figure, so printing never parts them
+            body.append(f"<figure>{heading}" if following is not None and following.kind == "image" else heading)
         elif block.kind == "para":
             body.append(f"<p>{_html_inline(block.inline)}</p>")
         elif block.kind == "table":
@@ -820,7 +829,8 @@ def design_html(
             alt_text = "".join(s.text for s in block.inline)
             alt = html.escape(alt_text, quote=True)
             caption = f"<figcaption>{html.escape(alt_text)}</figcaption>"
-            body.append(f'<figure><img alt="{alt}" src="{block.image}">{caption}</figure>')
+            opened = index > 0 and blocks[index - 1].kind == "heading"
+            body.append(f'{"" if opened else "<figure>"}<img alt="{alt}" src="{block.image}">{caption}</figure>')
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"

@@ -9,6 +9,7 @@ for a bad selection) for bad input, and then nothing has been stored. Nothing he
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +115,33 @@ def _info(row: EditionRow) -> EditionInfo:
     return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
 
 
+def _database_errors_mapped(cls: type[T]) -> type[T]:
+    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception."""
+    import functools
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.schema import database_error
+
+    def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                raise database_error(str(self.db_engine.url), exc) from None
+            except sqlite3.Error as exc:  # raised outside SQLAlchemy's wrapping (e.g. a raw connection)
+                raise database_error(str(self.db_engine.url), exc) from None
+
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, guard(member))
+    return cls
+
+
+@_database_errors_mapped
 class Store:
     """Catalog editions and plans in one open database; each method runs in its own transaction.
 
@@ -396,20 +424,28 @@ class Store:
             )
 
     def set_plan(
-        self, name: str, assignments: Mapping[str, Any], *, message: str, author: str | None = None
+        self,
+        name: str,
+        assignments: Mapping[str, Any],
+        *,
+        message: str,
+        author: str | None = None,
+        base_version: int | None = None,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
         If another save gets in first, the change is re-applied on top of it when that save
         touched other properties; otherwise :class:`~db.errors.ConflictError` names the
         property and the version that got in first (:func:`connectplan.conflicts.find_conflict`).
-        Two statements: read the latest version, insert the next one.
+        ``base_version`` names the version the change was computed from when that was read
+        earlier (a form in a browser); the same rule then covers every version saved since.
+        Two statements: read the latest version, insert the next one (three with ``base_version``).
         """
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
         who = author or default_author()
-        base: list[Snapshot] = []  # the latest version the first attempt read
+        base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
             with self._writer.begin() as conn:
@@ -418,9 +454,16 @@ class Store:
                     self._plan_row(conn, name)  # raises: unknown plan, with the known names
                 assert found is not None
                 plan, latest = found
+                if not base and base_version is not None and base_version != latest.number:
+                    start = plan_rows.version_by_number(conn, plan.id, base_version)
+                    if start is None:
+                        raise NotFoundError(
+                            f"plan {name!r} has no version {base_version} (latest {name}@{latest.number})"
+                        )
+                    base.append(Snapshot(start.number, start.catalog_edition_id, start.selection))
                 if not base:
                     base.append(Snapshot(latest.number, latest.catalog_edition_id, latest.selection))
-                elif latest.number != base[0].number:
+                if latest.number != base[0].number:
                     later = [
                         Snapshot(v.number, v.catalog_edition_id, v.selection)
                         for v in plan_rows.versions(conn, plan.id)

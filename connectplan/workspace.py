@@ -253,13 +253,19 @@ class Workspace:
             author=author,
         )
 
-    def set_plan(self, name: str, set: Any, *, message: str, author: str | None = None) -> VersionRecord:
+    def set_plan(
+        self, name: str, set: Any, *, message: str, author: str | None = None, base: int | None = None
+    ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
+        ``base`` is the version the change was computed from when it was read earlier (the web
+        configurator's form): every version saved after it counts as "someone else saved first".
         """
-        return self.store.set_plan(name, parse_assignments(set or {}), message=message, author=author)
+        return self.store.set_plan(
+            name, parse_assignments(set or {}), message=message, author=author, base_version=base
+        )
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
@@ -449,6 +455,7 @@ class Workspace:
 
         ``format`` is svg, png, pdf or dot (the DOT text needs no Graphviz binary).
         """
+        from connectplan.outfile import write_output
         from visualize.render import check_format, render, render_bytes
 
         fmt = check_format(format)
@@ -456,7 +463,7 @@ class Workspace:
             kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
         )
         if path is not None:
-            return render(dot, path, fmt)
+            return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
         return render_bytes(dot, fmt)
 
     def doc(
@@ -464,16 +471,19 @@ class Workspace:
         ref: str | None = None,
         *,
         output: str | Path,
-        format: str = "markdown",
+        format: str | None = None,
         catalog: str | None = None,
         preset: str | None = None,
         set: Any = None,
         since: str | None = None,
+        force: bool = False,
     ) -> list[Path]:
         """Write the design document of a plan version or selection into ``output``; the files written.
 
-        The document's decision log is the plan's history up to the version; ``since`` (a plan
-        version REF) adds what changed since that version, with the change diagrams.
+        ``output`` is a directory, a ``NAME.md`` or ``NAME.html`` file (the suffix picks the format
+        when ``format`` is None) or ``-``; files an earlier run did not write are kept unless
+        ``force``. The document's decision log is the plan's history up to the version; ``since``
+        (a plan version REF) adds what changed since that version, with the change diagrams.
         """
         from dataclasses import replace as with_fields
 
@@ -489,7 +499,9 @@ class Workspace:
         if since:
             view = self.plan(since)
             base = (plan_info(view.record), view.resolution)
-        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous, since=base)
+        return write_design_doc(
+            subject.resolution, output, fmt=format, info=info, previous=previous, since=base, force=force
+        )
 
     def prompt(
         self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None

@@ -49,6 +49,8 @@ REVERSE_FLOW_KINDS = ("refund", "dispute", "recovery")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: A link a catalog may carry (step ``url``, option ``docs``, the start of each ``source`` part): http(s) only.
+_URL = re.compile(r"https?://[^\s<>\"'`\\]+")
 
 
 @dataclass(frozen=True)
@@ -403,6 +405,17 @@ class _Checker:
             self.problem("invalid_id", path, f"invalid id {text!r} (expected {pattern.pattern[1:-1]})")
         return text
 
+    def url(self, value: Any, path: str, *, leading: bool = False) -> str:
+        """Text that is an ``https://`` (or ``http://``) URL; with ``leading``, each ``; ``-part starts with one."""
+        text = self.text(value, path)
+        parts = text.split("; ") if leading else [text]
+        for part in parts if text else ():
+            head = part.split(None, 1)[0] if leading and part.strip() else part
+            if not _URL.fullmatch(head):
+                self.problem("invalid_url", path, f"expected an https:// (or http://) URL, found {head[:80]!r}")
+                break
+        return text
+
     def texts(self, value: Any, path: str) -> tuple[str, ...]:
         if value is None:
             return ()
@@ -595,7 +608,10 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
                     best_for=ck.texts(om.get("best_for"), _join(opath, "best_for")),
                     examples=ck.texts(om.get("examples"), _join(opath, "examples")),
                     api=ck.texts(om.get("api"), _join(opath, "api")),
-                    docs=ck.texts(om.get("docs"), _join(opath, "docs")),
+                    docs=tuple(
+                        ck.url(u, f"{_join(opath, 'docs')}[{i}]")
+                        for i, u in enumerate(ck.texts(om.get("docs"), _join(opath, "docs")))
+                    ),
                 )
             )
         ck.unique(opt_ids, f"option (of property {pid!r})")
@@ -642,7 +658,7 @@ def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 severity=severity,
                 message=ck.text(m.get("message"), _join(path, "message"), required=True),
                 alternative=ck.text(m.get("alternative"), _join(path, "alternative")),
-                source=ck.text(m.get("source"), _join(path, "source")),
+                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
                 basis=basis,
                 basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
             )
@@ -699,7 +715,7 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 prereqs=prereqs,
                 title=ck.text(m.get("title"), _join(path, "title"), required=True),
                 body=ck.text(m.get("body"), _join(path, "body")),
-                url=ck.text(m.get("url"), _join(path, "url")),
+                url=ck.url(m.get("url"), _join(path, "url")),
                 title_source=title_source,
             )
         )

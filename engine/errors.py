@@ -45,7 +45,8 @@ class ExpressionSyntaxError(EngineError):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"{self.reason} at position {self.position} in {self.text!r}"
+        shown = self.text if len(self.text) <= 120 else self.text[:100] + "..."  # a hostile text stays one short line
+        return f"{self.reason} at position {self.position} in {shown!r}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from connectplan.cli import cli
-from connectplan.output.plans import diff_sections
+from connectplan.output.plans import diff_entries
 from connectplan.workspace import open_workspace
 from visualize.change import change_figure
 
@@ -84,7 +84,7 @@ def test_plan_diff_and_the_change_diagrams_agree_within_an_edition(store, a, b):
     assert reported  # these pairs do change something
     assert {c for c in reported if c[0] in DIAGRAM_AREAS} == drawn
     with open_workspace(url) as ws:
-        counted = sum(len([x for x in lines if x[0] != "unchanged"]) for _, lines in diff_sections(ws.diff(a, b)))
+        counted = sum(len([x for x in lines if x[0] != "unchanged"]) for _, lines in diff_entries(ws.diff(a, b)))
     assert counted == len([c for c in reported if c[0] != "selection"])  # the text lists each change once
 
 

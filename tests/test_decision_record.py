@@ -65,6 +65,7 @@ class TestDocOfAPlan:
         result = run(runner, three_versions, "doc", "acme@3", "-o", str(out), "--since", "acme@1")
         assert result.exit_code == 0, result.output
         assert sorted(p.name for p in out.iterdir()) == [
+            ".connectplan-doc.json",  # the manifest of the files doc wrote (it overwrites only those)
             "README.md",
             "change-liability.svg",
             "change-money-flow.svg",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import html.parser
 import re
 import xml.etree.ElementTree as ET
@@ -116,8 +117,33 @@ def hostile_resolution():
     doc["responsibilities"][0].update(title=HOSTILE)
     for a in doc["responsibilities"][0]["assignments"]:
         a["note"] = HOSTILE
-    cat = catalog_from_dict(doc)
+    cat = catalog_from_dict(_valid_links(doc))
+    _force_hostile_links(cat)
     return resolve(cat, {"color": "red", "size": "l"}), resolve(cat, {"color": "blue", "size": "l"})
+
+
+def _valid_links(doc):
+    """Validation refuses non-http(s) links (issue 10); the outputs must still guard against them."""
+    doc = copy.deepcopy(doc)
+    for prop in doc["properties"]:
+        for opt in prop["options"]:
+            opt["docs"] = ["https://example.com/docs"]
+    for rule in doc["rules"]:
+        rule["source"] = "https://example.com/source"
+    for step in doc["steps"]:
+        step["url"] = "https://example.com/step"
+    return doc
+
+
+def _force_hostile_links(cat):
+    """Put the hostile links back, as a catalog stored before link validation would carry them."""
+    for prop in cat.properties:
+        for opt in prop.options:
+            object.__setattr__(opt, "docs", ("javascript:alert(1)",))
+    for rule in cat.rules:
+        object.__setattr__(rule, "source", HOSTILE + " https://example.com/a?b=1&c=<2>")
+    for step in cat.steps:
+        object.__setattr__(step, "url", "javascript:alert(1)")
 
 
 INFO = PlanInfo(
@@ -290,7 +316,7 @@ class TestDocCommand:
         first = run(runner, store_url, "doc", plan, "-o", str(out))
         assert first.exit_code == 0, first.output
         files = sorted(p.name for p in out.iterdir())
-        assert files == ["README.md", "liability.svg", "money-flow.svg", "steps.svg"]
+        assert files == [".connectplan-doc.json", "README.md", "liability.svg", "money-flow.svg", "steps.svg"]
         snapshot = {name: (out / name).read_bytes() for name in files}
         md = snapshot["README.md"].decode("utf-8")
         page = parse(MarkdownIt("commonmark").enable("table").render(md))
@@ -365,7 +391,7 @@ class TestPromptAndRenderRefs:
         assert result.exit_code == 0, result.output
         assert "Implement the integration plan acme-marketplace@1 exactly as specified." in result.output
         assert "charge_type.destination" in result.output
-        assert "Plan notes:\n  first cut" in result.output
+        assert "Plan notes:\n  > first cut" in result.output
 
     def test_render_ref_and_change(self, runner, store_url):
         result = run(runner, store_url, "render", "money-flow", "acme-marketplace@2", "--against", "acme-marketplace@1")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.output.resolution import (
+    escape_controls,
     md_code,
     md_escape,
     resolution_document,
@@ -15,7 +17,7 @@ from connectplan.output.resolution import (
 from engine.diff import option_text
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from connectplan.store import EditionInfo, LogEntry, PlanSummary
     from db.records import VersionRecord
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "catalog_import_line",
+    "diff_entries",
     "diff_sections",
     "export_line",
     "format_catalog_list",
@@ -38,11 +41,25 @@ __all__ = [
     "tagged_line",
 ]
 
+F = TypeVar("F", bound="Callable[..., str]")
+
+
+def _controls_escaped(func: F) -> F:
+    """Text and Markdown results (the last argument is the format) show control characters escaped."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> str:
+        out = func(*args)
+        return out if args[-1] == "json" else escape_controls(out)
+
+    return wrapper  # type: ignore[return-value]
+
 
 def _tags(record: VersionRecord) -> str:
     return f"  [{', '.join(record.tags)}]" if record.tags else ""
 
 
+@_controls_escaped
 def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
     """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
     if fmt == "json":
@@ -95,6 +112,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
     }
 
 
+@_controls_escaped
 def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     """``plan log``: one line per version, newest first."""
     if fmt == "json":
@@ -123,6 +141,7 @@ def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@_controls_escaped
 def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     """``plan list``: one line per plan with its latest version."""
     if fmt == "json":
@@ -177,6 +196,7 @@ def catalog_import_line(info: EditionInfo, created: bool) -> str:
     return f"{info.ref}: {state}: {info.content_hash}\n"
 
 
+@_controls_escaped
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     """``catalog list``: one line per stored edition."""
     if fmt == "json":
@@ -219,12 +239,12 @@ _MD_STATUS = {
 }
 
 
-def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+def diff_entries(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
     """``plan diff``'s sections as ``(heading, [(status, line)])``, in plain text, every section listed.
 
     ``status`` is added, removed, changed, renamed, moved or unchanged (unchanged lines are money
-    flows kept under another flow id). The web pages can use this too, so every view lists the
-    same changes; all of them come from :func:`engine.diff.diff_resolutions`.
+    flows kept under another flow id). Every view of a diff lists these same
+    changes; all of them come from :func:`engine.diff.diff_resolutions`.
     """
     steps: list[tuple[str, str]] = [("added", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
     steps += [("removed", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
@@ -260,17 +280,15 @@ def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]
     ]
 
 
-def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[str], list[str]]]:
-    """Deprecated shape kept for callers not yet on :func:`diff_sections`: (heading, added, removed).
-
-    It leaves out changed, renamed, moved and unchanged entries; use :func:`diff_sections`.
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(mark, line)]) per section, as plain text (the web diff page's form): marks are
+    ``+`` added, ``-`` removed, ``~`` changed or moved, ``>`` renamed, ``=`` unchanged (a money flow
+    kept under another id). Built from :func:`diff_entries`, which also tells changed from moved.
     """
-    return [
-        (heading, [line for st, line in lines if st == "added"], [line for st, line in lines if st == "removed"])
-        for heading, lines in diff_sections(diff)
-    ]
+    return [(heading, [(MARKS[status], line) for status, line in lines]) for heading, lines in diff_entries(diff)]
 
 
+@_controls_escaped
 def format_diff(diff: ResolutionDiff, fmt: str) -> str:
     """``plan diff`` in text, JSON or Markdown; identical versions say so.
 
@@ -301,7 +319,7 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out.append(f"{heading}:")
@@ -331,7 +349,7 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out += [f"### {heading}", ""]

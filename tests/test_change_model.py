@@ -116,4 +116,10 @@ def test_across_editions_plan_diff_upgrade_and_diagrams_agree_and_renames_are_re
             assert f"  > {old} -> {new}: " in diff_text, preset
             assert f"  > {old} -> {new}" in upgrade_text, preset
             assert f"- {old}:" not in diff_text and f"+ {new}:" not in diff_text, preset
+        # the money flow and responsibility lines of both reports are the same lines
+        for heading in ("Money flows:", "Responsibilities:"):
+            if heading in diff_text:
+                after = diff_text.split(heading + "\n")[1].splitlines()
+                lines = after[: next((i for i, x in enumerate(after) if not x.startswith("  ")), len(after))]
+                assert lines and all(line in upgrade_text for line in lines), (preset, heading)
     assert renamed_seen  # create_accounts_v1_controller -> create_accounts_v2 is among them

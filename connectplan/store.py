@@ -394,7 +394,8 @@ class Store:
                 self._refuse_existing(conn, name)
                 edition = self._edition_by_ref(conn, catalog_ref)
                 catalog = self._catalog_of(conn, edition.id)
-                selection = check_selection(catalog, build_selection(catalog, preset, assignments or {}))
+                chosen: Mapping[str, Any] = build_selection(catalog, preset, assignments or {})
+                selection = check_selection(catalog, chosen)
                 now = utc_now()
                 plan = plan_rows.insert_plan(conn, name, created_at=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"

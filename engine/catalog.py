@@ -122,6 +122,8 @@ class Step:
     body: str = ""
     url: str = ""
     title_source: str = ""
+    basis: str = ""
+    basis_note: str = ""
 
     @property
     def condition_text(self) -> str:
@@ -190,6 +192,10 @@ class Catalog:
     presets: tuple[Preset, ...] = ()
     description: str = ""
     renames: Renames = field(default_factory=Renames)
+    #: the revision of this edition (``revision:`` in the file; 1 when not declared)
+    revision: int = 1
+    #: ``(revision, date, changes)`` entries of the file's ``changelog:``
+    changelog: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Catalog) and self.content_hash == other.content_hash
@@ -260,6 +266,11 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
     }
     if catalog.description:
         doc["description"] = catalog.description
+    if catalog.revision != 1 or catalog.changelog:  # absent for revision 1, so its content hash is unchanged
+        doc["revision"] = catalog.revision
+        doc["changelog"] = [
+            {"revision": rev, "date": date, "changes": list(changes)} for rev, date, changes in catalog.changelog
+        ]
     if catalog.renames.options or catalog.renames.steps:
         doc["renames"] = {
             "options": dict(catalog.renames.options),
@@ -311,6 +322,8 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "title_source": s.title_source,
             "body": s.body,
             "url": s.url,
+            **({"basis": s.basis} if s.basis else {}),
+            **({"basis_note": s.basis_note} if s.basis_note else {}),
         }
         for s in catalog.steps
     ]
@@ -485,7 +498,7 @@ def _kind(value: Any) -> str:
 
 
 _TOP_REQUIRED = ("format", "name", "edition", "title", "properties", "rules", "steps")
-_TOP_OPTIONAL = ("description", "renames", "parties", "flows", "responsibilities", "presets")
+_TOP_OPTIONAL = ("description", "revision", "changelog", "renames", "parties", "flows", "responsibilities", "presets")
 
 
 def catalog_from_dict(
@@ -535,6 +548,7 @@ def catalog_from_dict(
     responsibilities = _read_responsibilities(ck, top.get("responsibilities"), props, party_ids)
     presets = _read_presets(ck, top.get("presets"), props)
     renames = _read_renames(ck, top.get("renames"), props, {s.id for s in steps})
+    revision, changelog = _read_revision(ck, top.get("revision"), top.get("changelog"))
 
     if ck.problems:
         raise CatalogError(ck.problems)
@@ -551,7 +565,38 @@ def catalog_from_dict(
         responsibilities=tuple(responsibilities),
         presets=tuple(presets),
         renames=renames,
+        revision=revision,
+        changelog=changelog,
     )
+
+
+def _read_revision(ck: _Checker, value: Any, log: Any) -> tuple[int, tuple[tuple[int, str, tuple[str, ...]], ...]]:
+    revision = 1
+    if value is not None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            ck.problem("wrong_type", "revision", f"expected a whole number from 1, found {_kind(value)}")
+        else:
+            revision = value
+    entries: list[tuple[int, str, tuple[str, ...]]] = []
+    for i, item in enumerate(ck.items(log, "changelog")):
+        path = f"changelog[{i}]"
+        m = ck.mapping(item, path, ("revision", "date", "changes"), ())
+        if m is None:
+            continue
+        rev = m.get("revision")
+        if not isinstance(rev, int) or isinstance(rev, bool) or not 1 <= rev <= revision:
+            ck.problem(
+                "wrong_type", _join(path, "revision"), f"expected a revision from 1 to {revision}, found {rev!r}"
+            )
+            rev = 0
+        entries.append(
+            (
+                rev,
+                ck.text(m.get("date"), _join(path, "date"), required=True),
+                ck.texts(m.get("changes"), _join(path, "changes")),
+            )
+        )
+    return revision, tuple(entries)
 
 
 def _read_parties(ck: _Checker, value: Any) -> list[Party]:
@@ -677,7 +722,7 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
             item,
             path,
             ("id", "order", "phase", "condition", "title"),
-            ("core", "prereqs", "body", "url", "title_source"),
+            ("core", "prereqs", "body", "url", "title_source", "basis", "basis_note"),
         )
         if m is None:
             continue
@@ -705,6 +750,13 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 f"unknown title_source {title_source!r} (expected guide or pattern)",
             )
         prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
+        step_basis = ck.text(m.get("basis"), _join(path, "basis"))
+        if step_basis not in ("", *BASES):
+            ck.problem(
+                "unknown_value",
+                _join(path, "basis"),
+                f"unknown basis {step_basis!r} (expected one of: {', '.join(BASES)})",
+            )
         out.append(
             Step(
                 id=sid,
@@ -717,6 +769,8 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 body=ck.text(m.get("body"), _join(path, "body")),
                 url=ck.url(m.get("url"), _join(path, "url")),
                 title_source=title_source,
+                basis=step_basis,
+                basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
             )
         )
     ck.unique(ids, "step")

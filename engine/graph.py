@@ -88,6 +88,8 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
         for a in resp["assignments"]:
             link_terms(rkey, a["condition"], "references")
             G.add_edge(rkey, NodeKey("party", a["party"]), kind="involves")
+    if "revision" in doc:  # a node, not a graph attribute, so it is stored with the other nodes
+        add("revision", "revision", 0, {"revision": doc["revision"], "changelog": doc["changelog"]})
     for i, preset in enumerate(doc["presets"]):
         pkey = add("preset", preset["id"], i, preset)
         for prop, opt in preset["selection"].items():
@@ -112,6 +114,9 @@ def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
     doc: dict[str, Any] = {k: G.graph[k] for k in ("format", "name", "edition", "title")}
     if G.graph.get("description"):
         doc["description"] = G.graph["description"]
+    for meta in _nodes_of(G, "revision"):
+        doc["revision"] = meta["revision"]
+        doc["changelog"] = meta["changelog"]
     renames = G.graph.get("renames") or {}
     if renames.get("options") or renames.get("steps"):
         doc["renames"] = renames

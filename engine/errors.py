@@ -86,4 +86,9 @@ class CatalogError(EngineError):
 
 
 class SelectionError(EngineError):
-    """A selection names an unknown property or option, or leaves a property out."""
+    """A selection names an unknown property or option, leaves a property out, or chooses too few
+    or too many options of a multi-choice property; ``code`` says which (machine-readable)."""
+
+    def __init__(self, message: str, *, code: str = "bad_selection") -> None:
+        super().__init__(message)
+        self.code = code

@@ -1009,17 +1009,18 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
         out.append("Plan notes:")
         out.append(_quote(info.message, "  "))
     out += ["", "## Decisions and API settings", ""]
-    for prop, opt in res.selection:
+    for prop, value in res.selection:
         p = cat.property_index[prop]
-        o = p.option(opt)
-        out.append(f"- {_one(p.title)}: {_one(o.title) if o else opt} ({prop}.{opt})")
-        if o and o.summary:
-            out.append(_quote(o.summary, "    "))
-        out.append("    API settings:")
-        if o and o.api:
-            out += [f"      - {_one(line)}" for line in o.api]
-        else:
-            out.append("      - (none listed in the catalog)")
+        for opt in (value,) if isinstance(value, str) else value:
+            o = p.option(opt)
+            out.append(f"- {_one(p.title)}: {_one(o.title) if o else opt} ({prop}.{opt})")
+            if o and o.summary:
+                out.append(_quote(o.summary, "    "))
+            out.append("    API settings:")
+            if o and o.api:
+                out += [f"      - {_one(line)}" for line in o.api]
+            else:
+                out.append("      - (none listed in the catalog)")
         if o and _links(o.docs):
             out.append("    Docs: " + ", ".join(_links(o.docs)))
     out += ["", f"## Steps, in this order ({len(res.steps)})", ""]

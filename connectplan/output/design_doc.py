@@ -261,7 +261,19 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
     if diff.catalog_changed:
         items.append((T("Catalog: "), C("@".join(diff.from_catalog)), T(" → "), C("@".join(diff.to_catalog))))
     for prop, before, after in diff.selection:
-        items.append((T("Decision "), C(prop), T(": "), C(before or "none"), T(" → "), C(after or "none")))
+        was, now = _option_text(before) or "none", _option_text(after) or "none"
+        items.append((T("Decision "), C(prop), T(": "), C(was), T(" → "), C(now)))
+    for renamed in diff.options_renamed:
+        items.append(
+            (
+                T("Option renamed (same decision): "),
+                C(renamed.prop),
+                T(": "),
+                C(renamed.before),
+                T(" → "),
+                C(renamed.after),
+            )
+        )
     if diff.verdict_changed:
         items.append((T("Verdict: "), B(diff.verdict[0]), T(" → "), B(diff.verdict[1])))
     for f in diff.findings_added:
@@ -535,18 +547,20 @@ def design_blocks(
 
     section("Decision")
     rows = []
-    for prop, opt in res.selection:
+    for prop, value in res.selection:
         p = cat.property_index[prop]
-        o = p.option(_option_text(opt)) if not isinstance(opt, tuple) else None
-        why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
-        rows.append(
-            (
-                (T(p.title),),
-                (T(_option_label(cat, prop, _option_text(opt)) + " "), C(f"{prop}.{_option_text(opt)}")),
-                (T(o.summary if o else ""),),
-                (T(why),),
+        # a multi-choice property gets one row per chosen option
+        for opt in (value,) if isinstance(value, str) else value:
+            o = p.option(opt)
+            why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
+            rows.append(
+                (
+                    (T(p.title),),
+                    (T(_option_label(cat, prop, opt) + " "), C(f"{prop}.{opt}")),
+                    (T(o.summary if o else ""),),
+                    (T(why),),
+                )
             )
-        )
     sections.append(Block("table", header=("Decision", "Choice", "Summary", "Why"), rows=tuple(rows)))
 
     section("Considered options")

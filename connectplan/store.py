@@ -22,7 +22,7 @@ from db import graph_store, plan_rows
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
 from db.session import write_engine
-from engine import Catalog, EngineError, Resolution, check_selection, resolve
+from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -113,21 +113,6 @@ class LogEntry:
 
 def _info(row: EditionRow) -> EditionInfo:
     return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
-
-
-def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """A preset's selection (if any) overridden by explicit assignments."""
-    from connectplan.errors import AppError
-
-    selection: dict[str, Any] = {}
-    if preset:
-        found = catalog.preset_index.get(preset)
-        if found is None:
-            known = ", ".join(catalog.preset_index) or "none"
-            raise AppError(f"unknown preset {preset!r} in {catalog.ref}; presets: {known}")
-        selection.update(found.selection)
-    selection.update(assignments)
-    return selection
 
 
 def _database_errors_mapped(cls: type[T]) -> type[T]:

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.errors import AppError
 from connectplan.refs import parse_assignments
-from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
+from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, upgrade_database
 from db.session import database_url
-from engine import Catalog, Resolution, resolve
+from engine import Catalog, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -481,9 +481,7 @@ class Workspace:
 
 def with_alternatives(res: Resolution) -> Resolution:
     """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
-    from engine import VERDICT_RANK
-
-    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+    if res.rank <= Severity.CAUTION:
         return res
     from connectplan.sat import make_solver
     from engine.alternatives import nearest_alternatives

@@ -51,12 +51,22 @@ class ExpressionSyntaxError(EngineError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a catalog: where it is and what is wrong."""
+    """One thing wrong with a catalog: where it is, what is wrong, and a machine-readable ``code``.
+
+    Codes the catalog loader uses: ``wrong_type``, ``unknown_key``, ``missing_key``, ``empty``,
+    ``invalid_id``, ``duplicate_id``, ``syntax_error``, ``unsupported_format``,
+    ``unknown_property``, ``unknown_option``, ``unknown_value`` (a severity, phase, basis, flow
+    kind ... outside its fixed set), ``unknown_step``, ``unknown_party``, ``self_prerequisite``,
+    ``prerequisite_cycle``, ``incomplete_preset``, ``bad_selection``, ``bad_rename``,
+    ``bad_count``, ``bad_url`` (a link that is not https:// or http://); file readers add their
+    own (``invalid`` when nothing more precise applies).
+    """
 
     source: str
     path: str
     message: str
     line: int | None = None
+    code: str = "invalid"
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"

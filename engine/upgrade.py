@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import VERDICT_RANK, Catalog
+from engine.alternatives import nearest_alternatives
 from engine.diff import ResolutionDiff, diff_resolutions
 from engine.errors import SelectionError
 from engine.resolution import Alternative, Change, Finding, Resolution, resolve
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from engine.catalog import Catalog
     from engine.sat import SolverFactory
 
 __all__ = ["PlanUpgrade", "UpgradeError", "map_selection", "plan_upgrade"]
@@ -82,13 +84,11 @@ class PlanUpgrade:
     @property
     def blocked(self) -> bool:
         """True when the carried-over selection is ``blocked`` or ``out_of_scope`` in the new edition."""
-        return VERDICT_RANK[self.after.verdict] >= VERDICT_RANK["blocked"]
+        return self.after.rank.excludes
 
     @property
     def blocking_findings(self) -> tuple[Finding, ...]:
-        return tuple(
-            f for f in self.after.findings if VERDICT_RANK[_verdict(f.rule.severity)] >= VERDICT_RANK["blocked"]
-        )
+        return tuple(f for f in self.after.findings if f.rank.excludes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON of ``plan upgrade``: ``from``, ``to``, ``selection``, ``verdict``, ``findings``, ``steps`` ..."""
@@ -114,10 +114,6 @@ class PlanUpgrade:
         if self.alternatives is not None:
             doc["alternatives"] = [a.to_dict() for a in self.alternatives]
         return doc
-
-
-def _verdict(severity: str) -> str:
-    return "allowed" if severity == "info" else severity
 
 
 def plan_upgrade(
@@ -150,8 +146,6 @@ def plan_upgrade(
             steps_added=tuple(s for s in diff.steps_added if s.id not in news),
         )
     alternatives = None
-    if solver_factory is not None and VERDICT_RANK[after.verdict] > VERDICT_RANK["caution"]:
-        from engine.alternatives import nearest_alternatives
-
+    if solver_factory is not None and after.rank > Severity.CAUTION:
         alternatives = nearest_alternatives(new, mapped, solver_factory)
     return PlanUpgrade(before, after, diff, renamed_options, pairs, alternatives)

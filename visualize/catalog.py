@@ -1,6 +1,6 @@
 """Catalog diagram for catalog authors: properties with their options, rules and steps.
 
-Drawn from the catalog's dependency graph (:attr:`engine.Catalog.graph`): an edge runs from an
+Drawn from the catalog's dependency graph (:attr:`engine.compiled.CompiledCatalog.graph`): an edge runs from an
 option to each rule and step whose condition mentions it, and from a prerequisite step to the
 step that needs it. With a resolution, the chosen options, the rules that fire and the active
 steps are highlighted and everything else is greyed.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.compiled import compile_catalog
 from visualize._dot import (
     SEVERITY_COLORS,
     Cluster,
@@ -122,7 +123,7 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None) -> Figure:
         )
         nodes.append(FigNode(node_id("step", step.id), body, attrs_of(attrs), "steps", (index,)))
     edges: list[FigEdge] = []
-    for src, dst, kind in sorted(catalog.graph.edges(data="kind")):
+    for src, dst, kind in sorted(compile_catalog(catalog).graph.edges(data="kind")):
         if kind in ("constrains", "references") and src.kind in ("rule", "step"):
             hot = res is not None and dst.id in chosen and (src.id in fired or src.id in active)
             edges.append(

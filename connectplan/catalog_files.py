@@ -59,7 +59,8 @@ def _check_depth_by_events(text: str, source: str, loader: type) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _yaml_problem(source, f"nested deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise _yaml_problem(source, f"nested deeper than {MAX_DEPTH} levels", line)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 

@@ -1,23 +1,24 @@
 # connectplan: two commands on a fresh machine.
 #   make demo   the main job on the embedded SQLite default
-#   make test   the whole suite, lint first (SQLite, a throwaway PostgreSQL cluster, Graphviz)
+#   make test   the whole suite, lint first (SQLite, a throwaway PostgreSQL cluster, Graphviz, headless Chromium)
 #   make lint   ruff check, ruff format --check and mypy (run first by make test)
-# Both create .venv, install the project and, where missing and running as root, Debian's
-# graphviz and postgresql packages.
+#   make serve  the web configurator on ./connectplan.db (http://127.0.0.1:8000)
+# They create .venv, install the project with its web extra and, where missing and running as
+# root, Debian's graphviz, postgresql and chromium packages.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-smoke venv system-graphviz system-postgres clean
+.PHONY: demo test lint serve bench bench-smoke venv system-graphviz system-postgres system-chromium clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench,lint]'
+	$(PY) -m pip install --quiet -e '.[test,bench,lint,web]'
 	@touch $(STAMP)
 
 # Debian packages, installed only when missing; a clear message when we cannot install them.
@@ -33,8 +34,16 @@ system-postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 	  $(APT_INSTALL) postgresql "PostgreSQL (initdb, postgres)"
 
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/lib/chromium/chromium
+
+system-chromium:
+	@test -x $(CHROMIUM) || $(APT_INSTALL) "chromium fonts-dejavu-core" "headless Chromium for the browser tests"
+
 demo: $(STAMP) system-graphviz
 	$(PY) -m connectplan.demo
+	@echo "demo: open the configurator on the demo store with:"
+	@echo "  $(VENV)/bin/connectplan --db sqlite:///demo-out/connectplan.db serve"
 
 LINTED := engine db visualize connectplan migrations bench
 
@@ -43,8 +52,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy $(LINTED)
 
-test: lint system-graphviz system-postgres
+test: lint system-graphviz system-postgres system-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve: $(STAMP) system-graphviz
+	$(VENV)/bin/connectplan serve $(SERVE_ARGS)
 
 bench: $(STAMP) system-graphviz system-postgres
 	$(PY) -m bench

@@ -10,6 +10,8 @@ Every figure is a ratio to a baseline measured in the same run on the same machi
 ``scale``       synthetic catalogs of 50, 500 and 5,000 properties: import, load, resolve,
                 explore (vs a bare SAT solver), alternatives, lint, peak memory
 ``peer``        Kconfiglib on the equivalent Kconfig vs connectplan on the catalog
+``web``         the web configurator (``connectplan serve``): an option change, a diagram, 20
+                concurrent clients and a worker's memory, vs the same work in-process (issue 12)
 
 Benchmarks are not part of ``make test``; ``tests/test_bench_smoke.py`` runs them at tiny sizes.
 """
@@ -33,6 +35,7 @@ _MODULES = {
     "render": "bench.rendering",
     "scale": "bench.scale",
     "peer": "bench.peer",
+    "web": "bench.web",
 }
 
 

@@ -10,6 +10,7 @@ nested deeper than :data:`MAX_DEPTH` (64) levels, a self-referencing alias, or m
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_VALUES",
     "builtin_catalog_files",
     "builtin_catalogs",
+    "builtin_revision_files",
     "load_catalog_file",
     "parse_catalog_text",
 ]
@@ -34,9 +36,27 @@ MAX_CATALOG_BYTES = 4 << 20
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalogs"
 
 
+#: ``NAME@EDITION.rN.yaml``: revision N of an edition, superseded by ``NAME@EDITION.yaml`` (its newest revision)
+_REVISION_FILE = re.compile(r"^(?P<ref>[^@]+@.+)\.r(?P<revision>[0-9]+)$")
+
+
 def builtin_catalog_files() -> list[Path]:
-    """The catalog files shipped with connectplan, sorted by name."""
-    return sorted(BUILTIN_DIR.glob("*.yaml"))
+    """The newest revision of every catalog edition shipped with connectplan (``NAME@EDITION.yaml``), sorted by name.
+
+    Superseded revisions ship beside them as ``NAME@EDITION.rN.yaml`` (byte for byte what revision N
+    was, so stores and exports pinned to its content hash keep it); see :func:`builtin_revision_files`.
+    """
+    return sorted(p for p in BUILTIN_DIR.glob("*.yaml") if not _REVISION_FILE.match(p.stem))
+
+
+def builtin_revision_files() -> dict[str, list[tuple[int, Path]]]:
+    """Superseded revisions of the built-in editions: ``{"NAME@EDITION": [(revision, path), ...]}``, oldest first."""
+    found: dict[str, list[tuple[int, Path]]] = {}
+    for p in sorted(BUILTIN_DIR.glob("*.yaml")):
+        m = _REVISION_FILE.match(p.stem)
+        if m:
+            found.setdefault(m["ref"], []).append((int(m["revision"]), p))
+    return {ref: sorted(revs) for ref, revs in sorted(found.items())}
 
 
 def _loader_class() -> type:
@@ -59,7 +79,8 @@ def _check_depth_by_events(text: str, source: str, loader: type) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                mark = event.start_mark
+                line = mark.line + 1 if mark is not None else None
                 raise _yaml_problem(source, f"nested deeper than {MAX_DEPTH} levels", line)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prompt": ("connectplan.commands.prompt:prompt", "Print a prompt asking a coding assistant to implement a plan."),
     "plan": ("connectplan.commands.plan:plan", "Save, change, compare, tag, fork, export and import versioned plans."),
     "db": ("connectplan.commands.db:db", "Create or upgrade the store's schema; show its revision."),
+    "serve": ("connectplan.commands.serve:serve", "Serve the web configurator (http://127.0.0.1:8000 by default)."),
 }
 
 

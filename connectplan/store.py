@@ -403,7 +403,8 @@ class Store:
                 self._refuse_existing(conn, name)
                 edition = self._edition_by_ref(conn, catalog_ref)
                 catalog = self._catalog_of(conn, edition.id)
-                selection = check_selection(catalog, build_selection(catalog, preset, assignments or {}))
+                chosen: Mapping[str, Any] = build_selection(catalog, preset, assignments or {})
+                selection = check_selection(catalog, chosen)
                 now = utc_now()
                 plan = plan_rows.insert_plan(conn, name, created_at=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
@@ -433,21 +434,29 @@ class Store:
             )
 
     def set_plan(
-        self, name: str, assignments: Mapping[str, Any], *, message: str, author: str | None = None
+        self,
+        name: str,
+        assignments: Mapping[str, Any],
+        *,
+        message: str,
+        author: str | None = None,
+        base_version: int | None = None,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
         If another save gets in first, the change is re-applied on top of it when that save
         touched other properties; otherwise :class:`~db.errors.ConflictError` names the
         property and the version that got in first (:func:`connectplan.conflicts.find_conflict`).
-        Two statements: read the latest version, insert the next one.
+        ``base_version`` names the version the change was computed from when that was read
+        earlier (a form in a browser); the same rule then covers every version saved since.
+        Two statements: read the latest version, insert the next one (three with ``base_version``).
         """
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
         message = check_message(message)
         who = check_author(author or default_author())
-        base: list[Snapshot] = []  # the latest version the first attempt read
+        base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
             with self._writer.begin() as conn:
@@ -456,9 +465,16 @@ class Store:
                     self._plan_row(conn, name)  # raises: unknown plan, with the known names
                 assert found is not None
                 plan, latest = found
+                if not base and base_version is not None and base_version != latest.number:
+                    start = plan_rows.version_by_number(conn, plan.id, base_version)
+                    if start is None:
+                        raise NotFoundError(
+                            f"plan {name!r} has no version {base_version} (latest {name}@{latest.number})"
+                        )
+                    base.append(Snapshot(start.number, start.catalog_edition_id, start.selection))
                 if not base:
                     base.append(Snapshot(latest.number, latest.catalog_edition_id, latest.selection))
-                elif latest.number != base[0].number:
+                if latest.number != base[0].number:
                     later = [
                         Snapshot(v.number, v.catalog_edition_id, v.selection)
                         for v in plan_rows.versions(conn, plan.id)

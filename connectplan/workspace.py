@@ -253,13 +253,19 @@ class Workspace:
             author=author,
         )
 
-    def set_plan(self, name: str, set: Any, *, message: str, author: str | None = None) -> VersionRecord:
+    def set_plan(
+        self, name: str, set: Any, *, message: str, author: str | None = None, base: int | None = None
+    ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
+        ``base`` is the version the change was computed from when it was read earlier (the web
+        configurator's form): every version saved after it counts as "someone else saved first".
         """
-        return self.store.set_plan(name, parse_assignments(set or {}), message=message, author=author)
+        return self.store.set_plan(
+            name, parse_assignments(set or {}), message=message, author=author, base_version=base
+        )
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
@@ -455,19 +461,33 @@ class Workspace:
         catalog: str | None = None,
         preset: str | None = None,
         set: Any = None,
+        since: str | None = None,
         force: bool = False,
     ) -> list[Path]:
         """Write the design document of a plan version or selection into ``output``; the files written.
 
-        ``output`` is a directory, a ``NAME.md`` or ``NAME.html`` file (the suffix picks the format when
-        ``format`` is None) or ``-``; files an earlier run did not write are kept unless ``force``.
+        ``output`` is a directory, a ``NAME.md`` or ``NAME.html`` file (the suffix picks the format
+        when ``format`` is None) or ``-``; files an earlier run did not write are kept unless
+        ``force``. The document's decision log is the plan's history up to the version; ``since``
+        (a plan version REF) adds what changed since that version, with the change diagrams.
         """
-        from connectplan.output.design_doc import write_design_doc
+        from dataclasses import replace as with_fields
+
+        from connectplan.output.design_doc import decision_log, write_design_doc
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
         previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
-        info = plan_info(subject.record) if subject.record else None
-        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous, force=force)
+        info = None
+        if subject.record:
+            history = decision_log(subject.record, self.log(subject.record.plan))
+            info = with_fields(plan_info(subject.record), history=history)
+        base = None
+        if since:
+            view = self.plan(since)
+            base = (plan_info(view.record), view.resolution)
+        return write_design_doc(
+            subject.resolution, output, fmt=format, info=info, previous=previous, since=base, force=force
+        )
 
     def prompt(
         self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None

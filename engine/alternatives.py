@@ -6,8 +6,9 @@ selection whose changes are a proper subset of these has the same or a better ve
 are ranked by
 
 1. verdict (best first),
-2. number of changed properties (fewest first),
-3. closeness to a preset: fewest properties differing from the nearest preset, then that
+2. number of changes (fewest first): a changed single-choice property counts one, and so does
+   each option added to or removed from a multi-choice property,
+3. closeness to a preset: fewest changes from the nearest preset, then that
    preset's position in the catalog,
 4. the changes themselves, by property then option position in the catalog (a total order).
 
@@ -21,10 +22,10 @@ verdict-changing rule mentions are never changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.expression import iter_terms
-from engine.resolution import Alternative, Change, check_selection, resolve
+from engine.resolution import Alternative, Change, check_selection, choice_distance, resolve
 from engine.sat import Encoding, SolverFactory
 from engine.severity import Severity
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from engine.catalog import Catalog
+    from engine.expression import Choice
 
 __all__ = ["MAX_GROUP", "nearest_alternatives", "preset_closeness", "rank_key"]
 
@@ -39,11 +41,11 @@ __all__ = ["MAX_GROUP", "nearest_alternatives", "preset_closeness", "rank_key"]
 MAX_GROUP = 1000
 
 
-def preset_closeness(catalog: Catalog, selection: Mapping[str, str]) -> tuple[str | None, int | None, int]:
-    """(nearest preset id, properties differing from it, its position); (None, None, 0) without presets."""
+def preset_closeness(catalog: Catalog, selection: Mapping[str, Choice]) -> tuple[str | None, int | None, int]:
+    """(nearest preset id, changes from it, its position); (None, None, 0) without presets."""
     best: tuple[int, int, str] | None = None
     for i, preset in enumerate(catalog.presets):
-        distance = sum(1 for p, o in preset.selection if selection.get(p) != o)
+        distance = sum(choice_distance(selection.get(p), o) for p, o in preset.selection)
         if best is None or (distance, i) < (best[0], best[1]):
             best = (distance, i, preset.id)
     if best is None:
@@ -56,14 +58,20 @@ def rank_key(catalog: Catalog, alternative: Alternative) -> tuple[int, int, int,
     sel = dict(alternative.selection)
     _, distance, position = preset_closeness(catalog, sel)
     prop_pos = {p.id: i for i, p in enumerate(catalog.properties)}
-    changes = tuple(
-        (prop_pos[c.prop], catalog.property_index[c.prop].option_ids.index(c.after)) for c in alternative.changes
-    )
-    return (Severity.parse(alternative.verdict), len(alternative.changes), distance or 0, position, changes)
+    changes: list[tuple[int, int]] = []
+    for c in alternative.changes:
+        ids = catalog.property_index[c.prop].option_ids
+        if isinstance(c.after, str):
+            changes.append((prop_pos[c.prop], ids.index(c.after)))
+        else:  # each option added or removed, in declaration order
+            toggled = set(c.before) ^ set(c.after)
+            changes.extend((prop_pos[c.prop], i) for i, o in enumerate(ids) if o in toggled)
+    size = sum(c.size for c in alternative.changes)
+    return (Severity.parse(alternative.verdict), size, distance or 0, position, tuple(changes))
 
 
 def make_alternative(
-    catalog: Catalog, original: Mapping[str, str], selection: Mapping[str, str], verdict: str
+    catalog: Catalog, original: Mapping[str, Choice], selection: Mapping[str, Choice], verdict: str
 ) -> Alternative:
     changes = tuple(
         Change(p.id, original[p.id], selection[p.id]) for p in catalog.properties if selection[p.id] != original[p.id]
@@ -100,7 +108,7 @@ class _AtMost:
 
 
 def nearest_alternatives(
-    catalog: Catalog, selection: Mapping[str, str], solver_factory: SolverFactory, *, limit: int = 3
+    catalog: Catalog, selection: Mapping[str, Any], solver_factory: SolverFactory, *, limit: int = 3
 ) -> tuple[Alternative, ...]:
     """Up to ``limit`` minimal alternatives with a better verdict than ``selection``'s, ranked.
 
@@ -116,16 +124,24 @@ def nearest_alternatives(
         return ()
     relevant = {t.prop for r in catalog.rules if r.rank > Severity.ALLOWED for t in iter_terms(r.condition)}
     enc = Encoding(catalog, solver_factory())
-    fixed = [enc.option_var[(p, o)] for p, o in ordered if p not in relevant]
-    movable = [p for p, _ in ordered if p in relevant]
-    changed = [-enc.option_var[(p, sel[p])] for p in movable]
+    fixed = [lit for p, o in ordered if p not in relevant for lit in enc.choice_literals(p, o)]
+    # one literal per possible change: a single-choice property leaves its option, an option of
+    # a multi-choice property is added or removed
+    changed: list[int] = []
+    for p, value in ordered:
+        if p not in relevant:
+            continue
+        if isinstance(value, str):
+            changed.append(-enc.option_var[(p, value)])
+        else:
+            changed.extend(-lit for lit in enc.choice_literals(p, value))
     counter: _AtMost | None = None
     found: list[Alternative] = []
     for level in (rank for rank in Severity if rank < current):
         k = 1
-        while k <= len(movable):
+        while k <= len(changed):
             if counter is None or k > counter.cap:
-                counter = _AtMost(enc, changed, min(len(movable), max(4, 2 * k)))
+                counter = _AtMost(enc, changed, min(len(changed), max(4, 2 * k)))
             group = 0
             while group < MAX_GROUP:
                 model = enc.solve([*fixed, *enc.at_most(level), *counter.bound(k)])
@@ -135,13 +151,25 @@ def nearest_alternatives(
                 chosen = enc.model_selection(model)
                 alt = make_alternative(catalog, sel, chosen, enc.model_rank(model).verdict)
                 found.append(alt)
-                enc.solver.add_clause([-enc.option_var[(c.prop, c.after)] for c in alt.changes])
+                enc.solver.add_clause([-lit for c in alt.changes for lit in _change_literals(enc, c)])
             if len(found) >= limit:
                 return _ranked(catalog, found, limit)
             if enc.solve([*fixed, *enc.at_most(level)]) is None:
                 break  # nothing left at this level, whatever the number of changes
             k += 1
     return _ranked(catalog, found, limit)
+
+
+def _change_literals(enc: Encoding, change: Change) -> list[int]:
+    """Literals true in every selection that makes ``change`` (or a superset of it)."""
+    if isinstance(change.after, str):
+        return [enc.option_var[(change.prop, change.after)]]
+    before = set(change.before)
+    return [
+        enc.option_var[(change.prop, o)] if o in change.after else -enc.option_var[(change.prop, o)]
+        for o in enc.catalog.property_index[change.prop].option_ids
+        if (o in before) != (o in change.after)
+    ]
 
 
 def _ranked(catalog: Catalog, found: list[Alternative], limit: int) -> tuple[Alternative, ...]:

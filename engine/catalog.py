@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.errors import CatalogError, ExpressionSyntaxError, Problem
-from engine.expression import Expr, Term, format_expression, iter_terms, parse_expression
+from engine.errors import CatalogError, ExpressionSyntaxError, Problem, SelectionError
+from engine.expression import Choice, Expr, Term, format_expression, iter_terms, parse_expression
 from engine.severity import RULE_SEVERITIES, Severity
 
 __all__ = [
@@ -25,11 +25,13 @@ __all__ = [
     "PHASES",
     "Assignment",
     "Catalog",
+    "ChangelogEntry",
     "Flow",
     "Option",
     "Party",
     "Preset",
     "Property",
+    "RenameDefault",
     "Renames",
     "Responsibility",
     "Rule",
@@ -49,6 +51,9 @@ REVERSE_FLOW_KINDS = ("refund", "dispute", "recovery")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: ``choice`` of a property: exactly one option, or a set of options within ``min``..``max``.
+CHOICES = ("one", "many")
 #: A link a catalog may carry (step ``url``, option ``docs``, the start of each ``source`` part): http(s) only.
 _URL = re.compile(r"https?://[^\s<>\"'`\\]+")
 
@@ -73,10 +78,72 @@ class Option:
 
 @dataclass(frozen=True)
 class Property:
+    """A question of the catalog. A single-choice property (``choice="one"``) takes exactly one
+    option; a multi-choice one (``choice="many"``) a set of ``min_options`` to ``max_options``."""
+
     id: str
     title: str
     question: str
     options: tuple[Option, ...]
+    choice: str = "one"
+    min_options: int = 1
+    max_options: int = 1
+
+    @property
+    def multi(self) -> bool:
+        return self.choice == "many"
+
+    def choose(self, value: Any, *, where: str) -> Choice:
+        """``value`` as this property's choice: an option id, or for a multi-choice property the
+        tuple of chosen ids in declaration order (from a list, a tuple or comma-separated text;
+        a repeated id counts once).
+
+        Raises
+        ------
+        SelectionError
+            For an unknown id, several ids for a single-choice property, or a count outside
+            ``min_options``..``max_options``; ``where`` (a catalog reference) goes into the message.
+        """
+        if not self.multi and isinstance(value, str) and self.option(value) is not None:
+            return value  # the common case, kept cheap: resolving checks every property
+        ids = self.option_ids
+        if not self.multi:
+            if not isinstance(value, str):
+                raise SelectionError(
+                    f"property {self.id!r} in {where} takes exactly one option, not {value!r}; "
+                    f"set {self.id}=OPTION with one of: {', '.join(ids)}"
+                )
+            if value not in ids:
+                raise SelectionError(
+                    f"unknown option {value!r} for property {self.id!r} in {where}; options: {', '.join(ids)}",
+                    code="unknown_option",
+                )
+            return value
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple, set, frozenset)) or not all(isinstance(i, str) for i in items):
+            raise SelectionError(
+                f"property {self.id!r} in {where} takes a list of option ids, not {value!r}; "
+                f"set {self.id}=A,B with options from: {', '.join(ids)}"
+            )
+        chosen = {i.strip() for i in items if i.strip()}
+        for item in sorted(chosen):
+            if item not in ids:
+                raise SelectionError(
+                    f"unknown option {item!r} for property {self.id!r} in {where}; options: {', '.join(ids)}",
+                    code="unknown_option",
+                )
+        if not self.min_options <= len(chosen) <= self.max_options:
+            bounds = (
+                f"at least {self.min_options}"
+                if self.max_options == len(ids)
+                else f"{self.min_options} to {self.max_options}"
+            )
+            got = ", ".join(o for o in ids if o in chosen) or "none"
+            raise SelectionError(
+                f"property {self.id!r} in {where} takes {bounds} of its options, got {len(chosen)} ({got}); "
+                f"set {self.id}=A,B (comma-separated) with options from: {', '.join(ids)}"
+            )
+        return tuple(o for o in ids if o in chosen)
 
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:
@@ -122,6 +189,10 @@ class Step:
     body: str = ""
     url: str = ""
     title_source: str = ""
+    #: where the step's facts come from when that is not ``url``, and how firmly (``stated`` ...)
+    source: str = ""
+    basis: str = ""
+    basis_note: str = ""
 
     @property
     def condition_text(self) -> str:
@@ -161,17 +232,39 @@ class Responsibility:
 class Preset:
     id: str
     title: str
-    selection: tuple[tuple[str, str], ...]
+    selection: tuple[tuple[str, Choice], ...]
     reasoning: str = ""
     examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
+class RenameDefault:
+    """A choice ``plan upgrade`` fills in for a property new in this edition: ``option`` (a tuple
+    for a multi-choice property) when ``when`` holds for the carried-over selection (None: always)."""
+
+    property: str
+    option: Choice
+    because: str
+    when: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Renames:
-    """Ids renamed since an older edition: ``options`` maps ``prop.old`` to ``prop.new``."""
+    """Ids renamed since an older edition: ``options`` maps ``prop.old`` to ``prop.new``;
+    ``defaults`` fill in properties the older edition did not have (first match per property)."""
 
     options: tuple[tuple[str, str], ...] = ()
     steps: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[RenameDefault, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """What one revision of an edition changed."""
+
+    revision: int
+    date: str
+    changes: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,6 +283,8 @@ class Catalog:
     presets: tuple[Preset, ...] = ()
     description: str = ""
     renames: Renames = field(default_factory=Renames)
+    revision: int = 1
+    changelog: tuple[ChangelogEntry, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Catalog) and self.content_hash == other.content_hash
@@ -204,6 +299,11 @@ class Catalog:
     def ref(self) -> str:
         """``name@edition``."""
         return f"{self.name}@{self.edition}"
+
+    @property
+    def revision_ref(self) -> str:
+        """``name@edition.rN``: this exact revision of the edition."""
+        return f"{self.name}@{self.edition}.r{self.revision}"
 
     @cached_property
     def content_hash(self) -> str:
@@ -258,19 +358,27 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
         "edition": catalog.edition,
         "title": catalog.title,
     }
+    # revision 1 without a changelog serialises (and hashes) exactly as before revisions existed
+    if catalog.revision != 1:
+        doc["revision"] = catalog.revision
+    if catalog.changelog:
+        doc["changelog"] = [
+            {"revision": c.revision, "date": c.date, "changes": list(c.changes)} for c in catalog.changelog
+        ]
     if catalog.description:
         doc["description"] = catalog.description
-    if catalog.renames.options or catalog.renames.steps:
-        doc["renames"] = {
-            "options": dict(catalog.renames.options),
-            "steps": dict(catalog.renames.steps),
-        }
+    renames = catalog.renames
+    if renames.options or renames.steps or renames.defaults:
+        doc["renames"] = {"options": dict(renames.options), "steps": dict(renames.steps)}
+        if renames.defaults:
+            doc["renames"]["defaults"] = [_default_doc(d) for d in renames.defaults]
     doc["parties"] = [{"id": p.id, "title": p.title, "summary": p.summary} for p in catalog.parties]
     doc["properties"] = [
         {
             "id": p.id,
             "title": p.title,
             "question": p.question,
+            **({"choice": p.choice, "min": p.min_options, "max": p.max_options} if p.multi else {}),
             "options": [
                 {
                     "id": o.id,
@@ -311,6 +419,8 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "title_source": s.title_source,
             "body": s.body,
             "url": s.url,
+            # optional and emitted only when set, so catalogs without them hash as before
+            **{k: v for k, v in (("source", s.source), ("basis", s.basis), ("basis_note", s.basis_note)) if v},
         }
         for s in catalog.steps
     ]
@@ -342,10 +452,22 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "title": p.title,
             "examples": list(p.examples),
             "reasoning": p.reasoning,
-            "selection": dict(p.selection),
+            "selection": {prop: _choice_doc(value) for prop, value in p.selection},
         }
         for p in catalog.presets
     ]
+    return doc
+
+
+def _choice_doc(value: Choice) -> str | list[str]:
+    return value if isinstance(value, str) else list(value)
+
+
+def _default_doc(default: RenameDefault) -> dict[str, Any]:
+    doc: dict[str, Any] = {"property": default.property, "option": _choice_doc(default.option)}
+    if default.when is not None:
+        doc["when"] = format_expression(default.when)
+    doc["because"] = default.because
     return doc
 
 
@@ -412,7 +534,7 @@ class _Checker:
         for part in parts if text else ():
             head = part.split(None, 1)[0] if leading and part.strip() else part
             if not _URL.fullmatch(head):
-                self.problem("bad_url", path, f"expected an https:// (or http://) URL, found {head[:80]!r}")
+                self.problem("invalid_url", path, f"expected an https:// (or http://) URL, found {head[:80]!r}")
                 break
         return text
 
@@ -485,7 +607,16 @@ def _kind(value: Any) -> str:
 
 
 _TOP_REQUIRED = ("format", "name", "edition", "title", "properties", "rules", "steps")
-_TOP_OPTIONAL = ("description", "renames", "parties", "flows", "responsibilities", "presets")
+_TOP_OPTIONAL = (
+    "revision",
+    "changelog",
+    "description",
+    "renames",
+    "parties",
+    "flows",
+    "responsibilities",
+    "presets",
+)
 
 
 def catalog_from_dict(
@@ -524,6 +655,8 @@ def catalog_from_dict(
     edition = ck.ident(top.get("edition"), "edition", _EDITION)
     title = ck.text(top.get("title"), "title", required=True)
     description = ck.text(top.get("description"), "description")
+    revision = _read_revision(ck, top)
+    changelog = _read_changelog(ck, top.get("changelog"), revision)
 
     parties = _read_parties(ck, top.get("parties"))
     properties = _read_properties(ck, top.get("properties"))
@@ -551,7 +684,56 @@ def catalog_from_dict(
         responsibilities=tuple(responsibilities),
         presets=tuple(presets),
         renames=renames,
+        revision=revision,
+        changelog=tuple(changelog),
     )
+
+
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _read_revision(ck: _Checker, top: Mapping[str, Any]) -> int:
+    value = top.get("revision", 1)
+    if not _whole_number(value) or value < 1:
+        ck.problem("wrong_type", "revision", f"expected a whole number of at least 1, found {value!r}")
+        return 1
+    return int(value)
+
+
+def _read_changelog(ck: _Checker, value: Any, revision: int) -> list[ChangelogEntry]:
+    out: list[ChangelogEntry] = []
+    for i, item in enumerate(ck.items(value, "changelog")):
+        path = f"changelog[{i}]"
+        m = ck.mapping(item, path, ("revision", "date", "changes"), ())
+        if m is None:
+            continue
+        rev = m.get("revision")
+        if "revision" in m and not (_whole_number(rev) and isinstance(rev, int) and 1 <= rev <= revision):
+            ck.problem(
+                "wrong_type", _join(path, "revision"), f"expected a revision from 1 to {revision}, found {rev!r}"
+            )
+            rev = 1
+        date: Any = m.get("date")
+        date_text = date.isoformat() if hasattr(date, "isoformat") else date  # YAML reads a bare date as one
+        if "date" in m and not (isinstance(date_text, str) and _DATE.match(date_text) and _is_date(date_text)):
+            ck.problem("wrong_type", _join(path, "date"), f"expected a date YYYY-MM-DD, found {date!r}")
+            date_text = ""
+        changes = ck.texts(m.get("changes"), _join(path, "changes"))
+        if "changes" in m and not changes:
+            ck.problem("empty", _join(path, "changes"), "list at least one change")
+        out.append(ChangelogEntry(rev if isinstance(rev, int) else 1, str(date_text or ""), changes))
+    return out
+
+
+def _is_date(text: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_parties(ck: _Checker, value: Any) -> list[Party]:
@@ -583,7 +765,7 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
         ck.problem("empty", "properties", "a catalog needs at least one property")
     for i, item in enumerate(items):
         path = f"properties[{i}]"
-        m = ck.mapping(item, path, ("id", "title", "options"), ("question",))
+        m = ck.mapping(item, path, ("id", "title", "options"), ("question", "choice", "min", "max"))
         if m is None:
             continue
         pid = ck.ident(m.get("id"), _join(path, "id"))
@@ -615,16 +797,46 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
                 )
             )
         ck.unique(opt_ids, f"option (of property {pid!r})")
+        choice, low, high = _read_choice(ck, m, path, len(options))
         out.append(
             Property(
                 id=pid,
                 title=ck.text(m.get("title"), _join(path, "title"), required=True),
                 question=ck.text(m.get("question"), _join(path, "question")),
                 options=tuple(options),
+                choice=choice,
+                min_options=low,
+                max_options=high,
             )
         )
     ck.unique(ids, "property")
     return out
+
+
+def _read_choice(ck: _Checker, m: Mapping[str, Any], path: str, count: int) -> tuple[str, int, int]:
+    """``choice``, ``min`` and ``max`` of a property (``min``/``max`` only for ``choice: many``)."""
+    choice = ck.text(m.get("choice"), _join(path, "choice"), default="one")
+    if choice not in CHOICES:
+        ck.problem("unknown_value", _join(path, "choice"), f"unknown choice {choice!r} (expected one or many)")
+        return "one", 1, 1
+    if choice == "one":
+        for key in ("min", "max"):
+            if key in m:
+                ck.problem("bad_count", _join(path, key), f"{key!r} applies only to a property with choice: many")
+        return "one", 1, 1
+    low, high = m.get("min", 1), m.get("max", count)
+    for key, value in (("min", low), ("max", high)):
+        if not _whole_number(value) or value < 1:
+            ck.problem("bad_count", _join(path, key), f"expected a whole number of at least 1, found {value!r}")
+            return "many", 1, max(count, 1)
+    if low > high or high > count:
+        ck.problem(
+            "bad_count",
+            path,
+            f"needs 1 <= min <= max <= number of options ({count}); found min {low}, max {high}",
+        )
+        return "many", 1, max(count, 1)
+    return "many", int(low), int(high)
 
 
 def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Rule]:
@@ -677,7 +889,7 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
             item,
             path,
             ("id", "order", "phase", "condition", "title"),
-            ("core", "prereqs", "body", "url", "title_source"),
+            ("core", "prereqs", "body", "url", "title_source", "source", "basis", "basis_note"),
         )
         if m is None:
             continue
@@ -705,6 +917,13 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 f"unknown title_source {title_source!r} (expected guide or pattern)",
             )
         prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
+        step_basis = ck.text(m.get("basis"), _join(path, "basis"))
+        if step_basis and step_basis not in BASES:
+            ck.problem(
+                "unknown_value",
+                _join(path, "basis"),
+                f"unknown basis {step_basis!r} (expected one of: {', '.join(BASES)})",
+            )
         out.append(
             Step(
                 id=sid,
@@ -717,6 +936,9 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 body=ck.text(m.get("body"), _join(path, "body")),
                 url=ck.url(m.get("url"), _join(path, "url")),
                 title_source=title_source,
+                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
+                basis=step_basis,
+                basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
             )
         )
     ck.unique(ids, "step")
@@ -862,12 +1084,13 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
         pid = ck.ident(m.get("id"), _join(path, "id"))
         ids.append((pid, path))
         sel = m.get("selection")
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, Choice]] = []
         spath = _join(path, "selection")
         if not isinstance(sel, Mapping):
             if "selection" in m:
                 ck.problem("wrong_type", spath, f"expected a mapping of property to option, found {_kind(sel)}")
         else:
+            chosen: dict[str, Choice] = {}
             for key, opt in sel.items():
                 prop = props.get(str(key))
                 if prop is None:
@@ -876,16 +1099,27 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
                         _join(spath, str(key)),
                         f"unknown property {key!r} (properties: {', '.join(props)})",
                     )
-                elif not isinstance(opt, str) or prop.option(opt) is None:
+                elif not prop.multi and (not isinstance(opt, str) or prop.option(opt) is None):
                     ck.problem(
                         "unknown_option",
                         _join(spath, str(key)),
                         f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})",
                     )
+                elif prop.multi and isinstance(opt, str):
+                    ck.problem(
+                        "bad_selection",
+                        _join(spath, str(key)),
+                        f"multi-choice property {key!r} takes a list of options, e.g. [{prop.option_ids[0]}]",
+                    )
+                else:
+                    try:
+                        chosen[prop.id] = prop.choose(opt, where=f"preset {pid!r}")
+                    except SelectionError as exc:
+                        ck.problem(exc.code, _join(spath, str(key)), str(exc))
             missing = [p for p in props if p not in sel]
             if missing:
                 ck.problem("incomplete_preset", spath, f"preset {pid!r} leaves out {', '.join(missing)}")
-            pairs = [(p, str(sel[p])) for p in props if p in sel]
+            pairs = [(p, chosen[p]) for p in props if p in chosen]
         out.append(
             Preset(
                 id=pid,
@@ -902,7 +1136,7 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
 def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps: set[str]) -> Renames:
     if value is None:
         return Renames()
-    m = ck.mapping(value, "renames", (), ("options", "steps"))
+    m = ck.mapping(value, "renames", (), ("options", "steps", "defaults"))
     if m is None:
         return Renames()
     options: list[tuple[str, str]] = []
@@ -931,4 +1165,38 @@ def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps
         if new not in steps:
             ck.problem("bad_rename", f"renames.steps.{old}", f"rename target {new!r} is not a step of this edition")
         renamed_steps.append((str(old), str(new)))
-    return Renames(tuple(sorted(options)), tuple(sorted(renamed_steps)))
+    defaults = _read_defaults(ck, m.get("defaults"), props)
+    return Renames(tuple(sorted(options)), tuple(sorted(renamed_steps)), tuple(defaults))
+
+
+def _read_defaults(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[RenameDefault]:
+    out: list[RenameDefault] = []
+    for i, item in enumerate(ck.items(value, "renames.defaults")):
+        path = f"renames.defaults[{i}]"
+        m = ck.mapping(item, path, ("property", "option", "because"), ("when",))
+        if m is None:
+            continue
+        prop_id = ck.text(m.get("property"), _join(path, "property"))
+        prop = props.get(prop_id)
+        if "property" in m and prop is None:
+            ck.problem(
+                "unknown_property",
+                _join(path, "property"),
+                f"unknown property {prop_id!r} (properties: {', '.join(props)})",
+            )
+            continue
+        if prop is None:
+            continue
+        option: Choice = ""
+        if "option" in m:
+            raw = m.get("option")
+            if prop.multi and isinstance(raw, str):
+                raw = [raw]
+            try:
+                option = prop.choose(raw, where="renames.defaults")
+            except SelectionError as exc:
+                ck.problem(exc.code, _join(path, "option"), str(exc))
+        when = ck.condition(m.get("when"), _join(path, "when"), props) if "when" in m else None
+        because = ck.text(m.get("because"), _join(path, "because"), required=True)
+        out.append(RenameDefault(prop.id, option, because, when))
+    return out

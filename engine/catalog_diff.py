@@ -1,6 +1,8 @@
 """Comparing two catalog editions: what was added, removed, renamed and changed, section by section.
 
-Items are matched by id (options as ``property.option``). The newer edition's ``renames``
+Items are matched by id (options as ``property.option``); a property's ``choice``, ``min`` and
+``max`` (multi-choice) are compared like its other fields. Two revisions of one edition are
+named by their exact references (``name@edition.rN``). The newer edition's ``renames``
 block pairs an old option or step id with its new id: such a pair is reported as *renamed*
 (with the fields that also changed), not as one removal and one addition, and a step's
 prerequisites are compared after mapping old ids through the renames.
@@ -150,4 +152,6 @@ def diff_catalogs(old: Catalog, new: Catalog) -> CatalogDiff:
                 ),
             )
         )
+    if old.ref == new.ref:  # two revisions of one edition: name them exactly
+        return CatalogDiff(old.revision_ref, new.revision_ref, tuple(sections))
     return CatalogDiff(old.ref, new.ref, tuple(sections))

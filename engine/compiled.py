@@ -29,16 +29,17 @@ from collections import OrderedDict
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from engine.causes import condition_properties, forcing_cause
+from engine.causes import Space, condition_properties, forcing_cause, selection_literals, space_of
 from engine.expression import Expr, Term, compile_expression
 from engine.graph import build_graph, step_order
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     import networkx as nx
 
     from engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
+    from engine.expression import Choice, Predicate
     from engine.severity import Severity
 
 __all__ = ["CACHE_SIZE", "BlockingRules", "CompiledCatalog", "CompiledCondition", "NeighbourRules", "compile_catalog"]
@@ -59,17 +60,17 @@ class CompiledCondition:
     for: most conditions of a large catalog never hold for the selections resolved.
     """
 
-    __slots__ = ("causes", "domains", "expr", "fn", "props")
+    __slots__ = ("causes", "expr", "fn", "props", "spaces")
 
-    def __init__(self, expr: Expr, domains: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(self, expr: Expr, spaces: Mapping[str, Space], multi: frozenset[str]) -> None:
         self.expr = expr
-        self.fn: Callable[[Mapping[str, str]], bool] = compile_expression(expr)
-        self.domains = domains
+        self.fn: Predicate = compile_expression(expr, multi)
+        self.spaces = spaces
         self.props: tuple[str, ...] | None = None
-        self.causes: dict[tuple[str | None, ...], tuple[Term, ...]] = {}
+        self.causes: dict[tuple[Choice | None, ...], tuple[Term, ...]] = {}
 
-    def cause(self, selection: Mapping[str, str]) -> tuple[Term, ...]:
-        """The smallest set of the selection's terms that forces the condition (``()`` if it is false)."""
+    def cause(self, selection: Mapping[str, Choice]) -> tuple[Term, ...]:
+        """The smallest set of the selection's literals that forces the condition (``()`` if it is false)."""
         if self.props is None:
             self.props = condition_properties(self.expr)
         chosen = tuple(selection.get(p) for p in self.props)
@@ -77,7 +78,8 @@ class CompiledCondition:
         if found is None:
             if len(self.causes) >= CAUSES_PER_CONDITION:
                 self.causes.clear()
-            found = forcing_cause(self.expr, {}, selection, self.domains, props=self.props) or ()
+            literals = selection_literals(self.props, selection, self.spaces)
+            found = forcing_cause(self.expr, (), literals, self.spaces, props=self.props) or ()
             self.causes[chosen] = found
         return found
 
@@ -85,7 +87,7 @@ class CompiledCondition:
 class BlockingRules:
     """The rules that exclude (rank ``blocked`` or higher), indexed by the properties they mention."""
 
-    def __init__(self, catalog: Catalog, domains: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(self, catalog: Catalog, spaces: Mapping[str, Space]) -> None:
         self.rules: list[tuple[int, Rule]] = [(i, r) for i, r in enumerate(catalog.rules) if r.rank.excludes]
         self.by_prop: dict[str, list[tuple[int, Rule]]] = {}
         self.props_of: dict[str, tuple[str, ...]] = {}
@@ -98,15 +100,15 @@ class BlockingRules:
         self.unconditional = [
             (i, r)
             for i, r in self.rules
-            if forcing_cause(r.condition, {}, {}, domains, props=self.props_of[r.id]) is not None
+            if forcing_cause(r.condition, (), (), spaces, props=self.props_of[r.id]) is not None
         ]
 
 
 class NeighbourRules:
     """Every rule as a closure with its rank, and the rules that mention each property."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.fns = [compile_expression(r.condition) for r in catalog.rules]
+    def __init__(self, catalog: Catalog, multi: frozenset[str]) -> None:
+        self.fns = [compile_expression(r.condition, multi) for r in catalog.rules]
         self.ranks = [r.rank for r in catalog.rules]
         self.by_prop: dict[str, list[int]] = {}
         for i, rule in enumerate(catalog.rules):
@@ -123,21 +125,21 @@ class CompiledCatalog:
 
     def __init__(self, catalog: Catalog, graph: nx.DiGraph | None = None) -> None:
         self.catalog = catalog
-        self.domains: dict[str, tuple[str, ...]] = {p.id: p.option_ids for p in catalog.properties}
+        self.spaces: dict[str, Space] = {p.id: space_of(p) for p in catalog.properties}
+        #: the multi-choice properties (their selection values are tuples of option ids)
+        self.multi: frozenset[str] = frozenset(p.id for p in catalog.properties if p.multi)
         self.order: dict[str, int] = {p.id: i for i, p in enumerate(catalog.properties)}
-        domains = self.domains
+        spaces, multi = self.spaces, self.multi
         self.rules: list[tuple[Rule, Severity, CompiledCondition]] = [
-            (r, r.rank, CompiledCondition(r.condition, domains)) for r in catalog.rules
+            (r, r.rank, CompiledCondition(r.condition, spaces, multi)) for r in catalog.rules
         ]
         index = catalog.step_index
         self.steps: list[tuple[Step, CompiledCondition]] = [
-            (index[sid], CompiledCondition(index[sid].condition, domains)) for sid in step_order(catalog)
+            (index[sid], CompiledCondition(index[sid].condition, spaces, multi)) for sid in step_order(catalog)
         ]
-        self.flows: list[tuple[Flow, Callable[[Mapping[str, str]], bool]]] = [
-            (f, compile_expression(f.condition)) for f in catalog.flows
-        ]
-        self.responsibilities: list[tuple[Responsibility, Assignment, Callable[[Mapping[str, str]], bool]]] = [
-            (r, a, compile_expression(a.condition)) for r in catalog.responsibilities for a in r.assignments
+        self.flows: list[tuple[Flow, Predicate]] = [(f, compile_expression(f.condition, multi)) for f in catalog.flows]
+        self.responsibilities: list[tuple[Responsibility, Assignment, Predicate]] = [
+            (r, a, compile_expression(a.condition, multi)) for r in catalog.responsibilities for a in r.assignments
         ]
         self._graph = graph
 
@@ -151,12 +153,12 @@ class CompiledCatalog:
     @cached_property
     def blocking(self) -> BlockingRules:
         """The excluding rules by property (propagation, lint)."""
-        return BlockingRules(self.catalog, self.domains)
+        return BlockingRules(self.catalog, self.spaces)
 
     @cached_property
     def neighbours(self) -> NeighbourRules:
         """All rules by property, for re-judging a selection with one property switched."""
-        return NeighbourRules(self.catalog)
+        return NeighbourRules(self.catalog, self.multi)
 
 
 _CACHE: OrderedDict[int, CompiledCatalog] = OrderedDict()

@@ -58,7 +58,7 @@ class Problem:
     ``unknown_property``, ``unknown_option``, ``unknown_value`` (a severity, phase, basis, flow
     kind ... outside its fixed set), ``unknown_step``, ``unknown_party``, ``self_prerequisite``,
     ``prerequisite_cycle``, ``incomplete_preset``, ``bad_selection``, ``bad_rename``,
-    ``bad_count``, ``bad_url`` (a link that is not https:// or http://); file readers add their
+    ``bad_count``, ``invalid_url`` (a link that is not https:// or http://); file readers add their
     own (``invalid`` when nothing more precise applies).
     """
 
@@ -87,4 +87,9 @@ class CatalogError(EngineError):
 
 
 class SelectionError(EngineError):
-    """A selection names an unknown property or option, or leaves a property out."""
+    """A selection names an unknown property or option, leaves a property out, or chooses too few
+    or too many options of a multi-choice property; ``code`` says which (machine-readable)."""
+
+    def __init__(self, message: str, *, code: str = "bad_selection") -> None:
+        super().__init__(message)
+        self.code = code

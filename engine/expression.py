@@ -21,30 +21,42 @@ back canonically (minimal parentheses, single spaces):
 True
 >>> sorted(str(t) for t in references(expr))
 ['dashboard.none', 'liability.stripe', 'onboarding.api']
+
+A selection maps each property to its option id, or, for a multi-choice property, to the
+tuple of option ids chosen; a term of a multi-choice property is true when its option is
+among them:
+
+>>> evaluate(parse_expression("fees.app and not fees.saas"), {"fees": ("app", "markup")})
+True
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from engine.errors import ExpressionSyntaxError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Iterator
 
 __all__ = [
+    "Absent",
     "Always",
     "And",
+    "Choice",
     "Expr",
     "Not",
     "Or",
+    "Predicate",
     "Term",
     "compile_expression",
     "evaluate",
     "format_expression",
+    "holds",
     "iter_terms",
     "parse_expression",
     "references",
@@ -60,6 +72,32 @@ class Term:
 
     def __str__(self) -> str:
         return f"{self.prop}.{self.option}"
+
+
+@dataclass(frozen=True, order=True)
+class Absent(Term):
+    """A literal of a cause, never of a condition: ``option`` is *not* among the chosen options of
+    the multi-choice property ``prop`` (printed ``not prop.option``)."""
+
+    def __str__(self) -> str:
+        return f"not {self.prop}.{self.option}"
+
+
+#: What a selection maps a property to: an option id, or the chosen option ids of a multi-choice property.
+Choice = Union[str, tuple[str, ...]]
+#: A compiled condition: true or false for a selection.
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+def holds(term: Term, selection: Mapping[str, Choice]) -> bool:
+    """Whether ``term`` is true for ``selection`` (an :class:`Absent` literal: whether it is false).
+
+    >>> holds(Term("fees", "app"), {"fees": ("app",)}), holds(Term("size", "s"), {"size": "l"})
+    (True, False)
+    """
+    value = selection.get(term.prop)
+    found = value == term.option if isinstance(value, str) else value is not None and term.option in value
+    return not found if isinstance(term, Absent) else found
 
 
 @dataclass(frozen=True)
@@ -248,10 +286,10 @@ def format_expression(expr: Expr, *, term: Callable[[Term], str] = str) -> str:
     return fmt(expr, 0)
 
 
-def evaluate(expr: Expr, selection: Mapping[str, str]) -> bool:
-    """Evaluate ``expr`` for a selection mapping property id to option id."""
+def evaluate(expr: Expr, selection: Mapping[str, Choice]) -> bool:
+    """Evaluate ``expr`` for a selection mapping property id to option id (or ids, see the module docstring)."""
     if isinstance(expr, Term):
-        return selection.get(expr.prop) == expr.option
+        return holds(expr, selection)
     if isinstance(expr, Always):
         return True
     if isinstance(expr, Not):
@@ -261,18 +299,43 @@ def evaluate(expr: Expr, selection: Mapping[str, str]) -> bool:
     return any(evaluate(op, selection) for op in expr.operands)
 
 
-def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
+def compile_expression(expr: Expr, multi: frozenset[str] = frozenset()) -> Predicate:
     """Turn an expression into a plain Python closure (no ``eval``) for repeated evaluation.
 
     Terms of one property joined by ``or`` become a single membership test
     (``charge_type.direct or charge_type.destination`` reads the selection once), and n-ary
     operators become short-circuiting loops; the closure is true exactly when
-    :func:`evaluate` is.
+    :func:`evaluate` is. ``multi`` names the multi-choice properties: the selection maps them
+    to tuples (or sets) of option ids.
 
     >>> fn = compile_expression(parse_expression("(a.x or a.y) and not b.z"))
     >>> fn({"a": "y", "b": "w"}), fn({"a": "y", "b": "z"}), fn({"a": "q", "b": "w"})
     (True, False, False)
+    >>> fn = compile_expression(parse_expression("m.x and not m.y"), frozenset({"m"}))
+    >>> fn({"m": ("x", "z")}), fn({"m": ("x", "y")})
+    (True, False)
     """
+    if multi and any(t.prop in multi for t in iter_terms(expr)):
+        return _compile_multi(expr, multi)
+    return _compile(expr)
+
+
+def _compile_multi(expr: Expr, multi: frozenset[str]) -> Predicate:
+    if isinstance(expr, Term):
+        prop, option = expr.prop, expr.option
+        if prop in multi:
+            return lambda sel: option in sel.get(prop, ())
+        return lambda sel: sel.get(prop) == option
+    if isinstance(expr, Always):
+        return lambda sel: True
+    if isinstance(expr, Not):
+        inner = _compile_multi(expr.operand, multi)
+        return lambda sel: not inner(sel)
+    parts = tuple(_compile_multi(op, multi) for op in expr.operands)
+    return _all_of(parts) if isinstance(expr, And) else _any_of(parts)
+
+
+def _compile(expr: Expr) -> Predicate:
     if isinstance(expr, Term):
         prop, option = expr.prop, expr.option
         return lambda sel: sel.get(prop) == option
@@ -282,14 +345,14 @@ def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
         if isinstance(expr.operand, Term):
             prop, option = expr.operand.prop, expr.operand.option
             return lambda sel: sel.get(prop) != option
-        inner = compile_expression(expr.operand)
+        inner = _compile(expr.operand)
         return lambda sel: not inner(sel)
     if isinstance(expr, And):
         ops = expr.operands
         if len(ops) == 2 and isinstance(ops[0], Term) and isinstance(ops[1], Term):  # "p.a and q.b"
             (p1, o1), (p2, o2) = (ops[0].prop, ops[0].option), (ops[1].prop, ops[1].option)
             return lambda sel: sel.get(p1) == o1 and sel.get(p2) == o2
-        return _all_of(tuple(compile_expression(op) for op in ops))
+        return _all_of(tuple(_compile(op) for op in ops))
     options: dict[str, list[str]] = {}
     others: list[Expr] = []
     for op in expr.operands:
@@ -298,11 +361,11 @@ def compile_expression(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
         else:
             others.append(op)
     parts = [_member(prop, opts) for prop, opts in options.items()]
-    parts += [compile_expression(op) for op in others]
+    parts += [_compile(op) for op in others]
     return _any_of(tuple(parts))
 
 
-def _member(prop: str, options: list[str]) -> Callable[[Mapping[str, str]], bool]:
+def _member(prop: str, options: list[str]) -> Predicate:
     if len(options) == 1:
         option = options[0]
         return lambda sel: sel.get(prop) == option
@@ -310,7 +373,7 @@ def _member(prop: str, options: list[str]) -> Callable[[Mapping[str, str]], bool
     return lambda sel: sel.get(prop) in chosen
 
 
-def _all_of(parts: tuple[Callable[[Mapping[str, str]], bool], ...]) -> Callable[[Mapping[str, str]], bool]:
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
     if len(parts) == 1:
         return parts[0]
     if len(parts) == 2:
@@ -326,7 +389,7 @@ def _all_of(parts: tuple[Callable[[Mapping[str, str]], bool], ...]) -> Callable[
     return all_hold
 
 
-def _any_of(parts: tuple[Callable[[Mapping[str, str]], bool], ...]) -> Callable[[Mapping[str, str]], bool]:
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
     if len(parts) == 1:
         return parts[0]
     if len(parts) == 2:

@@ -88,10 +88,15 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
         for a in resp["assignments"]:
             link_terms(rkey, a["condition"], "references")
             G.add_edge(rkey, NodeKey("party", a["party"]), kind="involves")
+    # revision and changelog travel as a node, not graph attributes, so a store keeps them with the
+    # other nodes (its edition row only keeps format, description and renames); absent for revision 1
+    if "revision" in doc or "changelog" in doc:
+        add("revision", "revision", 0, {k: doc[k] for k in ("revision", "changelog") if k in doc})
     for i, preset in enumerate(doc["presets"]):
         pkey = add("preset", preset["id"], i, preset)
-        for prop, opt in preset["selection"].items():
-            G.add_edge(pkey, NodeKey("option", f"{prop}.{opt}"), kind="selects")
+        for prop, value in preset["selection"].items():
+            for opt in [value] if isinstance(value, str) else value:
+                G.add_edge(pkey, NodeKey("option", f"{prop}.{opt}"), kind="selects")
     return G
 
 
@@ -110,10 +115,12 @@ def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
     for opt in _nodes_of(G, "option"):
         options_by_prop.setdefault(opt["property"], []).append({k: v for k, v in opt.items() if k != "property"})
     doc: dict[str, Any] = {k: G.graph[k] for k in ("format", "name", "edition", "title")}
+    for meta in _nodes_of(G, "revision"):
+        doc.update(meta)
     if G.graph.get("description"):
         doc["description"] = G.graph["description"]
     renames = G.graph.get("renames") or {}
-    if renames.get("options") or renames.get("steps"):
+    if renames.get("options") or renames.get("steps") or renames.get("defaults"):
         doc["renames"] = renames
     doc["parties"] = _nodes_of(G, "party")
     doc["properties"] = [{**p, "options": options_by_prop.get(p["id"], [])} for p in _nodes_of(G, "property")]

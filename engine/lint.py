@@ -13,7 +13,12 @@ Warnings:
 ``dead_option``        no completion with the option ranks below ``blocked``;
 ``step_never_active``  no selection below ``blocked`` activates the step;
 ``rule_never_fires`` / ``rule_always_fires``   the condition is false / true for every selection;
+``missing_source``     a rule without ``source``, or a step without ``url`` or ``source``;
+``missing_basis``      a step without ``basis`` (a rule's basis defaults to ``stated``);
 ``preset_blocked``     the preset's own selection is ``blocked`` (or ``out_of_scope``).
+
+For a multi-choice property, ``dead_option`` means every selection that includes the option
+is blocked or out of scope, and the counts below count each valid set of options once.
 
 Every check is a SAT question over :class:`engine.sat.Encoding` (each answered with the
 coverage method of :func:`engine.sat.satisfiable_literals`), so nothing enumerates the
@@ -29,6 +34,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
+from engine.causes import space_values
+from engine.compiled import compile_catalog
 from engine.expression import compile_expression, iter_terms
 from engine.propagation import single_rule_reason
 from engine.resolution import resolve
@@ -220,6 +227,18 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
                 )
             )
 
+    # sources: every rule and step says where its facts come from, and (steps) how firmly
+    for rule in catalog.rules:
+        if not rule.source:
+            warnings.append(LintMessage("warning", "missing_source", rule.id, "rule has no source URL"))
+    for step in catalog.steps:
+        if not (step.source or step.url):
+            warnings.append(LintMessage("warning", "missing_source", step.id, "step has no source URL (url or source)"))
+        if not step.basis:
+            warnings.append(
+                LintMessage("warning", "missing_basis", step.id, "step has no basis (stated, implied or inference)")
+            )
+
     # presets
     for preset in catalog.presets:
         res = resolve(catalog, dict(preset.selection))
@@ -237,7 +256,9 @@ def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSu
     ``counted`` is False when the groups together would need more than ``limit`` partial
     selections enumerated; ``selections`` (the size of the space) is always exact.
     """
-    domains = {p.id: len(p.options) for p in catalog.properties}
+    compiled = compile_catalog(catalog)
+    values = {p.id: space_values(compiled.spaces[p.id]) for p in catalog.properties}
+    domains = {p: len(v) for p, v in values.items()}
     total = 1
     for size in domains.values():
         total *= size
@@ -277,16 +298,15 @@ def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSu
                 return VerdictSummary(total, False)
     floor = max((rules[i].rank for i in constant), default=Severity.ALLOWED)
     cumulative = [1] * len(Severity)  # selections with verdict rank <= k, as a product over groups
-    options = {p.id: p.option_ids for p in catalog.properties}
     for root, props in groups.items():
         idx = group_rules.get(root)
         if not idx:
             for k in Severity:
                 cumulative[k] *= domains[props[0]] if len(props) == 1 else _size(props, domains)
             continue
-        fns = [(rules[i].rank, compile_expression(rules[i].condition)) for i in idx]
+        fns = [(rules[i].rank, compile_expression(rules[i].condition, compiled.multi)) for i in idx]
         per_rank = [0] * len(Severity)
-        for combo in product(*(options[p] for p in props)):
+        for combo in product(*(values[p] for p in props)):
             sel = dict(zip(props, combo, strict=True))
             per_rank[max((rank for rank, fn in fns if fn(sel)), default=Severity.ALLOWED)] += 1
         running = 0

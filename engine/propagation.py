@@ -5,8 +5,13 @@ property the selection already sets, its own choice is left out, so the answer s
 switching to that option would do):
 
 ``excluded``  every completion is ``blocked`` or ``out_of_scope``;
-``forced``    the only option of the property that is not excluded;
+``forced``    the only option of the property that is not excluded (for an option of a
+              multi-choice property: every completion *without* it is excluded, some with it
+              is not);
 ``open``      otherwise.
+
+For a multi-choice property, an option's completions are those where it is among the chosen
+(the property's other options free within its ``min``/``max`` bounds).
 
 ``best_verdict`` is the best verdict any completion with that option can still reach. An
 excluded option carries a :class:`Reason`: the rule that excludes it and the smallest set of
@@ -28,10 +33,10 @@ from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import forcing_cause
+from engine.causes import forcing_cause, selection_literals
 from engine.compiled import compile_catalog
-from engine.expression import Term
-from engine.resolution import Resolution, check_selection, resolve
+from engine.expression import Absent, Term
+from engine.resolution import Resolution, check_selection, choice_json, resolve, selection_json
 from engine.sat import Encoding, SolverFactory, satisfiable_literals
 from engine.severity import Severity
 
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from engine.catalog import Catalog, Rule
+    from engine.expression import Choice
 
 __all__ = [
     "EXCLUDED",
@@ -96,14 +102,15 @@ class OptionStatus:
 @dataclass(frozen=True)
 class PropertyStatus:
     id: str
-    selected: str | None
+    selected: Choice | None
     options: tuple[OptionStatus, ...]
 
     def option(self, option_id: str) -> OptionStatus:
         return next(o for o in self.options if o.id == option_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "selected": self.selected, "options": [o.to_dict() for o in self.options]}
+        selected = None if self.selected is None else choice_json(self.selected)
+        return {"id": self.id, "selected": selected, "options": [o.to_dict() for o in self.options]}
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ class Propagation:
     """The result of :func:`propagate`; ``resolution`` is set when the selection is complete."""
 
     catalog: Catalog
-    selection: tuple[tuple[str, str], ...]
+    selection: tuple[tuple[str, Choice], ...]
     properties: tuple[PropertyStatus, ...]
     resolution: Resolution | None = None
 
@@ -121,7 +128,7 @@ class Propagation:
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
-            "selection": dict(self.selection),
+            "selection": selection_json(self.selection),
             "properties": [p.to_dict() for p in self.properties],
         }
         if self.resolution is not None:
@@ -142,30 +149,41 @@ class _SingleRuleReasons:
     the work per option is bounded by the rules that mention its property.
     """
 
-    def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
+    def __init__(self, catalog: Catalog, selection: Mapping[str, Choice]) -> None:
         self.catalog = catalog
         self.selection = dict(selection)
         compiled = compile_catalog(catalog)
         self.index = compiled.blocking
-        self.domains = compiled.domains
+        self.spaces = compiled.spaces
         self.order = compiled.order
+        self._literals: dict[str, tuple[Term, ...]] = {}
         candidates: dict[int, Rule] = dict(self.index.unconditional)
         for p in self.selection:
             candidates.update(self.index.by_prop.get(p, ()))
         forced = []
         for i in sorted(candidates):
             rule = candidates[i]
-            cause = forcing_cause(rule.condition, {}, self.selection, self.domains, props=self.index.props_of[rule.id])
+            props = self.index.props_of[rule.id]
+            cause = forcing_cause(rule.condition, (), self.literals(rule), self.spaces, props=props)
             if cause is not None:
                 forced.append((len(cause), i, rule, cause))
         self.forced = sorted(forced, key=lambda item: (item[0], item[1]))
 
+    def literals(self, rule: Rule) -> tuple[Term, ...]:
+        """The selection's literals on the properties ``rule`` mentions, in search order."""
+        found = self._literals.get(rule.id)
+        if found is None:
+            found = selection_literals(self.index.props_of[rule.id], self.selection, self.spaces)
+            self._literals[rule.id] = found
+        return found
+
     def reason(self, prop: str, option: str) -> Reason | None:
         best: tuple[int, int, Rule, tuple[Term, ...]] | None = None
+        fixed = (Term(prop, option),)
         for i, rule in self.index.by_prop.get(prop, ()):
             # ``prop`` is fixed to ``option``, so its own choice in the selection is never used
             cause = forcing_cause(
-                rule.condition, {prop: option}, self.selection, self.domains, props=self.index.props_of[rule.id]
+                rule.condition, fixed, self.literals(rule), self.spaces, props=self.index.props_of[rule.id]
             )
             if cause is not None and (best is None or (len(cause), i) < (best[0], best[1])):
                 best = (len(cause), i, rule, cause)
@@ -180,7 +198,7 @@ class _SingleRuleReasons:
         return Reason((best[2].id,), tuple(sorted(best[3], key=lambda t: self.order[t.prop])))
 
 
-def single_rule_reason(catalog: Catalog, context: Mapping[str, str], prop: str, option: str) -> Reason | None:
+def single_rule_reason(catalog: Catalog, context: Mapping[str, Choice], prop: str, option: str) -> Reason | None:
     """The rule (rank >= blocked) that alone excludes ``prop.option`` under ``context``, with the
     smallest chosen terms; the smallest cause wins, then catalog order. None if no single rule does."""
     return _SingleRuleReasons(catalog, {p: o for p, o in context.items() if p != prop}).reason(prop, option)
@@ -195,7 +213,7 @@ def _in_catalog_order(catalog: Catalog, terms: Sequence[Term]) -> tuple[Term, ..
 # The solver-backed propagation
 
 
-def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: SolverFactory) -> Propagation:
+def propagate(catalog: Catalog, selection: Mapping[str, Any], solver_factory: SolverFactory) -> Propagation:
     """Judge every option of every property under a partial selection (see the module docstring).
 
     Raises
@@ -205,6 +223,8 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     """
     ordered = check_selection(catalog, selection, complete=False)
     sel = dict(ordered)
+    if compile_catalog(catalog).multi:
+        return _propagate_by_property(catalog, ordered, Encoding(catalog, solver_factory()))
     if len(sel) == len(catalog.properties):
         return _propagate_complete(catalog, ordered)
     enc = Encoding(catalog, solver_factory())
@@ -223,8 +243,8 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
             best = min((w.rank_with(prop_id, o) for w in witnesses), default=Severity.OUT_OF_SCOPE)
             while best > Severity.ALLOWED:
                 if context is None:
-                    own = enc.option_var[(prop_id, sel[prop_id])]
-                    context = [lit for lit in sel_lits if lit != own]
+                    own = set(enc.choice_literals(prop_id, sel[prop_id]))
+                    context = [lit for lit in sel_lits if lit not in own]
                 model = enc.solve([*context, enc.option_var[(prop_id, o)], *enc.at_most(best - 1)])
                 if model is None:
                     break
@@ -240,13 +260,23 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
 
 
 def _best_ranks(
-    enc: Encoding, options: list[tuple[str, str]], context: Mapping[str, str], models: list[Sequence[int]] | None = None
+    enc: Encoding,
+    options: list[tuple[str, str]],
+    context: Mapping[str, Choice],
+    models: list[Sequence[int]] | None = None,
 ) -> dict[tuple[str, str], Severity]:
     """Best verdict rank reachable for each option under ``context``: one coverage pass per level."""
-    lits = {enc.option_var[key]: key for key in options}
-    assumptions = enc.selection_literals(context)
+    ranks = _best_literal_ranks(enc, [enc.option_var[key] for key in options], enc.selection_literals(context), models)
+    return {key: ranks[enc.option_var[key]] for key in options}
+
+
+def _best_literal_ranks(
+    enc: Encoding, literals: Sequence[int], assumptions: Sequence[int], models: list[Sequence[int]] | None = None
+) -> dict[int, Severity]:
+    """Best verdict rank reachable with each literal true under ``assumptions``: one coverage pass per level."""
+    lits = {lit: lit for lit in literals}
     remaining = list(lits)
-    out: dict[tuple[str, str], Severity] = {}
+    out: dict[int, Severity] = {}
     for rank in Severity:
         if rank is Severity.OUT_OF_SCOPE:
             break
@@ -265,10 +295,13 @@ def _best_ranks(
 def _property_status(
     catalog: Catalog,
     prop_id: str,
-    selected: str | None,
+    selected: Choice | None,
     ranks: Mapping[tuple[str, str], Severity],
     reason_for: Callable[[str], Reason],
+    without: Mapping[str, Severity] | None = None,
 ) -> PropertyStatus:
+    """Statuses of one property's options; ``without`` (multi-choice properties) holds, per option,
+    the best rank of the completions that leave it out."""
     option_ids = catalog.property_index[prop_id].option_ids
     alive = [o for o in option_ids if not ranks[(prop_id, o)].excludes]
     options = []
@@ -276,9 +309,34 @@ def _property_status(
         rank = ranks[(prop_id, o)]
         if rank.excludes:
             options.append(OptionStatus(o, EXCLUDED, rank.verdict, reason_for(o)))
+        elif without is not None:
+            options.append(OptionStatus(o, FORCED if without[o].excludes else OPEN, rank.verdict))
         else:
             options.append(OptionStatus(o, FORCED if len(alive) == 1 else OPEN, rank.verdict))
     return PropertyStatus(prop_id, selected, tuple(options))
+
+
+def _propagate_by_property(catalog: Catalog, ordered: tuple[tuple[str, Choice], ...], enc: Encoding) -> Propagation:
+    """Every property judged with the solver under the rest of the selection (catalogs with
+    multi-choice properties, whose neighbours are sets of options rather than one switch)."""
+    sel = dict(ordered)
+    singles = _SingleRuleReasons(catalog, sel)
+    statuses = []
+    for prop in catalog.properties:
+        context = enc.selection_literals({p: v for p, v in sel.items() if p != prop.id})
+        with_lits = [enc.option_var[(prop.id, o)] for o in prop.option_ids]
+        found = _best_literal_ranks(
+            enc, [*with_lits, *(-lit for lit in with_lits)] if prop.multi else with_lits, context
+        )
+        ranks = {(prop.id, o): found[lit] for o, lit in zip(prop.option_ids, with_lits, strict=True)}
+        without = {o: found[-lit] for o, lit in zip(prop.option_ids, with_lits, strict=True)} if prop.multi else None
+        statuses.append(
+            _property_status(
+                catalog, prop.id, sel.get(prop.id), ranks, partial(_reason, singles, enc, prop.id), without
+            )
+        )
+    resolution = resolve(catalog, sel) if len(sel) == len(catalog.properties) else None
+    return Propagation(catalog, ordered, tuple(statuses), resolution=resolution)
 
 
 def _reason(singles: _SingleRuleReasons, enc: Encoding, prop: str, option: str) -> Reason:
@@ -289,10 +347,14 @@ def _reason(singles: _SingleRuleReasons, enc: Encoding, prop: str, option: str) 
     return _joint_reason(singles.catalog, enc, context, prop, option)
 
 
-def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], prop: str, option: str) -> Reason:
+def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, Choice], prop: str, option: str) -> Reason:
     """Several rules exclude the option together: smallest chosen terms, then a minimal rule set."""
-    terms = [Term(p, o) for p, o in context.items()]
-    lits = [enc.option_var[(t.prop, t.option)] for t in terms]
+    compiled = compile_catalog(catalog)
+    terms = list(selection_literals(list(context), context, compiled.spaces))
+    lits = [
+        -enc.option_var[(t.prop, t.option)] if isinstance(t, Absent) else enc.option_var[(t.prop, t.option)]
+        for t in terms
+    ]
     hard = [enc.option_var[(prop, option)], *enc.below(Severity.BLOCKED)]
     chosen: list[int] | None = None
     if enc.solve(hard) is None:
@@ -348,7 +410,7 @@ class _Neighbours:
     number of those rules, not the size of the catalog.
     """
 
-    def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
+    def __init__(self, catalog: Catalog, selection: Mapping[str, Choice]) -> None:
         rules = compile_catalog(catalog).neighbours
         self.fns, self.rank_of, self.by_prop = rules.fns, rules.ranks, rules.by_prop
         self.selection = dict(selection)
@@ -373,7 +435,7 @@ class _Neighbours:
         return max((k for k in Severity if k and local[k] > 0), default=Severity.ALLOWED)
 
 
-def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, str], ...]) -> Propagation:
+def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, Choice], ...]) -> Propagation:
     sel = dict(ordered)
     res = resolve(catalog, sel)
     neighbours = _Neighbours(catalog, sel)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import forcing_cause
+from engine.causes import selection_cause
 from engine.compiled import compile_catalog
 from engine.expression import Expr, Term, format_expression
 from engine.selection import check_selection
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
+    from engine.causes import SpaceLike
+    from engine.expression import Choice
 
 __all__ = [
     "ActiveStep",
@@ -36,8 +38,11 @@ __all__ = [
     "Holder",
     "Resolution",
     "check_selection",
+    "choice_distance",
+    "choice_json",
     "minimal_cause",
     "resolve",
+    "selection_json",
     "verdict_of",
 ]
 
@@ -81,14 +86,42 @@ class Holder:
 
 @dataclass(frozen=True)
 class Change:
-    """One property changed by an alternative: ``prop`` goes from ``before`` to ``after``."""
+    """One property changed by an alternative: ``prop`` goes from ``before`` to ``after`` (for a
+    multi-choice property, tuples of option ids; each option added or removed is one change)."""
 
     prop: str
-    before: str
-    after: str
+    before: Choice
+    after: Choice
 
-    def to_dict(self) -> dict[str, str]:
-        return {"property": self.prop, "from": self.before, "to": self.after}
+    @property
+    def size(self) -> int:
+        """How many changes this counts as: 1, or the options added plus removed."""
+        return choice_distance(self.before, self.after)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"property": self.prop, "from": choice_json(self.before), "to": choice_json(self.after)}
+
+
+def choice_json(value: Choice) -> str | list[str]:
+    """A choice as it appears in JSON documents: an option id, or a list of them."""
+    return value if isinstance(value, str) else list(value)
+
+
+def selection_json(selection: Iterable[tuple[str, Choice]]) -> dict[str, str | list[str]]:
+    """A selection as it appears in JSON documents (multi-choice values as lists)."""
+    return {prop: choice_json(value) for prop, value in selection}
+
+
+def choice_distance(a: Choice | None, b: Choice | None) -> int:
+    """How many changes turn choice ``a`` into ``b``: 0 or 1 for a single choice, the size of the
+    symmetric difference for sets of options.
+
+    >>> choice_distance("x", "y"), choice_distance(("a", "b"), ("b", "c")), choice_distance(("a",), ("a",))
+    (1, 2, 0)
+    """
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(set(a) ^ set(b))
+    return int(a != b)
 
 
 @dataclass(frozen=True)
@@ -101,7 +134,7 @@ class Alternative:
 
     changes: tuple[Change, ...]
     verdict: str
-    selection: tuple[tuple[str, str], ...]
+    selection: tuple[tuple[str, Choice], ...]
     preset: str | None = None
     distance: int | None = None
 
@@ -109,7 +142,7 @@ class Alternative:
         return {
             "changes": [c.to_dict() for c in self.changes],
             "verdict": self.verdict,
-            "selection": dict(self.selection),
+            "selection": selection_json(self.selection),
             "nearest_preset": self.preset,
             "preset_distance": self.distance,
         }
@@ -124,7 +157,7 @@ class Resolution:
     """
 
     catalog: Catalog
-    selection: tuple[tuple[str, str], ...]
+    selection: tuple[tuple[str, Choice], ...]
     verdict: str
     findings: tuple[Finding, ...]
     steps: tuple[ActiveStep, ...]
@@ -133,7 +166,7 @@ class Resolution:
     alternatives: tuple[Alternative, ...] | None = None
 
     @property
-    def selection_dict(self) -> dict[str, str]:
+    def selection_dict(self) -> dict[str, Choice]:
         return dict(self.selection)
 
     @property
@@ -145,7 +178,7 @@ class Resolution:
         """The JSON document of the resolution, keys in contract order."""
         return {
             "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
-            "selection": dict(self.selection),
+            "selection": selection_json(self.selection),
             "verdict": self.verdict,
             "findings": [
                 {
@@ -196,8 +229,8 @@ def verdict_of(severities: Iterable[str]) -> str:
     return max((Severity.parse(s) for s in severities), default=Severity.ALLOWED).verdict
 
 
-def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
-    """Resolve a complete selection (exactly one option for every property).
+def resolve(catalog: Catalog, selection: Mapping[str, Any]) -> Resolution:
+    """Resolve a complete selection (an option for every property; a set of options for a multi-choice one).
 
     Findings are the rules whose condition holds, highest severity first (catalog order within
     a severity); the verdict is the highest severity among them. Steps are those whose condition
@@ -228,7 +261,7 @@ def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
     )
 
 
-def minimal_cause(expr: Expr, selection: Mapping[str, str], domains: Mapping[str, tuple[str, ...]]) -> tuple[Term, ...]:
+def minimal_cause(expr: Expr, selection: Mapping[str, Choice], domains: Mapping[str, SpaceLike]) -> tuple[Term, ...]:
     """The smallest set of selected terms that forces ``expr`` true, whatever the other properties are.
 
     Only the properties ``expr`` mentions can matter. Subsets are tried by size, then in the
@@ -244,4 +277,4 @@ def minimal_cause(expr: Expr, selection: Mapping[str, str], domains: Mapping[str
     >>> minimal_cause(parse_expression("not a.z and b.y"), {"a": "x", "b": "y"}, doms)
     (Term(prop='a', option='x'), Term(prop='b', option='y'))
     """
-    return forcing_cause(expr, {}, selection, domains) or ()
+    return selection_cause(expr, selection, domains) or ()

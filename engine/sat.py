@@ -4,8 +4,12 @@ The engine does not ship a solver: it encodes a catalog into clauses and asks a
 :class:`SatSolver` (any incremental CDCL solver with assumptions, adapted in
 ``connectplan/sat.py``) whether sets of assumptions are satisfiable. Encoding:
 
-* one variable per option; exactly one option per property (one "at least one" clause,
-  pairwise "at most one" clauses, or a sequential counter for properties with many options);
+* one variable per option; exactly one option per single-choice property (one "at least one"
+  clause, pairwise "at most one" clauses, or a sequential counter for properties with many
+  options); for a multi-choice property, at least ``min`` and at most ``max`` of its option
+  variables true (cardinality constraints: clauses over subsets when they are few, a
+  sequential counter otherwise). A term is its option's variable, so ``m.o`` means "``o`` is
+  among the chosen";
 * one literal per condition, equivalent to it (Tseitin: a fresh variable per ``and`` / ``or``
   node, ``not`` is a negated literal, ``always`` a literal fixed true);
 * one *level* variable per severity rank ``k`` (1..4), equivalent to "some rule of rank >= k
@@ -17,13 +21,16 @@ Nothing here enumerates selections: the clause count is linear in the catalog's 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from itertools import combinations
+from math import comb
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.expression import Always, And, Expr, Not, Or, Term
 from engine.severity import Severity
 
 if TYPE_CHECKING:
     from engine.catalog import Catalog
+    from engine.expression import Choice
 
 __all__ = [
     "Encoding",
@@ -87,7 +94,11 @@ class Encoding:
                 self.option_var[(prop.id, opt.id)] = v
                 self.var_option[v] = (prop.id, opt.id)
                 lits.append(v)
-            self._exactly_one(lits)
+            if prop.multi:
+                self._at_most_k(lits, prop.max_options)
+                self._at_most_k([-lit for lit in lits], len(lits) - prop.min_options)
+            else:
+                self._exactly_one(lits)
         self.rule_lit: dict[str, int] = {}
         self.level: dict[Severity, int] = {}
         for k in LEVELS:
@@ -127,6 +138,30 @@ class Encoding:
             self.solver.add_clause([-prev, -lit])
             prev = s
         self.solver.add_clause([-prev, -lits[-1]])
+
+    def _at_most_k(self, lits: list[int], k: int) -> None:
+        """At most ``k`` of ``lits`` true."""
+        n = len(lits)
+        if k >= n:
+            return
+        if k == 0 or comb(n, k + 1) <= 64:
+            for group in combinations(lits, k + 1):
+                self.solver.add_clause([-lit for lit in group])
+            return
+        # sequential counter (Sinz 2005): s[i][j] means "at least j + 1 of the first i + 1 literals are true"
+        s = [[self.new_var() for _ in range(k)] for _ in range(n - 1)]
+        add = self.solver.add_clause
+        add([-lits[0], s[0][0]])
+        for j in range(1, k):
+            add([-s[0][j]])
+        for i in range(1, n - 1):
+            add([-lits[i], s[i][0]])
+            add([-s[i - 1][0], s[i][0]])
+            for j in range(1, k):
+                add([-lits[i], -s[i - 1][j - 1], s[i][j]])
+                add([-s[i - 1][j], s[i][j]])
+            add([-lits[i], -s[i - 1][k - 1]])
+        add([-lits[n - 1], -s[n - 2][k - 1]])
 
     def literal(self, expr: Expr) -> int:
         """The literal equivalent to ``expr`` (Tseitin; shared sub-expressions share a variable)."""
@@ -179,17 +214,22 @@ class Encoding:
         """Assumptions meaning "the verdict ranks below ``rank``" (``rank`` above ``allowed``)."""
         return self.at_most(rank - 1)
 
-    def selection_literals(self, selection: Mapping[str, str]) -> list[int]:
-        return [self.option_var[(p, o)] for p, o in selection.items()]
+    def choice_literals(self, prop: str, value: Choice) -> list[int]:
+        """Assumptions fixing ``prop`` to ``value`` (for a multi-choice property: exactly that set)."""
+        if isinstance(value, str):
+            return [self.option_var[(prop, value)]]
+        options = self.catalog.property_index[prop].option_ids
+        return [self.option_var[(prop, o)] if o in value else -self.option_var[(prop, o)] for o in options]
 
-    def model_selection(self, model: Sequence[int]) -> dict[str, str]:
+    def selection_literals(self, selection: Mapping[str, Any]) -> list[int]:
+        return [lit for p, value in selection.items() for lit in self.choice_literals(p, value)]
+
+    def model_selection(self, model: Sequence[int]) -> dict[str, Choice]:
         """The complete selection a model encodes, in catalog property order."""
-        out: dict[str, str] = {}
+        out: dict[str, Choice] = {}
         for prop in self.catalog.properties:
-            for opt in prop.options:
-                if is_true(model, self.option_var[(prop.id, opt.id)]):
-                    out[prop.id] = opt.id
-                    break
+            chosen = tuple(o.id for o in prop.options if is_true(model, self.option_var[(prop.id, o.id)]))
+            out[prop.id] = chosen if prop.multi else chosen[0]
         return out
 
     def model_rank(self, model: Sequence[int]) -> Severity:

@@ -18,14 +18,15 @@ A selection maps property ids to option ids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import SelectionError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from engine.catalog import Catalog
+    from engine.catalog import Catalog, Property
+    from engine.expression import Choice
 
 __all__ = ["build_selection", "check_selection"]
 
@@ -52,29 +53,40 @@ def build_selection(
 
 
 def check_selection(
-    catalog: Catalog, selection: Mapping[str, str], *, complete: bool = True
-) -> tuple[tuple[str, str], ...]:
-    """Validate a selection against the catalog; return it in property order.
+    catalog: Catalog, selection: Mapping[str, Any], *, complete: bool = True
+) -> tuple[tuple[str, Choice], ...]:
+    """Validate a selection against the catalog; return it normalised, in property order.
+
+    A single-choice property takes an option id; a multi-choice property a list, tuple or
+    comma-separated text of option ids, returned as a tuple in option-declaration order (a
+    repeated id counts once).
 
     Raises
     ------
     SelectionError
-        For an unknown property, an unknown option, or (``complete=True``) a property left out;
-        the message lists the valid ids.
+        For an unknown property, an unknown option, several options for a single-choice property,
+        a count of options outside a multi-choice property's bounds, or (``complete=True``) a
+        property left out; the message lists the valid ids.
     """
     props = catalog.property_index
-    for prop_id, opt_id in selection.items():
+    chosen: dict[str, Choice] = {}
+    for prop_id, value in selection.items():
         prop = props.get(prop_id)
         if prop is None:
-            raise SelectionError(f"unknown property {prop_id!r} in {catalog.ref}; properties: {', '.join(props)}")
-        if prop.option(opt_id) is None:
             raise SelectionError(
-                f"unknown option {opt_id!r} for property {prop_id!r} in {catalog.ref}; "
-                f"options: {', '.join(prop.option_ids)}"
+                f"unknown property {prop_id!r} in {catalog.ref}; properties: {', '.join(props)}",
+                code="unknown_property",
             )
+        chosen[prop_id] = prop.choose(value, where=catalog.ref)
     if complete:
-        missing = [p for p in props if p not in selection]
+        missing = [p for p in props if p not in chosen]
         if missing:
-            hints = "; ".join(f"{p}={'|'.join(props[p].option_ids)}" for p in missing)
-            raise SelectionError(f"no option selected for {', '.join(missing)}; set {hints}")
-    return tuple((p, selection[p]) for p in props if p in selection)
+            hints = "; ".join(_hint(props[p]) for p in missing)
+            raise SelectionError(f"no option selected for {', '.join(missing)}; set {hints}", code="incomplete")
+    return tuple((p, chosen[p]) for p in props if p in chosen)
+
+
+def _hint(prop: Property) -> str:
+    if prop.multi:
+        return f"{prop.id}=A,B,... ({prop.min_options} to {prop.max_options} of {'|'.join(prop.option_ids)})"
+    return f"{prop.id}={'|'.join(prop.option_ids)}"

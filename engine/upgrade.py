@@ -2,29 +2,32 @@
 
 :func:`map_selection` carries a selection over through the newer edition's ``renames``;
 :func:`plan_upgrade` resolves it there and compares the two resolutions with
-:func:`engine.diff.diff_resolutions`, pairing steps the new edition declares renamed (they are
-reported as renamed, not as one removed and one added step). When the new verdict is worse
+:func:`engine.diff.diff_resolutions`, the one model of change, which pairs the steps the new edition
+declares renamed (reported as renamed, not as one removed and one added step), so the impact report
+always agrees with ``plan diff`` and the change diagrams. When the new verdict is worse
 than ``caution`` and a solver is given, the report carries the nearest alternatives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.alternatives import nearest_alternatives
 from engine.diff import ResolutionDiff, diff_resolutions
 from engine.errors import SelectionError
-from engine.resolution import Alternative, Change, Finding, Resolution, resolve
+from engine.expression import evaluate
+from engine.resolution import Alternative, Change, Finding, Resolution, choice_json, resolve, selection_json
 from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from engine.catalog import Catalog
+    from engine.catalog import Catalog, RenameDefault
+    from engine.expression import Choice
     from engine.sat import SolverFactory
 
-__all__ = ["PlanUpgrade", "UpgradeError", "map_selection", "plan_upgrade"]
+__all__ = ["PlanUpgrade", "UpgradeError", "carry_over", "map_selection", "plan_upgrade"]
 
 
 class UpgradeError(SelectionError):
@@ -32,9 +35,11 @@ class UpgradeError(SelectionError):
 
 
 def map_selection(
-    old: Catalog, new: Catalog, selection: Mapping[str, str]
-) -> tuple[dict[str, str], tuple[Change, ...]]:
+    old: Catalog, new: Catalog, selection: Mapping[str, Choice]
+) -> tuple[dict[str, Choice], tuple[Change, ...]]:
     """The selection in ``new``'s terms, and the option renames applied (as changes).
+
+    Properties new in ``new`` are filled from its ``renames.defaults`` (see :func:`carry_over`).
 
     Raises
     ------
@@ -42,32 +47,66 @@ def map_selection(
         When a chosen option is neither in ``new`` nor renamed there, or ``new`` has a property
         the selection cannot fill.
     """
+    mapped, renamed, _ = carry_over(old, new, selection)
+    return mapped, renamed
+
+
+def carry_over(
+    old: Catalog, new: Catalog, selection: Mapping[str, Choice]
+) -> tuple[dict[str, Choice], tuple[Change, ...], tuple[RenameDefault, ...]]:
+    """:func:`map_selection`, plus the ``renames.defaults`` of ``new`` that filled a property.
+
+    Each chosen option goes through ``new``'s option renames; a property ``new`` does not have
+    is dropped. A property of ``new`` the selection leaves unset takes the first default for it
+    whose ``when`` holds for the carried-over selection.
+    """
     renames = dict(new.renames.options)
-    mapped: dict[str, str] = {}
+    collected: dict[str, list[str]] = {}
     renamed: list[Change] = []
-    for prop, opt in selection.items():
-        target = renames.get(f"{prop}.{opt}")
-        if target is not None:
-            new_prop, new_opt = target.split(".", 1)
-            mapped[new_prop] = new_opt
-            renamed.append(Change(prop, opt, new_opt) if new_prop == prop else Change(f"{prop}", opt, target))
+    for prop, value in selection.items():
+        for opt in (value,) if isinstance(value, str) else value:
+            target = renames.get(f"{prop}.{opt}")
+            if target is not None:
+                new_prop, new_opt = target.split(".", 1)
+                collected.setdefault(new_prop, []).append(new_opt)
+                renamed.append(Change(prop, opt, new_opt) if new_prop == prop else Change(f"{prop}", opt, target))
+                continue
+            new_prop_rec = new.property_index.get(prop)
+            if new_prop_rec is None:
+                continue  # the property was dropped from the newer edition
+            if new_prop_rec.option(opt) is None:
+                raise UpgradeError(
+                    f"option {prop}.{opt} does not exist in {new.ref} and is not renamed there; "
+                    f"options of {prop}: {', '.join(new_prop_rec.option_ids)}"
+                )
+            collected.setdefault(prop, []).append(opt)
+    mapped: dict[str, Choice] = {}
+    for prop, opts in collected.items():
+        rec = new.property_index[prop]
+        try:
+            mapped[prop] = rec.choose(opts if rec.multi or len(opts) > 1 else opts[0], where=new.ref)
+        except SelectionError as exc:
+            raise UpgradeError(f"the plan's choice of {prop} cannot be carried over: {exc}") from None
+    carried = dict(mapped)
+    applied: list[RenameDefault] = []
+    for default in new.renames.defaults:
+        if default.property in mapped:
             continue
-        new_prop_rec = new.property_index.get(prop)
-        if new_prop_rec is None:
-            continue  # the property was dropped from the newer edition
-        if new_prop_rec.option(opt) is None:
-            raise UpgradeError(
-                f"option {prop}.{opt} does not exist in {new.ref} and is not renamed there; "
-                f"options of {prop}: {', '.join(new_prop_rec.option_ids)}"
-            )
-        mapped[prop] = opt
+        if default.when is None or evaluate(default.when, carried):
+            mapped[default.property] = default.option
+            applied.append(default)
     missing = [p.id for p in new.properties if p.id not in mapped]
     if missing:
         raise UpgradeError(
             f"{new.ref} has properties the plan does not set ({', '.join(missing)}); "
             f"start a new plan on {new.ref} instead (connectplan plan new)"
         )
-    return {p.id: mapped[p.id] for p in new.properties}, tuple(renamed)
+    order = {p.id: i for i, p in enumerate(new.properties)}
+    return (
+        {p.id: mapped[p.id] for p in new.properties},
+        tuple(renamed),
+        tuple(sorted(applied, key=lambda d: order[d.property])),
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +119,8 @@ class PlanUpgrade:
     renamed_options: tuple[Change, ...]
     renamed_steps: tuple[tuple[str, str], ...]
     alternatives: tuple[Alternative, ...] | None = None
+    #: the new edition's ``renames.defaults`` that filled a property the plan did not have
+    defaults: tuple[RenameDefault, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -96,7 +137,7 @@ class PlanUpgrade:
         doc: dict[str, Any] = {
             "from": d["from"],
             "to": d["to"],
-            "selection": dict(self.after.selection),
+            "selection": selection_json(self.after.selection),
             "renamed": {
                 "options": [c.to_dict() for c in self.renamed_options],
                 "steps": [{"from": old, "to": new} for old, new in self.renamed_steps],
@@ -111,6 +152,10 @@ class PlanUpgrade:
                 for f in self.blocking_findings
             ],
         }
+        if self.after.catalog.renames.defaults:  # editions without defaults keep the document as it was
+            doc["defaults"] = [
+                {"property": d.property, "option": choice_json(d.option), "because": d.because} for d in self.defaults
+            ]
         if self.alternatives is not None:
             doc["alternatives"] = [a.to_dict() for a in self.alternatives]
         return doc
@@ -131,21 +176,11 @@ def plan_upgrade(
     UpgradeError
         When the selection cannot be mapped (see :func:`map_selection`).
     """
-    mapped, renamed_options = map_selection(before.catalog, new, before.selection_dict)
+    mapped, renamed_options, defaults = carry_over(before.catalog, new, before.selection_dict)
     after = resolve(new, mapped)
     diff = diff_resolutions(before, after, from_ref=from_ref, to_ref=to_ref)
-    step_renames = dict(new.renames.steps)
-    removed_ids = {s.id for s in diff.steps_removed}
-    added_ids = {s.id for s in diff.steps_added}
-    pairs = tuple((old, nid) for old, nid in step_renames.items() if old in removed_ids and nid in added_ids)
-    if pairs:
-        olds, news = {o for o, _ in pairs}, {n for _, n in pairs}
-        diff = replace(
-            diff,
-            steps_removed=tuple(s for s in diff.steps_removed if s.id not in olds),
-            steps_added=tuple(s for s in diff.steps_added if s.id not in news),
-        )
+    pairs = tuple((r.before_id, r.after_id) for r in diff.steps_renamed)
     alternatives = None
     if solver_factory is not None and after.rank > Severity.CAUTION:
         alternatives = nearest_alternatives(new, mapped, solver_factory)
-    return PlanUpgrade(before, after, diff, renamed_options, pairs, alternatives)
+    return PlanUpgrade(before, after, diff, renamed_options, pairs, alternatives, defaults)

@@ -1,4 +1,8 @@
-"""Hypothesis strategies: small random catalogs (and selections) for exactness tests against brute force."""
+"""Hypothesis strategies: small random catalogs (and selections) for exactness tests against brute force.
+
+About one property in three is multi-choice (``choice: many``) with random ``min``/``max`` bounds,
+so every comparison against brute force covers sets of options too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from engine import Catalog, catalog_from_dict
+from tests.enumeration import values_of
 
 SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")
 
@@ -24,14 +29,20 @@ def conditions(draw: st.DrawFn, terms: list[str], depth: int = 2) -> str:
 
 
 @st.composite
-def catalog_docs(draw: st.DrawFn, max_props: int = 4, max_rules: int = 5, presets: bool = True) -> dict[str, Any]:
+def catalog_docs(
+    draw: st.DrawFn, max_props: int = 4, max_rules: int = 5, presets: bool = True, multi: bool = True
+) -> dict[str, Any]:
     nprops = draw(st.integers(1, max_props))
     properties = []
     terms = []
     for i in range(nprops):
         nopts = draw(st.integers(2, 3))
         opts = [f"o{j}" for j in range(nopts)]
-        properties.append({"id": f"p{i}", "title": f"P{i}", "options": [{"id": o, "title": o} for o in opts]})
+        prop: dict[str, Any] = {"id": f"p{i}", "title": f"P{i}", "options": [{"id": o, "title": o} for o in opts]}
+        if multi and draw(st.integers(0, 2)) == 0:
+            low = draw(st.integers(1, nopts))
+            prop.update(choice="many", min=low, max=draw(st.integers(low, nopts)))
+        properties.append(prop)
         terms.extend(f"p{i}.{o}" for o in opts)
     rules = [
         {
@@ -56,11 +67,21 @@ def catalog_docs(draw: st.DrawFn, max_props: int = 4, max_rules: int = 5, preset
             {
                 "id": f"preset{k}",
                 "title": f"Preset {k}",
-                "selection": {p["id"]: draw(st.sampled_from([o["id"] for o in p["options"]])) for p in properties},
+                "selection": {p.id: _plain(draw(st.sampled_from(values_of(p)))) for p in _props(properties)},
             }
             for k in range(draw(st.integers(0, 2)))
         ]
     return doc
+
+
+def _props(properties: list[dict[str, Any]]) -> list[Any]:
+    """The property records of raw property documents (to list their valid values)."""
+    doc = {"format": "connectplan-catalog/1", "name": "p", "edition": "1", "title": "P"}
+    return list(catalog_from_dict({**doc, "properties": properties, "rules": [], "steps": []}).properties)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str) else list(value)
 
 
 @st.composite
@@ -69,14 +90,14 @@ def catalogs(draw: st.DrawFn, **kwargs: Any) -> Catalog:
 
 
 @st.composite
-def partial_selections(draw: st.DrawFn, catalog: Catalog) -> dict[str, str]:
+def partial_selections(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     sel = {}
     for prop in catalog.properties:
         if draw(st.booleans()):
-            sel[prop.id] = draw(st.sampled_from(prop.option_ids))
+            sel[prop.id] = draw(st.sampled_from(values_of(prop)))
     return sel
 
 
 @st.composite
-def complete_selections(draw: st.DrawFn, catalog: Catalog) -> dict[str, str]:
-    return {p.id: draw(st.sampled_from(p.option_ids)) for p in catalog.properties}
+def complete_selections(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    return {p.id: draw(st.sampled_from(values_of(p))) for p in catalog.properties}

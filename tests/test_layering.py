@@ -147,3 +147,34 @@ def test_engine_modules_import_each_other_without_cycles():
     assert nx.is_directed_acyclic_graph(G), nx.find_cycle(G)
     # the catalog record module is a leaf of the engine: it knows nothing derived from it
     assert _engine_imports()["engine.catalog"] <= {"engine.errors", "engine.expression", "engine.severity"}
+
+
+WEB_PACKAGES = ("starlette", "jinja2", "uvicorn", "multipart", "python_multipart", "connectplan.web")
+
+
+def test_cli_help_and_non_web_commands_load_no_web_dependency(tmp_path):
+    """Only ``connectplan serve`` imports the web configurator and its extra (issue 12)."""
+    for argv in (
+        ["connectplan", "--help"],
+        ["connectplan", "serve", "--help"],
+        ["connectplan", "--db", f"sqlite:///{tmp_path / 'layer.db'}", "resolve", "--preset", "saas"],
+        ["connectplan", "--db", f"sqlite:///{tmp_path / 'layer.db'}", "plan", "list"],
+    ):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.argv={argv!r}\n"
+                "from connectplan.cli import cli\n"
+                "try:\n    cli(prog_name='connectplan')\nexcept SystemExit:\n    pass\n"
+                "print('--modules--'); print('\\n'.join(sorted(sys.modules)))",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
+        mods = set(out.split("--modules--\n", 1)[1].split())
+        assert "connectplan.cli" in mods
+        for web in WEB_PACKAGES:
+            assert web not in mods, (argv, web)

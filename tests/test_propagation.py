@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectplan.sat import make_solver
-from engine import Catalog, SelectionError, Severity, catalog_from_dict
+from engine import Catalog, SelectionError, Severity, Term, catalog_from_dict
+from engine.expression import holds
 from engine.propagation import EXCLUDED, FORCED, OPEN, propagate
-from tests.enumeration import best_ranks_exhaustive, excluded_by, smallest_excluding_size
+from tests.enumeration import best_ranks_exhaustive, excluded_by, literals_of, smallest_excluding_size
 from tests.random_catalogs import catalogs, complete_selections, partial_selections
 
 
@@ -111,36 +113,41 @@ def test_joint_exclusion_names_every_rule_needed() -> None:
     assert status.reason.rules == ("one", "two") and status.reason.because == ()
 
 
-def _check_against_brute_force(cat: Catalog, sel: dict[str, str]) -> None:
+def _check_against_brute_force(cat: Catalog, sel: dict[str, Any]) -> None:
     result = propagate(cat, sel, make_solver)
     oracle = best_ranks_exhaustive(cat, sel)
+    without = best_ranks_exhaustive(cat, sel, without=True)
     blocking = [r for r in cat.rules if r.rank >= Severity.BLOCKED]
     for prop in result.properties:
-        alive = [o for o in cat.property_index[prop.id].option_ids if oracle[(prop.id, o)] < 3]
+        record = cat.property_index[prop.id]
+        alive = [o for o in record.option_ids if oracle[(prop.id, o)] < 3]
         context = {p: o for p, o in sel.items() if p != prop.id}
         for status in prop.options:
             rank = oracle[(prop.id, status.id)]
             assert status.best_verdict == Severity(rank).verdict, (prop.id, status.id)
-            expected = EXCLUDED if rank >= 3 else (FORCED if len(alive) == 1 else OPEN)
+            if rank >= 3:
+                expected = EXCLUDED
+            elif record.multi:  # forced: every completion without the option is excluded
+                expected = FORCED if without[(prop.id, status.id)] >= 3 else OPEN
+            else:
+                expected = FORCED if len(alive) == 1 else OPEN
             assert status.status == expected, (prop.id, status.id)
             if status.status != EXCLUDED:
                 assert status.reason is None
                 continue
             reason = status.reason
             assert reason is not None
-            fixed = {t.prop: t.option for t in reason.because}
-            assert all(context.get(p) == o for p, o in fixed.items()), "because uses chosen terms only"
-            assert excluded_by(cat, {**fixed, prop.id: status.id}, set(reason.rules))
+            own = Term(prop.id, status.id)
+            assert all(holds(t, context) for t in reason.because), "because uses chosen terms only"
+            assert excluded_by(cat, rule_ids=set(reason.rules), literals=[*reason.because, own])
             # the smallest single-rule cause, computed by enumeration
             single = []
+            items = literals_of(cat, context)
             for i, rule in enumerate(cat.rules):
                 if rule not in blocking:
                     continue
-                items = list(context.items())
                 for size in range(len(items) + 1):
-                    if any(
-                        excluded_by(cat, {**dict(s), prop.id: status.id}, {rule.id}) for s in combinations(items, size)
-                    ):
+                    if any(excluded_by(cat, rule_ids={rule.id}, literals=[*s, own]) for s in combinations(items, size)):
                         single.append((size, i, rule.id))
                         break
             if single:
@@ -150,7 +157,7 @@ def _check_against_brute_force(cat: Catalog, sel: dict[str, str]) -> None:
                 assert reason.rule is None
                 assert len(reason.because) == smallest_excluding_size(cat, context, prop.id, status.id)
                 for r in reason.rules:  # every listed rule is needed
-                    assert not excluded_by(cat, {**fixed, prop.id: status.id}, set(reason.rules) - {r})
+                    assert not excluded_by(cat, rule_ids=set(reason.rules) - {r}, literals=[*reason.because, own])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -192,13 +199,15 @@ def test_a_rule_true_for_every_selection_excludes_everything() -> None:
 def test_finding_causes_are_smallest_by_brute_force(data: st.DataObject) -> None:
     """Issue 5 point 2: each finding's ``because`` is a smallest set of selected terms forcing its rule."""
     from engine import evaluate, resolve
-    from tests.enumeration import iter_selections
+    from tests.enumeration import iter_selections, literals_of
 
     cat = data.draw(catalogs())
     sel = data.draw(complete_selections(cat))
+    items = literals_of(cat, sel)
     for finding in resolve(cat, sel).findings:
-        fixed = {t.prop: t.option for t in finding.because}
-        assert all(sel[p] == o for p, o in fixed.items())
-        assert all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, fixed))
-        smaller = [dict(sub) for size in range(len(finding.because)) for sub in combinations(sel.items(), size)]
-        assert not any(all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, sub)) for sub in smaller)
+        assert all(holds(t, sel) for t in finding.because)
+        assert all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, literals=finding.because))
+        smaller = [sub for size in range(len(finding.because)) for sub in combinations(items, size)]
+        assert not any(
+            all(evaluate(finding.rule.condition, s) for s in iter_selections(cat, literals=sub)) for sub in smaller
+        )

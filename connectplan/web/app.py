@@ -1,0 +1,142 @@
+"""The web configurator's ASGI app: ``create_app(settings)``, the lifespan, the middleware and the error handler.
+
+The lifespan opens one Workspace (the store's engine and the catalog cache) per worker and
+closes it at shutdown; views reach it as ``request.state.ws``. ``app_from_env`` is the factory
+uvicorn calls in each worker (``connectplan serve`` passes it as an import string).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.templating import Jinja2Templates
+
+from connectplan.web.routes import routes
+from connectplan.web.security import BodyLimit, CrossOriginGuard, SecurityHeaders, TokenAuth
+from connectplan.web.settings import WebSettings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+__all__ = ["HTMX_FILE", "TEMPLATE_DIR", "app_from_env", "create_app", "one_line", "user_errors"]
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: the vendored htmx file (see static/HTMX.txt)
+HTMX_FILE = "htmx-2.0.11.min.js"
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The API's bad-input errors (mapped to 400): :data:`connectplan.errors.USER_ERRORS`."""
+    from connectplan.errors import USER_ERRORS
+
+    return USER_ERRORS
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc)
+    return " ".join(text.split()) if "\n" in text else text
+
+
+def templates_for(settings: WebSettings) -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
+    from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
+    from engine import Term
+
+    env.globals.update(
+        because_text=because_text,
+        explain_condition=explain_condition,
+        is_web_url=is_web_url,
+        link_or_text=link_or_text,
+        verdict_badge=verdict_badge,
+        alternative_url=alternative_url,
+        term=Term,
+        csrf_token=settings.csrf_token,
+        read_only=settings.read_only,
+        htmx_file=HTMX_FILE,
+        htmx_config={
+            "historyCacheSize": 0,
+            "refreshOnHistoryMiss": True,
+            "includeIndicatorStyles": False,
+            "allowEval": False,
+            "allowScriptTags": False,
+            "selfRequestsOnly": True,
+            # settling a "style" attribute is an inline style, which the CSP refuses
+            "attributesToSettle": ["class", "width", "height"],
+            "responseHandling": [
+                {"code": "204", "swap": False},
+                {"code": "[23]..", "swap": True},
+                {"code": "40[09]", "swap": True, "error": False},
+                {"code": "[45]..", "swap": False, "error": True},
+            ],
+        },
+    )
+    return Jinja2Templates(env=env)
+
+
+def create_app(settings: WebSettings | None = None, *, workspace: Any = None) -> Starlette:
+    """The configurator for ``settings``. ``workspace`` (tests, benchmarks): use this open Workspace
+    instead of opening one from ``settings.url`` (it is then not closed at shutdown)."""
+    settings = settings or WebSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if workspace is not None:
+            yield {"ws": workspace}
+            return
+        from connectplan.workspace import open_workspace
+
+        ws = open_workspace(settings.url)
+        try:
+            yield {"ws": ws}
+        finally:
+            ws.close()
+
+    handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
+    app = Starlette(
+        routes=routes(read_only=settings.read_only),
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
+            Middleware(TokenAuth, settings=settings),
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
+            Middleware(CrossOriginGuard, csrf_token=settings.csrf_token),
+        ],
+        exception_handlers=handlers,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = templates_for(settings)
+    return app
+
+
+async def handle_user_error(request: Request, exc: Exception) -> Response:
+    """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
+    (409 for a lost save race)."""
+    from connectplan.output.resolution import to_json
+    from connectplan.web.api import json_response
+    from db.errors import ConflictError
+
+    status = 409 if isinstance(exc, ConflictError) else 400
+    message = one_line(exc)
+    if request.url.path.startswith("/api/"):
+        return json_response(to_json({"error": message}), status)
+    template = "_error.html" if "hx-request" in request.headers else "error.html"
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, {"error": message, "status": status}, status_code=status
+    )
+    return response
+
+
+def app_from_env() -> Starlette:
+    """The factory each uvicorn worker calls: settings from ``$CONNECTPLAN_WEB_SETTINGS``."""
+    return create_app(WebSettings.from_env())

@@ -1,0 +1,142 @@
+"""Query strings and forms <-> a selection: the URL holds the state of the configurator.
+
+Selection parameters are named after property ids (``?catalog=stripe-connect@2024&dashboard=express``);
+``preset=`` starts from a preset. A single-choice property takes one value; a multi-choice
+property (``choice: many``) repeats its parameter or takes a comma list. An empty value means
+"not chosen". Bad input raises :class:`BadRequest` (one line; the app answers 400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from connectplan.errors import AppError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from engine import Catalog
+
+__all__ = [
+    "RESERVED",
+    "BadRequest",
+    "Selection",
+    "choice_of",
+    "parse_selection",
+    "query_string",
+    "selection_values",
+]
+
+#: parameter names that are not property ids
+RESERVED = frozenset(
+    {"catalog", "preset", "plan", "base", "a", "b", "ref", "against", "include", "download", "csrf_token"}
+    | {"name", "message", "author", "tag", "force", "new_name", "to", "dry_run", "allow_blocked", "kind", "format"}
+)
+
+
+class BadRequest(AppError):
+    """A malformed query or form; ``param`` names the parameter at fault."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Value = str | tuple[str, ...]
+
+
+def choice_of(prop: object) -> str:
+    """``"many"`` for a multi-choice property, else ``"one"`` (catalogs before multi-choice have none)."""
+    return str(getattr(prop, "choice", "one"))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a request asks for: a catalog reference, a preset and explicit choices (in query order)."""
+
+    catalog: str | None = None
+    preset: str | None = None
+    values: tuple[tuple[str, Value], ...] = ()
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def mapping(self) -> dict[str, Value]:
+        """The explicit choices as the Workspace's ``set=`` mapping."""
+        return dict(self.values)
+
+    def get(self, name: str) -> str | None:
+        return dict(self.extra).get(name)
+
+
+def _one(items: list[str], name: str) -> str:
+    if len(set(items)) > 1:
+        raise BadRequest(f"parameter {name!r} given {len(items)} times; give it once", name)
+    return items[0]
+
+
+def parse_selection(
+    pairs: Iterable[tuple[str, str]], catalog: Catalog | None = None, *, keep: Iterable[str] = ()
+) -> Selection:
+    """Split query or form pairs into catalog, preset and property choices.
+
+    With ``catalog``, a multi-choice property's values are collected (repeated or comma
+    separated); a single-choice property given twice with different values is an error.
+    Reserved names other than ``catalog`` and ``preset`` are dropped unless listed in ``keep``.
+
+    >>> s = parse_selection([("catalog", "stripe-connect@2024"), ("dashboard", "express"), ("liability", "")])
+    >>> s.catalog, s.values
+    ('stripe-connect@2024', (('dashboard', 'express'),))
+    >>> parse_selection([("dashboard", "full"), ("dashboard", "none")])
+    Traceback (most recent call last):
+    ...
+    connectplan.web.params.BadRequest: parameter 'dashboard' given 2 times; give it once
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value.strip())
+    keep = frozenset(keep)
+    catalog_ref = _one(grouped.pop("catalog"), "catalog") if "catalog" in grouped else None
+    preset = _one(grouped.pop("preset"), "preset") if "preset" in grouped else None
+    extra = tuple((k, _one(v, k)) for k, v in grouped.items() if k in keep)
+    values: list[tuple[str, Value]] = []
+    for name, items in grouped.items():
+        if name in RESERVED:
+            continue
+        prop = catalog.property_index.get(name) if catalog is not None else None
+        if prop is not None and choice_of(prop) == "many":
+            many = tuple(dict.fromkeys(v for item in items for v in item.split(",") if v.strip()))
+            values.append((name, tuple(v.strip() for v in many)))
+            continue
+        value = _one(items, name)
+        if value:
+            values.append((name, value))
+    return Selection(catalog=catalog_ref or None, preset=preset or None, values=tuple(values), extra=extra)
+
+
+def selection_values(selection: Mapping[str, object]) -> list[tuple[str, str]]:
+    """A selection as query pairs: one pair per value, multi-choice values repeated."""
+    pairs: list[tuple[str, str]] = []
+    for prop, value in selection.items():
+        if isinstance(value, (tuple, list)):
+            pairs.extend((prop, str(v)) for v in value)
+        elif value:
+            pairs.append((prop, str(value)))
+    return pairs
+
+
+def query_string(catalog: str | None, selection: Mapping[str, object], **extra: object) -> str:
+    """The canonical query for a catalog and selection (catalog first, then properties, then extras).
+
+    >>> query_string("stripe-connect@2024", {"dashboard": "express", "fees": ("a", "b")}, plan="acme")
+    'catalog=stripe-connect%402024&dashboard=express&fees=a&fees=b&plan=acme'
+    """
+    pairs: list[tuple[str, str]] = [("catalog", catalog)] if catalog else []
+    pairs += selection_values(selection)
+    pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "", False)]
+    return urlencode(pairs)

@@ -1,0 +1,153 @@
+"""The web configurator's settings: one frozen record per run, shared by every worker through the environment.
+
+``connectplan serve`` builds a :class:`WebSettings`, checks it (:func:`check_bind`), writes it into
+``$CONNECTPLAN_WEB_SETTINGS`` and starts uvicorn on the import string
+``connectplan.web.app:app_from_env``; each worker reads the same settings back with
+:meth:`WebSettings.from_env`, so the CSRF secret and the session cookie are the same in all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import os
+import secrets
+import socket
+from dataclasses import asdict, dataclass, field, replace
+
+from connectplan.errors import AppError
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "ENV_VAR",
+    "MAX_BODY_BYTES",
+    "WebSettings",
+    "allowed_hosts_for",
+    "check_bind",
+    "is_loopback",
+]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+#: where ``serve`` hands the settings to its workers
+ENV_VAR = "CONNECTPLAN_WEB_SETTINGS"
+#: the largest request body accepted (forms are a few hundred bytes)
+MAX_BODY_BYTES = 64 * 1024
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address or ``localhost``.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.0", "10.0.0.5")]
+    [True, True, True, True, False, False]
+    """
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_header_form(host: str) -> str:
+    """How a bound address appears in a ``Host`` header (IPv6 in brackets, lower case)."""
+    host = host.lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def allowed_hosts_for(host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The ``Host`` names a server bound to ``host`` answers to (DNS-rebinding protection).
+
+    A loopback bind answers to the loopback names; a wildcard bind (``0.0.0.0``, ``::``) also to
+    this machine's name; a named bind to that name. ``extra`` adds names (``--allow-host``).
+
+    >>> allowed_hosts_for("127.0.0.1")
+    ('127.0.0.1', 'localhost', '[::1]')
+    >>> allowed_hosts_for("10.0.0.5", ("plans.internal",))
+    ('10.0.0.5', 'plans.internal')
+    """
+    names: list[str] = []
+    if is_loopback(host):
+        names += [_host_header_form(host), *LOOPBACK_NAMES]
+    elif host in ("0.0.0.0", "::", "[::]"):
+        names += [*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()]
+    else:
+        names.append(_host_header_form(host))
+    names += [_host_header_form(h) for h in extra]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to serve a non-loopback address without a token (one line, :class:`AppError`)."""
+    if not is_loopback(host) and not token:
+        raise AppError(
+            f"refusing to bind {host} without a token: anyone who can reach it could read and change plans; "
+            "pass --token (or set CONNECTPLAN_TOKEN), or bind 127.0.0.1"
+        )
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Everything a worker needs: the store, the bind, the token, the rules and one secret per run."""
+
+    url: str | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    token: str | None = None
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: allowed_hosts_for(DEFAULT_HOST))
+    read_only: bool = False
+    secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    @classmethod
+    def for_bind(
+        cls,
+        *,
+        url: str | None = None,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        token: str | None = None,
+        read_only: bool = False,
+        extra_hosts: tuple[str, ...] = (),
+    ) -> WebSettings:
+        """Settings for a server bound to ``host``; raises :class:`AppError` for a public bind without a token."""
+        check_bind(host, token)
+        return cls(
+            url=url,
+            host=host,
+            port=port,
+            token=token or None,
+            allowed_hosts=allowed_hosts_for(host, extra_hosts),
+            read_only=read_only,
+        )
+
+    @property
+    def csrf_token(self) -> str:
+        """The token every form and htmx request sends back (derived from the run's secret)."""
+        return hmac.new(self.secret.encode(), b"connectplan-csrf-v1", hashlib.sha256).hexdigest()
+
+    @property
+    def session_cookie(self) -> str | None:
+        """The session cookie's value after a login: an HMAC of the token (any worker can check it)."""
+        if not self.token:
+            return None
+        return hmac.new(self.token.encode(), b"connectplan-session-v1", hashlib.sha256).hexdigest()
+
+    def to_env(self) -> str:
+        return json.dumps({**asdict(self), "allowed_hosts": list(self.allowed_hosts)})
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> WebSettings:
+        """The settings ``serve`` wrote into ``$CONNECTPLAN_WEB_SETTINGS`` (defaults when unset)."""
+        environ = os.environ if environ is None else environ
+        raw = environ.get(ENV_VAR)
+        if not raw:
+            return cls(url=environ.get("CONNECTPLAN_DATABASE_URL") or None)
+        doc = json.loads(raw)
+        doc["allowed_hosts"] = tuple(doc["allowed_hosts"])
+        return replace(cls(), **doc)

@@ -1,0 +1,574 @@
+"""Pages (``page_*``) and partials (``partial_*``): parse the request, call the Workspace, render a template.
+
+Views are sync functions (Starlette runs them in its thread pool), except the configurator's own
+three (``page_configure``, ``partial_workspace``, ``page_option_help``): they are ``async def`` with a
+synchronous body, computed on the event loop, because an option change is about 2 ms of CPU work
+and a hop through the thread pool (a GIL hand-off between two threads) measured as much again
+(``bench/web.py``); they read the store only through the Workspace's catalog cache and one small
+query. Errors are not caught here:
+the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
+race). The little view models below only arrange what the engine computed for the templates.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup, escape
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from connectplan.web.params import BadRequest, choice_of, parse_selection, query_string
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from connectplan.workspace import Workspace
+    from engine import Catalog
+    from engine.propagation import OptionStatus, Propagation
+
+__all__ = [
+    "DIAGRAM_FORMATS",
+    "DIAGRAM_KINDS",
+    "OptionView",
+    "PropertyView",
+    "configure_context",
+    "diagram",
+    "download_doc",
+    "download_export",
+    "download_prompt",
+    "favicon",
+    "healthz",
+    "link_or_text",
+    "page_configure",
+    "page_diff",
+    "page_option_help",
+    "page_plan_list",
+    "page_plan_log",
+    "page_version",
+    "partial_workspace",
+    "post_fork",
+    "post_new_plan",
+    "post_new_version",
+    "post_tag",
+    "post_upgrade",
+    "read_only",
+    "verdict_badge",
+]
+
+DIAGRAM_KINDS = ("money-flow", "liability", "steps")
+#: format -> media type of a diagram response
+DIAGRAM_FORMATS = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#33348e"/>'
+    '<path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>'
+)
+KEEP = ("plan", "base")
+
+
+def ws_of(request: Request) -> Workspace:
+    return request.state.ws  # type: ignore[no-any-return]
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200, **headers: str) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(request, template, context, status_code=status)
+    response.headers.update(headers)
+    return response
+
+
+def alternate(*urls: str) -> str:
+    """A ``Link`` header naming the JSON twins of a page."""
+    return ", ".join(f'<{u}>; rel="alternate"; type="application/json"' for u in urls)
+
+
+# ---------------------------------------------------------------------------
+# view models
+
+
+@dataclass(frozen=True)
+class OptionView:
+    """One option as the configurator shows it: input id, status, best verdict, why, help."""
+
+    prop: str
+    option: Any  # engine.Option
+    status: OptionStatus
+    checked: bool
+    reason: str
+    rule_text: str
+
+    @property
+    def dom_id(self) -> str:
+        return f"opt-{self.prop}-{self.option.id}"
+
+    @property
+    def why_id(self) -> str:
+        return f"why-{self.prop}-{self.option.id}"
+
+    @property
+    def help_id(self) -> str:
+        return f"help-{self.prop}-{self.option.id}"
+
+
+@dataclass(frozen=True)
+class PropertyView:
+    prop: Any  # engine.Property
+    many: bool
+    options: tuple[OptionView, ...]
+    selected: bool
+
+
+def _terms(terms: Any) -> str:
+    return ", ".join(str(t) for t in terms)
+
+
+def _option_reason(catalog: Catalog, prop_id: str, status: OptionStatus, siblings: tuple[OptionStatus, ...]) -> str:
+    from connectplan.output.resolution import because_text
+
+    if status.status == "excluded" and status.reason is not None:
+        because = because_text(status.reason.because) if status.reason.because else f"{prop_id}.{status.id} itself"
+        if status.reason.rule is not None:
+            return f"Excluded by rule {status.reason.rule}, because {because}."
+        return f"Excluded by rules {' + '.join(status.reason.rules)} together, because {because}."
+    if status.status == "forced":
+        causes = [
+            f"{s.id} is excluded by rule {s.reason.rule or ' + '.join(s.reason.rules)}, "
+            f"because {because_text(s.reason.because) if s.reason.because else f'{prop_id}.{s.id} itself'}"
+            for s in siblings
+            if s.id != status.id and s.reason is not None
+        ]
+        return "Forced, the only option left: " + "; ".join(causes) + "." if causes else "Forced."
+    return ""
+
+
+def _rule_text(catalog: Catalog, status: OptionStatus, hypothetical: dict[str, Any]) -> str:
+    """The excluding rule's message and its condition, Kconfig-style, with this option chosen."""
+    from connectplan.output.resolution import explain_condition
+
+    if status.reason is None or status.reason.rule is None:
+        return ""
+    rule = catalog.rule_index.get(status.reason.rule)
+    if rule is None:
+        return ""
+    return f"{rule.message} Condition: {explain_condition(rule.condition, hypothetical)}"
+
+
+def property_views(exploration: Propagation) -> list[PropertyView]:
+    catalog = exploration.catalog
+    selection = dict(exploration.selection)
+    out = []
+    for prop in catalog.properties:
+        state = exploration.property(prop.id)
+        many = choice_of(prop) == "many"
+        chosen = selection.get(prop.id)
+        options = []
+        for status in state.options:
+            checked = status.id in chosen if many and isinstance(chosen, (tuple, list)) else status.id == chosen
+            hypothetical = {**selection, prop.id: status.id}
+            options.append(
+                OptionView(
+                    prop=prop.id,
+                    option=prop.option(status.id),
+                    status=status,
+                    checked=bool(checked),
+                    reason=_option_reason(catalog, prop.id, status, state.options),
+                    rule_text=_rule_text(catalog, status, hypothetical),
+                )
+            )
+        out.append(PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None))
+    return out
+
+
+def _selection_pairs(request: Request) -> list[tuple[str, str]]:
+    return list(request.query_params.multi_items())
+
+
+def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
+    """Everything the configurator shows for the request's catalog and selection (the editions and
+    presets, outside ``#workspace``, only for the full ``page``)."""
+    ws = ws_of(request)
+    pairs = _selection_pairs(request)
+    first = parse_selection(pairs)
+    catalog = ws.catalog(first.catalog)
+    sel = parse_selection(pairs, catalog, keep=KEEP)
+    plan, base = sel.get("plan"), sel.get("base")
+    if base is not None and not base.isdigit():
+        raise BadRequest(f"base must be a version number, not {base!r}", "base")
+    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    selection = dict(exploration.selection)
+    resolution = None
+    if exploration.resolution is not None:
+        resolution = ws.resolve(catalog=catalog.ref, set=selection)
+    query = query_string(catalog.ref, selection)
+    state_query = query_string(catalog.ref, selection, plan=plan, base=base)
+    context: dict[str, Any] = {}
+    if page:
+        _, preset_results = ws.presets(catalog.ref)
+        context["catalogs"] = ws.catalogs()
+        context["presets"] = list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True))
+    return {
+        **context,
+        "catalog": catalog,
+        "preset": sel.preset,
+        "exploration": exploration,
+        "properties": property_views(exploration),
+        "selection": selection,
+        "resolution": resolution,
+        "query": query,
+        "state_query": state_query,
+        "plan": plan,
+        "base": base,
+    }
+
+
+def is_web_url(url: str) -> bool:
+    """Only http(s) URLs become links (a catalog's ``javascript:`` URL stays text)."""
+    return url.startswith(("https://", "http://"))
+
+
+def verdict_badge(verdict: str) -> Markup:
+    """``<span class="verdict v-blocked">blocked</span>`` (escaped; a template helper, cheaper than a macro).
+
+    >>> str(verdict_badge("sales_gated"))
+    '<span class="verdict v-sales_gated">sales gated</span>'
+    """
+    return Markup('<span class="verdict v-{0}">{1}</span>').format(verdict, verdict.replace("_", " "))
+
+
+def link_or_text(text: str, url: str) -> Markup:
+    """A link when ``url`` is http(s), else the escaped text.
+
+    >>> str(link_or_text("<b>", "javascript:alert(1)")), str(link_or_text("Docs", "https://x.test/?a=1&b=2"))
+    ('&lt;b&gt;', '<a href="https://x.test/?a=1&amp;b=2" rel="noopener noreferrer">Docs</a>')
+    """
+    if is_web_url(url):
+        return Markup('<a href="{0}" rel="noopener noreferrer">{1}</a>').format(url, text)
+    return escape(text)
+
+
+async def page_option_help(request: Request) -> Response:
+    """An option's summary, best-for, examples, API settings and docs (a fragment for htmx, else a page)."""
+    catalog = ws_of(request).catalog(request.query_params.get("catalog") or None)
+    prop = catalog.property_index.get(request.path_params["prop"])
+    option = prop.option(request.path_params["option"]) if prop else None
+    if prop is None or option is None:
+        raise BadRequest(
+            f"unknown option {request.path_params['prop']}.{request.path_params['option']} in {catalog.ref}", "option"
+        )
+    template = "_option_help.html" if "hx-request" in request.headers else "option_help.html"
+    return render(request, template, {"catalog": catalog, "prop": prop, "option": option}, Vary="HX-Request")
+
+
+def alternative_url(catalog: Catalog, selection: Any, plan: str | None = None, base: str | None = None) -> str:
+    return "?" + query_string(catalog.ref, dict(selection), plan=plan, base=base)
+
+
+async def page_configure(request: Request) -> Response:
+    context = configure_context(request)
+    twins = [f"/api/explore?{context['query']}"]
+    if context["resolution"] is not None:
+        twins.append(f"/api/resolve?{context['query']}")
+    return render(request, "configure.html", context, Link=alternate(*twins))
+
+
+async def partial_workspace(request: Request) -> Response:
+    """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
+    if "hx-request" not in request.headers:
+        return RedirectResponse("/?" + request.url.query, status_code=303)
+    context = configure_context(request, page=False)
+    headers = {"HX-Push-Url": "/?" + context["state_query"], "Vary": "HX-Request"}
+    return render(request, "_workspace.html", context, **headers)
+
+
+# ---------------------------------------------------------------------------
+# plans
+
+
+def page_plan_list(request: Request) -> Response:
+    plans = ws_of(request).plans(stale_only=request.query_params.get("stale") == "1")
+    return render(request, "plans.html", {"plans": plans}, Link=alternate("/api/plans"))
+
+
+def page_plan_log(request: Request) -> Response:
+    ws = ws_of(request)
+    name = request.path_params["name"]
+    entries = ws.log(name)
+    catalogs = [e for e in ws.catalogs() if e.name == entries[0].record.catalog_name] if entries else []
+    return render(request, "plan_log.html", {"name": name, "entries": entries, "editions": catalogs})
+
+
+def page_version(request: Request) -> Response:
+    ws = ws_of(request)
+    ref = request.path_params["ref"]
+    view = ws.plan(ref)
+    record, res = view.record, view.resolution
+    context = {
+        "record": record,
+        "resolution": res,
+        "catalog": res.catalog,
+        "diagram_query": urlencode({"plan": record.ref}),
+        "open_url": "/?"
+        + query_string(record.catalog_ref, dict(record.selection), plan=record.plan, base=record.version),
+        "plan": record.plan,
+        "base": str(record.version),
+    }
+    return render(request, "version.html", context, Link=alternate(f"/api/plans/{quote(record.ref, safe='@')}"))
+
+
+def page_diff(request: Request) -> Response:
+    a, b = _required(request, "a"), _required(request, "b")
+    diff = ws_of(request).diff(a, b)
+    from connectplan.output.plans import diff_sections
+
+    context = {
+        "diff": diff,
+        "a": a,
+        "b": b,
+        "sections": diff_sections(diff),
+        "diagram_query": urlencode({"plan": b, "against": a}),
+    }
+    return render(request, "diff.html", context, Link=alternate("/api/diff?" + urlencode({"a": a, "b": b})))
+
+
+def _required(request: Request, name: str) -> str:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        raise BadRequest(f"missing parameter {name!r}; e.g. /diff?a=acme@1&b=acme@2", name)
+    return value
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def _form_pairs(form: Any) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def _version_url(ref: str) -> str:
+    return "/versions/" + quote(ref, safe="@")
+
+
+async def post_new_plan(request: Request) -> Response:
+    """Save the configurator's selection as version 1 of a new plan."""
+    form = await request.form()
+    pairs = _form_pairs(form)
+    fields = dict(pairs)
+    name = fields.get("name", "").strip()
+    if not name:
+        raise BadRequest("give the new plan a name", "name")
+    ws = ws_of(request)
+    catalog = await _run(ws.catalog, fields.get("catalog") or None)
+    sel = parse_selection(pairs, catalog)
+    record = await _run(
+        lambda: ws.new_plan(
+            name,
+            catalog=catalog.ref,
+            set=sel.mapping,
+            message=fields.get("message", "").strip() or None,
+            author=fields.get("author", "").strip() or None,
+        )
+    )
+    return RedirectResponse(_version_url(record.ref), status_code=303)
+
+
+async def post_new_version(request: Request) -> Response:
+    """Save the configurator's selection as a new version of a plan, computed from version ``base``.
+
+    Only the properties that differ from ``base`` are sent to ``set_plan`` with ``base``, so a save
+    that got in meanwhile is kept: re-applied on top when it touched other properties, else a
+    conflict (409) with a button to reload on top of the winner.
+    """
+    form = await request.form()
+    pairs = _form_pairs(form)
+    fields = dict(pairs)
+    name = request.path_params["name"]
+    base = fields.get("base", "")
+    if not base.isdigit():
+        raise BadRequest("base must be the version number the change was made from", "base")
+    message = fields.get("message", "").strip()
+    if not message:
+        raise BadRequest("say what this version changes: the message is required", "message")
+    ws = ws_of(request)
+    base_view = await _run(ws.plan, f"{name}@{base}")
+    sel = parse_selection(pairs, base_view.resolution.catalog)
+    before = dict(base_view.record.selection)
+    changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
+    try:
+        record = await _run(
+            lambda: ws.set_plan(
+                name, changes, message=message, author=fields.get("author", "").strip() or None, base=int(base)
+            )
+        )
+    except Exception as exc:
+        from db.errors import ConflictError
+
+        if not isinstance(exc, ConflictError):
+            raise
+        latest = await _run(ws.plan, f"{name}@latest")
+        merged = {**dict(latest.record.selection), **changes}
+        context = {
+            "error": str(exc),
+            "name": name,
+            "changes": changes,
+            "latest": latest.record,
+            "reload_url": "/?" + query_string(latest.record.catalog_ref, merged, plan=name, base=latest.record.version),
+        }
+        return render(request, "conflict.html", context, status=409)
+    return RedirectResponse(_version_url(record.ref), status_code=303)
+
+
+async def post_tag(request: Request) -> Response:
+    fields = await _form(request)
+    ref, tag = fields.get("ref", "").strip(), fields.get("tag", "").strip()
+    if not ref or not tag:
+        raise BadRequest("tagging needs a version (ref) and a tag name", "tag")
+    ws = ws_of(request)
+    record = await _run(lambda: ws.tag(ref, tag, force=fields.get("force") == "1"))
+    return RedirectResponse(_version_url(record.ref), status_code=303)
+
+
+async def post_fork(request: Request) -> Response:
+    fields = await _form(request)
+    ref, new_name = fields.get("ref", "").strip(), fields.get("new_name", "").strip()
+    if not ref or not new_name:
+        raise BadRequest("forking needs a version (ref) and the new plan's name", "new_name")
+    ws = ws_of(request)
+    record = await _run(
+        lambda: ws.fork(
+            ref,
+            new_name,
+            message=fields.get("message", "").strip() or None,
+            author=fields.get("author", "").strip() or None,
+        )
+    )
+    return RedirectResponse(_version_url(record.ref), status_code=303)
+
+
+async def post_upgrade(request: Request) -> Response:
+    """Dry-run (``dry_run=1``) or apply an upgrade of a plan version to another catalog edition."""
+    from connectplan.output.upgrade import upgrade_text
+
+    fields = await _form(request)
+    ref, to = fields.get("ref", "").strip(), fields.get("to", "").strip() or None
+    if not ref:
+        raise BadRequest("upgrading needs a version (ref)", "ref")
+    dry_run = fields.get("dry_run") == "1"
+    ws = ws_of(request)
+    report, saved = await _run(
+        lambda: ws.upgrade_plan(
+            ref,
+            to,
+            dry_run=dry_run,
+            allow_blocked=fields.get("allow_blocked") == "1",
+            message=fields.get("message", "").strip() or None,
+            author=fields.get("author", "").strip() or None,
+        )
+    )
+    if saved is not None:
+        return RedirectResponse(_version_url(saved.ref), status_code=303)
+    context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}
+    context["text"] = upgrade_text(report, saved, dry_run=dry_run)
+    return render(request, "upgrade.html", context)
+
+
+async def _run(func: Any, *args: Any) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(func, *args)
+
+
+def read_only(request: Request) -> Response:
+    return PlainTextResponse("this server is read-only (started with --read-only): nothing can be saved\n", 403)
+
+
+# ---------------------------------------------------------------------------
+# diagrams and downloads
+
+
+def _subject(request: Request) -> tuple[dict[str, Any], str]:
+    """Workspace keyword arguments for a plan REF (``plan=``) or a selection, and a file-name stem."""
+    ws = ws_of(request)
+    pairs = _selection_pairs(request)
+    plan = request.query_params.get("plan", "").strip()
+    if plan:
+        return {"ref": plan}, plan.replace("@", "-")
+    first = parse_selection(pairs)
+    catalog = ws.catalog(first.catalog)
+    sel = parse_selection(pairs, catalog)
+    return {"catalog": catalog.ref, "preset": sel.preset, "set": sel.mapping}, "connectplan"
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
+    return {"Content-Disposition": f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(filename)}"}
+
+
+def diagram(request: Request) -> Response:
+    kind, fmt = request.path_params["kind"], request.path_params["format"]
+    if kind not in DIAGRAM_KINDS:
+        raise BadRequest(f"unknown diagram {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}", "kind")
+    if fmt not in DIAGRAM_FORMATS:
+        raise BadRequest(f"unknown diagram format {fmt!r}; use one of: {', '.join(DIAGRAM_FORMATS)}", "format")
+    subject, stem = _subject(request)
+    against = request.query_params.get("against", "").strip() or None
+    data = ws_of(request).render(kind, format=fmt, against=against, **subject)
+    headers = _attachment(f"{stem}-{kind}.{fmt}") if request.query_params.get("download") == "1" else {}
+    return Response(data, media_type=DIAGRAM_FORMATS[fmt], headers=headers)
+
+
+def download_doc(request: Request) -> Response:
+    """The design document: one HTML page (``doc.html``) or Markdown with its SVGs as a zip (``doc.zip``)."""
+    fmt = request.path_params["format"]
+    if fmt not in ("html", "zip"):
+        raise BadRequest(f"unknown document format {fmt!r}; use doc.html or doc.zip", "format")
+    subject, stem = _subject(request)
+    ws = ws_of(request)
+    with tempfile.TemporaryDirectory(prefix="connectplan-doc-") as tmp:
+        out = Path(tmp) / "doc"
+        written = ws.doc(output=out, format="html" if fmt == "html" else "markdown", **subject)
+        if fmt == "html":
+            return Response(
+                written[0].read_bytes(), media_type="text/html; charset=utf-8", headers=_attachment(f"{stem}.html")
+            )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(written):
+                info = zipfile.ZipInfo(f"{stem}/{path.name}", date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return Response(buffer.getvalue(), media_type="application/zip", headers=_attachment(f"{stem}.zip"))
+
+
+def download_prompt(request: Request) -> Response:
+    subject, stem = _subject(request)
+    text = ws_of(request).prompt(**subject)
+    return PlainTextResponse(text, headers=_attachment(f"{stem}-prompt.txt"))
+
+
+def download_export(request: Request) -> Response:
+    from connectplan.output.resolution import to_json
+
+    ref = request.path_params["ref"]
+    export = ws_of(request).export_plan(ref)
+    return Response(
+        to_json(export.to_dict()),
+        media_type="application/json",
+        headers=_attachment(f"{ref.replace('@', '-')}.json"),
+    )
+
+
+def healthz(request: Request) -> Response:
+    ws_of(request)  # the lifespan opened the store before the first request is served
+    return PlainTextResponse("ok\n")
+
+
+def favicon(request: Request) -> Response:
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})

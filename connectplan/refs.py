@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CATALOG",
+    "MAX_AUTHOR",
+    "MAX_MESSAGE",
+    "MAX_VERSION",
     "PlanRef",
+    "check_author",
+    "check_message",
     "check_plan_name",
     "check_tag_name",
     "parse_assignments",
@@ -41,6 +46,52 @@ DEFAULT_CATALOG = "stripe-connect"
 _REVISION = re.compile(r"(?P<edition>.+)\.r(?P<revision>[1-9][0-9]{0,8})")
 _PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,99}")
+
+
+#: Highest version number (PostgreSQL's INTEGER; checked before any query, so both backends agree).
+MAX_VERSION = 2**31 - 1
+#: Longest plan message (characters); the same on SQLite and PostgreSQL (a TEXT column on both).
+MAX_MESSAGE = 10_000
+#: Longest author (characters): the ``author`` column is VARCHAR(200) on both backends.
+MAX_AUTHOR = 200
+# control characters (tab and newline are allowed in messages only), bidirectional overrides, NUL
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: str, what: str, limit: int, *, multiline: bool) -> str:
+    bad = _SURROGATE.search(value)
+    if bad:  # the command line hands undecodable bytes over as lone surrogates
+        raise StoreError(f"the {what} is not valid UTF-8 (at character {bad.start() + 1}); pass UTF-8 text")
+    if len(value) > limit:
+        raise StoreError(f"the {what} is {len(value)} characters long; the limit is {limit}")
+    for match in _CONTROL.finditer(value):
+        if multiline and match[0] in "\t\n":
+            continue
+        raise StoreError(
+            f"the {what} contains the control character U+{ord(match[0]):04X} "
+            f"(at character {match.start() + 1}); remove it"
+        )
+    return value
+
+
+def check_message(message: str) -> str:
+    """``message`` if it is a storable plan message: UTF-8, at most :data:`MAX_MESSAGE` characters,
+    no control characters but newline and tab.
+
+    >>> check_message("multi-seller carts\nsee ticket 12")
+    'multi-seller carts\nsee ticket 12'
+    """
+    if "\r" in message:
+        message = message.replace("\r\n", "\n")
+    return _check_text(message, "message", MAX_MESSAGE, multiline=True)
+
+
+def check_author(author: str) -> str:
+    """``author`` if it is a storable author: one line of UTF-8, at most :data:`MAX_AUTHOR` characters."""
+    if not author.strip():
+        raise StoreError("the author is empty; pass --author NAME or set $USER")
+    return _check_text(author, "author", MAX_AUTHOR, multiline=False)
 
 
 class PlanRef(NamedTuple):
@@ -80,6 +131,8 @@ def parse_plan_ref(ref: str) -> PlanRef:
     name, sep, spec = ref.partition("@")
     if not name or (sep and not spec) or "@" in spec:
         raise StoreError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
+    if spec.isdigit() and spec.isascii() and int(spec) > MAX_VERSION:
+        raise NotFoundError(f"unknown version {name}@{spec}; version numbers stop at {MAX_VERSION}")
     return PlanRef(check_plan_name(name), spec or "latest")
 
 

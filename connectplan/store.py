@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
-from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
+from connectplan.refs import (
+    check_author,
+    check_message,
+    check_plan_name,
+    check_tag_name,
+    parse_plan_ref,
+    pick_edition,
+)
 from db import graph_store, plan_rows
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
@@ -412,6 +419,8 @@ class Store:
     ) -> VersionRecord:
         """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``."""
         check_plan_name(name)
+        message = check_message(message) if message else message
+        author = check_author(author or default_author())
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -469,7 +478,8 @@ class Store:
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
-        who = author or default_author()
+        message = check_message(message)
+        who = check_author(author or default_author())
         base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
@@ -544,6 +554,8 @@ class Store:
         catalog edition): if ``base`` is no longer the latest version, nothing is saved and
         :class:`~db.errors.ConflictError` names the version that got in first.
         """
+        message = check_message(message)
+        author = check_author(author or default_author())
         check_plan_name(name)
 
         def conflict(latest: int | None = None) -> ConflictError:
@@ -603,6 +615,8 @@ class Store:
     def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
+        message = check_message(message) if message else message
+        author = check_author(author or default_author())
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -661,6 +675,14 @@ class Store:
         is not in this store with the same content hash.
         """
         name = check_plan_name(as_name or export.name)
+        for v in export.versions:  # the same limits as a save, so what one backend took, the other takes
+            try:
+                check_message(v.message)
+                check_author(v.author)
+                for tag in v.tags:
+                    check_tag_name(tag)
+            except StoreError as exc:
+                raise StoreError(f"{source}: version {v.version}: {exc}") from None
 
         def action() -> VersionRecord:
             with self._write() as conn:

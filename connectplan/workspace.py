@@ -27,7 +27,7 @@ from connectplan.errors import AppError
 from connectplan.refs import parse_assignments
 from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
-from db.schema import display_url, open_database, schema_status, upgrade_database
+from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
 from engine import Catalog, Resolution, Severity, build_selection, resolve
 
@@ -86,7 +86,7 @@ def open_workspace(url: str | None = None) -> Workspace:
     catalog editions missing from the store are imported. Use it as a context manager, or
     call :meth:`Workspace.close`.
     """
-    url = url or database_url()
+    url = store_url(url or database_url())
     db_engine, editions = open_database(url)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
@@ -99,12 +99,12 @@ def open_workspace(url: str | None = None) -> Workspace:
 
 def store_status(url: str | None = None) -> SchemaStatus:
     """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
-    return schema_status(url or database_url())
+    return schema_status(store_url(url or database_url()))
 
 
 def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
     """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``."""
-    url = url or database_url()
+    url = store_url(url or database_url())
     before, after, db_engine = upgrade_database(url)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())

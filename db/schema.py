@@ -213,12 +213,28 @@ def _alembic_config(connection: Any) -> Any:
 
 
 def migrate(db_engine: Engine, revision: str = "head") -> None:
-    """Run Alembic's upgrade to ``revision`` on one connection (WAL switched on first for SQLite)."""
+    """Run Alembic's upgrade to ``revision`` on one connection (WAL switched on first for SQLite).
+
+    On SQLite, foreign keys are off while the migration runs (batch migrations recreate tables
+    that others reference, as Alembic's batch documentation advises) and the result is checked
+    with ``PRAGMA foreign_key_check`` before it commits.
+    """
     from alembic import command
+    from sqlalchemy import text
 
     enable_wal(db_engine)
-    with db_engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), revision)
+    with db_engine.connect() as conn:
+        sqlite = db_engine.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, where the pragma takes effect
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                command.upgrade(_alembic_config(conn), revision)
+                if sqlite and conn.execute(text("PRAGMA foreign_key_check")).first() is not None:
+                    raise SchemaError("the migration left rows that break a foreign key; nothing was changed")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def _revision(url: str, db_engine: Engine) -> str | None:

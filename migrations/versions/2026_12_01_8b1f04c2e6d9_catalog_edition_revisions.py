@@ -27,7 +27,7 @@ def _edition_table(*, revision: bool) -> sa.Table:
     Passed to SQLite's batch mode as ``copy_from`` so that offline SQL (``alembic upgrade --sql``)
     needs no live database to reflect the table.
     """
-    columns = [
+    columns: list[sa.schema.SchemaItem] = [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("edition", sa.String(length=50), nullable=False),
@@ -36,7 +36,7 @@ def _edition_table(*, revision: bool) -> sa.Table:
         sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
     ]
-    unique = ("name", "edition")
+    unique: tuple[str, ...] = ("name", "edition")
     if revision:
         columns.append(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
         unique = ("name", "edition", "revision")

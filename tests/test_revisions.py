@@ -1,0 +1,123 @@
+"""Corrected editions reach existing stores as new revisions (issue 11, point 1).
+
+The old store is made by the code of the commit before revisions existed (``git archive`` of it,
+run with this environment), so it is exactly what a user of that version has on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: main before catalog revisions, multi-choice and the 2026 edition (after the mechanical lint commits)
+OLD_MAIN = "a8e4c2b"
+
+
+def _git_has(commit: str) -> bool:
+    proc = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True)
+    return proc.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def old_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not _git_has(OLD_MAIN):
+        pytest.fail(f"commit {OLD_MAIN} is not in this clone; a shallow clone cannot run this test")
+    target = tmp_path_factory.mktemp("old-main")
+    archive = target / "src.tar"
+    subprocess.run(["git", "archive", "-o", str(archive), OLD_MAIN], cwd=ROOT, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target / "src", filter="data")
+    return target / "src"
+
+
+def _run(code: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(code), "CONNECTPLAN_DATABASE_URL": f"sqlite:///{db}"}
+    return subprocess.run(
+        [sys.executable, "-m", "connectplan", *args], cwd=code, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def old_store(old_code: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    db = tmp_path_factory.mktemp("store") / "plans.db"
+    for args in (
+        ("plan", "new", "acme", "--catalog", "stripe-connect@2025", "--preset", "white_label", "-m", "first"),
+        ("plan", "set", "acme", "--set", "charge_type=separate", "-m", "second"),
+        ("plan", "new", "old24", "--catalog", "stripe-connect@2024", "--preset", "saas", "-m", "2024 plan"),
+    ):
+        proc = _run(old_code, db, *args)
+        assert proc.returncode == 0, proc.stderr
+    shown = {}
+    for ref in ("acme@1", "acme@2", "old24@1"):
+        proc = _run(old_code, db, "plan", "show", ref, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        shown[ref] = proc.stdout
+    return db, shown
+
+
+def test_the_new_version_opens_an_old_store_and_imports_the_corrected_revisions(old_store):
+    db, _ = old_store
+    proc = _run(ROOT, db, "catalog", "list", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    refs = [f"{c['name']}@{c['edition']}.r{c['revision']}" for c in json.loads(proc.stdout)["catalogs"]]
+    assert {
+        "stripe-connect@2024.r1",
+        "stripe-connect@2024.r2",
+        "stripe-connect@2025.r1",
+        "stripe-connect@2025.r2",
+    } <= set(refs)
+
+
+def test_plan_list_stale_lists_the_old_plans_and_old_versions_show_what_they_showed(old_store):
+    db, shown = old_store
+    proc = _run(ROOT, db, "plan", "list", "--stale", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
+    assert set(stale) == {"acme", "old24"}
+    assert stale["acme"]["catalog"]["revision"] == 1 and stale["acme"]["superseded_by"] == 2
+    for ref, before in shown.items():
+        proc = _run(ROOT, db, "plan", "show", ref, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        now, old = json.loads(proc.stdout), json.loads(before)
+        # the resolution is exactly what the old version showed (pinned to the same content)
+        assert {k: v for k, v in now.items() if k not in ("plan", "alternatives")} == {
+            k: v for k, v in old.items() if k != "plan"
+        }
+        assert now["plan"]["superseded_by"] == 2 and now["plan"]["catalog_revision"] == 1
+    text = _run(ROOT, db, "plan", "show", "acme@1").stdout
+    assert "Stale:" in text and "revision 2" in text and "connectplan plan upgrade acme" in text
+
+
+def test_plan_upgrade_without_to_moves_a_plan_to_the_correcting_revision(old_store, tmp_path):
+    db, shown = old_store
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(db.read_bytes())
+    proc = _run(ROOT, copy, "plan", "upgrade", "acme", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["saved"] == "acme@3"
+    proc = _run(ROOT, copy, "plan", "show", "acme@3", "--format", "json")
+    after = json.loads(proc.stdout)
+    assert after["plan"]["catalog_revision"] == 2 and after["plan"]["superseded_by"] is None
+    assert after["catalog"]["edition"] == "2025"
+    # the erratum shows: a white-label design (no dashboard, platform liable) collects requirements itself
+    holders = {r["id"]: r["party"] for r in after["responsibilities"]}
+    assert holders["collects_kyc"] == "platform"
+    assert json.loads(shown["acme@2"])["verdict"] == after["verdict"]  # Part E changes no verdict
+    proc = _run(ROOT, copy, "plan", "list", "--stale", "--format", "json")
+    stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
+    # acme is on the corrected revision now; it stays stale only because a newer edition (2026) exists
+    assert stale["acme"]["superseded_by"] is None and stale["acme"]["newest_edition"] == "2026"
+    assert stale["old24"]["superseded_by"] == 2
+    # old versions are untouched
+    assert (
+        json.loads(_run(ROOT, copy, "plan", "show", "acme@1", "--format", "json").stdout)["verdict"]
+        == json.loads(shown["acme@1"])["verdict"]
+    )

@@ -13,7 +13,7 @@ PlanRef(name='acme', spec='2')
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connectplan.errors import AppError
 from db.errors import NotFoundError, StoreError
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from db.records import EditionRow
+    from engine import Catalog
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -33,6 +34,7 @@ __all__ = [
     "check_message",
     "check_plan_name",
     "check_tag_name",
+    "merge_repeats",
     "parse_assignments",
     "parse_plan_ref",
     "pick_edition",
@@ -197,5 +199,20 @@ def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, str
         prop, opt = prop.strip(), opt.strip()
         if not sep or not prop or not opt:
             raise AppError(f"malformed --set {pair!r}; use PROPERTY=OPTION, e.g. --set dashboard=express")
-        out[prop] = opt
+        out[prop] = f"{out[prop]}\n{opt}" if prop in out else opt  # repeats kept for merge_repeats
+    return out
+
+
+def merge_repeats(catalog: Catalog, assignments: Mapping[str, Any]) -> dict[str, Any]:
+    """Resolve repeated ``--set P=...``: a multi-choice property takes the union, any other the last value.
+
+    ``--set monetization=a --set monetization=b`` equals ``--set monetization=a,b``.
+    """
+    out: dict[str, Any] = {}
+    for prop, value in assignments.items():
+        if isinstance(value, str) and "\n" in value:
+            parts = value.split("\n")
+            found = catalog.property_index.get(prop)
+            value = ",".join(parts) if found is not None and found.multi else parts[-1]
+        out[prop] = value
     return out

@@ -22,6 +22,7 @@ from connectplan.refs import (
     check_message,
     check_plan_name,
     check_tag_name,
+    merge_repeats,
     parse_plan_ref,
     pick_edition,
 )
@@ -427,7 +428,7 @@ class Store:
                 self._refuse_existing(conn, name)
                 edition = self._edition_by_ref(conn, catalog_ref)
                 catalog = self._catalog_of(conn, edition.id)
-                chosen: Mapping[str, Any] = build_selection(catalog, preset, assignments or {})
+                chosen: Mapping[str, Any] = build_selection(catalog, preset, merge_repeats(catalog, assignments or {}))
                 selection = check_selection(catalog, chosen)
                 now = utc_now()
                 plan = plan_rows.insert_plan(conn, name, created_at=now)
@@ -514,7 +515,7 @@ class Store:
                     if conflict is not None:
                         raise ConflictError(str(conflict))
                 catalog = self._catalog_of(conn, latest.catalog_edition_id)
-                selection = dict(check_selection(catalog, {**latest.selection, **assignments}))
+                selection = dict(check_selection(catalog, {**latest.selection, **merge_repeats(catalog, assignments)}))
                 if selection == dict(check_selection(catalog, latest.selection)):
                     changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")

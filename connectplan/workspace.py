@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectplan.errors import AppError
-from connectplan.refs import parse_assignments
+from connectplan.refs import merge_repeats, parse_assignments
 from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
@@ -204,7 +204,7 @@ class Workspace:
     ) -> tuple[Catalog, dict[str, Any]]:
         """The catalog edition and the selection that ``preset`` plus ``set`` make (not checked for completeness)."""
         cat = self.catalog(catalog)
-        return cat, build_selection(cat, preset, parse_assignments(set or {}))
+        return cat, build_selection(cat, preset, merge_repeats(cat, parse_assignments(set or {})))
 
     def resolve(
         self, *, catalog: str | None = None, preset: str | None = None, set: Any = None, alternatives: bool = True

@@ -101,3 +101,29 @@ def test_api_raises_the_projects_own_errors(tmp_path):
             ws.plan("nope")
         with pytest.raises(AppError, match="unknown diagram kind"):
             ws.render("pie-chart", preset="marketplace")
+
+
+def test_repeated_set_of_a_multi_choice_property_is_the_union(tmp_path):
+    with open_workspace(f"sqlite:///{tmp_path / 'plans.db'}") as ws:
+        base = {"business_model": "platform", "charge_type": "direct"}
+        once = ws.resolve(
+            catalog="stripe-connect@2026",
+            preset="saas",
+            set=[*(f"{k}={v}" for k, v in base.items()), "monetization=application_fees,saas_subscriptions"],
+        )
+        twice = ws.resolve(
+            catalog="stripe-connect@2026",
+            preset="saas",
+            set=[
+                *(f"{k}={v}" for k, v in base.items()),
+                "monetization=application_fees",
+                "monetization=saas_subscriptions",
+            ],
+        )
+        assert once.selection_dict["monetization"] == ("application_fees", "saas_subscriptions")
+        assert twice.selection == once.selection
+        # a single-choice property repeated: the last value wins, as before
+        last = ws.resolve(
+            catalog="stripe-connect@2026", preset="saas", set=["charge_type=destination", "charge_type=direct"]
+        )
+        assert last.selection_dict["charge_type"] == "direct"

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["steps_diagram", "steps_figure"]
 
-TITLE_WIDTH = 44
+TITLE_WIDTH = 36
 CORE_ATTRS = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#dbe9f6", "color": "#1f5fa8"}
 STEP_ATTRS = {"shape": "box", "style": "rounded", "color": "#4d4d4d"}
 DIRECT_EDGE = {"color": "#4d4d4d"}
@@ -165,7 +165,9 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
         edges=tuple(edges),
         clusters=clusters,
         legend=tuple(legend),
-        graph_attrs=attrs_of({"rankdir": "TB", "ranksep": "0.25", "nodesep": "0.3", "newrank": "true"}),
+        graph_attrs=attrs_of(
+            {"rankdir": "TB", "ranksep": "0.25", "nodesep": "0.3", "newrank": "true", "concentrate": "true"}
+        ),
         sequence=tuple(n.id for n in nodes),
     )
 

@@ -45,7 +45,7 @@ CATALOG = "stripe-connect@2024"
 TARGET_CHANGE, TARGET_DIAGRAM, TARGET_P95, TARGET_MEMORY = 1.5, 1.3, 3.0, 1.10
 
 
-def option_walk(catalog: Any, start: dict[str, str]) -> Iterator[dict[str, str]]:
+def option_walk(catalog: Any, start: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Selections that each differ from the previous one by one option (properties in turn, options cycling)."""
     selection = dict(start)
     for prop in itertools.cycle(catalog.properties):
@@ -188,11 +188,12 @@ def run(config: Config) -> SuiteResult:
     try:
         with open_workspace(url) as ws:
             catalog = ws.catalog(CATALOG)
-            start = dict(catalog.presets[0].selection)
+            start: dict[str, Any] = dict(catalog.presets[0].selection)
             walk = list(itertools.islice(option_walk(catalog, start), 60))
             for ref in (CATALOG, "stripe-connect@2025"):
                 cat = ws.catalog(ref)
-                steps = list(itertools.islice(option_walk(cat, dict(cat.presets[0].selection)), 60))
+                first: dict[str, Any] = dict(cat.presets[0].selection)
+                steps = list(itertools.islice(option_walk(cat, first), 60))
                 _option_change(config, result, server, ws, steps, ref)
             _diagram(config, result, server, ws, start)
         _concurrency(config, result, server, walk)
@@ -250,7 +251,7 @@ def _option_change(
     )
 
 
-def _diagram(config: Config, result: SuiteResult, server: Server, ws: Any, selection: dict[str, str]) -> None:
+def _diagram(config: Config, result: SuiteResult, server: Server, ws: Any, selection: dict[str, Any]) -> None:
     dot_binary = shutil.which("dot")
     if dot_binary is None:
         result.notes.append("web-diagram skipped: Graphviz 'dot' is not installed")

@@ -37,11 +37,13 @@ __all__ = [
     "parse_plan_ref",
     "pick_edition",
     "split_catalog_ref",
+    "split_revision",
 ]
 
 #: The catalog a bare command uses (at its newest edition).
 DEFAULT_CATALOG = "stripe-connect"
 
+_REVISION = re.compile(r"(?P<edition>.+)\.r(?P<revision>[1-9][0-9]{0,8})")
 _PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,99}")
 
@@ -143,22 +145,44 @@ def split_catalog_ref(ref: str | None) -> tuple[str, str | None]:
     return name, edition or None
 
 
+def split_revision(edition: str) -> tuple[str, int | None]:
+    """``2025.r2`` -> ``("2025", 2)``; an edition without ``.rN`` -> ``(edition, None)`` (its newest revision).
+
+    >>> split_revision("2025.r1"), split_revision("2025")
+    (('2025', 1), ('2025', None))
+    """
+    m = _REVISION.fullmatch(edition)
+    return (m["edition"], int(m["revision"])) if m else (edition, None)
+
+
 def pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
-    """The edition ``ref`` names among ``editions`` (sorted; a bare name means its newest edition)."""
+    """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
+
+    ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
+    ``NAME@EDITION.rN`` exactly revision N.
+    """
     name, edition = split_catalog_ref(ref)
     rows = [r for r in editions if r.name == name]
     if not rows:
-        known = sorted(r.ref for r in editions)
+        known = sorted({r.ref for r in editions})
         raise NotFoundError(
             f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} "
             "(add one: connectplan catalog import FILE)"
         )
     if edition is None:
         return rows[-1]
-    for row in rows:
-        if row.edition == edition:
+    wanted, revision = split_revision(edition)
+    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == edition]
+    if not same:
+        editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
+        raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {editions_known}")
+    if revision is None or same[0].edition == edition:
+        return same[-1]
+    for row in same:
+        if row.revision == revision:
             return row
-    raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {', '.join(r.edition for r in rows)}")
+    revisions = ", ".join(r.revision_ref for r in same)
+    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}")
 
 
 def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, str]:

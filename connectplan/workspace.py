@@ -317,7 +317,10 @@ class Workspace:
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
-        """Carry plan version ``ref`` over to edition ``to`` (default: its catalog's newest); save unless ``dry_run``.
+        """Carry plan version ``ref`` over to edition ``to``; save unless ``dry_run``.
+
+        Without ``to``: the newest revision of its own edition when a correction supersedes it,
+        else its catalog's newest edition.
 
         Returns the impact report and the saved version (None when nothing was saved: a dry
         run, or a selection that is blocked in the new edition without ``allow_blocked``).
@@ -326,14 +329,19 @@ class Workspace:
         from engine.upgrade import plan_upgrade
 
         record, before = self.store.load(ref)
-        target = self.catalog(to or before.catalog.name)
+        # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
+        default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
+        target = self.catalog(to or default)
         if target.name != before.catalog.name:
             raise AppError(
                 f"plan upgrade moves a plan between editions of one catalog; "
                 f"{record.ref} uses {before.catalog.name}, not {target.name}"
             )
-        if target.edition == before.catalog.edition:
-            raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
+        if target.content_hash == before.catalog.content_hash:
+            raise AppError(
+                f"{record.ref} is already on {target.ref} (revision {target.revision}); "
+                "name a different edition with --to"
+            )
         report = plan_upgrade(
             before,
             target,
@@ -390,8 +398,12 @@ class Workspace:
         set: Any = None,
         against: str | None = None,
         include: Iterable[str] = (),
+        property: str | None = None,
     ) -> graphviz.Digraph:
-        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered)."""
+        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered).
+
+        For ``catalog``, ``property`` draws that property's figure instead of the overview.
+        """
         from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
 
         if kind not in DIAGRAM_KINDS:
@@ -403,6 +415,8 @@ class Workspace:
         if included and kind != "money-flow":
             raise AppError("--include applies to money-flow diagrams only")
         options = {"include": included} if kind == "money-flow" else {}
+        if property is not None and kind != "catalog":
+            raise AppError("--property applies to catalog diagrams only")
         if kind == "catalog":
             if against:
                 raise AppError(
@@ -411,8 +425,13 @@ class Workspace:
                 )
             if ref or preset or set:
                 subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
-                return catalog_diagram(subject.resolution.catalog, subject.resolution)
-            return catalog_diagram(self.catalog(catalog), None)
+                drawn, res = subject.resolution.catalog, subject.resolution
+            else:
+                drawn, res = self.catalog(catalog), None
+            try:
+                return catalog_diagram(drawn, res, prop=property)
+            except ValueError as exc:
+                raise AppError(str(exc)) from None
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         if against:
             base = self.plan(against)
@@ -438,6 +457,7 @@ class Workspace:
         against: str | None = None,
         include: Iterable[str] = (),
         path: str | Path | None = None,
+        property: str | None = None,
     ) -> bytes | Path:
         """Draw a diagram; the rendered bytes, or the written :class:`~pathlib.Path` when ``path`` is given.
 
@@ -447,7 +467,9 @@ class Workspace:
         from visualize.render import check_format, render, render_bytes
 
         fmt = check_format(format)
-        dot = self.diagram(kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include)
+        dot = self.diagram(
+            kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
+        )
         if path is not None:
             return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
         return render_bytes(dot, fmt)

@@ -344,7 +344,12 @@ def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
                 f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
             )
         if rev != HEAD_REVISION:
-            raise _schema_problem(url, rev)
+            if path is None or rev not in KNOWN_REVISIONS:
+                raise _schema_problem(url, rev)
+            # The embedded SQLite store follows the code: a known older schema is migrated on open
+            # (a shared PostgreSQL store is upgraded deliberately, with `connectplan db upgrade`).
+            migrate(db_engine)
+            return db_engine, None
     except BaseException:
         db_engine.dispose()
         raise

@@ -92,9 +92,9 @@ def test_revision_2_declares_itself_and_its_changelog(edition: str) -> None:
     old, new = revision(edition, 1), revision(edition, 2)
     assert (old.revision, old.changelog) == (1, ())
     assert (new.name, new.edition, new.revision) == (old.name, old.edition, 2)
-    [(rev, date, changes)] = new.changelog
-    assert (rev, date) == (2, "2026-12-01")
-    text = " ".join(changes)
+    [entry] = new.changelog
+    assert (entry.revision, entry.date) == (2, "2026-12-01")
+    text = " ".join(entry.changes)
     for item in ("E.1", "E.2", "M1", "M2", "M3", "M4", "L2", "L6", "L8", "L10", "platform_collects_requirements"):
         assert item in text, item
     assert "verdicts: none changes" in text
@@ -102,14 +102,14 @@ def test_revision_2_declares_itself_and_its_changelog(edition: str) -> None:
 
 
 def test_2024_changelog_names_its_own_errata() -> None:
-    text = " ".join(revision("2024", 2).changelog[0][2])
+    text = " ".join(revision("2024", 2).changelog[0].changes)
     for item in ("L1", "L3", "L4", "E.5"):
         assert item in text
 
 
 def test_2025_changelog_names_its_own_errata_and_the_skill_revision() -> None:
     cat = revision("2025", 2)
-    text = " ".join(cat.changelog[0][2])
+    text = " ".join(cat.changelog[0].changes)
     for item in ("M5", "M6", "E.5", "150d4d4"):
         assert item in text
     assert "stripe/ai commit 150d4d4" in cat.description
@@ -494,9 +494,10 @@ def test_the_loader_checks_revision_changelog_and_step_basis() -> None:
 
     doc = tiny_doc(revision=2, changelog=[{"revision": 2, "date": "2026-12-01", "changes": ["a"]}])
     cat = catalog_from_dict(doc)
-    assert (cat.revision, cat.changelog) == (2, ((2, "2026-12-01", ("a",)),))
+    assert cat.revision == 2
+    assert [(c.revision, c.date, c.changes) for c in cat.changelog] == [(2, "2026-12-01", ("a",))]
     assert catalog_from_dict(tiny_doc()).revision == 1
-    bad = tiny_doc(revision=0, changelog=[{"revision": 3, "date": "x", "changes": []}])
+    bad = tiny_doc(revision=0, changelog=[{"revision": 3, "date": "2026-12-01", "changes": ["b"]}])
     bad["steps"][0]["basis"] = "hunch"
     with pytest.raises(CatalogError) as err:
         catalog_from_dict(bad)

@@ -41,7 +41,21 @@ def _fails_with_one_line(result, *needles: str) -> str:
 
 
 def _user_flow(cp, tmp_path):
-    _ok(cp("plan", "new", "acme-marketplace", "--preset", "marketplace", "-m", "first cut", "--author", "ann"))
+    _ok(
+        cp(
+            "plan",
+            "new",
+            "acme-marketplace",
+            "--catalog",
+            "stripe-connect@2025",
+            "--preset",
+            "marketplace",
+            "-m",
+            "first cut",
+            "--author",
+            "ann",
+        )
+    )
     _ok(
         cp(
             "plan",
@@ -60,7 +74,7 @@ def _user_flow(cp, tmp_path):
 
 def test_the_issue_walkthrough(cp, tmp_path):
     out = _ok(cp("plan", "new", "acme-marketplace", "--preset", "marketplace", "-m", "first cut", "--author", "ann"))
-    assert out == "saved acme-marketplace@1 (stripe-connect@2025)\n"
+    assert out == "saved acme-marketplace@1 (stripe-connect@2026)\n"  # the newest edition is the default
     out = _ok(cp("plan", "set", "acme-marketplace", "--set", "charge_type=separate", "-m", "multi-seller carts"))
     assert out == "saved acme-marketplace@2 (parent 1)\n"
 
@@ -70,7 +84,7 @@ def test_the_issue_walkthrough(cp, tmp_path):
 
     diff = _ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2"))
     assert (
-        diff.splitlines()[0] == "acme-marketplace@1 (stripe-connect@2025) -> acme-marketplace@2 (stripe-connect@2025)"
+        diff.splitlines()[0] == "acme-marketplace@1 (stripe-connect@2026) -> acme-marketplace@2 (stripe-connect@2026)"
     )
     assert "  charge_type: destination -> separate" in diff
     assert "  + separate_charges_and_transfers:" in diff
@@ -103,7 +117,7 @@ def test_the_issue_walkthrough(cp, tmp_path):
     )
     export = tmp_path / "acme.json"
     _ok(cp("plan", "export", "acme-marketplace", "-o", str(export)))
-    assert json.loads(export.read_text())["format_version"] == 1
+    assert json.loads(export.read_text())["format_version"] == 2
     assert _ok(cp("plan", "import", str(export), "--as", "acme-copy")) == "imported acme-copy (2 versions)\n"
     listing = _ok(cp("plan", "list")).splitlines()
     assert [line.split()[0] for line in listing] == ["acme-copy@2", "acme-marketplace@2", "acme-whitelabel@1"]
@@ -257,7 +271,11 @@ def test_db_upgrade_and_current(runner, empty_db_url, backend):
 
 def test_catalog_import_and_list(cp, tmp_path):
     listing = _ok(cp("catalog", "list")).splitlines()
-    assert [line.split()[0] for line in listing] == ["stripe-connect@2024", "stripe-connect@2025"]
+    assert [line.split()[0] for line in listing] == [
+        "stripe-connect@2024",
+        "stripe-connect@2025",
+        "stripe-connect@2026",
+    ]
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_doc()))
     out = _ok(cp("catalog", "import", str(path)))
@@ -271,23 +289,24 @@ def test_catalog_import_and_list(cp, tmp_path):
     assert [(c["name"], c["edition"]) for c in doc["catalogs"]] == [
         ("stripe-connect", "2024"),
         ("stripe-connect", "2025"),
+        ("stripe-connect", "2026"),
         ("tiny", "1"),
     ]
     assert json.loads(_ok(cp("catalog", "show", "tiny@1", "--format", "json")))["title"] == "Tiny"
 
 
 def test_resolve_and_plans_read_the_catalog_from_the_store(cp, tmp_path):
-    _ok(cp("plan", "new", "acme", "--preset", "marketplace"))
+    _ok(cp("plan", "new", "acme", "--catalog", "stripe-connect@2026", "--preset", "marketplace"))
     # A newer edition imported into the store becomes the default for `resolve` and makes `acme` stale.
-    doc = json.loads(_ok(cp("catalog", "show", "stripe-connect@2025", "--format", "json")))
-    doc["edition"] = "2026"
-    newer = tmp_path / "stripe-connect@2026.json"
+    doc = json.loads(_ok(cp("catalog", "show", "stripe-connect@2026", "--format", "json")))
+    doc["edition"] = "2027"
+    newer = tmp_path / "stripe-connect@2027.json"
     newer.write_text(json.dumps(doc))
     _ok(cp("catalog", "import", str(newer)))
-    assert json.loads(_ok(cp("resolve", "--preset", "marketplace", "--format", "json")))["catalog"]["edition"] == "2026"
+    assert json.loads(_ok(cp("resolve", "--preset", "marketplace", "--format", "json")))["catalog"]["edition"] == "2027"
     stale = _ok(cp("plan", "list", "--stale"))
-    assert stale.startswith("acme@1  stripe-connect@2025") and "stale: stripe-connect@2026 is newer" in stale
-    assert json.loads(_ok(cp("plan", "show", "acme", "--format", "json")))["catalog"]["edition"] == "2025"
+    assert stale.startswith("acme@1  stripe-connect@2026") and "stale: stripe-connect@2027 is newer" in stale
+    assert json.loads(_ok(cp("plan", "show", "acme", "--format", "json")))["catalog"]["edition"] == "2026"
     _ok(cp("plan", "new", "fresh", "--preset", "marketplace"))
     assert [line.split()[0] for line in _ok(cp("plan", "list", "--stale")).splitlines()] == ["acme@1"]
 

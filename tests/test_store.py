@@ -57,7 +57,7 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
     path = tmp_path / "fresh.db"
     with open_workspace(f"sqlite:///{path}") as s:
         assert path.exists()
-        assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+        assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -65,23 +65,23 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
 
 def test_builtin_editions_are_imported_once(store, store_url):
     with open_workspace(store_url) as again:
-        assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+        assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
 
 def test_stored_catalogs_equal_the_shipped_files(store):
-    for ref in ("stripe-connect@2024", "stripe-connect@2025"):
+    for ref in ("stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"):
         from_store = store.catalog(ref)
         from_file = load_builtin(f"{ref}.yaml")
         assert from_store.content_hash == from_file.content_hash
-    assert store.catalog(None).ref == "stripe-connect@2025"  # bare default: newest edition
-    assert store.catalog("stripe-connect").ref == "stripe-connect@2025"
+    assert store.catalog(None).ref == "stripe-connect@2026"  # bare default: newest edition
+    assert store.catalog("stripe-connect").ref == "stripe-connect@2026"
 
 
 def test_unknown_catalog_and_edition(store):
     with pytest.raises(NotFoundError, match="unknown catalog 'nope'.*stripe-connect@2024"):
         store.catalog("nope")
-    with pytest.raises(NotFoundError, match="unknown edition '1999' of stripe-connect; editions: 2024, 2025"):
+    with pytest.raises(NotFoundError, match="unknown edition '1999' of stripe-connect; editions: 2024, 2025, 2026"):
         store.catalog("stripe-connect@1999")
 
 
@@ -99,7 +99,7 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
         open_workspace(empty_db_url)
     assert upgrade_store(empty_db_url) == (None, HEAD_REVISION)
     with open_workspace(empty_db_url) as ws:
-        assert [e.ref for e in ws.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025"]
+        assert [e.ref for e in ws.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
 
 
 def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backend):
@@ -171,7 +171,7 @@ def test_catalog_import_is_immutable(store, tiny):
 
 def test_new_set_and_load_by_every_ref_form(store, monkeypatch):
     monkeypatch.setenv("USER", "ann")
-    v1 = store.new_plan("acme", preset="marketplace", message="first cut")
+    v1 = store.new_plan("acme", catalog="stripe-connect@2025", preset="marketplace", message="first cut")
     assert (v1.ref, v1.parent, v1.author, v1.catalog_ref) == ("acme@1", None, "ann", "stripe-connect@2025")
     assert dict(v1.selection) == MARKETPLACE_2025
     v2 = store.set_plan("acme", {"charge_type": "separate"}, message="multi-seller carts", author="bob")
@@ -244,7 +244,7 @@ def test_a_plan_keeps_resolving_against_its_own_edition(store):
     store.new_plan("new", preset="marketplace")
     assert [p.name for p in store.plans(stale_only=True)] == ["old"]
     assert [(p.name, p.stale) for p in store.plans()] == [("new", False), ("old", True)]
-    assert store.plans()[1].newest_edition == "2025"
+    assert store.plans()[1].newest_edition == "2026"
 
 
 def test_tags_move_only_with_force(store):
@@ -342,11 +342,11 @@ def _history(store, name):
 
 
 def test_export_import_reproduces_the_history(store):
-    store.new_plan("acme", preset="marketplace", author="ann")
+    store.new_plan("acme", catalog="stripe-connect@2025", preset="marketplace", author="ann")
     store.set_plan("acme", {"charge_type": "separate"}, message="two", author="bob")
     store.tag("acme@2", "reviewed")
     doc = store.export_plan("acme").to_dict()
-    assert doc["format"] == "connectplan-plan" and doc["format_version"] == 1
+    assert doc["format"] == "connectplan-plan" and doc["format_version"] == 2
     assert [v["version"] for v in doc["versions"]] == [1, 2]
     assert doc["versions"][1]["catalog"]["content_hash"] == load_builtin("stripe-connect@2025.yaml").content_hash
     assert doc["versions"][1]["tags"] == ["reviewed"]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "catalog_import_line",
+    "diff_entries",
     "diff_sections",
     "export_line",
     "format_catalog_list",
@@ -75,6 +76,8 @@ def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str
         ]
         if record.forked_from:
             lines.append(f"- Forked from: {md_code(record.forked_from)}")
+        if record.superseded_by is not None:
+            lines.append(f"- Superseded: {_superseded(record)}")
         return "\n".join(lines) + "\n\n" + resolution_markdown(res)
     header = [
         f"Plan:     {record.ref}{_tags(record)}",
@@ -84,7 +87,16 @@ def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str
         f"Saved:    {record.created_at}",
         f"Message:  {_one_line(record.message)}",
     ]
+    if record.superseded_by is not None:
+        header.append(f"Stale:    {_superseded(record)}")
     return resolution_text(res, header=header)
+
+
+def _superseded(record: VersionRecord) -> str:
+    return (
+        f"saved on revision {record.catalog_revision} of {record.catalog_ref}; revision {record.superseded_by} "
+        f"corrects it (connectplan plan upgrade {record.plan})"
+    )
 
 
 def _one_line(text: str) -> str:
@@ -150,7 +162,14 @@ def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     width = max(len(p.latest.ref) for p in plans)
     lines = []
     for p in plans:
-        stale = f"  (stale: {p.latest.catalog_name}@{p.newest_edition} is newer)" if p.stale else ""
+        stale = ""
+        if p.newest_edition != p.latest.catalog_edition:
+            stale = f"  (stale: {p.latest.catalog_name}@{p.newest_edition} is newer)"
+        elif p.latest.superseded_by is not None:
+            stale = (
+                f"  (stale: revision {p.latest.superseded_by} of {p.latest.catalog_ref} corrects it; "
+                f"connectplan plan upgrade {p.name})"
+            )
         lines.append(
             f"{p.latest.ref.ljust(width)}  {p.latest.catalog_ref}  {p.verdict.ljust(12)} "
             f"{p.versions} version{'s' if p.versions != 1 else ''}  {p.latest.created_at}{stale}"
@@ -202,9 +221,10 @@ def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
         return to_json({"catalogs": [e.to_dict() for e in editions]})
     if not editions:
         return "no catalog editions\n"
-    width = max(len(e.ref) for e in editions)
+    width = max(len(e.revision_ref) for e in editions)
     return (
-        "\n".join(f"{e.ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions) + "\n"
+        "\n".join(f"{e.revision_ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions)
+        + "\n"
     )
 
 
@@ -226,20 +246,35 @@ def _holders(parties: Sequence[str]) -> str:
     return ", ".join(parties) or "nobody"
 
 
-def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(heading, [(mark, line)]) per section, as plain text; marks: + added, - removed, ~ changed or moved,
-    > renamed, = unchanged (listed only for money flows matched under another id)."""
-    steps: list[tuple[str, str]] = [("+", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
-    steps += [("-", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
+#: The mark of each status in ``plan diff``'s text (``~`` for a changed or moved entry).
+MARKS = {"added": "+", "removed": "-", "changed": "~", "moved": "~", "renamed": ">", "unchanged": "="}
+_MD_STATUS = {
+    "added": "Added",
+    "removed": "Removed",
+    "changed": "Changed",
+    "moved": "Moved",
+    "renamed": "Renamed",
+    "unchanged": "Unchanged",
+}
+
+
+def diff_entries(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``plan diff``'s sections as ``(heading, [(status, line)])``, in plain text, every section listed.
+
+    ``status`` is added, removed, changed, renamed, moved or unchanged (unchanged lines are money
+    flows kept under another flow id). Every view of a diff lists these same
+    changes; all of them come from :func:`engine.diff.diff_resolutions`.
+    """
+    steps: list[tuple[str, str]] = [("added", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
+    steps += [("removed", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
     steps += [
-        (">", f"{r.before_id} -> {r.after_id}: {r.title} (renamed; at {r.before} -> {r.after})")
+        ("renamed", f"{r.before_id} -> {r.after_id}: {r.title} (renamed; at {r.before} -> {r.after})")
         for r in diff.steps_renamed
     ]
-    steps += [("~", f"{c.id}: {c.title_before} -> {c.title_after} (title changed)") for c in diff.steps_changed]
-    steps += [("~", f"{m.id}: {m.title} (moved {m.before} -> {m.after})") for m in diff.steps_moved]
-    marks = {"added": "+", "removed": "-", "changed": "~", "unchanged": "="}
+    steps += [("changed", f"{c.id}: {c.title_before} -> {c.title_after} (title changed)") for c in diff.steps_changed]
+    steps += [("moved", f"{m.id}: {m.title} (moved {m.before} -> {m.after})") for m in diff.steps_moved]
     flows = [
-        (marks[c.status], _flow_text(c) + (" (unchanged)" if c.status == "unchanged" else ""))
+        (c.status, _flow_text(c) + (" (unchanged)" if c.status == "unchanged" else ""))
         for status in ("added", "removed", "changed", "unchanged")
         for c in diff.flows
         if c.status == status and (status != "unchanged" or c.renamed)
@@ -247,21 +282,29 @@ def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]
     resps: list[tuple[str, str]] = []
     for r in diff.responsibilities:
         if r.status == "added":
-            resps.append(("+", f"{r.title}: now held by {_holders(r.after)}"))
+            resps.append(("added", f"{r.title}: now held by {_holders(r.after)}"))
         elif r.status == "removed":
-            resps.append(("-", f"{r.title}: no longer held by {_holders(r.before)}"))
+            resps.append(("removed", f"{r.title}: no longer held by {_holders(r.before)}"))
         else:
-            resps.append(("~", f"{r.title}: {_holders(r.before)} -> {_holders(r.after)}"))
+            resps.append(("changed", f"{r.title}: {_holders(r.before)} -> {_holders(r.after)}"))
     return [
         (
             "Findings",
-            [("+", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_added]
-            + [("-", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_removed],
+            [("added", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_added]
+            + [("removed", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_removed],
         ),
         ("Integration steps", steps),
         ("Money flows", flows),
         ("Responsibilities", resps),
     ]
+
+
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(mark, line)]) per section, as plain text (the web diff page's form): marks are
+    ``+`` added, ``-`` removed, ``~`` changed or moved, ``>`` renamed, ``=`` unchanged (a money flow
+    kept under another id). Built from :func:`diff_entries`, which also tells changed from moved.
+    """
+    return [(heading, [(MARKS[status], line) for status, line in lines]) for heading, lines in diff_entries(diff)]
 
 
 @_controls_escaped
@@ -295,15 +338,12 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out.append(f"{heading}:")
-        out.extend(f"  {mark} {line}" for mark, line in lines)
+        out.extend(f"  {MARKS[status]} {line}" for status, line in lines)
     return "\n".join(out) + "\n"
-
-
-_MD_MARKS = {"+": "Added", "-": "Removed", "~": "Changed", ">": "Renamed", "=": "Unchanged"}
 
 
 def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
@@ -328,10 +368,10 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out += [f"### {heading}", ""]
-        out.extend(f"- {_MD_MARKS[mark]}: {md_escape(line)}" for mark, line in lines)
+        out.extend(f"- {_MD_STATUS[status]}: {md_escape(line)}" for status, line in lines)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

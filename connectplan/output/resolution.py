@@ -7,11 +7,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from engine import Alternative, Finding, Resolution, Term, format_expression
+from engine.expression import holds
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine.expression import Expr
+    from engine.expression import Choice, Expr
 
 FORMATS = ("text", "json", "markdown")
 
@@ -59,9 +60,19 @@ def to_json(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def explain_condition(expr: Expr, selection: Mapping[str, str]) -> str:
+def options_of(value: Choice) -> tuple[str, ...]:
+    """The option ids a selection holds for a property: one, or several for a multi-choice property."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def choice_text(value: Choice) -> str:
+    """A property's choice as text: the option id, or the chosen ids joined with commas."""
+    return ",".join(options_of(value))
+
+
+def explain_condition(expr: Expr, selection: Mapping[str, Choice]) -> str:
     """Kconfig-style: each term followed by its value, ``dashboard.express [=y] and liability.stripe [=n]``."""
-    return format_expression(expr, term=lambda t: f"{t} [={'y' if selection.get(t.prop) == t.option else 'n'}]")
+    return format_expression(expr, term=lambda t: f"{t} [={'y' if holds(t, selection) else 'n'}]")
 
 
 def because_text(terms: Iterable[Term]) -> str:
@@ -70,7 +81,7 @@ def because_text(terms: Iterable[Term]) -> str:
 
 
 def finding_lines(
-    finding: Finding, selection: Mapping[str, str], *, bullet: str = "  ", indent: str = "      "
+    finding: Finding, selection: Mapping[str, Choice], *, bullet: str = "  ", indent: str = "      "
 ) -> list[str]:
     """A finding as text: ``bullet`` + severity, rule and message, then its cause, alternative and source."""
     rule = finding.rule
@@ -104,8 +115,9 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
     out.append("")
     out.append("Selection:")
     width = max((len(p) for p, _ in res.selection), default=0)
-    for prop, opt in res.selection:
-        out.append(f"  {prop.ljust(width)} = {opt}  ({cat.option_title(Term(prop, opt))})")
+    for prop, value in res.selection:
+        titles = ", ".join(cat.option_title(Term(prop, opt)) for opt in options_of(value))
+        out.append(f"  {prop.ljust(width)} = {choice_text(value)}  ({titles})")
     out.append("")
     out.append(f"Findings ({len(res.findings)}):")
     if not res.findings:
@@ -157,11 +169,12 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append("")
     out.append("| Decision | Choice | Summary |")
     out.append("|---|---|---|")
-    for prop, opt in res.selection:
+    for prop, value in res.selection:
         p = cat.property_index[prop]
-        o = p.option(opt)
-        title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
-        out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
+        for opt in options_of(value):
+            o = p.option(opt)
+            title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
+            out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
     out.append("")
     out.append(f"{h}# Findings")
     out.append("")

@@ -652,7 +652,13 @@ def catalog_from_dict(
     if "format" in top and fmt != FORMAT:
         ck.problem("unsupported_format", "format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
     name = ck.ident(top.get("name"), "name", _NAME)
-    edition = ck.ident(top.get("edition"), "edition", _EDITION)
+    raw_edition = top.get("edition")
+    if isinstance(raw_edition, (int, float)) and not isinstance(raw_edition, bool):
+        # YAML reads 2025.10 as the number 2025.1: only a quoted string keeps what was written
+        ck.problem("wrong_type", "edition", f"must be a quoted string (edition: '{raw_edition}'), found a number")
+    elif raw_edition is not None and isinstance(raw_edition, str) and not raw_edition.strip():
+        ck.problem("empty", "edition", "must not be empty")
+    edition = ck.ident(raw_edition, "edition", _EDITION)
     title = ck.text(top.get("title"), "title", required=True)
     description = ck.text(top.get("description"), "description")
     revision = _read_revision(ck, top)

@@ -237,3 +237,22 @@ def test_catalog_links_accept_http_and_https_with_notes():
     doc["steps"][0]["url"] = "http://example.com/guide"
     doc["rules"][0]["source"] = "https://docs.stripe.com/a (§1); https://docs.stripe.com/b"
     assert catalog_from_dict(doc, source="t.yaml").steps[0].url == "http://example.com/guide"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("edition: 2025.10", "must be a quoted string"),
+        ("edition: 2025", "must be a quoted string"),
+        ("edition: ''", "must not be empty"),
+    ],
+)
+def test_edition_must_be_a_quoted_nonempty_string(text, message):
+    """Issue 10, point 9: an unquoted 2025.10 is refused, not stored as 2025.1."""
+    import yaml
+
+    body = yaml.safe_dump(tiny_doc(), sort_keys=False).replace("edition: '1'", text)
+    assert text in body
+    with pytest.raises(CatalogError) as info:
+        parse_catalog_text(body, "t.yaml")
+    assert any(p.path == "edition" and message in p.message for p in info.value.problems), info.value.problems

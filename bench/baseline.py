@@ -14,11 +14,13 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import SEVERITY_RANK, Catalog
 from engine.expression import Always, And, Expr, Not, Or, Term
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+
+    from engine.catalog import Catalog
 
 __all__ = ["BareClauses", "HandResolver", "bare_best_ranks", "python_source"]
 
@@ -47,7 +49,7 @@ class HandResolver:
     """Resolution by hand for one catalog (see the module docstring)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.rules = [(i, SEVERITY_RANK[r.severity], r.id, _function(r.condition)) for i, r in enumerate(catalog.rules)]
+        self.rules = [(i, int(r.rank), r.id, _function(r.condition)) for i, r in enumerate(catalog.rules)]
         self.steps = [(s.id, (s.order, s.id), s.prereqs, _function(s.condition)) for s in catalog.steps]
         self.flows = [(f.id, _function(f.condition)) for f in catalog.flows]
         self.holders = [
@@ -157,7 +159,7 @@ def bare_best_ranks(
 
     started = perf_counter()
 
-    at_most = [[-bare.level[rank + 1]] for rank in range(4)]
+    at_most = [[-bare.level[Severity(rank + 1)]] for rank in range(4)]
     whole = [bare.option_var[(p, o)] for p, o in partial.items()]
     out: dict[tuple[str, str], int] = {}
     with Minisat22(bootstrap_with=bare.clauses) as solver:

@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 def clear_engine_caches() -> None:
     """Forget what the engine memoises across catalogs (parsed conditions, minimal causes), so a
     repeated measurement pays what a fresh process pays, as Kconfiglib does."""
+    import engine.causes
     import engine.expression
-    import engine.resolution
 
-    for module in (engine.expression, engine.resolution):
+    for module in (engine.expression, engine.causes):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()

@@ -37,6 +37,7 @@ def run(config: Config) -> SuiteResult:
         return result
     try:
         import visualize
+        from connectplan.outfile import write_output
     except ImportError as exc:
         result.skipped = f"visualize is not available: {exc}"
         return result
@@ -61,7 +62,7 @@ def run(config: Config) -> SuiteResult:
         out_dot = workdir / f"{kind}-dot.svg"
 
         def in_process(b: Callable[[Any], Any] = build, out: Any = out_in_process) -> None:
-            visualize.render(b(res), out, "svg")
+            visualize.render(b(res), out, "svg", write=write_output)
 
         def plain_dot(src: Any = dot_file, out: Any = out_dot) -> None:
             subprocess.run([dot_binary, "-Tsvg", str(src), "-o", str(out)], check=True)

@@ -348,7 +348,9 @@ def _row(op: str, size: int, doc: dict[str, Any] | None, why: str, wall: float) 
 
 def _raw_catalog_insert(conn: sqlite3.Connection, catalog: Any) -> None:
     """The baseline of ``import``: the same edition, node and edge rows through ``sqlite3.executemany``."""
-    G = catalog.graph
+    from engine import build_graph
+
+    G = build_graph(catalog)
     conn.execute("BEGIN IMMEDIATE")
     cur = conn.execute(
         "INSERT INTO catalog_edition (name, edition, title, content_hash, meta, imported_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,6 +1,10 @@
 """Reading catalog files (YAML or JSON) with line numbers for validation messages.
 
-YAML parsing lives here, outside ``engine``, which stays free of third-party parsers.
+YAML parsing lives here, outside ``engine``, which stays free of third-party parsers. A file is
+parsed once, with PyYAML's C loader when libyaml is installed, and hostile files are refused with
+one problem naming the limit: larger than :data:`MAX_CATALOG_BYTES` (4 MiB), not a regular file,
+nested deeper than :data:`MAX_DEPTH` (64) levels, a self-referencing alias, or more than
+:data:`MAX_VALUES` values once aliases are expanded.
 """
 
 from __future__ import annotations
@@ -10,9 +14,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from connectplan.infile import MAX_DEPTH, MAX_VALUES, InputFileError, check_nesting, read_text_file
 from engine import Catalog, CatalogError, Problem, catalog_from_dict
 
-__all__ = ["BUILTIN_DIR", "builtin_catalog_files", "builtin_catalogs", "load_catalog_file", "parse_catalog_text"]
+__all__ = [
+    "BUILTIN_DIR",
+    "MAX_CATALOG_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "builtin_catalog_files",
+    "builtin_catalogs",
+    "load_catalog_file",
+    "parse_catalog_text",
+]
+
+#: Largest catalog file accepted (the shipped catalogs are under 80 KB).
+MAX_CATALOG_BYTES = 4 << 20
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalogs"
 
@@ -22,25 +39,86 @@ def builtin_catalog_files() -> list[Path]:
     return sorted(BUILTIN_DIR.glob("*.yaml"))
 
 
-def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
-    """Parse YAML safely; return the data and a map from element path to 1-based line.
+def _loader_class() -> type:
+    """PyYAML's C loader (libyaml) when installed, else the pure-Python one; both are safe loaders."""
+    import yaml
 
-    Duplicate mapping keys are reported as problems (PyYAML would silently keep the last one).
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+def _yaml_problem(source: str, message: str, line: int | None = None) -> CatalogError:
+    return CatalogError([Problem(source, "", message, line)])
+
+
+def _check_depth_by_events(text: str, source: str, loader: type) -> None:
+    """Refuse nesting past :data:`MAX_DEPTH` before the recursive pure-Python composer sees it."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _yaml_problem(source, f"nested deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML safely, once; return the data and a map from element path to 1-based line.
+
+    The text is composed into nodes once (by libyaml when installed), the nodes are checked without
+    recursion, and the data is constructed from those same nodes. Refused with one problem each:
+    nesting deeper than :data:`MAX_DEPTH`, an alias that contains itself, and more than
+    :data:`MAX_VALUES` values once aliases are expanded (an "alias bomb"). Duplicate mapping keys
+    are reported as problems (PyYAML would silently keep the last one).
     """
     import yaml
 
+    loader_class = _loader_class()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if loader_class is yaml.SafeLoader:  # its composer recurses once per level
+            _check_depth_by_events(text, source, loader_class)
+        loader = loader_class(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError([Problem(source, "", f"YAML syntax error: {reason}", line)]) from None
+        if "maximum nesting depth" in str(reason):
+            reason = f"nested deeper than libyaml's limit ({MAX_DEPTH} levels are allowed)"
+        raise _yaml_problem(source, f"YAML syntax error: {reason}", line) from None
     lines: dict[str, int] = {}
     problems: list[Problem] = []
-
-    def walk(node: Any, path: str) -> None:
+    values = 0
+    # iterative depth-first walk; ``open_nodes`` holds the ids of the nodes on the current path
+    stack: list[tuple[Any, str, int, bool]] = [(root, "", 1, False)] if root is not None else []
+    open_nodes: set[int] = set()
+    while stack:
+        node, path, depth, leaving = stack.pop()
+        if leaving:
+            open_nodes.discard(id(node))
+            continue
+        values += 1
+        if values > MAX_VALUES:
+            raise _yaml_problem(
+                source, f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)", None
+            )
         lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in open_nodes:
+            raise _yaml_problem(
+                source, f"{path or 'the document'}: an alias refers to a node that contains it", lines[path]
+            )
+        if depth > MAX_DEPTH:
+            raise _yaml_problem(source, f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        open_nodes.add(id(node))
+        stack.append((node, path, depth, True))
+        children: list[tuple[Any, str, int, bool]] = []
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
@@ -50,29 +128,39 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
                     problems.append(Problem(source, child, f"duplicate key {key!r}", key_node.start_mark.line + 1))
                 seen.add(key)
                 lines[child] = key_node.start_mark.line + 1
-                walk(value_node, child)
+                children.append((value_node, child, depth + 1, False))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, f"{path}[{i}]")
-
-    if root is not None:
-        walk(root, "")
+            children = [(item, f"{path}[{i}]", depth + 1, False) for i, item in enumerate(node.value)]
+        stack.extend(reversed(children))
     if problems:
         raise CatalogError(problems)
+    if root is None:
+        return None, lines
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:  # pragma: no cover - compose already accepted the text
-        raise CatalogError([Problem(source, "", f"YAML error: {exc}")]) from None
+        data = loader_class("").construct_document(root)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _yaml_problem(
+            source, f"YAML error: {getattr(exc, 'problem', None) or exc}", mark and mark.line + 1
+        ) from None
     return data, lines
 
 
 def parse_catalog_text(text: str, source: str) -> Catalog:
     """Parse and validate catalog text (JSON if it starts with ``{``, else YAML)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_CATALOG_BYTES:
+        raise CatalogError([Problem(source, "", f"larger than the {MAX_CATALOG_BYTES >> 20} MiB limit for a catalog")])
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CatalogError([Problem(source, "", f"JSON syntax error: {exc.msg}", exc.lineno)]) from None
+        except RecursionError:
+            raise CatalogError([Problem(source, "", f"nested deeper than {MAX_DEPTH} levels")]) from None
+        try:
+            check_nesting(data, source=source)
+        except InputFileError as exc:
+            raise CatalogError([Problem(source, "", exc.reason.removeprefix("it is ").removeprefix("it "))]) from None
         lines: dict[str, int] = {}
     else:
         data, lines = _yaml_lines(text, source)
@@ -94,15 +182,15 @@ def load_catalog_file(path: str | Path) -> Catalog:
     Raises
     ------
     CatalogError
-        When the file cannot be read, is not valid YAML/JSON, or is not a valid catalog.
+        When the file cannot be read, is not a regular file, is larger than
+        :data:`MAX_CATALOG_BYTES`, is not valid YAML/JSON, nests deeper than ``MAX_DEPTH``, expands
+        past ``MAX_VALUES`` values through aliases, or is not a valid catalog.
     """
-    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError([Problem(str(path), "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
+        text = read_text_file(path, limit=MAX_CATALOG_BYTES, what="catalog file")
+    except InputFileError as exc:
+        reason = "no such file" if exc.reason == "no such catalog file" else exc.reason
+        raise CatalogError([Problem(str(path), "", reason)]) from None
     return parse_catalog_text(text, str(path))
 
 

@@ -4,12 +4,14 @@ Subcommands live in ``connectplan/commands/`` and are imported only when they ru
 ``connectplan --help`` and each command start fast.
 
 Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors);
-2 usage or input error (one line on stderr, nothing stored).
+2 usage or input error (one line on stderr, nothing stored). An unexpected exception (a bug)
+is one ``internal error`` line too, exit 2; ``--debug`` or ``CONNECTPLAN_DEBUG=1`` shows its traceback.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -78,13 +80,31 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except click.ClickException:
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # map our own error families to one line + exit 2
             converted = to_input_error(exc)
-            if converted is None:
-                raise
-            raise converted from None
+            if converted is not None:
+                raise converted from None
+            if ctx.parent is not None or _debug(ctx):
+                raise  # the root group reports it (or, when debugging, Python prints the traceback)
+            raise InputError(internal_error_line(exc)) from None
+
+
+def _debug(ctx: click.Context) -> bool:
+    state = ctx.find_root().obj
+    return os.environ.get("CONNECTPLAN_DEBUG", "") not in ("", "0") or bool(
+        isinstance(state, dict) and state.get("debug")
+    )
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line printed for an unexpected exception (a bug) when no traceback was asked for."""
+    detail = _one_line(str(exc))[:300]
+    return (
+        f"internal error: {type(exc).__name__}{': ' + detail if detail else ''} "
+        "(a bug; rerun with --debug or CONNECTPLAN_DEBUG=1 for the traceback and report it)"
+    )
 
 
 def to_input_error(exc: BaseException) -> InputError | None:
@@ -114,7 +134,10 @@ def workspace(ctx: click.Context) -> Workspace:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) if "\n" in text else text
+    """One line, with control characters shown escaped (an error may quote user text)."""
+    from connectplan.output.resolution import escape_controls
+
+    return escape_controls(" ".join(text.split()) if "\n" in text or "\r" in text else text)
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,13 +150,18 @@ def _one_line(text: str) -> str:
     show_envvar=True,
     help="Database URL of the plan store (default: sqlite:///connectplan.db in the working directory).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Print the Python traceback of an unexpected error (also: CONNECTPLAN_DEBUG=1).",
+)
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None) -> None:
+def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
     """Plan, version, explain and draw Stripe Connect integrations.
 
     Example: connectplan resolve --preset saas --set liability=platform
     """
-    ctx.obj = {"db_url": db_url}
+    ctx.obj = {"db_url": db_url, "debug": debug}
 
 
 def main() -> None:

@@ -102,20 +102,32 @@ class PlanExport:
         }
 
 
+#: Largest ``plan export`` file ``plan import`` reads.
+MAX_EXPORT_BYTES = 32 << 20
+
+
 def read_export_file(path: str | Path) -> PlanExport:
-    """Read and check a ``plan export`` file."""
+    """Read and check a ``plan export`` file.
+
+    Only a regular file (not a FIFO or a device such as ``/dev/zero``) of at most
+    :data:`MAX_EXPORT_BYTES`, nested at most ``connectplan.infile.MAX_DEPTH`` levels, is read.
+    """
+    from connectplan.infile import MAX_DEPTH, InputFileError, check_nesting, read_text_file
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoreError(f"no such export file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"cannot read export file {path}: {exc}") from None
+        text = read_text_file(path, limit=MAX_EXPORT_BYTES, what="export file")
+    except InputFileError as exc:
+        raise StoreError(str(exc)) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StoreError(f"malformed export file {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     except RecursionError:
-        raise StoreError(f"malformed export file {path}: nested too deeply") from None
+        raise StoreError(f"malformed export file {path}: nested deeper than {MAX_DEPTH} levels") from None
+    try:
+        check_nesting(doc, source=str(path), max_values=None)
+    except InputFileError as exc:
+        raise StoreError(f"malformed export file {path}: {exc.reason}") from None
     return parse_export(doc, str(path))
 
 

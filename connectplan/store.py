@@ -9,6 +9,7 @@ for a bad selection) for bad input, and then nothing has been stored. Nothing he
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from db import graph_store, plan_rows
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
 from db.session import write_engine
-from engine import Catalog, EngineError, Resolution, check_selection, resolve
+from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -114,21 +115,33 @@ def _info(row: EditionRow) -> EditionInfo:
     return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
 
 
-def build_selection(catalog: Catalog, preset: str | None, assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """A preset's selection (if any) overridden by explicit assignments."""
-    from connectplan.errors import AppError
+def _database_errors_mapped(cls: type[T]) -> type[T]:
+    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception."""
+    import functools
 
-    selection: dict[str, Any] = {}
-    if preset:
-        found = catalog.preset_index.get(preset)
-        if found is None:
-            known = ", ".join(catalog.preset_index) or "none"
-            raise AppError(f"unknown preset {preset!r} in {catalog.ref}; presets: {known}")
-        selection.update(found.selection)
-    selection.update(assignments)
-    return selection
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.schema import database_error
+
+    def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                raise database_error(str(self.db_engine.url), exc) from None
+            except sqlite3.Error as exc:  # raised outside SQLAlchemy's wrapping (e.g. a raw connection)
+                raise database_error(str(self.db_engine.url), exc) from None
+
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, guard(member))
+    return cls
 
 
+@_database_errors_mapped
 class Store:
     """Catalog editions and plans in one open database; each method runs in its own transaction.
 

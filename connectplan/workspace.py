@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.errors import AppError
 from connectplan.refs import parse_assignments
-from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, build_selection, builtin_loaders
+from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, upgrade_database
 from db.session import database_url
-from engine import Catalog, Resolution, resolve
+from engine import Catalog, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -443,12 +443,13 @@ class Workspace:
 
         ``format`` is svg, png, pdf or dot (the DOT text needs no Graphviz binary).
         """
+        from connectplan.outfile import write_output
         from visualize.render import check_format, render, render_bytes
 
         fmt = check_format(format)
         dot = self.diagram(kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include)
         if path is not None:
-            return render(dot, path, fmt)
+            return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
         return render_bytes(dot, fmt)
 
     def doc(
@@ -456,18 +457,37 @@ class Workspace:
         ref: str | None = None,
         *,
         output: str | Path,
-        format: str = "markdown",
+        format: str | None = None,
         catalog: str | None = None,
         preset: str | None = None,
         set: Any = None,
+        since: str | None = None,
+        force: bool = False,
     ) -> list[Path]:
-        """Write the design document of a plan version or selection into ``output``; the files written."""
-        from connectplan.output.design_doc import write_design_doc
+        """Write the design document of a plan version or selection into ``output``; the files written.
+
+        ``output`` is a directory, a ``NAME.md`` or ``NAME.html`` file (the suffix picks the format
+        when ``format`` is None) or ``-``; files an earlier run did not write are kept unless
+        ``force``. The document's decision log is the plan's history up to the version; ``since``
+        (a plan version REF) adds what changed since that version, with the change diagrams.
+        """
+        from dataclasses import replace as with_fields
+
+        from connectplan.output.design_doc import decision_log, write_design_doc
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
         previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
-        info = plan_info(subject.record) if subject.record else None
-        return write_design_doc(subject.resolution, output, fmt=format, info=info, previous=previous)
+        info = None
+        if subject.record:
+            history = decision_log(subject.record, self.log(subject.record.plan))
+            info = with_fields(plan_info(subject.record), history=history)
+        base = None
+        if since:
+            view = self.plan(since)
+            base = (plan_info(view.record), view.resolution)
+        return write_design_doc(
+            subject.resolution, output, fmt=format, info=info, previous=previous, since=base, force=force
+        )
 
     def prompt(
         self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
@@ -481,9 +501,7 @@ class Workspace:
 
 def with_alternatives(res: Resolution) -> Resolution:
     """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
-    from engine import VERDICT_RANK
-
-    if VERDICT_RANK[res.verdict] <= VERDICT_RANK["caution"]:
+    if res.rank <= Severity.CAUTION:
         return res
     from connectplan.sat import make_solver
     from engine.alternatives import nearest_alternatives

@@ -11,6 +11,7 @@ from engine.errors import ConnectplanError
 
 __all__ = [
     "ConflictError",
+    "DatabaseError",
     "EditionConflictError",
     "NotFoundError",
     "SchemaError",
@@ -26,6 +27,21 @@ class StoreError(ConnectplanError):
 
 class SchemaError(StoreError):
     """The database cannot be used as it is: missing, not a database, or a schema behind or ahead of the code."""
+
+
+class DatabaseError(StoreError):
+    """The database failed after the store was opened: disk full, write lock held past the busy
+    timeout, server gone, read-only file, a value the database rejected. ``store`` is the URL (no
+    password), ``reason`` what happened, ``hint`` what to do; the transaction was rolled back."""
+
+    def __init__(self, store: str, reason: str, hint: str) -> None:
+        super().__init__(store, reason, hint)
+        self.store = store
+        self.reason = reason
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"store {self.store}: {self.reason}; {self.hint} (nothing was saved)"
 
 
 class NotFoundError(StoreError):

@@ -141,7 +141,9 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
             if existing.content_hash != digest:
                 raise EditionConflictError(catalog.ref, existing.content_hash, digest)
             return existing, False
-    G = catalog.graph
+    from engine.compiled import compile_catalog
+
+    G = compile_catalog(catalog).graph
     meta = {k: G.graph[k] for k in ("format", "description", "renames") if k in G.graph}
     imported_at = now or utc_now()
     values = {

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MIGRATIONS_DIR",
     "SchemaStatus",
+    "database_error",
     "display_url",
     "open_database",
     "schema_status",
@@ -85,7 +86,77 @@ def connect_error(url: str, exc: Exception) -> SchemaError:
     """One line for a database that cannot be reached or used."""
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    known = _classify(url, first)
+    if known is not None:
+        return SchemaError(f"cannot use store {display_url(url)}: {known[0]}; {known[1]}")
     return SchemaError(f"cannot use store {display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)")
+
+
+#: (text found in the driver's message, reason, hint), first match wins
+_DATABASE_FAILURES = (
+    ("disk is full", "the disk is full", "free some space and retry"),
+    ("no space left", "the disk is full", "free some space and retry"),
+    ("could not extend file", "the disk is full", "free some space and retry"),
+    (
+        "database is locked",
+        "another process held the write lock past the busy timeout",
+        "retry, or stop the other writer",
+    ),
+    ("database table is locked", "another connection holds a table lock", "retry"),
+    (
+        "readonly database",
+        "the database file or its directory is read-only",
+        "make both writable, or pass another --db",
+    ),
+    ("read-only", "the database is read-only", "make it writable, or pass another --db"),
+    ("unable to open database", "the database file cannot be opened", "check the file and its directory"),
+    ("disk i/o error", "the disk reported an I/O error", "check the disk, then run PRAGMA integrity_check"),
+    ("server closed the connection", "the PostgreSQL server went away", "check that it is running and retry"),
+    ("terminating connection", "the PostgreSQL server ended the connection", "check that it is running and retry"),
+    ("connection refused", "the database server refused the connection", "check that it is running and retry"),
+    ("could not connect", "the database server cannot be reached", "check that it is running and retry"),
+    ("connection already closed", "the connection to the database was lost", "retry"),
+    ("ssl connection has been closed", "the connection to the database was lost", "retry"),
+    ("value too long", "a value is longer than the database column allows", "shorten it"),
+    ("cannot contain nul", "the database rejected a NUL character in a value", "remove it"),
+    ("permission denied", "the database user lacks a permission", "grant it, or pass another --db"),
+)
+
+
+def database_error(url: str, exc: BaseException) -> SchemaError | Exception:
+    """The project's error for a driver or SQLAlchemy failure after the store was opened (one line)."""
+    from db.errors import DatabaseError
+
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    known = _classify(url, first)
+    if known is not None:
+        return DatabaseError(display_url(url), *known)
+    return DatabaseError(display_url(url), f"the database failed ({first[:200]})", "retry, or check the database")
+
+
+def _disk_full(url: str) -> bool:
+    """True when the SQLite file's file system has no free block left (SQLite may call that an I/O error)."""
+    import os
+
+    try:
+        path = sqlite_path(url)
+        if path is None:
+            return False
+        info = os.statvfs(path.parent)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
+
+
+def _classify(url: str, first: str) -> tuple[str, str] | None:
+    lowered = first.lower()
+    if ("i/o error" in lowered or "disk is full" in lowered) and _disk_full(url):
+        return "the disk is full", "free some space and retry"
+    for needle, reason, hint in _DATABASE_FAILURES:
+        if needle in lowered:
+            return reason, hint
+    return None
 
 
 def _engine(url: str) -> Engine:

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
 from engine.expression import iter_terms
 from engine.resolution import Alternative, Change, check_selection, resolve
 from engine.sat import Encoding, SolverFactory
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from engine.catalog import Catalog
 
 __all__ = ["MAX_GROUP", "nearest_alternatives", "preset_closeness", "rank_key"]
 
@@ -57,7 +59,7 @@ def rank_key(catalog: Catalog, alternative: Alternative) -> tuple[int, int, int,
     changes = tuple(
         (prop_pos[c.prop], catalog.property_index[c.prop].option_ids.index(c.after)) for c in alternative.changes
     )
-    return (VERDICTS.index(alternative.verdict), len(alternative.changes), distance or 0, position, changes)
+    return (Severity.parse(alternative.verdict), len(alternative.changes), distance or 0, position, changes)
 
 
 def make_alternative(
@@ -109,17 +111,17 @@ def nearest_alternatives(
     """
     ordered = check_selection(catalog, selection)
     sel = dict(ordered)
-    current = VERDICT_RANK[resolve(catalog, sel).verdict]
-    if current == 0 or limit <= 0:
+    current = resolve(catalog, sel).rank
+    if current == Severity.ALLOWED or limit <= 0:
         return ()
-    relevant = {t.prop for r in catalog.rules if SEVERITY_RANK[r.severity] > 0 for t in iter_terms(r.condition)}
+    relevant = {t.prop for r in catalog.rules if r.rank > Severity.ALLOWED for t in iter_terms(r.condition)}
     enc = Encoding(catalog, solver_factory())
     fixed = [enc.option_var[(p, o)] for p, o in ordered if p not in relevant]
     movable = [p for p, _ in ordered if p in relevant]
     changed = [-enc.option_var[(p, sel[p])] for p in movable]
     counter: _AtMost | None = None
     found: list[Alternative] = []
-    for level in range(current):
+    for level in (rank for rank in Severity if rank < current):
         k = 1
         while k <= len(movable):
             if counter is None or k > counter.cap:
@@ -131,7 +133,7 @@ def nearest_alternatives(
                     break
                 group += 1
                 chosen = enc.model_selection(model)
-                alt = make_alternative(catalog, sel, chosen, VERDICTS[enc.model_rank(model)])
+                alt = make_alternative(catalog, sel, chosen, enc.model_rank(model).verdict)
                 found.append(alt)
                 enc.solver.add_clause([-enc.option_var[(c.prop, c.after)] for c in alt.changes])
             if len(found) >= limit:

@@ -14,20 +14,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.errors import CatalogError, ExpressionSyntaxError, Problem
 from engine.expression import Expr, Term, format_expression, iter_terms, parse_expression
-
-if TYPE_CHECKING:
-    import networkx as nx
+from engine.severity import RULE_SEVERITIES, Severity
 
 __all__ = [
     "FORMAT",
     "PHASES",
-    "SEVERITIES",
-    "SEVERITY_RANK",
-    "VERDICTS",
     "Assignment",
     "Catalog",
     "Flow",
@@ -45,12 +40,6 @@ __all__ = [
 ]
 
 FORMAT = "connectplan-catalog/1"
-#: Rule severities, highest first; the verdict of a selection is the highest that fires.
-SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")
-SEVERITY_RANK = {"out_of_scope": 4, "blocked": 3, "sales_gated": 2, "caution": 1, "info": 0}
-#: Verdicts, best first. ``allowed`` is what ``info`` (or no rule) gives.
-VERDICTS = ("allowed", "caution", "sales_gated", "blocked", "out_of_scope")
-VERDICT_RANK = {"allowed": 0, "caution": 1, "sales_gated": 2, "blocked": 3, "out_of_scope": 4}
 PHASES = ("prerequisites", "accounts", "payments", "fees", "dashboard", "risk", "payouts", "operations")
 BASES = ("stated", "implied", "inference")
 FLOW_KINDS = ("charge", "stripe_fee", "application_fee", "transfer", "payout", "refund", "dispute", "recovery")
@@ -60,6 +49,8 @@ REVERSE_FLOW_KINDS = ("refund", "dispute", "recovery")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: A link a catalog may carry (step ``url``, option ``docs``, the start of each ``source`` part): http(s) only.
+_URL = re.compile(r"https?://[^\s<>\"'`\\]+")
 
 
 @dataclass(frozen=True)
@@ -112,6 +103,11 @@ class Rule:
     @property
     def condition_text(self) -> str:
         return format_expression(self.condition)
+
+    @property
+    def rank(self) -> Severity:
+        """The rule's severity on the verdict scale (``info`` ranks with ``allowed``)."""
+        return Severity.parse(self.severity)
 
 
 @dataclass(frozen=True)
@@ -232,13 +228,6 @@ class Catalog:
     @cached_property
     def party_index(self) -> dict[str, Party]:
         return {p.id: p for p in self.parties}
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The catalog's dependency graph (built once, see :func:`engine.graph.build_graph`)."""
-        from engine.graph import build_graph
-
-        return build_graph(self)
 
     def party_title(self, party_id: str) -> str:
         party = self.party_index.get(party_id)
@@ -378,22 +367,24 @@ class _Checker:
         self.locate = locate
         self.problems: list[Problem] = []
 
-    def problem(self, path: str, message: str) -> None:
+    def problem(self, code: str, path: str, message: str) -> None:
         line = self.locate(path) if self.locate else None
-        self.problems.append(Problem(self.source, path, message, line))
+        self.problems.append(Problem(self.source, path, message, line, code=code))
 
     def mapping(self, value: Any, path: str, required: Iterable[str], optional: Iterable[str]) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.problem(path, f"expected a mapping, found {_kind(value)}")
+            self.problem("wrong_type", path, f"expected a mapping, found {_kind(value)}")
             return None
         required = tuple(required)
         allowed = set(required) | set(optional)
         for key in value:
             if key not in allowed:
-                self.problem(_join(path, str(key)), f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+                self.problem(
+                    "unknown_key", _join(path, str(key)), f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})"
+                )
         for key in required:
             if key not in value:
-                self.problem(path, f"missing required key {key!r}")
+                self.problem("missing_key", path, f"missing required key {key!r}")
         return dict(value)
 
     def text(self, value: Any, path: str, *, default: str = "", required: bool = False) -> str:
@@ -402,23 +393,34 @@ class _Checker:
         if not isinstance(value, str):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return str(value)
-            self.problem(path, f"expected text, found {_kind(value)}")
+            self.problem("wrong_type", path, f"expected text, found {_kind(value)}")
             return default
         if required and not value.strip():
-            self.problem(path, "must not be empty")
+            self.problem("empty", path, "must not be empty")
         return value
 
     def ident(self, value: Any, path: str, pattern: re.Pattern[str] = _ID) -> str:
         text = self.text(value, path)
         if text and not pattern.match(text):
-            self.problem(path, f"invalid id {text!r} (expected {pattern.pattern[1:-1]})")
+            self.problem("invalid_id", path, f"invalid id {text!r} (expected {pattern.pattern[1:-1]})")
+        return text
+
+    def url(self, value: Any, path: str, *, leading: bool = False) -> str:
+        """Text that is an ``https://`` (or ``http://``) URL; with ``leading``, each ``; ``-part starts with one."""
+        text = self.text(value, path)
+        parts = text.split("; ") if leading else [text]
+        for part in parts if text else ():
+            head = part.split(None, 1)[0] if leading and part.strip() else part
+            if not _URL.fullmatch(head):
+                self.problem("invalid_url", path, f"expected an https:// (or http://) URL, found {head[:80]!r}")
+                break
         return text
 
     def texts(self, value: Any, path: str) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.problem(path, f"expected a list of text, found {_kind(value)}")
+            self.problem("wrong_type", path, f"expected a list of text, found {_kind(value)}")
             return ()
         return tuple(self.text(v, f"{path}[{i}]") for i, v in enumerate(value))
 
@@ -426,7 +428,7 @@ class _Checker:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.problem(path, f"expected a list, found {_kind(value)}")
+            self.problem("wrong_type", path, f"expected a list, found {_kind(value)}")
             return []
         return value
 
@@ -434,20 +436,23 @@ class _Checker:
         from engine.expression import ALWAYS
 
         if not isinstance(value, str):
-            self.problem(path, f"expected a condition string, found {_kind(value)}")
+            self.problem("wrong_type", path, f"expected a condition string, found {_kind(value)}")
             return ALWAYS
         try:
             expr = parse_expression(value)
         except ExpressionSyntaxError as exc:
-            self.problem(path, f"syntax error: {exc}")
+            self.problem("syntax_error", path, f"syntax error: {exc}")
             return ALWAYS
         for term in iter_terms(expr):
             prop = props.get(term.prop)
             if prop is None:
                 known = ", ".join(props) or "none declared"
-                self.problem(path, f"unknown property {term.prop!r} in term {term} (properties: {known})")
+                self.problem(
+                    "unknown_property", path, f"unknown property {term.prop!r} in term {term} (properties: {known})"
+                )
             elif prop.option(term.option) is None:
                 self.problem(
+                    "unknown_option",
                     path,
                     f"unknown option {term.option!r} of property {term.prop!r} in term {term} "
                     f"(options: {', '.join(prop.option_ids)})",
@@ -460,7 +465,9 @@ class _Checker:
             if not ident:
                 continue
             if ident in seen:
-                self.problem(_join(path, "id"), f"duplicate {what} id {ident!r} (first at {seen[ident]})")
+                self.problem(
+                    "duplicate_id", _join(path, "id"), f"duplicate {what} id {ident!r} (first at {seen[ident]})"
+                )
             else:
                 seen[ident] = path
 
@@ -512,7 +519,7 @@ def catalog_from_dict(
         raise CatalogError(ck.problems)
     fmt = top.get("format")
     if "format" in top and fmt != FORMAT:
-        ck.problem("format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
+        ck.problem("unsupported_format", "format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
     name = ck.ident(top.get("name"), "name", _NAME)
     edition = ck.ident(top.get("edition"), "edition", _EDITION)
     title = ck.text(top.get("title"), "title", required=True)
@@ -573,7 +580,7 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
     ids: list[tuple[str, str]] = []
     items = ck.items(value, "properties")
     if value is not None and isinstance(value, list) and not items:
-        ck.problem("properties", "a catalog needs at least one property")
+        ck.problem("empty", "properties", "a catalog needs at least one property")
     for i, item in enumerate(items):
         path = f"properties[{i}]"
         m = ck.mapping(item, path, ("id", "title", "options"), ("question",))
@@ -585,7 +592,7 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
         opt_ids: list[tuple[str, str]] = []
         opt_items = ck.items(m.get("options"), _join(path, "options"))
         if "options" in m and not opt_items:
-            ck.problem(_join(path, "options"), "a property needs at least one option")
+            ck.problem("empty", _join(path, "options"), "a property needs at least one option")
         for j, oitem in enumerate(opt_items):
             opath = f"{path}.options[{j}]"
             om = ck.mapping(oitem, opath, ("id", "title"), ("summary", "best_for", "examples", "api", "docs"))
@@ -601,7 +608,10 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
                     best_for=ck.texts(om.get("best_for"), _join(opath, "best_for")),
                     examples=ck.texts(om.get("examples"), _join(opath, "examples")),
                     api=ck.texts(om.get("api"), _join(opath, "api")),
-                    docs=ck.texts(om.get("docs"), _join(opath, "docs")),
+                    docs=tuple(
+                        ck.url(u, f"{_join(opath, 'docs')}[{i}]")
+                        for i, u in enumerate(ck.texts(om.get("docs"), _join(opath, "docs")))
+                    ),
                 )
             )
         ck.unique(opt_ids, f"option (of property {pid!r})")
@@ -630,13 +640,17 @@ def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
         rid = ck.ident(m.get("id"), _join(path, "id"))
         ids.append((rid, path))
         severity = ck.text(m.get("severity"), _join(path, "severity"))
-        if "severity" in m and severity not in SEVERITY_RANK:
+        if "severity" in m and severity not in RULE_SEVERITIES:
             ck.problem(
-                _join(path, "severity"), f"unknown severity {severity!r} (expected one of: {', '.join(SEVERITIES)})"
+                "unknown_value",
+                _join(path, "severity"),
+                f"unknown severity {severity!r} (expected one of: {', '.join(RULE_SEVERITIES)})",
             )
         basis = ck.text(m.get("basis"), _join(path, "basis"), default="stated")
         if basis not in BASES:
-            ck.problem(_join(path, "basis"), f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})")
+            ck.problem(
+                "unknown_value", _join(path, "basis"), f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})"
+            )
         out.append(
             Rule(
                 id=rid,
@@ -644,7 +658,7 @@ def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 severity=severity,
                 message=ck.text(m.get("message"), _join(path, "message"), required=True),
                 alternative=ck.text(m.get("alternative"), _join(path, "alternative")),
-                source=ck.text(m.get("source"), _join(path, "source")),
+                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
                 basis=basis,
                 basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
             )
@@ -672,19 +686,23 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
         paths.setdefault(sid, path)
         order = m.get("order")
         if "order" in m and (not isinstance(order, int) or isinstance(order, bool)):
-            ck.problem(_join(path, "order"), f"expected a whole number, found {_kind(order)}")
+            ck.problem("wrong_type", _join(path, "order"), f"expected a whole number, found {_kind(order)}")
             order = 0
         phase = ck.text(m.get("phase"), _join(path, "phase"))
         if "phase" in m and phase not in PHASES:
-            ck.problem(_join(path, "phase"), f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})")
+            ck.problem(
+                "unknown_value", _join(path, "phase"), f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})"
+            )
         core = m.get("core", False)
         if not isinstance(core, bool):
-            ck.problem(_join(path, "core"), f"expected true or false, found {_kind(core)}")
+            ck.problem("wrong_type", _join(path, "core"), f"expected true or false, found {_kind(core)}")
             core = False
         title_source = ck.text(m.get("title_source"), _join(path, "title_source"))
         if title_source not in ("", "guide", "pattern"):
             ck.problem(
-                _join(path, "title_source"), f"unknown title_source {title_source!r} (expected guide or pattern)"
+                "unknown_value",
+                _join(path, "title_source"),
+                f"unknown title_source {title_source!r} (expected guide or pattern)",
             )
         prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
         out.append(
@@ -697,7 +715,7 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 prereqs=prereqs,
                 title=ck.text(m.get("title"), _join(path, "title"), required=True),
                 body=ck.text(m.get("body"), _join(path, "body")),
-                url=ck.text(m.get("url"), _join(path, "url")),
+                url=ck.url(m.get("url"), _join(path, "url")),
                 title_source=title_source,
             )
         )
@@ -707,14 +725,21 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
         for j, pre in enumerate(step.prereqs):
             if pre not in known:
                 ck.problem(
+                    "unknown_step",
                     f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]",
                     f"step {step.id!r} requires unknown step {pre!r}",
                 )
             elif pre == step.id:
-                ck.problem(f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]", f"step {step.id!r} requires itself")
+                ck.problem(
+                    "self_prerequisite",
+                    f"{paths.get(step.id, f'steps[{i}]')}.prereqs[{j}]",
+                    f"step {step.id!r} requires itself",
+                )
     cycle = _find_cycle({s.id: [p for p in s.prereqs if p in known and p != s.id] for s in out})
     if cycle:
-        ck.problem(f"{paths.get(cycle[0], 'steps')}.prereqs", "prerequisite cycle: " + " -> ".join(cycle))
+        ck.problem(
+            "prerequisite_cycle", f"{paths.get(cycle[0], 'steps')}.prereqs", "prerequisite cycle: " + " -> ".join(cycle)
+        )
     return out
 
 
@@ -760,13 +785,18 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
             party = ck.text(m.get(key), _join(path, key))
             if key in m and party not in parties:
                 ck.problem(
+                    "unknown_party",
                     _join(path, key),
                     f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
                 )
             ends.append(party)
         kind = ck.text(m.get("kind"), _join(path, "kind"))
         if "kind" in m and kind not in FLOW_KINDS:
-            ck.problem(_join(path, "kind"), f"unknown flow kind {kind!r} (expected one of: {', '.join(FLOW_KINDS)})")
+            ck.problem(
+                "unknown_value",
+                _join(path, "kind"),
+                f"unknown flow kind {kind!r} (expected one of: {', '.join(FLOW_KINDS)})",
+            )
         out.append(
             Flow(
                 id=fid,
@@ -803,6 +833,7 @@ def _read_responsibilities(
             party = ck.text(am.get("party"), _join(apath, "party"))
             if "party" in am and party not in parties:
                 ck.problem(
+                    "unknown_party",
                     _join(apath, "party"),
                     f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
                 )
@@ -835,20 +866,25 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
         spath = _join(path, "selection")
         if not isinstance(sel, Mapping):
             if "selection" in m:
-                ck.problem(spath, f"expected a mapping of property to option, found {_kind(sel)}")
+                ck.problem("wrong_type", spath, f"expected a mapping of property to option, found {_kind(sel)}")
         else:
             for key, opt in sel.items():
                 prop = props.get(str(key))
                 if prop is None:
-                    ck.problem(_join(spath, str(key)), f"unknown property {key!r} (properties: {', '.join(props)})")
+                    ck.problem(
+                        "unknown_property",
+                        _join(spath, str(key)),
+                        f"unknown property {key!r} (properties: {', '.join(props)})",
+                    )
                 elif not isinstance(opt, str) or prop.option(opt) is None:
                     ck.problem(
+                        "unknown_option",
                         _join(spath, str(key)),
                         f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})",
                     )
             missing = [p for p in props if p not in sel]
             if missing:
-                ck.problem(spath, f"preset {pid!r} leaves out {', '.join(missing)}")
+                ck.problem("incomplete_preset", spath, f"preset {pid!r} leaves out {', '.join(missing)}")
             pairs = [(p, str(sel[p])) for p in props if p in sel]
         out.append(
             Preset(
@@ -872,25 +908,27 @@ def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps
     options: list[tuple[str, str]] = []
     opts = m.get("options") or {}
     if not isinstance(opts, Mapping):
-        ck.problem("renames.options", f"expected a mapping of prop.old to prop.new, found {_kind(opts)}")
+        ck.problem("wrong_type", "renames.options", f"expected a mapping of prop.old to prop.new, found {_kind(opts)}")
         opts = {}
     for old, new in opts.items():
         path = f"renames.options.{old}"
         if not (isinstance(new, str) and "." in new and "." in str(old)):
-            ck.problem(path, "option renames map 'property.old_option' to 'property.new_option'")
+            ck.problem("bad_rename", path, "option renames map 'property.old_option' to 'property.new_option'")
             continue
         prop_id, opt_id = new.split(".", 1)
         prop = props.get(prop_id)
         if prop is None or prop.option(opt_id) is None:
-            ck.problem(path, f"rename target {new!r} is not an option of this edition")
+            ck.problem("bad_rename", path, f"rename target {new!r} is not an option of this edition")
         options.append((str(old), new))
     renamed_steps: list[tuple[str, str]] = []
     st = m.get("steps") or {}
     if not isinstance(st, Mapping):
-        ck.problem("renames.steps", f"expected a mapping of old step id to new step id, found {_kind(st)}")
+        ck.problem(
+            "wrong_type", "renames.steps", f"expected a mapping of old step id to new step id, found {_kind(st)}"
+        )
         st = {}
     for old, new in st.items():
         if new not in steps:
-            ck.problem(f"renames.steps.{old}", f"rename target {new!r} is not a step of this edition")
+            ck.problem("bad_rename", f"renames.steps.{old}", f"rename target {new!r} is not a step of this edition")
         renamed_steps.append((str(old), str(new)))
     return Renames(tuple(sorted(options)), tuple(sorted(renamed_steps)))

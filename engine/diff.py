@@ -1,15 +1,29 @@
-"""Comparing two resolutions: what changed between two plan versions (of one plan or two).
+"""The one model of change: what differs between two resolutions (same or different catalog editions).
 
 :func:`diff_resolutions` is pure: it looks only at the two :class:`~engine.resolution.Resolution`
 objects (and the labels the caller gives them) and returns a frozen :class:`ResolutionDiff`.
-Steps are matched by id; a step present on both sides "moved" when it is not part of the
-longest common subsequence of the two step orders (the fewest steps that must move to turn
-one order into the other), so a step inserted before others does not make them all "moved".
+``plan diff`` (text, Markdown and JSON), the change diagrams, the design document's change
+sections and ``plan upgrade``'s impact report are all drawn from it, so they always agree.
+
+How things are matched:
+
+* **selection** by property; an option the newer edition declares renamed (its ``renames``) is a
+  rename, not a changed decision;
+* **findings** by rule id;
+* **steps** by step id, a step the newer edition declares renamed pairing with its new id; a
+  step present on both sides "moved" when it is not part of the longest common subsequence of the
+  two step orders (the fewest steps that must move to turn one order into the other), so a step
+  inserted before others does not make them all "moved"; a step whose title changed is "changed";
+* **money flows** by movement, ``(from, to, kind)``, never by flow id: a flow whose id changed
+  but whose movement did not is "unchanged" (same ``what``) or "changed" (other ``what``);
+* **responsibilities** by responsibility: one whose holder changed is "changed", not one removed
+  and one added.
 
 >>> from engine.catalog import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
-...     "properties": [{"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]}],
+...     "properties": [{"id": "size", "title": "Size",
+...                     "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]}],
 ...     "rules": [{"id": "big", "condition": "size.l", "severity": "caution", "message": "Large."}],
 ...     "steps": [{"id": "go", "order": 1, "phase": "accounts", "condition": "always", "title": "Go"}]})
 >>> from engine.resolution import resolve
@@ -27,19 +41,58 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from engine.catalog import Catalog
     from engine.resolution import Resolution
 
 __all__ = [
+    "CHANGE_STATUSES",
     "DiffFinding",
     "DiffFlow",
-    "DiffResponsibility",
     "DiffStep",
+    "FlowChange",
     "MovedStep",
+    "RenamedOption",
+    "RenamedStep",
     "ResolutionDiff",
+    "ResponsibilityChange",
+    "StepChange",
     "diff_resolutions",
+    "option_text",
+    "rename_pairs",
+    "severity_name",
 ]
 
 K = TypeVar("K", bound=Hashable)
+
+#: The statuses an element of a change can have, in the order legends and reports list them.
+CHANGE_STATUSES = ("added", "removed", "renamed", "changed", "moved", "unchanged")
+
+
+def option_text(value: object) -> str:
+    """A selection value as text: an option id, or ``a,b`` for a multi-choice property; ``""`` for none.
+
+    >>> option_text("direct"), option_text(("a", "b")), option_text(None)
+    ('direct', 'a,b', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _json_value(value: object) -> Any:
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [str(v) for v in value]
+    return value
+
+
+def severity_name(value: object) -> str:
+    """A severity as its name (plain strings today; an enum member's ``name`` lower-cased otherwise)."""
+    if isinstance(value, str):
+        return value
+    name = getattr(value, "name", None)
+    return str(name).lower() if name is not None else str(value)
 
 
 @dataclass(frozen=True)
@@ -77,24 +130,129 @@ class MovedStep:
 
 
 @dataclass(frozen=True)
+class RenamedStep:
+    """A step the newer edition declares renamed (``renames.steps``), present on both sides."""
+
+    before_id: str
+    after_id: str
+    title: str
+    #: 1-based positions before and after
+    before: int
+    after: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.before_id,
+            "to": self.after_id,
+            "title": self.title,
+            "position": [self.before, self.after],
+        }
+
+
+@dataclass(frozen=True)
+class StepChange:
+    """A step present on both sides under one id whose title differs (e.g. reworded in a newer edition)."""
+
+    id: str
+    title_before: str
+    title_after: str
+    position: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": [self.title_before, self.title_after], "position": self.position}
+
+
+@dataclass(frozen=True)
+class RenamedOption:
+    """A chosen option the newer edition renamed: the decision is the same, its id is not."""
+
+    prop: str
+    before: str
+    after: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"property": self.prop, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
 class DiffFlow:
     id: str
     from_party: str
     to_party: str
     what: str
+    kind: str = ""
+
+    @property
+    def movement(self) -> tuple[str, str, str]:
+        return (self.from_party, self.to_party, self.kind)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "from": self.from_party, "to": self.to_party, "what": self.what}
+        return {"id": self.id, "from": self.from_party, "to": self.to_party, "kind": self.kind, "what": self.what}
 
 
 @dataclass(frozen=True)
-class DiffResponsibility:
-    id: str
-    title: str
-    party: str
+class FlowChange:
+    """One money flow matched by movement ``(from, to, kind)``; ``before``/``after`` is None on the side it lacks."""
+
+    before: DiffFlow | None
+    after: DiffFlow | None
+
+    @property
+    def status(self) -> str:
+        """``added``, ``removed``, ``changed`` (what moves differs) or ``unchanged`` (ids may differ)."""
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "unchanged" if self.before.what == self.after.what else "changed"
+
+    @property
+    def flow(self) -> DiffFlow:
+        """The side to show: the newer one when present."""
+        side = self.after or self.before
+        assert side is not None
+        return side
+
+    @property
+    def movement(self) -> tuple[str, str, str]:
+        return self.flow.movement
+
+    @property
+    def renamed(self) -> bool:
+        """True when both sides have the flow under different ids."""
+        return self.before is not None and self.after is not None and self.before.id != self.after.id
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "party": self.party}
+        f = self.flow
+        return {
+            "from": f.from_party,
+            "to": f.to_party,
+            "kind": f.kind,
+            "ids": [self.before.id if self.before else None, self.after.id if self.after else None],
+            "what": [self.before.what if self.before else None, self.after.what if self.after else None],
+        }
+
+
+@dataclass(frozen=True)
+class ResponsibilityChange:
+    """One responsibility whose holders differ; ``before``/``after`` are the holding party ids (sorted)."""
+
+    id: str
+    title: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        """``added`` (held only after), ``removed`` (held only before) or ``changed`` (other holders)."""
+        if not self.before:
+            return "added"
+        if not self.after:
+            return "removed"
+        return "changed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "from": list(self.before), "to": list(self.after)}
 
 
 @dataclass(frozen=True)
@@ -107,17 +265,41 @@ class ResolutionDiff:
     from_catalog: tuple[str, str]
     to_catalog: tuple[str, str]
     #: (property, before, after) for each property whose option changed; ``None`` where a side lacks the property
-    selection: tuple[tuple[str, str | None, str | None], ...]
+    selection: tuple[tuple[str, Any, Any], ...]
     verdict: tuple[str, str]
     findings_added: tuple[DiffFinding, ...]
     findings_removed: tuple[DiffFinding, ...]
     steps_added: tuple[DiffStep, ...]
     steps_removed: tuple[DiffStep, ...]
     steps_moved: tuple[MovedStep, ...]
-    flows_added: tuple[DiffFlow, ...]
-    flows_removed: tuple[DiffFlow, ...]
-    responsibilities_added: tuple[DiffResponsibility, ...]
-    responsibilities_removed: tuple[DiffResponsibility, ...]
+    #: every money flow of either side, matched by movement, in the newer side's order then the older's
+    flows: tuple[FlowChange, ...] = ()
+    #: responsibilities whose holders differ, in the newer catalog's order
+    responsibilities: tuple[ResponsibilityChange, ...] = ()
+    steps_renamed: tuple[RenamedStep, ...] = ()
+    steps_changed: tuple[StepChange, ...] = ()
+    options_renamed: tuple[RenamedOption, ...] = ()
+
+    # -- derived views -------------------------------------------------------
+
+    @property
+    def flows_added(self) -> tuple[DiffFlow, ...]:
+        return tuple(c.flow for c in self.flows if c.status == "added")
+
+    @property
+    def flows_removed(self) -> tuple[DiffFlow, ...]:
+        return tuple(c.flow for c in self.flows if c.status == "removed")
+
+    @property
+    def flows_changed(self) -> tuple[FlowChange, ...]:
+        return tuple(c for c in self.flows if c.status == "changed")
+
+    @property
+    def flows_unchanged(self) -> tuple[FlowChange, ...]:
+        return tuple(c for c in self.flows if c.status == "unchanged")
+
+    def responsibilities_with(self, status: str) -> tuple[ResponsibilityChange, ...]:
+        return tuple(r for r in self.responsibilities if r.status == status)
 
     @property
     def catalog_changed(self) -> bool:
@@ -133,17 +315,38 @@ class ResolutionDiff:
         return not (
             self.catalog_changed
             or self.selection
+            or self.options_renamed
             or self.verdict_changed
             or self.findings_added
             or self.findings_removed
             or self.steps_added
             or self.steps_removed
             or self.steps_moved
-            or self.flows_added
-            or self.flows_removed
-            or self.responsibilities_added
-            or self.responsibilities_removed
+            or self.steps_renamed
+            or self.steps_changed
+            or any(c.status != "unchanged" or c.renamed for c in self.flows)
+            or self.responsibilities
         )
+
+    def changes(self) -> frozenset[tuple[str, ...]]:
+        """Every reported change as a comparable tuple ``(area, status, key...)``.
+
+        The change diagrams, ``plan diff`` and ``plan upgrade`` are checked against this set; it
+        leaves out unchanged flows and the verdict (which every report states anyway).
+        """
+        out: set[tuple[str, ...]] = set()
+        out.update(("selection", "changed", p) for p, _, _ in self.selection)
+        out.update(("selection", "renamed", r.prop) for r in self.options_renamed)
+        out.update(("finding", "added", f.rule) for f in self.findings_added)
+        out.update(("finding", "removed", f.rule) for f in self.findings_removed)
+        out.update(("step", "added", s.id) for s in self.steps_added)
+        out.update(("step", "removed", s.id) for s in self.steps_removed)
+        out.update(("step", "moved", m.id) for m in self.steps_moved)
+        out.update(("step", "renamed", r.before_id, r.after_id) for r in self.steps_renamed)
+        out.update(("step", "changed", c.id) for c in self.steps_changed)
+        out.update(("flow", c.status, *c.movement) for c in self.flows if c.status != "unchanged")
+        out.update(("responsibility", r.status, r.id) for r in self.responsibilities)
+        return frozenset(out)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``plan diff --format json`` (keys in contract order)."""
@@ -154,18 +357,31 @@ class ResolutionDiff:
         def pair(added: Sequence[Any], removed: Sequence[Any]) -> dict[str, Any]:
             return {"added": [x.to_dict() for x in added], "removed": [x.to_dict() for x in removed]}
 
+        flows = {
+            status: [c.to_dict() for c in self.flows if c.status == status]
+            for status in ("added", "removed", "changed", "unchanged")
+        }
         return {
             "from": side(self.from_ref, self.from_catalog),
             "to": side(self.to_ref, self.to_catalog),
-            "selection": {prop: [before, after] for prop, before, after in self.selection},
+            "selection": {prop: [_json_value(before), _json_value(after)] for prop, before, after in self.selection},
+            "renamed": {
+                "options": [r.to_dict() for r in self.options_renamed],
+                "steps": [{"from": r.before_id, "to": r.after_id} for r in self.steps_renamed],
+            },
             "verdict": list(self.verdict),
             "findings": pair(self.findings_added, self.findings_removed),
             "steps": {
                 **pair(self.steps_added, self.steps_removed),
                 "moved": [m.to_dict() for m in self.steps_moved],
+                "renamed": [r.to_dict() for r in self.steps_renamed],
+                "changed": [c.to_dict() for c in self.steps_changed],
             },
-            "money_flows": pair(self.flows_added, self.flows_removed),
-            "responsibilities": pair(self.responsibilities_added, self.responsibilities_removed),
+            "money_flows": flows,
+            "responsibilities": {
+                status: [r.to_dict() for r in self.responsibilities if r.status == status]
+                for status in ("added", "removed", "changed")
+            },
             "identical": self.identical,
         }
 
@@ -196,57 +412,161 @@ def _lcs(a: Sequence[str], b: Sequence[str]) -> set[str]:
     return keep
 
 
+def _newer_first(a: Catalog, b: Catalog) -> bool:
+    """True when ``a`` is the newer edition of the same catalog (editions compare as strings: 2024 < 2025)."""
+    return a.name == b.name and a.edition > b.edition
+
+
+def rename_pairs(a: Catalog, b: Catalog, kind: str) -> dict[str, str]:
+    """Renamed ids from ``a``'s terms to ``b``'s (``kind`` is ``steps`` or ``options``).
+
+    The newer edition's ``renames`` say what changed since the edition before it; going back
+    from newer to older they are read the other way round. Both editions' renames are used and
+    chained (``x → y`` then ``y → z`` gives ``x → z``), so a diff across several editions still
+    pairs an id renamed in a middle edition when the later editions restate it.
+
+    >>> from engine.catalog import Catalog, Renames
+    >>> old = Catalog("c", "1", "C", (), (), ())
+    >>> new = Catalog("c", "2", "C", (), (), (), renames=Renames(steps=(("a", "b"),)))
+    >>> rename_pairs(old, new, "steps"), rename_pairs(new, old, "steps")
+    ({'a': 'b'}, {'b': 'a'})
+    """
+    if a.edition == b.edition and a.name == b.name:
+        return {}
+    forward: dict[str, str] = {}
+    for cat in (a, b):
+        forward.update(getattr(cat.renames, kind))
+    if _newer_first(a, b):
+        forward = {new: old for old, new in forward.items()}
+    chained: dict[str, str] = {}
+    for start in forward:
+        seen = {start}
+        target = forward[start]
+        while target in forward and target not in seen:
+            seen.add(target)
+            target = forward[target]
+        chained[start] = target
+    return chained
+
+
+def _selection_changes(
+    a: Resolution, b: Resolution
+) -> tuple[tuple[tuple[str, Any, Any], ...], tuple[RenamedOption, ...]]:
+    sel_a, sel_b = a.selection_dict, b.selection_dict
+    renames = rename_pairs(a.catalog, b.catalog, "options")
+    renamed: list[RenamedOption] = []
+    covered: set[str] = set()
+    for prop, opt in sel_a.items():
+        target = renames.get(f"{prop}.{option_text(opt)}")
+        if target is None or "." not in target:
+            continue
+        new_prop, new_opt = target.split(".", 1)
+        if option_text(sel_b.get(new_prop)) == new_opt and (new_prop == prop or prop not in sel_b):
+            renamed.append(RenamedOption(prop, option_text(opt), new_opt if new_prop == prop else target))
+            covered.update({prop, new_prop})
+    props = list(dict.fromkeys([*sel_a, *sel_b]))
+    selection = tuple(
+        (p, sel_a.get(p), sel_b.get(p)) for p in props if p not in covered and sel_a.get(p) != sel_b.get(p)
+    )
+    return selection, tuple(renamed)
+
+
+def _match_flows(a: Resolution, b: Resolution) -> tuple[FlowChange, ...]:
+    """Pair flows by movement; within one movement, equal ``what`` first, then in catalog order."""
+
+    def side(res: Resolution) -> list[DiffFlow]:
+        return [DiffFlow(f.id, f.from_party, f.to_party, f.what, f.kind) for f in res.flows]
+
+    old, new = side(a), side(b)
+    left: dict[tuple[str, str, str], list[DiffFlow]] = {}
+    for f in old:
+        left.setdefault(f.movement, []).append(f)
+    pairs: dict[int, DiffFlow] = {}
+    for exact in (True, False):
+        for i, f in enumerate(new):
+            if i in pairs:
+                continue
+            pool = left.get(f.movement, [])
+            match = next((o for o in pool if not exact or o.what == f.what), None)
+            if match is not None:
+                pool.remove(match)
+                pairs[i] = match
+    out = [FlowChange(pairs.get(i), f) for i, f in enumerate(new)]
+    taken = {id(o) for o in pairs.values()}
+    out.extend(FlowChange(o, None) for o in old if id(o) not in taken)
+    return tuple(out)
+
+
+def _match_responsibilities(a: Resolution, b: Resolution) -> tuple[ResponsibilityChange, ...]:
+    def holders(res: Resolution) -> dict[str, tuple[str, tuple[str, ...]]]:
+        out: dict[str, tuple[str, set[str]]] = {}
+        for h in res.responsibilities:
+            out.setdefault(h.responsibility.id, (h.responsibility.title, set()))[1].add(h.assignment.party)
+        return {rid: (title, tuple(sorted(parties))) for rid, (title, parties) in out.items()}
+
+    old, new = holders(a), holders(b)
+    order = [r.id for r in b.catalog.responsibilities] + [r.id for r in a.catalog.responsibilities]
+    order += [*new, *old]
+    changes = []
+    for rid in dict.fromkeys(order):
+        before = old.get(rid, ("", ()))
+        after = new.get(rid, ("", ()))
+        if before[1] != after[1]:
+            changes.append(ResponsibilityChange(rid, after[0] or before[0], before[1], after[1]))
+    return tuple(changes)
+
+
 def diff_resolutions(a: Resolution, b: Resolution, *, from_ref: str = "a", to_ref: str = "b") -> ResolutionDiff:
     """Compare resolution ``a`` (before) with ``b`` (after).
 
     Parameters
     ----------
     a, b
-        The two resolutions; they may come from different catalog editions.
+        The two resolutions; they may come from different catalog editions (either way round).
     from_ref, to_ref
         Labels for the two sides (e.g. ``acme@1`` and ``acme@2``), copied into the result.
 
     Returns
     -------
     ResolutionDiff
-        Selection changes in property order (``a``'s properties first, then ones only in ``b``);
-        findings keyed by rule id, steps by step id, flows by flow id, responsibilities by
-        (responsibility id, party): added ones in ``b``'s order, removed ones in ``a``'s order.
+        Selection changes in property order (``a``'s properties first, then ones only in ``b``),
+        option renames apart; findings keyed by rule id; steps by step id with renames paired;
+        flows by movement; responsibilities by responsibility. Added things come in ``b``'s
+        order, removed ones in ``a``'s order.
     """
-    sel_a, sel_b = a.selection_dict, b.selection_dict
-    props = list(dict.fromkeys([*sel_a, *sel_b]))
-    selection = tuple((p, sel_a.get(p), sel_b.get(p)) for p in props if sel_a.get(p) != sel_b.get(p))
+    selection, options_renamed = _selection_changes(a, b)
 
     def findings(res: Resolution) -> dict[str, DiffFinding]:
-        return {f.rule.id: DiffFinding(f.rule.id, f.rule.severity, f.rule.message) for f in res.findings}
+        return {f.rule.id: DiffFinding(f.rule.id, severity_name(f.rule.severity), f.rule.message) for f in res.findings}
 
     def steps(res: Resolution) -> dict[str, DiffStep]:
         return {s.step.id: DiffStep(s.step.id, s.step.title, s.step.phase, i) for i, s in enumerate(res.steps, 1)}
 
-    def flows(res: Resolution) -> dict[str, DiffFlow]:
-        return {f.id: DiffFlow(f.id, f.from_party, f.to_party, f.what) for f in res.flows}
-
-    def holders(res: Resolution) -> dict[tuple[str, str], DiffResponsibility]:
-        return {
-            (h.responsibility.id, h.assignment.party): DiffResponsibility(
-                h.responsibility.id, h.responsibility.title, h.assignment.party
-            )
-            for h in res.responsibilities
-        }
-
     f_added, f_removed = _added_removed(findings(a), findings(b))
     steps_a, steps_b = steps(a), steps(b)
-    s_added, s_removed = _added_removed(steps_a, steps_b)
-    common_a = [sid for sid in steps_a if sid in steps_b]
-    common_b = [sid for sid in steps_b if sid in steps_a]
+    renames = rename_pairs(a.catalog, b.catalog, "steps")
+    # a step renamed between the editions, active on both sides, is one step under two ids
+    renamed_ids = {old: new for old, new in renames.items() if old in steps_a and new in steps_b and old not in steps_b}
+    mapped_a = {renamed_ids.get(sid, sid): s for sid, s in steps_a.items()}
+    s_added, s_removed = _added_removed(mapped_a, steps_b)
+    common_a = [sid for sid in mapped_a if sid in steps_b]
+    common_b = [sid for sid in steps_b if sid in mapped_a]
     in_place = _lcs(common_a, common_b)
+    renamed_new = set(renamed_ids.values())
     moved = tuple(
-        MovedStep(sid, steps_b[sid].title, steps_a[sid].position, steps_b[sid].position)
+        MovedStep(sid, steps_b[sid].title, mapped_a[sid].position, steps_b[sid].position)
         for sid in common_b
-        if sid not in in_place
+        if sid not in in_place and sid not in renamed_new
     )
-    fl_added, fl_removed = _added_removed(flows(a), flows(b))
-    r_added, r_removed = _added_removed(holders(a), holders(b))
+    steps_renamed = tuple(
+        RenamedStep(old, new, steps_b[new].title, steps_a[old].position, steps_b[new].position)
+        for old, new in sorted(renamed_ids.items(), key=lambda kv: steps_b[kv[1]].position)
+    )
+    steps_changed = tuple(
+        StepChange(sid, steps_a[sid].title, steps_b[sid].title, steps_b[sid].position)
+        for sid in common_b
+        if sid in steps_a and steps_a[sid].title != steps_b[sid].title
+    )
     return ResolutionDiff(
         from_ref=from_ref,
         to_ref=to_ref,
@@ -259,8 +579,9 @@ def diff_resolutions(a: Resolution, b: Resolution, *, from_ref: str = "a", to_re
         steps_added=tuple(s_added),
         steps_removed=tuple(s_removed),
         steps_moved=moved,
-        flows_added=tuple(fl_added),
-        flows_removed=tuple(fl_removed),
-        responsibilities_added=tuple(r_added),
-        responsibilities_removed=tuple(r_removed),
+        flows=_match_flows(a, b),
+        responsibilities=_match_responsibilities(a, b),
+        steps_renamed=steps_renamed,
+        steps_changed=steps_changed,
+        options_renamed=options_renamed,
     )

@@ -45,17 +45,27 @@ class ExpressionSyntaxError(EngineError):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"{self.reason} at position {self.position} in {self.text!r}"
+        shown = self.text if len(self.text) <= 120 else self.text[:100] + "..."  # a hostile text stays one short line
+        return f"{self.reason} at position {self.position} in {shown!r}"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a catalog: where it is and what is wrong."""
+    """One thing wrong with a catalog: where it is, what is wrong, and a machine-readable ``code``.
+
+    Codes the catalog loader uses: ``wrong_type``, ``unknown_key``, ``missing_key``, ``empty``,
+    ``invalid_id``, ``duplicate_id``, ``syntax_error``, ``unsupported_format``,
+    ``unknown_property``, ``unknown_option``, ``unknown_value`` (a severity, phase, basis, flow
+    kind ... outside its fixed set), ``unknown_step``, ``unknown_party``, ``self_prerequisite``,
+    ``prerequisite_cycle``, ``incomplete_preset``, ``bad_selection``, ``bad_rename``,
+    ``bad_count``; file readers add their own (``invalid`` when nothing more precise applies).
+    """
 
     source: str
     path: str
     message: str
     line: int | None = None
+    code: str = "invalid"
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"

@@ -9,6 +9,8 @@ Grammar (``not`` binds tighter than ``and``, which binds tighter than ``or``)::
     atom   := TERM | "always" | "(" expr ")"
     TERM   := IDENT "." IDENT           IDENT := [A-Za-z_][A-Za-z0-9_]*
 
+Parentheses and ``not`` nest at most :data:`MAX_NESTING` deep; deeper text is a syntax error.
+
 A condition is parsed once into an immutable AST, evaluated without ``eval`` and printed
 back canonically (minimal parentheses, single spaces):
 
@@ -83,6 +85,8 @@ class Or:
 Expr = Union[Term, Always, Not, And, Or]
 
 ALWAYS = Always()
+#: Deepest nesting of parentheses and ``not`` a condition may use (keeps parsing and printing off the recursion limit).
+MAX_NESTING = 100
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<lpar>\()|(?P<rpar>\))|(?P<word>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)|(?P<bad>\S))"
@@ -113,6 +117,12 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nest(self, tok: tuple[str, str, int]) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"nested deeper than {MAX_NESTING} levels of parentheses and 'not'", tok)
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -154,15 +164,19 @@ class _Parser:
 
     def parse_unary(self) -> Expr:
         if self._is_word("not"):
-            self.take()
-            return Not(self.parse_unary())
+            self.nest(self.take())
+            operand = self.parse_unary()
+            self.depth -= 1
+            return Not(operand)
         return self.parse_atom()
 
     def parse_atom(self) -> Expr:
         tok = self.take()
         kind, value, _ = tok
         if kind == "lpar":
+            self.nest(tok)
             expr = self.parse_or()
+            self.depth -= 1
             close = self.take()
             if close[0] != "rpar":
                 raise self.error("expected ')'" if close[0] != "end" else "missing ')'", close)

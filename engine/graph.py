@@ -103,7 +103,8 @@ def _nodes_of(G: nx.DiGraph, kind: str) -> list[dict[str, Any]]:
 def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
     """Rebuild the :class:`Catalog` from a graph made by :func:`build_graph` (or loaded from a store).
 
-    The graph is kept as the catalog's ``graph`` so it is not built again.
+    To reuse ``G`` as the catalog's graph instead of building it again, pass it on:
+    ``engine.compiled.compile_catalog(catalog, graph=G)``.
     """
     options_by_prop: dict[str, list[dict[str, Any]]] = {}
     for opt in _nodes_of(G, "option"):
@@ -124,30 +125,21 @@ def catalog_from_graph(G: nx.DiGraph, *, source: str = "<graph>") -> Catalog:
         ("preset", "presets"),
     ):
         doc[key] = _nodes_of(G, kind)
-    catalog = catalog_from_dict(doc, source=source)
-    catalog.__dict__["graph"] = G  # cached_property slot: reuse the graph we were given
-    return catalog
+    return catalog_from_dict(doc, source=source)
 
 
 def step_order(catalog: Catalog) -> tuple[str, ...]:
     """Every step id in a deterministic topological order of the prerequisite graph.
 
     A step comes after all its prerequisites; among steps whose prerequisites are all
-    placed, the lowest ``order`` (then id) comes first. The catalog's graph is walked when it
-    is already built (a catalog loaded from the store always has it); otherwise only the
-    step layer is built, from the same ``requires`` relation, so resolving a catalog read from a
-    file does not pay for the whole graph.
+    placed, the lowest ``order`` (then id) comes first. Only the step layer is built (the
+    graph's ``requires`` relation, read from the step records), so resolving a catalog does not
+    pay for the whole graph.
     """
     steps = catalog.step_index
     prereq_first = nx.DiGraph()
     prereq_first.add_nodes_from(steps)
-    G = catalog.__dict__.get("graph")
-    if G is not None:
-        for src, dst, kind in G.edges(data="kind"):
-            if kind == "requires":
-                prereq_first.add_edge(dst.id, src.id)
-    else:
-        for step in catalog.steps:
-            for pre in step.prereqs:
-                prereq_first.add_edge(pre, step.id)
+    for step in catalog.steps:
+        for pre in step.prereqs:
+            prereq_first.add_edge(pre, step.id)
     return tuple(nx.lexicographical_topological_sort(prereq_first, key=lambda sid: (steps[sid].order, sid)))

@@ -29,15 +29,16 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
 from engine.expression import compile_expression, iter_terms
 from engine.propagation import single_rule_reason
 from engine.resolution import resolve
 from engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from engine.catalog import Catalog
     from engine.errors import Problem
 
 __all__ = [
@@ -52,7 +53,16 @@ __all__ = [
 
 #: Largest number of partial selections the verdict summary enumerates (over all groups).
 COUNT_LIMIT = 200_000
-_BLOCKED = VERDICT_RANK["blocked"]
+#: The lint error kind of each loader problem code (:class:`~engine.errors.Problem`); others are ``invalid``.
+PROBLEM_KINDS = {
+    "prerequisite_cycle": "cycle",
+    "unknown_key": "unknown_reference",
+    "unknown_property": "unknown_reference",
+    "unknown_option": "unknown_reference",
+    "unknown_value": "unknown_reference",
+    "unknown_step": "unknown_reference",
+    "unknown_party": "unknown_reference",
+}
 
 
 @dataclass(frozen=True)
@@ -116,17 +126,16 @@ def lint_problems(source: str, problems: Sequence[Problem]) -> LintReport:
     """The report for a catalog the loader rejected: each problem becomes an error."""
     errors = []
     for problem in problems:
-        text = problem.message
-        code = "cycle" if "cycle" in text else "unknown_reference" if "unknown" in text else "invalid"
+        code = PROBLEM_KINDS.get(problem.code, "invalid")
         where = f"line {problem.line}: " if problem.line is not None else ""
-        errors.append(LintMessage("error", code, problem.path, where + text))
+        errors.append(LintMessage("error", code, problem.path, where + problem.message))
     return LintReport(source, None, tuple(errors), (), None)
 
 
 def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str | None = None) -> LintReport:
     """Lint a loaded catalog (see the module docstring)."""
     enc = Encoding(catalog, solver_factory())
-    below_blocked = enc.at_most(_BLOCKED - 1)
+    below_blocked = enc.below(Severity.BLOCKED)
     errors: list[LintMessage] = []
     warnings: list[LintMessage] = []
 
@@ -213,10 +222,10 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
 
     # presets
     for preset in catalog.presets:
-        verdict = resolve(catalog, dict(preset.selection)).verdict
-        if VERDICT_RANK[verdict] >= _BLOCKED:
+        res = resolve(catalog, dict(preset.selection))
+        if res.rank.excludes:
             warnings.append(
-                LintMessage("warning", "preset_blocked", preset.id, f"the preset's own selection is {verdict}")
+                LintMessage("warning", "preset_blocked", preset.id, f"the preset's own selection is {res.verdict}")
             )
 
     return LintReport(source or catalog.ref, catalog.ref, tuple(errors), tuple(warnings), count_by_verdict(catalog))
@@ -232,7 +241,7 @@ def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSu
     total = 1
     for size in domains.values():
         total *= size
-    rules = [r for r in catalog.rules if SEVERITY_RANK[r.severity] > 0]
+    rules = [r for r in catalog.rules if r.rank > Severity.ALLOWED]
     parent = {p: p for p in domains}
 
     def find(p: str) -> str:
@@ -266,29 +275,29 @@ def count_by_verdict(catalog: Catalog, *, limit: int = COUNT_LIMIT) -> VerdictSu
             work += size
             if work > limit:
                 return VerdictSummary(total, False)
-    floor = max((SEVERITY_RANK[rules[i].severity] for i in constant), default=0)
-    cumulative = [1] * 5  # selections with verdict rank <= k, as a product over groups
+    floor = max((rules[i].rank for i in constant), default=Severity.ALLOWED)
+    cumulative = [1] * len(Severity)  # selections with verdict rank <= k, as a product over groups
     options = {p.id: p.option_ids for p in catalog.properties}
     for root, props in groups.items():
         idx = group_rules.get(root)
         if not idx:
-            for k in range(5):
+            for k in Severity:
                 cumulative[k] *= domains[props[0]] if len(props) == 1 else _size(props, domains)
             continue
-        fns = [(SEVERITY_RANK[rules[i].severity], compile_expression(rules[i].condition)) for i in idx]
-        per_rank = [0] * 5
+        fns = [(rules[i].rank, compile_expression(rules[i].condition)) for i in idx]
+        per_rank = [0] * len(Severity)
         for combo in product(*(options[p] for p in props)):
             sel = dict(zip(props, combo, strict=True))
-            per_rank[max((rank for rank, fn in fns if fn(sel)), default=0)] += 1
+            per_rank[max((rank for rank, fn in fns if fn(sel)), default=Severity.ALLOWED)] += 1
         running = 0
-        for k in range(5):
+        for k in Severity:
             running += per_rank[k]
             cumulative[k] *= running
     counts = []
     previous = 0
-    for k in range(5):
+    for k in Severity:
         at_most = cumulative[k] if k >= floor else 0
-        counts.append((VERDICTS[k], at_most - previous))
+        counts.append((k.verdict, at_most - previous))
         previous = at_most
     return VerdictSummary(total, True, tuple(counts))
 

@@ -23,18 +23,22 @@ compare against.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import combinations, product
+from functools import partial
+from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import SEVERITY_RANK, VERDICTS, Catalog, Rule
-from engine.expression import Expr, Term, compile_expression, iter_terms
+from engine.causes import forcing_cause
+from engine.compiled import compile_catalog
+from engine.expression import Term
 from engine.resolution import Resolution, check_selection, resolve
 from engine.sat import Encoding, SolverFactory, satisfiable_literals
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+
+    from engine.catalog import Catalog, Rule
 
 __all__ = [
     "EXCLUDED",
@@ -44,13 +48,11 @@ __all__ = [
     "Propagation",
     "PropertyStatus",
     "Reason",
-    "forcing_cause",
     "propagate",
+    "single_rule_reason",
 ]
 
 EXCLUDED, FORCED, OPEN = "excluded", "forced", "open"
-#: Rank of ``blocked``: an option whose best verdict ranks this high or higher is excluded.
-BLOCKED = SEVERITY_RANK["blocked"]
 #: How many solver calls the search for the *smallest* joint cause may spend before it settles
 #: for a subset-minimal one (only joint exclusions with many chosen terms ever hit it).
 JOINT_CAUSE_BUDGET = 512
@@ -131,92 +133,6 @@ class Propagation:
 # Single-rule causes (no solver: a rule's condition mentions few properties)
 
 
-def forcing_cause(
-    expr: Expr, fixed: Mapping[str, str], chosen: Mapping[str, str], domains: Mapping[str, Sequence[str]]
-) -> tuple[Term, ...] | None:
-    """The smallest subset of ``chosen`` that, with ``fixed``, makes ``expr`` true whatever the rest is.
-
-    Only the properties ``expr`` mentions matter. Subsets are tried by size, then in the order the
-    properties first appear in ``expr``. None when even all of ``chosen`` does not force ``expr``.
-
-    >>> from engine.expression import parse_expression
-    >>> doms = {"d": ("full", "express", "none"), "f": ("ca", "pl"), "l": ("st", "pl")}
-    >>> forcing_cause(parse_expression("d.express and (f.ca or l.st)"), {"l": "st"}, {"d": "express", "f": "pl"}, doms)
-    (Term(prop='d', option='express'),)
-    """
-    return _forcing(expr, tuple(dict.fromkeys(t.prop for t in iter_terms(expr))), fixed, chosen, domains)
-
-
-def _forcing(
-    expr: Expr,
-    props: tuple[str, ...],
-    fixed: Mapping[str, str],
-    chosen: Mapping[str, str],
-    domains: Mapping[str, Sequence[str]],
-) -> tuple[Term, ...] | None:
-    key = (
-        expr,
-        props,
-        tuple(fixed.get(p) for p in props),
-        tuple(chosen.get(p) if p not in fixed else None for p in props),
-        tuple(tuple(domains[p]) for p in props),
-    )
-    return _forcing_cause(key)
-
-
-@lru_cache(maxsize=65536)
-def _compiled(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
-    return compile_expression(expr)
-
-
-@lru_cache(maxsize=65536)
-def _forcing_cause(key: tuple[Any, ...]) -> tuple[Term, ...] | None:
-    expr, props, fixed, chosen, doms = key
-    fn = _compiled(expr)
-    optional = [i for i, c in enumerate(chosen) if c is not None]
-    for size in range(len(optional) + 1):
-        for subset in combinations(optional, size):
-            base = {props[i]: fixed[i] for i in range(len(props)) if fixed[i] is not None}
-            base.update({props[i]: chosen[i] for i in subset})
-            free = [i for i in range(len(props)) if props[i] not in base]
-            completions = product(*(doms[i] for i in free))
-            if all(fn({**base, **{props[i]: v for i, v in zip(free, values, strict=True)}}) for values in completions):
-                return tuple(Term(props[i], chosen[i]) for i in subset)
-    return None
-
-
-class _RuleIndex:
-    """Per catalog: rules of rank >= blocked, by the properties they mention."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.blocking: list[tuple[int, Rule]] = [
-            (i, r) for i, r in enumerate(catalog.rules) if SEVERITY_RANK[r.severity] >= BLOCKED
-        ]
-        self.by_prop: dict[str, list[tuple[int, Rule]]] = {}
-        self.props_of: dict[str, tuple[str, ...]] = {}
-        for i, rule in self.blocking:
-            props = tuple(dict.fromkeys(t.prop for t in iter_terms(rule.condition)))
-            self.props_of[rule.id] = props
-            for p in props:
-                self.by_prop.setdefault(p, []).append((i, rule))
-        self.domains = {p.id: p.option_ids for p in catalog.properties}
-        self.order = {p.id: i for i, p in enumerate(catalog.properties)}
-        # rules true for every selection (``always``, ``a.x or not a.x``) exclude whatever is chosen
-        self.unconditional = [
-            (i, r)
-            for i, r in self.blocking
-            if _forcing(r.condition, self.props_of[r.id], {}, {}, self.domains) is not None
-        ]
-
-
-def _rule_index(catalog: Catalog) -> _RuleIndex:
-    cached = catalog.__dict__.get("_propagation_rule_index")
-    if cached is None:
-        cached = _RuleIndex(catalog)
-        catalog.__dict__["_propagation_rule_index"] = cached
-    return cached
-
-
 class _SingleRuleReasons:
     """Single-rule reasons for every option under one selection, each property judged without its own choice.
 
@@ -229,14 +145,17 @@ class _SingleRuleReasons:
     def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
         self.catalog = catalog
         self.selection = dict(selection)
-        self.index = _rule_index(catalog)
+        compiled = compile_catalog(catalog)
+        self.index = compiled.blocking
+        self.domains = compiled.domains
+        self.order = compiled.order
         candidates: dict[int, Rule] = dict(self.index.unconditional)
         for p in self.selection:
             candidates.update(self.index.by_prop.get(p, ()))
         forced = []
         for i in sorted(candidates):
             rule = candidates[i]
-            cause = _forcing(rule.condition, self.index.props_of[rule.id], {}, self.selection, self.index.domains)
+            cause = forcing_cause(rule.condition, {}, self.selection, self.domains, props=self.index.props_of[rule.id])
             if cause is not None:
                 forced.append((len(cause), i, rule, cause))
         self.forced = sorted(forced, key=lambda item: (item[0], item[1]))
@@ -245,8 +164,8 @@ class _SingleRuleReasons:
         best: tuple[int, int, Rule, tuple[Term, ...]] | None = None
         for i, rule in self.index.by_prop.get(prop, ()):
             # ``prop`` is fixed to ``option``, so its own choice in the selection is never used
-            cause = _forcing(
-                rule.condition, self.index.props_of[rule.id], {prop: option}, self.selection, self.index.domains
+            cause = forcing_cause(
+                rule.condition, {prop: option}, self.selection, self.domains, props=self.index.props_of[rule.id]
             )
             if cause is not None and (best is None or (len(cause), i) < (best[0], best[1])):
                 best = (len(cause), i, rule, cause)
@@ -258,7 +177,7 @@ class _SingleRuleReasons:
             break
         if best is None:
             return None
-        return Reason((best[2].id,), _in_catalog_order(self.catalog, best[3]))
+        return Reason((best[2].id,), tuple(sorted(best[3], key=lambda t: self.order[t.prop])))
 
 
 def single_rule_reason(catalog: Catalog, context: Mapping[str, str], prop: str, option: str) -> Reason | None:
@@ -268,7 +187,7 @@ def single_rule_reason(catalog: Catalog, context: Mapping[str, str], prop: str, 
 
 
 def _in_catalog_order(catalog: Catalog, terms: Sequence[Term]) -> tuple[Term, ...]:
-    order = _rule_index(catalog).order
+    order = compile_catalog(catalog).order
     return tuple(sorted(terms, key=lambda t: order[t.prop]))
 
 
@@ -289,7 +208,7 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     if len(sel) == len(catalog.properties):
         return _propagate_complete(catalog, ordered)
     enc = Encoding(catalog, solver_factory())
-    ranks: dict[tuple[str, str], int] = {}
+    ranks: dict[tuple[str, str], Severity] = {}
     open_props = [p for p in catalog.properties if p.id not in sel]
     models: list[Sequence[int]] = []
     ranks.update(_best_ranks(enc, [(p.id, o) for p in open_props for o in p.option_ids], sel, models))
@@ -301,8 +220,8 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     for prop_id in sel:
         context: list[int] | None = None  # built only when the solver is needed
         for o in catalog.property_index[prop_id].option_ids:
-            best = min((w.rank_with(prop_id, o) for w in witnesses), default=4)
-            while best > 0:
+            best = min((w.rank_with(prop_id, o) for w in witnesses), default=Severity.OUT_OF_SCOPE)
+            while best > Severity.ALLOWED:
                 if context is None:
                     own = enc.option_var[(prop_id, sel[prop_id])]
                     context = [lit for lit in sel_lits if lit != own]
@@ -315,22 +234,22 @@ def propagate(catalog: Catalog, selection: Mapping[str, str], solver_factory: So
     statuses = []
     for prop in catalog.properties:
         statuses.append(
-            _property_status(
-                catalog, prop.id, sel.get(prop.id), ranks, lambda o, p=prop.id: _reason(singles, enc, p, o)
-            )
+            _property_status(catalog, prop.id, sel.get(prop.id), ranks, partial(_reason, singles, enc, prop.id))
         )
     return Propagation(catalog, ordered, tuple(statuses))
 
 
 def _best_ranks(
     enc: Encoding, options: list[tuple[str, str]], context: Mapping[str, str], models: list[Sequence[int]] | None = None
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str, str], Severity]:
     """Best verdict rank reachable for each option under ``context``: one coverage pass per level."""
     lits = {enc.option_var[key]: key for key in options}
     assumptions = enc.selection_literals(context)
     remaining = list(lits)
-    out: dict[tuple[str, str], int] = {}
-    for rank in range(4):
+    out: dict[tuple[str, str], Severity] = {}
+    for rank in Severity:
+        if rank is Severity.OUT_OF_SCOPE:
+            break
         if not remaining:
             break
         reached = satisfiable_literals(enc, remaining, [*assumptions, *enc.at_most(rank)], models)
@@ -339,20 +258,26 @@ def _best_ranks(
                 out[lits[lit]] = rank
         remaining = [lit for lit in remaining if lit not in reached]
     for lit in remaining:  # rules never constrain a selection, so every option has completions
-        out[lits[lit]] = 4
+        out[lits[lit]] = Severity.OUT_OF_SCOPE
     return out
 
 
-def _property_status(catalog, prop_id, selected, ranks, reason_for) -> PropertyStatus:  # type: ignore[no-untyped-def]
+def _property_status(
+    catalog: Catalog,
+    prop_id: str,
+    selected: str | None,
+    ranks: Mapping[tuple[str, str], Severity],
+    reason_for: Callable[[str], Reason],
+) -> PropertyStatus:
     option_ids = catalog.property_index[prop_id].option_ids
-    alive = [o for o in option_ids if ranks[(prop_id, o)] < BLOCKED]
+    alive = [o for o in option_ids if not ranks[(prop_id, o)].excludes]
     options = []
     for o in option_ids:
         rank = ranks[(prop_id, o)]
-        if rank >= BLOCKED:
-            options.append(OptionStatus(o, EXCLUDED, VERDICTS[rank], reason_for(o)))
+        if rank.excludes:
+            options.append(OptionStatus(o, EXCLUDED, rank.verdict, reason_for(o)))
         else:
-            options.append(OptionStatus(o, FORCED if len(alive) == 1 else OPEN, VERDICTS[rank]))
+            options.append(OptionStatus(o, FORCED if len(alive) == 1 else OPEN, rank.verdict))
     return PropertyStatus(prop_id, selected, tuple(options))
 
 
@@ -368,7 +293,7 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
     """Several rules exclude the option together: smallest chosen terms, then a minimal rule set."""
     terms = [Term(p, o) for p, o in context.items()]
     lits = [enc.option_var[(t.prop, t.option)] for t in terms]
-    hard = [enc.option_var[(prop, option)], *enc.at_most(BLOCKED - 1)]
+    hard = [enc.option_var[(prop, option)], *enc.below(Severity.BLOCKED)]
     chosen: list[int] | None = None
     if enc.solve(hard) is None:
         chosen = []
@@ -385,7 +310,7 @@ def _joint_reason(catalog: Catalog, enc: Encoding, context: Mapping[str, str], p
                 chosen = found
                 break
     first_rule: dict[int, str] = {}  # rules with the same condition share a literal: name the first
-    for _, r in _rule_index(catalog).blocking:
+    for _, r in compile_catalog(catalog).blocking.rules:
         first_rule.setdefault(enc.rule_literal(r.id), r.id)
     fixed = [enc.option_var[(prop, option)], *chosen]
     kept = {-lit for lit in _shrink(enc, fixed, [-lit for lit in first_rule])}
@@ -424,25 +349,16 @@ class _Neighbours:
     """
 
     def __init__(self, catalog: Catalog, selection: Mapping[str, str]) -> None:
-        cached = catalog.__dict__.get("_neighbour_rules")
-        if cached is None:
-            fns = [compile_expression(r.condition) for r in catalog.rules]
-            rank_of = [SEVERITY_RANK[r.severity] for r in catalog.rules]
-            by_prop: dict[str, list[int]] = {}
-            for i, rule in enumerate(catalog.rules):
-                for p in dict.fromkeys(t.prop for t in iter_terms(rule.condition)):
-                    by_prop.setdefault(p, []).append(i)
-            cached = (fns, rank_of, by_prop)
-            catalog.__dict__["_neighbour_rules"] = cached
-        self.fns, self.rank_of, self.by_prop = cached
+        rules = compile_catalog(catalog).neighbours
+        self.fns, self.rank_of, self.by_prop = rules.fns, rules.ranks, rules.by_prop
         self.selection = dict(selection)
         self.fired = [fn(self.selection) for fn in self.fns]
-        self.counts = [0] * 5
+        self.counts = [0] * len(Severity)
         for i, fired in enumerate(self.fired):
             if fired:
                 self.counts[self.rank_of[i]] += 1
 
-    def rank_with(self, prop: str, option: str) -> int:
+    def rank_with(self, prop: str, option: str) -> Severity:
         local = list(self.counts)
         own = self.selection[prop]
         self.selection[prop] = option  # switched in place and back: no copy of the selection
@@ -454,7 +370,7 @@ class _Neighbours:
                     local[self.rank_of[i]] += 1
         finally:
             self.selection[prop] = own
-        return max((k for k in range(1, 5) if local[k] > 0), default=0)
+        return max((k for k in Severity if k and local[k] > 0), default=Severity.ALLOWED)
 
 
 def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, str], ...]) -> Propagation:
@@ -466,9 +382,7 @@ def _propagate_complete(catalog: Catalog, ordered: tuple[tuple[str, str], ...]) 
     for prop in catalog.properties:
         ranks = {(prop.id, o): neighbours.rank_with(prop.id, o) for o in prop.option_ids}
         statuses.append(
-            _property_status(
-                catalog, prop.id, sel[prop.id], ranks, lambda o, p=prop.id: _complete_reason(singles, p, o)
-            )
+            _property_status(catalog, prop.id, sel[prop.id], ranks, partial(_complete_reason, singles, prop.id))
         )
     return Propagation(catalog, ordered, tuple(statuses), resolution=res)
 

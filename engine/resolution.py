@@ -3,7 +3,8 @@
 >>> from engine.catalog import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
-...     "properties": [{"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]}],
+...     "properties": [{"id": "size", "title": "Size",
+...                     "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]}],
 ...     "rules": [{"id": "big", "condition": "size.l", "severity": "caution", "message": "Large."}],
 ...     "steps": [{"id": "go", "order": 1, "phase": "accounts", "condition": "always", "title": "Go"}]})
 >>> res = resolve(cat, {"size": "l"})
@@ -14,26 +15,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import combinations, product
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import (
-    SEVERITY_RANK,
-    VERDICT_RANK,
-    Assignment,
-    Catalog,
-    Flow,
-    Responsibility,
-    Rule,
-    Step,
-)
-from engine.errors import SelectionError
-from engine.expression import Expr, Term, compile_expression, format_expression, iter_terms
-from engine.graph import step_order
+from engine.causes import forcing_cause
+from engine.compiled import compile_catalog
+from engine.expression import Expr, Term, format_expression
+from engine.selection import check_selection
+from engine.severity import Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
+
+    from engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
 
 __all__ = [
     "ActiveStep",
@@ -48,8 +41,6 @@ __all__ = [
     "verdict_of",
 ]
 
-_VERDICT_BY_RANK = {0: "allowed", 1: "caution", 2: "sales_gated", 3: "blocked", 4: "out_of_scope"}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -61,6 +52,10 @@ class Finding:
     @property
     def severity(self) -> str:
         return self.rule.severity
+
+    @property
+    def rank(self) -> Severity:
+        return self.rule.rank
 
 
 @dataclass(frozen=True)
@@ -141,6 +136,11 @@ class Resolution:
     def selection_dict(self) -> dict[str, str]:
         return dict(self.selection)
 
+    @property
+    def rank(self) -> Severity:
+        """The verdict on the severity scale."""
+        return Severity.parse(self.verdict)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of the resolution, keys in contract order."""
         return {
@@ -193,95 +193,7 @@ def verdict_of(severities: Iterable[str]) -> str:
     >>> verdict_of([])
     'allowed'
     """
-    return _VERDICT_BY_RANK[max((SEVERITY_RANK[s] for s in severities), default=0)]
-
-
-def check_selection(
-    catalog: Catalog, selection: Mapping[str, str], *, complete: bool = True
-) -> tuple[tuple[str, str], ...]:
-    """Validate a selection against the catalog; return it in property order.
-
-    Raises
-    ------
-    SelectionError
-        For an unknown property, an unknown option, or (``complete=True``) a property left out;
-        the message lists the valid ids.
-    """
-    props = catalog.property_index
-    for prop_id, opt_id in selection.items():
-        prop = props.get(prop_id)
-        if prop is None:
-            raise SelectionError(f"unknown property {prop_id!r} in {catalog.ref}; properties: {', '.join(props)}")
-        if prop.option(opt_id) is None:
-            raise SelectionError(
-                f"unknown option {opt_id!r} for property {prop_id!r} in {catalog.ref}; options: {', '.join(prop.option_ids)}"
-            )
-    if complete:
-        missing = [p for p in props if p not in selection]
-        if missing:
-            hints = "; ".join(f"{p}={'|'.join(props[p].option_ids)}" for p in missing)
-            raise SelectionError(f"no option selected for {', '.join(missing)}; set {hints}")
-    return tuple((p, selection[p]) for p in props if p in selection)
-
-
-class _Condition:
-    """A condition compiled once per catalog, with what :func:`minimal_cause` needs precomputed.
-
-    ``causes`` memoises the minimal cause by the options chosen for the properties the
-    condition mentions (the only ones that can matter), so a repeated resolution neither walks
-    nor hashes the expression tree again. Those properties are found on the first cause asked
-    for: most conditions of a large catalog never hold for the selections resolved.
-    """
-
-    __slots__ = ("causes", "domains", "doms", "expr", "fn", "props")
-
-    def __init__(self, expr: Expr, domains: Mapping[str, tuple[str, ...]]) -> None:
-        self.expr = expr
-        self.fn = compile_expression(expr)
-        self.domains = domains
-        self.props: tuple[str, ...] | None = None
-        self.doms: tuple[tuple[str, ...], ...] = ()
-        self.causes: dict[tuple[str | None, ...], tuple[Term, ...]] = {}
-
-    def cause(self, selection: Mapping[str, str]) -> tuple[Term, ...]:
-        if self.props is None:
-            self.props = tuple(dict.fromkeys(t.prop for t in iter_terms(self.expr)))
-            self.doms = tuple(self.domains.get(p, ()) for p in self.props)
-        chosen = tuple(selection.get(p) for p in self.props)
-        found = self.causes.get(chosen)
-        if found is None:
-            if len(self.causes) >= _CAUSES_PER_CONDITION:
-                self.causes.clear()
-            found = self.causes[chosen] = _minimal_cause_cached((self.expr, self.props, chosen, self.doms))
-        return found
-
-
-#: Bound on the memoised causes kept per condition (a condition over k properties has at most
-#: the product of their option counts; only very wide conditions reach this).
-_CAUSES_PER_CONDITION = 4096
-
-
-class _Compiled:
-    """Conditions compiled once per catalog, steps in their topological order."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.domains = {p.id: p.option_ids for p in catalog.properties}
-        domains = self.domains
-        self.rules = [(r, _Condition(r.condition, domains)) for r in catalog.rules]
-        index = catalog.step_index
-        self.steps = [(index[sid], _Condition(index[sid].condition, domains)) for sid in step_order(catalog)]
-        self.flows = [(f, compile_expression(f.condition)) for f in catalog.flows]
-        self.responsibilities = [
-            (r, a, compile_expression(a.condition)) for r in catalog.responsibilities for a in r.assignments
-        ]
-
-
-def _compiled(catalog: Catalog) -> _Compiled:
-    cached = catalog.__dict__.get("_compiled")
-    if cached is None:
-        cached = _Compiled(catalog)
-        catalog.__dict__["_compiled"] = cached
-    return cached
+    return max((Severity.parse(s) for s in severities), default=Severity.ALLOWED).verdict
 
 
 def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
@@ -298,17 +210,17 @@ def resolve(catalog: Catalog, selection: Mapping[str, str]) -> Resolution:
     """
     ordered = check_selection(catalog, selection)
     sel = dict(ordered)
-    comp = _compiled(catalog)
-    fired = [(rule, i, cond) for i, (rule, cond) in enumerate(comp.rules) if cond.fn(sel)]
-    fired.sort(key=lambda item: (-SEVERITY_RANK[item[0].severity], item[1]))
-    findings = tuple(Finding(rule, cond.cause(sel)) for rule, _, cond in fired)
+    comp = compile_catalog(catalog)
+    fired = [(rule, rank, i, cond) for i, (rule, rank, cond) in enumerate(comp.rules) if cond.fn(sel)]
+    fired.sort(key=lambda item: (-item[1], item[2]))
+    findings = tuple(Finding(rule, cond.cause(sel)) for rule, _, _, cond in fired)
     steps = tuple(ActiveStep(step, cond.cause(sel)) for step, cond in comp.steps if cond.fn(sel))
     flows = tuple(flow for flow, fn in comp.flows if fn(sel))
     holders = tuple(Holder(r, a) for r, a, fn in comp.responsibilities if fn(sel))
     return Resolution(
         catalog=catalog,
         selection=ordered,
-        verdict=verdict_of(f.rule.severity for f in findings),
+        verdict=max((item[1] for item in fired), default=Severity.ALLOWED).verdict,
         findings=findings,
         steps=steps,
         flows=flows,
@@ -320,9 +232,10 @@ def minimal_cause(expr: Expr, selection: Mapping[str, str], domains: Mapping[str
     """The smallest set of selected terms that forces ``expr`` true, whatever the other properties are.
 
     Only the properties ``expr`` mentions can matter. Subsets are tried by size, then in the
-    order the properties first appear in the expression, so the answer is deterministic. An
-    expression true for every selection (``always``) has the empty cause. Returns ``()`` too when
-    ``expr`` is false for ``selection``.
+    order the properties first appear in the expression, so the answer is deterministic (see
+    :func:`engine.causes.forcing_cause`, the search this shares with propagation). An expression
+    true for every selection (``always``) has the empty cause. Returns ``()`` too when ``expr``
+    is false for ``selection``.
 
     >>> from engine.expression import parse_expression
     >>> doms = {"a": ("x", "y", "z"), "b": ("x", "y")}
@@ -331,35 +244,4 @@ def minimal_cause(expr: Expr, selection: Mapping[str, str], domains: Mapping[str
     >>> minimal_cause(parse_expression("not a.z and b.y"), {"a": "x", "b": "y"}, doms)
     (Term(prop='a', option='x'), Term(prop='b', option='y'))
     """
-    props = tuple(dict.fromkeys(t.prop for t in iter_terms(expr)))
-    key = (expr, props, tuple(selection.get(p) for p in props), tuple(domains.get(p, ()) for p in props))
-    return _minimal_cause_cached(key)
-
-
-@lru_cache(maxsize=65536)
-def _minimal_cause_cached(key: tuple[Any, ...]) -> tuple[Term, ...]:
-    expr, props, chosen, doms = key
-    fn: Callable[[Mapping[str, str]], bool] = compile_expression(expr)
-    base = dict(zip(props, chosen, strict=False))
-    if not fn(base):
-        return ()
-    for size in range(len(props) + 1):
-        for fixed in combinations(range(len(props)), size):
-            free = [i for i in range(len(props)) if i not in fixed]
-            assignment = dict(base)
-            forced = True
-            for values in product(*(doms[i] for i in free)):
-                for i, value in zip(free, values, strict=False):
-                    assignment[props[i]] = value
-                if not fn(assignment):
-                    forced = False
-                    break
-            if forced:
-                return tuple(Term(props[i], chosen[i]) for i in fixed)
-    return tuple(
-        Term(p, c) for p, c in zip(props, chosen, strict=False)
-    )  # pragma: no cover - size == len(props) always forces
-
-
-def verdict_rank(verdict: str) -> int:
-    return VERDICT_RANK[verdict]
+    return forcing_cause(expr, {}, selection, domains) or ()

@@ -17,10 +17,13 @@ Nothing here enumerates selections: the clause count is linear in the catalog's 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from engine.catalog import SEVERITY_RANK, Catalog
 from engine.expression import Always, And, Expr, Not, Or, Term
+from engine.severity import Severity
+
+if TYPE_CHECKING:
+    from engine.catalog import Catalog
 
 __all__ = [
     "Encoding",
@@ -30,8 +33,8 @@ __all__ = [
     "satisfiable_literals",
 ]
 
-#: Verdict ranks a rule can raise (``info`` is rank 0 and never counts).
-LEVELS = (1, 2, 3, 4)
+#: Verdict ranks a rule can raise (``info`` ranks with ``allowed`` and never counts).
+LEVELS = tuple(rank for rank in Severity if rank > Severity.ALLOWED)
 
 
 class SatSolver(Protocol):
@@ -86,13 +89,13 @@ class Encoding:
                 lits.append(v)
             self._exactly_one(lits)
         self.rule_lit: dict[str, int] = {}
-        self.level: dict[int, int] = {}
+        self.level: dict[Severity, int] = {}
         for k in LEVELS:
             self.level[k] = self.new_var()
-        by_level: dict[int, list[int]] = {k: [] for k in LEVELS}
+        by_level: dict[Severity, list[int]] = {k: [] for k in LEVELS}
         for rule in catalog.rules:
-            rank = SEVERITY_RANK[rule.severity]
-            if rank == 0:
+            rank = rule.rank
+            if rank == Severity.ALLOWED:
                 continue
             lit = self.rule_literal(rule.id)
             for k in LEVELS:
@@ -169,8 +172,12 @@ class Encoding:
     # -- assumptions -------------------------------------------------------------------
 
     def at_most(self, rank: int) -> list[int]:
-        """Assumptions meaning "the verdict ranks at most ``rank``" (0 = allowed ... 4 = any)."""
-        return [-self.level[rank + 1]] if rank < 4 else []
+        """Assumptions meaning "the verdict ranks at most ``rank``" (``Severity.OUT_OF_SCOPE``: any)."""
+        return [-self.level[Severity(rank + 1)]] if rank < Severity.OUT_OF_SCOPE else []
+
+    def below(self, rank: Severity) -> list[int]:
+        """Assumptions meaning "the verdict ranks below ``rank``" (``rank`` above ``allowed``)."""
+        return self.at_most(rank - 1)
 
     def selection_literals(self, selection: Mapping[str, str]) -> list[int]:
         return [self.option_var[(p, o)] for p, o in selection.items()]
@@ -185,9 +192,9 @@ class Encoding:
                     break
         return out
 
-    def model_rank(self, model: Sequence[int]) -> int:
+    def model_rank(self, model: Sequence[int]) -> Severity:
         """The verdict rank of the selection a model encodes."""
-        return max((k for k in LEVELS if is_true(model, self.level[k])), default=0)
+        return max((k for k in LEVELS if is_true(model, self.level[k])), default=Severity.ALLOWED)
 
     def solve(self, assumptions: Iterable[int]) -> Sequence[int] | None:
         return self.solver.solve(list(assumptions))

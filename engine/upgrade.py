@@ -2,24 +2,27 @@
 
 :func:`map_selection` carries a selection over through the newer edition's ``renames``;
 :func:`plan_upgrade` resolves it there and compares the two resolutions with
-:func:`engine.diff.diff_resolutions`, pairing steps the new edition declares renamed (they are
-reported as renamed, not as one removed and one added step). When the new verdict is worse
+:func:`engine.diff.diff_resolutions`, the one model of change, which pairs the steps the new edition
+declares renamed (reported as renamed, not as one removed and one added step), so the impact report
+always agrees with ``plan diff`` and the change diagrams. When the new verdict is worse
 than ``caution`` and a solver is given, the report carries the nearest alternatives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import VERDICT_RANK, Catalog
+from engine.alternatives import nearest_alternatives
 from engine.diff import ResolutionDiff, diff_resolutions
 from engine.errors import SelectionError
 from engine.resolution import Alternative, Change, Finding, Resolution, resolve
+from engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from engine.catalog import Catalog
     from engine.sat import SolverFactory
 
 __all__ = ["PlanUpgrade", "UpgradeError", "map_selection", "plan_upgrade"]
@@ -82,13 +85,11 @@ class PlanUpgrade:
     @property
     def blocked(self) -> bool:
         """True when the carried-over selection is ``blocked`` or ``out_of_scope`` in the new edition."""
-        return VERDICT_RANK[self.after.verdict] >= VERDICT_RANK["blocked"]
+        return self.after.rank.excludes
 
     @property
     def blocking_findings(self) -> tuple[Finding, ...]:
-        return tuple(
-            f for f in self.after.findings if VERDICT_RANK[_verdict(f.rule.severity)] >= VERDICT_RANK["blocked"]
-        )
+        return tuple(f for f in self.after.findings if f.rank.excludes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON of ``plan upgrade``: ``from``, ``to``, ``selection``, ``verdict``, ``findings``, ``steps`` ..."""
@@ -116,10 +117,6 @@ class PlanUpgrade:
         return doc
 
 
-def _verdict(severity: str) -> str:
-    return "allowed" if severity == "info" else severity
-
-
 def plan_upgrade(
     before: Resolution,
     new: Catalog,
@@ -138,20 +135,8 @@ def plan_upgrade(
     mapped, renamed_options = map_selection(before.catalog, new, before.selection_dict)
     after = resolve(new, mapped)
     diff = diff_resolutions(before, after, from_ref=from_ref, to_ref=to_ref)
-    step_renames = dict(new.renames.steps)
-    removed_ids = {s.id for s in diff.steps_removed}
-    added_ids = {s.id for s in diff.steps_added}
-    pairs = tuple((old, nid) for old, nid in step_renames.items() if old in removed_ids and nid in added_ids)
-    if pairs:
-        olds, news = {o for o, _ in pairs}, {n for _, n in pairs}
-        diff = replace(
-            diff,
-            steps_removed=tuple(s for s in diff.steps_removed if s.id not in olds),
-            steps_added=tuple(s for s in diff.steps_added if s.id not in news),
-        )
+    pairs = tuple((r.before_id, r.after_id) for r in diff.steps_renamed)
     alternatives = None
-    if solver_factory is not None and VERDICT_RANK[after.verdict] > VERDICT_RANK["caution"]:
-        from engine.alternatives import nearest_alternatives
-
+    if solver_factory is not None and after.rank > Severity.CAUTION:
         alternatives = nearest_alternatives(new, mapped, solver_factory)
     return PlanUpgrade(before, after, diff, renamed_options, pairs, alternatives)

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectplan.sat import make_solver
-from engine import VERDICT_RANK, Catalog, SelectionError, catalog_from_dict, resolve
+from engine import Catalog, SelectionError, Severity, catalog_from_dict, resolve
 from engine.alternatives import nearest_alternatives
-from engine.enumeration import alternatives_exhaustive
+from tests.enumeration import alternatives_exhaustive
 from tests.random_catalogs import catalogs, complete_selections
 
 BLOCKED_2025 = {
@@ -52,7 +52,7 @@ def test_listed_alternatives_are_minimal(cat2025: Catalog) -> None:
         for b in alts:
             if a is not b:
                 contained = set(a.changes) <= set(b.changes)
-                assert not (contained and VERDICT_RANK[a.verdict] <= VERDICT_RANK[b.verdict])
+                assert not (contained and Severity.parse(a.verdict) <= Severity.parse(b.verdict))
 
 
 def test_no_alternatives_for_an_allowed_selection(cat2025: Catalog) -> None:

@@ -122,6 +122,19 @@ def settled(page) -> None:
     expect(page.locator("#configure")).not_to_have_class(re.compile(r"\bhtmx-request\b"))
 
 
+def _image_loaded(image, timeout: float = 15.0) -> bool:
+    """True once the <img> has loaded a picture (polled: a diagram renders on the server first)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if image.evaluate("img => img.complete && img.naturalWidth > 0"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 def test_choosing_express_marks_stripe_liable_excluded_without_a_reload(page, live_server):
     from playwright.sync_api import expect
 
@@ -156,7 +169,7 @@ def test_statuses_verdict_and_steps_update_and_the_back_button_steps_back(page, 
     steps_before = page.locator("ol.steps li").count()
     assert steps_before > 3
     expect(page.locator("img[alt='Money flow diagram']")).to_be_visible()
-    assert page.locator("img[alt='Money flow diagram']").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert _image_loaded(page.locator("img[alt='Money flow diagram']"))
     shot(page, "3-complete")
     page.locator("label[for=opt-charge_type-destination]").click()
     expect(page).to_have_url(re.compile(r"charge_type=destination"))
@@ -209,7 +222,7 @@ def test_save_two_versions_and_open_the_diff(page, live_server):
     expect(image).to_be_visible()
     image.scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert _image_loaded(image)
     shot(page, "7-diff")
 
 

@@ -201,3 +201,39 @@ class TestFiles:
         path = tmp_path / "tiny.json"
         path.write_text(json.dumps(catalog_to_dict(tiny)))
         assert load_catalog_file(path) == tiny
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("step url", "javascript:alert(1)"),
+        ("step url", "file:///etc/passwd"),
+        ("option docs", "data:text/html,<script>x</script>"),
+        ("rule source", "ftp://example.com/x"),
+        ("rule source", "https://docs.stripe.com/x; vbscript:msgbox"),
+    ],
+)
+def test_catalog_links_must_be_http_or_https(where, value):
+    """Issue 10, point 7: a catalog link with another scheme is refused at validation."""
+    doc = tiny_doc()
+    if where == "step url":
+        doc["steps"][0]["url"] = value
+        path = "steps[0].url"
+    elif where == "option docs":
+        doc["properties"][0]["options"][0]["docs"] = ["https://docs.stripe.com/ok", value]
+        path = "properties[0].options[0].docs[1]"
+    else:
+        doc["rules"][0]["source"] = value
+        path = "rules[0].source"
+    with pytest.raises(CatalogError) as info:
+        catalog_from_dict(doc, source="t.yaml")
+    assert [(p.path, p.message.split(",")[0]) for p in info.value.problems] == [
+        (path, "expected an https:// (or http://) URL")
+    ]
+
+
+def test_catalog_links_accept_http_and_https_with_notes():
+    doc = tiny_doc()
+    doc["steps"][0]["url"] = "http://example.com/guide"
+    doc["rules"][0]["source"] = "https://docs.stripe.com/a (§1); https://docs.stripe.com/b"
+    assert catalog_from_dict(doc, source="t.yaml").steps[0].url == "http://example.com/guide"

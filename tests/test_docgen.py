@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
 import html.parser
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -51,7 +53,9 @@ ALLOWED_TAGS = {
     "img",
     "br",
 }
-PAGE_TAGS = ALLOWED_TAGS | {"html", "head", "meta", "title", "style", "body"}
+#: the HTML page adds figures (an image with its caption) to what Markdown renders to
+FIGURE_TAGS = {"figure", "figcaption"}
+PAGE_TAGS = ALLOWED_TAGS | FIGURE_TAGS | {"html", "head", "meta", "title", "style", "body"}
 
 
 class Page(html.parser.HTMLParser):
@@ -113,8 +117,33 @@ def hostile_resolution():
     doc["responsibilities"][0].update(title=HOSTILE)
     for a in doc["responsibilities"][0]["assignments"]:
         a["note"] = HOSTILE
-    cat = catalog_from_dict(doc)
+    cat = catalog_from_dict(_valid_links(doc))
+    _force_hostile_links(cat)
     return resolve(cat, {"color": "red", "size": "l"}), resolve(cat, {"color": "blue", "size": "l"})
+
+
+def _valid_links(doc):
+    """Validation refuses non-http(s) links (issue 10); the outputs must still guard against them."""
+    doc = copy.deepcopy(doc)
+    for prop in doc["properties"]:
+        for opt in prop["options"]:
+            opt["docs"] = ["https://example.com/docs"]
+    for rule in doc["rules"]:
+        rule["source"] = "https://example.com/source"
+    for step in doc["steps"]:
+        step["url"] = "https://example.com/step"
+    return doc
+
+
+def _force_hostile_links(cat):
+    """Put the hostile links back, as a catalog stored before link validation would carry them."""
+    for prop in cat.properties:
+        for opt in prop.options:
+            object.__setattr__(opt, "docs", ("javascript:alert(1)",))
+    for rule in cat.rules:
+        object.__setattr__(rule, "source", HOSTILE + " https://example.com/a?b=1&c=<2>")
+    for step in cat.steps:
+        object.__setattr__(step, "url", "javascript:alert(1)")
 
 
 INFO = PlanInfo(
@@ -137,7 +166,8 @@ class TestEscaping:
         assert set(page.tags) <= ALLOWED_TAGS, set(page.tags) - ALLOWED_TAGS
         for token in TOKENS:
             assert token in page.all_text, token
-        assert all(h.startswith("https://") for h in page.hrefs), page.hrefs
+        # links are https URLs or the table of contents' anchors (letters, digits, - and _ only)
+        assert all(h.startswith("https://") or re.fullmatch(r"#[\w-]+", h) for h in page.hrefs), page.hrefs
         assert "https://example.com/a?b=1&c=" in page.hrefs  # a URL ends where '<' starts
         assert "c=<2>" in page.all_text
         assert page.srcs == ["money-flow.svg"]
@@ -156,14 +186,15 @@ class TestEscaping:
         assert "script" not in page.tags
         for token in TOKENS:
             assert token in page.all_text, token
-        assert all(h.startswith("https://") for h in page.hrefs), page.hrefs
+        assert all(h.startswith("https://") or re.fullmatch(r"#[\w-]+", h) for h in page.hrefs), page.hrefs
         assert page.srcs == ["data:image/svg+xml;base64," + base64.b64encode(svg).decode()]
 
     def test_unsafe_urls_never_become_links(self):
         res, _ = hostile_resolution()
         assert "javascript:" not in "".join(parse(design_html(res, INFO)).hrefs)
         rendered = MarkdownIt("commonmark").enable("table").render(design_markdown(res, INFO))
-        assert parse(rendered).hrefs == ["https://example.com/a?b=1&c="]  # the rule source; never javascript:
+        external = [h for h in parse(rendered).hrefs if not h.startswith("#")]
+        assert external == ["https://example.com/a?b=1&c="]  # the rule source; never javascript:
 
 
 class TestContent:
@@ -285,7 +316,7 @@ class TestDocCommand:
         first = run(runner, store_url, "doc", plan, "-o", str(out))
         assert first.exit_code == 0, first.output
         files = sorted(p.name for p in out.iterdir())
-        assert files == ["README.md", "liability.svg", "money-flow.svg", "steps.svg"]
+        assert files == [".connectplan-doc.json", "README.md", "liability.svg", "money-flow.svg", "steps.svg"]
         snapshot = {name: (out / name).read_bytes() for name in files}
         md = snapshot["README.md"].decode("utf-8")
         page = parse(MarkdownIt("commonmark").enable("table").render(md))
@@ -305,8 +336,12 @@ class TestDocCommand:
         assert "Decision charge_type: destination → separate" in text
         assert "hold funds until delivery" in text
         # the transfer changed; the customer's charge to the platform did not (same movement, other flow id)
-        assert "Money flow added: Platform → Connected account: Transfers (T1..Tn)" in text
-        assert "Money flow removed: Connected account → Platform: Application fee (F)" in text
+        # flows are matched by movement (engine.diff): the transfer changed what moves
+        assert (
+            "Money flow changed: Platform → Connected account (transfer): "
+            "Transfer (A, or transfer_data[amount]) → Transfers (T1..Tn)" in text
+        )
+        assert "Money flow removed: Connected account → Platform (application_fee): Application fee (F)" in text
         assert "Customer → Platform: Charge amount" not in text
 
     @pytest.mark.parametrize("plan", ["acme-marketplace@reviewed", "old-saas"])
@@ -356,13 +391,14 @@ class TestPromptAndRenderRefs:
         assert result.exit_code == 0, result.output
         assert "Implement the integration plan acme-marketplace@1 exactly as specified." in result.output
         assert "charge_type.destination" in result.output
-        assert "Plan notes:\n  first cut" in result.output
+        assert "Plan notes:\n  > first cut" in result.output
 
     def test_render_ref_and_change(self, runner, store_url):
         result = run(runner, store_url, "render", "money-flow", "acme-marketplace@2", "--against", "acme-marketplace@1")
         assert result.exit_code == 0, result.output
         assert "Money flow change: acme-marketplace@1 → acme-marketplace@2" in result.output
-        assert "<B>+ </B>Transfers (T1..Tn)" in result.output
+        # matched by movement (engine.diff): the transfer changed what moves; it is not removed and added
+        assert "<B>~ </B>Transfers<BR/>(T1..Tn)" in result.output
         latest = run(runner, store_url, "render", "steps", "acme-marketplace")
         assert latest.exit_code == 0 and "Integration steps: acme-marketplace@2" in latest.output
 

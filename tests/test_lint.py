@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectplan.sat import make_solver
-from engine import SEVERITY_RANK, Catalog, catalog_from_dict
-from engine.enumeration import count_verdicts, iter_selections, space_size, verdict_rank
+from engine import Catalog, Severity, catalog_from_dict
 from engine.expression import evaluate
 from engine.lint import count_by_verdict, lint_catalog
+from tests.enumeration import count_verdicts, iter_selections, space_size, verdict_rank
 from tests.random_catalogs import catalog_docs, conditions
 
 
@@ -143,7 +143,7 @@ def test_lint_matches_brute_force(cat: Catalog) -> None:
     report = lint_catalog(cat, make_solver)
     sels = list(iter_selections(cat))
     ranks = [verdict_rank(cat, s) for s in sels]
-    ok = [s for s, r in zip(sels, ranks, strict=True) if r < SEVERITY_RANK["blocked"]]
+    ok = [s for s, r in zip(sels, ranks, strict=True) if r < Severity.BLOCKED]
     dead = sorted(f"{p.id}.{o}" for p in cat.properties for o in p.option_ids if not any(s[p.id] == o for s in ok))
     assert _codes(report, "dead_option") == dead
     never = sorted(r.id for r in cat.rules if not any(evaluate(r.condition, s) for s in sels))

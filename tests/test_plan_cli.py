@@ -144,10 +144,11 @@ def test_plan_log_json(cp, tmp_path):
 def test_plan_diff_json_and_identical(cp, tmp_path):
     _user_flow(cp, tmp_path)
     doc = json.loads(_ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@reviewed", "--format", "json")))
-    assert list(doc)[:8] == [
+    assert list(doc)[:9] == [
         "from",
         "to",
         "selection",
+        "renamed",
         "verdict",
         "findings",
         "steps",
@@ -161,6 +162,32 @@ def test_plan_diff_json_and_identical(cp, tmp_path):
     assert "identical" in same
     md = _ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2", "--format", "markdown"))
     assert "| `charge_type` | `destination` | `separate` |" in md
+
+
+def test_plan_diff_lists_the_customer_charge_as_unchanged_when_only_the_charge_type_changed(cp, tmp_path):
+    """Issue 13 acceptance: destination -> separate keeps the customer-to-platform charge (another flow id)."""
+    _user_flow(cp, tmp_path)
+    doc = json.loads(_ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2", "--format", "json")))
+    assert doc["selection"] == {"charge_type": ["destination", "separate"]}
+    flows = doc["money_flows"]
+    charge = [f for f in flows["unchanged"] if (f["from"], f["to"], f["kind"]) == ("customer", "platform", "charge")]
+    assert charge == [
+        {
+            "from": "customer",
+            "to": "platform",
+            "kind": "charge",
+            "ids": ["destination_charge", "separate_charge"],
+            "what": ["Charge amount (A)", "Charge amount (A)"],
+        }
+    ]
+    moved = {(f["from"], f["to"], f["kind"]) for status in ("added", "removed", "changed") for f in flows[status]}
+    assert ("customer", "platform", "charge") not in moved
+    text = _ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2"))
+    assert (
+        "  = customer -> platform (charge): Charge amount (A) [id destination_charge -> separate_charge] (unchanged)"
+        in text
+    )
+    assert "+ separate_charge:" not in text and "- destination_charge:" not in text
 
 
 def test_same_input_same_bytes(cp, tmp_path):

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectplan.sat import make_solver
-from engine import SEVERITY_RANK, VERDICTS, Catalog, SelectionError, catalog_from_dict
-from engine.enumeration import best_ranks_exhaustive, excluded_by, smallest_excluding_size
+from engine import Catalog, SelectionError, Severity, catalog_from_dict
 from engine.propagation import EXCLUDED, FORCED, OPEN, propagate
+from tests.enumeration import best_ranks_exhaustive, excluded_by, smallest_excluding_size
 from tests.random_catalogs import catalogs, complete_selections, partial_selections
 
 
@@ -114,13 +114,13 @@ def test_joint_exclusion_names_every_rule_needed() -> None:
 def _check_against_brute_force(cat: Catalog, sel: dict[str, str]) -> None:
     result = propagate(cat, sel, make_solver)
     oracle = best_ranks_exhaustive(cat, sel)
-    blocking = [r for r in cat.rules if SEVERITY_RANK[r.severity] >= SEVERITY_RANK["blocked"]]
+    blocking = [r for r in cat.rules if r.rank >= Severity.BLOCKED]
     for prop in result.properties:
         alive = [o for o in cat.property_index[prop.id].option_ids if oracle[(prop.id, o)] < 3]
         context = {p: o for p, o in sel.items() if p != prop.id}
         for status in prop.options:
             rank = oracle[(prop.id, status.id)]
-            assert status.best_verdict == VERDICTS[rank], (prop.id, status.id)
+            assert status.best_verdict == Severity(rank).verdict, (prop.id, status.id)
             expected = EXCLUDED if rank >= 3 else (FORCED if len(alive) == 1 else OPEN)
             assert status.status == expected, (prop.id, status.id)
             if status.status != EXCLUDED:
@@ -192,7 +192,7 @@ def test_a_rule_true_for_every_selection_excludes_everything() -> None:
 def test_finding_causes_are_smallest_by_brute_force(data: st.DataObject) -> None:
     """Issue 5 point 2: each finding's ``because`` is a smallest set of selected terms forcing its rule."""
     from engine import evaluate, resolve
-    from engine.enumeration import iter_selections
+    from tests.enumeration import iter_selections
 
     cat = data.draw(catalogs())
     sel = data.draw(complete_selections(cat))

@@ -8,6 +8,7 @@ import pytest
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.outfile import OutputError, write_output
 from engine import resolve
 from visualize import money_flow_diagram
 from visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
@@ -38,26 +39,26 @@ def test_formats_are_the_documented_four():
 
 def test_unknown_format_is_refused_before_running_anything(dot, tmp_path, no_dot_binary):
     with pytest.raises(RenderError, match="unknown diagram format 'gif'; use one of: svg, png, pdf, dot"):
-        render(dot, tmp_path / "x.gif", "gif")
+        render(dot, tmp_path / "x.gif", "gif", write=write_output)
     assert not list(tmp_path.iterdir())
 
 
 def test_missing_dot_binary_gives_the_install_hint(dot, tmp_path, no_dot_binary):
     with pytest.raises(RenderError) as info:
-        render(dot, tmp_path / "x.svg", "svg")
+        render(dot, tmp_path / "x.svg", "svg", write=write_output)
     assert str(info.value) == INSTALL_HINT
     assert "apt-get install graphviz" in INSTALL_HINT and "\n" not in INSTALL_HINT
     assert not (tmp_path / "x.svg").exists()
 
 
 def test_dot_output_needs_no_binary(dot, tmp_path, no_dot_binary):
-    path = render(dot, tmp_path / "flow.dot", "dot")
+    path = render(dot, tmp_path / "flow.dot", "dot", write=write_output)
     assert path.read_text(encoding="utf-8") == dot.source
 
 
 def test_missing_directory_is_one_clear_error(dot, tmp_path):
-    with pytest.raises(RenderError, match="does not exist"):
-        render(dot, tmp_path / "nope" / "flow.dot", "dot")
+    with pytest.raises(OutputError, match="does not exist"):
+        render(dot, tmp_path / "nope" / "flow.dot", "dot", write=write_output)
 
 
 def test_cli_maps_a_missing_binary_to_exit_2(runner, tmp_path, no_dot_binary):
@@ -125,20 +126,21 @@ class TestCliSelections:
 @pytest.mark.dot
 class TestWithGraphviz:
     def test_svg_is_well_formed_names_the_parties_and_is_stable(self, dot, tmp_path):
-        first = render(dot, tmp_path / "a.svg", "svg").read_bytes()
-        second = render(dot, tmp_path / "b.svg", "svg").read_bytes()
+        first = render(dot, tmp_path / "a.svg", "svg", write=write_output).read_bytes()
+        second = render(dot, tmp_path / "b.svg", "svg", write=write_output).read_bytes()
         assert first == second
         root = ET.fromstring(first)
         texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
-        for party in ("Customer", "Platform", "Connected account", "Stripe", "Connected account's bank"):
+        # party names wrap at 14 characters so left-to-right figures fit a page column
+        for party in ("Customer", "Platform", "Connected", "account", "Stripe", "account's bank"):
             assert party in texts
         assert "Money flow: acme@1" in texts
 
     def test_png_and_pdf(self, dot, tmp_path):
-        png = render(dot, tmp_path / "a.png", "png").read_bytes()
+        png = render(dot, tmp_path / "a.png", "png", write=write_output).read_bytes()
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         assert png == render_bytes(dot, "png")
-        assert render(dot, tmp_path / "a.pdf", "pdf").read_bytes().startswith(b"%PDF")
+        assert render(dot, tmp_path / "a.pdf", "pdf", write=write_output).read_bytes().startswith(b"%PDF")
 
     @pytest.mark.parametrize("kind", ["money-flow", "liability", "steps", "catalog"])
     def test_cli_renders_every_kind_to_svg(self, runner, tmp_path, kind):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import all_selections
 
 from engine import resolve
 from visualize import catalog_diagram, liability_diagram, steps_diagram
 from visualize._dot import node_id
+from visualize.catalog import catalog_diagrams
 from visualize.liability import liability_figure
 from visualize.steps import steps_figure
 
@@ -124,39 +126,63 @@ class TestSteps:
 
 
 class TestCatalog:
-    def test_catalog_diagram_draws_every_option_rule_and_step(self, cat2025):
+    def test_overview_has_every_option_rule_and_step_as_a_table_row(self, cat2025):
         src = catalog_diagram(cat2025).source
         for prop in cat2025.properties:
+            assert f"\t{node_id('option', prop.id)} [" in src
+            for opt in prop.options:
+                assert f'PORT="{node_id("o", opt.id)}"' in src
+        for rule in cat2025.rules:
+            assert f'PORT="{node_id("r", rule.id)}"' in src
+        for step in cat2025.steps:
+            assert f'PORT="{node_id("s", step.id)}"' in src
+        assert "Catalog: stripe-connect@2025 · overview" in src
+
+    def test_every_property_figure_draws_its_options_rules_and_steps(self, cat2025):
+        mentioned: set[str] = set()
+        for name, dot in catalog_diagrams(cat2025)[1:]:
+            prop = cat2025.property_index[name.removeprefix("catalog-")]
+            src = dot.source
             assert f"subgraph cluster_c__{prop.id} " in src
             for opt in prop.options:
                 assert f"\t\t{node_id('option', prop.id, opt.id)} [" in src
-        for rule in cat2025.rules:
-            assert f"\t\t{node_id('rule', rule.id)} [" in src
-        for step in cat2025.steps:
-            assert f"\t\t{node_id('step', step.id)} [" in src
-        assert "Catalog: stripe-connect@2025" in src
+            mentioned |= {line.split()[0] for line in src.splitlines() if line.startswith(("\t\trule__", "\t\tstep__"))}
+        conditional = {node_id("rule", r.id) for r in cat2025.rules}
+        conditional |= {node_id("step", s.id) for s in cat2025.steps if s.condition_text != "always"}
+        assert conditional <= mentioned
 
     def test_selection_highlights_choices_fired_rules_and_active_steps(self, cat2024):
         res = resolve(cat2024, SAAS_2024)
-        src = catalog_diagram(cat2024, res).source
+        src = catalog_diagram(cat2024, res, prop="charge_type").source
 
         def line(nid: str) -> str:
             return next(x for x in src.splitlines() if x.startswith(f"\t\t{nid} "))
 
-        for prop, opt in res.selection:
-            assert "#c8ecc8" in line(node_id("option", prop, opt))
+        assert "#c8ecc8" in line(node_id("option", "charge_type", SAAS_2024["charge_type"]))
         assert "#c8ecc8" not in line(node_id("option", "charge_type", "destination"))
         fired = {f.rule.id for f in res.findings}
-        for rule in cat2024.rules:
+        drawn = [r for r in cat2024.rules if f"\t\t{node_id('rule', r.id)} " in src]
+        assert drawn
+        for rule in drawn:
             assert ("penwidth=2.2" in line(node_id("rule", rule.id))) == (rule.id in fired)
         active = {s.step.id for s in res.steps}
-        for step in cat2024.steps:
+        for step in (s for s in cat2024.steps if f"\t\t{node_id('step', s.id)} " in src):
             assert ("#dbe9f6" in line(node_id("step", step.id))) == (step.id in active)
+        overview = catalog_diagram(cat2024, res).source
+        for _prop, opt in res.selection:
+            assert f'PORT="{node_id("o", opt)}" ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="#c8ecc8"' in overview
 
     def test_option_to_rule_edges_follow_conditions(self, cat2024):
-        src = catalog_diagram(cat2024).source
+        src = catalog_diagram(cat2024, prop="charge_type").source
         rule = cat2024.rule_index["stripe_liability_indirect_charges_unsupported"]
         assert rule.condition_text == "liability.stripe and (charge_type.destination or charge_type.separate)"
-        for opt in ("liability.stripe", "charge_type.destination", "charge_type.separate"):
+        for opt in ("charge_type.destination", "charge_type.separate"):
             assert f"\t{node_id('option', *opt.split('.'))} -> {node_id('rule', rule.id)} " in src
         assert f"\t{node_id('option', 'charge_type', 'direct')} -> {node_id('rule', rule.id)} " not in src
+        overview = catalog_diagram(cat2024).source
+        port = f"{node_id('rule', 'blocked')}:{node_id('r', rule.id)}"
+        assert f"\t{node_id('option', 'liability')}:{node_id('o', 'stripe')} -> {port} " in overview
+
+    def test_unknown_property_is_refused(self, cat2024):
+        with pytest.raises(ValueError, match="unknown property 'nope'"):
+            catalog_diagram(cat2024, prop="nope")

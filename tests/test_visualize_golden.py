@@ -83,6 +83,21 @@ CASES: dict[str, Callable[[], str]] = {
             "money-flow", res(*SAAS_2024), res(*MARKET_2025), old_subject="golden@1", new_subject="golden@2"
         ).source
     ),
+    "catalog_2025_charge-type": lambda: catalog_diagram(get_catalog("stripe-connect@2025"), prop="charge_type").source,
+    "change_liability_2025-direct_to_destination": lambda: (
+        change_diagram(
+            "liability",
+            res("2025", "embedded", "express", "direct", "platform", "platform"),
+            res(*MARKET_2025),
+            old_subject="golden@1",
+            new_subject="golden@2",
+        ).source
+    ),
+    "change_steps_2024_to_2025-renamed-step": lambda: (
+        change_diagram(
+            "steps", res(*SAAS_2024), res("2025", *SAAS_2024[1:]), old_subject="golden@1", new_subject="golden@2"
+        ).source
+    ),
     "change_steps_2025-hosted_to_embedded": lambda: (
         change_diagram(
             "steps",

@@ -106,7 +106,7 @@ class TestReverseFlows:
         res = resolve(cat2025, sel(charge_type="destination"))
         src = money_flow_diagram(res, include=parse_include(["refunds,disputes"])).source
         assert ("platform", "customer") in edges(src)  # the platform refunds and is debited for disputes
-        reversals = [line for line in src.splitlines() if "Transfer reversal" in line]
+        reversals = [line for line in src.splitlines() if "Transfer<BR/>reversal" in line]
         assert reversals and all("party__connected_account -> party__platform" in line for line in reversals)
         assert all("style=dashed" in line for line in reversals)
         assert "Reverse flows included: disputes, refunds" in src

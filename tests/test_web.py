@@ -577,11 +577,11 @@ def _hostile_catalog_file(tmp_path: Path) -> Path:
         prop["title"] = HOSTILE
         prop["question"] = HOSTILE
         for opt in prop["options"]:
-            opt.update(title=HOSTILE, summary=HOSTILE, best_for=[HOSTILE], api=[HOSTILE], docs=["javascript:alert(1)"])
+            opt.update(title=HOSTILE, summary=HOSTILE, best_for=[HOSTILE], api=[HOSTILE], docs=[HOSTILE_URL])
     for rule in doc["rules"]:
-        rule.update(message=HOSTILE, alternative=HOSTILE, source=HOSTILE)
+        rule.update(message=HOSTILE, alternative=HOSTILE, source=f"{HOSTILE_URL} {HOSTILE}")
     for step in doc["steps"]:
-        step.update(title=HOSTILE, url="javascript:alert(1)")
+        step.update(title=HOSTILE, url=HOSTILE_URL)
     doc["flows"][0].update(what=HOSTILE)
     doc["responsibilities"][0].update(title=HOSTILE)
     doc["parties"][0]["title"] = HOSTILE
@@ -589,6 +589,11 @@ def _hostile_catalog_file(tmp_path: Path) -> Path:
     path = tmp_path / "hostile.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return path
+
+
+#: A link that catalog validation accepts (other schemes, e.g. javascript:, are refused when the catalog is
+#: loaded: tests/test_catalog.py) but whose '&' must be escaped in every attribute it lands in.
+HOSTILE_URL = "https://example.com/a?b=1&c=%3Cscript%3E#x"
 
 
 @pytest.mark.dot

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     import graphviz
 
 __all__ = [
-    "CHANGE_STYLES",
     "EDGE_ATTRS",
     "FLOW_STYLES",
     "GRAPH_ATTRS",
@@ -51,6 +50,8 @@ __all__ = [
 ]
 
 FONT = "Helvetica"
+#: Characters per title line (12 pt Helvetica: about 6 pt a character, so titles stay well inside a page column).
+TITLE_WIDTH = 80
 
 #: Graph-wide defaults (the package sorts plain dicts, so the DOT text does not depend on this order).
 GRAPH_ATTRS: dict[str, str] = {
@@ -103,16 +104,6 @@ SEVERITY_COLORS: dict[str, str] = {
     "info": "#d6e8f7",
 }
 
-#: Styles of the change diagram, by status.
-CHANGE_STYLES: dict[str, dict[str, str]] = {
-    "added": {"color": "#1a8f1a", "fontcolor": "#1a6f1a", "penwidth": "2.4"},
-    "removed": {"color": "#c62828", "fontcolor": "#c62828", "penwidth": "1.6", "style": "dashed"},
-    "changed": {"color": "#d98200", "fontcolor": "#8a5300", "penwidth": "2.4"},
-    "unchanged": {"color": "#8c8c8c", "fontcolor": "#555555", "penwidth": "1"},
-}
-CHANGE_FILLS: dict[str, str] = {"added": "#e3f5e3", "removed": "#fbe4e4", "changed": "#fff1d6", "unchanged": "#ffffff"}
-CHANGE_MARKS: dict[str, str] = {"added": "+ ", "removed": "− ", "changed": "~ ", "unchanged": ""}
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -154,7 +145,9 @@ def text(value: str, *, width: int | None = None) -> str:
     if width:
         wrapped: list[str] = []
         for line in lines:
-            wrapped.extend(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False) or [""])
+            for part in textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]:
+                # a word longer than twice the width (a URL, an id) is cut; shorter ones stay whole
+                wrapped.extend(part[i : i + 2 * width] for i in range(0, len(part), 2 * width))
         lines = wrapped
     # Graphviz reads backslash escapes (\N = node name, \\ = one backslash) even in HTML-like
     # labels, after entities are decoded; doubling every backslash keeps them literal everywhere.
@@ -176,14 +169,14 @@ def html_label(*parts: str) -> str:
     return "<BR/>".join(p for p in parts if p)
 
 
-def title_label(lines: Iterable[str]) -> str:
-    """The diagram title: first line bold and larger, the others plain (all escaped here)."""
+def title_label(lines: Iterable[str], *, width: int = TITLE_WIDTH) -> str:
+    """The diagram title: first line bold and larger, the others plain, each wrapped at ``width`` (escaped here)."""
     items = list(lines)
     if not items:
         return ""
-    head = f'<FONT POINT-SIZE="15"><B>{text(items[0])}</B></FONT>'
-    rest = [text(line) for line in items[1:]]
-    return '<BR ALIGN="LEFT"/>'.join([head, *rest]) + '<BR ALIGN="LEFT"/>'
+    head = f'<FONT POINT-SIZE="15"><B>{text(items[0], width=width)}</B></FONT>'
+    rest = [text(line, width=width) for line in items[1:]]
+    return '<BR ALIGN="LEFT"/>'.join([head, *rest]).replace("<BR/>", '<BR ALIGN="LEFT"/>') + '<BR ALIGN="LEFT"/>'
 
 
 def _wrap(body: str) -> str:
@@ -211,6 +204,8 @@ class FigNode:
     cluster: str = ""
     rank: tuple[int | str, ...] = ()
     compare: str | None = None
+    #: in a change figure: the change this node shows, as in :meth:`engine.diff.ResolutionDiff.changes`
+    change: tuple[str, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -227,6 +222,8 @@ class FigEdge:
     label: str = ""
     attrs: Attrs = ()
     rank: tuple[int | str, ...] = ()
+    #: in a change figure: the change this edge shows, as in :meth:`engine.diff.ResolutionDiff.changes`
+    change: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,10 +236,31 @@ class Cluster:
 
 @dataclass(frozen=True)
 class LegendRow:
-    """One legend line: a sample (escaped HTML, e.g. a coloured arrow) and its meaning."""
+    """One legend line: a sample (escaped HTML, e.g. a coloured arrow) and its meaning.
+
+    ``target`` (``node`` or ``edge``) and ``match`` say which elements the row describes: the row is
+    shown only when some element of that kind has all the ``match`` attributes (a ``style`` value
+    matches when all its comma-separated parts are among the element's). A row without a target
+    is always shown. So a legend lists exactly the styles its figure uses.
+    """
 
     sample: str
     meaning: str
+    target: str = ""
+    match: Attrs = ()
+    #: only elements whose id (a node's id, an edge's tail) starts with this count
+    prefix: str = ""
+
+    def describes(self, attrs: Attrs) -> bool:
+        have = dict(attrs)
+        for key, value in self.match:
+            if key == "style":
+                parts = set(have.get("style", "").split(","))
+                if not set(value.split(",")) <= parts:
+                    return False
+            elif have.get(key) != value:
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -257,9 +275,33 @@ class Figure:
     legend: tuple[LegendRow, ...] = ()
     graph_attrs: Attrs = ()
     kind: str = field(default="")
+    #: node ids to stack in this order (joined by invisible edges, so a step list reads down the page)
+    sequence: tuple[str, ...] = ()
+    #: groups of node ids drawn on one rank (one column of a left-to-right figure)
+    same_rank: tuple[tuple[str, ...], ...] = ()
 
     def with_title(self, title: Iterable[str]) -> Figure:
         return replace(self, title=tuple(title))
+
+    def present_legend(self) -> tuple[LegendRow, ...]:
+        """The legend rows that describe something drawn (see :class:`LegendRow`), duplicates dropped."""
+        out: list[LegendRow] = []
+        for row in self.legend:
+            if row.target == "node":
+                found = any(n.id.startswith(row.prefix) and row.describes(n.attrs) for n in self.nodes)
+            elif row.target == "edge":
+                found = any(e.tail.startswith(row.prefix) and row.describes(e.attrs) for e in self.edges)
+            else:
+                found = True
+            if not found:
+                continue
+            if all((row.sample, row.meaning) != (r.sample, r.meaning) for r in out):
+                out.append(row)
+        return tuple(out)
+
+    def changes(self) -> frozenset[tuple[str, ...]]:
+        """The changes a change figure shows (empty for a figure of one resolution)."""
+        return frozenset(n.change for n in self.nodes if n.change) | frozenset(e.change for e in self.edges if e.change)
 
 
 def edge_sample(style: Mapping[str, str], glyph: str | None = None) -> str:
@@ -270,10 +312,15 @@ def edge_sample(style: Mapping[str, str], glyph: str | None = None) -> str:
     return f'<FONT COLOR="{color}">{glyph}</FONT>'
 
 
-def box_sample(fill: str, border: str = "#000000", *, double: bool = False, dashed: bool = False) -> str:
+def box_sample(
+    fill: str, border: str = "#000000", *, double: bool = False, dashed: bool = False, dotted: bool = False
+) -> str:
     """A small coloured box for the legend (a nested one-cell table)."""
-    extra = ' STYLE="dashed"' if dashed else ""
-    inner = f'<TABLE BORDER="1" CELLBORDER="0" COLOR="{border}" BGCOLOR="{fill}"{extra}><TR><TD WIDTH="28"> </TD></TR></TABLE>'
+    extra = ' STYLE="dashed"' if dashed else ' STYLE="dotted"' if dotted else ""
+    inner = (
+        f'<TABLE BORDER="1" CELLBORDER="0" COLOR="{border}" BGCOLOR="{fill}"{extra}>'
+        '<TR><TD WIDTH="28"> </TD></TR></TABLE>'
+    )
     if double:
         inner = f'<TABLE BORDER="1" CELLBORDER="0" COLOR="{border}" CELLPADDING="1"><TR><TD>{inner}</TD></TR></TABLE>'
     return inner
@@ -283,13 +330,29 @@ def box_sample(fill: str, border: str = "#000000", *, double: bool = False, dash
 # emission
 
 
-def new_digraph(name: str, title: Iterable[str], graph_attrs: Mapping[str, str] | None = None) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` with the house style and an escaped title label at the top."""
+def new_digraph(
+    name: str,
+    title: Iterable[str],
+    graph_attrs: Mapping[str, str] | None = None,
+    legend: Iterable[LegendRow] = (),
+) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` with the house style and an escaped title label at the top.
+
+    The legend, when given, sits under the title in the same label: it then adds height, not
+    width (a legend beside the drawing would add a whole column to a left-to-right layout).
+    """
     import graphviz
 
     attrs = dict(GRAPH_ATTRS)
     attrs.update(graph_attrs or {})
     label = title_label(title)
+    rows = tuple(legend)
+    if rows:
+        label = (
+            '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{label}</TD></TR>'
+            f'<TR><TD ALIGN="LEFT" CELLPADDING="4">{_legend_label(rows)}</TD></TR></TABLE>'
+        )
     if label:
         attrs["label"] = _wrap(label)
     return graphviz.Digraph(
@@ -300,11 +363,23 @@ def new_digraph(name: str, title: Iterable[str], graph_attrs: Mapping[str, str] 
     )
 
 
+#: Legend entries per legend row: two side by side keep the legend about as wide as the title above it.
+LEGEND_COLUMNS = 2
+
+
 def _legend_label(rows: Iterable[LegendRow]) -> str:
-    cells = "".join(f'<TR><TD ALIGN="CENTER">{row.sample}</TD><TD ALIGN="LEFT">{row.meaning}</TD></TR>' for row in rows)
+    items = list(rows)
+    cells: list[str] = []
+    for start in range(0, len(items), LEGEND_COLUMNS):
+        chunk = items[start : start + LEGEND_COLUMNS]
+        row = "".join(
+            f'<TD ALIGN="CENTER">{item.sample}</TD><TD ALIGN="LEFT" BALIGN="LEFT">{item.meaning}</TD>' for item in chunk
+        )
+        row += '<TD COLSPAN="2"> </TD>' * (LEGEND_COLUMNS - len(chunk))
+        cells.append(f"<TR>{row}</TR>")
     return (
         '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" COLOR="#999999" BGCOLOR="#fafafa">'
-        f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>{cells}</TABLE>'
+        f'<TR><TD COLSPAN="{2 * LEGEND_COLUMNS}" ALIGN="LEFT"><B>Legend</B></TD></TR>{"".join(cells)}</TABLE>'
     )
 
 
@@ -316,7 +391,7 @@ def _node_kwargs(node: FigNode) -> dict[str, str]:
 
 def to_digraph(figure: Figure) -> graphviz.Digraph:
     """Emit a figure as DOT: clusters, then nodes, then edges, each sorted by (rank, id)."""
-    dot = new_digraph(figure.name, figure.title, dict(figure.graph_attrs))
+    dot = new_digraph(figure.name, figure.title, dict(figure.graph_attrs), figure.present_legend())
     by_cluster: dict[str, list[FigNode]] = {}
     for node in figure.nodes:
         by_cluster.setdefault(node.cluster, []).append(node)
@@ -336,8 +411,11 @@ def to_digraph(figure: Figure) -> graphviz.Digraph:
         if edge.label:
             kwargs["label"] = _wrap(edge.label)
         dot.edge(edge.tail, edge.head, **kwargs)
-    if figure.legend:
-        with dot.subgraph(name="cluster_legend") as sub:
-            sub.attr(label="", style="invis")
-            sub.node(node_id("legend", "table"), label=_wrap(_legend_label(figure.legend)), shape="plain")
+    for upper, lower in zip(figure.sequence, figure.sequence[1:], strict=False):
+        dot.edge(upper, lower, style="invis", weight="20")
+    for group in figure.same_rank:
+        with dot.subgraph() as sub:
+            sub.attr(rank="same")
+            for nid in group:
+                sub.node(nid)
     return dot

@@ -11,10 +11,18 @@ if TYPE_CHECKING:
 
 #: The responsibility id that marks the merchant of record (see docs/catalog-format.md).
 MERCHANT_OF_RECORD = "merchant_of_record"
+#: Characters per line of a party name (narrow nodes keep left-to-right figures inside a page column).
+PARTY_WIDTH = 14
 
 PARTY_ATTRS = {"shape": "box", "style": "rounded,filled", "fillcolor": "#f2f2f2", "penwidth": "1.2"}
 MOR_ATTRS = {"shape": "box", "style": "rounded,filled", "fillcolor": "#fff4c2", "peripheries": "2", "penwidth": "1.6"}
-MOR_LEGEND = LegendRow(box_sample("#fff4c2", double=True), text("merchant of record (double border)"))
+MOR_LEGEND = LegendRow(
+    box_sample("#fff4c2", double=True),
+    text("merchant of record (double border)"),
+    target="node",
+    match=attrs_of({"fillcolor": "#fff4c2"}),
+)
+PARTY_LEGEND = LegendRow(box_sample("#f2f2f2"), text("party"), target="node", match=attrs_of({"fillcolor": "#f2f2f2"}))
 
 
 def selection_text(res: Resolution) -> str:
@@ -44,7 +52,7 @@ def party_rank(catalog: Catalog, party_id: str) -> tuple[int, str]:
 
 def party_node(catalog: Catalog, party_id: str, *, mor: bool) -> FigNode:
     """A party node; the merchant of record gets a double border and a note."""
-    title = text(catalog.party_title(party_id))
+    title = text(catalog.party_title(party_id), width=PARTY_WIDTH)
     body = f"<B>{title}</B>"
     if mor:
         body += "<BR/>" + small(text("merchant of record"), color="#7a5c00")

@@ -22,7 +22,7 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import MOR_LEGEND, merchants_of_record, party_node, title_lines
+from visualize._parts import MOR_LEGEND, PARTY_LEGEND, merchants_of_record, party_node, title_lines
 
 if TYPE_CHECKING:
     import graphviz
@@ -66,16 +66,22 @@ def liability_figure(res: Resolution, *, subject: str | None = None) -> Figure:
             )
     nodes.extend(party_node(catalog, pid, mor=pid in mor) for pid in sorted(parties))
     legend = [
-        LegendRow(box_sample("#ffffff", "#4d4d4d"), text("responsibility (catalog text)")),
-        LegendRow(box_sample("#f2f2f2"), text("party")),
-        LegendRow(edge_sample(HOLDS_STYLE), text("is held by")),
+        LegendRow(
+            box_sample("#ffffff", "#4d4d4d"),
+            text("responsibility (catalog text)"),
+            target="node",
+            match=attrs_of({"color": RESP_ATTRS["color"]}),
+        ),
+        PARTY_LEGEND,
+        LegendRow(edge_sample(HOLDS_STYLE), text("is held by"), target="edge", match=attrs_of({"color": "#4d4d4d"})),
+        LegendRow(
+            box_sample("#ffffff", "#999999", dashed=True),
+            text("held by nobody for this selection"),
+            target="node",
+            match=attrs_of({"color": UNHELD_ATTRS["color"]}),
+        ),
+        MOR_LEGEND,
     ]
-    if any(not holders.get(r.id) for r in catalog.responsibilities):
-        legend.append(
-            LegendRow(box_sample("#ffffff", "#999999", dashed=True), text("held by nobody for this selection"))
-        )
-    if mor:
-        legend.append(MOR_LEGEND)
     return Figure(
         name="liability",
         kind="liability",

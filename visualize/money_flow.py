@@ -44,7 +44,7 @@ INCLUDE_CHOICES: dict[str, tuple[str, ...]] = {
     "recoveries": ("recovery",),
     "all": ("refund", "dispute", "recovery"),
 }
-LABEL_WIDTH = 28
+LABEL_WIDTH = 16
 
 
 def parse_include(values: Iterable[str]) -> tuple[str, ...]:
@@ -95,21 +95,21 @@ def money_flow_figure(res: Resolution, *, subject: str | None = None, include: I
     flows = [f for f in res.flows if f.kind in kinds]
     mor = merchants_of_record(res)
     edges: list[FigEdge] = []
-    seen: dict[str, int] = {}
     for flow in sorted(flows, key=lambda f: (_kind_rank(f.kind), f.from_party, f.to_party, f.what, f.id)):
-        # Identity across editions and versions: who, to whom, what kind, what (not the flow id).
-        key = f"{flow.from_party}>{flow.to_party}>{flow.kind}>{flow.what}"
-        seen[key] = seen.get(key, 0) + 1
-        edges.append(_edge(flow, key if seen[key] == 1 else f"{key}#{seen[key]}"))
+        # the key is the flow id; change diagrams pair flows by movement through engine.diff
+        edges.append(_edge(flow, flow.id))
     parties = sorted({f.from_party for f in flows} | {f.to_party for f in flows} | set(mor))
     nodes = tuple(party_node(catalog, pid, mor=pid in mor) for pid in parties)
     legend = [
-        LegendRow(edge_sample(FLOW_STYLES[k]), text(FLOW_KIND_TITLES[k]))
+        LegendRow(
+            edge_sample(FLOW_STYLES[k]),
+            text(FLOW_KIND_TITLES[k]),
+            target="edge",
+            match=attrs_of({"color": FLOW_STYLES[k]["color"]}),
+        )
         for k in KIND_ORDER
-        if any(f.kind == k for f in flows)
     ]
-    if mor:
-        legend.append(MOR_LEGEND)
+    legend.append(MOR_LEGEND)
     title = list(title_lines("Money flow", res, subject))
     if include:
         title.append(f"Reverse flows included: {', '.join(include)}")
@@ -120,7 +120,7 @@ def money_flow_figure(res: Resolution, *, subject: str | None = None, include: I
         nodes=nodes,
         edges=tuple(edges),
         legend=tuple(legend),
-        graph_attrs=attrs_of({"rankdir": "LR", "nodesep": "0.6", "ranksep": "1.1"}),
+        graph_attrs=attrs_of({"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.4"}),
     )
 
 

@@ -3,19 +3,19 @@
 The ``dot`` format is the DOT text itself and needs no binary. Every other format runs the
 Graphviz ``dot`` executable through the ``graphviz`` package; a missing binary becomes a
 :class:`RenderError` whose message says how to install it (or to use ``--format dot``).
-Files are written whole or not at all (a temporary file is renamed into place).
+Writing files is the caller's job (see :func:`render`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import ConnectplanError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import graphviz
 
 __all__ = ["FORMATS", "INSTALL_HINT", "RenderError", "check_format", "render", "render_bytes"]
@@ -61,39 +61,19 @@ def render_bytes(dot: graphviz.Digraph, fmt: str) -> bytes:
         raise RenderError(f"Graphviz failed to render {fmt}: {detail}") from None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def render(dot: graphviz.Digraph, path: str | Path, fmt: str, *, write: Callable[[Path, bytes], object]) -> Path:
+    """Render ``dot`` in ``fmt`` (one of :data:`FORMATS`) and hand the bytes to ``write(path, data)``.
 
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, then rename."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise RenderError(f"cannot write {target}: directory {parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target
-
-
-def render(dot: graphviz.Digraph, path: str | Path, fmt: str) -> Path:
-    """Render ``dot`` to ``path`` in ``fmt`` (one of :data:`FORMATS`); return the path.
-
-    The format is checked before anything runs, and nothing is written when rendering fails.
+    visualize never touches the file system itself: the caller passes the writer (the app passes
+    ``connectplan.outfile.write_output``, which writes atomically and knows FIFOs and devices).
+    The format is checked and the diagram rendered before ``write`` is called, so nothing is
+    written when rendering fails.
 
     Raises
     ------
     RenderError
-        Unknown format, missing ``dot`` binary, a Graphviz failure, or an unwritable path.
+        Unknown format, missing ``dot`` binary or a Graphviz failure (``write`` raises its own errors).
     """
     data = render_bytes(dot, fmt)
-    return write_atomic(path, data)
+    write(Path(path), data)
+    return Path(path)

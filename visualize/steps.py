@@ -63,16 +63,44 @@ def nearest_active_prereqs(catalog: Catalog, step_id: str, active: set[str]) -> 
     return found
 
 
+def _reduced(needs: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+    """Drop each prerequisite edge that another path of prerequisites already implies (transitive reduction).
+
+    >>> _reduced({"a": {}, "b": {"a": True}, "c": {"a": True, "b": True}})
+    {'a': {}, 'b': {'a': True}, 'c': {'b': True}}
+    """
+    cache: dict[str, set[str]] = {}
+
+    def ancestors(step: str) -> set[str]:
+        if step not in cache:
+            cache[step] = set()  # guards against a cycle (validated catalogs have none)
+            found: set[str] = set()
+            for pre in needs.get(step, {}):
+                found |= {pre} | ancestors(pre)
+            cache[step] = found
+        return cache[step]
+
+    out: dict[str, dict[str, bool]] = {}
+    for step, pres in needs.items():
+        implied = set().union(*(ancestors(p) for p in pres)) if pres else set()
+        out[step] = {p: direct for p, direct in pres.items() if p not in implied}
+    return out
+
+
 def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
     """The step figure of a resolution (see :func:`steps_diagram`)."""
     catalog = res.catalog
     active = {s.step.id for s in res.steps}
     nodes: list[FigNode] = []
     edges: list[FigEdge] = []
-    phases: set[str] = set()
+    needs = _reduced({s.step.id: nearest_active_prereqs(catalog, s.step.id, active) for s in res.steps})
+    # one frame per run of consecutive steps in one phase, so the frames follow the numbers down the page
+    runs: list[tuple[str, str, int]] = []  # (cluster id, phase, first number)
     for number, active_step in enumerate(res.steps, 1):
         step = active_step.step
-        phases.add(step.phase)
+        if not runs or runs[-1][1] != step.phase:
+            seen_before = sum(1 for _, phase, _ in runs if phase == step.phase)
+            runs.append((step.phase if not seen_before else f"{step.phase}~{seen_before + 1}", step.phase, number))
         why = ", ".join(str(t) for t in active_step.because) or "always"
         detail = small(text(f"{step.id} · why: {why}", width=TITLE_WIDTH + 10))
         core = small(text("core step"), color="#1f5fa8") if step.core else ""
@@ -83,33 +111,52 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
                 id=node_id("step", step.id),
                 label=body,
                 attrs=attrs_of(CORE_ATTRS if step.core else STEP_ATTRS),
-                cluster=step.phase,
+                cluster=runs[-1][0],
                 rank=(number,),
                 # numbers shift when steps come and go; a change diagram compares the rest
                 compare=f"{heading}|{detail}|{core}",
             )
         )
-        for pre, direct in sorted(nearest_active_prereqs(catalog, step.id, active).items()):
+        for pre, direct in sorted(needs[step.id].items()):
             edges.append(
                 FigEdge(
                     node_id("step", pre),
                     node_id("step", step.id),
                     key=f"{pre}>{step.id}>{'direct' if direct else 'indirect'}",
-                    attrs=attrs_of(DIRECT_EDGE if direct else INDIRECT_EDGE),
+                    attrs=attrs_of({**(DIRECT_EDGE if direct else INDIRECT_EDGE), "constraint": "false"}),
                     rank=(number,),
                 )
             )
     clusters = tuple(
-        Cluster(phase, f"<B>{text(phase)}</B>", attrs_of(CLUSTER_ATTRS), rank=(_phase_rank(phase),)) for phase in phases
+        Cluster(cid, f"<B>{text(phase)}</B>", attrs_of(CLUSTER_ATTRS), rank=(first, _phase_rank(phase)))
+        for cid, phase, first in runs
     )
     legend = [
-        LegendRow(box_sample("#dbe9f6", "#1f5fa8"), text("core step (one of the guide's own steps)")),
-        LegendRow(box_sample("#ffffff", "#4d4d4d"), text("other step")),
-        LegendRow(edge_sample(DIRECT_EDGE), text("prerequisite → step that needs it")),
+        LegendRow(
+            box_sample("#dbe9f6", "#1f5fa8"),
+            text("core step (one of the guide's own steps)"),
+            target="node",
+            match=attrs_of({"color": CORE_ATTRS["color"]}),
+        ),
+        LegendRow(
+            box_sample("#ffffff", "#4d4d4d"), text("other step"), target="node", match=attrs_of({"color": "#4d4d4d"})
+        ),
+        LegendRow(
+            edge_sample(DIRECT_EDGE),
+            text("prerequisite → step that needs it"),
+            target="edge",
+            match=attrs_of({"color": DIRECT_EDGE["color"]}),
+        ),
+        LegendRow(
+            edge_sample(INDIRECT_EDGE),
+            text("prerequisite through a step inactive here"),
+            target="edge",
+            match=attrs_of({"color": INDIRECT_EDGE["color"]}),
+        ),
+        LegendRow(
+            text("n."), text("position in the ordered step list; dashed frames are phases"), target="node", match=()
+        ),
     ]
-    if any(e.attrs == attrs_of(INDIRECT_EDGE) for e in edges):
-        legend.append(LegendRow(edge_sample(INDIRECT_EDGE), text("prerequisite through a step inactive here")))
-    legend.append(LegendRow(text("n."), text("position in the ordered step list; dashed frames are phases")))
     return Figure(
         name="steps",
         kind="steps",
@@ -118,7 +165,8 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
         edges=tuple(edges),
         clusters=clusters,
         legend=tuple(legend),
-        graph_attrs=attrs_of({"rankdir": "TB", "ranksep": "0.45", "nodesep": "0.3", "newrank": "true"}),
+        graph_attrs=attrs_of({"rankdir": "TB", "ranksep": "0.25", "nodesep": "0.3", "newrank": "true"}),
+        sequence=tuple(n.id for n in nodes),
     )
 
 

@@ -14,17 +14,21 @@ from connectplan.commands.options import catalog_option, selection_options
     "-o",
     "--output",
     required=True,
-    metavar="DIR",
-    help="Folder to write (created if needed); with --format html a folder or a FILE.html.",
+    metavar="DIR|FILE",
+    help="Folder to write (created if needed), or a FILE.md / FILE.html (the suffix picks the format).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(("markdown", "html")),
-    default="markdown",
-    show_default=True,
-    help="markdown: README.md plus the diagrams as SVG files beside it; html: one self-contained page.",
+    help="markdown (default): README.md plus the diagrams as SVG files beside it; html: one self-contained page.",
 )
+@click.option(
+    "--since",
+    metavar="REF",
+    help="Add what changed since plan version REF (e.g. the accepted one), with the change diagrams.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files in the target that an earlier `doc` did not write.")
 @catalog_option
 @selection_options
 @click.pass_context
@@ -32,20 +36,27 @@ def doc(
     ctx: click.Context,
     ref: str | None,
     output: str,
-    fmt: str,
+    fmt: str | None,
+    since: str | None,
+    force: bool,
     catalog_ref: str | None,
     preset: str | None,
     sets: tuple[str, ...],
 ) -> None:
-    """Write the design document of plan version REF (or of a --preset/--set selection).
+    """Write the design document (a decision record) of plan version REF, or of a --preset/--set selection.
 
-    The document holds the decision table (each chosen option's summary and why), the verdict
-    and findings with sources, the ordered steps with links, the version's metadata and its
-    change from the previous version, and the money-flow, liability and steps diagrams.
-    Re-running on the same version rewrites identical files.
+    The record holds its status (a proposed/accepted/superseded tag), the context (the plan's
+    decision log), the decision (each chosen option's summary and why), the considered options
+    (the others, with the rule that excludes or penalises each), the consequences (findings,
+    money flows, responsibilities, steps, diagrams) and the change from the previous version;
+    --since REF adds what changed since that version. Re-running rewrites identical files; it
+    never overwrites a file it did not write (a manifest, .connectplan-doc.json, records its
+    files) unless --force is given.
 
-    Example: connectplan doc acme-marketplace -o docs/acme/
+    Example: connectplan doc acme-marketplace -o docs/acme/ --since acme-marketplace@accepted
     """
-    written = workspace(ctx).doc(ref, output=output, format=fmt, catalog=catalog_ref, preset=preset, set=sets)
+    written = workspace(ctx).doc(
+        ref, output=output, format=fmt, catalog=catalog_ref, preset=preset, set=sets, since=since, force=force
+    )
     for path in written:
         click.echo(f"wrote {path}")

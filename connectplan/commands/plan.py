@@ -175,9 +175,7 @@ def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, autho
 
 @plan.command("export")
 @click.argument("ref")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
-)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.pass_context
 def export(ctx: click.Context, ref: str, output: str | None) -> None:
     """Write a plan's history (up to REF's version) as a self-contained JSON document.
@@ -188,17 +186,12 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
     from connectplan.output.resolution import to_json
 
     text = to_json(workspace(ctx).export_plan(ref).to_dict())
-    if output is None:
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from pathlib import Path
+    from connectplan.outfile import write_output
 
-    from connectplan.errors import AppError
-
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AppError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_output(output, text.encode("utf-8"))  # atomic: a full disk leaves an existing export intact
     click.echo(export_line(ref, output), nl=False)
 
 

@@ -39,9 +39,9 @@ def resolve(
     --set liability=stripe
     """
     from connectplan.output.resolution import format_resolution
-    from engine import VERDICT_RANK
+    from engine import Severity
 
     res = workspace(ctx).resolve(catalog=catalog_ref, preset=preset, set=sets)
     click.echo(format_resolution(res, fmt), nl=False)
-    if fail_on and VERDICT_RANK[res.verdict] >= VERDICT_RANK[fail_on]:
+    if fail_on and res.rank >= Severity.parse(fail_on):
         ctx.exit(1)

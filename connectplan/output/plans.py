@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.output.resolution import (
+    escape_controls,
     md_code,
     md_escape,
     resolution_document,
@@ -12,17 +14,19 @@ from connectplan.output.resolution import (
     resolution_text,
     to_json,
 )
+from engine.diff import option_text
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from connectplan.store import EditionInfo, LogEntry, PlanSummary
     from db.records import VersionRecord
     from engine import Resolution
-    from engine.diff import ResolutionDiff
+    from engine.diff import FlowChange, ResolutionDiff
 
 __all__ = [
     "catalog_import_line",
+    "diff_sections",
     "export_line",
     "format_catalog_list",
     "format_diff",
@@ -36,11 +40,25 @@ __all__ = [
     "tagged_line",
 ]
 
+F = TypeVar("F", bound="Callable[..., str]")
+
+
+def _controls_escaped(func: F) -> F:
+    """Text and Markdown results (the last argument is the format) show control characters escaped."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> str:
+        out = func(*args)
+        return out if args[-1] == "json" else escape_controls(out)
+
+    return wrapper  # type: ignore[return-value]
+
 
 def _tags(record: VersionRecord) -> str:
     return f"  [{', '.join(record.tags)}]" if record.tags else ""
 
 
+@_controls_escaped
 def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
     """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
     if fmt == "json":
@@ -93,6 +111,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
     }
 
 
+@_controls_escaped
 def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     """``plan log``: one line per version, newest first."""
     if fmt == "json":
@@ -121,6 +140,7 @@ def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+@_controls_escaped
 def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     """``plan list``: one line per plan with its latest version."""
     if fmt == "json":
@@ -175,6 +195,7 @@ def catalog_import_line(info: EditionInfo, created: bool) -> str:
     return f"{info.ref}: {state}: {info.content_hash}\n"
 
 
+@_controls_escaped
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     """``catalog list``: one line per stored edition."""
     if fmt == "json":
@@ -187,34 +208,69 @@ def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     )
 
 
-def _diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[str], list[str]]]:
-    """(heading, added lines, removed lines) per section, as plain text."""
+def _flow_text(c: FlowChange) -> str:
+    f = c.flow
+    text = f"{f.from_party} -> {f.to_party} ({f.kind}): "
+    if c.status == "changed" and c.before is not None:
+        text += f"{c.before.what} -> {f.what}"
+    else:
+        text += f.what
+    if c.renamed and c.before is not None:
+        text += f" [id {c.before.id} -> {f.id}]"
+    elif c.status != "changed":
+        text += f" [id {f.id}]"
+    return text
+
+
+def _holders(parties: Sequence[str]) -> str:
+    return ", ".join(parties) or "nobody"
+
+
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(mark, line)]) per section, as plain text; marks: + added, - removed, ~ changed or moved,
+    > renamed, = unchanged (listed only for money flows matched under another id)."""
+    steps: list[tuple[str, str]] = [("+", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
+    steps += [("-", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
+    steps += [
+        (">", f"{r.before_id} -> {r.after_id}: {r.title} (renamed; at {r.before} -> {r.after})")
+        for r in diff.steps_renamed
+    ]
+    steps += [("~", f"{c.id}: {c.title_before} -> {c.title_after} (title changed)") for c in diff.steps_changed]
+    steps += [("~", f"{m.id}: {m.title} (moved {m.before} -> {m.after})") for m in diff.steps_moved]
+    marks = {"added": "+", "removed": "-", "changed": "~", "unchanged": "="}
+    flows = [
+        (marks[c.status], _flow_text(c) + (" (unchanged)" if c.status == "unchanged" else ""))
+        for status in ("added", "removed", "changed", "unchanged")
+        for c in diff.flows
+        if c.status == status and (status != "unchanged" or c.renamed)
+    ]
+    resps: list[tuple[str, str]] = []
+    for r in diff.responsibilities:
+        if r.status == "added":
+            resps.append(("+", f"{r.title}: now held by {_holders(r.after)}"))
+        elif r.status == "removed":
+            resps.append(("-", f"{r.title}: no longer held by {_holders(r.before)}"))
+        else:
+            resps.append(("~", f"{r.title}: {_holders(r.before)} -> {_holders(r.after)}"))
     return [
         (
             "Findings",
-            [f"[{f.severity}] {f.rule}: {f.message}" for f in diff.findings_added],
-            [f"[{f.severity}] {f.rule}: {f.message}" for f in diff.findings_removed],
+            [("+", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_added]
+            + [("-", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_removed],
         ),
-        (
-            "Integration steps",
-            [f"{s.id}: {s.title} (at {s.position})" for s in diff.steps_added],
-            [f"{s.id}: {s.title} (was at {s.position})" for s in diff.steps_removed],
-        ),
-        (
-            "Money flows",
-            [f"{f.id}: {f.from_party} -> {f.to_party}: {f.what}" for f in diff.flows_added],
-            [f"{f.id}: {f.from_party} -> {f.to_party}: {f.what}" for f in diff.flows_removed],
-        ),
-        (
-            "Responsibilities",
-            [f"{r.title}: {r.party}" for r in diff.responsibilities_added],
-            [f"{r.title}: {r.party}" for r in diff.responsibilities_removed],
-        ),
+        ("Integration steps", steps),
+        ("Money flows", flows),
+        ("Responsibilities", resps),
     ]
 
 
+@_controls_escaped
 def format_diff(diff: ResolutionDiff, fmt: str) -> str:
-    """``plan diff`` in text, JSON or Markdown; identical versions say so."""
+    """``plan diff`` in text, JSON or Markdown; identical versions say so.
+
+    Every line comes from :func:`engine.diff.diff_resolutions`, the model the change diagrams and
+    ``plan upgrade`` use too.
+    """
     if fmt == "json":
         return to_json(diff.to_dict())
     a_cat, b_cat = "@".join(diff.from_catalog), "@".join(diff.to_catalog)
@@ -228,24 +284,26 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         return "\n".join(out) + "\n"
     if diff.catalog_changed:
         out.append(f"Catalog: {a_cat} -> {b_cat}")
-    if diff.selection:
+    if diff.selection or diff.options_renamed:
         out.append("Selection:")
         for prop, before, after in diff.selection:
-            out.append(f"  {prop}: {before or '(none)'} -> {after or '(none)'}")
+            out.append(f"  {prop}: {option_text(before) or '(none)'} -> {option_text(after) or '(none)'}")
+        for r in diff.options_renamed:
+            out.append(f"  {r.prop}: {r.before} -> {r.after} (renamed option; same decision)")
     out.append(
         f"Verdict: {diff.verdict[0]} -> {diff.verdict[1]}"
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, added, removed in _diff_sections(diff):
-        moved = diff.steps_moved if heading == "Integration steps" else ()
-        if not (added or removed or moved):
+    for heading, lines in diff_sections(diff):
+        if not lines:
             continue
         out.append(f"{heading}:")
-        out.extend(f"  + {line}" for line in added)
-        out.extend(f"  - {line}" for line in removed)
-        out.extend(f"  ~ {m.id}: {m.title} (moved {m.before} -> {m.after})" for m in moved)
+        out.extend(f"  {mark} {line}" for mark, line in lines)
     return "\n".join(out) + "\n"
+
+
+_MD_MARKS = {"+": "Added", "-": "Removed", "~": "Changed", ">": "Renamed", "=": "Unchanged"}
 
 
 def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
@@ -257,25 +315,23 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     if diff.identical:
         out.append("The two versions are identical (same catalog edition, selection and resolution).")
         return "\n".join(out) + "\n"
-    if diff.selection:
+    if diff.selection or diff.options_renamed:
         out += ["| Decision | Before | After |", "|---|---|---|"]
         for prop, before, after in diff.selection:
-            out.append(
-                f"| {md_code(prop)} | {md_code(before) if before else '—'} | {md_code(after) if after else '—'} |"
-            )
+            b, a = option_text(before), option_text(after)
+            out.append(f"| {md_code(prop)} | {md_code(b) if b else '—'} | {md_code(a) if a else '—'} |")
+        for r in diff.options_renamed:
+            out.append(f"| {md_code(r.prop)} | {md_code(r.before)} | {md_code(r.after)} (renamed option) |")
         out.append("")
     if diff.verdict_changed:
         out.append(f"Verdict: **{diff.verdict[0]}** → **{diff.verdict[1]}**.")
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, added, removed in _diff_sections(diff):
-        moved = diff.steps_moved if heading == "Integration steps" else ()
-        if not (added or removed or moved):
+    for heading, lines in diff_sections(diff):
+        if not lines:
             continue
         out += [f"### {heading}", ""]
-        out.extend(f"- Added: {md_escape(line)}" for line in added)
-        out.extend(f"- Removed: {md_escape(line)}" for line in removed)
-        out.extend(f"- Moved: {md_escape(f'{m.id}: {m.title} ({m.before} → {m.after})')}" for m in moved)
+        out.extend(f"- {_MD_MARKS[mark]}: {md_escape(line)}" for mark, line in lines)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -16,6 +16,25 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# C0 controls but tab and newline, DEL, C1 controls, line/paragraph separators, bidirectional overrides
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_LINK = re.compile(r"https?://[^\s<>\"'`\\]+")
+
+
+def escape_controls(text: str) -> str:
+    r"""Show control characters as escapes, so user and catalog text cannot drive the terminal.
+
+    Tab and newline stay; ESC, carriage return, DEL, C1 controls and bidirectional overrides do not:
+
+    >>> escape_controls("red\x1b[31m alert\r\u202eok\tdone\n")
+    'red\\x1b[31m alert\\x0d\\u202eok\tdone\n'
+    """
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+def is_link(url: str) -> bool:
+    """True for an ``https://`` or ``http://`` URL, the only links any output emits."""
+    return bool(_LINK.fullmatch(url))
 
 
 def md_escape(text: str) -> str:
@@ -102,7 +121,7 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
         core = " *" if s.step.core else ""
         out.append(f"  {i:>2}. [{s.step.phase}] {s.step.title}{core}")
         out.append(f"      id: {s.step.id}   why: {because_text(s.because)}")
-        if s.step.url:
+        if s.step.url and is_link(s.step.url):
             out.append(f"      {s.step.url}")
     out.append("  (* = one of the guide's core steps)")
     out.append("")
@@ -161,8 +180,8 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append("")
     for i, s in enumerate(res.steps, 1):
         title = md_escape(s.step.title)
-        if s.step.url:
-            title = f"[{title}](<{s.step.url.replace('>', '%3E').replace(' ', '%20')}>)"
+        if s.step.url and is_link(s.step.url):
+            title = f"[{title}](<{s.step.url}>)"
         out.append(f"{i}. {title} ({md_escape(s.step.phase)}; why: {md_escape(because_text(s.because))})")
     out.append("")
     out.append(f"{h}# Money flows")
@@ -193,5 +212,5 @@ def format_resolution(res: Resolution, fmt: str) -> str:
     if fmt == "json":
         return to_json(resolution_document(res))
     if fmt == "markdown":
-        return resolution_markdown(res)
-    return resolution_text(res)
+        return escape_controls(resolution_markdown(res))
+    return escape_controls(resolution_text(res))

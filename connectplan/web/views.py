@@ -324,13 +324,13 @@ def page_version(request: Request) -> Response:
 def page_diff(request: Request) -> Response:
     a, b = _required(request, "a"), _required(request, "b")
     diff = ws_of(request).diff(a, b)
-    from connectplan.output.plans import _diff_sections
+    from connectplan.output.plans import diff_sections
 
     context = {
         "diff": diff,
         "a": a,
         "b": b,
-        "sections": _diff_sections(diff),
+        "sections": diff_sections(diff),
         "diagram_query": urlencode({"plan": b, "against": a}),
     }
     return render(request, "diff.html", context, Link=alternate("/api/diff?" + urlencode({"a": a, "b": b})))

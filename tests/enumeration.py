@@ -1,8 +1,8 @@
 """Brute-force reference implementations over every complete selection (small catalogs only).
 
 The solver-backed algorithms (:mod:`engine.propagation`, :mod:`engine.alternatives`,
-:mod:`engine.lint`) are tested against these on small random catalogs; lint also uses
-:func:`count_verdicts` when the selection space is small enough to count.
+:mod:`engine.lint`) are tested against these on small random catalogs. This is the tests'
+oracle, not part of the engine.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from itertools import combinations, product
 from typing import TYPE_CHECKING
 
 from engine.alternatives import make_alternative, rank_key
-from engine.catalog import SEVERITY_RANK, VERDICT_RANK, VERDICTS, Catalog
 from engine.expression import compile_expression
+from engine.severity import Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
+    from engine.catalog import Catalog
     from engine.resolution import Alternative
 
 __all__ = [
@@ -46,21 +47,21 @@ def iter_selections(catalog: Catalog, fixed: Mapping[str, str] | None = None) ->
         yield dict(zip(ids, combo, strict=True))
 
 
-def _compiled_rules(catalog: Catalog) -> list[tuple[int, object]]:
-    return [(SEVERITY_RANK[r.severity], compile_expression(r.condition)) for r in catalog.rules]
+def _compiled_rules(catalog: Catalog) -> list[tuple[Severity, Callable[[Mapping[str, str]], bool]]]:
+    return [(r.rank, compile_expression(r.condition)) for r in catalog.rules]
 
 
-def verdict_rank(catalog: Catalog, selection: Mapping[str, str]) -> int:
-    """Rank of the verdict of a complete selection (0 = allowed ... 4 = out_of_scope)."""
-    return max((rank for rank, fn in _compiled_rules(catalog) if fn(selection)), default=0)  # type: ignore[operator]
+def verdict_rank(catalog: Catalog, selection: Mapping[str, str]) -> Severity:
+    """The verdict of a complete selection on the severity scale."""
+    return max((rank for rank, fn in _compiled_rules(catalog) if fn(selection)), default=Severity.ALLOWED)
 
 
 def count_verdicts(catalog: Catalog) -> dict[str, int]:
     """How many complete selections get each verdict (enumerates the whole space)."""
     rules = _compiled_rules(catalog)
-    counts = dict.fromkeys(VERDICTS, 0)
+    counts = {rank.verdict: 0 for rank in Severity}
     for sel in iter_selections(catalog):
-        counts[VERDICTS[max((rank for rank, fn in rules if fn(sel)), default=0)]] += 1  # type: ignore[operator]
+        counts[max((rank for rank, fn in rules if fn(sel)), default=Severity.ALLOWED).verdict] += 1
     return counts
 
 
@@ -81,7 +82,7 @@ def excluded_by(catalog: Catalog, fixed: Mapping[str, str], rule_ids: set[str] |
     rules = [
         compile_expression(r.condition)
         for r in catalog.rules
-        if SEVERITY_RANK[r.severity] >= VERDICT_RANK["blocked"] and (rule_ids is None or r.id in rule_ids)
+        if r.rank.excludes and (rule_ids is None or r.id in rule_ids)
     ]
     return all(any(fn(s) for fn in rules) for s in iter_selections(catalog, fixed))
 
@@ -111,5 +112,5 @@ def alternatives_exhaustive(
         for changes, rank, sel in better
         if not any(other < changes and other_rank <= rank for other, other_rank, _ in better)
     ]
-    alts = [make_alternative(catalog, selection, sel, VERDICTS[rank]) for _, rank, sel in minimal]
+    alts = [make_alternative(catalog, selection, sel, rank.verdict) for _, rank, sel in minimal]
     return tuple(sorted(alts, key=lambda a: rank_key(catalog, a))[:limit])

@@ -1,0 +1,207 @@
+"""Database failures after the store is open (issue 10, point 2), and the no-traceback rule.
+
+Each failure is one line naming the store and what to do, exit 2; the Python API raises
+:class:`db.errors.DatabaseError` (a :class:`db.errors.StoreError`), never a driver's exception.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connectplan.cli import cli
+from connectplan.errors import USER_ERRORS
+from connectplan.workspace import open_workspace
+from db.errors import DatabaseError, StoreError
+
+IS_ROOT = os.geteuid() == 0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _one_line(result, *needles):
+    assert result.exit_code == 2, (result.output, result.exception)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def _new_store(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    with open_workspace(url) as ws:
+        ws.new_plan("acme", preset="saas", message="first")
+    return url
+
+
+def _mount_tmpfs(directory: Path, options: str) -> None:
+    if not IS_ROOT:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(directory)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+
+
+def test_database_error_is_a_store_error_and_a_user_error():
+    assert issubclass(DatabaseError, StoreError)
+    assert issubclass(DatabaseError, USER_ERRORS)
+    err = DatabaseError("sqlite:///x.db", "the disk is full", "free some space and retry")
+    assert str(err) == "store sqlite:///x.db: the disk is full; free some space and retry (nothing was saved)"
+
+
+def test_write_lock_held_past_the_busy_timeout(runner, tmp_path, monkeypatch):
+    url = _new_store(tmp_path / "plans.db")
+    import db.session
+
+    monkeypatch.setattr(db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(tmp_path / "plans.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = runner.invoke(cli, ["--db", url, "plan", "set", "acme", "--set", "liability=platform", "-m", "x"])
+        _one_line(result, "plans.db", "write lock", "busy timeout", "retry")
+        with open_workspace(url) as ws, pytest.raises(DatabaseError, match="write lock"):
+            ws.set_plan("acme", {"liability": "platform"}, message="x")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with open_workspace(url) as ws:
+        assert [e.record.version for e in ws.log("acme")] == [1]
+
+
+def test_disk_full_during_a_save(runner, tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    _mount_tmpfs(small, "size=2m")
+    try:
+        url = _new_store(small / "plans.db")
+        filler = small / "filler"
+        with filler.open("wb") as handle:  # take every free block
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+                    handle.flush()
+            except OSError:
+                pass
+        result = None
+        for i in range(50):  # the first saves may fit in pages SQLite already has
+            result = runner.invoke(
+                cli,
+                [
+                    "--db",
+                    url,
+                    "plan",
+                    "set",
+                    "acme",
+                    "--set",
+                    f"liability={'platform' if i % 2 else 'stripe'}",
+                    "-m",
+                    "x" * 2000,
+                ],
+            )
+            if result.exit_code != 0:
+                break
+        _one_line(result, "plans.db", "the disk is full", "free some space")
+        filler.unlink()
+        check = sqlite3.connect(small / "plans.db")
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        check.close()
+        assert runner.invoke(cli, ["--db", url, "plan", "log", "acme"]).exit_code == 0
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def test_read_only_database(runner, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _mount_tmpfs(ro, "size=8m")
+    try:
+        url = _new_store(ro / "plans.db")
+        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+        result = runner.invoke(cli, ["--db", url, "plan", "set", "acme", "--set", "liability=platform", "-m", "x"])
+        line = _one_line(result, "plans.db")
+        assert "read-only" in line or "cannot be opened" in line or "cannot use store" in line, line
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], check=False)
+
+
+def test_a_server_gone_mid_command_is_one_line(runner, tmp_path, monkeypatch):
+    """A driver error after the store opened (here: every new connection fails) becomes DatabaseError."""
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import OperationalError
+
+    import connectplan.workspace
+
+    url = _new_store(tmp_path / "plans.db")
+
+    def gone(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    real_open = connectplan.workspace.open_workspace
+
+    def open_then_lose_the_server(*args, **kwargs):
+        ws = real_open(*args, **kwargs)
+        ws.store.db_engine.dispose()
+        monkeypatch.setattr(Engine, "connect", gone)
+        return ws
+
+    api = real_open(url)
+    monkeypatch.setattr(connectplan.workspace, "open_workspace", open_then_lose_the_server)
+    result = runner.invoke(cli, ["--db", url, "plan", "show", "acme"])
+    _one_line(result, "plans.db", "PostgreSQL server went away", "retry")
+    api.store.db_engine.dispose()
+    with pytest.raises(DatabaseError, match="went away"):
+        api.plan("acme")
+    api.close()
+
+
+# ---------------------------------------------------------------------------
+# no traceback unless asked
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("unexpected")
+
+
+def test_an_unexpected_error_is_one_line_exit_2(runner, monkeypatch):
+    import connectplan.workspace
+
+    monkeypatch.setattr(connectplan.workspace.Workspace, "resolve", _boom)
+    result = runner.invoke(cli, ["resolve", "--preset", "saas"])
+    line = _one_line(result, "internal error: RuntimeError: unexpected", "--debug", "CONNECTPLAN_DEBUG=1")
+    assert line.startswith("Error: internal error")
+
+
+def test_debug_flag_lets_the_exception_through(runner, monkeypatch):
+    import connectplan.workspace
+
+    monkeypatch.setattr(connectplan.workspace.Workspace, "resolve", _boom)
+    result = runner.invoke(cli, ["--debug", "resolve", "--preset", "saas"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_connectplan_debug_prints_the_traceback(tmp_path):
+    code = (
+        "import connectplan.workspace as w, sys\n"
+        "def boom(*a, **k): raise RuntimeError('unexpected')\n"
+        "w.Workspace.resolve = boom\n"
+        "from connectplan.cli import main\n"
+        "sys.argv = ['connectplan', '--db', sys.argv[1], 'resolve', '--preset', 'saas']\n"
+        "main()\n"
+    )
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    quiet = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT)
+    assert quiet.returncode == 2 and "Traceback" not in quiet.stderr
+    loud = subprocess.run(
+        [sys.executable, "-c", code, url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "CONNECTPLAN_DEBUG": "1"},
+    )
+    assert "Traceback" in loud.stderr and "RuntimeError: unexpected" in loud.stderr

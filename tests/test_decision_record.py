@@ -1,0 +1,136 @@
+"""Design documents as decision records, and ``doc --since`` (issue 13, points 4 and 5)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+from test_docgen import parse, run
+
+from connectplan.output.design_doc import HistoryItem, PlanInfo, design_html, design_markdown, github_anchor
+from engine import resolve
+
+
+@pytest.fixture
+def three_versions(tmp_path):
+    from connectplan.workspace import open_workspace
+
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    with open_workspace(url) as ws:
+        ws.new_plan("acme", catalog="stripe-connect@2025", preset="marketplace", message="first cut", author="ann")
+        ws.set_plan("acme", {"charge_type": "separate"}, message="multi-seller carts", author="bob")
+        ws.set_plan("acme", {"dashboard": "none"}, message="our own seller portal", author="cy")
+        ws.tag("acme@3", "proposed")
+        ws.tag("acme@1", "superseded")
+    return url
+
+
+def markdown_text(md: str) -> tuple[str, list[str]]:
+    page = parse(MarkdownIt("commonmark").enable("table").render(md))
+    return page.all_text, page.hrefs
+
+
+@pytest.mark.dot
+class TestDocOfAPlan:
+    def test_three_versions_and_a_proposed_tag(self, runner, three_versions, tmp_path):
+        """Issue 13 acceptance: the decision log, considered options with reasons, and the status."""
+        out = tmp_path / "doc"
+        result = run(runner, three_versions, "doc", "acme@3", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        md = (out / "README.md").read_text(encoding="utf-8")
+        text, hrefs = markdown_text(md)
+        assert "Status: proposed" in text
+        # the decision log: every version's message in order, with author and date
+        log = [text.index(f"acme@{n} · ") for n in (1, 2, 3)]
+        assert log == sorted(log)
+        for message, author in (("first cut", "ann"), ("multi-seller carts", "bob"), ("our own seller portal", "cy")):
+            assert re.search(rf"· \d{{4}}-\d\d-\d\dT[\d:]+Z · {author} · .*: {message}", text), message
+        assert "tags superseded" in text
+        # considered options: other options with status, the rule and its cause
+        considered = text[text.index("Considered options\nEach row") :]
+        assert "API onboarding (platform-built) onboarding.api" in considered
+        assert "excluded" in considered and "penalised" in considered and "possible" in considered
+        assert "api_onboarding_sales_led [sales_gated]: " in considered
+        assert "Because: onboarding.api [=y]" in considered
+        assert "stripe_liability_requires_direct_charges [blocked]" in considered  # liability.stripe is excluded
+        assert "Nearest alternatives" in considered
+        # table of contents: each section's link is the anchor GitHub gives its heading
+        for name in ("Status", "Context", "Decision", "Considered options", "Consequences"):
+            assert f"#{github_anchor(name)}" in hrefs
+        assert md.index("## Status") < md.index("## Context") < md.index("## Decision") < md.index("## Consequences")
+
+    def test_since_adds_what_changed_with_the_change_diagrams(self, runner, three_versions, tmp_path):
+        out = tmp_path / "doc"
+        result = run(runner, three_versions, "doc", "acme@3", "-o", str(out), "--since", "acme@1")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.iterdir()) == [
+            ".connectplan-doc.json",  # the manifest of the files doc wrote (it overwrites only those)
+            "README.md",
+            "change-liability.svg",
+            "change-money-flow.svg",
+            "change-steps.svg",
+            "liability.svg",
+            "money-flow.svg",
+            "steps.svg",
+        ]
+        md = (out / "README.md").read_text(encoding="utf-8")
+        since = md[md.index("## What changed since acme@1") : md.index("## Change from the previous version")]
+        assert "Decision `charge_type`: `destination` → `separate`" in since
+        assert "Decision `dashboard`: `express` → `none`" in since
+        assert "![Money flow change from acme@1: added, removed and changed elements](<change-money-flow.svg>)" in since
+        # flows are matched by movement: the customer's charge is no change
+        assert "Customer → Platform" not in since
+        page = parse(MarkdownIt("commonmark").enable("table").render(md))
+        assert "#what-changed-since-acme1" in page.hrefs
+        assert "change-steps.svg" in page.srcs
+
+    def test_since_an_unknown_version_is_one_line(self, runner, three_versions, tmp_path):
+        result = run(runner, three_versions, "doc", "acme@3", "-o", str(tmp_path / "d"), "--since", "acme@9")
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+        assert not (tmp_path / "d").exists()
+
+    def test_html_prints_well(self, runner, three_versions, tmp_path):
+        target = tmp_path / "acme.html"
+        result = run(
+            runner, three_versions, "doc", "acme@3", "-o", str(target), "--format", "html", "--since", "acme@2"
+        )
+        assert result.exit_code == 0, result.output
+        page = target.read_text(encoding="utf-8")
+        assert "@media print" in page
+        assert re.search(r"figure \{[^}]*page-break-before: always", page)
+        assert re.search(r"figure img \{[^}]*max-width: 100%", page)
+        assert page.count("<figure>") == 6  # three diagrams and three change diagrams
+        assert '<h2 id="considered-options">' in page and 'href="#considered-options"' in page
+
+
+class TestStatusAndLog:
+    @pytest.fixture
+    def res(self, cat2025):
+        return resolve(cat2025, dict(cat2025.presets[0].selection))
+
+    def test_status_comes_from_the_lifecycle_tag(self, res):
+        for tags, status in ((("proposed",), "proposed"), (("proposed", "accepted"), "accepted"), (("v1",), "draft")):
+            text, _ = markdown_text(design_markdown(res, PlanInfo("acme", 1, tags=tags)))
+            assert f"Status: {status}" in text
+
+    def test_what_if_selection_has_no_decision_log(self, res):
+        text, _ = markdown_text(design_markdown(res))
+        assert "Status: what-if" in text
+        assert "it has no decision log" in text
+
+    def test_history_is_listed_oldest_first_and_escaped(self, res):
+        info = PlanInfo(
+            "acme",
+            2,
+            history=(
+                HistoryItem(1, "2026-01-01T00:00:00Z", "<ann>", "first *cut*", ("proposed",), "caution"),
+                HistoryItem(2, "2026-01-02T00:00:00Z", "bob", "second", (), "allowed"),
+            ),
+        )
+        text, _ = markdown_text(design_markdown(res, info))
+        assert text.index("acme@1 · 2026-01-01T00:00:00Z · <ann>") < text.index("acme@2 · 2026-01-02")
+        assert "verdict caution · tags proposed: first *cut*" in text
+        page = parse(design_html(res, info))
+        assert "script" not in page.tags and "<ann>" in page.all_text

@@ -390,8 +390,12 @@ class Workspace:
         set: Any = None,
         against: str | None = None,
         include: Iterable[str] = (),
+        property: str | None = None,
     ) -> graphviz.Digraph:
-        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered)."""
+        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered).
+
+        For ``catalog``, ``property`` draws that property's figure instead of the overview.
+        """
         from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
 
         if kind not in DIAGRAM_KINDS:
@@ -403,6 +407,8 @@ class Workspace:
         if included and kind != "money-flow":
             raise AppError("--include applies to money-flow diagrams only")
         options = {"include": included} if kind == "money-flow" else {}
+        if property is not None and kind != "catalog":
+            raise AppError("--property applies to catalog diagrams only")
         if kind == "catalog":
             if against:
                 raise AppError(
@@ -411,8 +417,13 @@ class Workspace:
                 )
             if ref or preset or set:
                 subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
-                return catalog_diagram(subject.resolution.catalog, subject.resolution)
-            return catalog_diagram(self.catalog(catalog), None)
+                drawn, res = subject.resolution.catalog, subject.resolution
+            else:
+                drawn, res = self.catalog(catalog), None
+            try:
+                return catalog_diagram(drawn, res, prop=property)
+            except ValueError as exc:
+                raise AppError(str(exc)) from None
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         if against:
             base = self.plan(against)
@@ -438,6 +449,7 @@ class Workspace:
         against: str | None = None,
         include: Iterable[str] = (),
         path: str | Path | None = None,
+        property: str | None = None,
     ) -> bytes | Path:
         """Draw a diagram; the rendered bytes, or the written :class:`~pathlib.Path` when ``path`` is given.
 
@@ -447,7 +459,9 @@ class Workspace:
         from visualize.render import check_format, render, render_bytes
 
         fmt = check_format(format)
-        dot = self.diagram(kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include)
+        dot = self.diagram(
+            kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
+        )
         if path is not None:
             return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
         return render_bytes(dot, fmt)

@@ -456,13 +456,24 @@ def _selection_changes(
     renames = rename_pairs(a.catalog, b.catalog, "options")
     renamed: list[RenamedOption] = []
     covered: set[str] = set()
-    for prop, opt in sel_a.items():
-        target = renames.get(f"{prop}.{option_text(opt)}")
+    for prop, value in sel_a.items():
+        if not isinstance(value, str) and isinstance(value, (tuple, list)):
+            # a multi-choice value is renamed when each option maps to the newer value's options
+            mapped = {renames.get(f"{prop}.{o}", f"{prop}.{o}").split(".", 1)[1] for o in value}
+            after = sel_b.get(prop)
+            if isinstance(after, (tuple, list)) and mapped == set(after) and set(value) != set(after):
+                for o in value:
+                    target = renames.get(f"{prop}.{o}")
+                    if target is not None and target.split(".", 1)[0] == prop:
+                        renamed.append(RenamedOption(prop, str(o), target.split(".", 1)[1]))
+                covered.add(prop)
+            continue
+        target = renames.get(f"{prop}.{option_text(value)}")
         if target is None or "." not in target:
             continue
         new_prop, new_opt = target.split(".", 1)
         if option_text(sel_b.get(new_prop)) == new_opt and (new_prop == prop or prop not in sel_b):
-            renamed.append(RenamedOption(prop, option_text(opt), new_opt if new_prop == prop else target))
+            renamed.append(RenamedOption(prop, option_text(value), new_opt if new_prop == prop else target))
             covered.update({prop, new_prop})
     props = list(dict.fromkeys([*sel_a, *sel_b]))
     selection = tuple(

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from connectplan.cli import cli
+from connectplan.output.plans import diff_entries
 from connectplan.workspace import open_workspace
 from visualize.change import change_figure
 
@@ -82,6 +83,9 @@ def test_plan_diff_and_the_change_diagrams_agree_within_an_edition(store, a, b):
         assert reported == ws.diff(a, b).changes() - {c for c in ws.diff(a, b).changes() if c[0] == "selection"}
     assert reported  # these pairs do change something
     assert {c for c in reported if c[0] in DIAGRAM_AREAS} == drawn
+    with open_workspace(url) as ws:
+        counted = sum(len([x for x in lines if x[0] != "unchanged"]) for _, lines in diff_entries(ws.diff(a, b)))
+    assert counted == len([c for c in reported if c[0] != "selection"])  # the text lists each change once
 
 
 def test_across_editions_plan_diff_upgrade_and_diagrams_agree_and_renames_are_renames(store):
@@ -101,4 +105,21 @@ def test_across_editions_plan_diff_upgrade_and_diagrams_agree_and_renames_are_re
         added = {s["id"] for s in diff["steps"]["added"]}
         assert not any(old in removed or new in added for old, new in renamed), preset
         renamed_seen += len(renamed)
+        # and the text reports say so the same way
+        diff_text = CliRunner().invoke(cli, ["--db", url, "plan", "diff", a, b]).output
+        upgrade_text = (
+            CliRunner()
+            .invoke(cli, ["--db", url, "plan", "upgrade", a, "--to", "stripe-connect@2025", "--dry-run"])
+            .output
+        )
+        for old, new in renamed:
+            assert f"  > {old} -> {new}: " in diff_text, preset
+            assert f"  > {old} -> {new}" in upgrade_text, preset
+            assert f"- {old}:" not in diff_text and f"+ {new}:" not in diff_text, preset
+        # the money flow and responsibility lines of both reports are the same lines
+        for heading in ("Money flows:", "Responsibilities:"):
+            if heading in diff_text:
+                after = diff_text.split(heading + "\n")[1].splitlines()
+                lines = after[: next((i for i, x in enumerate(after) if not x.startswith("  ")), len(after))]
+                assert lines and all(line in upgrade_text for line in lines), (preset, heading)
     assert renamed_seen  # create_accounts_v1_controller -> create_accounts_v2 is among them

@@ -103,6 +103,9 @@ class TestDocOfAPlan:
         assert re.search(r"figure img \{[^}]*max-width: 100%", page)
         assert page.count("<figure>") == 6  # three diagrams and three change diagrams
         assert '<h2 id="considered-options">' in page and 'href="#considered-options"' in page
+        ids = re.findall(r'<h\d id="([^"]+)"', page)
+        assert len(ids) == len(set(ids)) and "integration-steps-1" in ids  # unique, numbered as on GitHub
+        assert '<figure><h3 id="money-flow">Money flow</h3>' in page  # a figure keeps its heading when printed
 
 
 class TestStatusAndLog:
@@ -134,3 +137,43 @@ class TestStatusAndLog:
         assert "verdict caution · tags proposed: first *cut*" in text
         page = parse(design_html(res, info))
         assert "script" not in page.tags and "<ann>" in page.all_text
+
+
+def test_render_catalog_property_figure_and_its_errors(runner, three_versions):
+    result = run(
+        runner, three_versions, "render", "catalog", "--catalog", "stripe-connect@2025", "--property", "fee_payer"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Catalog: stripe-connect@2025 · property fee_payer" in result.output
+    assert "subgraph cluster_c__fee_payer " in result.output and "cluster_c__charge_type" not in result.output
+    bad = run(runner, three_versions, "render", "catalog", "--catalog", "stripe-connect@2025", "--property", "nope")
+    assert bad.exit_code == 2 and "unknown property 'nope'" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    wrong = run(runner, three_versions, "render", "steps", "acme", "--property", "fee_payer")
+    assert wrong.exit_code == 2 and "--property applies to catalog diagrams only" in wrong.output
+
+
+def test_multi_choice_selections_in_the_diff_the_record_and_the_figures():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_multi_choice import monetized
+
+    from engine import catalog_from_dict
+    from engine.diff import diff_resolutions
+    from visualize.catalog import catalog_diagrams
+    from visualize.change import change_figure
+
+    cat = catalog_from_dict(monetized())
+    a = resolve(cat, {"model": "platform", "money": ("fees", "saas")})
+    b = resolve(cat, {"model": "platform", "money": ("markup",)})
+    d = diff_resolutions(a, b, from_ref="shop@1", to_ref="shop@2")
+    assert d.to_dict()["selection"] == {"money": [["fees", "saas"], ["markup"]]}
+    md = design_markdown(b, PlanInfo("shop", 2), previous=(PlanInfo("shop", 1), a), since=(PlanInfo("shop", 1), a))
+    text, _ = markdown_text(md)
+    assert "Decision money: fees,saas → markup" in text
+    assert "Product markup money.markup" in text  # one decision row per chosen option
+    assert re.search(r"Application fees money\.fees\s*possible", text) and "would clear markup_without_fees" in text
+    assert ("step", "removed", "bill") in change_figure("steps", a, b).changes()
+    assert all(dot.source for _, dot in catalog_diagrams(cat, b))

@@ -27,7 +27,9 @@ PARTY_LEGEND = LegendRow(box_sample("#f2f2f2"), text("party"), target="node", ma
 
 def selection_text(res: Resolution) -> str:
     """``onboarding=hosted, dashboard=full, ...`` in catalog property order."""
-    return ", ".join(f"{prop}={opt}" for prop, opt in res.selection)
+    from engine.diff import option_text
+
+    return ", ".join(f"{prop}={option_text(opt)}" for prop, opt in res.selection)
 
 
 def title_lines(kind_title: str, res: Resolution, subject: str | None) -> tuple[str, ...]:

@@ -126,6 +126,8 @@ def _edge(edge: FigEdge, status: str, change: tuple[str, ...] = (), note: str = 
     elif status == "removed":
         attrs["style"] = "dotted"
         attrs["penwidth"] = f"{max(width, 1.4):g}"
+        # a removed flow is a ghost: the newer side's flows lay the figure out (and keep it narrow)
+        attrs["constraint"] = "false"
     label = _mark(edge.label, status)
     if note:
         label += "<BR/>" + small(text(note, width=NOTE_WIDTH))

@@ -52,6 +52,12 @@ def pick_format(output: str | None, fmt: str | None) -> str:
     metavar="LIST",
     help="money-flow only: add reverse flows, comma-separated: refunds, disputes, recoveries or all.",
 )
+@click.option(
+    "--property",
+    "prop",
+    metavar="ID",
+    help="catalog only: draw one property's options with the rules and steps that mention them (default: overview).",
+)
 @catalog_option
 @selection_options
 @click.pass_context
@@ -63,6 +69,7 @@ def render(
     fmt: str | None,
     against: str | None,
     includes: tuple[str, ...],
+    prop: str | None,
     catalog_ref: str | None,
     preset: str | None,
     sets: tuple[str, ...],
@@ -70,9 +77,10 @@ def render(
     """Draw a diagram: KIND is money-flow, liability, steps or catalog.
 
     Draws plan version REF (NAME, NAME@N, NAME@latest, NAME@TAG) or a what-if selection given
-    with --preset/--set (and --catalog). `catalog` draws a catalog edition for its authors,
-    highlighting a plan's or a selection's choices when one is given. With --against REF the
-    diagram shows both versions: added, removed and unchanged nodes and edges.
+    with --preset/--set (and --catalog). `catalog` draws a catalog edition for its authors (an
+    overview, or one property with --property), highlighting a plan's or a selection's choices
+    when one is given. With --against REF the diagram shows both versions: added, removed,
+    changed and unchanged elements.
 
     Example: connectplan render money-flow --preset saas --set liability=platform -o what-if.svg
     """
@@ -90,6 +98,7 @@ def render(
         against=against,
         include=includes,
         path=output if to_file else None,
+        property=prop,
     )
     if isinstance(result, Path):
         click.echo(f"wrote {result} ({chosen})")

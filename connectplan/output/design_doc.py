@@ -261,7 +261,19 @@ def _change_blocks(diff: ResolutionDiff, previous: PlanInfo | None, old_cat: Cat
     if diff.catalog_changed:
         items.append((T("Catalog: "), C("@".join(diff.from_catalog)), T(" → "), C("@".join(diff.to_catalog))))
     for prop, before, after in diff.selection:
-        items.append((T("Decision "), C(prop), T(": "), C(before or "none"), T(" → "), C(after or "none")))
+        was, now = _option_text(before) or "none", _option_text(after) or "none"
+        items.append((T("Decision "), C(prop), T(": "), C(was), T(" → "), C(now)))
+    for renamed in diff.options_renamed:
+        items.append(
+            (
+                T("Option renamed (same decision): "),
+                C(renamed.prop),
+                T(": "),
+                C(renamed.before),
+                T(" → "),
+                C(renamed.after),
+            )
+        )
     if diff.verdict_changed:
         items.append((T("Verdict: "), B(diff.verdict[0]), T(" → "), B(diff.verdict[1])))
     for f in diff.findings_added:
@@ -535,18 +547,20 @@ def design_blocks(
 
     section("Decision")
     rows = []
-    for prop, opt in res.selection:
+    for prop, value in res.selection:
         p = cat.property_index[prop]
-        o = p.option(_option_text(opt)) if not isinstance(opt, tuple) else None
-        why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
-        rows.append(
-            (
-                (T(p.title),),
-                (T(_option_label(cat, prop, _option_text(opt)) + " "), C(f"{prop}.{_option_text(opt)}")),
-                (T(o.summary if o else ""),),
-                (T(why),),
+        # a multi-choice property gets one row per chosen option
+        for opt in (value,) if isinstance(value, str) else value:
+            o = p.option(opt)
+            why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
+            rows.append(
+                (
+                    (T(p.title),),
+                    (T(_option_label(cat, prop, opt) + " "), C(f"{prop}.{opt}")),
+                    (T(o.summary if o else ""),),
+                    (T(why),),
+                )
             )
-        )
     sections.append(Block("table", header=("Decision", "Choice", "Summary", "Why"), rows=tuple(rows)))
 
     section("Considered options")
@@ -742,6 +756,7 @@ th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; te
 th { background: #f4f4f4; }
 code { background: #f4f4f4; padding: 0 0.2rem; border-radius: 3px; }
 figure { margin: 1rem 0; }
+figure h3 { margin-top: 0; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9rem; color: #555; margin-top: 0.3rem; }
 li { margin: 0.3rem 0; }
@@ -802,11 +817,19 @@ def design_html(
     )
     title = "".join(s.text for s in blocks[0].inline)
     body: list[str] = []
-    for block in blocks:
+    used: dict[str, int] = {}
+    for index, block in enumerate(blocks):
         if block.kind == "heading":
             anchor = github_anchor("".join(s.text for s in block.inline))
+            # a repeated heading gets -1, -2, ... as on GitHub, so every id is unique
+            count = used.get(anchor, 0)
+            used[anchor] = count + 1
+            anchor = f"{anchor}-{count}" if count else anchor
             ident = f' id="{anchor}"' if block.level > 1 else ""
-            body.append(f"<h{block.level}{ident}>{_html_inline(block.inline)}</h{block.level}>")
+            heading = f"<h{block.level}{ident}>{_html_inline(block.inline)}</h{block.level}>"
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            # a figure's own heading goes into the figure, so printing never parts them
+            body.append(f"<figure>{heading}" if following is not None and following.kind == "image" else heading)
         elif block.kind == "para":
             body.append(f"<p>{_html_inline(block.inline)}</p>")
         elif block.kind == "table":
@@ -823,7 +846,8 @@ def design_html(
             alt_text = "".join(s.text for s in block.inline)
             alt = html.escape(alt_text, quote=True)
             caption = f"<figcaption>{html.escape(alt_text)}</figcaption>"
-            body.append(f'<figure><img alt="{alt}" src="{block.image}">{caption}</figure>')
+            opened = index > 0 and blocks[index - 1].kind == "heading"
+            body.append(f'{"" if opened else "<figure>"}<img alt="{alt}" src="{block.image}">{caption}</figure>')
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "catalog_import_line",
+    "diff_entries",
     "diff_sections",
     "export_line",
     "format_catalog_list",
@@ -226,20 +227,35 @@ def _holders(parties: Sequence[str]) -> str:
     return ", ".join(parties) or "nobody"
 
 
-def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(heading, [(mark, line)]) per section, as plain text; marks: + added, - removed, ~ changed or moved,
-    > renamed, = unchanged (listed only for money flows matched under another id)."""
-    steps: list[tuple[str, str]] = [("+", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
-    steps += [("-", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
+#: The mark of each status in ``plan diff``'s text (``~`` for a changed or moved entry).
+MARKS = {"added": "+", "removed": "-", "changed": "~", "moved": "~", "renamed": ">", "unchanged": "="}
+_MD_STATUS = {
+    "added": "Added",
+    "removed": "Removed",
+    "changed": "Changed",
+    "moved": "Moved",
+    "renamed": "Renamed",
+    "unchanged": "Unchanged",
+}
+
+
+def diff_entries(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``plan diff``'s sections as ``(heading, [(status, line)])``, in plain text, every section listed.
+
+    ``status`` is added, removed, changed, renamed, moved or unchanged (unchanged lines are money
+    flows kept under another flow id). Every view of a diff lists these same
+    changes; all of them come from :func:`engine.diff.diff_resolutions`.
+    """
+    steps: list[tuple[str, str]] = [("added", f"{s.id}: {s.title} (at {s.position})") for s in diff.steps_added]
+    steps += [("removed", f"{s.id}: {s.title} (was at {s.position})") for s in diff.steps_removed]
     steps += [
-        (">", f"{r.before_id} -> {r.after_id}: {r.title} (renamed; at {r.before} -> {r.after})")
+        ("renamed", f"{r.before_id} -> {r.after_id}: {r.title} (renamed; at {r.before} -> {r.after})")
         for r in diff.steps_renamed
     ]
-    steps += [("~", f"{c.id}: {c.title_before} -> {c.title_after} (title changed)") for c in diff.steps_changed]
-    steps += [("~", f"{m.id}: {m.title} (moved {m.before} -> {m.after})") for m in diff.steps_moved]
-    marks = {"added": "+", "removed": "-", "changed": "~", "unchanged": "="}
+    steps += [("changed", f"{c.id}: {c.title_before} -> {c.title_after} (title changed)") for c in diff.steps_changed]
+    steps += [("moved", f"{m.id}: {m.title} (moved {m.before} -> {m.after})") for m in diff.steps_moved]
     flows = [
-        (marks[c.status], _flow_text(c) + (" (unchanged)" if c.status == "unchanged" else ""))
+        (c.status, _flow_text(c) + (" (unchanged)" if c.status == "unchanged" else ""))
         for status in ("added", "removed", "changed", "unchanged")
         for c in diff.flows
         if c.status == status and (status != "unchanged" or c.renamed)
@@ -247,21 +263,29 @@ def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]
     resps: list[tuple[str, str]] = []
     for r in diff.responsibilities:
         if r.status == "added":
-            resps.append(("+", f"{r.title}: now held by {_holders(r.after)}"))
+            resps.append(("added", f"{r.title}: now held by {_holders(r.after)}"))
         elif r.status == "removed":
-            resps.append(("-", f"{r.title}: no longer held by {_holders(r.before)}"))
+            resps.append(("removed", f"{r.title}: no longer held by {_holders(r.before)}"))
         else:
-            resps.append(("~", f"{r.title}: {_holders(r.before)} -> {_holders(r.after)}"))
+            resps.append(("changed", f"{r.title}: {_holders(r.before)} -> {_holders(r.after)}"))
     return [
         (
             "Findings",
-            [("+", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_added]
-            + [("-", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_removed],
+            [("added", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_added]
+            + [("removed", f"[{f.severity}] {f.rule}: {f.message}") for f in diff.findings_removed],
         ),
         ("Integration steps", steps),
         ("Money flows", flows),
         ("Responsibilities", resps),
     ]
+
+
+def diff_sections(diff: ResolutionDiff) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(mark, line)]) per section, as plain text (the web diff page's form): marks are
+    ``+`` added, ``-`` removed, ``~`` changed or moved, ``>`` renamed, ``=`` unchanged (a money flow
+    kept under another id). Built from :func:`diff_entries`, which also tells changed from moved.
+    """
+    return [(heading, [(MARKS[status], line) for status, line in lines]) for heading, lines in diff_entries(diff)]
 
 
 @_controls_escaped
@@ -295,15 +319,12 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
         if diff.verdict_changed
         else f"Verdict: {diff.verdict[0]} (unchanged)"
     )
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out.append(f"{heading}:")
-        out.extend(f"  {mark} {line}" for mark, line in lines)
+        out.extend(f"  {MARKS[status]} {line}" for status, line in lines)
     return "\n".join(out) + "\n"
-
-
-_MD_MARKS = {"+": "Added", "-": "Removed", "~": "Changed", ">": "Renamed", "=": "Unchanged"}
 
 
 def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
@@ -328,10 +349,10 @@ def _diff_markdown(diff: ResolutionDiff, a_cat: str, b_cat: str) -> str:
     else:
         out.append(f"Verdict: **{diff.verdict[0]}** (unchanged).")
     out.append("")
-    for heading, lines in diff_sections(diff):
+    for heading, lines in diff_entries(diff):
         if not lines:
             continue
         out += [f"### {heading}", ""]
-        out.extend(f"- {_MD_MARKS[mark]}: {md_escape(line)}" for mark, line in lines)
+        out.extend(f"- {_MD_STATUS[status]}: {md_escape(line)}" for status, line in lines)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connectplan.output.plans import diff_sections
 from connectplan.output.resolution import alternative_lines, explain_condition, finding_lines, to_json
 
 if TYPE_CHECKING:
@@ -67,6 +68,11 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     if d.steps_moved:
         out.append(f"Steps moved ({len(d.steps_moved)}):")
         out.extend(f"  ~ {m.title}  ({m.id}): {m.before} -> {m.after}" for m in d.steps_moved)
+    # money flows and responsibilities exactly as plan diff lists them (one model of change)
+    for heading, lines in diff_sections(d):
+        if heading in ("Money flows", "Responsibilities") and lines:
+            out.append(f"{heading}:")
+            out.extend(f"  {mark} {line}" for mark, line in lines)
     if report.blocked:
         out.append("")
         out.append(f"In {after.catalog.ref} this selection is {after.verdict.upper()}:")

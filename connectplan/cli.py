@@ -80,6 +80,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # one line instead of usage + hint + error
+            raise InputError(usage_line(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # map our own error families to one line + exit 2
@@ -89,6 +91,15 @@ class LazyGroup(click.Group):
             if ctx.parent is not None or _debug(ctx):
                 raise  # the root group reports it (or, when debugging, Python prints the traceback)
             raise InputError(internal_error_line(exc)) from None
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """A usage error as one line: the problem, then the command's usage and where help is."""
+    message = _one_line(exc.format_message()).rstrip(".")
+    if exc.ctx is None:
+        return message
+    usage = " ".join(exc.ctx.get_usage().split()).removeprefix("Usage: ")
+    return f"{message}. Usage: {usage} (see {exc.ctx.command_path} --help)"
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -33,7 +33,10 @@ __all__ = [
 ]
 
 EXPORT_KIND = "connectplan-plan"
-EXPORT_FORMAT_VERSION = 1
+#: Written by ``plan export``: 2 adds each version's catalog ``revision`` and lists for multi-choice properties.
+EXPORT_FORMAT_VERSION = 2
+#: Every format version ``plan import`` reads (1: exports written before revisions existed).
+READABLE_FORMAT_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class ExportedCatalog:
     name: str
     edition: str
     content_hash: str
+    revision: int = 1
 
     @property
     def ref(self) -> str:
@@ -72,6 +76,7 @@ class ExportedVersion:
             "catalog": {
                 "name": self.catalog.name,
                 "edition": self.catalog.edition,
+                "revision": self.catalog.revision,
                 "content_hash": self.catalog.content_hash,
             },
             "selection": {p: list(o) if isinstance(o, tuple) else o for p, o in self.selection},
@@ -141,9 +146,10 @@ def parse_export(doc: Any, source: str = "export") -> PlanExport:
         raise bad("expected a JSON object")
     if doc.get("format") != EXPORT_KIND:
         raise bad(f"'format' must be {EXPORT_KIND!r} (is this a `connectplan plan export` file?)")
-    if doc.get("format_version") != EXPORT_FORMAT_VERSION:
+    if doc.get("format_version") not in READABLE_FORMAT_VERSIONS or isinstance(doc.get("format_version"), bool):
         raise bad(
-            f"unsupported format_version {doc.get('format_version')!r}; this connectplan reads {EXPORT_FORMAT_VERSION}"
+            f"unsupported format_version {doc.get('format_version')!r}; this connectplan reads "
+            f"{' and '.join(map(str, READABLE_FORMAT_VERSIONS))}"
         )
     plan = doc.get("plan")
     if not isinstance(plan, dict) or not isinstance(plan.get("name"), str):
@@ -207,10 +213,15 @@ def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
         created_at=time(v.get("created_at"), f"{where}.created_at"),
         author=v["author"],
         message=v["message"],
-        catalog=ExportedCatalog(cat["name"], cat["edition"], cat["content_hash"]),
+        catalog=ExportedCatalog(cat["name"], cat["edition"], cat["content_hash"], _revision(cat.get("revision", 1))),
         selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in sel.items()),
         tags=tuple(tags),
     )
+
+
+def _revision(value: Any) -> int:
+    # informational (the content hash identifies the revision); a bad value falls back to 1
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
 
 
 def _is_choice(value: Any) -> bool:

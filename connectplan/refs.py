@@ -25,20 +25,73 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CATALOG",
+    "MAX_AUTHOR",
+    "MAX_MESSAGE",
+    "MAX_VERSION",
     "PlanRef",
+    "check_author",
+    "check_message",
     "check_plan_name",
     "check_tag_name",
     "parse_assignments",
     "parse_plan_ref",
     "pick_edition",
     "split_catalog_ref",
+    "split_revision",
 ]
 
 #: The catalog a bare command uses (at its newest edition).
 DEFAULT_CATALOG = "stripe-connect"
 
+_REVISION = re.compile(r"(?P<edition>.+)\.r(?P<revision>[1-9][0-9]{0,8})")
 _PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,99}")
+
+
+#: Highest version number (PostgreSQL's INTEGER; checked before any query, so both backends agree).
+MAX_VERSION = 2**31 - 1
+#: Longest plan message (characters); the same on SQLite and PostgreSQL (a TEXT column on both).
+MAX_MESSAGE = 10_000
+#: Longest author (characters): the ``author`` column is VARCHAR(200) on both backends.
+MAX_AUTHOR = 200
+# control characters (tab and newline are allowed in messages only), bidirectional overrides, NUL
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: str, what: str, limit: int, *, multiline: bool) -> str:
+    bad = _SURROGATE.search(value)
+    if bad:  # the command line hands undecodable bytes over as lone surrogates
+        raise StoreError(f"the {what} is not valid UTF-8 (at character {bad.start() + 1}); pass UTF-8 text")
+    if len(value) > limit:
+        raise StoreError(f"the {what} is {len(value)} characters long; the limit is {limit}")
+    for match in _CONTROL.finditer(value):
+        if multiline and match[0] in "\t\n":
+            continue
+        raise StoreError(
+            f"the {what} contains the control character U+{ord(match[0]):04X} "
+            f"(at character {match.start() + 1}); remove it"
+        )
+    return value
+
+
+def check_message(message: str) -> str:
+    """``message`` if it is a storable plan message: UTF-8, at most :data:`MAX_MESSAGE` characters,
+    no control characters but newline and tab.
+
+    >>> check_message("multi-seller carts\nsee ticket 12")
+    'multi-seller carts\nsee ticket 12'
+    """
+    if "\r" in message:
+        message = message.replace("\r\n", "\n")
+    return _check_text(message, "message", MAX_MESSAGE, multiline=True)
+
+
+def check_author(author: str) -> str:
+    """``author`` if it is a storable author: one line of UTF-8, at most :data:`MAX_AUTHOR` characters."""
+    if not author.strip():
+        raise StoreError("the author is empty; pass --author NAME or set $USER")
+    return _check_text(author, "author", MAX_AUTHOR, multiline=False)
 
 
 class PlanRef(NamedTuple):
@@ -78,6 +131,8 @@ def parse_plan_ref(ref: str) -> PlanRef:
     name, sep, spec = ref.partition("@")
     if not name or (sep and not spec) or "@" in spec:
         raise StoreError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
+    if spec.isdigit() and spec.isascii() and int(spec) > MAX_VERSION:
+        raise NotFoundError(f"unknown version {name}@{spec}; version numbers stop at {MAX_VERSION}")
     return PlanRef(check_plan_name(name), spec or "latest")
 
 
@@ -90,22 +145,44 @@ def split_catalog_ref(ref: str | None) -> tuple[str, str | None]:
     return name, edition or None
 
 
+def split_revision(edition: str) -> tuple[str, int | None]:
+    """``2025.r2`` -> ``("2025", 2)``; an edition without ``.rN`` -> ``(edition, None)`` (its newest revision).
+
+    >>> split_revision("2025.r1"), split_revision("2025")
+    (('2025', 1), ('2025', None))
+    """
+    m = _REVISION.fullmatch(edition)
+    return (m["edition"], int(m["revision"])) if m else (edition, None)
+
+
 def pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
-    """The edition ``ref`` names among ``editions`` (sorted; a bare name means its newest edition)."""
+    """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
+
+    ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
+    ``NAME@EDITION.rN`` exactly revision N.
+    """
     name, edition = split_catalog_ref(ref)
     rows = [r for r in editions if r.name == name]
     if not rows:
-        known = sorted(r.ref for r in editions)
+        known = sorted({r.ref for r in editions})
         raise NotFoundError(
             f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} "
             "(add one: connectplan catalog import FILE)"
         )
     if edition is None:
         return rows[-1]
-    for row in rows:
-        if row.edition == edition:
+    wanted, revision = split_revision(edition)
+    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == edition]
+    if not same:
+        editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
+        raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {editions_known}")
+    if revision is None or same[0].edition == edition:
+        return same[-1]
+    for row in same:
+        if row.revision == revision:
             return row
-    raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {', '.join(r.edition for r in rows)}")
+    revisions = ", ".join(r.revision_ref for r in same)
+    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}")
 
 
 def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, str]:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
-from connectplan.refs import check_plan_name, check_tag_name, parse_plan_ref, pick_edition
+from connectplan.refs import (
+    check_author,
+    check_message,
+    check_plan_name,
+    check_tag_name,
+    parse_plan_ref,
+    pick_edition,
+)
 from db import graph_store, plan_rows
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
@@ -55,15 +62,21 @@ class EditionInfo:
     title: str
     content_hash: str
     imported_at: str
+    revision: int = 1
 
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.edition}"
 
+    @property
+    def revision_ref(self) -> str:
+        return f"{self.name}@{self.edition}.r{self.revision}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "edition": self.edition,
+            "revision": self.revision,
             "title": self.title,
             "content_hash": self.content_hash,
             "imported_at": self.imported_at,
@@ -72,7 +85,10 @@ class EditionInfo:
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """One line of ``plan list``: a plan, its latest version and whether a newer catalog edition exists."""
+    """One line of ``plan list``: a plan, its latest version and whether it is stale.
+
+    Stale: a newer edition of its catalog is stored, or a newer revision (a correction) of its edition.
+    """
 
     latest: VersionRecord
     versions: int
@@ -85,18 +101,23 @@ class PlanSummary:
 
     @property
     def stale(self) -> bool:
-        return self.newest_edition != self.latest.catalog_edition
+        return self.newest_edition != self.latest.catalog_edition or self.latest.superseded_by is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "latest": self.latest.version,
             "versions": self.versions,
-            "catalog": {"name": self.latest.catalog_name, "edition": self.latest.catalog_edition},
+            "catalog": {
+                "name": self.latest.catalog_name,
+                "edition": self.latest.catalog_edition,
+                "revision": self.latest.catalog_revision,
+            },
             "verdict": self.verdict,
             "updated_at": self.latest.created_at,
             "stale": self.stale,
             "newest_edition": self.newest_edition,
+            "superseded_by": self.latest.superseded_by,
         }
 
 
@@ -112,7 +133,7 @@ class LogEntry:
 
 
 def _info(row: EditionRow) -> EditionInfo:
-    return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at))
+    return EditionInfo(row.name, row.edition, row.title, row.content_hash, format_time(row.imported_at), row.revision)
 
 
 def _database_errors_mapped(cls: type[T]) -> type[T]:
@@ -203,7 +224,7 @@ class Store:
 
         Cheap when nothing is missing: the edition list (read while opening, if it was), no parsing.
         """
-        stored = {row.ref for row in self._take_editions()}
+        stored = {row.revision_ref for row in self._take_editions()}
         missing = [ref for ref in sorted(builtins) if ref not in stored]
         if not missing:
             return []
@@ -272,6 +293,10 @@ class Store:
         row = self._edition_row(conn, edition_id)
         return self.cache.get(row.content_hash) or graph_store.load_catalog(conn, row, self.cache)
 
+    def _newest_revisions(self, conn: Connection) -> dict[str, int]:
+        """``name@edition`` -> its newest stored revision (one query)."""
+        return {row.ref: row.revision for row in graph_store.read_editions(conn)}  # sorted: the last one wins
+
     def _plan_row(self, conn: Connection, name: str) -> plan_rows.PlanRow:
         plan = plan_rows.find_plan(conn, name)
         if plan is None:
@@ -310,7 +335,8 @@ class Store:
 
     def _record_of(self, conn: Connection, plan: plan_rows.PlanRow, version: plan_rows.VersionRow) -> VersionRecord:
         tags = plan_rows.tags_by_version(conn, plan.id).get(version.number, [])
-        return version.record(plan, self._edition_row(conn, version.catalog_edition_id), tuple(tags))
+        edition = self._edition_row(conn, version.catalog_edition_id)
+        return version.record(plan, edition, tuple(tags), self._newest_revisions(conn).get(edition.ref))
 
     def version(self, ref: str) -> VersionRecord:
         """The metadata and selection of a plan version, without resolving it."""
@@ -334,6 +360,7 @@ class Store:
         with self._read_conn() as conn:
             plan = self._plan_row(conn, check_plan_name(name))
             tags = plan_rows.tags_by_version(conn, plan.id)
+            revisions = self._newest_revisions(conn)
             catalogs: dict[int, tuple[EditionRow, Catalog]] = {}
             for version in plan_rows.versions(conn, plan.id, newest_first=True):
                 found = catalogs.get(version.catalog_edition_id)
@@ -341,7 +368,8 @@ class Store:
                     eid = version.catalog_edition_id
                     found = catalogs[eid] = (self._edition_row(conn, eid), self._catalog_of(conn, eid))
                 edition, catalog = found
-                rows.append((version.record(plan, edition, tuple(tags.get(version.number, ()))), catalog))
+                newest = revisions.get(edition.ref)
+                rows.append((version.record(plan, edition, tuple(tags.get(version.number, ())), newest), catalog))
         return [LogEntry(record, self.verdict(cat, record.selection)) for record, cat in rows]
 
     def list_plans(self, *, stale_only: bool = False) -> list[PlanSummary]:
@@ -349,11 +377,14 @@ class Store:
         rows: list[tuple[VersionRecord, int, Catalog]] = []
         with self._read_conn() as conn:
             newest: dict[str, str] = {}
+            newest_revision: dict[str, int] = {}
             for edition in graph_store.read_editions(conn):
                 newest[edition.name] = edition.edition  # sorted ascending: the last one wins
+                newest_revision[edition.ref] = edition.revision
             for plan, version, count in plan_rows.list_plans(conn):
                 edition = self._edition_row(conn, version.catalog_edition_id)
-                rows.append((version.record(plan, edition), count, self._catalog_of(conn, edition.id)))
+                record = version.record(plan, edition, (), newest_revision.get(edition.ref))
+                rows.append((record, count, self._catalog_of(conn, edition.id)))
         out = []
         for record, count, catalog in rows:
             summary = PlanSummary(
@@ -388,6 +419,8 @@ class Store:
     ) -> VersionRecord:
         """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``."""
         check_plan_name(name)
+        message = check_message(message) if message else message
+        author = check_author(author or default_author())
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -445,7 +478,8 @@ class Store:
         if not assignments:
             raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
         check_plan_name(name)
-        who = author or default_author()
+        message = check_message(message)
+        who = check_author(author or default_author())
         base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
@@ -520,6 +554,8 @@ class Store:
         catalog edition): if ``base`` is no longer the latest version, nothing is saved and
         :class:`~db.errors.ConflictError` names the version that got in first.
         """
+        message = check_message(message)
+        author = check_author(author or default_author())
         check_plan_name(name)
 
         def conflict(latest: int | None = None) -> ConflictError:
@@ -579,6 +615,8 @@ class Store:
     def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
+        message = check_message(message) if message else message
+        author = check_author(author or default_author())
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -623,7 +661,7 @@ class Store:
                         created_at=v.created_at,
                         author=v.author,
                         message=v.message,
-                        catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash),
+                        catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash, edition.revision),
                         selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in v.selection.items()),
                         tags=tuple(tags.get(v.number, [])),
                     )
@@ -637,23 +675,32 @@ class Store:
         is not in this store with the same content hash.
         """
         name = check_plan_name(as_name or export.name)
+        for v in export.versions:  # the same limits as a save, so what one backend took, the other takes
+            try:
+                check_message(v.message)
+                check_author(v.author)
+                for tag in v.tags:
+                    check_tag_name(tag)
+            except StoreError as exc:
+                raise StoreError(f"{source}: version {v.version}: {exc}") from None
 
         def action() -> VersionRecord:
             with self._write() as conn:
                 self._refuse_existing(conn, name)
-                editions = {(r.name, r.edition): r for r in graph_store.read_editions(conn)}
+                stored = graph_store.read_editions(conn)
                 plan = plan_rows.insert_plan(conn, name, created_at=export.created_at, forked_from=export.forked_from)
                 last = None
                 for v in export.versions:
                     cat = v.catalog
-                    edition = editions.get((cat.name, cat.edition))
-                    if edition is None:
+                    same = [r for r in stored if (r.name, r.edition) == (cat.name, cat.edition)]
+                    if not same:
                         raise NotFoundError(
                             f"{source}: catalog edition {cat.ref} ({cat.content_hash}) is not in this store; "
                             "import it first: connectplan catalog import FILE"
                         )
-                    if edition.content_hash != cat.content_hash:
-                        raise EditionConflictError(cat.ref, edition.content_hash, cat.content_hash)
+                    edition = next((r for r in same if r.content_hash == cat.content_hash), None)
+                    if edition is None:
+                        raise EditionConflictError(cat.ref, same[-1].content_hash, cat.content_hash)
                     try:
                         selection = check_selection(self._catalog_of(conn, edition.id), dict(v.selection))
                     except EngineError as exc:
@@ -680,9 +727,21 @@ class Store:
 
 
 def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
-    """``ref -> loader`` of the catalog files shipped with connectplan (no file is parsed here)."""
+    """``NAME@EDITION.rN -> loader`` of every catalog revision shipped with connectplan (no file is parsed here).
+
+    ``NAME@EDITION.rN.yaml`` files hold superseded revisions; ``NAME@EDITION.yaml`` holds the
+    newest, revision N + 1 of the highest such N (1 without any; a test checks each file declares it).
+    """
     from functools import partial
 
-    from connectplan.catalog_files import builtin_catalog_files, load_builtin
+    from connectplan.catalog_files import builtin_catalog_files, builtin_revision_files, load_builtin
 
-    return {p.stem: partial(load_builtin, p.name) for p in builtin_catalog_files()}
+    older = builtin_revision_files()
+    loaders: dict[str, Callable[[], Catalog]] = {}
+    for ref, revisions in older.items():
+        for number, path in revisions:
+            loaders[f"{ref}.r{number}"] = partial(load_builtin, path.name)
+    for path in builtin_catalog_files():
+        newest = max((n for n, _ in older.get(path.stem, [])), default=0) + 1
+        loaders[f"{path.stem}.r{newest}"] = partial(load_builtin, path.name)
+    return loaders

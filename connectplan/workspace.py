@@ -27,7 +27,7 @@ from connectplan.errors import AppError
 from connectplan.refs import parse_assignments
 from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
 from db.graph_store import CatalogCache
-from db.schema import display_url, open_database, schema_status, upgrade_database
+from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
 from engine import Catalog, Resolution, Severity, build_selection, resolve
 
@@ -86,7 +86,7 @@ def open_workspace(url: str | None = None) -> Workspace:
     catalog editions missing from the store are imported. Use it as a context manager, or
     call :meth:`Workspace.close`.
     """
-    url = url or database_url()
+    url = store_url(url or database_url())
     db_engine, editions = open_database(url)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
@@ -99,12 +99,12 @@ def open_workspace(url: str | None = None) -> Workspace:
 
 def store_status(url: str | None = None) -> SchemaStatus:
     """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
-    return schema_status(url or database_url())
+    return schema_status(store_url(url or database_url()))
 
 
 def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
     """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``."""
-    url = url or database_url()
+    url = store_url(url or database_url())
     before, after, db_engine = upgrade_database(url)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
@@ -317,7 +317,10 @@ class Workspace:
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
-        """Carry plan version ``ref`` over to edition ``to`` (default: its catalog's newest); save unless ``dry_run``.
+        """Carry plan version ``ref`` over to edition ``to``; save unless ``dry_run``.
+
+        Without ``to``: the newest revision of its own edition when a correction supersedes it,
+        else its catalog's newest edition.
 
         Returns the impact report and the saved version (None when nothing was saved: a dry
         run, or a selection that is blocked in the new edition without ``allow_blocked``).
@@ -326,14 +329,19 @@ class Workspace:
         from engine.upgrade import plan_upgrade
 
         record, before = self.store.load(ref)
-        target = self.catalog(to or before.catalog.name)
+        # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
+        default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
+        target = self.catalog(to or default)
         if target.name != before.catalog.name:
             raise AppError(
                 f"plan upgrade moves a plan between editions of one catalog; "
                 f"{record.ref} uses {before.catalog.name}, not {target.name}"
             )
-        if target.edition == before.catalog.edition:
-            raise AppError(f"{record.ref} is already on {target.ref}; name a different edition with --to")
+        if target.content_hash == before.catalog.content_hash:
+            raise AppError(
+                f"{record.ref} is already on {target.ref} (revision {target.revision}); "
+                "name a different edition with --to"
+            )
         report = plan_upgrade(
             before,
             target,

@@ -60,7 +60,8 @@ class EditionConflictError(StoreError):
     def __str__(self) -> str:
         return (
             f"catalog edition {self.ref} is already stored with content {self.stored_hash}; "
-            f"this file has {self.new_hash}. Editions are immutable: give the changed catalog a new edition"
+            f"this file has {self.new_hash}. Editions are immutable: "
+            "give the changed catalog a new revision (or edition)"
         )
 
 

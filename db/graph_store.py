@@ -59,7 +59,9 @@ class CatalogCache:
         self._items.clear()
 
 
-_EDITIONS = text("SELECT id, name, edition, title, content_hash, meta, imported_at FROM catalog_edition").columns(
+_EDITIONS = text(
+    "SELECT id, name, edition, title, content_hash, meta, imported_at, revision FROM catalog_edition"
+).columns(
     column("id", Integer),
     column("name", String),
     column("edition", String),
@@ -67,6 +69,7 @@ _EDITIONS = text("SELECT id, name, edition, title, content_hash, meta, imported_
     column("content_hash", String),
     column("meta", JSON),
     column("imported_at", DateTime(timezone=True)),
+    column("revision", Integer),
 )
 _NODES = text(
     "SELECT id, kind, key, position, data FROM catalog_node WHERE edition_id = :edition_id ORDER BY id"
@@ -79,8 +82,8 @@ _NODES = text(
 )
 _EDGES = text("SELECT src_id, dst_id, kind FROM catalog_edge WHERE edition_id = :edition_id ORDER BY id")
 _INSERT_EDITION = text(
-    "INSERT INTO catalog_edition (name, edition, title, content_hash, meta, imported_at) "
-    "VALUES (:name, :edition, :title, :content_hash, :meta, :imported_at) RETURNING id"
+    "INSERT INTO catalog_edition (name, edition, revision, title, content_hash, meta, imported_at) "
+    "VALUES (:name, :edition, :revision, :title, :content_hash, :meta, :imported_at) RETURNING id"
 ).bindparams(bindparam("meta", type_=JSON), bindparam("imported_at", type_=DateTime(timezone=True)))
 _INSERT_NODE = text(
     "INSERT INTO catalog_node (edition_id, kind, key, position, data) "
@@ -93,9 +96,9 @@ _INSERT_EDGE = text(
 
 
 def read_editions(conn: Connection) -> list[EditionRow]:
-    """Every stored edition, sorted by name then edition (one query)."""
+    """Every stored edition revision, sorted by name, edition and revision (one query)."""
     rows = [EditionRow(*row) for row in conn.execute(_EDITIONS)]
-    return sorted(rows, key=lambda r: (r.name, edition_sort_key(r.edition)))
+    return sorted(rows, key=lambda r: (r.name, edition_sort_key(r.edition), r.revision))
 
 
 def load_graph(conn: Connection, edition: EditionRow) -> nx.DiGraph:
@@ -137,9 +140,9 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
 
     digest = catalog.content_hash
     for existing in read_editions(conn):
-        if (existing.name, existing.edition) == (catalog.name, catalog.edition):
+        if (existing.name, existing.edition, existing.revision) == (catalog.name, catalog.edition, catalog.revision):
             if existing.content_hash != digest:
-                raise EditionConflictError(catalog.ref, existing.content_hash, digest)
+                raise EditionConflictError(existing.revision_ref, existing.content_hash, digest)
             return existing, False
     from engine.compiled import compile_catalog
 
@@ -149,6 +152,7 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
     values = {
         "name": catalog.name,
         "edition": catalog.edition,
+        "revision": catalog.revision,
         "title": catalog.title,
         "content_hash": digest,
         "meta": meta,
@@ -169,5 +173,7 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
     ]
     if edges:
         conn.execute(_INSERT_EDGE, edges)
-    row = EditionRow(edition_id, catalog.name, catalog.edition, catalog.title, digest, meta, imported_at)
+    row = EditionRow(
+        edition_id, catalog.name, catalog.edition, catalog.title, digest, meta, imported_at, catalog.revision
+    )
     return row, True

@@ -48,11 +48,13 @@ class CatalogEdition(Base):
     """One immutable catalog edition (``name@edition``), identified by its content hash."""
 
     __tablename__ = "catalog_edition"
-    __table_args__ = (UniqueConstraint("name", "edition"),)
+    __table_args__ = (UniqueConstraint("name", "edition", "revision"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     edition: Mapped[str] = mapped_column(String(50))
+    #: corrections of an edition are new revisions stored beside the old (plans stay pinned to theirs)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
     title: Mapped[str] = mapped_column(String(300))
     content_hash: Mapped[str] = mapped_column(String(80))
     #: graph-level attributes of the catalog graph: format, description, renames

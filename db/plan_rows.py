@@ -135,8 +135,10 @@ class VersionRow:
     catalog_edition_id: int
     selection: dict[str, Any]
 
-    def record(self, plan: PlanRow, edition: EditionRow, tags: tuple[str, ...] = ()) -> VersionRecord:
-        """The plain record the store hands out."""
+    def record(
+        self, plan: PlanRow, edition: EditionRow, tags: tuple[str, ...] = (), newest: int | None = None
+    ) -> VersionRecord:
+        """The plain record the store hands out (``newest``: the edition's newest stored revision)."""
         return VersionRecord(
             plan=plan.name,
             version=self.number,
@@ -150,6 +152,8 @@ class VersionRow:
             content_hash=edition.content_hash,
             selection=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.selection.items()),
             forked_from=plan.forked_from,
+            catalog_revision=edition.revision,
+            superseded_by=newest if newest is not None and newest > edition.revision else None,
         )
 
 

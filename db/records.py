@@ -48,10 +48,17 @@ class EditionRow:
     content_hash: str
     meta: dict[str, Any]
     imported_at: datetime
+    revision: int = 1
 
     @property
     def ref(self) -> str:
+        """``name@edition`` (its newest revision, when looked up)."""
         return f"{self.name}@{self.edition}"
+
+    @property
+    def revision_ref(self) -> str:
+        """``name@edition.rN``: exactly this revision."""
+        return f"{self.name}@{self.edition}.r{self.revision}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,9 @@ class VersionRecord:
     #: (property, option) pairs in catalog order; a multi-choice property holds a tuple of options
     selection: tuple[tuple[str, Any], ...]
     forked_from: str | None = None
+    catalog_revision: int = 1
+    #: the newest revision of the same edition in the store, when it is newer than ``catalog_revision``
+    superseded_by: int | None = None
 
     @property
     def ref(self) -> str:
@@ -93,4 +103,6 @@ class VersionRecord:
             "created_at": self.created_at,
             "tags": list(self.tags),
             "forked_from": self.forked_from,
+            "catalog_revision": self.catalog_revision,
+            "superseded_by": self.superseded_by,
         }

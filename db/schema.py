@@ -35,10 +35,44 @@ __all__ = [
     "display_url",
     "open_database",
     "schema_status",
+    "store_url",
     "upgrade_database",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+_URL_EXAMPLE = "e.g. --db plans.db, --db sqlite:///plans.db or --db postgresql://user@host/dbname"
+
+
+def store_url(value: str) -> str:
+    """The database URL for what a user typed: a plain path means that SQLite file.
+
+    ``--db plans.db`` and ``--db ./plans.db`` are ``sqlite:///plans.db`` (as sqlite-utils and
+    Datasette take a path); a URL is kept. Refused with one line and an example: an empty value,
+    a SQLite URL with no file (an in-memory store keeps nothing), and a URL that cannot be parsed.
+
+    >>> store_url("plans.db"), store_url("/tmp/p.db"), store_url("sqlite:///x.db")
+    ('sqlite:///plans.db', 'sqlite:////tmp/p.db', 'sqlite:///x.db')
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not value.strip():
+        raise SchemaError(f"the store URL is empty; {_URL_EXAMPLE}")
+    if "://" not in value:
+        if ":" in value.split("/", 1)[0] and not value.startswith(("./", "/")):
+            raise SchemaError(f"cannot parse store URL {value!r}; {_URL_EXAMPLE}")
+        return f"sqlite:///{value}"
+    try:
+        parsed = make_url(value)
+    except (ArgumentError, ValueError) as exc:
+        raise SchemaError(f"cannot parse store URL {display_url(value)!r} ({exc}); {_URL_EXAMPLE}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise SchemaError(
+            f"{display_url(value)!r} is an in-memory SQLite store, which keeps nothing; name a file, {_URL_EXAMPLE}"
+        )
+    return value
 
 
 def display_url(url: str) -> str:
@@ -310,7 +344,12 @@ def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
                 f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
             )
         if rev != HEAD_REVISION:
-            raise _schema_problem(url, rev)
+            if path is None or rev not in KNOWN_REVISIONS:
+                raise _schema_problem(url, rev)
+            # The embedded SQLite store follows the code: a known older schema is migrated on open
+            # (a shared PostgreSQL store is upgraded deliberately, with `connectplan db upgrade`).
+            migrate(db_engine)
+            return db_engine, None
     except BaseException:
         db_engine.dispose()
         raise

@@ -41,9 +41,9 @@ DEFAULT_URL = "sqlite:///connectplan.db"
 ENV_VAR = "CONNECTPLAN_DATABASE_URL"
 
 #: The newest migration revision this code knows (``migrations/versions``).
-HEAD_REVISION = "5d2c9e41a7b3"
+HEAD_REVISION = "8b1f04c2e6d9"
 #: Every revision this code knows, oldest first; a store at one of them but not the head is "behind".
-KNOWN_REVISIONS: tuple[str, ...] = (HEAD_REVISION,)
+KNOWN_REVISIONS: tuple[str, ...] = ("5d2c9e41a7b3", HEAD_REVISION)
 
 #: Seconds a SQLite connection waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT = 60.0

@@ -58,7 +58,8 @@ class Problem:
     ``unknown_property``, ``unknown_option``, ``unknown_value`` (a severity, phase, basis, flow
     kind ... outside its fixed set), ``unknown_step``, ``unknown_party``, ``self_prerequisite``,
     ``prerequisite_cycle``, ``incomplete_preset``, ``bad_selection``, ``bad_rename``,
-    ``bad_count``; file readers add their own (``invalid`` when nothing more precise applies).
+    ``bad_count``, ``invalid_url`` (a link that is not https:// or http://); file readers add their
+    own (``invalid`` when nothing more precise applies).
     """
 
     source: str

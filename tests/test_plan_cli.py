@@ -117,7 +117,7 @@ def test_the_issue_walkthrough(cp, tmp_path):
     )
     export = tmp_path / "acme.json"
     _ok(cp("plan", "export", "acme-marketplace", "-o", str(export)))
-    assert json.loads(export.read_text())["format_version"] == 1
+    assert json.loads(export.read_text())["format_version"] == 2
     assert _ok(cp("plan", "import", str(export), "--as", "acme-copy")) == "imported acme-copy (2 versions)\n"
     listing = _ok(cp("plan", "list")).splitlines()
     assert [line.split()[0] for line in listing] == ["acme-copy@2", "acme-marketplace@2", "acme-whitelabel@1"]

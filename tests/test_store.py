@@ -350,7 +350,7 @@ def test_export_import_reproduces_the_history(store):
     store.set_plan("acme", {"charge_type": "separate"}, message="two", author="bob")
     store.tag("acme@2", "reviewed")
     doc = store.export_plan("acme").to_dict()
-    assert doc["format"] == "connectplan-plan" and doc["format_version"] == 1
+    assert doc["format"] == "connectplan-plan" and doc["format_version"] == 2
     assert [v["version"] for v in doc["versions"]] == [1, 2]
     assert doc["versions"][1]["catalog"]["content_hash"] == load_builtin("stripe-connect@2025.yaml").content_hash
     assert doc["versions"][1]["tags"] == ["reviewed"]

@@ -10,7 +10,13 @@ from connectplan.commands.options import format_option
 
 @click.command("upgrade")
 @click.argument("ref")
-@click.option("--to", "to_ref", required=True, metavar="NAME@EDITION", help="Catalog edition to move the plan to.")
+@click.option(
+    "--to",
+    "to_ref",
+    metavar="NAME@EDITION",
+    help="Catalog edition (or NAME@EDITION.rN revision) to move the plan to "
+    "(default: the newest revision of its edition when one corrects it, else the newest edition).",
+)
 @click.option("--dry-run", is_flag=True, help="Only print the impact; save nothing.")
 @click.option("-m", "--message", metavar="MSG", help="Message of the new version (default: 'upgrade to NAME@EDITION').")
 @click.option("--author", metavar="NAME", help="Author recorded with the version (default: $USER).")
@@ -24,7 +30,7 @@ from connectplan.commands.options import format_option
 def upgrade(
     ctx: click.Context,
     ref: str,
-    to_ref: str,
+    to_ref: str | None,
     dry_run: bool,
     message: str | None,
     author: str | None,

@@ -76,6 +76,8 @@ def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str
         ]
         if record.forked_from:
             lines.append(f"- Forked from: {md_code(record.forked_from)}")
+        if record.superseded_by is not None:
+            lines.append(f"- Superseded: {_superseded(record)}")
         return "\n".join(lines) + "\n\n" + resolution_markdown(res)
     header = [
         f"Plan:     {record.ref}{_tags(record)}",
@@ -85,7 +87,16 @@ def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str
         f"Saved:    {record.created_at}",
         f"Message:  {_one_line(record.message)}",
     ]
+    if record.superseded_by is not None:
+        header.append(f"Stale:    {_superseded(record)}")
     return resolution_text(res, header=header)
+
+
+def _superseded(record: VersionRecord) -> str:
+    return (
+        f"saved on revision {record.catalog_revision} of {record.catalog_ref}; revision {record.superseded_by} "
+        f"corrects it (connectplan plan upgrade {record.plan})"
+    )
 
 
 def _one_line(text: str) -> str:
@@ -151,7 +162,14 @@ def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     width = max(len(p.latest.ref) for p in plans)
     lines = []
     for p in plans:
-        stale = f"  (stale: {p.latest.catalog_name}@{p.newest_edition} is newer)" if p.stale else ""
+        stale = ""
+        if p.newest_edition != p.latest.catalog_edition:
+            stale = f"  (stale: {p.latest.catalog_name}@{p.newest_edition} is newer)"
+        elif p.latest.superseded_by is not None:
+            stale = (
+                f"  (stale: revision {p.latest.superseded_by} of {p.latest.catalog_ref} corrects it; "
+                f"connectplan plan upgrade {p.name})"
+            )
         lines.append(
             f"{p.latest.ref.ljust(width)}  {p.latest.catalog_ref}  {p.verdict.ljust(12)} "
             f"{p.versions} version{'s' if p.versions != 1 else ''}  {p.latest.created_at}{stale}"
@@ -203,9 +221,10 @@ def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
         return to_json({"catalogs": [e.to_dict() for e in editions]})
     if not editions:
         return "no catalog editions\n"
-    width = max(len(e.ref) for e in editions)
+    width = max(len(e.revision_ref) for e in editions)
     return (
-        "\n".join(f"{e.ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions) + "\n"
+        "\n".join(f"{e.revision_ref.ljust(width)}  {e.content_hash[:19]}  {e.imported_at}  {e.title}" for e in editions)
+        + "\n"
     )
 
 

@@ -65,7 +65,11 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
 
 def test_builtin_editions_are_imported_once(store, store_url):
     with open_workspace(store_url) as again:
-        assert [e.ref for e in again.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
+        assert [e.ref for e in again.catalogs()] == [
+            "stripe-connect@2024",
+            "stripe-connect@2025",
+            "stripe-connect@2026",
+        ]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
 

@@ -188,6 +188,28 @@ def exploration_and_upgrade(plan: str = "acme-embedded") -> None:
     print()
 
 
+def edition_2026(plan: str = "acme-2025") -> None:
+    """The 2026 edition: a multi-choice selection, its exploration, and a 2025 plan upgraded to it (issue 11)."""
+    print("== 2026: a platform that charges application fees and a SaaS subscription (multi-choice)")
+    run(
+        "resolve",
+        "--catalog",
+        "stripe-connect@2026",
+        *("--set", "business_model=platform", "--set", "onboarding=embedded", "--set", "dashboard=express"),
+        *("--set", "charge_type=direct", "--set", "fee_payer=platform", "--set", "liability=stripe"),
+        *("--set", "monetization=application_fees,saas_subscriptions"),
+    )
+    print("== 2026: what does a product markup leave open?")
+    run("explore", "--catalog", "stripe-connect@2026", "--set", "monetization=product_markup")
+    print("== The 2025 -> 2026 edition diff, and a 2025 plan upgraded to 2026")
+    run("catalog", "diff", "stripe-connect@2025", "stripe-connect@2026")
+    run("plan", "new", plan, "--catalog", "stripe-connect@2025", "--preset", "saas", "-m", "2025 design")
+    run("plan", "list", "--stale")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2026", "--dry-run")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2026", "-m", "move to the 2026 guide")
+    print()
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
@@ -209,6 +231,7 @@ def main() -> None:
     presets_table()
     plan_history()
     exploration_and_upgrade()
+    edition_2026()
     diagrams_and_doc()
     print(f"demo: done; files are in {OUT}/")
 

@@ -8,6 +8,7 @@ well under a minute; ``FUZZ_EXAMPLES`` below is the figure docs/reliability.md q
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import sqlite3
@@ -152,7 +153,9 @@ def _mutate_json(doc, rnd: random.Random, value):
     if action == 0 and isinstance(parent, dict):
         del parent[key]
     elif action == 1:
-        parent[key] = value
+        # a copy: inserting the same object twice can nest it inside itself, and a cyclic document
+        # would make this walk (not the code under test) run out of memory
+        parent[key] = copy.deepcopy(value)
     else:
         parent[key] = [parent[key]] if rnd.random() < 0.5 else {"x": parent[key]}
 

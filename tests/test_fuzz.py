@@ -161,9 +161,7 @@ def _mutate_json(doc, rnd: random.Random, value):
 
 
 JSON_VALUES = st.recursive(
-    # integers stay small: a large one in a mutated export exhausts memory since main's multi-choice
-    # properties (found by this suite, not fixed yet; see the issue 10 report)
-    st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=False), TEXT),
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
     max_leaves=5,
 )

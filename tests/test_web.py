@@ -615,3 +615,17 @@ def test_hostile_catalog_text_is_escaped_everywhere(tmp_path, runner):
         assert not [a for a in Page(help_page.text).tags("a") if (a.get("href") or "").startswith("javascript:")]
         resp = client.get("/diagrams/money-flow.svg?" + query_string("hostile@1", {"color": "blue", "size": "s"}))
         assert resp.status_code == 200 and b"<script>" not in resp.content
+
+
+def test_a_multi_choice_property_repeats_its_parameter_or_takes_a_comma_list(tc):
+    """stripe-connect@2026's monetization is multi-choice: checkboxes, and both query forms mean the same."""
+    base = "catalog=stripe-connect%402026&preset=saas"
+    repeated = tc.get(f"/api/resolve?{base}&monetization=application_fees&monetization=saas_subscriptions")
+    comma = tc.get(f"/api/resolve?{base}&monetization=application_fees,saas_subscriptions")
+    assert repeated.status_code == comma.status_code == 200
+    assert repeated.content == comma.content
+    assert repeated.json()["selection"]["monetization"] == ["application_fees", "saas_subscriptions"]
+    page = tc.get(f"/?{base}&monetization=application_fees&monetization=saas_subscriptions")
+    assert page.status_code == 200
+    boxes = re.findall(r'<input type="checkbox"[^>]*name="monetization"[^>]*>', page.text)
+    assert len(boxes) == 3 and sum("checked" in b for b in boxes) == 2

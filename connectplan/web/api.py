@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from connectplan.web.params import BadRequest, parse_selection
+from connectplan.web.params import BadRequest, catalog_of, parse_selection
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -35,7 +35,7 @@ def _ws(request: Request) -> Workspace:
 
 def _selection(request: Request) -> tuple[Catalog, Selection]:
     pairs = list(request.query_params.multi_items())
-    catalog = _ws(request).catalog(parse_selection(pairs).catalog)
+    catalog = _ws(request).catalog(catalog_of(pairs))
     return catalog, parse_selection(pairs, catalog)
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "RESERVED",
     "BadRequest",
     "Selection",
+    "catalog_of",
     "choice_of",
     "parse_selection",
     "query_string",
@@ -78,6 +79,15 @@ def _one(items: list[str], name: str) -> str:
     if len(set(items)) > 1:
         raise BadRequest(f"parameter {name!r} given {len(items)} times; give it once", name)
     return items[0]
+
+
+def catalog_of(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The ``catalog=`` of query or form pairs (read before the catalog says which properties repeat).
+
+    >>> catalog_of([("monetization", "a"), ("monetization", "b"), ("catalog", "stripe-connect@2026")])
+    'stripe-connect@2026'
+    """
+    return parse_selection([(k, v) for k, v in pairs if k == "catalog"]).catalog
 
 
 def parse_selection(

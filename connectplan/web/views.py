@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from connectplan.web.params import BadRequest, choice_of, parse_selection, query_string
+from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -194,8 +194,7 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     presets, outside ``#workspace``, only for the full ``page``)."""
     ws = ws_of(request)
     pairs = _selection_pairs(request)
-    first = parse_selection(pairs)
-    catalog = ws.catalog(first.catalog)
+    catalog = ws.catalog(catalog_of(pairs))
     sel = parse_selection(pairs, catalog, keep=KEEP)
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
@@ -500,8 +499,7 @@ def _subject(request: Request) -> tuple[dict[str, Any], str]:
     plan = request.query_params.get("plan", "").strip()
     if plan:
         return {"ref": plan}, plan.replace("@", "-")
-    first = parse_selection(pairs)
-    catalog = ws.catalog(first.catalog)
+    catalog = ws.catalog(catalog_of(pairs))
     sel = parse_selection(pairs, catalog)
     return {"catalog": catalog.ref, "preset": sel.preset, "set": sel.mapping}, "connectplan"
 

@@ -272,9 +272,11 @@ def test_db_upgrade_and_current(runner, empty_db_url, backend):
 def test_catalog_import_and_list(cp, tmp_path):
     listing = _ok(cp("catalog", "list")).splitlines()
     assert [line.split()[0] for line in listing] == [
-        "stripe-connect@2024",
-        "stripe-connect@2025",
-        "stripe-connect@2026",
+        "stripe-connect@2024.r1",
+        "stripe-connect@2024.r2",
+        "stripe-connect@2025.r1",
+        "stripe-connect@2025.r2",
+        "stripe-connect@2026.r1",
     ]
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_doc()))
@@ -286,11 +288,13 @@ def test_catalog_import_and_list(cp, tmp_path):
     line = _fails_with_one_line(cp("catalog", "import", str(path)), "tiny@1", old_hash, "immutable")
     assert line.count("sha256:") == 2
     doc = json.loads(_ok(cp("catalog", "list", "--format", "json")))
-    assert [(c["name"], c["edition"]) for c in doc["catalogs"]] == [
-        ("stripe-connect", "2024"),
-        ("stripe-connect", "2025"),
-        ("stripe-connect", "2026"),
-        ("tiny", "1"),
+    assert [(c["name"], c["edition"], c["revision"]) for c in doc["catalogs"]] == [
+        ("stripe-connect", "2024", 1),
+        ("stripe-connect", "2024", 2),
+        ("stripe-connect", "2025", 1),
+        ("stripe-connect", "2025", 2),
+        ("stripe-connect", "2026", 1),
+        ("tiny", "1", 1),
     ]
     assert json.loads(_ok(cp("catalog", "show", "tiny@1", "--format", "json")))["title"] == "Tiny"
 

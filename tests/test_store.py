@@ -57,7 +57,13 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
     path = tmp_path / "fresh.db"
     with open_workspace(f"sqlite:///{path}") as s:
         assert path.exists()
-        assert [e.ref for e in s.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
+        assert [e.revision_ref for e in s.catalogs()] == [
+            "stripe-connect@2024.r1",
+            "stripe-connect@2024.r2",
+            "stripe-connect@2025.r1",
+            "stripe-connect@2025.r2",
+            "stripe-connect@2026.r1",
+        ]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -65,10 +71,12 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
 
 def test_builtin_editions_are_imported_once(store, store_url):
     with open_workspace(store_url) as again:
-        assert [e.ref for e in again.catalogs()] == [
-            "stripe-connect@2024",
-            "stripe-connect@2025",
-            "stripe-connect@2026",
+        assert [e.revision_ref for e in again.catalogs()] == [
+            "stripe-connect@2024.r1",
+            "stripe-connect@2024.r2",
+            "stripe-connect@2025.r1",
+            "stripe-connect@2025.r2",
+            "stripe-connect@2026.r1",
         ]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
@@ -103,7 +111,13 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
         open_workspace(empty_db_url)
     assert upgrade_store(empty_db_url) == (None, HEAD_REVISION)
     with open_workspace(empty_db_url) as ws:
-        assert [e.ref for e in ws.catalogs()] == ["stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"]
+        assert [e.revision_ref for e in ws.catalogs()] == [
+            "stripe-connect@2024.r1",
+            "stripe-connect@2024.r2",
+            "stripe-connect@2025.r1",
+            "stripe-connect@2025.r2",
+            "stripe-connect@2026.r1",
+        ]
 
 
 def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backend):
@@ -122,13 +136,29 @@ def test_a_store_from_a_newer_schema_is_refused_and_left_alone(store_url, backen
     db_engine.dispose()
 
 
-def test_a_store_behind_the_code_says_to_upgrade(store_url, monkeypatch):
+def test_a_store_behind_the_code_says_to_upgrade(store_url, monkeypatch, backend):
     # Pretend this code has one more migration than the store: the store is then "behind".
     monkeypatch.setattr(store_mod, "HEAD_REVISION", "f" * 12)
     monkeypatch.setattr(store_mod, "KNOWN_REVISIONS", (HEAD_REVISION, "f" * 12))
+    assert schema_status(store_url)[0] == "behind"
+    if backend == "sqlite":
+        return  # the embedded store migrates itself: test_an_older_sqlite_store_is_migrated_on_open
     with pytest.raises(SchemaError, match=f"revision {HEAD_REVISION}, behind .*run `connectplan db upgrade`"):
         open_workspace(store_url)
-    assert schema_status(store_url)[0] == "behind"
+
+
+def test_an_older_sqlite_store_is_migrated_on_open(tmp_path):
+    from db.schema import migrate
+    from db.session import KNOWN_REVISIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db_engine = make_engine(url)
+    migrate(db_engine, KNOWN_REVISIONS[0])  # the schema of the first release
+    db_engine.dispose()
+    assert schema_status(url)[0] == "behind"
+    with open_workspace(url) as ws:
+        assert "stripe-connect@2024.r2" in [e.revision_ref for e in ws.catalogs()]
+    assert schema_status(url)[0] == "current"
 
 
 def test_a_file_that_is_not_a_database_is_not_touched(tmp_path):

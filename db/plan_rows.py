@@ -66,7 +66,7 @@ _PLAN_NAMES = text("SELECT name FROM plan ORDER BY name")
 _PLAN_WITH_LATEST = text(
     "SELECT p.id, p.name, p.created_at, p.forked_from, v.id, v.number, v.parent_number, v.message, v.author, "
     "v.created_at, v.catalog_edition_id, v.selection FROM plan p JOIN plan_version v ON v.plan_id = p.id "
-    "WHERE p.name = :name ORDER BY v.number DESC LIMIT 1"
+    "AND v.number = (SELECT MAX(number) FROM plan_version WHERE plan_id = p.id) WHERE p.name = :name"
 ).columns(
     column("plan_id", Integer),
     column("name", String),

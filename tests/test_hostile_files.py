@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -43,6 +45,17 @@ def yaml_loader(request, monkeypatch):
     elif not getattr(yaml, "__with_libyaml__", False):
         pytest.skip("PyYAML was built without libyaml here")
     return request.param
+
+
+#: a character device node needs root to make (it is made in tmp_path; no test opens anything under /dev)
+NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="making a character device node (mknod) needs root")
+
+
+def _zero_device(directory: Path) -> Path:
+    """A node with the zero device's numbers (1, 5), made in ``directory``: an endless input."""
+    path = directory / "zero"
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    return path
 
 
 class TestCatalogYaml:
@@ -104,8 +117,10 @@ class TestCatalogFiles:
         os.mkfifo(f)
         _refused(runner, ["catalog", "validate", str(f)], str(f), "not a regular file")
 
-    def test_dev_zero_is_refused(self, runner):
-        _refused(runner, ["catalog", "validate", "/dev/zero"], "/dev/zero", "not a regular file")
+    @NEEDS_ROOT
+    def test_a_zero_device_is_refused(self, runner, tmp_path):
+        zero = _zero_device(tmp_path)
+        _refused(runner, ["catalog", "validate", str(zero)], str(zero), "not a regular file")
 
     def test_import_applies_the_same_limits(self, runner, tmp_path):
         f = tmp_path / "bomb.yaml"
@@ -152,8 +167,10 @@ class TestPlanImport:
         f.write_text('{"plan": ' + "[" * 70 + "1" + "]" * 70 + "}")  # fine for json, past our bound
         _refused(runner, ["--db", url, "plan", "import", str(f)], str(f), "nested deeper than 64 levels")
 
-    def test_dev_zero(self, runner, url):
-        _refused(runner, ["--db", url, "plan", "import", "/dev/zero"], "/dev/zero", "not a regular file")
+    @NEEDS_ROOT
+    def test_a_zero_device(self, runner, url, tmp_path):
+        zero = _zero_device(tmp_path)
+        _refused(runner, ["--db", url, "plan", "import", str(zero)], str(zero), "not a regular file")
 
     def test_fifo(self, runner, url, tmp_path):
         f = tmp_path / "pipe.json"

@@ -495,7 +495,8 @@ class Workspace:
         """
         from dataclasses import replace as with_fields
 
-        from connectplan.output.design_doc import decision_log, write_design_doc
+        from connectplan.output.design_doc import decision_log
+        from connectplan.output.doc_writer import write_design_doc
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
         previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
@@ -515,7 +516,7 @@ class Workspace:
         self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
     ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
-        from connectplan.output.design_doc import prompt_text
+        from connectplan.output.prompt import prompt_text
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)

@@ -9,8 +9,9 @@ import pytest
 from conftest import tiny_doc
 
 from connectplan.cli import cli
-from connectplan.output.design_doc import PlanInfo, design_markdown, prompt_text
+from connectplan.output.design_doc import PlanInfo, design_markdown
 from connectplan.output.plans import format_diff, format_log, format_plan_version
+from connectplan.output.prompt import prompt_text
 from connectplan.output.resolution import escape_controls, format_resolution
 from connectplan.store import LogEntry
 from db.records import VersionRecord

@@ -4,7 +4,12 @@ Command modules (and the web pages) call these formatters; they hold no formatti
 
 - :mod:`connectplan.output.resolution`: resolutions, findings, alternatives, JSON and Markdown helpers.
 - :mod:`connectplan.output.plans`: plan versions, logs, lists, diffs and catalog lists.
-- :mod:`connectplan.output.design_doc`: design documents (Markdown + SVG, one HTML page) and prompts.
+- :mod:`connectplan.output.design_doc`: design documents' content (decision records) as blocks.
+- :mod:`connectplan.output.blocks`: the block model and its Markdown and HTML renderers.
+- :mod:`connectplan.output.doc_writer`: rendering the diagrams and writing a document's files.
+- :mod:`connectplan.output.prompt`: the prompt for a coding assistant.
+- :mod:`connectplan.output.catalogs`, :mod:`~connectplan.output.exploration`,
+  :mod:`~connectplan.output.upgrade`: catalogs, explorations and upgrade reports.
 
 Nothing is re-exported here, so importing one formatter never loads the others.
 """

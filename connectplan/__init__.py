@@ -29,9 +29,9 @@ _EXPORTS: dict[str, str] = {
     "store_status": "connectplan.workspace",
     "upgrade_store": "connectplan.workspace",
     # store records
-    "EditionInfo": "connectplan.store",
-    "LogEntry": "connectplan.store",
-    "PlanSummary": "connectplan.store",
+    "EditionInfo": "connectplan.records",
+    "LogEntry": "connectplan.records",
+    "PlanSummary": "connectplan.records",
     "VersionRecord": "db.records",
     "PlanExport": "connectplan.exchange",
     "ExportedVersion": "connectplan.exchange",
@@ -104,7 +104,7 @@ __all__ = [
 if TYPE_CHECKING:
     from connectplan.errors import USER_ERRORS, AppError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
-    from connectplan.store import EditionInfo, LogEntry, PlanSummary
+    from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
     from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
     from db.records import VersionRecord

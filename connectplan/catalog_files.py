@@ -13,7 +13,10 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from connectplan.infile import MAX_DEPTH, MAX_VALUES, InputFileError, check_nesting, read_text_file
 from engine import Catalog, CatalogError, Problem, catalog_from_dict
@@ -25,6 +28,7 @@ __all__ = [
     "MAX_VALUES",
     "builtin_catalog_files",
     "builtin_catalogs",
+    "builtin_loaders",
     "builtin_revision_files",
     "load_catalog_file",
     "parse_catalog_text",
@@ -227,3 +231,22 @@ def builtin_catalogs() -> list[Catalog]:
 
     cats = [load_builtin(p.name) for p in builtin_catalog_files()]
     return sorted(cats, key=lambda c: (c.name, edition_sort_key(c.edition)))
+
+
+def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
+    """``NAME@EDITION.rN -> loader`` of every catalog revision shipped with connectplan (no file is parsed here).
+
+    ``NAME@EDITION.rN.yaml`` files hold superseded revisions; ``NAME@EDITION.yaml`` holds the
+    newest, revision N + 1 of the highest such N (1 without any; a test checks each file declares it).
+    """
+    from functools import partial
+
+    older = builtin_revision_files()
+    loaders: dict[str, Callable[[], Catalog]] = {}
+    for ref, revisions in older.items():
+        for number, path in revisions:
+            loaders[f"{ref}.r{number}"] = partial(load_builtin, path.name)
+    for path in builtin_catalog_files():
+        newest = max((n for n, _ in older.get(path.stem, [])), default=0) + 1
+        loaders[f"{path.stem}.r{newest}"] = partial(load_builtin, path.name)
+    return loaders

@@ -12,11 +12,11 @@ import os
 import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+from connectplan.records import EditionInfo, LogEntry, PlanSummary
 from connectplan.refs import (
     check_author,
     check_message,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from engine.diff import ResolutionDiff
 
-__all__ = ["MAX_SAVE_ATTEMPTS", "EditionInfo", "LogEntry", "PlanSummary", "Store", "default_author"]
+__all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author"]
 
 #: how often a save that lost a race re-reads and re-applies before giving up
 MAX_SAVE_ATTEMPTS = 50
@@ -52,85 +52,6 @@ T = TypeVar("T")
 def default_author() -> str:
     """``$USER`` (or ``$USERNAME``), else ``unknown``."""
     return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-
-
-@dataclass(frozen=True)
-class EditionInfo:
-    """A stored catalog edition, for ``catalog list``."""
-
-    name: str
-    edition: str
-    title: str
-    content_hash: str
-    imported_at: str
-    revision: int = 1
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.edition}"
-
-    @property
-    def revision_ref(self) -> str:
-        return f"{self.name}@{self.edition}.r{self.revision}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "edition": self.edition,
-            "revision": self.revision,
-            "title": self.title,
-            "content_hash": self.content_hash,
-            "imported_at": self.imported_at,
-        }
-
-
-@dataclass(frozen=True)
-class PlanSummary:
-    """One line of ``plan list``: a plan, its latest version and whether it is stale.
-
-    Stale: a newer edition of its catalog is stored, or a newer revision (a correction) of its edition.
-    """
-
-    latest: VersionRecord
-    versions: int
-    verdict: str
-    newest_edition: str
-
-    @property
-    def name(self) -> str:
-        return self.latest.plan
-
-    @property
-    def stale(self) -> bool:
-        return self.newest_edition != self.latest.catalog_edition or self.latest.superseded_by is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "latest": self.latest.version,
-            "versions": self.versions,
-            "catalog": {
-                "name": self.latest.catalog_name,
-                "edition": self.latest.catalog_edition,
-                "revision": self.latest.catalog_revision,
-            },
-            "verdict": self.verdict,
-            "updated_at": self.latest.created_at,
-            "stale": self.stale,
-            "newest_edition": self.newest_edition,
-            "superseded_by": self.latest.superseded_by,
-        }
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One line of ``plan log``: a version and its verdict."""
-
-    record: VersionRecord
-    verdict: str
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.record, self.verdict))
 
 
 def _info(row: EditionRow) -> EditionInfo:
@@ -725,24 +646,3 @@ class Store:
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
         )
-
-
-def builtin_loaders() -> dict[str, Callable[[], Catalog]]:
-    """``NAME@EDITION.rN -> loader`` of every catalog revision shipped with connectplan (no file is parsed here).
-
-    ``NAME@EDITION.rN.yaml`` files hold superseded revisions; ``NAME@EDITION.yaml`` holds the
-    newest, revision N + 1 of the highest such N (1 without any; a test checks each file declares it).
-    """
-    from functools import partial
-
-    from connectplan.catalog_files import builtin_catalog_files, builtin_revision_files, load_builtin
-
-    older = builtin_revision_files()
-    loaders: dict[str, Callable[[], Catalog]] = {}
-    for ref, revisions in older.items():
-        for number, path in revisions:
-            loaders[f"{ref}.r{number}"] = partial(load_builtin, path.name)
-    for path in builtin_catalog_files():
-        newest = max((n for n, _ in older.get(path.stem, [])), default=0) + 1
-        loaders[f"{path.stem}.r{newest}"] = partial(load_builtin, path.name)
-    return loaders

@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.catalog_files import builtin_loaders
 from connectplan.errors import AppError
 from connectplan.refs import merge_repeats, parse_assignments
-from connectplan.store import EditionInfo, LogEntry, PlanSummary, Store, builtin_loaders
+from connectplan.store import Store
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     import graphviz
 
     from connectplan.exchange import PlanExport
+    from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from db.records import VersionRecord
     from db.schema import SchemaStatus
     from engine.catalog_diff import CatalogDiff

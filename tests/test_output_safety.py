@@ -13,7 +13,7 @@ from connectplan.output.design_doc import PlanInfo, design_markdown
 from connectplan.output.plans import format_diff, format_log, format_plan_version
 from connectplan.output.prompt import prompt_text
 from connectplan.output.resolution import escape_controls, format_resolution
-from connectplan.store import LogEntry
+from connectplan.records import LogEntry
 from db.records import VersionRecord
 from engine import catalog_from_dict, resolve
 from engine.diff import diff_resolutions

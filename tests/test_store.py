@@ -11,12 +11,11 @@ import pytest
 from conftest import tiny_doc
 from sqlalchemy import text
 
-from db import schema as store_mod
-from connectplan.catalog_files import load_builtin
+from connectplan.catalog_files import builtin_loaders, load_builtin
 from connectplan.exchange import read_export_file
-from connectplan.store import builtin_loaders
 from connectplan.workspace import open_workspace, upgrade_store
 from connectplan.workspace import store_status as schema_status
+from db import schema as store_mod
 from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
 from db.session import HEAD_REVISION, make_engine
 from engine import SelectionError, catalog_from_dict, resolve

@@ -19,7 +19,7 @@ from engine.diff import option_text
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from connectplan.store import EditionInfo, LogEntry, PlanSummary
+    from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from db.records import VersionRecord
     from engine import Resolution
     from engine.diff import FlowChange, ResolutionDiff

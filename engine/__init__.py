@@ -18,13 +18,13 @@ from engine.catalog import (
     Responsibility,
     Rule,
     Step,
-    catalog_from_dict,
     catalog_to_dict,
     content_hash,
 )
 from engine.errors import CatalogError, EngineError, ExpressionSyntaxError, Problem, SelectionError
 from engine.expression import Term, evaluate, format_expression, parse_expression, references
 from engine.graph import NodeKey, build_graph, catalog_from_graph, step_order
+from engine.loading import catalog_from_dict
 from engine.resolution import (
     ActiveStep,
     Alternative,

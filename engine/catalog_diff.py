@@ -7,7 +7,7 @@ block pairs an old option or step id with its new id: such a pair is reported as
 (with the fields that also changed), not as one removal and one addition, and a step's
 prerequisites are compared after mapping old ids through the renames.
 
->>> from engine.catalog import catalog_from_dict
+>>> from engine.loading import catalog_from_dict
 >>> def doc(edition, rule):
 ...     return {"format": "connectplan-catalog/1", "name": "demo", "edition": edition, "title": "Demo",
 ...             "properties": [{"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}]}],

@@ -8,7 +8,7 @@ identity (bounded: the least recently used entries are dropped), so repeated res
 one catalog compile it once. Parts only some callers need (the graph, the propagation
 indexes) are built on first use.
 
->>> from engine.catalog import catalog_from_dict
+>>> from engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",

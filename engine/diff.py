@@ -19,7 +19,7 @@ How things are matched:
 * **responsibilities** by responsibility: one whose holder changed is "changed", not one removed
   and one added.
 
->>> from engine.catalog import catalog_from_dict
+>>> from engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",

@@ -2,7 +2,7 @@
 
 A selection maps property ids to option ids.
 
->>> from engine.catalog import catalog_from_dict
+>>> from engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",

@@ -44,7 +44,7 @@ def test_engine_package_has_no_lazy_names():
             assert obj.__module__.split(".")[1] in CORE, name
 
 
-CORE = {"catalog", "errors", "expression", "graph", "resolution", "selection", "severity"}
+CORE = {"catalog", "errors", "expression", "graph", "loading", "resolution", "selection", "severity"}
 
 
 def test_engine_source_imports_only_stdlib_and_networkx():

@@ -4,8 +4,10 @@ Subcommands live in ``connectplan/commands/`` and are imported only when they ru
 ``connectplan --help`` and each command start fast.
 
 Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors);
-2 usage or input error (one line on stderr, nothing stored). An unexpected exception (a bug)
-is one ``internal error`` line too, exit 2; ``--debug`` or ``CONNECTPLAN_DEBUG=1`` shows its traceback.
+2 usage or input error (one line on stderr, nothing stored); a save refused by the save policy
+(:mod:`connectplan.save_policy`) is a checked condition: one line on stderr, nothing stored, exit 1.
+An unexpected exception (a bug) is one ``internal error`` line too, exit 2; ``--debug`` or
+``CONNECTPLAN_DEBUG=1`` shows its traceback.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ class InputError(click.ClickException):
     """Bad input: one line on stderr, exit code 2."""
 
     exit_code = 2
+
+
+class CheckFailedError(InputError):
+    """A checked condition refused the command (a save the save policy refused): one line on stderr, exit code 1."""
+
+    exit_code = 1
 
 
 class LazyGroup(click.Group):
@@ -119,11 +127,16 @@ def internal_error_line(exc: BaseException) -> str:
 
 
 def to_input_error(exc: BaseException) -> InputError | None:
-    """An :class:`InputError` for the project's own input errors (:data:`connectplan.errors.USER_ERRORS`)."""
+    """An :class:`InputError` for the project's own input errors (:data:`connectplan.errors.USER_ERRORS`).
+
+    Its exit code is the exception's ``exit_code`` (2 unless the class says otherwise: a save the
+    save policy refused exits 1).
+    """
     from connectplan.errors import USER_ERRORS
 
     if isinstance(exc, USER_ERRORS):
-        return InputError(_one_line(str(exc)))
+        cls = CheckFailedError if getattr(exc, "exit_code", 2) == 1 else InputError
+        return cls(_one_line(str(exc)))
     return None
 
 

@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
@@ -26,6 +27,7 @@ from connectplan.refs import (
     parse_plan_ref,
     pick_edition,
 )
+from connectplan.save_policy import SavePolicy
 from db import graph_store, plan_rows
 from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
@@ -52,6 +54,15 @@ T = TypeVar("T")
 def default_author() -> str:
     """``$USER`` (or ``$USERNAME``), else ``unknown``."""
     return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+#: the policy of a save that names none: blocked designs refused, no ``fail_on``
+DEFAULT_POLICY = SavePolicy()
+
+
+def _pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A stored selection as the hashable pairs the verdict cache keys on."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
 def _info(row: EditionRow) -> EditionInfo:
@@ -138,6 +149,18 @@ class Store:
         else:
             self._verdicts.move_to_end(key)
         return found
+
+    def _check_policy(
+        self, policy: SavePolicy, ref: str, catalog: Catalog, selection: tuple[tuple[str, Any], ...]
+    ) -> str:
+        """The verdict of version ``ref`` about to be saved; raises ``VerdictRefusedError`` if ``policy`` refuses it.
+
+        The (cached) verdict decides; only a refusal resolves again, to name the blocking rule.
+        """
+        verdict = self.verdict(catalog, selection)
+        if policy.refuses(verdict):
+            policy.check(ref, resolve(catalog, dict(selection)))
+        return verdict
 
     # -- catalogs ------------------------------------------------------------
 
@@ -338,8 +361,13 @@ class Store:
         assignments: Mapping[str, Any] | None = None,
         message: str | None = None,
         author: str | None = None,
+        policy: SavePolicy = DEFAULT_POLICY,
     ) -> VersionRecord:
-        """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``."""
+        """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``.
+
+        ``policy`` (:class:`~connectplan.save_policy.SavePolicy`) may refuse the version's verdict;
+        so it does for every saving method, and then nothing is stored.
+        """
         check_plan_name(name)
         message = check_message(message) if message else message
         author = check_author(author or default_author())
@@ -351,6 +379,7 @@ class Store:
                 catalog = self._catalog_of(conn, edition.id)
                 chosen: Mapping[str, Any] = build_selection(catalog, preset, merge_repeats(catalog, assignments or {}))
                 selection = check_selection(catalog, chosen)
+                verdict = self._check_policy(policy, f"{name}@1", catalog, selection)
                 now = utc_now()
                 plan = plan_rows.insert_plan(conn, name, created_at=now)
                 default = f"new plan from preset {preset}" if preset else "new plan"
@@ -365,7 +394,7 @@ class Store:
                     edition_id=edition.id,
                     selection=dict(selection),
                 )
-                return version.record(plan, edition)
+                return replace(version.record(plan, edition), verdict=verdict)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name")
@@ -387,6 +416,7 @@ class Store:
         message: str,
         author: str | None = None,
         base_version: int | None = None,
+        policy: SavePolicy = DEFAULT_POLICY,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
@@ -436,10 +466,13 @@ class Store:
                     if conflict is not None:
                         raise ConflictError(str(conflict))
                 catalog = self._catalog_of(conn, latest.catalog_edition_id)
-                selection = dict(check_selection(catalog, {**latest.selection, **merge_repeats(catalog, assignments)}))
-                if selection == dict(check_selection(catalog, latest.selection)):
+                ordered = check_selection(catalog, {**latest.selection, **merge_repeats(catalog, assignments)})
+                selection = dict(ordered)
+                previous = check_selection(catalog, latest.selection)
+                if selection == dict(previous):
                     changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
+                verdict = self._check_policy(policy, f"{name}@{latest.number + 1}", catalog, ordered)
                 version = plan_rows.insert_version(
                     conn,
                     plan_id=plan.id,
@@ -451,7 +484,8 @@ class Store:
                     edition_id=latest.catalog_edition_id,
                     selection=selection,
                 )
-                return version.record(plan, self._edition_row(conn, latest.catalog_edition_id))
+                record = version.record(plan, self._edition_row(conn, latest.catalog_edition_id))
+                return replace(record, verdict=verdict, parent_verdict=self.verdict(catalog, previous))
 
         return self._retry(
             action,
@@ -469,6 +503,7 @@ class Store:
         selection: Mapping[str, Any],
         message: str,
         author: str | None = None,
+        policy: SavePolicy = DEFAULT_POLICY,
     ) -> VersionRecord:
         """Save version ``base + 1`` of ``name`` with a complete ``selection`` against edition ``catalog_ref``.
 
@@ -496,7 +531,12 @@ class Store:
                 if latest.number != base:
                     raise conflict(latest.number)
                 edition = self._edition_by_ref(conn, catalog_ref)
-                ordered = check_selection(self._catalog_of(conn, edition.id), selection)
+                catalog = self._catalog_of(conn, edition.id)
+                ordered = check_selection(catalog, selection)
+                verdict = self._check_policy(policy, f"{name}@{base + 1}", catalog, ordered)
+                parent_verdict = self.verdict(
+                    self._catalog_of(conn, latest.catalog_edition_id), _pairs(latest.selection)
+                )
                 version = plan_rows.insert_version(
                     conn,
                     plan_id=plan.id,
@@ -508,7 +548,7 @@ class Store:
                     edition_id=edition.id,
                     selection=dict(ordered),
                 )
-                return version.record(plan, edition)
+                return replace(version.record(plan, edition), verdict=verdict, parent_verdict=parent_verdict)
 
         from sqlalchemy.exc import IntegrityError
 
@@ -534,7 +574,15 @@ class Store:
 
         return self._retry(action, lambda: ConflictError(f"tag {tag!r} was set by someone else first; try again"))
 
-    def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
+    def fork(
+        self,
+        ref: str,
+        new_name: str,
+        *,
+        message: str | None = None,
+        author: str | None = None,
+        policy: SavePolicy = DEFAULT_POLICY,
+    ) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
         message = check_message(message) if message else message
@@ -544,6 +592,8 @@ class Store:
             with self._write() as conn:
                 plan, source = self._resolve(conn, ref)
                 self._refuse_existing(conn, new_name)
+                catalog = self._catalog_of(conn, source.catalog_edition_id)
+                verdict = self._check_policy(policy, f"{new_name}@1", catalog, _pairs(source.selection))
                 now = utc_now()
                 origin = f"{plan.name}@{source.number}"
                 new_plan = plan_rows.insert_plan(conn, new_name, created_at=now, forked_from=origin)
@@ -558,7 +608,8 @@ class Store:
                     edition_id=source.catalog_edition_id,
                     selection=source.selection,
                 )
-                return version.record(new_plan, self._edition_row(conn, source.catalog_edition_id))
+                record = version.record(new_plan, self._edition_row(conn, source.catalog_edition_id))
+                return replace(record, verdict=verdict)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name")
@@ -590,11 +641,18 @@ class Store:
                 )
             return PlanExport(plan.name, plan.created_at, plan.forked_from, tuple(versions))
 
-    def import_plan(self, export: PlanExport, *, as_name: str | None = None, source: str = "export") -> VersionRecord:
+    def import_plan(
+        self,
+        export: PlanExport,
+        *,
+        as_name: str | None = None,
+        source: str = "export",
+        policy: SavePolicy = DEFAULT_POLICY,
+    ) -> VersionRecord:
         """Recreate an exported plan's history (under ``as_name`` if given); return its latest version.
 
-        Refused, with nothing stored, when the name is taken or a version's catalog edition
-        is not in this store with the same content hash.
+        Refused, with nothing stored, when the name is taken, a version's catalog edition
+        is not in this store with the same content hash, or ``policy`` refuses any version's verdict.
         """
         name = check_plan_name(as_name or export.name)
         for v in export.versions:  # the same limits as a save, so what one backend took, the other takes
@@ -612,6 +670,7 @@ class Store:
                 stored = graph_store.read_editions(conn)
                 plan = plan_rows.insert_plan(conn, name, created_at=export.created_at, forked_from=export.forked_from)
                 last = None
+                verdict = None
                 for v in export.versions:
                     cat = v.catalog
                     same = [r for r in stored if (r.name, r.edition) == (cat.name, cat.edition)]
@@ -623,10 +682,12 @@ class Store:
                     edition = next((r for r in same if r.content_hash == cat.content_hash), None)
                     if edition is None:
                         raise EditionConflictError(cat.ref, same[-1].content_hash, cat.content_hash)
+                    catalog = self._catalog_of(conn, edition.id)
                     try:
-                        selection = check_selection(self._catalog_of(conn, edition.id), dict(v.selection))
+                        selection = check_selection(catalog, dict(v.selection))
                     except EngineError as exc:
                         raise StoreError(f"{source}: version {v.version}: {exc}") from None
+                    verdict = self._check_policy(policy, f"{name}@{v.version}", catalog, selection)
                     last = plan_rows.insert_version(
                         conn,
                         plan_id=plan.id,
@@ -641,7 +702,7 @@ class Store:
                     for tag in v.tags:
                         plan_rows.set_tag(conn, plan.id, tag, last.id)
                 assert last is not None
-                return self._record_of(conn, plan, last)
+                return replace(self._record_of(conn, plan, last), verdict=verdict)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")

@@ -15,6 +15,13 @@ The CLI opens one per command and closes it on exit; a server opens one per work
 
 Every error raised for bad input is one of :data:`connectplan.errors.USER_ERRORS`, and its text
 is one line that names the problem and the fix; nothing has been stored when one is raised.
+
+The saving methods (:meth:`Workspace.new_plan`, :meth:`~Workspace.set_plan`, :meth:`~Workspace.fork`,
+:meth:`~Workspace.import_plan`, :meth:`~Workspace.upgrade_plan`) share one save policy
+(:mod:`connectplan.save_policy`): a blocked or out-of-scope version is saved only with
+``allow_blocked=True``, and ``fail_on`` refuses any verdict ranking at or above it; a refusal is a
+:class:`~connectplan.errors.VerdictRefusedError` and stores nothing. The returned record's
+``verdict`` (and ``parent_verdict`` for a change) says what was saved.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectplan.catalog_files import builtin_loaders
-from connectplan.errors import AppError
+from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.refs import merge_repeats, parse_assignments
+from connectplan.save_policy import SavePolicy
 from connectplan.store import Store
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
@@ -244,8 +252,15 @@ class Workspace:
         set: Any = None,
         message: str | None = None,
         author: str | None = None,
+        allow_blocked: bool = False,
+        fail_on: str | Severity | None = None,
     ) -> VersionRecord:
-        """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete)."""
+        """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete).
+
+        Refused (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version
+        is blocked or out of scope without ``allow_blocked``, or ranks at or above ``fail_on``.
+        """
+        policy = SavePolicy.of(allow_blocked, fail_on)
         return self.store.new_plan(
             name,
             catalog_ref=catalog,
@@ -253,10 +268,19 @@ class Workspace:
             assignments=parse_assignments(set or {}),
             message=message,
             author=author,
+            policy=policy,
         )
 
     def set_plan(
-        self, name: str, set: Any, *, message: str, author: str | None = None, base: int | None = None
+        self,
+        name: str,
+        set: Any,
+        *,
+        message: str,
+        author: str | None = None,
+        base: int | None = None,
+        allow_blocked: bool = False,
+        fail_on: str | Severity | None = None,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
@@ -264,9 +288,11 @@ class Workspace:
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
         ``base`` is the version the change was computed from when it was read earlier (the web
         configurator's form): every version saved after it counts as "someone else saved first".
+        The save policy is :meth:`new_plan`'s.
         """
+        policy = SavePolicy.of(allow_blocked, fail_on)
         return self.store.set_plan(
-            name, parse_assignments(set or {}), message=message, author=author, base_version=base
+            name, parse_assignments(set or {}), message=message, author=author, base_version=base, policy=policy
         )
 
     def plan(self, ref: str) -> PlanView:
@@ -294,20 +320,42 @@ class Workspace:
         """Name the version ``ref`` points at ``tag``; moving an existing tag needs ``force``."""
         return self.store.tag(ref, tag, force=force)
 
-    def fork(self, ref: str, new_name: str, *, message: str | None = None, author: str | None = None) -> VersionRecord:
-        """Start plan ``new_name`` from the version ``ref`` points at."""
-        return self.store.fork(ref, new_name, message=message, author=author)
+    def fork(
+        self,
+        ref: str,
+        new_name: str,
+        *,
+        message: str | None = None,
+        author: str | None = None,
+        allow_blocked: bool = False,
+        fail_on: str | Severity | None = None,
+    ) -> VersionRecord:
+        """Start plan ``new_name`` from the version ``ref`` points at (the save policy is :meth:`new_plan`'s)."""
+        policy = SavePolicy.of(allow_blocked, fail_on)
+        return self.store.fork(ref, new_name, message=message, author=author, policy=policy)
 
     def export_plan(self, ref: str) -> PlanExport:
         """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
         return self.store.export_plan(ref)
 
-    def import_plan(self, source: Any, *, as_name: str | None = None) -> VersionRecord:
-        """Recreate an exported plan (``source``: a file path, an export document or a :class:`PlanExport`)."""
+    def import_plan(
+        self,
+        source: Any,
+        *,
+        as_name: str | None = None,
+        allow_blocked: bool = False,
+        fail_on: str | Severity | None = None,
+    ) -> VersionRecord:
+        """Recreate an exported plan (``source``: a file path, an export document or a :class:`PlanExport`).
+
+        The save policy (:meth:`new_plan`'s) applies to every version stored: one refused version
+        refuses the import. The record is the latest version's, with its verdict.
+        """
         from connectplan.exchange import as_export
 
+        policy = SavePolicy.of(allow_blocked, fail_on)
         export, name = as_export(source)
-        return self.store.import_plan(export, as_name=as_name, source=name)
+        return self.store.import_plan(export, as_name=as_name, source=name, policy=policy)
 
     def upgrade_plan(
         self,
@@ -316,6 +364,7 @@ class Workspace:
         *,
         dry_run: bool = False,
         allow_blocked: bool = False,
+        fail_on: str | Severity | None = None,
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
@@ -324,12 +373,15 @@ class Workspace:
         Without ``to``: the newest revision of its own edition when a correction supersedes it,
         else its catalog's newest edition.
 
-        Returns the impact report and the saved version (None when nothing was saved: a dry
-        run, or a selection that is blocked in the new edition without ``allow_blocked``).
+        Returns the impact report and the saved version (None for a dry run, which the save
+        policy never refuses). The carried-over version is saved under :meth:`new_plan`'s save
+        policy: a refusal is a :class:`~connectplan.errors.VerdictRefusedError` whose ``report``
+        is the impact report (marked not saved), and nothing is stored.
         """
         from connectplan.sat import make_solver
         from engine.upgrade import plan_upgrade
 
+        policy = SavePolicy.of(allow_blocked, fail_on)
         record, before = self.store.load(ref)
         # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
         default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
@@ -351,16 +403,22 @@ class Workspace:
             to_ref=f"{record.plan}@{record.version + 1}",
             solver_factory=make_solver,
         )
-        if dry_run or (report.blocked and not allow_blocked):
-            return replace(report, diff=replace(report.diff, to_ref=f"{record.plan} (not saved)")), None
-        saved = self.store.save_version(
-            record.plan,
-            base=record.version,
-            catalog_ref=target.ref,
-            selection=report.after.selection_dict,
-            message=message or f"upgrade to {target.ref}",
-            author=author,
-        )
+        not_saved = replace(report, diff=replace(report.diff, to_ref=f"{record.plan} (not saved)"))
+        if dry_run:
+            return not_saved, None
+        try:
+            saved = self.store.save_version(
+                record.plan,
+                base=record.version,
+                catalog_ref=target.ref,
+                selection=report.after.selection_dict,
+                message=message or f"upgrade to {target.ref}",
+                author=author,
+                policy=policy,
+            )
+        except VerdictRefusedError as exc:
+            exc.report = not_saved
+            raise
         return report, saved
 
     # -- diagrams, documents, prompts ------------------------------------------

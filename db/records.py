@@ -81,6 +81,10 @@ class VersionRecord:
     catalog_revision: int = 1
     #: the newest revision of the same edition in the store, when it is newer than ``catalog_revision``
     superseded_by: int | None = None
+    #: the saved version's verdict, filled by the store's saving methods only (not in :meth:`to_dict`)
+    verdict: str | None = None
+    #: the verdict of the version it was made from (``plan set``, ``plan upgrade``), saving methods only
+    parent_verdict: str | None = None
 
     @property
     def ref(self) -> str:

@@ -44,3 +44,36 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
         )(func)
 
     return deco
+
+
+#: the severities ``--fail-on`` takes (``connectplan resolve`` and the saving plan commands)
+FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
+
+
+def fail_on_option(help: str) -> Callable[[F], F]:
+    """``--fail-on SEVERITY`` with ``resolve``'s choices; ``help`` may name them as ``{choices}``."""
+
+    def deco(func: F) -> F:
+        return click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_ON),
+            metavar="SEVERITY",
+            help=help.format(choices=", ".join(FAIL_ON)),
+        )(func)
+
+    return deco
+
+
+def allow_blocked_option(func: F) -> F:
+    """``--allow-blocked``: the save policy's one exception (see docs/exploration.md, "Saving blocked designs")."""
+    return click.option(
+        "--allow-blocked",
+        is_flag=True,
+        help="Save even when the version's verdict is blocked or out_of_scope (refused otherwise: exit 1).",
+    )(func)
+
+
+def save_policy_options(func: F) -> F:
+    """``--allow-blocked`` and ``--fail-on`` of ``plan new``, ``set``, ``fork`` and ``import``."""
+    func = fail_on_option("Save nothing and exit 1 when the verdict ranks at or above SEVERITY ({choices}).")(func)
+    return allow_blocked_option(func)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from connectplan.cli import LazyGroup, workspace
-from connectplan.commands.options import catalog_option, format_option, selection_options
+from connectplan.commands.options import catalog_option, format_option, save_policy_options, selection_options
 
 #: plan subcommands defined in other modules, imported on use
 PLAN_COMMANDS: dict[str, tuple[str, str]] = {
@@ -33,6 +33,11 @@ def plan() -> None:
     A plan is a named history of immutable versions; each version is a selection against
     one exact catalog edition. REF is NAME, NAME@N, NAME@latest or NAME@TAG.
 
+    new, set, fork, import and upgrade print the verdict of the version they saved (and the
+    change when it moved) and share one save policy: a blocked or out_of_scope version is
+    saved only with --allow-blocked, --fail-on SEVERITY refuses a verdict at or above it; a
+    refused save stores nothing and exits 1.
+
     Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
     """
 
@@ -43,6 +48,7 @@ def plan() -> None:
 @selection_options
 @click.option("-m", "--message", metavar="MSG", help="What this version is about (default: 'new plan from preset P').")
 @_author_option
+@save_policy_options
 @click.pass_context
 def new(
     ctx: click.Context,
@@ -52,15 +58,30 @@ def new(
     sets: tuple[str, ...],
     message: str | None,
     author: str | None,
+    allow_blocked: bool,
+    fail_on: str | None,
 ) -> None:
     """Create plan NAME with version 1 from --preset and --set (the selection must be complete).
 
+    Prints the saved version and its verdict. A blocked or out_of_scope design is saved only
+    with --allow-blocked; --fail-on refuses a verdict at or above SEVERITY. A refused save
+    stores nothing and exits 1.
+
     Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
     """
-    from connectplan.output.plans import saved_line
+    from connectplan.output.plans import saved_line, verdict_line
 
-    record = workspace(ctx).new_plan(name, catalog=catalog_ref, preset=preset, set=sets, message=message, author=author)
-    click.echo(saved_line(record), nl=False)
+    record = workspace(ctx).new_plan(
+        name,
+        catalog=catalog_ref,
+        preset=preset,
+        set=sets,
+        message=message,
+        author=author,
+        allow_blocked=allow_blocked,
+        fail_on=fail_on,
+    )
+    click.echo(saved_line(record) + verdict_line(record), nl=False)
 
 
 @plan.command("set")
@@ -75,19 +96,32 @@ def new(
 )
 @click.option("-m", "--message", metavar="MSG", required=True, help="Why this change (recorded with the version).")
 @_author_option
+@save_policy_options
 @click.pass_context
-def set_(ctx: click.Context, name: str, sets: tuple[str, ...], message: str, author: str | None) -> None:
+def set_(
+    ctx: click.Context,
+    name: str,
+    sets: tuple[str, ...],
+    message: str,
+    author: str | None,
+    allow_blocked: bool,
+    fail_on: str | None,
+) -> None:
     """Save a new version of NAME: its latest selection with the --set changes applied.
 
     If someone else saves first, the change is re-applied on top when it touches other
     properties; otherwise it fails naming the property and the version that got in first.
+    Prints the saved version and its verdict, with the change from the parent version when
+    it moved. The save policy is plan new's (--allow-blocked, --fail-on; refused: exit 1).
 
     Example: connectplan plan set acme-marketplace --set charge_type=separate -m "multi-seller carts"
     """
-    from connectplan.output.plans import saved_line
+    from connectplan.output.plans import saved_line, verdict_line
 
-    record = workspace(ctx).set_plan(name, sets, message=message, author=author)
-    click.echo(saved_line(record), nl=False)
+    record = workspace(ctx).set_plan(
+        name, sets, message=message, author=author, allow_blocked=allow_blocked, fail_on=fail_on
+    )
+    click.echo(saved_line(record) + verdict_line(record), nl=False)
 
 
 @plan.command("show")
@@ -161,16 +195,30 @@ def tag(ctx: click.Context, ref: str, tag: str, force: bool) -> None:
     "-m", "--message", metavar="MSG", help="Message of the new plan's version 1 (default: 'forked from REF')."
 )
 @_author_option
+@save_policy_options
 @click.pass_context
-def fork(ctx: click.Context, ref: str, new_name: str, message: str | None, author: str | None) -> None:
+def fork(
+    ctx: click.Context,
+    ref: str,
+    new_name: str,
+    message: str | None,
+    author: str | None,
+    allow_blocked: bool,
+    fail_on: str | None,
+) -> None:
     """Start plan NEW from the version REF points at (same selection and catalog edition).
+
+    Prints the saved version and its verdict (the source's). The save policy is plan new's
+    (--allow-blocked, --fail-on; refused: exit 1).
 
     Example: connectplan plan fork acme-marketplace acme-whitelabel
     """
-    from connectplan.output.plans import saved_line
+    from connectplan.output.plans import saved_line, verdict_line
 
-    record = workspace(ctx).fork(ref, new_name, message=message, author=author)
-    click.echo(saved_line(record), nl=False)
+    record = workspace(ctx).fork(
+        ref, new_name, message=message, author=author, allow_blocked=allow_blocked, fail_on=fail_on
+    )
+    click.echo(saved_line(record) + verdict_line(record), nl=False)
 
 
 @plan.command("export")
@@ -198,18 +246,23 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 @plan.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--as", "as_name", metavar="NAME", help="Store the plan under this name instead of the exported one.")
+@save_policy_options
 @click.pass_context
-def import_(ctx: click.Context, file: str, as_name: str | None) -> None:
+def import_(ctx: click.Context, file: str, as_name: str | None, allow_blocked: bool, fail_on: str | None) -> None:
     """Recreate a plan's history from a `plan export` file (its catalog editions must be in the store).
+
+    Prints the plan imported and the verdict of its latest version. The save policy of plan
+    new applies to every version: one blocked version (without --allow-blocked) or one at or
+    above --fail-on refuses the whole import, which then stores nothing and exits 1.
 
     Example: connectplan plan import acme.json --as acme-copy
     """
     from connectplan.exchange import read_export_file
-    from connectplan.output.plans import imported_line
+    from connectplan.output.plans import imported_line, verdict_line
 
     export = read_export_file(file)  # a malformed file is refused before the store is opened
-    record = workspace(ctx).import_plan(export, as_name=as_name)
-    click.echo(imported_line(record), nl=False)
+    record = workspace(ctx).import_plan(export, as_name=as_name, allow_blocked=allow_blocked, fail_on=fail_on)
+    click.echo(imported_line(record) + verdict_line(record), nl=False)
 
 
 @plan.command("diff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from connectplan.cli import workspace
-from connectplan.commands.options import format_option
+from connectplan.commands.options import allow_blocked_option, fail_on_option, format_option
 
 
 @click.command("upgrade")
@@ -20,10 +20,10 @@ from connectplan.commands.options import format_option
 @click.option("--dry-run", is_flag=True, help="Only print the impact; save nothing.")
 @click.option("-m", "--message", metavar="MSG", help="Message of the new version (default: 'upgrade to NAME@EDITION').")
 @click.option("--author", metavar="NAME", help="Author recorded with the version (default: $USER).")
-@click.option(
-    "--allow-blocked",
-    is_flag=True,
-    help="Save even when the carried-over selection is blocked (or out of scope) in the new edition.",
+@allow_blocked_option
+@fail_on_option(
+    "Save nothing and exit 1 when the carried-over verdict ranks at or above SEVERITY ({choices}); "
+    "with --dry-run, only exit 1."
 )
 @format_option("text", "json")
 @click.pass_context
@@ -35,24 +35,36 @@ def upgrade(
     message: str | None,
     author: str | None,
     allow_blocked: bool,
+    fail_on: str | None,
     fmt: str,
 ) -> None:
     """Carry plan version REF over to another catalog edition and report the impact.
 
     The selection is mapped through the new edition's renames; the report shows the verdict
     before and after, and the findings and steps added and removed. Without --dry-run the
-    result is saved as a new version pinned to the new edition. A selection that is blocked
-    in the new edition is saved only with --allow-blocked (exit 1 otherwise); the report
-    names the blocking rules and the nearest alternatives.
+    result is saved as a new version pinned to the new edition, and the report ends with its
+    verdict (`verdict: allowed -> caution`). The save policy of `plan new` applies: a selection
+    that is blocked (or out of scope) in the new edition is saved only with --allow-blocked, and
+    --fail-on refuses a verdict at or above SEVERITY; a refused upgrade stores nothing, prints
+    the report (naming the blocking rules and the nearest alternatives) and one line on stderr,
+    and exits 1. A dry run never saves, and exits 1 only for --fail-on.
 
     Example: connectplan plan upgrade acme-saas --to stripe-connect@2025 --dry-run
     """
-    from connectplan.output.upgrade import format_upgrade, not_saved_line
+    from connectplan.errors import VerdictRefusedError
+    from connectplan.output.upgrade import format_upgrade
+    from engine import Severity
 
-    report, saved = workspace(ctx).upgrade_plan(
-        ref, to_ref, dry_run=dry_run, allow_blocked=allow_blocked, message=message, author=author
-    )
+    try:
+        report, saved = workspace(ctx).upgrade_plan(
+            ref, to_ref, dry_run=dry_run, allow_blocked=allow_blocked, fail_on=fail_on, message=message, author=author
+        )
+    except VerdictRefusedError as exc:
+        if exc.report is None:
+            raise
+        click.echo(format_upgrade(exc.report, None, fmt, dry_run=False, refusal=str(exc)), nl=False)
+        click.echo(str(exc), err=True)
+        ctx.exit(1)
     click.echo(format_upgrade(report, saved, fmt, dry_run=dry_run), nl=False)
-    if not dry_run and saved is None:
-        click.echo(not_saved_line(report), err=True)
+    if dry_run and fail_on and report.after.rank >= Severity.parse(fail_on):
         ctx.exit(1)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 
 from connectplan.cli import workspace
-from connectplan.commands.options import catalog_option, format_option, selection_options
-
-FAIL_ON = ("caution", "sales_gated", "blocked", "out_of_scope")
+from connectplan.commands.options import FAIL_ON, catalog_option, format_option, selection_options
 
 
 @click.command()

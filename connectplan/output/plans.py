@@ -39,6 +39,7 @@ __all__ = [
     "saved_line",
     "schema_upgrade_line",
     "tagged_line",
+    "verdict_line",
 ]
 
 F = TypeVar("F", bound="Callable[..., str]")
@@ -184,6 +185,32 @@ def saved_line(record: VersionRecord) -> str:
     if record.parent is None:
         return f"saved {record.ref} ({record.catalog_ref})\n"
     return f"saved {record.ref} (parent {record.parent})\n"
+
+
+def verdict_line(record: VersionRecord) -> str:
+    """The verdict of a version a command saved, and how it moved from the version it was made from.
+
+    Empty when the record carries no verdict (it was read, not saved).
+
+    >>> from dataclasses import replace
+    >>> from db.records import VersionRecord
+    >>> rec = VersionRecord("acme", 2, 1, "m", "me", "t", (), "c", "2026", "h", (), verdict="sales_gated")
+    >>> verdict_line(replace(rec, parent_verdict="caution"))
+    'verdict: caution → sales_gated\\n'
+    >>> verdict_line(replace(rec, parent_verdict="sales_gated"))
+    'verdict: sales_gated (unchanged)\\n'
+    >>> verdict_line(replace(rec, version=1, parent=None, forked_from="shop@3"))
+    'verdict: sales_gated (as shop@3)\\n'
+    """
+    if record.verdict is None:
+        return ""
+    if record.parent_verdict is None:
+        if record.forked_from and record.version == 1:
+            return f"verdict: {record.verdict} (as {record.forked_from})\n"
+        return f"verdict: {record.verdict}\n"
+    if record.parent_verdict == record.verdict:
+        return f"verdict: {record.verdict} (unchanged)\n"
+    return f"verdict: {record.parent_verdict} → {record.verdict}\n"
 
 
 def tagged_line(record: VersionRecord, tag: str) -> str:

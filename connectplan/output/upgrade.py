@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.plans import diff_sections
+from connectplan.output.plans import diff_sections, verdict_line
 from connectplan.output.resolution import alternative_lines, explain_condition, finding_lines, to_json
 
 if TYPE_CHECKING:
@@ -21,23 +21,20 @@ def upgrade_document(report: PlanUpgrade, saved: VersionRecord | None) -> dict[s
     return doc
 
 
-def format_upgrade(report: PlanUpgrade, saved: VersionRecord | None, fmt: str, *, dry_run: bool) -> str:
-    """``plan upgrade`` in ``fmt`` (text or json)."""
+def format_upgrade(
+    report: PlanUpgrade, saved: VersionRecord | None, fmt: str, *, dry_run: bool, refusal: str | None = None
+) -> str:
+    """``plan upgrade`` in ``fmt`` (text or json); ``refusal`` is why the save policy refused to save it."""
     if fmt == "json":
         return to_json(upgrade_document(report, saved))
-    return upgrade_text(report, saved, dry_run=dry_run)
+    return upgrade_text(report, saved, dry_run=dry_run, refusal=refusal)
 
 
-def not_saved_line(report: PlanUpgrade) -> str:
-    """The one line ``plan upgrade`` prints on stderr when it refuses to save a blocked selection."""
-    return (
-        f"not saved: the selection is {report.after.verdict} in {report.after.catalog.ref}; "
-        "pass --allow-blocked to save it anyway, or apply an alternative with `connectplan plan set`"
-    )
+def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: bool, refusal: str | None = None) -> str:
+    """The text report of ``plan upgrade`` (what changes, and whether it was saved, with the saved verdict).
 
-
-def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: bool) -> str:
-    """The text report of ``plan upgrade`` (what changes, and whether it was saved)."""
+    ``refusal`` (the save policy's one line) ends the report of a save that was refused.
+    """
     d = report.diff
     before, after = report.before, report.after
     out = [f"Upgrade {d.from_ref} ({before.catalog.ref}) -> {after.catalog.ref}"]
@@ -84,8 +81,11 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     out.append("")
     if saved is not None:
         out.append(f"Saved {saved.ref} on {saved.catalog_ref}.")
+        line = verdict_line(saved).rstrip("\n")
+        if line:
+            out.append(line)
     elif dry_run:
         out.append("Dry run: nothing saved.")
     else:
-        out.append("Not saved (see above); pass --allow-blocked to save it anyway.")
+        out.append(f"Not saved: {refusal.removeprefix('not saved: ')}" if refusal else "Not saved.")
     return "\n".join(out) + "\n"

@@ -1,0 +1,82 @@
+"""The one save policy of ``plan new``, ``plan set``, ``plan fork``, ``plan import`` and ``plan upgrade``.
+
+A version whose verdict is ``blocked`` or ``out_of_scope`` is saved only when the caller allows it
+(``allow_blocked``); with ``fail_on`` a version whose verdict ranks at or above that severity is
+not saved at all (``resolve --fail-on``'s meaning). The store checks the policy inside the write
+transaction, before the insert, so a refused save stores nothing; the refusal is a
+:class:`~connectplan.errors.VerdictRefusedError` (exit code 1).
+
+>>> policy = SavePolicy.of(fail_on="sales_gated")
+>>> policy.refuses("caution"), policy.refuses("sales_gated"), policy.refuses("blocked")
+(False, True, True)
+>>> SavePolicy(allow_blocked=True).refuses("out_of_scope")
+False
+>>> SavePolicy().check("acme@2", "blocked")
+Traceback (most recent call last):
+...
+connectplan.errors.VerdictRefusedError: not saved: acme@2 would be blocked; pass --allow-blocked to save it anyway
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from connectplan.errors import AppError, VerdictRefusedError
+from engine import VERDICTS, Severity
+
+if TYPE_CHECKING:
+    from engine import Resolution
+
+__all__ = ["FAIL_ON", "SavePolicy"]
+
+#: the severities ``fail_on`` takes: every verdict but ``allowed`` (the CLI's ``--fail-on`` choices)
+FAIL_ON = VERDICTS[1:]
+
+
+@dataclass(frozen=True)
+class SavePolicy:
+    """Whether a version may be saved given its verdict: blocked designs need ``allow_blocked``; ``fail_on`` refuses
+    any verdict ranking at or above it."""
+
+    allow_blocked: bool = False
+    fail_on: Severity | None = None
+
+    @classmethod
+    def of(cls, allow_blocked: bool = False, fail_on: str | Severity | None = None) -> SavePolicy:
+        """The policy for the API's keyword arguments; an unknown ``fail_on`` raises :class:`AppError`."""
+        if fail_on is None or isinstance(fail_on, Severity):
+            level = fail_on
+        elif isinstance(fail_on, str) and fail_on in FAIL_ON:
+            level = Severity.parse(fail_on)
+        else:
+            level = None
+        if fail_on is not None and (level is None or level < Severity.CAUTION):
+            raise AppError(f"unknown fail_on severity {fail_on!r}; use one of: {', '.join(FAIL_ON)}")
+        return cls(allow_blocked=bool(allow_blocked), fail_on=level)
+
+    def refuses(self, verdict: str) -> bool:
+        """True when a version with ``verdict`` may not be saved under this policy."""
+        rank = Severity.parse(verdict)
+        return (self.fail_on is not None and rank >= self.fail_on) or (rank.excludes and not self.allow_blocked)
+
+    def check(self, ref: str, subject: Resolution | str) -> None:
+        """Raise :class:`~connectplan.errors.VerdictRefusedError` when version ``ref`` may not be saved.
+
+        ``subject`` is the version's resolution (the refusal then names the first blocking
+        rule) or just its verdict.
+        """
+        verdict = subject if isinstance(subject, str) else subject.verdict
+        rank = Severity.parse(verdict)
+        if self.fail_on is not None and rank >= self.fail_on:
+            raise VerdictRefusedError(ref, verdict, "fail_on", fail_on=self.fail_on.verdict)
+        if rank.excludes and not self.allow_blocked:
+            findings = () if isinstance(subject, str) else subject.findings
+            blocking = next((f for f in findings if f.rank.excludes), None)
+            raise VerdictRefusedError(
+                ref,
+                verdict,
+                "blocked",
+                rule_id=blocking.rule.id if blocking else None,
+                rule_message=blocking.rule.message if blocking else None,
+            )

@@ -160,7 +160,7 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
 
         def call() -> None:
             current[name] = options[1] if current[name] == options[0] else options[0]
-            store.set_plan(name, {prop: current[name]}, message="bench save", author="bench")
+            store.set_plan(name, {prop: current[name]}, message="bench save", author="bench", allow_blocked=True)
 
         return call
 

@@ -121,13 +121,15 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
 
 async def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
-    (409 for a lost save race)."""
+    (409 for a lost save race, 422 for a save the save policy refused)."""
+    from connectplan.errors import VerdictRefusedError
     from connectplan.output.resolution import to_json
     from connectplan.web.api import json_response
+    from connectplan.web.views import REFUSED_STATUS, refusal_text
     from db.errors import ConflictError
 
-    status = 409 if isinstance(exc, ConflictError) else 400
-    message = one_line(exc)
+    status = 409 if isinstance(exc, ConflictError) else REFUSED_STATUS if isinstance(exc, VerdictRefusedError) else 400
+    message = refusal_text(exc) if isinstance(exc, VerdictRefusedError) else one_line(exc)
     if request.url.path.startswith("/api/"):
         return json_response(to_json({"error": message}), status)
     template = "_error.html" if "hx-request" in request.headers else "error.html"

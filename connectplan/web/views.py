@@ -7,7 +7,8 @@ and a hop through the thread pool (a GIL hand-off between two threads) measured 
 (``bench/web.py``); they read the store only through the Workspace's catalog cache and one small
 query. Errors are not caught here:
 the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
-race). The little view models below only arrange what the engine computed for the templates.
+race, 422 for a save the save policy refused: a blocked design without the "save even if
+blocked" box). The little view models below only arrange what the engine computed for the templates.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from connectplan.errors import VerdictRefusedError
 from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ __all__ = [
     "post_tag",
     "post_upgrade",
     "read_only",
+    "refusal_text",
     "verdict_badge",
 ]
 
@@ -70,6 +73,15 @@ FAVICON = (
     '<path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>'
 )
 KEEP = ("plan", "base")
+#: the status of a save the save policy refused (the request was understood; its design may not be saved as it is)
+REFUSED_STATUS = 422
+#: what the refusal tells the browser user to do to save a blocked design anyway
+ALLOW_BLOCKED_HINT = 'tick "save even if blocked" to save it anyway'
+
+
+def refusal_text(exc: VerdictRefusedError) -> str:
+    """The one line a refused save shows in the browser: the verdict, and the checkbox that allows it."""
+    return exc.describe(ALLOW_BLOCKED_HINT)
 
 
 def ws_of(request: Request) -> Workspace:
@@ -373,6 +385,7 @@ async def post_new_plan(request: Request) -> Response:
             set=sel.mapping,
             message=fields.get("message", "").strip() or None,
             author=fields.get("author", "").strip() or None,
+            allow_blocked=fields.get("allow_blocked") == "1",
         )
     )
     return RedirectResponse(_version_url(record.ref), status_code=303)
@@ -403,7 +416,12 @@ async def post_new_version(request: Request) -> Response:
     try:
         record = await _run(
             lambda: ws.set_plan(
-                name, changes, message=message, author=fields.get("author", "").strip() or None, base=int(base)
+                name,
+                changes,
+                message=message,
+                author=fields.get("author", "").strip() or None,
+                base=int(base),
+                allow_blocked=fields.get("allow_blocked") == "1",
             )
         )
     except Exception as exc:
@@ -446,6 +464,7 @@ async def post_fork(request: Request) -> Response:
             new_name,
             message=fields.get("message", "").strip() or None,
             author=fields.get("author", "").strip() or None,
+            allow_blocked=fields.get("allow_blocked") == "1",
         )
     )
     return RedirectResponse(_version_url(record.ref), status_code=303)
@@ -461,16 +480,23 @@ async def post_upgrade(request: Request) -> Response:
         raise BadRequest("upgrading needs a version (ref)", "ref")
     dry_run = fields.get("dry_run") == "1"
     ws = ws_of(request)
-    report, saved = await _run(
-        lambda: ws.upgrade_plan(
-            ref,
-            to,
-            dry_run=dry_run,
-            allow_blocked=fields.get("allow_blocked") == "1",
-            message=fields.get("message", "").strip() or None,
-            author=fields.get("author", "").strip() or None,
+    try:
+        report, saved = await _run(
+            lambda: ws.upgrade_plan(
+                ref,
+                to,
+                dry_run=dry_run,
+                allow_blocked=fields.get("allow_blocked") == "1",
+                message=fields.get("message", "").strip() or None,
+                author=fields.get("author", "").strip() or None,
+            )
         )
-    )
+    except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
+        if exc.report is None:
+            raise
+        context = {"ref": ref, "to": to or exc.report.after.catalog.ref, "report": exc.report, "dry_run": False}
+        context["text"] = upgrade_text(exc.report, None, dry_run=False, refusal=refusal_text(exc))
+        return render(request, "upgrade.html", context, status=REFUSED_STATUS)
     if saved is not None:
         return RedirectResponse(_version_url(saved.ref), status_code=303)
     context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}

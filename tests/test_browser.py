@@ -210,6 +210,7 @@ def test_save_two_versions_and_open_the_diff(page, live_server):
     expect(page).to_have_url(re.compile(r"charge_type=destination"))
     settled(page)
     page.fill("#version-message", "destination charges")
+    page.check("form[action$='/versions'] input[name=allow_blocked]")  # destination + stripe liability is blocked
     page.click("text=Save version")
     expect(page).to_have_url(re.compile(r"/versions/browser-plan@2$"))
     shot(page, "6-version")

@@ -54,7 +54,7 @@ def store(tmp_path_factory):
     with open_workspace(url) as ws:
         ws.new_plan("acme", catalog="stripe-connect@2025", preset="marketplace", message="first")
         ws.set_plan("acme", {"charge_type": "separate"}, message="separate")
-        ws.set_plan("acme", {"dashboard": "full", "fee_payer": "connected_account"}, message="more")
+        ws.set_plan("acme", {"dashboard": "full", "fee_payer": "connected_account"}, message="more", allow_blocked=True)
         presets = [p.id for p in ws.catalog("stripe-connect@2024").presets]
         for preset in presets:
             ws.new_plan(f"old-{preset}", catalog="stripe-connect@2024", preset=preset, message="2024")

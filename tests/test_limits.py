@@ -65,7 +65,7 @@ def test_tags_anchor_at_the_true_end(cp, tag):
     ],
 )
 def test_messages(cp, message, needle):
-    _one_line(cp("plan", "set", "acme", "--set", "liability=platform", "-m", message), needle)
+    _one_line(cp("plan", "set", "acme", "--allow-blocked", "--set", "liability=platform", "-m", message), needle)
     _one_line(cp("plan", "new", "other", "--preset", "saas", "-m", message), needle)
     _one_line(cp("plan", "fork", "acme", "copy", "-m", message), needle)
     log = json.loads(cp("plan", "log", "acme", "--format", "json").stdout)
@@ -82,12 +82,24 @@ def test_messages(cp, message, needle):
     ],
 )
 def test_authors(cp, author, needle):
-    _one_line(cp("plan", "set", "acme", "--set", "liability=platform", "-m", "x", "--author", author), needle)
+    _one_line(
+        cp("plan", "set", "acme", "--allow-blocked", "--set", "liability=platform", "-m", "x", "--author", author),
+        needle,
+    )
 
 
 def test_printable_unicode_is_kept(cp):
     result = cp(
-        "plan", "set", "acme", "--set", "liability=platform", "-m", "Zürich → 東京\n\tdetails", "--author", "Zoë"
+        "plan",
+        "set",
+        "acme",
+        "--allow-blocked",
+        "--set",
+        "liability=platform",
+        "-m",
+        "Zürich → 東京\n\tdetails",
+        "--author",
+        "Zoë",
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(cp("plan", "show", "acme", "--format", "json").stdout)
@@ -96,7 +108,16 @@ def test_printable_unicode_is_kept(cp):
 
 def test_limits_at_the_bound_are_stored(cp):
     result = cp(
-        "plan", "set", "acme", "--set", "liability=platform", "-m", "m" * MAX_MESSAGE, "--author", "a" * MAX_AUTHOR
+        "plan",
+        "set",
+        "acme",
+        "--allow-blocked",
+        "--set",
+        "liability=platform",
+        "-m",
+        "m" * MAX_MESSAGE,
+        "--author",
+        "a" * MAX_AUTHOR,
     )
     assert result.exit_code == 0, result.output
 

@@ -74,9 +74,10 @@ def _user_flow(cp, tmp_path):
 
 def test_the_issue_walkthrough(cp, tmp_path):
     out = _ok(cp("plan", "new", "acme-marketplace", "--preset", "marketplace", "-m", "first cut", "--author", "ann"))
-    assert out == "saved acme-marketplace@1 (stripe-connect@2026)\n"  # the newest edition is the default
+    # the newest edition is the default; the saved version's verdict is printed (issue 10 point 8)
+    assert out == "saved acme-marketplace@1 (stripe-connect@2026)\nverdict: caution\n"
     out = _ok(cp("plan", "set", "acme-marketplace", "--set", "charge_type=separate", "-m", "multi-seller carts"))
-    assert out == "saved acme-marketplace@2 (parent 1)\n"
+    assert out == "saved acme-marketplace@2 (parent 1)\nverdict: caution (unchanged)\n"
 
     log = _ok(cp("plan", "log", "acme-marketplace")).splitlines()
     assert [line.split()[0] for line in log] == ["acme-marketplace@2", "acme-marketplace@1"]
@@ -113,12 +114,13 @@ def test_the_issue_walkthrough(cp, tmp_path):
 
     assert (
         _ok(cp("plan", "fork", "acme-marketplace", "acme-whitelabel"))
-        == "saved acme-whitelabel@1 (forked from acme-marketplace@2)\n"
+        == "saved acme-whitelabel@1 (forked from acme-marketplace@2)\nverdict: caution (as acme-marketplace@2)\n"
     )
     export = tmp_path / "acme.json"
     _ok(cp("plan", "export", "acme-marketplace", "-o", str(export)))
     assert json.loads(export.read_text())["format_version"] == 2
-    assert _ok(cp("plan", "import", str(export), "--as", "acme-copy")) == "imported acme-copy (2 versions)\n"
+    imported = _ok(cp("plan", "import", str(export), "--as", "acme-copy"))
+    assert imported == "imported acme-copy (2 versions)\nverdict: caution\n"
     listing = _ok(cp("plan", "list")).splitlines()
     assert [line.split()[0] for line in listing] == ["acme-copy@2", "acme-marketplace@2", "acme-whitelabel@1"]
 
@@ -328,13 +330,13 @@ def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_u
 
     run(sqlite_a, "plan", "new", "acme", "--preset", "marketplace", "-m", "first cut", "--author", "ann")
     run(sqlite_a, "plan", "set", "acme", "--set", "charge_type=separate", "-m", "multi-seller carts", "--author", "bob")
-    run(sqlite_a, "plan", "set", "acme", "--set", "liability=stripe", "-m", "let Stripe carry it")
+    run(sqlite_a, "plan", "set", "acme", "--set", "liability=stripe", "-m", "let Stripe carry it", "--allow-blocked")
     run(sqlite_a, "plan", "tag", "acme@2", "reviewed")
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     run(sqlite_a, "plan", "export", "acme", "-o", str(one))
-    run(pg_url, "plan", "import", str(one))
+    run(pg_url, "plan", "import", str(one), "--allow-blocked")
     run(pg_url, "plan", "export", "acme", "-o", str(two))
-    run(sqlite_b, "plan", "import", str(two))
+    run(sqlite_b, "plan", "import", str(two), "--allow-blocked")
     assert one.read_text() == two.read_text()
     views = [
         ("plan", "log", "acme"),

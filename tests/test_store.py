@@ -223,7 +223,7 @@ def test_new_set_and_load_by_every_ref_form(store, monkeypatch):
 def test_log_is_newest_first_with_resolutions(store):
     store.new_plan("acme", preset="marketplace")
     store.set_plan("acme", {"charge_type": "separate"}, message="two")
-    store.set_plan("acme", {"liability": "stripe"}, message="three")
+    store.set_plan("acme", {"liability": "stripe"}, message="three", allow_blocked=True)
     entries = store.log("acme")
     assert [(r.version, r.parent, r.message) for r, _ in entries] == [
         (3, 2, "three"),
@@ -270,7 +270,7 @@ def test_plan_new_refuses_a_taken_name_and_bad_selections(store):
 
 def test_a_plan_keeps_resolving_against_its_own_edition(store):
     store.new_plan("old", catalog="stripe-connect@2024", preset="marketplace")
-    store.set_plan("old", {"liability": "stripe"}, message="x")
+    store.set_plan("old", {"liability": "stripe"}, message="x", allow_blocked=True)
     record, res = store.plan("old")
     assert record.catalog_ref == "stripe-connect@2024"
     assert res.catalog.content_hash == load_builtin("stripe-connect@2024.yaml").content_hash
@@ -282,7 +282,7 @@ def test_a_plan_keeps_resolving_against_its_own_edition(store):
 
 def test_tags_move_only_with_force(store):
     store.new_plan("acme", preset="marketplace")
-    store.set_plan("acme", {"liability": "stripe"}, message="x")
+    store.set_plan("acme", {"liability": "stripe"}, message="x", allow_blocked=True)
     store.tag("acme@1", "reviewed")
     store.tag("acme@1", "reviewed")  # same version again: no-op
     with pytest.raises(ConflictError, match="tag 'reviewed' already names acme@1; pass --force"):
@@ -296,7 +296,7 @@ def test_tags_move_only_with_force(store):
 
 def test_fork_copies_the_selection_and_edition(store):
     store.new_plan("acme", catalog="stripe-connect@2024", preset="marketplace")
-    store.set_plan("acme", {"liability": "stripe"}, message="x")
+    store.set_plan("acme", {"liability": "stripe"}, message="x", allow_blocked=True)
     fork = store.fork("acme@1", "acme-wl")
     assert (fork.ref, fork.forked_from, fork.message, fork.catalog_ref) == (
         "acme-wl@1",
@@ -333,9 +333,9 @@ def _stale_first_read(monkeypatch):
 
 def test_a_save_that_loses_the_race_reapplies_a_change_to_other_properties(store, monkeypatch):
     store.new_plan("acme", preset="marketplace")
-    store.set_plan("acme", {"liability": "stripe"}, message="got in first")
+    store.set_plan("acme", {"liability": "stripe"}, message="got in first", allow_blocked=True)
     calls = _stale_first_read(monkeypatch)
-    record = store.set_plan("acme", {"charge_type": "separate"}, message="mine")
+    record = store.set_plan("acme", {"charge_type": "separate"}, message="mine", allow_blocked=True)
     assert calls["n"] >= 2  # it really retried
     assert (record.version, record.parent) == (3, 2)
     assert dict(record.selection)["liability"] == "stripe"
@@ -353,7 +353,7 @@ def test_a_save_that_loses_the_race_on_the_same_property_fails_naming_it(store, 
 
 def test_save_version_refuses_a_stale_base(store):
     store.new_plan("acme", preset="marketplace")
-    store.set_plan("acme", {"liability": "stripe"}, message="x")
+    store.set_plan("acme", {"liability": "stripe"}, message="x", allow_blocked=True)
     with pytest.raises(ConflictError, match="acme@2 was saved after acme@1"):
         store.store.save_version(
             "acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up"

@@ -434,13 +434,15 @@ def _save_plan(client, name, selection, *, message="first cut", author="ann"):
         client,
         "/plans",
         [("name", name), ("message", message), ("author", author), ("catalog", CAT), *selection.items()],
-    )
+    )  # allowed designs only: a blocked one is refused (tests/test_save_policy.py)
     assert resp.status_code == 303, resp.text
     return resp
 
 
 def _save_version(client, name, base, selection, message, *, author="bob", expect=303):
+    # "save even if blocked" ticked: these tests are about history and races, some through blocked designs
     fields = [("base", str(base)), ("message", message), ("author", author), ("catalog", CAT), *selection.items()]
+    fields.append(("allow_blocked", "1"))
     resp = post(client, f"/plans/{name}/versions", fields)
     assert resp.status_code == expect, resp.text
     return resp

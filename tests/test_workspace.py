@@ -61,7 +61,7 @@ def test_one_workspace_serves_many_calls_on_one_pool(tmp_path):
     with open_workspace(f"sqlite:///{tmp_path / 'plans.db'}") as ws:
         ws.new_plan("acme", preset="marketplace")
         for i in range(20):
-            ws.set_plan("acme", {"liability": ("stripe", "platform")[i % 2]}, message=f"m{i}")
+            ws.set_plan("acme", {"liability": ("stripe", "platform")[i % 2]}, message=f"m{i}", allow_blocked=True)
         assert [e.record.version for e in ws.log("acme")][:3] == [21, 20, 19]
         pool = ws.store.db_engine.pool
         assert pool.checkedout() == 0  # every unit of work returned its connection

@@ -24,22 +24,26 @@ def ws(tmp_path):
 
 
 def test_a_change_from_an_older_base_is_reapplied_when_it_touches_other_properties(ws):
-    ws.set_plan("acme", {"charge_type": "destination", "liability": "platform"}, message="A", base=1)
-    saved = ws.set_plan("acme", {"fee_payer": "platform"}, message="B", base=1)
+    ws.set_plan(
+        "acme", {"charge_type": "destination", "liability": "platform"}, message="A", base=1, allow_blocked=True
+    )
+    saved = ws.set_plan("acme", {"fee_payer": "platform"}, message="B", base=1, allow_blocked=True)
     assert saved.version == 3 and saved.parent == 2
     selection = dict(saved.selection)
     assert selection["charge_type"] == "destination" and selection["fee_payer"] == "platform"
 
 
 def test_a_change_from_an_older_base_to_the_same_property_is_a_conflict(ws):
-    ws.set_plan("acme", {"charge_type": "destination", "liability": "platform"}, message="A", base=1)
+    ws.set_plan(
+        "acme", {"charge_type": "destination", "liability": "platform"}, message="A", base=1, allow_blocked=True
+    )
     with pytest.raises(ConflictError, match="charge_type was changed by acme@2"):
-        ws.set_plan("acme", {"charge_type": "separate"}, message="C", base=1)
+        ws.set_plan("acme", {"charge_type": "separate"}, message="C", base=1, allow_blocked=True)
     assert ws.version("acme@latest").version == 2  # nothing saved
 
 
 def test_base_latest_behaves_like_no_base(ws):
-    assert ws.set_plan("acme", {"liability": "platform"}, message="x", base=1).version == 2
+    assert ws.set_plan("acme", {"liability": "platform"}, message="x", base=1, allow_blocked=True).version == 2
 
 
 def test_an_unknown_base_is_an_input_error(ws):

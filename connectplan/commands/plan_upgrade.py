@@ -63,8 +63,7 @@ def upgrade(
         if exc.report is None:
             raise
         click.echo(format_upgrade(exc.report, None, fmt, dry_run=False, refusal=str(exc)), nl=False)
-        click.echo(str(exc), err=True)
-        ctx.exit(1)
+        raise  # the one line on stderr, exit 1 (connectplan.cli.to_input_error)
     click.echo(format_upgrade(report, saved, fmt, dry_run=dry_run), nl=False)
     if dry_run and fail_on and report.after.rank >= Severity.parse(fail_on):
         ctx.exit(1)

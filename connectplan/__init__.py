@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "USER_ERRORS": "connectplan.errors",
     "ConnectplanError": "engine.errors",
     "AppError": "connectplan.errors",
+    "VerdictRefusedError": "connectplan.errors",
     "EngineError": "engine",
     "CatalogError": "engine",
     "SelectionError": "engine",
@@ -93,6 +94,7 @@ __all__ = [
     "SelectionError",
     "StoreError",
     "Subject",
+    "VerdictRefusedError",
     "VersionRecord",
     "Workspace",
     "__version__",
@@ -102,7 +104,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from connectplan.errors import USER_ERRORS, AppError
+    from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store

@@ -104,10 +104,14 @@ def store_status(url: str | None = None) -> SchemaStatus:
     return schema_status(store_url(url or database_url()))
 
 
-def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
-    """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``."""
+def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False) -> tuple[str | None, str]:
+    """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``.
+
+    Concurrent upgrades queue on the schema lock. A database that holds other tables and no
+    connectplan schema is refused unless ``allow_foreign_tables``.
+    """
     url = store_url(url or database_url())
-    before, after, db_engine = upgrade_database(url)
+    before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
     finally:

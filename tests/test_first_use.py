@@ -19,9 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from db.session import HEAD_REVISION, make_engine
+from tests.test_migrations import _tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 8
@@ -153,7 +154,9 @@ def test_downgrade_one_step_keeps_every_revision_of_an_edition(empty_db_url: str
     assert _cli("--db", url, "db", "upgrade").returncode == 0
     made = _cli("--db", url, "plan", "new", "old", "--catalog", "stripe-connect@2025.r1", "--preset", "saas")
     assert made.returncode == 0, made.stderr
-    assert _cli("--db", url, "plan", "new", "new", "--catalog", "stripe-connect@2025", "--preset", "saas").returncode == 0
+    assert (
+        _cli("--db", url, "plan", "new", "new", "--catalog", "stripe-connect@2025", "--preset", "saas").returncode == 0
+    )
     down = _alembic(url, "downgrade", "-1")
     assert down.returncode == 0, down.stderr[-2000:]
     db_engine = make_engine(url)
@@ -172,14 +175,6 @@ def test_downgrade_one_step_keeps_every_revision_of_an_edition(empty_db_url: str
         db_engine.dispose()
     assert [e for (e,) in editions] == ["2024", "2024.r2", "2025", "2025.r2", "2026"]
     assert pinned == {"old": "2025", "new": "2025.r2"}
-
-
-def _tables(url: str) -> set[str]:
-    db_engine = make_engine(url)
-    try:
-        return set(inspect(db_engine).get_table_names())
-    finally:
-        db_engine.dispose()
 
 
 def test_db_upgrade_refuses_a_database_with_other_tables(empty_db_url: str) -> None:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, pool, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "DEFAULT_URL",
@@ -161,7 +161,13 @@ def schema_transaction(db_engine: Engine) -> Iterator[Connection]:
 
 
 def make_session_factory(db_engine: Engine) -> sessionmaker[Session]:
-    """A session factory; callers own transactions (``with factory.begin() as session:``)."""
+    """A session factory; callers own transactions (``with factory.begin() as session:``).
+
+    The ORM is imported here, not with the module: the store's queries are plain SQL, so the
+    command line never loads it.
+    """
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(db_engine, expire_on_commit=False)
 
 

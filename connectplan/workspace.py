@@ -96,7 +96,7 @@ def open_workspace(url: str | None = None) -> Workspace:
     catalog editions missing from the store are imported. Use it as a context manager, or
     call :meth:`Workspace.close`.
     """
-    url = store_url(url or database_url())
+    url = store_url(database_url() if url is None else url)
     db_engine, editions = open_database(url)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
@@ -109,13 +109,17 @@ def open_workspace(url: str | None = None) -> Workspace:
 
 def store_status(url: str | None = None) -> SchemaStatus:
     """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
-    return schema_status(store_url(url or database_url()))
+    return schema_status(store_url(database_url() if url is None else url))
 
 
-def upgrade_store(url: str | None = None) -> tuple[str | None, str]:
-    """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``."""
-    url = store_url(url or database_url())
-    before, after, db_engine = upgrade_database(url)
+def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False) -> tuple[str | None, str]:
+    """Create or upgrade a store's schema to head and import the built-in catalogs; ``(before, after)``.
+
+    Concurrent upgrades queue on the schema lock. A database that holds other tables and no
+    connectplan schema is refused unless ``allow_foreign_tables``.
+    """
+    url = store_url(database_url() if url is None else url)
+    before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
     finally:

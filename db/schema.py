@@ -21,18 +21,21 @@ from sqlalchemy.exc import DBAPIError
 
 from db import graph_store
 from db.errors import SchemaError
-from db.session import HEAD_REVISION, KNOWN_REVISIONS, enable_wal, make_engine, read_schema_revision
+from db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from db.records import EditionRow
 
 __all__ = [
     "MIGRATIONS_DIR",
     "SchemaStatus",
+    "current_revision",
     "database_error",
     "display_url",
+    "foreign_tables",
+    "migrate",
     "open_database",
     "schema_status",
     "store_url",
@@ -212,29 +215,71 @@ def _alembic_config(connection: Any) -> Any:
     return cfg
 
 
-def migrate(db_engine: Engine, revision: str = "head") -> None:
-    """Run Alembic's upgrade to ``revision`` on one connection (WAL switched on first for SQLite).
+def migrate(db_engine: Engine, revision: str = "head", *, allow_foreign_tables: bool = False) -> str | None:
+    """Run Alembic's upgrade to ``revision`` under the schema lock; return the revision found before.
 
-    On SQLite, foreign keys are off while the migration runs (batch migrations recreate tables
-    that others reference, as Alembic's batch documentation advises) and the result is checked
-    with ``PRAGMA foreign_key_check`` before it commits.
+    The lock (:func:`db.session.schema_transaction`) makes concurrent first uses and concurrent
+    ``db upgrade`` runs queue: the revision is read again once the lock is held, so a process
+    that waited finds the schema another one just made and changes nothing. A database with no
+    connectplan schema but tables of its own is refused unless ``allow_foreign_tables``; a
+    revision this code does not know (a newer connectplan's) is refused.
     """
     from alembic import command
-    from sqlalchemy import text
 
-    enable_wal(db_engine)
-    with db_engine.connect() as conn:
-        sqlite = db_engine.dialect.name == "sqlite"
-        if sqlite:  # outside any transaction, where the pragma takes effect
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        try:
-            with conn.begin():
-                command.upgrade(_alembic_config(conn), revision)
-                if sqlite and conn.execute(text("PRAGMA foreign_key_check")).first() is not None:
-                    raise SchemaError("the migration left rows that break a foreign key; nothing was changed")
-        finally:
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+    url = db_engine.url.render_as_string(hide_password=False)
+    with schema_transaction(db_engine) as conn:
+        before = current_revision(conn)
+        if before is None and not allow_foreign_tables:
+            foreign = foreign_tables(conn)
+            if foreign:
+                raise _foreign_tables_problem(url, foreign)
+        if before is not None and before not in KNOWN_REVISIONS:
+            raise _schema_problem(url, before)
+        if revision == "head" and before == HEAD_REVISION:
+            return before
+        command.upgrade(_alembic_config(conn), revision)
+    return before
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The schema revision, or ``None`` when there is none (no ``alembic_version`` table, or an empty one).
+
+    Safe inside a transaction on PostgreSQL (a missing table is looked up, not queried).
+    """
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return read_schema_revision(conn)
+
+
+def foreign_tables(conn: Connection) -> list[str]:
+    """The tables of the database's default schema other than Alembic's ``alembic_version``, sorted."""
+    from sqlalchemy import inspect
+
+    return sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
+
+
+def _foreign_tables_problem(url: str, tables: list[str]) -> SchemaError:
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    path = sqlite_path(url)
+    if path is not None:
+        return SchemaError(
+            f"{path} is a SQLite database but not a connectplan store (it holds {shown}); pass another --db, "
+            "or add connectplan's tables beside them with `connectplan db upgrade --allow-foreign-tables`"
+        )
+    return SchemaError(
+        f"store {display_url(url)} has no connectplan schema but holds other tables ({shown}); use an empty "
+        "database, or add connectplan's tables beside them with `connectplan db upgrade --allow-foreign-tables`"
+    )
+
+
+def _migrate(url: str, db_engine: Engine, *, allow_foreign_tables: bool = False) -> str | None:
+    """:func:`migrate` to head, with a driver failure (a lock held past the busy timeout, say) as one line."""
+    try:
+        return migrate(db_engine, allow_foreign_tables=allow_foreign_tables)
+    except DBAPIError as exc:
+        raise connect_error(url, exc) from None
 
 
 def _revision(url: str, db_engine: Engine) -> str | None:
@@ -243,12 +288,6 @@ def _revision(url: str, db_engine: Engine) -> str | None:
             return read_schema_revision(conn)
     except DBAPIError as exc:
         raise connect_error(url, exc) from None
-
-
-def _has_tables(db_engine: Engine) -> bool:
-    from sqlalchemy import inspect
-
-    return bool(inspect(db_engine).get_table_names())
 
 
 class SchemaStatus(NamedTuple):
@@ -274,11 +313,27 @@ def schema_status(url: str) -> SchemaStatus:
         return SchemaStatus("empty", None, "no connectplan schema yet; run `connectplan db upgrade`")
     db_engine = _engine(url)
     try:
-        rev = _revision(url, db_engine)
+        with db_engine.connect() as conn:
+            rev = current_revision(conn)
+            versioned = rev is None and conn.dialect.has_table(conn, "alembic_version")
+            foreign = foreign_tables(conn) if rev is None else []
+    except DBAPIError as exc:
+        raise connect_error(url, exc) from None
     finally:
         db_engine.dispose()
     if rev is None:
-        return SchemaStatus("empty", None, "no connectplan schema yet; run `connectplan db upgrade`")
+        why = "no connectplan schema"
+        if versioned:
+            why += " (alembic_version is empty: the schema was downgraded to base)"
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            return SchemaStatus(
+                "empty",
+                None,
+                f"{why}, but other tables ({shown}); "
+                "`connectplan db upgrade --allow-foreign-tables` adds connectplan's beside them",
+            )
+        return SchemaStatus("empty", None, f"{why}; run `connectplan db upgrade`")
     if rev == HEAD_REVISION:
         return SchemaStatus("current", rev, f"{rev} (head)")
     if rev in KNOWN_REVISIONS:
@@ -301,15 +356,13 @@ def _schema_problem(url: str, rev: str) -> SchemaError:
     )
 
 
-def _not_a_store(path: Path) -> SchemaError:
-    return SchemaError(f"{path} is a SQLite database but not a connectplan store; pass another --db")
-
-
-def upgrade_database(url: str) -> tuple[str | None, str, Engine]:
+def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[str | None, str, Engine]:
     """Create or upgrade the schema at ``url`` to head; ``(before, after, engine)``.
 
-    A store whose revision this code does not know (written by a newer connectplan) is
-    refused. The caller owns (and disposes) the returned engine.
+    Concurrent runs queue on the schema lock (the second finds the schema at head). A store whose
+    revision this code does not know (written by a newer connectplan) is refused; so is a
+    database that holds other tables and no connectplan schema, unless ``allow_foreign_tables``.
+    The caller owns (and disposes) the returned engine.
     """
     path = sqlite_path(url)
     if path is not None:
@@ -319,10 +372,8 @@ def upgrade_database(url: str) -> tuple[str | None, str, Engine]:
         before = _revision(url, db_engine)
         if before is not None and before not in KNOWN_REVISIONS:
             raise _schema_problem(url, before)
-        if before is None and path is not None and _has_tables(db_engine):
-            raise _not_a_store(path)
         if before != HEAD_REVISION:
-            migrate(db_engine)
+            before = _migrate(url, db_engine, allow_foreign_tables=allow_foreign_tables)
     except BaseException:
         db_engine.dispose()
         raise
@@ -332,9 +383,11 @@ def upgrade_database(url: str) -> tuple[str | None, str, Engine]:
 def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
     """An engine on the store at ``url``, at schema head, and its editions when they were read on the way.
 
-    A SQLite file that does not exist yet (or an in-memory database) is created and migrated;
-    any other store must be at the code's schema head, else :class:`~db.errors.SchemaError`
-    says what to run (and nothing is changed). The caller owns (and disposes) the engine.
+    The embedded SQLite store follows the code: a file that does not exist yet, is empty or has
+    no schema yet is created and migrated, and a known older schema is migrated (concurrent
+    first uses queue on the schema lock, see :func:`migrate`). Any other store must be at the
+    code's schema head, else :class:`~db.errors.SchemaError` says what to run (and nothing is
+    changed). The caller owns (and disposes) the engine.
     """
     path = sqlite_path(url)
     new = check_sqlite_file(url, path) if path is not None else False
@@ -342,31 +395,30 @@ def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
     try:
         memory = path is None and db_engine.dialect.name == "sqlite"
         if new or memory:
-            try:
-                migrate(db_engine)
-            except DBAPIError as exc:
-                raise connect_error(url, exc) from None
+            _migrate(url, db_engine)
             return db_engine, None
         try:
-            with db_engine.connect() as conn:  # one connection: the schema check and the edition list
+            # one read transaction (one snapshot): the schema check, then the editions or the tables
+            with db_engine.connect() as conn:
                 rev = read_schema_revision(conn)
                 editions = graph_store.read_editions(conn) if rev == HEAD_REVISION else None
+                foreign = foreign_tables(conn) if rev is None and path is not None else []
         except DBAPIError as exc:
             raise connect_error(url, exc) from None
-        if rev is None:
-            if path is not None and _has_tables(db_engine):
-                raise _not_a_store(path)
-            raise SchemaError(
-                f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
-            )
-        if rev != HEAD_REVISION:
-            if path is None or rev not in KNOWN_REVISIONS:
-                raise _schema_problem(url, rev)
-            # The embedded SQLite store follows the code: a known older schema is migrated on open
-            # (a shared PostgreSQL store is upgraded deliberately, with `connectplan db upgrade`).
-            migrate(db_engine)
-            return db_engine, None
+        if rev == HEAD_REVISION:
+            return db_engine, editions
+        if path is None:  # a shared store is created and upgraded deliberately, with `connectplan db upgrade`
+            if rev is None:
+                raise SchemaError(
+                    f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
+                )
+            raise _schema_problem(url, rev)
+        if foreign:  # refused before anything (even the journal mode) is changed
+            raise _foreign_tables_problem(url, foreign)
+        if rev is not None and rev not in KNOWN_REVISIONS:
+            raise _schema_problem(url, rev)
+        _migrate(url, db_engine)
     except BaseException:
         db_engine.dispose()
         raise
-    return db_engine, editions
+    return db_engine, None

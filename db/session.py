@@ -15,14 +15,17 @@ with :data:`HEAD_REVISION`; Alembic itself is imported only to create or upgrade
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, pool, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "DEFAULT_URL",
@@ -34,6 +37,7 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "read_schema_revision",
+    "schema_transaction",
     "write_engine",
 ]
 
@@ -49,6 +53,9 @@ KNOWN_REVISIONS: tuple[str, ...] = ("5d2c9e41a7b3", HEAD_REVISION)
 SQLITE_BUSY_TIMEOUT = 60.0
 
 _IMMEDIATE = "connectplan_immediate"
+
+#: PostgreSQL advisory-lock key that serialises schema changes ("connplan" in ASCII, a signed 64-bit number)
+SCHEMA_LOCK_KEY = 0x636F6E6E706C616E
 
 
 def database_url() -> str:
@@ -122,8 +129,45 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "BEGIN")
 
 
+@contextmanager
+def schema_transaction(db_engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the store's schema lock, for creating or migrating a schema.
+
+    Whoever gets the lock first migrates; every other process waits for it (the same busy
+    timeout as any writer), then finds the schema already there. SQLite: the file is switched
+    to WAL first, then ``BEGIN IMMEDIATE`` takes the write lock before anything is read, and
+    foreign keys are off while the transaction runs (batch migrations recreate tables that
+    others reference, as Alembic's batch documentation advises); ``PRAGMA foreign_key_check``
+    must find nothing before it commits. PostgreSQL: ``pg_advisory_xact_lock``, released when
+    the transaction ends. Used by :func:`db.schema.migrate` and by Alembic's ``env.py``.
+    """
+    from db.errors import SchemaError
+
+    enable_wal(db_engine)
+    sqlite = db_engine.dialect.name == "sqlite"
+    with write_engine(db_engine).connect() as conn:
+        if sqlite:  # outside any transaction, where the pragma takes effect
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                if db_engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                yield conn
+                if sqlite and conn.execute(text("PRAGMA foreign_key_check")).first() is not None:
+                    raise SchemaError("the migration left rows that break a foreign key; nothing was changed")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
 def make_session_factory(db_engine: Engine) -> sessionmaker[Session]:
-    """A session factory; callers own transactions (``with factory.begin() as session:``)."""
+    """A session factory; callers own transactions (``with factory.begin() as session:``).
+
+    The ORM is imported here, not with the module: the store's queries are plain SQL, so the
+    command line never loads it.
+    """
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(db_engine, expire_on_commit=False)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from alembic import context
 
 from db.models import Base
-from db.session import database_url, enable_wal, make_engine
+from db.session import database_url, make_engine, schema_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -50,15 +50,19 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    """Run against the injected connection, or against a new engine for the configured URL."""
+    """Run against the injected connection, or against a new engine for the configured URL.
+
+    On a new engine the migration holds the store's schema lock (as ``connectplan db upgrade``
+    does), so a concurrent ``connectplan`` waits for it; on SQLite foreign keys are off while
+    it runs and checked before it commits.
+    """
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
         return
     db_engine = make_engine(_url())
     try:
-        enable_wal(db_engine)
-        with db_engine.connect() as conn:
+        with schema_transaction(db_engine) as conn:
             _run(conn)
     finally:
         db_engine.dispose()

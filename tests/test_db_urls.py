@@ -31,6 +31,8 @@ def test_an_absolute_path(runner, tmp_path):
         ("sqlite:///:memory:", "in-memory SQLite store, which keeps nothing"),
         ("postgresql://u@h:notaport/x", "cannot parse store URL"),
         ("localhost:5432/x", "cannot parse store URL"),
+        ("", "the store URL is empty"),  # an explicit empty --db is refused, not the default store
+        ("   ", "the store URL is empty"),
     ],
 )
 def test_refused_with_one_line_and_an_example(runner, tmp_path, monkeypatch, typed, needle):

@@ -203,108 +203,49 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None, *, prop: str
     )
 
 
+def _box_row(fill: str, border: str, meaning: str, prefix: str, attr: str, value: str) -> LegendRow:
+    """A legend row for the nodes of ``prefix`` (option, rule, step) drawn with ``attr=value``."""
+    return LegendRow(
+        box_sample(fill, border), text(meaning), target="node", prefix=prefix, match=attrs_of({attr: value})
+    )
+
+
+def _edge_row(edge: dict[str, str], meaning: str) -> LegendRow:
+    return LegendRow(edge_sample(edge), text(meaning), target="edge", match=attrs_of({"color": edge["color"]}))
+
+
 def _legend(*, detail: bool) -> tuple[LegendRow, ...]:
     """Every row a catalog figure may need; :meth:`Figure.present_legend` keeps the ones drawn."""
     option, rule, step = node_id("option", ""), node_id("rule", ""), node_id("step", "")
+    chosen = _box_row("#c8ecc8", "#1a8f1a", "chosen option", option, "fillcolor", CHOSEN_ATTRS["fillcolor"])
     if detail:
         rows = [
-            LegendRow(
-                box_sample("#ffffff", "#4d4d4d"),
-                text("option"),
-                target="node",
-                prefix=option,
-                match=attrs_of({"color": "#4d4d4d"}),
-            ),
-            LegendRow(
-                box_sample("#c8ecc8", "#1a8f1a"),
-                text("chosen option"),
-                target="node",
-                prefix=option,
-                match=attrs_of({"fillcolor": CHOSEN_ATTRS["fillcolor"]}),
-            ),
-            LegendRow(
-                box_sample("#ffffff", DIM["color"]),
-                text("option not chosen (grey)"),
-                target="node",
-                prefix=option,
-                match=attrs_of({"color": DIM["color"]}),
-            ),
+            _box_row("#ffffff", "#4d4d4d", "option", option, "color", "#4d4d4d"),
+            chosen,
+            _box_row("#ffffff", DIM["color"], "option not chosen (grey)", option, "color", DIM["color"]),
         ]
     else:
-        rows = [
-            LegendRow(text("Property"), text("a property and its options"), target="node", prefix=option),
-            LegendRow(
-                box_sample("#c8ecc8", "#1a8f1a"),
-                text("chosen option"),
-                target="node",
-                prefix=option,
-                match=attrs_of({"fillcolor": CHOSEN_ATTRS["fillcolor"]}),
-            ),
-        ]
+        rows = [LegendRow(text("Property"), text("a property and its options"), target="node", prefix=option), chosen]
     rows += [
-        LegendRow(
-            box_sample(SEVERITY_COLORS[sev]),
-            text(f"rule, severity {sev}"),
-            target="node",
-            prefix=rule,
-            match=attrs_of({"fillcolor": SEVERITY_COLORS[sev]}),
-        )
+        _box_row(SEVERITY_COLORS[sev], "#000000", f"rule, severity {sev}", rule, "fillcolor", SEVERITY_COLORS[sev])
         for sev in SEVERITY_COLORS
     ]
     rows += [
-        LegendRow(
-            box_sample(SEVERITY_COLORS["caution"], "#000000"),
-            text("rule that fires (bold border)"),
-            target="node",
-            prefix=rule,
-            match=attrs_of({"penwidth": "2.2"}),
+        _box_row(SEVERITY_COLORS["caution"], "#000000", "rule that fires (bold border)", rule, "penwidth", "2.2"),
+        _box_row("#f5f5f5", DIM["color"], "rule that does not fire (grey)", rule, "fillcolor", "#f5f5f5"),
+        _box_row(
+            "#ffffff",
+            "#4d4d4d",
+            "step (when: its condition)" if detail else "step (order. title)",
+            step,
+            "color",
+            "#4d4d4d",
         ),
-        LegendRow(
-            box_sample("#f5f5f5", DIM["color"]),
-            text("rule that does not fire (grey)"),
-            target="node",
-            prefix=rule,
-            match=attrs_of({"fillcolor": "#f5f5f5"}),
-        ),
-        LegendRow(
-            box_sample("#ffffff", "#4d4d4d"),
-            text("step (when: its condition)" if detail else "step (order. title)"),
-            target="node",
-            prefix=step,
-            match=attrs_of({"color": "#4d4d4d"}),
-        ),
-        LegendRow(
-            box_sample("#dbe9f6", "#1f5fa8"),
-            text("active step"),
-            target="node",
-            prefix=step,
-            match=attrs_of({"fillcolor": ACTIVE_STEP_ATTRS["fillcolor"]}),
-        ),
-        LegendRow(
-            box_sample("#ffffff", DIM["color"]),
-            text("inactive step (grey)"),
-            target="node",
-            prefix=step,
-            match=attrs_of({"color": DIM["color"]}),
-        ),
-        LegendRow(
-            edge_sample(MENTION_EDGE),
-            text("option → rule or step whose condition mentions it"),
-            target="edge",
-            match=attrs_of({"color": MENTION_EDGE["color"]}),
-        ),
-        LegendRow(
-            edge_sample(HOT_EDGE),
-            text("chosen option → rule that fires or active step"),
-            target="edge",
-            match=attrs_of({"color": HOT_EDGE["color"]}),
-        ),
-        LegendRow(
-            edge_sample(REQUIRES_EDGE),
-            text("prerequisite → step that needs it"),
-            target="edge",
-            match=attrs_of({"color": REQUIRES_EDGE["color"]}),
-        ),
+        _box_row("#dbe9f6", "#1f5fa8", "active step", step, "fillcolor", ACTIVE_STEP_ATTRS["fillcolor"]),
+        _box_row("#ffffff", DIM["color"], "inactive step (grey)", step, "color", DIM["color"]),
+        _edge_row(MENTION_EDGE, "option → rule or step whose condition mentions it"),
+        _edge_row(HOT_EDGE, "chosen option → rule that fires or active step"),
+        _edge_row(REQUIRES_EDGE, "prerequisite → step that needs it"),
     ]
     return tuple(rows)
 

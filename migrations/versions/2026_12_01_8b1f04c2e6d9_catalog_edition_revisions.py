@@ -59,7 +59,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Undo: drop the revision column (refused by the database while two revisions of an edition are stored)."""
+    """Undo: drop the revision column.
+
+    A schema without revisions holds one row per name and edition, so every later revision
+    keeps its rows (and the plan versions pinned to it) under the edition ``EDITION.rN``
+    (``2025`` revision 2 becomes edition ``2025.r2``): nothing is lost and the unique
+    constraint holds.
+    """
+    edition = sa.table("catalog_edition", sa.column("edition", sa.String()), sa.column("revision", sa.Integer()))
+    op.execute(
+        edition.update()
+        .where(edition.c.revision > 1)
+        .values(edition=edition.c.edition + ".r" + sa.cast(edition.c.revision, sa.String()))
+    )
     with op.batch_alter_table("catalog_edition", copy_from=_edition_table(revision=True)) as batch:
         batch.drop_constraint("uq_catalog_edition_name_edition_revision", type_="unique")
         batch.create_unique_constraint("uq_catalog_edition_name_edition", ["name", "edition"])

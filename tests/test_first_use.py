@@ -1,0 +1,213 @@
+"""First use and store administration under concurrency (issue 10, points 3 and 9).
+
+- Eight processes that start on a new SQLite file at once all succeed: the schema is created
+  and the built-in catalogs imported once, under the write lock, and the others wait for it.
+- Concurrent ``db upgrade`` runs on one PostgreSQL database queue on an advisory lock.
+- ``alembic downgrade base`` works on a used store; ``db current`` then tells the truth and
+  ``db upgrade`` works again.
+- ``db upgrade`` adds no tables to a database that holds other tables unless
+  ``--allow-foreign-tables``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from db.session import HEAD_REVISION, make_engine
+from tests.test_migrations import _tables
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = 8
+ROUNDS = 3
+#: the built-in editions and revisions (2024 r1+r2, 2025 r1+r2, 2026)
+BUILTIN_ROWS = 5
+
+# Each child waits until this moment (an absolute time in the environment), so that all of them
+# open the store at once rather than one after the other as they finish starting up.
+_AT_ONCE = (
+    "import os, sys, time\n"
+    "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()))\n"
+    "from connectplan.cli import main\n"
+    "sys.argv = ['connectplan', *sys.argv[1:]]\n"
+    "main()\n"
+)
+
+
+def _start_together(argvs: list[list[str]], *, lead: float = 3.0, env: dict[str, str] | None = None) -> list:
+    start_at = time.time() + lead
+    environ = {**os.environ, **(env or {}), "START_AT": repr(start_at), "PYTHONPATH": str(ROOT)}
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", _AT_ONCE, *argv],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+
+
+def _finish(procs: list) -> list[tuple[int, str, str]]:
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connectplan", *argv],
+        cwd=ROOT,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", ["missing", "empty file"])
+def test_eight_processes_on_a_new_sqlite_file_all_succeed(tmp_path: Path, start: str) -> None:
+    for round_ in range(ROUNDS):
+        path = tmp_path / f"new-{round_}.db"
+        if start == "empty file":
+            path.touch()
+        url = f"sqlite:///{path}"
+        argvs = [["--db", url, "plan", "new", f"p{i}", "--preset", "saas"] for i in range(PROCESSES)]
+        results = _finish(_start_together(argvs))
+        failures = [(code, err.strip()) for code, _, err in results if code != 0]
+        assert failures == [], f"round {round_}: {failures}"
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD_REVISION,)]
+            assert conn.execute("SELECT COUNT(*) FROM catalog_edition").fetchone() == (BUILTIN_ROWS,)
+            names = sorted(n for (n,) in conn.execute("SELECT name FROM plan"))
+        assert names == sorted(f"p{i}" for i in range(PROCESSES))
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_concurrent_db_upgrade_on_postgresql_serialises(pg_url: str) -> None:
+    results = _finish(_start_together([["--db", pg_url, "db", "upgrade"] for _ in range(PROCESSES)]))
+    assert [(code, err) for code, _, err in results if code != 0] == []
+    outputs = sorted(out for _, out, _ in results)
+    assert outputs.count(f"schema upgraded from empty to {HEAD_REVISION} (head)\n") == 1
+    assert outputs.count(f"schema already at head {HEAD_REVISION}\n") == PROCESSES - 1
+    db_engine = make_engine(pg_url)
+    try:
+        with db_engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM catalog_edition")).scalar() == BUILTIN_ROWS
+    finally:
+        db_engine.dispose()
+
+
+def _alembic(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=ROOT,
+        env={**os.environ, "CONNECTPLAN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_downgrade_base_then_db_current_tells_the_truth_and_db_upgrade_works(empty_db_url: str) -> None:
+    url = empty_db_url
+    assert _cli("--db", url, "db", "upgrade").returncode == 0
+    made = _cli("--db", url, "plan", "new", "acme", "--preset", "saas")
+    assert made.returncode == 0, made.stderr
+    down = _alembic(url, "downgrade", "base")
+    assert down.returncode == 0, down.stderr[-2000:]
+
+    current = _cli("--db", url, "db", "current")
+    assert current.returncode == 0, current.stderr
+    assert current.stdout == (
+        "no connectplan schema (alembic_version is empty: the schema was downgraded to base); "
+        "run `connectplan db upgrade`\n"
+    )
+
+    up = _cli("--db", url, "db", "upgrade")
+    assert (up.returncode, up.stdout, up.stderr) == (0, f"schema upgraded from empty to {HEAD_REVISION} (head)\n", "")
+    assert _cli("--db", url, "db", "current").stdout == f"{HEAD_REVISION} (head)\n"
+    listed = _cli("--db", url, "plan", "list")
+    assert (listed.returncode, listed.stdout) == (0, "no plans\n")
+    again = _cli("--db", url, "plan", "new", "acme", "--preset", "saas")
+    assert again.returncode == 0, again.stderr
+
+
+def test_downgrade_one_step_keeps_every_revision_of_an_edition(empty_db_url: str) -> None:
+    """The schema before revisions holds one row per edition: later revisions keep theirs as EDITION.rN."""
+    url = empty_db_url
+    assert _cli("--db", url, "db", "upgrade").returncode == 0
+    made = _cli("--db", url, "plan", "new", "old", "--catalog", "stripe-connect@2025.r1", "--preset", "saas")
+    assert made.returncode == 0, made.stderr
+    assert (
+        _cli("--db", url, "plan", "new", "new", "--catalog", "stripe-connect@2025", "--preset", "saas").returncode == 0
+    )
+    down = _alembic(url, "downgrade", "-1")
+    assert down.returncode == 0, down.stderr[-2000:]
+    db_engine = make_engine(url)
+    try:
+        with db_engine.connect() as conn:
+            editions = sorted(conn.execute(text("SELECT edition FROM catalog_edition WHERE name = 'stripe-connect'")))
+            pinned = dict(
+                conn.execute(
+                    text(
+                        "SELECT p.name, e.edition FROM plan p JOIN plan_version v ON v.plan_id = p.id "
+                        "JOIN catalog_edition e ON e.id = v.catalog_edition_id"
+                    )
+                ).all()
+            )
+    finally:
+        db_engine.dispose()
+    assert [e for (e,) in editions] == ["2024", "2024.r2", "2025", "2025.r2", "2026"]
+    assert pinned == {"old": "2025", "new": "2025.r2"}
+
+
+def test_db_upgrade_refuses_a_database_with_other_tables(empty_db_url: str) -> None:
+    url = empty_db_url
+    db_engine = make_engine(url)
+    try:
+        with db_engine.begin() as conn:
+            conn.execute(text("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner VARCHAR(40))"))
+            conn.execute(text("INSERT INTO accounts (id, owner) VALUES (1, 'someone else')"))
+    finally:
+        db_engine.dispose()
+
+    current = _cli("--db", url, "db", "current")
+    assert current.returncode == 0
+    assert "other tables (accounts)" in current.stdout and "--allow-foreign-tables" in current.stdout
+
+    refused = _cli("--db", url, "db", "upgrade")
+    assert refused.returncode == 2
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert "accounts" in refused.stderr and "--allow-foreign-tables" in refused.stderr
+    assert _tables(url) == {"accounts"}  # nothing added
+
+    plain = _cli("--db", url, "plan", "list")  # first use does not adopt the database either
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert _tables(url) == {"accounts"}
+
+    allowed = _cli("--db", url, "db", "upgrade", "--allow-foreign-tables")
+    assert allowed.returncode == 0, allowed.stderr
+    assert {"accounts", "alembic_version", "plan", "catalog_edition"} <= _tables(url)
+    assert _cli("--db", url, "plan", "new", "acme", "--preset", "saas").returncode == 0
+    db_engine = make_engine(url)
+    try:
+        with db_engine.connect() as conn:
+            assert conn.execute(text("SELECT owner FROM accounts")).all() == [("someone else",)]
+    finally:
+        db_engine.dispose()

@@ -42,8 +42,9 @@ def upgrade(
 
     The selection is mapped through the new edition's renames; the report shows the verdict
     before and after, and the findings and steps added and removed. Without --dry-run the
-    result is saved as a new version pinned to the new edition, and the report ends with its
-    verdict (`verdict: allowed -> caution`). The save policy of `plan new` applies: a selection
+    result is saved as a new version pinned to the new edition, and the report ends with the
+    saved verdict (`verdict: BEFORE → AFTER` when it moved). The save policy of `plan new`
+    applies: a selection
     that is blocked (or out of scope) in the new edition is saved only with --allow-blocked, and
     --fail-on refuses a verdict at or above SEVERITY; a refused upgrade stores nothing, prints
     the report (naming the blocking rules and the nearest alternatives) and one line on stderr,

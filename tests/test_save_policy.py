@@ -382,6 +382,17 @@ def test_the_api_raises_verdict_refused_and_stores_nothing(url, tmp_path):
             ws.new_plan("x", preset="saas", fail_on="allowed")
 
 
+def test_the_cli_exits_with_the_errors_own_exit_code():
+    from connectplan.cli import to_input_error
+
+    refusal = to_input_error(VerdictRefusedError("acme@1", "blocked", "blocked"))
+    assert refusal is not None and refusal.exit_code == 1
+    assert refusal.format_message() == "not saved: acme@1 would be blocked; pass --allow-blocked to save it anyway"
+    bad = to_input_error(AppError("bad input"))
+    assert bad is not None and bad.exit_code == 2
+    assert to_input_error(ValueError("a bug")) is None
+
+
 def test_save_policy_ranks_like_resolve():
     for text in FAIL_ON:
         policy = SavePolicy.of(allow_blocked=True, fail_on=text)

@@ -40,7 +40,8 @@ def test_two_processes_fifty_saves_each_end_with_101_versions(store_url):
     procs = [ctx.Process(target=_saver, args=(store_url, prop, barrier, results)) for prop in TOGGLES]
     for p in procs:
         p.start()
-    outcome = dict(results.get(timeout=600) for _ in procs)
+    # 50 saves take seconds; a crashed child fails the test after 3 minutes
+    outcome = dict(results.get(timeout=180) for _ in procs)
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0

@@ -176,3 +176,13 @@ def test_bare_solver_baseline_matches_propagate():
     result = propagate(catalog, synth.partial, make_solver)
     expected = {(p.id, o.id): VERDICTS.index(o.best_verdict) for p in result.properties for o in p.options}
     assert bare_best_ranks(BareClauses(catalog), synth.partial) == expected
+
+
+def test_the_largest_benchmark_catalog_file_is_within_the_catalog_file_limit() -> None:
+    """``make bench`` reads the 5,000-property catalog from a file: it must fit the documented limit."""
+    from bench.peer import json_text
+    from bench.suite import Config
+    from connectplan.catalog_files import MAX_CATALOG_BYTES
+
+    largest = max(Config.__dataclass_fields__["sizes"].default)
+    assert len(json_text(generate(largest).document).encode("utf-8")) < MAX_CATALOG_BYTES

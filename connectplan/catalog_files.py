@@ -90,6 +90,41 @@ def _check_depth_by_events(text: str, source: str, loader: type) -> None:
             depth -= 1
 
 
+def _expanded_size(root: Any) -> int:
+    """How many values the node graph under ``root`` holds with every alias expanded, in time linear in its nodes.
+
+    Each distinct node is sized once (a node an alias repeats is counted, not walked, again), so an
+    alias bomb is measured without being expanded. A node that contains itself counts once here;
+    the walk in :func:`_yaml_lines` reports it.
+    """
+    import yaml
+
+    def children(node: Any) -> list[Any]:
+        if isinstance(node, yaml.MappingNode):
+            return [value for _, value in node.value]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            sizes[key] = min(1 + sum(sizes.get(id(c), 0) for c in children(node)), MAX_VALUES + 1)
+            continue
+        if key in sizes or key in on_path:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children(node) if id(c) not in sizes)
+    return sizes.get(id(root), 0)
+
+
 def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
     """Parse YAML safely, once; return the data and a map from element path to 1-based line.
 
@@ -117,6 +152,8 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
         if "maximum nesting depth" in str(reason):
             reason = f"nested deeper than libyaml's limit ({MAX_DEPTH} levels are allowed)"
         raise _yaml_problem(source, f"YAML syntax error: {reason}", line) from None
+    if root is not None and _expanded_size(root) > MAX_VALUES:  # before the walk, which follows every alias
+        raise _yaml_problem(source, f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)", None)
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     values = 0

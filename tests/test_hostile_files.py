@@ -13,6 +13,7 @@ from conftest import tiny_doc
 
 from connectplan import catalog_files
 from connectplan.catalog_files import MAX_CATALOG_BYTES, load_catalog_file, parse_catalog_text
+from connectplan.infile import MAX_VALUES
 from connectplan.cli import cli
 from engine import CatalogError, ExpressionSyntaxError
 from engine.expression import MAX_NESTING, parse_expression
@@ -62,7 +63,7 @@ class TestCatalogYaml:
     def test_alias_bomb(self, runner, tmp_path, yaml_loader):
         f = tmp_path / "bomb.yaml"
         f.write_text(BOMB)
-        _refused(runner, ["catalog", "validate", str(f)], str(f), "100000 values once aliases are expanded")
+        _refused(runner, ["catalog", "validate", str(f)], str(f), f"{MAX_VALUES} values once aliases are expanded")
 
     def test_self_referencing_alias(self, runner, tmp_path, yaml_loader):
         f = tmp_path / "self.yaml"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from engine.errors import ExpressionSyntaxError
@@ -87,7 +89,7 @@ class TestFormat:
 
 
 class TestEvaluate:
-    SEL = {"a": "x", "b": "y", "c": "q"}
+    SEL: ClassVar[dict[str, str]] = {"a": "x", "b": "y", "c": "q"}
 
     @pytest.mark.parametrize(
         ("text", "expected"),

@@ -37,7 +37,8 @@ with open_workspace(url) as ws:
     while True:
         i += 1
         try:
-            ws.set_plan("acme", {"liability": "platform" if i % 2 else "stripe"}, message=f"save {i}", allow_blocked=True)
+            liability = "platform" if i % 2 else "stripe"
+            ws.set_plan("acme", {"liability": liability}, message=f"save {i}", allow_blocked=True)
         except StoreError:  # "nothing changed" when the killed child saved the same value last
             pass
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -13,10 +13,13 @@ from conftest import tiny_doc
 
 from connectplan import catalog_files
 from connectplan.catalog_files import MAX_CATALOG_BYTES, load_catalog_file, parse_catalog_text
-from connectplan.infile import MAX_VALUES
 from connectplan.cli import cli
+from connectplan.infile import MAX_VALUES
 from engine import CatalogError, ExpressionSyntaxError
 from engine.expression import MAX_NESTING, parse_expression
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BOMB = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

@@ -169,7 +169,8 @@ def test_command_modules_import_no_graphviz():
 
     code = (
         "import sys, connectplan.commands.render, connectplan.commands.doc, connectplan.commands.prompt\n"
-        "print(sorted(m for m in ('graphviz', 'visualize', 'connectplan.output.design_doc', 'sqlalchemy') if m in sys.modules))"
+        "print(sorted(m for m in ('graphviz', 'visualize', 'connectplan.output.design_doc', 'sqlalchemy') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -99,13 +99,13 @@ class TestMatrix2025:
         for d in ("full", "express", "none"):
             for c in ("destination_obo", "separate_obo"):
                 for f in ("platform", "connected_account"):
-                    for l in ("platform", "stripe"):
-                        assert self.verdict(cat2025, d, c, f, l) == "out_of_scope"
+                    for li in ("platform", "stripe"):
+                        assert self.verdict(cat2025, d, c, f, li) == "out_of_scope"
 
     def test_full_dashboard_platform_pricing_is_sales_gated_for_non_obo(self, cat2025):
         for c in ("direct", "destination", "separate"):
-            for l in ("platform", "stripe"):
-                assert self.verdict(cat2025, "full", c, "platform", l) == "sales_gated"
+            for li in ("platform", "stripe"):
+                assert self.verdict(cat2025, "full", c, "platform", li) == "sales_gated"
 
     def test_no_dashboard_platform_platform_is_allowed_even_for_separate(self, cat2025):
         for c in ("direct", "destination", "separate"):

@@ -90,7 +90,7 @@ def test_stored_catalogs_equal_the_shipped_files(store):
 
 
 def test_unknown_catalog_and_edition(store):
-    with pytest.raises(NotFoundError, match="unknown catalog 'nope'.*stripe-connect@2024"):
+    with pytest.raises(NotFoundError, match=r"unknown catalog 'nope'.*stripe-connect@2024"):
         store.catalog("nope")
     with pytest.raises(NotFoundError, match="unknown edition '1999' of stripe-connect; editions: 2024, 2025, 2026"):
         store.catalog("stripe-connect@1999")
@@ -173,7 +173,7 @@ def test_a_file_that_is_not_a_database_is_not_touched(tmp_path):
 
 
 def test_a_missing_database_directory_is_reported(tmp_path):
-    with pytest.raises(SchemaError, match="directory .*missing-dir does not exist"):
+    with pytest.raises(SchemaError, match=r"directory .*missing-dir does not exist"):
         open_workspace(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     assert not (tmp_path / "missing-dir").exists()
 
@@ -417,7 +417,7 @@ def test_import_refusals_store_nothing(store, tmp_path, tiny):
     for message, doc in bad_docs.items():
         with pytest.raises(StoreError, match=message):
             store.import_plan(doc, as_name="x")
-    with pytest.raises(NotFoundError, match="catalog edition stripe-connect@2031 .* is not in this store"):
+    with pytest.raises(NotFoundError, match=r"catalog edition stripe-connect@2031 .* is not in this store"):
         store.import_plan(
             variant(versions__0__catalog={**good["versions"][0]["catalog"], "edition": "2031"}), as_name="x"
         )
@@ -433,7 +433,7 @@ def test_import_refusals_store_nothing(store, tmp_path, tiny):
 def test_read_export_file_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(StoreError, match="malformed export file .*bad.json: not JSON"):
+    with pytest.raises(StoreError, match=r"malformed export file .*bad.json: not JSON"):
         read_export_file(bad)
     bad.write_text("[1, 2]")
     with pytest.raises(StoreError, match="expected a JSON object"):

@@ -3,21 +3,19 @@
 :func:`catalog_from_dict` turns the parsed document (plain dicts and lists, from YAML or JSON)
 into immutable records and reports every problem it finds at once, each with a machine-readable
 code, the path to the element and, when the caller passes a ``locate`` function, the line in the
-file. The records themselves, and the inverse :func:`~engine.catalog.catalog_to_dict`, are in
-:mod:`engine.catalog`.
+file. Each element is read with :class:`engine.checker.Checker`, which collects the problems; the
+records themselves, and the inverse :func:`~engine.catalog.catalog_to_dict`, are in :mod:`engine.catalog`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.catalog import (
     _DATE,
     _EDITION,
-    _ID,
     _NAME,
-    _URL,
     BASES,
     CHOICES,
     FLOW_KINDS,
@@ -37,139 +35,14 @@ from engine.catalog import (
     Rule,
     Step,
 )
-from engine.errors import CatalogError, ExpressionSyntaxError, Problem, SelectionError
-from engine.expression import Choice, Expr, iter_terms, parse_expression
+from engine.checker import Checker, join_path, kind_of
+from engine.errors import CatalogError, SelectionError
 from engine.severity import RULE_SEVERITIES
 
 if TYPE_CHECKING:
-    import re
+    from engine.expression import Choice
 
 __all__ = ["catalog_from_dict"]
-
-
-class _Checker:
-    """Collects problems while reading a document; nothing is raised until the end."""
-
-    def __init__(self, source: str, locate: Callable[[str], int | None] | None) -> None:
-        self.source = source
-        self.locate = locate
-        self.problems: list[Problem] = []
-
-    def problem(self, code: str, path: str, message: str) -> None:
-        line = self.locate(path) if self.locate else None
-        self.problems.append(Problem(self.source, path, message, line, code=code))
-
-    def mapping(self, value: Any, path: str, required: Iterable[str], optional: Iterable[str]) -> dict[str, Any] | None:
-        if not isinstance(value, Mapping):
-            self.problem("wrong_type", path, f"expected a mapping, found {_kind(value)}")
-            return None
-        required = tuple(required)
-        allowed = set(required) | set(optional)
-        for key in value:
-            if key not in allowed:
-                self.problem(
-                    "unknown_key", _join(path, str(key)), f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})"
-                )
-        for key in required:
-            if key not in value:
-                self.problem("missing_key", path, f"missing required key {key!r}")
-        return dict(value)
-
-    def text(self, value: Any, path: str, *, default: str = "", required: bool = False) -> str:
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return str(value)
-            self.problem("wrong_type", path, f"expected text, found {_kind(value)}")
-            return default
-        if required and not value.strip():
-            self.problem("empty", path, "must not be empty")
-        return value
-
-    def ident(self, value: Any, path: str, pattern: re.Pattern[str] = _ID) -> str:
-        text = self.text(value, path)
-        if text and not pattern.match(text):
-            self.problem("invalid_id", path, f"invalid id {text!r} (expected {pattern.pattern[1:-1]})")
-        return text
-
-    def url(self, value: Any, path: str, *, leading: bool = False) -> str:
-        """Text that is an ``https://`` (or ``http://``) URL; with ``leading``, each ``; ``-part starts with one."""
-        text = self.text(value, path)
-        parts = text.split("; ") if leading else [text]
-        for part in parts if text else ():
-            head = part.split(None, 1)[0] if leading and part.strip() else part
-            if not _URL.fullmatch(head):
-                self.problem("invalid_url", path, f"expected an https:// (or http://) URL, found {head[:80]!r}")
-                break
-        return text
-
-    def texts(self, value: Any, path: str) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem("wrong_type", path, f"expected a list of text, found {_kind(value)}")
-            return ()
-        return tuple(self.text(v, f"{path}[{i}]") for i, v in enumerate(value))
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem("wrong_type", path, f"expected a list, found {_kind(value)}")
-            return []
-        return value
-
-    def condition(self, value: Any, path: str, props: Mapping[str, Property]) -> Expr:
-        from engine.expression import ALWAYS
-
-        if not isinstance(value, str):
-            self.problem("wrong_type", path, f"expected a condition string, found {_kind(value)}")
-            return ALWAYS
-        try:
-            expr = parse_expression(value)
-        except ExpressionSyntaxError as exc:
-            self.problem("syntax_error", path, f"syntax error: {exc}")
-            return ALWAYS
-        for term in iter_terms(expr):
-            prop = props.get(term.prop)
-            if prop is None:
-                known = ", ".join(props) or "none declared"
-                self.problem(
-                    "unknown_property", path, f"unknown property {term.prop!r} in term {term} (properties: {known})"
-                )
-            elif prop.option(term.option) is None:
-                self.problem(
-                    "unknown_option",
-                    path,
-                    f"unknown option {term.option!r} of property {term.prop!r} in term {term} "
-                    f"(options: {', '.join(prop.option_ids)})",
-                )
-        return expr
-
-    def unique(self, ids: list[tuple[str, str]], what: str) -> None:
-        seen: dict[str, str] = {}
-        for ident, path in ids:
-            if not ident:
-                continue
-            if ident in seen:
-                self.problem(
-                    "duplicate_id", _join(path, "id"), f"duplicate {what} id {ident!r} (first at {seen[ident]})"
-                )
-            else:
-                seen[ident] = path
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
 
 
 _TOP_REQUIRED = ("format", "name", "edition", "title", "properties", "rules", "steps")
@@ -210,7 +83,7 @@ def catalog_from_dict(
         options in conditions, unknown severities or phases, missing or cyclic prerequisites,
         incomplete presets, unknown parties.
     """
-    ck = _Checker(source, locate)
+    ck = Checker(source, locate)
     top = ck.mapping(data, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     if top is None:
         raise CatalogError(ck.problems)
@@ -265,7 +138,7 @@ def _whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _read_revision(ck: _Checker, top: Mapping[str, Any]) -> int:
+def _read_revision(ck: Checker, top: Mapping[str, Any]) -> int:
     value = top.get("revision", 1)
     if not _whole_number(value) or value < 1:
         ck.problem("wrong_type", "revision", f"expected a whole number of at least 1, found {value!r}")
@@ -273,7 +146,7 @@ def _read_revision(ck: _Checker, top: Mapping[str, Any]) -> int:
     return int(value)
 
 
-def _read_changelog(ck: _Checker, value: Any, revision: int) -> list[ChangelogEntry]:
+def _read_changelog(ck: Checker, value: Any, revision: int) -> list[ChangelogEntry]:
     out: list[ChangelogEntry] = []
     for i, item in enumerate(ck.items(value, "changelog")):
         path = f"changelog[{i}]"
@@ -283,17 +156,17 @@ def _read_changelog(ck: _Checker, value: Any, revision: int) -> list[ChangelogEn
         rev = m.get("revision")
         if "revision" in m and not (_whole_number(rev) and isinstance(rev, int) and 1 <= rev <= revision):
             ck.problem(
-                "wrong_type", _join(path, "revision"), f"expected a revision from 1 to {revision}, found {rev!r}"
+                "wrong_type", join_path(path, "revision"), f"expected a revision from 1 to {revision}, found {rev!r}"
             )
             rev = 1
         date: Any = m.get("date")
         date_text = date.isoformat() if hasattr(date, "isoformat") else date  # YAML reads a bare date as one
         if "date" in m and not (isinstance(date_text, str) and _DATE.match(date_text) and _is_date(date_text)):
-            ck.problem("wrong_type", _join(path, "date"), f"expected a date YYYY-MM-DD, found {date!r}")
+            ck.problem("wrong_type", join_path(path, "date"), f"expected a date YYYY-MM-DD, found {date!r}")
             date_text = ""
-        changes = ck.texts(m.get("changes"), _join(path, "changes"))
+        changes = ck.texts(m.get("changes"), join_path(path, "changes"))
         if "changes" in m and not changes:
-            ck.problem("empty", _join(path, "changes"), "list at least one change")
+            ck.problem("empty", join_path(path, "changes"), "list at least one change")
         out.append(ChangelogEntry(rev if isinstance(rev, int) else 1, str(date_text or ""), changes))
     return out
 
@@ -308,7 +181,7 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _read_parties(ck: _Checker, value: Any) -> list[Party]:
+def _read_parties(ck: Checker, value: Any) -> list[Party]:
     out: list[Party] = []
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "parties")):
@@ -316,20 +189,20 @@ def _read_parties(ck: _Checker, value: Any) -> list[Party]:
         m = ck.mapping(item, path, ("id", "title"), ("summary",))
         if m is None:
             continue
-        pid = ck.ident(m.get("id"), _join(path, "id"))
+        pid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((pid, path))
         out.append(
             Party(
                 pid,
-                ck.text(m.get("title"), _join(path, "title"), required=True),
-                ck.text(m.get("summary"), _join(path, "summary")),
+                ck.text(m.get("title"), join_path(path, "title"), required=True),
+                ck.text(m.get("summary"), join_path(path, "summary")),
             )
         )
     ck.unique(ids, "party")
     return out
 
 
-def _read_properties(ck: _Checker, value: Any) -> list[Property]:
+def _read_properties(ck: Checker, value: Any) -> list[Property]:
     out: list[Property] = []
     ids: list[tuple[str, str]] = []
     items = ck.items(value, "properties")
@@ -340,31 +213,31 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
         m = ck.mapping(item, path, ("id", "title", "options"), ("question", "choice", "min", "max"))
         if m is None:
             continue
-        pid = ck.ident(m.get("id"), _join(path, "id"))
+        pid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((pid, path))
         options: list[Option] = []
         opt_ids: list[tuple[str, str]] = []
-        opt_items = ck.items(m.get("options"), _join(path, "options"))
+        opt_items = ck.items(m.get("options"), join_path(path, "options"))
         if "options" in m and not opt_items:
-            ck.problem("empty", _join(path, "options"), "a property needs at least one option")
+            ck.problem("empty", join_path(path, "options"), "a property needs at least one option")
         for j, oitem in enumerate(opt_items):
             opath = f"{path}.options[{j}]"
             om = ck.mapping(oitem, opath, ("id", "title"), ("summary", "best_for", "examples", "api", "docs"))
             if om is None:
                 continue
-            oid = ck.ident(om.get("id"), _join(opath, "id"))
+            oid = ck.ident(om.get("id"), join_path(opath, "id"))
             opt_ids.append((oid, opath))
             options.append(
                 Option(
                     id=oid,
-                    title=ck.text(om.get("title"), _join(opath, "title"), required=True),
-                    summary=ck.text(om.get("summary"), _join(opath, "summary")),
-                    best_for=ck.texts(om.get("best_for"), _join(opath, "best_for")),
-                    examples=ck.texts(om.get("examples"), _join(opath, "examples")),
-                    api=ck.texts(om.get("api"), _join(opath, "api")),
+                    title=ck.text(om.get("title"), join_path(opath, "title"), required=True),
+                    summary=ck.text(om.get("summary"), join_path(opath, "summary")),
+                    best_for=ck.texts(om.get("best_for"), join_path(opath, "best_for")),
+                    examples=ck.texts(om.get("examples"), join_path(opath, "examples")),
+                    api=ck.texts(om.get("api"), join_path(opath, "api")),
                     docs=tuple(
-                        ck.url(u, f"{_join(opath, 'docs')}[{i}]")
-                        for i, u in enumerate(ck.texts(om.get("docs"), _join(opath, "docs")))
+                        ck.url(u, f"{join_path(opath, 'docs')}[{i}]")
+                        for i, u in enumerate(ck.texts(om.get("docs"), join_path(opath, "docs")))
                     ),
                 )
             )
@@ -373,8 +246,8 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
         out.append(
             Property(
                 id=pid,
-                title=ck.text(m.get("title"), _join(path, "title"), required=True),
-                question=ck.text(m.get("question"), _join(path, "question")),
+                title=ck.text(m.get("title"), join_path(path, "title"), required=True),
+                question=ck.text(m.get("question"), join_path(path, "question")),
                 options=tuple(options),
                 choice=choice,
                 min_options=low,
@@ -385,21 +258,21 @@ def _read_properties(ck: _Checker, value: Any) -> list[Property]:
     return out
 
 
-def _read_choice(ck: _Checker, m: Mapping[str, Any], path: str, count: int) -> tuple[str, int, int]:
+def _read_choice(ck: Checker, m: Mapping[str, Any], path: str, count: int) -> tuple[str, int, int]:
     """``choice``, ``min`` and ``max`` of a property (``min``/``max`` only for ``choice: many``)."""
-    choice = ck.text(m.get("choice"), _join(path, "choice"), default="one")
+    choice = ck.text(m.get("choice"), join_path(path, "choice"), default="one")
     if choice not in CHOICES:
-        ck.problem("unknown_value", _join(path, "choice"), f"unknown choice {choice!r} (expected one or many)")
+        ck.problem("unknown_value", join_path(path, "choice"), f"unknown choice {choice!r} (expected one or many)")
         return "one", 1, 1
     if choice == "one":
         for key in ("min", "max"):
             if key in m:
-                ck.problem("bad_count", _join(path, key), f"{key!r} applies only to a property with choice: many")
+                ck.problem("bad_count", join_path(path, key), f"{key!r} applies only to a property with choice: many")
         return "one", 1, 1
     low, high = m.get("min", 1), m.get("max", count)
     for key, value in (("min", low), ("max", high)):
         if not _whole_number(value) or value < 1:
-            ck.problem("bad_count", _join(path, key), f"expected a whole number of at least 1, found {value!r}")
+            ck.problem("bad_count", join_path(path, key), f"expected a whole number of at least 1, found {value!r}")
             return "many", 1, max(count, 1)
     if low > high or high > count:
         ck.problem(
@@ -411,7 +284,7 @@ def _read_choice(ck: _Checker, m: Mapping[str, Any], path: str, count: int) -> t
     return "many", int(low), int(high)
 
 
-def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Rule]:
+def _read_rules(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[Rule]:
     out: list[Rule] = []
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "rules")):
@@ -421,37 +294,39 @@ def _read_rules(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
         )
         if m is None:
             continue
-        rid = ck.ident(m.get("id"), _join(path, "id"))
+        rid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((rid, path))
-        severity = ck.text(m.get("severity"), _join(path, "severity"))
+        severity = ck.text(m.get("severity"), join_path(path, "severity"))
         if "severity" in m and severity not in RULE_SEVERITIES:
             ck.problem(
                 "unknown_value",
-                _join(path, "severity"),
+                join_path(path, "severity"),
                 f"unknown severity {severity!r} (expected one of: {', '.join(RULE_SEVERITIES)})",
             )
-        basis = ck.text(m.get("basis"), _join(path, "basis"), default="stated")
+        basis = ck.text(m.get("basis"), join_path(path, "basis"), default="stated")
         if basis not in BASES:
             ck.problem(
-                "unknown_value", _join(path, "basis"), f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})"
+                "unknown_value",
+                join_path(path, "basis"),
+                f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})",
             )
         out.append(
             Rule(
                 id=rid,
-                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
+                condition=ck.condition(m.get("condition"), join_path(path, "condition"), props),
                 severity=severity,
-                message=ck.text(m.get("message"), _join(path, "message"), required=True),
-                alternative=ck.text(m.get("alternative"), _join(path, "alternative")),
-                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
+                message=ck.text(m.get("message"), join_path(path, "message"), required=True),
+                alternative=ck.text(m.get("alternative"), join_path(path, "alternative")),
+                source=ck.url(m.get("source"), join_path(path, "source"), leading=True),
                 basis=basis,
-                basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
+                basis_note=ck.text(m.get("basis_note"), join_path(path, "basis_note")),
             )
         )
     ck.unique(ids, "rule")
     return out
 
 
-def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Step]:
+def _read_steps(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[Step]:
     out: list[Step] = []
     ids: list[tuple[str, str]] = []
     paths: dict[str, str] = {}
@@ -465,35 +340,37 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
         )
         if m is None:
             continue
-        sid = ck.ident(m.get("id"), _join(path, "id"))
+        sid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((sid, path))
         paths.setdefault(sid, path)
         order = m.get("order")
         if "order" in m and (not isinstance(order, int) or isinstance(order, bool)):
-            ck.problem("wrong_type", _join(path, "order"), f"expected a whole number, found {_kind(order)}")
+            ck.problem("wrong_type", join_path(path, "order"), f"expected a whole number, found {kind_of(order)}")
             order = 0
-        phase = ck.text(m.get("phase"), _join(path, "phase"))
+        phase = ck.text(m.get("phase"), join_path(path, "phase"))
         if "phase" in m and phase not in PHASES:
             ck.problem(
-                "unknown_value", _join(path, "phase"), f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})"
+                "unknown_value",
+                join_path(path, "phase"),
+                f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})",
             )
         core = m.get("core", False)
         if not isinstance(core, bool):
-            ck.problem("wrong_type", _join(path, "core"), f"expected true or false, found {_kind(core)}")
+            ck.problem("wrong_type", join_path(path, "core"), f"expected true or false, found {kind_of(core)}")
             core = False
-        title_source = ck.text(m.get("title_source"), _join(path, "title_source"))
+        title_source = ck.text(m.get("title_source"), join_path(path, "title_source"))
         if title_source not in ("", "guide", "pattern"):
             ck.problem(
                 "unknown_value",
-                _join(path, "title_source"),
+                join_path(path, "title_source"),
                 f"unknown title_source {title_source!r} (expected guide or pattern)",
             )
-        prereqs = ck.texts(m.get("prereqs"), _join(path, "prereqs"))
-        step_basis = ck.text(m.get("basis"), _join(path, "basis"))
+        prereqs = ck.texts(m.get("prereqs"), join_path(path, "prereqs"))
+        step_basis = ck.text(m.get("basis"), join_path(path, "basis"))
         if step_basis and step_basis not in BASES:
             ck.problem(
                 "unknown_value",
-                _join(path, "basis"),
+                join_path(path, "basis"),
                 f"unknown basis {step_basis!r} (expected one of: {', '.join(BASES)})",
             )
         out.append(
@@ -502,15 +379,15 @@ def _read_steps(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list
                 order=order if isinstance(order, int) else 0,
                 phase=phase,
                 core=core,
-                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
+                condition=ck.condition(m.get("condition"), join_path(path, "condition"), props),
                 prereqs=prereqs,
-                title=ck.text(m.get("title"), _join(path, "title"), required=True),
-                body=ck.text(m.get("body"), _join(path, "body")),
-                url=ck.url(m.get("url"), _join(path, "url")),
+                title=ck.text(m.get("title"), join_path(path, "title"), required=True),
+                body=ck.text(m.get("body"), join_path(path, "body")),
+                url=ck.url(m.get("url"), join_path(path, "url")),
                 title_source=title_source,
-                source=ck.url(m.get("source"), _join(path, "source"), leading=True),
+                source=ck.url(m.get("source"), join_path(path, "source"), leading=True),
                 basis=step_basis,
-                basis_note=ck.text(m.get("basis_note"), _join(path, "basis_note")),
+                basis_note=ck.text(m.get("basis_note"), join_path(path, "basis_note")),
             )
         )
     ck.unique(ids, "step")
@@ -564,7 +441,7 @@ def _find_cycle(edges: Mapping[str, list[str]]) -> list[str] | None:
     return None
 
 
-def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]) -> list[Flow]:
+def _read_flows(ck: Checker, value: Any, props: Mapping[str, Property], parties: set[str]) -> list[Flow]:
     out: list[Flow] = []
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "flows")):
@@ -572,23 +449,23 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
         m = ck.mapping(item, path, ("id", "from", "to", "what", "kind", "condition"), ("note",))
         if m is None:
             continue
-        fid = ck.ident(m.get("id"), _join(path, "id"))
+        fid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((fid, path))
         ends = []
         for key in ("from", "to"):
-            party = ck.text(m.get(key), _join(path, key))
+            party = ck.text(m.get(key), join_path(path, key))
             if key in m and party not in parties:
                 ck.problem(
                     "unknown_party",
-                    _join(path, key),
+                    join_path(path, key),
                     f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
                 )
             ends.append(party)
-        kind = ck.text(m.get("kind"), _join(path, "kind"))
+        kind = ck.text(m.get("kind"), join_path(path, "kind"))
         if "kind" in m and kind not in FLOW_KINDS:
             ck.problem(
                 "unknown_value",
-                _join(path, "kind"),
+                join_path(path, "kind"),
                 f"unknown flow kind {kind!r} (expected one of: {', '.join(FLOW_KINDS)})",
             )
         out.append(
@@ -596,10 +473,10 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
                 id=fid,
                 from_party=ends[0],
                 to_party=ends[1],
-                what=ck.text(m.get("what"), _join(path, "what"), required=True),
+                what=ck.text(m.get("what"), join_path(path, "what"), required=True),
                 kind=kind,
-                condition=ck.condition(m.get("condition"), _join(path, "condition"), props),
-                note=ck.text(m.get("note"), _join(path, "note")),
+                condition=ck.condition(m.get("condition"), join_path(path, "condition"), props),
+                note=ck.text(m.get("note"), join_path(path, "note")),
             )
         )
     ck.unique(ids, "flow")
@@ -607,7 +484,7 @@ def _read_flows(ck: _Checker, value: Any, props: Mapping[str, Property], parties
 
 
 def _read_responsibilities(
-    ck: _Checker, value: Any, props: Mapping[str, Property], parties: set[str]
+    ck: Checker, value: Any, props: Mapping[str, Property], parties: set[str]
 ) -> list[Responsibility]:
     out: list[Responsibility] = []
     ids: list[tuple[str, str]] = []
@@ -616,36 +493,36 @@ def _read_responsibilities(
         m = ck.mapping(item, path, ("id", "title", "assignments"), ())
         if m is None:
             continue
-        rid = ck.ident(m.get("id"), _join(path, "id"))
+        rid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((rid, path))
         assignments: list[Assignment] = []
-        for j, aitem in enumerate(ck.items(m.get("assignments"), _join(path, "assignments"))):
+        for j, aitem in enumerate(ck.items(m.get("assignments"), join_path(path, "assignments"))):
             apath = f"{path}.assignments[{j}]"
             am = ck.mapping(aitem, apath, ("party", "condition"), ("note",))
             if am is None:
                 continue
-            party = ck.text(am.get("party"), _join(apath, "party"))
+            party = ck.text(am.get("party"), join_path(apath, "party"))
             if "party" in am and party not in parties:
                 ck.problem(
                     "unknown_party",
-                    _join(apath, "party"),
+                    join_path(apath, "party"),
                     f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
                 )
             assignments.append(
                 Assignment(
                     party,
-                    ck.condition(am.get("condition"), _join(apath, "condition"), props),
-                    ck.text(am.get("note"), _join(apath, "note")),
+                    ck.condition(am.get("condition"), join_path(apath, "condition"), props),
+                    ck.text(am.get("note"), join_path(apath, "note")),
                 )
             )
         out.append(
-            Responsibility(rid, ck.text(m.get("title"), _join(path, "title"), required=True), tuple(assignments))
+            Responsibility(rid, ck.text(m.get("title"), join_path(path, "title"), required=True), tuple(assignments))
         )
     ck.unique(ids, "responsibility")
     return out
 
 
-def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[Preset]:
+def _read_presets(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[Preset]:
     out: list[Preset] = []
     ids: list[tuple[str, str]] = []
     for i, item in enumerate(ck.items(value, "presets")):
@@ -653,14 +530,14 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
         m = ck.mapping(item, path, ("id", "title", "selection"), ("reasoning", "examples"))
         if m is None:
             continue
-        pid = ck.ident(m.get("id"), _join(path, "id"))
+        pid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((pid, path))
         sel = m.get("selection")
         pairs: list[tuple[str, Choice]] = []
-        spath = _join(path, "selection")
+        spath = join_path(path, "selection")
         if not isinstance(sel, Mapping):
             if "selection" in m:
-                ck.problem("wrong_type", spath, f"expected a mapping of property to option, found {_kind(sel)}")
+                ck.problem("wrong_type", spath, f"expected a mapping of property to option, found {kind_of(sel)}")
         else:
             chosen: dict[str, Choice] = {}
             for key, opt in sel.items():
@@ -668,26 +545,26 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
                 if prop is None:
                     ck.problem(
                         "unknown_property",
-                        _join(spath, str(key)),
+                        join_path(spath, str(key)),
                         f"unknown property {key!r} (properties: {', '.join(props)})",
                     )
                 elif not prop.multi and (not isinstance(opt, str) or prop.option(opt) is None):
                     ck.problem(
                         "unknown_option",
-                        _join(spath, str(key)),
+                        join_path(spath, str(key)),
                         f"unknown option {opt!r} of property {key!r} (options: {', '.join(prop.option_ids)})",
                     )
                 elif prop.multi and isinstance(opt, str):
                     ck.problem(
                         "bad_selection",
-                        _join(spath, str(key)),
+                        join_path(spath, str(key)),
                         f"multi-choice property {key!r} takes a list of options, e.g. [{prop.option_ids[0]}]",
                     )
                 else:
                     try:
                         chosen[prop.id] = prop.choose(opt, where=f"preset {pid!r}")
                     except SelectionError as exc:
-                        ck.problem(exc.code, _join(spath, str(key)), str(exc))
+                        ck.problem(exc.code, join_path(spath, str(key)), str(exc))
             missing = [p for p in props if p not in sel]
             if missing:
                 ck.problem("incomplete_preset", spath, f"preset {pid!r} leaves out {', '.join(missing)}")
@@ -695,17 +572,17 @@ def _read_presets(ck: _Checker, value: Any, props: Mapping[str, Property]) -> li
         out.append(
             Preset(
                 id=pid,
-                title=ck.text(m.get("title"), _join(path, "title"), required=True),
+                title=ck.text(m.get("title"), join_path(path, "title"), required=True),
                 selection=tuple(pairs),
-                reasoning=ck.text(m.get("reasoning"), _join(path, "reasoning")),
-                examples=ck.texts(m.get("examples"), _join(path, "examples")),
+                reasoning=ck.text(m.get("reasoning"), join_path(path, "reasoning")),
+                examples=ck.texts(m.get("examples"), join_path(path, "examples")),
             )
         )
     ck.unique(ids, "preset")
     return out
 
 
-def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps: set[str]) -> Renames:
+def _read_renames(ck: Checker, value: Any, props: Mapping[str, Property], steps: set[str]) -> Renames:
     if value is None:
         return Renames()
     m = ck.mapping(value, "renames", (), ("options", "steps", "defaults"))
@@ -714,7 +591,9 @@ def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps
     options: list[tuple[str, str]] = []
     opts = m.get("options") or {}
     if not isinstance(opts, Mapping):
-        ck.problem("wrong_type", "renames.options", f"expected a mapping of prop.old to prop.new, found {_kind(opts)}")
+        ck.problem(
+            "wrong_type", "renames.options", f"expected a mapping of prop.old to prop.new, found {kind_of(opts)}"
+        )
         opts = {}
     for old, new in opts.items():
         path = f"renames.options.{old}"
@@ -730,7 +609,7 @@ def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps
     st = m.get("steps") or {}
     if not isinstance(st, Mapping):
         ck.problem(
-            "wrong_type", "renames.steps", f"expected a mapping of old step id to new step id, found {_kind(st)}"
+            "wrong_type", "renames.steps", f"expected a mapping of old step id to new step id, found {kind_of(st)}"
         )
         st = {}
     for old, new in st.items():
@@ -741,19 +620,19 @@ def _read_renames(ck: _Checker, value: Any, props: Mapping[str, Property], steps
     return Renames(tuple(sorted(options)), tuple(sorted(renamed_steps)), tuple(defaults))
 
 
-def _read_defaults(ck: _Checker, value: Any, props: Mapping[str, Property]) -> list[RenameDefault]:
+def _read_defaults(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[RenameDefault]:
     out: list[RenameDefault] = []
     for i, item in enumerate(ck.items(value, "renames.defaults")):
         path = f"renames.defaults[{i}]"
         m = ck.mapping(item, path, ("property", "option", "because"), ("when",))
         if m is None:
             continue
-        prop_id = ck.text(m.get("property"), _join(path, "property"))
+        prop_id = ck.text(m.get("property"), join_path(path, "property"))
         prop = props.get(prop_id)
         if "property" in m and prop is None:
             ck.problem(
                 "unknown_property",
-                _join(path, "property"),
+                join_path(path, "property"),
                 f"unknown property {prop_id!r} (properties: {', '.join(props)})",
             )
             continue
@@ -767,8 +646,8 @@ def _read_defaults(ck: _Checker, value: Any, props: Mapping[str, Property]) -> l
             try:
                 option = prop.choose(raw, where="renames.defaults")
             except SelectionError as exc:
-                ck.problem(exc.code, _join(path, "option"), str(exc))
-        when = ck.condition(m.get("when"), _join(path, "when"), props) if "when" in m else None
-        because = ck.text(m.get("because"), _join(path, "because"), required=True)
+                ck.problem(exc.code, join_path(path, "option"), str(exc))
+        when = ck.condition(m.get("when"), join_path(path, "when"), props) if "when" in m else None
+        because = ck.text(m.get("because"), join_path(path, "because"), required=True)
         out.append(RenameDefault(prop.id, option, because, when))
     return out

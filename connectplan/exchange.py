@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectplan.refs import check_tag_name
-from db.errors import StoreError
+from connectplan.refs import check_author, check_message, check_tag_name
+from db.errors import EditionConflictError, NotFoundError, StoreError
 from db.records import format_time, parse_time
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
+
+    from db.plan_rows import VersionRow
+    from db.records import EditionRow
 
 __all__ = [
     "EXPORT_FORMAT_VERSION",
@@ -28,6 +31,8 @@ __all__ = [
     "ExportedCatalog",
     "ExportedVersion",
     "PlanExport",
+    "check_export_limits",
+    "matching_edition",
     "parse_export",
     "read_export_file",
 ]
@@ -65,6 +70,20 @@ class ExportedVersion:
     catalog: ExportedCatalog
     selection: tuple[tuple[str, Any], ...]
     tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: VersionRow, edition: EditionRow, tags: Sequence[str] = ()) -> ExportedVersion:
+        """The exported form of a stored version saved with ``edition``."""
+        return cls(
+            version=row.number,
+            parent=row.parent_number,
+            created_at=row.created_at,
+            author=row.author,
+            message=row.message,
+            catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash, edition.revision),
+            selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in row.selection.items()),
+            tags=tuple(tags),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +124,39 @@ class PlanExport:
             },
             "versions": [v.to_dict() for v in self.versions],
         }
+
+
+def check_export_limits(export: PlanExport, source: str = "export") -> None:
+    """Refuse an export whose messages, authors or tags a save would refuse (the limits of :mod:`connectplan.refs`).
+
+    The same limits as a save, so what one backend took, the other takes.
+    """
+    for v in export.versions:
+        try:
+            check_message(v.message)
+            check_author(v.author)
+            for tag in v.tags:
+                check_tag_name(tag)
+        except StoreError as exc:
+            raise StoreError(f"{source}: version {v.version}: {exc}") from None
+
+
+def matching_edition(stored: Sequence[EditionRow], catalog: ExportedCatalog, source: str = "export") -> EditionRow:
+    """The stored edition an exported version was saved with: same name, edition and content hash.
+
+    Refused when the store lacks that edition (:class:`~db.errors.NotFoundError`) or holds it with
+    other content (:class:`~db.errors.EditionConflictError`).
+    """
+    same = [r for r in stored if (r.name, r.edition) == (catalog.name, catalog.edition)]
+    if not same:
+        raise NotFoundError(
+            f"{source}: catalog edition {catalog.ref} ({catalog.content_hash}) is not in this store; "
+            "import it first: connectplan catalog import FILE"
+        )
+    found = next((r for r in same if r.content_hash == catalog.content_hash), None)
+    if found is None:
+        raise EditionConflictError(catalog.ref, same[-1].content_hash, catalog.content_hash)
+    return found
 
 
 #: Largest ``plan export`` file ``plan import`` reads.

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
-from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+from connectplan.exchange import ExportedVersion, PlanExport, check_export_limits, matching_edition
 from connectplan.records import EditionInfo, LogEntry, PlanSummary
 from connectplan.refs import (
     check_author,
@@ -29,7 +29,7 @@ from connectplan.refs import (
 )
 from connectplan.save_policy import SavePolicy
 from db import graph_store, plan_rows
-from db.errors import ConflictError, EditionConflictError, NotFoundError, StoreError
+from db.errors import ConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, utc_now
 from db.session import write_engine
 from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
@@ -622,23 +622,11 @@ class Store:
         with self._read_conn() as conn:
             plan, upto = self._resolve(conn, ref)
             tags = plan_rows.tags_by_version(conn, plan.id)
-            versions = []
-            for v in plan_rows.versions(conn, plan.id):
-                if v.number > upto.number:
-                    break
-                edition = self._edition_row(conn, v.catalog_edition_id)
-                versions.append(
-                    ExportedVersion(
-                        version=v.number,
-                        parent=v.parent_number,
-                        created_at=v.created_at,
-                        author=v.author,
-                        message=v.message,
-                        catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash, edition.revision),
-                        selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in v.selection.items()),
-                        tags=tuple(tags.get(v.number, [])),
-                    )
-                )
+            versions = [
+                ExportedVersion.of(v, self._edition_row(conn, v.catalog_edition_id), tags.get(v.number, []))
+                for v in plan_rows.versions(conn, plan.id)
+                if v.number <= upto.number
+            ]
             return PlanExport(plan.name, plan.created_at, plan.forked_from, tuple(versions))
 
     def import_plan(
@@ -655,14 +643,7 @@ class Store:
         is not in this store with the same content hash, or ``policy`` refuses any version's verdict.
         """
         name = check_plan_name(as_name or export.name)
-        for v in export.versions:  # the same limits as a save, so what one backend took, the other takes
-            try:
-                check_message(v.message)
-                check_author(v.author)
-                for tag in v.tags:
-                    check_tag_name(tag)
-            except StoreError as exc:
-                raise StoreError(f"{source}: version {v.version}: {exc}") from None
+        check_export_limits(export, source)
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -672,16 +653,7 @@ class Store:
                 last = None
                 verdict = None
                 for v in export.versions:
-                    cat = v.catalog
-                    same = [r for r in stored if (r.name, r.edition) == (cat.name, cat.edition)]
-                    if not same:
-                        raise NotFoundError(
-                            f"{source}: catalog edition {cat.ref} ({cat.content_hash}) is not in this store; "
-                            "import it first: connectplan catalog import FILE"
-                        )
-                    edition = next((r for r in same if r.content_hash == cat.content_hash), None)
-                    if edition is None:
-                        raise EditionConflictError(cat.ref, same[-1].content_hash, cat.content_hash)
+                    edition = matching_edition(stored, v.catalog, source)
                     catalog = self._catalog_of(conn, edition.id)
                     try:
                         selection = check_selection(catalog, dict(v.selection))

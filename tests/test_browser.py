@@ -46,10 +46,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from connectplan.web.app import create_app
     from connectplan.web.settings import WebSettings
-    from connectplan.workspace import upgrade_store
+    from webapp import new_store
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'store.db'}"
-    upgrade_store(url)
+    url = new_store(tmp_path_factory.mktemp("browser"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from conftest import all_selections, tiny_doc
 from test_docgen import HOSTILE
-from webapp import Page, client_for, post
+from webapp import Page, client_for, new_store, post
 
 from connectplan.cli import cli
 from connectplan.web.app import HTMX_FILE
@@ -30,11 +30,7 @@ SAAS = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "f
 
 @pytest.fixture(scope="module")
 def module_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from connectplan.workspace import upgrade_store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'store.db'}"
-    upgrade_store(url)
-    return url
+    return new_store(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture(scope="module")

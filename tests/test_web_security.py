@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from webapp import BASE_URL, Page, client_for, csrf, post
+from webapp import BASE_URL, Page, client_for, csrf, new_store, post
 
 from connectplan.cli import cli
 from connectplan.web.security import COOKIE_NAME, CSP
@@ -19,11 +19,7 @@ TOKEN = "s3cret-token-for-tests"
 
 @pytest.fixture(scope="module")
 def module_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from connectplan.workspace import upgrade_store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('websec') / 'store.db'}"
-    upgrade_store(url)
-    return url
+    return new_store(tmp_path_factory.mktemp("websec"))
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,19 @@ from connectplan.web.settings import WebSettings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 BASE_URL = "http://127.0.0.1:8765"
 LOOPBACK = ("127.0.0.1", 50000)
+
+
+def new_store(directory: Path) -> str:
+    """The URL of a new store at schema head, with the built-in catalogs, in ``directory``."""
+    from connectplan.workspace import upgrade_store
+
+    url = f"sqlite:///{directory / 'store.db'}"
+    upgrade_store(url)
+    return url
 
 
 @contextmanager

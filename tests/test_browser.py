@@ -43,10 +43,10 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
+    from webapp import new_store
 
     from connectplan.web.app import create_app
     from connectplan.web.settings import WebSettings
-    from webapp import new_store
 
     url = new_store(tmp_path_factory.mktemp("browser"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -14,6 +14,7 @@ create or upgrade a schema. Alembic itself is imported only to create or upgrade
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -275,10 +276,14 @@ def _foreign_tables_problem(url: str, tables: list[str]) -> SchemaError:
 
 
 def _migrate(url: str, db_engine: Engine, *, allow_foreign_tables: bool = False) -> str | None:
-    """:func:`migrate` to head, with a driver failure (a lock held past the busy timeout, say) as one line."""
+    """:func:`migrate` to head, with a driver failure (a lock held past the busy timeout, say) as one line.
+
+    ``sqlite3.Error`` too: the journal-mode switch and the foreign-key pragmas run on the raw
+    driver connection, outside SQLAlchemy's wrapping.
+    """
     try:
         return migrate(db_engine, allow_foreign_tables=allow_foreign_tables)
-    except DBAPIError as exc:
+    except (DBAPIError, sqlite3.Error) as exc:
         raise connect_error(url, exc) from None
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, event, pool, text
 from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
@@ -120,9 +120,35 @@ def enable_wal(db_engine: Engine) -> None:
     try:
         driver = raw.driver_connection
         assert driver is not None
-        driver.execute("PRAGMA journal_mode=WAL")
+        _retry_while_busy(lambda: driver.execute("PRAGMA journal_mode=WAL").fetchall())
     finally:
         raw.close()
+
+
+def _retry_while_busy(statement: Callable[[], object]) -> None:
+    """Run ``statement`` again while SQLite reports the database locked, up to :data:`SQLITE_BUSY_TIMEOUT`.
+
+    Switching the journal mode reads the file, then needs its exclusive lock. When two processes
+    do it at once (eight first uses of one new file, say), each holds the shared lock the other
+    waits for; SQLite breaks that deadlock by failing one of them at once, without calling the
+    busy handler. The loser's statement has ended and released its lock, so it may simply try
+    again, after a short, growing, jittered pause; a lock still held at the deadline is raised.
+    """
+    import random
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    pause = 0.002
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * (0.5 + random.random()))  # jittered, so the losers do not retry in step
+        pause = min(pause * 2, 0.1)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -15,13 +15,17 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from db.session import HEAD_REVISION, make_engine
+import db.session
+from connectplan import open_workspace
+from db.errors import SchemaError
+from db.session import HEAD_REVISION, enable_wal, make_engine
 from tests.test_migrations import _tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +99,58 @@ def test_eight_processes_on_a_new_sqlite_file_all_succeed(tmp_path: Path, start:
             assert conn.execute("SELECT COUNT(*) FROM catalog_edition").fetchone() == (BUILTIN_ROWS,)
             names = sorted(n for (n,) in conn.execute("SELECT name FROM plan"))
         assert names == sorted(f"p{i}" for i in range(PROCESSES))
+
+
+def _hold_write_lock(path: Path, seconds: float) -> threading.Timer:
+    """Another connection takes the file's write lock (rollback journal: RESERVED) and lets go after ``seconds``."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        other.execute("COMMIT")
+        other.close()
+
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer
+
+
+def test_the_journal_switch_waits_for_another_process_instead_of_failing(tmp_path: Path) -> None:
+    # The race behind the 8-process test, made certain: the switch to WAL reads the file and then
+    # needs its exclusive lock; SQLite fails it at once (no busy handler) when another connection
+    # holds the write lock, which two first uses switching together do to each other.
+    path = tmp_path / "new.db"
+    path.touch()
+    timer = _hold_write_lock(path, 0.5)
+    db_engine = make_engine(f"sqlite:///{path}")
+    try:
+        began = time.monotonic()
+        enable_wal(db_engine)
+        assert time.monotonic() - began >= 0.4  # it waited for the lock rather than failing
+    finally:
+        timer.join()
+        db_engine.dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_lock_held_past_the_busy_timeout_on_first_use_is_the_projects_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
+    path = tmp_path / "new.db"
+    path.touch()
+    timer = _hold_write_lock(path, 1.5)
+    try:
+        with pytest.raises(SchemaError, match="held the write lock past the busy timeout; retry"):
+            open_workspace(f"sqlite:///{path}")
+    finally:
+        timer.join()
+    with sqlite3.connect(path) as conn:  # nothing was created, not even the journal mode changed
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    with open_workspace(f"sqlite:///{path}") as ws:  # once the lock is free, first use works
+        assert [c.name for c in ws.catalogs()] != []
 
 
 @pytest.mark.postgres

@@ -84,30 +84,9 @@ def write_design_doc(
             changes = [(name, title, render_bytes(dot, "svg")) for name, title, dot in pairs]
     except RenderError as exc:
         raise AppError(str(exc)) from None
-    if str(out) == "-":  # standard output: only the self-contained page can go there
-        if fmt != "html":
-            raise AppError(
-                "a Markdown document comes with diagram files; give -o DIR, or --format html to print one page"
-            )
-        from connectplan.outfile import write_output
 
-        page_text = design_html(
-            res,
-            info,
-            previous=previous,
-            images=[(t, svg) for _, t, svg in rendered],
-            since=since,
-            change_images=[(t, svg) for _, t, svg in changes],
-        )
-        write_output("-", page_text.encode())
-        return []
-    target = Path(out)
-    if is_file_target(target):
-        directory, page, prefix = target.parent, target.name, f"{target.stem}-"
-    else:
-        directory, page, prefix = target, HTML_NAME if fmt == "html" else MARKDOWN_NAME, ""
-    if fmt == "html":
-        text = design_html(
+    def html_page() -> str:  # one self-contained page, the diagrams inline
+        return design_html(
             res,
             info,
             previous=previous,
@@ -115,7 +94,24 @@ def write_design_doc(
             since=since,
             change_images=[(title, svg) for _, title, svg in changes],
         )
-        files = {page: text.encode("utf-8")}
+
+    if str(out) == "-":  # standard output: only the self-contained page can go there
+        if fmt != "html":
+            raise AppError(
+                "a Markdown document comes with diagram files; give -o DIR, or --format html to print one page"
+            )
+        from connectplan.outfile import write_output
+
+        write_output("-", html_page().encode("utf-8"))
+        return []
+    target = Path(out)
+    one_file = is_file_target(target)
+    if one_file:
+        directory, page, prefix = target.parent, target.name, f"{target.stem}-"
+    else:
+        directory, page, prefix = target, HTML_NAME if fmt == "html" else MARKDOWN_NAME, ""
+    if fmt == "html":
+        files = {page: html_page().encode("utf-8")}
     else:
         text = design_markdown(
             res,
@@ -126,5 +122,4 @@ def write_design_doc(
             change_images=[(title, prefix + name) for name, title, _ in changes],
         )
         files = {page: text.encode("utf-8")} | {prefix + name: svg for name, _, svg in (*rendered, *changes)}
-    named = page if is_file_target(target) else None
-    return write_doc_files(directory, files, named=named, force=force)
+    return write_doc_files(directory, files, named=page if one_file else None, force=force)

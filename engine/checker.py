@@ -90,6 +90,15 @@ class Checker:
             return ()
         return tuple(self.text(v, f"{path}[{i}]") for i, v in enumerate(value))
 
+    def pairs(self, value: Any, path: str, what: str) -> Mapping[Any, Any]:
+        """``value`` as a mapping (``what`` describes its keys and values), or ``{}`` after a problem."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.problem("wrong_type", path, f"expected a mapping of {what}, found {kind_of(value)}")
+            return {}
+        return value
+
     def items(self, value: Any, path: str) -> list[Any]:
         if value is None:
             return []

@@ -589,13 +589,7 @@ def _read_renames(ck: Checker, value: Any, props: Mapping[str, Property], steps:
     if m is None:
         return Renames()
     options: list[tuple[str, str]] = []
-    opts = m.get("options") or {}
-    if not isinstance(opts, Mapping):
-        ck.problem(
-            "wrong_type", "renames.options", f"expected a mapping of prop.old to prop.new, found {kind_of(opts)}"
-        )
-        opts = {}
-    for old, new in opts.items():
+    for old, new in ck.pairs(m.get("options"), "renames.options", "prop.old to prop.new").items():
         path = f"renames.options.{old}"
         if not (isinstance(new, str) and "." in new and "." in str(old)):
             ck.problem("bad_rename", path, "option renames map 'property.old_option' to 'property.new_option'")
@@ -606,13 +600,7 @@ def _read_renames(ck: Checker, value: Any, props: Mapping[str, Property], steps:
             ck.problem("bad_rename", path, f"rename target {new!r} is not an option of this edition")
         options.append((str(old), new))
     renamed_steps: list[tuple[str, str]] = []
-    st = m.get("steps") or {}
-    if not isinstance(st, Mapping):
-        ck.problem(
-            "wrong_type", "renames.steps", f"expected a mapping of old step id to new step id, found {kind_of(st)}"
-        )
-        st = {}
-    for old, new in st.items():
+    for old, new in ck.pairs(m.get("steps"), "renames.steps", "old step id to new step id").items():
         if new not in steps:
             ck.problem("bad_rename", f"renames.steps.{old}", f"rename target {new!r} is not a step of this edition")
         renamed_steps.append((str(old), str(new)))

@@ -145,6 +145,14 @@ class TestValidationErrors:
         doc["flows"][0]["kind"] = "teleport"
         assert len(problems_of(doc)) == 3
 
+    def test_renames_of_the_wrong_type_are_each_named(self):
+        doc = tiny_doc()
+        doc["renames"] = {"options": ["color.red"], "steps": "first"}
+        assert problems_of(doc) == [
+            "t.yaml: renames.options: expected a mapping of prop.old to prop.new, found a list",
+            "t.yaml: renames.steps: expected a mapping of old step id to new step id, found text",
+        ]
+
     def test_not_a_mapping(self):
         (msg,) = problems_of(["a", "list"])  # type: ignore[arg-type]
         assert "expected a mapping, found a list" in msg

@@ -5,19 +5,14 @@ from __future__ import annotations
 import click
 
 from connectplan.cli import workspace
-from connectplan.commands.options import FAIL_ON, catalog_option, format_option, selection_options
+from connectplan.commands.options import catalog_option, fail_on_option, format_option, selection_options
 
 
 @click.command()
 @catalog_option
 @selection_options
 @format_option("text", "json", "markdown")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    metavar="SEVERITY",
-    help=f"Exit 1 when the verdict ranks at or above SEVERITY ({', '.join(FAIL_ON)}).",
-)
+@fail_on_option("Exit 1 when the verdict ranks at or above SEVERITY ({choices}).")
 @click.pass_context
 def resolve(
     ctx: click.Context,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.refs import check_author, check_message, check_tag_name
 from db.errors import EditionConflictError, NotFoundError, StoreError
-from db.records import format_time, parse_time
+from db.records import format_time, parse_time, selection_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -81,7 +81,7 @@ class ExportedVersion:
             author=row.author,
             message=row.message,
             catalog=ExportedCatalog(edition.name, edition.edition, edition.content_hash, edition.revision),
-            selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in row.selection.items()),
+            selection=selection_pairs(row.selection),
             tags=tuple(tags),
         )
 
@@ -266,7 +266,7 @@ def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
         author=v["author"],
         message=v["message"],
         catalog=ExportedCatalog(cat["name"], cat["edition"], cat["content_hash"], _revision(cat.get("revision", 1))),
-        selection=tuple((k, tuple(o) if isinstance(o, list) else o) for k, o in sel.items()),
+        selection=selection_pairs(sel),
         tags=tuple(tags),
     )
 

@@ -30,7 +30,7 @@ from connectplan.refs import (
 from connectplan.save_policy import SavePolicy
 from db import graph_store, plan_rows
 from db.errors import ConflictError, NotFoundError, StoreError
-from db.records import EditionRow, VersionRecord, format_time, utc_now
+from db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
 from db.session import write_engine
 from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
@@ -58,11 +58,6 @@ def default_author() -> str:
 
 #: the policy of a save that names none: blocked designs refused, no ``fail_on``
 DEFAULT_POLICY = SavePolicy()
-
-
-def _pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    """A stored selection as the hashable pairs the verdict cache keys on."""
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
 def _info(row: EditionRow) -> EditionInfo:
@@ -535,7 +530,7 @@ class Store:
                 ordered = check_selection(catalog, selection)
                 verdict = self._check_policy(policy, f"{name}@{base + 1}", catalog, ordered)
                 parent_verdict = self.verdict(
-                    self._catalog_of(conn, latest.catalog_edition_id), _pairs(latest.selection)
+                    self._catalog_of(conn, latest.catalog_edition_id), selection_pairs(latest.selection)
                 )
                 version = plan_rows.insert_version(
                     conn,
@@ -593,7 +588,7 @@ class Store:
                 plan, source = self._resolve(conn, ref)
                 self._refuse_existing(conn, new_name)
                 catalog = self._catalog_of(conn, source.catalog_edition_id)
-                verdict = self._check_policy(policy, f"{new_name}@1", catalog, _pairs(source.selection))
+                verdict = self._check_policy(policy, f"{new_name}@1", catalog, selection_pairs(source.selection))
                 now = utc_now()
                 origin = f"{plan.name}@{source.number}"
                 new_plan = plan_rows.insert_plan(conn, new_name, created_at=now, forked_from=origin)

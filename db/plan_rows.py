@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, bindparam, column, text
 
-from db.records import VersionRecord, format_time
+from db.records import VersionRecord, format_time, selection_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,7 +150,7 @@ class VersionRow:
             catalog_name=edition.name,
             catalog_edition=edition.edition,
             content_hash=edition.content_hash,
-            selection=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.selection.items()),
+            selection=selection_pairs(self.selection),
             forked_from=plan.forked_from,
             catalog_revision=edition.revision,
             superseded_by=newest if newest is not None and newest > edition.revision else None,

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["EditionRow", "VersionRecord", "edition_sort_key", "format_time", "parse_time", "utc_now"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "EditionRow",
+    "VersionRecord",
+    "edition_sort_key",
+    "format_time",
+    "parse_time",
+    "selection_pairs",
+    "utc_now",
+]
 
 
 def utc_now() -> datetime:
@@ -30,6 +41,15 @@ def parse_time(text: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"time {text!r} has no UTC offset")
     return value.astimezone(UTC).replace(microsecond=0)
+
+
+def selection_pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A selection as stored in JSON (a multi-choice property's options as a list) as hashable pairs.
+
+    >>> selection_pairs({"onboarding": "hosted", "revenue": ["fees", "markup"]})
+    (('onboarding', 'hosted'), ('revenue', ('fees', 'markup')))
+    """
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
 def edition_sort_key(edition: str) -> tuple[int, int | str]:

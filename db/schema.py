@@ -261,8 +261,13 @@ def foreign_tables(conn: Connection) -> list[str]:
     return sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
 
 
+def _some(tables: list[str]) -> str:
+    """The first five table names, and how many more."""
+    return ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+
+
 def _foreign_tables_problem(url: str, tables: list[str]) -> SchemaError:
-    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    shown = _some(tables)
     path = sqlite_path(url)
     if path is not None:
         return SchemaError(
@@ -319,8 +324,8 @@ def schema_status(url: str) -> SchemaStatus:
     db_engine = _engine(url)
     try:
         with db_engine.connect() as conn:
-            rev = current_revision(conn)
-            versioned = rev is None and conn.dialect.has_table(conn, "alembic_version")
+            versioned = conn.dialect.has_table(conn, "alembic_version")  # looked up once, reported below
+            rev = read_schema_revision(conn) if versioned else None
             foreign = foreign_tables(conn) if rev is None else []
     except DBAPIError as exc:
         raise connect_error(url, exc) from None
@@ -331,11 +336,10 @@ def schema_status(url: str) -> SchemaStatus:
         if versioned:
             why += " (alembic_version is empty: the schema was downgraded to base)"
         if foreign:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             return SchemaStatus(
                 "empty",
                 None,
-                f"{why}, but other tables ({shown}); "
+                f"{why}, but other tables ({_some(foreign)}); "
                 "`connectplan db upgrade --allow-foreign-tables` adds connectplan's beside them",
             )
         return SchemaStatus("empty", None, f"{why}; run `connectplan db upgrade`")

@@ -363,6 +363,15 @@ def _form_pairs(form: Any) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
 
+def _saving(fields: dict[str, str]) -> dict[str, Any]:
+    """A saving form's message, author and "save even if blocked" box, as the Workspace's keywords."""
+    return {
+        "message": fields.get("message", "").strip() or None,
+        "author": fields.get("author", "").strip() or None,
+        "allow_blocked": fields.get("allow_blocked") == "1",
+    }
+
+
 def _version_url(ref: str) -> str:
     return "/versions/" + quote(ref, safe="@")
 
@@ -378,16 +387,7 @@ async def post_new_plan(request: Request) -> Response:
     ws = ws_of(request)
     catalog = await _run(ws.catalog, fields.get("catalog") or None)
     sel = parse_selection(pairs, catalog)
-    record = await _run(
-        lambda: ws.new_plan(
-            name,
-            catalog=catalog.ref,
-            set=sel.mapping,
-            message=fields.get("message", "").strip() or None,
-            author=fields.get("author", "").strip() or None,
-            allow_blocked=fields.get("allow_blocked") == "1",
-        )
-    )
+    record = await _run(lambda: ws.new_plan(name, catalog=catalog.ref, set=sel.mapping, **_saving(fields)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -405,8 +405,7 @@ async def post_new_version(request: Request) -> Response:
     base = fields.get("base", "")
     if not base.isdigit():
         raise BadRequest("base must be the version number the change was made from", "base")
-    message = fields.get("message", "").strip()
-    if not message:
+    if not fields.get("message", "").strip():
         raise BadRequest("say what this version changes: the message is required", "message")
     ws = ws_of(request)
     base_view = await _run(ws.plan, f"{name}@{base}")
@@ -414,16 +413,7 @@ async def post_new_version(request: Request) -> Response:
     before = dict(base_view.record.selection)
     changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
     try:
-        record = await _run(
-            lambda: ws.set_plan(
-                name,
-                changes,
-                message=message,
-                author=fields.get("author", "").strip() or None,
-                base=int(base),
-                allow_blocked=fields.get("allow_blocked") == "1",
-            )
-        )
+        record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields)))
     except Exception as exc:
         from db.errors import ConflictError
 
@@ -458,15 +448,7 @@ async def post_fork(request: Request) -> Response:
     if not ref or not new_name:
         raise BadRequest("forking needs a version (ref) and the new plan's name", "new_name")
     ws = ws_of(request)
-    record = await _run(
-        lambda: ws.fork(
-            ref,
-            new_name,
-            message=fields.get("message", "").strip() or None,
-            author=fields.get("author", "").strip() or None,
-            allow_blocked=fields.get("allow_blocked") == "1",
-        )
-    )
+    record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -480,28 +462,18 @@ async def post_upgrade(request: Request) -> Response:
         raise BadRequest("upgrading needs a version (ref)", "ref")
     dry_run = fields.get("dry_run") == "1"
     ws = ws_of(request)
+    refusal = None
     try:
-        report, saved = await _run(
-            lambda: ws.upgrade_plan(
-                ref,
-                to,
-                dry_run=dry_run,
-                allow_blocked=fields.get("allow_blocked") == "1",
-                message=fields.get("message", "").strip() or None,
-                author=fields.get("author", "").strip() or None,
-            )
-        )
+        report, saved = await _run(lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields)))
     except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
         if exc.report is None:
             raise
-        context = {"ref": ref, "to": to or exc.report.after.catalog.ref, "report": exc.report, "dry_run": False}
-        context["text"] = upgrade_text(exc.report, None, dry_run=False, refusal=refusal_text(exc))
-        return render(request, "upgrade.html", context, status=REFUSED_STATUS)
+        report, saved, refusal = exc.report, None, refusal_text(exc)
     if saved is not None:
         return RedirectResponse(_version_url(saved.ref), status_code=303)
     context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}
-    context["text"] = upgrade_text(report, saved, dry_run=dry_run)
-    return render(request, "upgrade.html", context)
+    context["text"] = upgrade_text(report, None, dry_run=dry_run, refusal=refusal)
+    return render(request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
 
 
 async def _run(func: Any, *args: Any) -> Any:

@@ -81,8 +81,8 @@ def check_message(message: str) -> str:
     """``message`` if it is a storable plan message: UTF-8, at most :data:`MAX_MESSAGE` characters,
     no control characters but newline and tab.
 
-    >>> check_message("multi-seller carts\nsee ticket 12")
-    'multi-seller carts\nsee ticket 12'
+    >>> check_message("multi-seller carts\\nsee ticket 12")
+    'multi-seller carts\\nsee ticket 12'
     """
     if "\r" in message:
         message = message.replace("\r\n", "\n")
@@ -187,19 +187,39 @@ def pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
     raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}")
 
 
-def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
-    """``--set P=O`` values (later ones win) as a mapping; a mapping is passed through."""
+class Repeats(tuple[str, ...]):
+    """The values of a property that ``--set`` named more than once (see :func:`merge_repeats`).
+
+    Its own type, so that a tuple given through the Python API is never taken for repeats.
+    """
+
+    __slots__ = ()
+
+
+def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, Any]:
+    """``--set P=O`` values as a mapping; a mapping is passed through.
+
+    A property set more than once maps to its values as :class:`Repeats`, for :func:`merge_repeats`
+    (which knows from the catalog whether they add up or the last one wins).
+
+    >>> parse_assignments(["dashboard=full", "monetization=a", "monetization=b"])
+    {'dashboard': 'full', 'monetization': ('a', 'b')}
+    """
     if isinstance(pairs, dict):
         return dict(pairs)
     if hasattr(pairs, "items"):
         return dict(pairs.items())  # type: ignore[union-attr]
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for pair in pairs:
         prop, sep, opt = pair.partition("=")
         prop, opt = prop.strip(), opt.strip()
         if not sep or not prop or not opt:
             raise AppError(f"malformed --set {pair!r}; use PROPERTY=OPTION, e.g. --set dashboard=express")
-        out[prop] = f"{out[prop]}\n{opt}" if prop in out else opt  # repeats kept for merge_repeats
+        if prop not in out:
+            out[prop] = opt
+        else:  # a repeat: kept, for merge_repeats
+            earlier = out[prop]
+            out[prop] = Repeats((*earlier, opt) if isinstance(earlier, Repeats) else (earlier, opt))
     return out
 
 
@@ -210,9 +230,8 @@ def merge_repeats(catalog: Catalog, assignments: Mapping[str, Any]) -> dict[str,
     """
     out: dict[str, Any] = {}
     for prop, value in assignments.items():
-        if isinstance(value, str) and "\n" in value:
-            parts = value.split("\n")
+        if isinstance(value, Repeats):
             found = catalog.property_index.get(prop)
-            value = ",".join(parts) if found is not None and found.multi else parts[-1]
+            value = ",".join(value) if found is not None and found.multi else value[-1]
         out[prop] = value
     return out

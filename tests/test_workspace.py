@@ -127,3 +127,12 @@ def test_repeated_set_of_a_multi_choice_property_is_the_union(tmp_path):
             catalog="stripe-connect@2026", preset="saas", set=["charge_type=destination", "charge_type=direct"]
         )
         assert last.selection_dict["charge_type"] == "direct"
+
+
+def test_an_option_holding_a_newline_is_refused_not_read_as_repeats(tmp_path):
+    # repeats are kept apart by their own type, not by a separator a value could contain
+    with open_workspace(f"sqlite:///{tmp_path / 'plans.db'}") as ws:
+        with pytest.raises(USER_ERRORS, match=r"unknown option 'bogus\\nexpress' for property 'dashboard'"):
+            ws.resolve(catalog="stripe-connect@2026", preset="saas", set=["dashboard=bogus\nexpress"])
+        with pytest.raises(USER_ERRORS, match="dashboard"):  # an API tuple for a single-choice property is no repeat
+            ws.resolve(catalog="stripe-connect@2026", preset="saas", set={"dashboard": ("none", "express")})

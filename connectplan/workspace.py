@@ -1,7 +1,9 @@
 """The application API: one :class:`Workspace` per store, offering every user action.
 
+>>> import pathlib, tempfile
 >>> from connectplan import open_workspace
->>> with open_workspace("sqlite://") as ws:            # an in-memory store, for the example
+>>> store = pathlib.Path(tempfile.mkdtemp()) / "plans.db"
+>>> with open_workspace(str(store)) as ws:             # a SQLite file, created on first use
 ...     res = ws.resolve(preset="marketplace", set={"charge_type": "separate"})
 ...     v = ws.new_plan("acme", preset="marketplace", message="first cut")
 ...     v2 = ws.set_plan("acme", {"charge_type": "separate"}, message="multi-seller carts")

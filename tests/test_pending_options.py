@@ -403,3 +403,28 @@ def test_open_decisions_agree_with_brute_force(data: st.DataObject) -> None:
                 best[o] = min(best.get(o, rank), rank)
         expected.append((prop.id, tuple((o.id, best[o.id].verdict) for o in prop.options if o.id in best)))
     assert [(d.property, d.options) for d in resolve(cat, sel).open_decisions] == expected
+
+
+def test_upgrade_reports_a_pending_default_as_left_open():
+    from engine import resolve
+    from engine.upgrade import plan_upgrade
+
+    old_doc = planned(edition="0")
+    old_doc["properties"] = [old_doc["properties"][0]]
+    old_doc["rules"] = []
+    old = catalog_from_dict(old_doc)
+    new = catalog_from_dict(
+        planned(
+            renames={
+                "defaults": [
+                    {"property": "payout", "option": "daily", "because": "Most platforms pay daily."},
+                    {"property": "risk", "option": ["undecided"], "because": "New in this edition: decide it."},
+                ]
+            }
+        )
+    )
+    up = plan_upgrade(resolve(old, {"model": "platform"}), new)
+    assert [d.property for d in up.chosen_defaults] == ["payout"]
+    assert [d.property for d in up.left_open] == ["risk"]
+    assert [d.property for d in up.after.open_decisions] == ["risk"]
+    assert [(d["property"], d["open"]) for d in up.to_dict()["defaults"]] == [("payout", False), ("risk", True)]

@@ -44,10 +44,10 @@ SAMPLE = 5000
 def choices(prop: Property) -> list[Choice]:
     """Every decided choice of a property: its non-pending options, or for a multi-choice property
     every set of them within its bounds that keeps an exclusive option alone (declaration order)."""
-    ids = [o.id for o in prop.options if not getattr(o, "pending", False)]
+    ids = [o.id for o in prop.options if not o.pending]
     if not prop.multi:
         return list(ids)
-    exclusive = {o.id for o in prop.options if getattr(o, "exclusive", False)}
+    exclusive = {o.id for o in prop.options if o.exclusive}
     found: list[Choice] = []
     for size in range(prop.min_options, min(prop.max_options, len(ids)) + 1):
         for combo in itertools.combinations(ids, size):

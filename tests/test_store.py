@@ -59,8 +59,10 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
         assert [e.revision_ref for e in s.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
         ]
@@ -74,8 +76,10 @@ def test_builtin_editions_are_imported_once(store, store_url):
         assert [e.revision_ref for e in again.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
         ]
@@ -115,8 +119,10 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
         assert [e.revision_ref for e in ws.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
         ]

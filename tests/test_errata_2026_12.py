@@ -679,3 +679,29 @@ def test_l8_2026_platform_model_message_keeps_on_behalf_of_apart() -> None:
     assert "sellers collect payments and pay Stripe's fees" in msg
     assert "on_behalf_of" not in old.rule_index[rid].message
     assert new.rule_index[rid].condition == old.rule_index[rid].condition
+
+
+def test_upgrading_a_2025_plan_to_2026_r2_changes_six_verdicts() -> None:
+    """The catalog's renames.defaults, over the 180 selections of 2025: the four of revision 1 and the two of H2."""
+    from engine.upgrade import carry_over
+
+    old = cat("2025", 3)
+    ids = [p.id for p in old.properties]
+    changed = {}
+    for rev in (1, 2):
+        new = cat("2026", rev)
+        changed[rev] = set()
+        for combo in itertools.product(*(p.option_ids for p in old.properties)):
+            s = dict(zip(ids, combo, strict=True))
+            mapped, _, _ = carry_over(old, new, s)
+            before, after = resolve(old, s).verdict, resolve(new, mapped).verdict
+            if before != after:
+                assert (before, after) == ("blocked", "allowed"), combo
+                changed[rev].add(combo)
+    express = {
+        (o, "express", "direct", f, "stripe") for o in ("hosted", "embedded") for f in ("platform", "connected_account")
+    }
+    assert changed[1] == express
+    assert changed[2] == express | {
+        ("embedded", "none", "direct", f, "stripe") for f in ("platform", "connected_account")
+    }

@@ -705,3 +705,21 @@ def test_upgrading_a_2025_plan_to_2026_r2_changes_six_verdicts() -> None:
     assert changed[2] == express | {
         ("embedded", "none", "direct", f, "stripe") for f in ("platform", "connected_account")
     }
+
+
+SECTIONS = {
+    "onboarding": "accounts",
+    "dashboard": "accounts",
+    "charge_type": "payments",
+    "fee_payer": "fees",
+    "liability": "risk",
+    "business_model": "business",
+    "monetization": "business",
+}
+
+
+@pytest.mark.parametrize(("edition", "old_rev", "new_rev"), PAIRS)
+def test_every_property_of_the_new_revisions_names_its_section(edition: str, old_rev: int, new_rev: int) -> None:
+    old, new = cat(edition, old_rev), cat(edition, new_rev)
+    assert {p.id: p.section for p in new.properties} == {p.id: SECTIONS[p.id] for p in new.properties}
+    assert {p.section for p in old.properties} == {""}

@@ -723,3 +723,18 @@ def test_every_property_of_the_new_revisions_names_its_section(edition: str, old
     old, new = cat(edition, old_rev), cat(edition, new_rev)
     assert {p.id: p.section for p in new.properties} == {p.id: SECTIONS[p.id] for p in new.properties}
     assert {p.section for p in old.properties} == {""}
+
+
+def test_2026_r2_account_links_v2_no_longer_send_configurations() -> None:
+    """Not in the errata sheet: API 2026-09-30.endive removed use_case.account_onboarding.configurations
+    (https://docs.stripe.com/changelog/endive/2026-09-30/removes-configurations-parameter-from-v2-core-account-links-api),
+    so the 2026 edition (API 2026-11-18.endive) must not name it."""
+    old, new = old_new("2026")
+    assert "configurations" in option_api(old, "onboarding", "hosted")
+    assert "configurations" in body(old, "onboard_hosted")
+    assert "configurations" not in option_api(new, "onboarding", "hosted")
+    assert "use_case.account_onboarding.{refresh_url, return_url, collection_options}" in option_api(
+        new, "onboarding", "hosted"
+    )
+    assert "since API 2026-09-30.endive Stripe works out which configurations to onboard" in body(new, "onboard_hosted")
+    assert "account_onboarding.configurations" not in body(new, "onboard_hosted")

@@ -738,3 +738,55 @@ def test_2026_r2_account_links_v2_no_longer_send_configurations() -> None:
     )
     assert "since API 2026-09-30.endive Stripe works out which configurations to onboard" in body(new, "onboard_hosted")
     assert "account_onboarding.configurations" not in body(new, "onboard_hosted")
+
+
+#: steps of the new revisions that make Stripe requests, with the request of their first API setting
+REQUEST_STEPS = {
+    "2026": {
+        "create_accounts_v2": "POST /v2/core/accounts",
+        "onboard_hosted": "POST /v2/core/account_links",
+        "onboard_embedded": "POST /v1/account_sessions",
+        "gate_on_capabilities": "GET /v2/core/accounts/{id}",
+        "direct_charges_connected_account_pays_fees": "POST /v1/payment_intents",
+        "separate_charges_and_transfers": "POST /v1/payment_intents",
+        "full_dashboard_access": "POST /v2/core/account_links",
+        "control_payouts": "POST /v1/balance_settings",
+        "webhooks": "POST /v2/core/event_destinations",
+    },
+    "2025": {
+        "create_accounts_v2": "POST /v2/core/accounts",
+        "onboard_hosted": "POST /v1/account_links",
+        "express_dashboard_access": "POST /v1/accounts/{account}/login_links",
+        "control_payouts": "POST /v1/balance_settings",
+        "webhooks": "POST /v1/webhook_endpoints",
+    },
+    "2024": {
+        "create_accounts_v1_controller": "POST /v1/accounts",
+        "onboard_hosted": "POST /v1/account_links",
+        "control_payouts": "POST /v1/accounts/{account}",
+        "webhooks": "POST /v1/webhook_endpoints",
+    },
+}
+
+
+@pytest.mark.parametrize(("edition", "old_rev", "new_rev"), PAIRS)
+def test_api_settings_of_the_new_revisions_are_structured(edition: str, old_rev: int, new_rev: int) -> None:
+    old, new = cat(edition, old_rev), cat(edition, new_rev)
+    settings = [a for p in new.properties for o in p.options for a in o.api]
+    assert settings and all(a.structured for a in settings)
+    assert all(not a.structured for p in old.properties for o in p.options for a in o.api)
+    for a in settings:
+        assert a.text
+        if a.is_request:
+            assert a.api in ("v1", "v2") and a.path.startswith(f"/{a.api}/"), a.text
+    assert not any(s.api for s in old.steps)
+    for step_id, request in REQUEST_STEPS[edition].items():
+        first = new.step_index[step_id].api[0]
+        assert f"{first.method} {first.path}" == request, step_id
+    account_dashboard = [
+        a for s in new.steps for a in s.api if dict(a.params).get("use_case.type") == "account_dashboard"
+    ]
+    if edition == "2026":
+        assert account_dashboard and all(a.stripe_version == "2026-11-18.endive" for a in account_dashboard)
+    else:
+        assert account_dashboard == []

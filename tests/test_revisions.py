@@ -164,3 +164,4 @@ def test_a_2026_r1_plan_is_stale_and_its_upgrade_shows_what_revision_2_changes(t
     ]
     text = _run(ROOT, db, "plan", "upgrade", "embedded", "--dry-run").stdout
     assert "blocked -> allowed" in text and "Dry run: nothing saved." in text
+    assert text.startswith("Upgrade embedded@1 (stripe-connect@2026.r1) -> stripe-connect@2026.r2\n")

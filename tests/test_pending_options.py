@@ -267,3 +267,61 @@ class TestExclusiveSelections:
         )
         (found,) = problems(doc)
         assert found[0] == "exclusive_option"
+
+
+class TestExclusiveInTheSearch:
+    def test_sat_models_are_exactly_the_valid_sets(self, plan):
+        from connectplan.sat import make_solver
+        from engine.causes import space_of, space_values
+        from engine.sat import Encoding
+        from tests.enumeration import values_of
+
+        risk = plan.property_index["risk"]
+        enc = Encoding(plan, make_solver())
+        fixed = [*enc.choice_literals("model", "platform"), *enc.choice_literals("payout", "daily")]
+        seen = set()
+        while (model := enc.solve(fixed)) is not None:
+            seen.add(enc.model_selection(model)["risk"])
+            enc.solver.add_clause([-lit for lit in enc.choice_literals("risk", enc.model_selection(model)["risk"])])
+        expected = {("radar",), ("reserves",), ("none",), ("undecided",), ("radar", "reserves")}
+        assert seen == expected
+        assert set(values_of(risk)) == expected == set(space_values(space_of(risk)))
+
+    def test_explore_never_pairs_an_exclusive_option(self):
+        from connectplan.sat import make_solver
+        from engine.propagation import EXCLUDED, FORCED, propagate
+
+        doc = planned()
+        doc["rules"][1]["condition"] = "not risk.none"
+        risk = propagate(catalog_from_dict(doc), {"model": "platform"}, make_solver).property("risk")
+        # only the set {none} escapes the rule: radar cannot come along with none
+        assert [(o.id, o.status) for o in risk.options] == [
+            ("radar", EXCLUDED),
+            ("reserves", EXCLUDED),
+            ("none", FORCED),
+            ("undecided", EXCLUDED),
+        ]
+
+
+class TestAlternativesNeverProposePending:
+    def test_no_change_to_a_pending_option(self, plan):
+        from connectplan.sat import make_solver
+        from engine.alternatives import nearest_alternatives
+
+        sel = {"model": "marketplace", "payout": "held", "risk": ["radar"]}
+        alts = nearest_alternatives(plan, sel, make_solver, limit=10)
+        afters = [(c.prop, c.after) for a in alts for c in a.changes]
+        assert ("payout", "daily") in afters and ("model", "platform") in afters
+        assert not any(prop == "payout" and after == "undecided" for prop, after in afters)
+
+    def test_a_pending_option_already_chosen_may_stay_but_none_is_added(self, plan):
+        from connectplan.sat import make_solver
+        from engine.alternatives import nearest_alternatives
+
+        sel = {"model": "marketplace", "payout": "undecided", "risk": ["none"]}
+        alts = nearest_alternatives(plan, sel, make_solver, limit=10)
+        assert alts
+        for alt in alts:
+            chosen = dict(alt.selection)
+            assert "undecided" not in chosen["risk"]
+        assert any(dict(a.selection)["payout"] == "undecided" for a in alts)

@@ -39,6 +39,7 @@ __all__ = [
     "DIAGRAM_KINDS",
     "OptionView",
     "PropertyView",
+    "SectionView",
     "configure_context",
     "diagram",
     "download_doc",
@@ -127,6 +128,11 @@ class OptionView:
     def help_id(self) -> str:
         return f"help-{self.prop}-{self.option.id}"
 
+    @property
+    def pending(self) -> bool:
+        """True for the property's "not decided yet" option."""
+        return bool(self.option.pending)
+
 
 @dataclass(frozen=True)
 class PropertyView:
@@ -134,6 +140,17 @@ class PropertyView:
     many: bool
     options: tuple[OptionView, ...]
     selected: bool
+    #: the chosen option is pending: an open decision
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A lifecycle section's properties (``section`` is "" for a catalog without sections)."""
+
+    section: str
+    title: str
+    properties: tuple[PropertyView, ...]
 
 
 def _terms(terms: Any) -> str:
@@ -193,8 +210,23 @@ def property_views(exploration: Propagation) -> list[PropertyView]:
                     rule_text=_rule_text(catalog, status, hypothetical),
                 )
             )
-        out.append(PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None))
+        is_open = bool(chosen) and prop.is_pending(chosen)
+        out.append(
+            PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None, open=is_open)
+        )
     return out
+
+
+def section_views(catalog: Catalog, properties: list[PropertyView]) -> list[SectionView]:
+    """The property views grouped by lifecycle section (one untitled group for a catalog without sections)."""
+    from connectplan.output.sections import has_sections, section_groups, section_title
+
+    by_id = {pv.prop.id: pv for pv in properties}
+    titled = has_sections(catalog)
+    return [
+        SectionView(section, section_title(section) if titled else "", tuple(by_id[p.id] for p in group))
+        for section, group in section_groups(catalog)
+    ]
 
 
 def _selection_pairs(request: Request) -> list[tuple[str, str]]:
@@ -216,6 +248,7 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     resolution = None
     if exploration.resolution is not None:
         resolution = ws.resolve(catalog=catalog.ref, set=selection)
+    properties = property_views(exploration)
     query = query_string(catalog.ref, selection)
     state_query = query_string(catalog.ref, selection, plan=plan, base=base)
     context: dict[str, Any] = {}
@@ -228,7 +261,9 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
         "catalog": catalog,
         "preset": sel.preset,
         "exploration": exploration,
-        "properties": property_views(exploration),
+        "properties": properties,
+        "sections": section_views(catalog, properties),
+        "open_decisions": [pv for pv in properties if pv.open],
         "selection": selection,
         "resolution": resolution,
         "query": query,

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine import CatalogError, SelectionError, build_graph, catalog_from_dict, catalog_from_graph, catalog_to_dict
 from engine.catalog import SECTIONS, ApiSetting, Catalog
@@ -325,3 +327,104 @@ class TestAlternativesNeverProposePending:
             chosen = dict(alt.selection)
             assert "undecided" not in chosen["risk"]
         assert any(dict(a.selection)["payout"] == "undecided" for a in alts)
+
+
+class TestOpenDecisions:
+    def test_each_pending_property_lists_the_best_verdict_of_each_real_option(self):
+        from engine import resolve
+        from engine.resolution import OpenDecision
+
+        doc = planned()
+        doc["rules"].append(
+            {
+                "id": "radar_alone",
+                "condition": "risk.radar and not risk.reserves",
+                "severity": "caution",
+                "message": "Radar alone is thin.",
+                "source": "https://docs.stripe.com/radar",
+            }
+        )
+        cat = catalog_from_dict(doc)
+        res = resolve(cat, {"model": "marketplace", "payout": "undecided", "risk": ["undecided"]})
+        assert res.verdict == "allowed"
+        assert res.open_decisions == (
+            OpenDecision("payout", "When are sellers paid?", "payouts", (("daily", "allowed"), ("held", "caution"))),
+            # radar alone is caution, radar with reserves allowed: the best set counts
+            OpenDecision(
+                "risk",
+                "Who runs fraud rules?",
+                "risk",
+                (("radar", "allowed"), ("reserves", "allowed"), ("none", "blocked")),
+            ),
+        )
+        assert res.to_dict()["open_decisions"][0] == {
+            "property": "payout",
+            "question": "When are sellers paid?",
+            "section": "payouts",
+            "options": [{"id": "daily", "best_verdict": "allowed"}, {"id": "held", "best_verdict": "caution"}],
+        }
+        # every other choice stays as it is: on a platform, no risk option is blocked
+        platform = resolve(cat, {"model": "platform", "payout": "held", "risk": ["undecided"]})
+        assert [d.property for d in platform.open_decisions] == ["risk"]
+        assert dict(platform.open_decisions[0].options)["none"] == "allowed"
+
+    def test_a_decided_selection_has_none_and_old_documents_keep_their_keys(self, plan):
+        from engine import resolve
+
+        res = resolve(plan, {"model": "platform", "payout": "daily", "risk": ["radar"]})
+        assert res.open_decisions == () and res.to_dict()["open_decisions"] == []
+        bare = planned()
+        for prop in bare["properties"]:
+            prop["options"] = [o for o in prop["options"] if not o.get("pending")]
+        decided = resolve(catalog_from_dict(bare), {"model": "platform", "payout": "daily", "risk": ["radar"]})
+        assert "open_decisions" not in decided.to_dict()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_open_decisions_agree_with_brute_force(data: st.DataObject) -> None:
+    from engine import resolve
+    from tests.enumeration import values_of, verdict_rank
+    from tests.random_catalogs import catalogs, complete_selections
+
+    cat = data.draw(catalogs())
+    sel = data.draw(complete_selections(cat))
+    expected = []
+    for prop in cat.properties:
+        if not prop.is_pending(sel[prop.id]):
+            continue
+        best: dict[str, Any] = {}
+        for value in values_of(prop):
+            members = (value,) if isinstance(value, str) else value
+            if prop.pending_option in members:
+                continue
+            rank = verdict_rank(cat, {**sel, prop.id: value})
+            for o in members:
+                best[o] = min(best.get(o, rank), rank)
+        expected.append((prop.id, tuple((o.id, best[o.id].verdict) for o in prop.options if o.id in best)))
+    assert [(d.property, d.options) for d in resolve(cat, sel).open_decisions] == expected
+
+
+def test_upgrade_reports_a_pending_default_as_left_open():
+    from engine import resolve
+    from engine.upgrade import plan_upgrade
+
+    old_doc = planned(edition="0")
+    old_doc["properties"] = [old_doc["properties"][0]]
+    old_doc["rules"] = []
+    old = catalog_from_dict(old_doc)
+    new = catalog_from_dict(
+        planned(
+            renames={
+                "defaults": [
+                    {"property": "payout", "option": "daily", "because": "Most platforms pay daily."},
+                    {"property": "risk", "option": ["undecided"], "because": "New in this edition: decide it."},
+                ]
+            }
+        )
+    )
+    up = plan_upgrade(resolve(old, {"model": "platform"}), new)
+    assert [d.property for d in up.chosen_defaults] == ["payout"]
+    assert [d.property for d in up.left_open] == ["risk"]
+    assert [d.property for d in up.after.open_decisions] == ["risk"]
+    assert [(d["property"], d["open"]) for d in up.to_dict()["defaults"]] == [("payout", False), ("risk", True)]

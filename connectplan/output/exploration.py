@@ -23,16 +23,18 @@ def format_exploration(result: Propagation, fmt: str) -> str:
 
 def exploration_document(result: Propagation) -> dict[str, Any]:
     """``explore --format json``: the propagation's document; each property also carries its ``section``
-    (null when unset) and ``required``, and ``open_decisions`` lists the properties the selection leaves
-    pending ("not decided yet"), in catalog order."""
+    (null when unset) and ``required``. For a catalog with pending options, ``open_decisions`` (after
+    ``selection``) lists the properties the selection leaves pending ("not decided yet"), in catalog
+    order (as ``resolve``'s JSON, a catalog without one keeps its document's keys)."""
     cat = result.catalog
     doc = result.to_dict()
+    pending = any(not p.required for p in cat.properties)
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if key == "properties":
             value = [{**item, **property_fields(cat.property_index[item["id"]])} for item in value]
         out[key] = value
-        if key == "selection":
+        if key == "selection" and pending:
             out["open_decisions"] = open_properties(cat, dict(result.selection))
     return out
 

@@ -556,3 +556,50 @@ def _store_with(tmp_path, doc: dict[str, Any], *, name: str = "cat") -> tuple[st
     result = CliRunner().invoke(cli, ["--db", url, "catalog", "import", str(path)])
     assert result.exit_code == 0, result.output
     return url, None
+
+
+# -- plan upgrade ------------------------------------------------------------------------------
+
+
+def test_upgrade_shows_defaulted_and_left_open_decisions_and_takes_require_decided(tmp_path):
+    from click.testing import CliRunner
+
+    old = sectioned_doc(edition="0")
+    old["properties"] = [p for p in old["properties"] if p["id"] in ("model", "region")]
+    old.update(rules=[], steps=[], presets=[])
+    old["flows"] = [old["flows"][0]]
+    new = sectioned_doc(
+        renames={
+            "defaults": [
+                {"property": "payout", "option": "daily", "because": "Most platforms pay daily."},
+                {"property": "tools", "option": ["undecided"], "because": "New: decide it."},
+            ]
+        }
+    )
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["--db", url, *args], catch_exceptions=False)
+
+    for name, doc in (("old", old), ("new", new)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        assert invoke("catalog", "import", str(tmp_path / f"{name}.yaml")).exit_code == 0
+    assert (
+        invoke(
+            "plan", "new", "acme", "--catalog", "open@0", "--set", "model=platform", "--set", "region=abroad"
+        ).exit_code
+        == 0
+    )
+    dry = invoke("plan", "upgrade", "acme", "--to", "open@1", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "  defaulted: payout=daily (Most platforms pay daily.)" in dry.output
+    assert "  left open: tools, not decided yet (New: decide it.)" in dry.output
+    refused_dry = invoke("plan", "upgrade", "acme", "--to", "open@1", "--dry-run", "--require-decided")
+    assert refused_dry.exit_code == 1
+    assert refused_dry.stderr.strip() == (
+        "Error: acme@1 on open@1 leaves tools undecided; decide it with --set P=O or drop --require-decided"
+    )
+    refused = invoke("plan", "upgrade", "acme", "--to", "open@1", "--require-decided")
+    assert refused.exit_code == 1 and "Not saved: acme@2 leaves tools undecided" in refused.stdout
+    assert invoke("plan", "upgrade", "acme", "--to", "open@1").exit_code == 0

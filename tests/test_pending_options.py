@@ -428,3 +428,137 @@ def test_upgrade_reports_a_pending_default_as_left_open():
     assert [d.property for d in up.left_open] == ["risk"]
     assert [d.property for d in up.after.open_decisions] == ["risk"]
     assert [(d["property"], d["open"]) for d in up.to_dict()["defaults"]] == [("payout", False), ("risk", True)]
+
+
+def _rule(rule_id: str, condition: str, severity: str = "caution") -> dict[str, Any]:
+    return {"id": rule_id, "condition": condition, "severity": severity, "message": "m", "source": "https://x.test"}
+
+
+class TestLint:
+    def _lint(self, doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+        from connectplan.sat import make_solver
+        from engine.lint import lint_catalog
+
+        return lint_catalog(catalog_from_dict(doc), make_solver)
+
+    def test_the_plain_catalog_is_clean(self):
+        report = self._lint(planned())
+        assert report.ok and [m.code for m in report.warnings] == []  # pending options need no docs
+
+    def test_a_rule_only_an_open_decision_fires_is_an_error(self):
+        doc = planned()
+        doc["rules"] += [
+            _rule("only_undecided", "not payout.daily and not payout.held and model.platform"),
+            _rule("risk_unset", "not risk.radar and not risk.reserves and not risk.none", "blocked"),
+            _rule("guarded", "not payout.daily and not payout.undecided"),  # held fires it: fine
+            _rule("also_held", "not payout.daily and model.marketplace"),  # held fires it too: fine
+            _rule("named", "payout.undecided and model.marketplace"),
+            _rule("named_info", "payout.undecided", "info"),
+            _rule("named_negated", "not payout.undecided and payout.held"),
+        ]
+        report = self._lint(doc)
+        assert [(m.code, m.subject) for m in report.errors] == [
+            ("pending_raises_verdict", "only_undecided"),
+            ("pending_raises_verdict", "risk_unset"),
+            ("pending_misuse", "named"),
+        ]
+        first, _, named = (m.message for m in report.errors)
+        assert first == (
+            "caution rule fires with payout.undecided (e.g. with model=platform) while no real option of payout "
+            "makes it fire: guard it with 'not payout.undecided'"
+        )
+        assert "names the pending option payout.undecided" in named and "guard with 'not payout.undecided'" in named
+
+    def test_presets_api_settings_and_option_docs(self):
+        doc = planned(
+            presets=[
+                {
+                    "id": "open",
+                    "title": "Open",
+                    "selection": {"model": "platform", "payout": "undecided", "risk": ["radar"]},
+                },
+                {
+                    "id": "done",
+                    "title": "Done",
+                    "selection": {"model": "platform", "payout": "daily", "risk": ["radar"]},
+                },
+            ]
+        )
+        doc["properties"][0]["options"][0]["api"] = ["v1 legacy", STRUCTURED, "v1 another"]
+        doc["properties"][0]["options"][1]["api"] = [STRUCTURED]
+        del doc["properties"][1]["options"][0]["docs"]
+        doc["steps"] = [
+            {
+                "id": "s",
+                "order": 1,
+                "phase": "accounts",
+                "condition": "always",
+                "title": "S",
+                "url": "https://docs.stripe.com/connect",
+                "basis": "stated",
+                "api": ["v1 legacy"],
+            }
+        ]
+        report = self._lint(doc)
+        assert report.ok
+        found = [(m.code, m.subject, m.message) for m in report.warnings]
+        assert (
+            "preset_pending",
+            "open",
+            "the preset leaves payout undecided (payout.undecided); a preset decides every property",
+        ) in found
+        assert [(c, s) for c, s, _ in found if c != "preset_pending"] == [
+            ("api_not_structured", "model.platform"),
+            ("missing_source", "payout.daily"),
+            ("api_not_structured", "s"),
+        ]
+        assert found[0][2].startswith("2 API settings are plain text")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pending_lint_errors_agree_with_brute_force(data: st.DataObject) -> None:
+    """``pending_raises_verdict`` is exact: one selection with P pending fires the rule while no
+    real value of P does (every other choice unchanged), unless the rule names P's pending option positively."""
+    from connectplan.sat import make_solver
+    from engine.expression import evaluate, iter_terms
+    from engine.lint import lint_catalog
+    from engine.lint_decisions import _positive_terms
+    from engine.severity import Severity
+    from tests.enumeration import iter_selections, values_of
+    from tests.random_catalogs import catalog_docs, conditions
+
+    doc = data.draw(catalog_docs(max_rules=4))
+    terms = [f"{p['id']}.{o['id']}" for p in doc["properties"] for o in p["options"]]
+    for prop in doc["properties"]:  # rules that leave out a real option: some fire only when P is pending
+        if prop["options"][-1].get("pending") and data.draw(st.booleans()):
+            condition = f"not {prop['id']}.o0 and ({data.draw(conditions(terms, 1))})"
+            doc["rules"].append(_rule(f"r_{prop['id']}", condition, "blocked"))
+    cat = catalog_from_dict(doc)
+    sels = list(iter_selections(cat))
+    raises, misuse = [], []
+    for rule in cat.rules:
+        if rule.rank <= Severity.ALLOWED:
+            continue
+        named = {
+            t.prop for t in _positive_terms(rule.condition) if cat.property_index[t.prop].pending_option == t.option
+        }
+        misuse.extend(rule.id for _ in named)
+        for prop in cat.properties:
+            if (
+                prop.pending_option is None
+                or prop.id in named
+                or prop.id not in {t.prop for t in iter_terms(rule.condition)}
+            ):
+                continue
+            real = [v for v in values_of(prop) if not prop.is_pending(v)]
+            if any(
+                prop.is_pending(s[prop.id])
+                and evaluate(rule.condition, s)
+                and not any(evaluate(rule.condition, {**s, prop.id: v}) for v in real)
+                for s in sels
+            ):
+                raises.append(rule.id)
+    report = lint_catalog(cat, make_solver)
+    assert sorted(m.subject for m in report.errors if m.code == "pending_raises_verdict") == sorted(raises)
+    assert sorted(m.subject for m in report.errors if m.code == "pending_misuse") == sorted(misuse)

@@ -603,3 +603,35 @@ def test_upgrade_shows_defaulted_and_left_open_decisions_and_takes_require_decid
     refused = invoke("plan", "upgrade", "acme", "--to", "open@1", "--require-decided")
     assert refused.exit_code == 1 and "Not saved: acme@2 leaves tools undecided" in refused.stdout
     assert invoke("plan", "upgrade", "acme", "--to", "open@1").exit_code == 0
+
+
+# -- diagrams ----------------------------------------------------------------------------------
+
+
+def test_money_flow_legend_lists_only_the_kinds_an_open_selection_draws(cat):
+    from visualize._dot import FLOW_KIND_TITLES, text
+    from visualize.money_flow import money_flow_figure
+
+    def listed(res):
+        fig = money_flow_figure(res)
+        meanings = {row.meaning for row in fig.present_legend()}
+        return {k for k, title in FLOW_KIND_TITLES.items() if text(title) in meanings}, {e.key for e in fig.edges}
+
+    assert listed(resolve(cat, OPEN)) == ({"charge"}, {"pay"})
+    # a held-funds (manual payout) flow uses the existing payout kind
+    assert listed(resolve(cat, {**OPEN, "payout": "manual"})) == ({"charge", "payout"}, {"pay", "held"})
+
+
+def test_long_rule_and_option_ids_wrap_in_the_catalog_overview():
+    from visualize.catalog import catalog_figure
+
+    long_rule = "issuing_and_financial_accounts_need_platform_controlled_accounts"
+    doc = sectioned_doc()
+    doc["rules"][0]["id"] = long_rule
+    doc["properties"][0]["options"].insert(0, {"id": "application_fee_with_stripe_estimate", "title": "Manual"})
+    wide = catalog_from_dict(doc)
+    overview = "".join(n.label for n in catalog_figure(wide).nodes)
+    assert "issuing_and_financial_accounts_<BR/>need_platform_controlled_accounts" in overview
+    assert "Manual<BR/>" in overview  # the long option id goes below its title
+    detail = "".join(n.label for n in catalog_figure(wide, prop="payout").nodes)
+    assert "issuing_and_financial_accounts_<BR/>need_platform_controlled_accounts" in detail

@@ -562,3 +562,16 @@ def test_pending_lint_errors_agree_with_brute_force(data: st.DataObject) -> None
     report = lint_catalog(cat, make_solver)
     assert sorted(m.subject for m in report.errors if m.code == "pending_raises_verdict") == sorted(raises)
     assert sorted(m.subject for m in report.errors if m.code == "pending_misuse") == sorted(misuse)
+
+
+def test_the_store_keeps_the_new_keys(tmp_path):
+    """A catalog with sections, pending and exclusive options and structured API settings goes through
+    the store (its graph as JSON) and comes back with the same content."""
+    from connectplan.workspace import open_workspace
+
+    cat = catalog_from_dict(with_api(["v1 legacy", STRUCTURED, {"text": "A fact."}], step=True))
+    with open_workspace(f"sqlite:///{tmp_path / 'store.db'}") as ws:
+        ws.import_catalog(cat)
+        again = ws.catalog("plan@1")
+    assert again.content_hash == cat.content_hash
+    assert again.steps[0].api == cat.steps[0].api and again.property_index["risk"].pending_option == "undecided"

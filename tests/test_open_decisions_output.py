@@ -635,3 +635,14 @@ def test_long_rule_and_option_ids_wrap_in_the_catalog_overview():
     assert "Manual<BR/>" in overview  # the long option id goes below its title
     detail = "".join(n.label for n in catalog_figure(wide, prop="payout").nodes)
     assert "issuing_and_financial_accounts_<BR/>need_platform_controlled_accounts" in detail
+
+
+def test_considered_options_judge_an_exclusive_option_alone(cat):
+    from connectplan.output.design_doc import considered_options
+
+    res = resolve(cat, {**OPEN, "payout": "daily", "tools": ("payments",)})
+    rows = {row.option: row for row in dict(considered_options(res))["tools"]}
+    assert rows["none"].status == "excluded" and rows["none"].verdict == "blocked"  # not "not combinable"
+    assert rows["undecided"].verdict == "allowed" and rows["payouts"].status == "possible"
+    from_open = {row.option: row.verdict for row in dict(considered_options(resolve(cat, OPEN)))["tools"]}
+    assert from_open == {"payments": "allowed", "payouts": "allowed", "none": "blocked"}

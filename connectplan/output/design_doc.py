@@ -270,7 +270,7 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
             value: Any = opt
             if isinstance(chosen, tuple):
                 # an exclusive option (none, not decided yet) is chosen alone, and replaces one chosen alone
-                alone = prop.option(opt).exclusive or any(o.exclusive for o in prop.options if o.id in taken)
+                alone = any(o.exclusive for o in prop.options if o.id in taken or o.id == opt)
                 value = (opt,) if alone else tuple(sorted({*taken, opt}))
             try:
                 other = resolve(cat, {**res.selection_dict, prop_id: value})

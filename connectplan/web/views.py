@@ -210,7 +210,7 @@ def property_views(exploration: Propagation) -> list[PropertyView]:
                     rule_text=_rule_text(catalog, status, hypothetical),
                 )
             )
-        is_open = bool(chosen) and prop.is_pending(chosen)
+        is_open = chosen is not None and prop.is_pending(chosen)
         out.append(
             PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None, open=is_open)
         )

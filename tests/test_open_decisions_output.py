@@ -646,3 +646,16 @@ def test_considered_options_judge_an_exclusive_option_alone(cat):
     assert rows["undecided"].verdict == "allowed" and rows["payouts"].status == "possible"
     from_open = {row.option: row.verdict for row in dict(considered_options(resolve(cat, OPEN)))["tools"]}
     assert from_open == {"payments": "allowed", "payouts": "allowed", "none": "blocked"}
+
+
+def test_design_doc_lists_the_chosen_options_api_settings(cat):
+    doc = sectioned_doc()
+    doc["properties"][1]["options"][1]["api"] = [
+        {"text": "v1 business_type", "api": "v1", "method": "POST", "path": "/v1/accounts", "params": {"type": "x"}},
+        "a legacy line",
+    ]
+    res = resolve(catalog_from_dict(doc), OPEN)
+    md = design_markdown(res)
+    part = md[md.index("### API settings of the chosen options") : md.index("## Open questions")]
+    assert "- Marketplace `model.marketplace`\n  - v1 business\\_type — `POST /v1/accounts`\n  - a legacy line" in part
+    assert "### API settings of the chosen options" not in design_markdown(resolve(cat, OPEN))

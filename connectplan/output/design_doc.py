@@ -451,11 +451,34 @@ def _open_question_blocks(res: Resolution) -> list[Block]:
     return blocks
 
 
-def _api_items(settings: Iterable[Any]) -> tuple[Inline, ...]:
+def _option_api_blocks(res: Resolution) -> list[Block]:
+    """The chosen options' API settings, each option with its settings nested under it (none: nothing)."""
+    from connectplan.output.sections import ordered_properties
+
+    cat = res.catalog
+    sel = res.selection_dict
+    items: list[Inline] = []
+    children: list[tuple[Inline, ...]] = []
+    for p in ordered_properties(cat):
+        for opt in (sel[p.id],) if isinstance(sel.get(p.id), str) else sel.get(p.id, ()):
+            o = p.option(opt)
+            if o is None or not o.api:
+                continue
+            items.append((T(_option_label(cat, p.id, opt) + " "), C(f"{p.id}.{opt}")))
+            children.append(_api_items(o.api, prefix=""))
+    if not items:
+        return []
+    return [
+        Block("heading", (T("API settings of the chosen options"),), level=3),
+        Block("ulist", items=tuple(items), children=tuple(children)),
+    ]
+
+
+def _api_items(settings: Iterable[Any], *, prefix: str = "API: ") -> tuple[Inline, ...]:
     """A step's API settings as nested list items: the text, and the request (method and path) as code."""
     items = []
     for setting in settings:
-        item: list[Span] = [T("API: " + setting.text)]
+        item: list[Span] = [T(prefix + setting.text)]
         if setting.method and setting.path:
             item += [T(" — "), C(f"{setting.method} {setting.path}")]
         items.append(tuple(item))
@@ -542,6 +565,7 @@ def design_blocks(
 
     section("Decision")
     sections.append(_decision_table(res))
+    sections.extend(_option_api_blocks(res))
 
     if any(not p.required for p in cat.properties):
         section("Open questions")

@@ -424,8 +424,8 @@ def test_catalog_text_in_open_decisions_is_escaped_everywhere():
     res = resolve(cat, {**OPEN, "payout": "undecided"})
     for text in (format_resolution(res, "text"), prompt_text(res)):
         assert "\x1b" not in text and "\\x1b[31m" in text
-    md = design_markdown(res)
-    assert "<script>" not in md and "\x1b" not in md and "&lt;script&gt;" in md
+    for md in (design_markdown(res), format_resolution(res, "markdown")):
+        assert "<script>" not in md and "\x1b" not in md and "&lt;script&gt;" in md
     page = design_html(res)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     manual = resolve(cat, {**DECIDED, "payout": "manual"})
@@ -510,6 +510,12 @@ def test_web_marks_open_decisions_and_groups_by_section(tmp_path):
         assert partial.status_code == 200 and "not decided yet" in Page(partial.text).all_text
         doc = client.get("/api/resolve?" + query_string("open@1", dict(OPEN))).json()
         assert [d["property"] for d in doc["open_decisions"]] == ["payout", "tools"]
+        assert client.get("/?" + query_string("open@1", dict(OPEN))).content == page.content  # deterministic
+    with open_workspace(url) as ws:
+        ws.new_plan("acme", catalog="open@1", preset="open")
+    with client_for(url) as client:
+        version = client.get("/versions/acme@1")
+        assert version.status_code == 200 and "Open decisions (2)" in Page(version.text).all_text
 
 
 def test_web_option_help_shows_the_api_request_and_the_pending_marker(tmp_path):

@@ -551,6 +551,14 @@ def test_web_works_with_17_properties(tmp_path):
         assert partial.status_code == 200
         mixed = client.get("/api/resolve?" + query_string("wide@1", {**selection, "p16": ("yes", "undecided")}))
         assert mixed.status_code == 400 and "chosen alone" in mixed.json()["error"]
+        # in the form, ticking one more box keeps working: the exclusive option is left out, with a notice
+        ticked = client.get(
+            "/partials/workspace?" + query_string("wide@1", {**selection, "p16": ("yes", "undecided")}),
+            headers={"HX-Request": "true"},
+        )
+        assert ticked.status_code == 200
+        assert "Question 16: “Not decided yet” is chosen alone, so it was left out" in Page(ticked.text).all_text
+        assert "p16=yes" in ticked.headers["HX-Push-Url"] and "p16=undecided" not in ticked.headers["HX-Push-Url"]
 
 
 def _store_with(tmp_path, doc: dict[str, Any], *, name: str = "cat") -> tuple[str, Any]:

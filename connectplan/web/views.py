@@ -243,7 +243,8 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    mapping, notices = exclusive_alone(catalog, sel.mapping)
+    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=mapping)
     selection = dict(exploration.selection)
     resolution = None
     if exploration.resolution is not None:
@@ -270,7 +271,31 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
         "state_query": state_query,
         "plan": plan,
         "base": base,
+        "notices": notices,
     }
+
+
+def exclusive_alone(catalog: Catalog, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The configurator's reading of a ticked set that mixes an exclusive option with others.
+
+    Such a set is bad input everywhere else (the JSON twins answer 400); in the form it is one
+    more box ticked, so the exclusive option is left out, with a notice saying how to choose it.
+    """
+    out = dict(mapping)
+    notices: list[str] = []
+    for prop in catalog.properties:
+        value = out.get(prop.id)
+        if not prop.multi or not isinstance(value, (tuple, list)) or len(value) < 2:
+            continue
+        alone = [o for o in prop.options if o.exclusive and o.id in value]
+        if not alone:
+            continue
+        out[prop.id] = tuple(v for v in value if v not in {o.id for o in alone})
+        if not out[prop.id]:
+            del out[prop.id]
+        titles = ", ".join(f"“{o.title}”" for o in alone)
+        notices.append(f"{prop.title}: {titles} is chosen alone, so it was left out; untick the others to choose it.")
+    return out, notices
 
 
 def is_web_url(url: str) -> bool:

@@ -36,7 +36,7 @@ from connectplan.output.blocks import (
     linkify,
     md_blocks,
 )
-from connectplan.output.resolution import because_text, explain_condition
+from connectplan.output.resolution import because_text, explain_condition, options_of
 from engine import Catalog, Resolution, Term
 from engine.diff import ResolutionDiff, diff_resolutions, severity_name
 
@@ -460,7 +460,7 @@ def _option_api_blocks(res: Resolution) -> list[Block]:
     items: list[Inline] = []
     children: list[tuple[Inline, ...]] = []
     for p in ordered_properties(cat):
-        for opt in (sel[p.id],) if isinstance(sel.get(p.id), str) else sel.get(p.id, ()):
+        for opt in options_of(sel[p.id]) if p.id in sel else ():
             o = p.option(opt)
             if o is None or not o.api:
                 continue

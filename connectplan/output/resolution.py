@@ -150,7 +150,7 @@ def open_decision_lines(res: Resolution) -> list[str]:
         section = f" [{d.section}]" if d.section else ""
         out.append(f"  {d.property}{section}: {prop.title}")
         if d.question:
-            out.append(f"      {d.question}")
+            out.append(f"      {' '.join(d.question.split())}")
         width = max((len(o) for o, _ in d.options), default=0)
         for option, verdict in d.options:
             out.append(f"      {option.ljust(width)}  {verdict:<12}  {cat.option_title(Term(d.property, option))}")

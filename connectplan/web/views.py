@@ -383,6 +383,7 @@ def page_version(request: Request) -> Response:
         "record": record,
         "resolution": res,
         "catalog": res.catalog,
+        "selection_rows": selection_rows(res),
         "diagram_query": urlencode({"plan": record.ref}),
         "open_url": "/?"
         + query_string(record.catalog_ref, dict(record.selection), plan=record.plan, base=record.version),
@@ -390,6 +391,39 @@ def page_version(request: Request) -> Response:
         "base": str(record.version),
     }
     return render(request, "version.html", context, Link=alternate(f"/api/plans/{quote(record.ref, safe='@')}"))
+
+
+@dataclass(frozen=True)
+class SelectionRow:
+    """One decision of a saved version: its section heading (grouped catalogs), title, choice and state."""
+
+    section: str
+    title: str
+    choice: str
+    code: str
+    open: bool
+
+
+def selection_rows(res: Any) -> list[SelectionRow]:
+    """A resolution's decisions in listing order (by section when the catalog has them)."""
+    from connectplan.output.resolution import choice_text, options_of
+    from connectplan.output.sections import has_sections, ordered_properties, section_title
+    from engine import Term
+
+    cat = res.catalog
+    sel = res.selection_dict
+    titled = has_sections(cat)
+    return [
+        SelectionRow(
+            section=section_title(p.section) if titled else "",
+            title=p.title,
+            choice=", ".join(cat.option_title(Term(p.id, o)) for o in options_of(sel[p.id])),
+            code=f"{p.id}.{choice_text(sel[p.id])}",
+            open=p.is_pending(sel[p.id]),
+        )
+        for p in ordered_properties(cat)
+        if p.id in sel
+    ]
 
 
 def page_diff(request: Request) -> Response:

@@ -285,7 +285,14 @@ def test_explore_marks_pending_options_and_open_decisions(store):
             "json",
         ).output
     )
-    assert doc["open_decisions"] == ["payout"]
+    assert doc["open_decisions"] == [
+        {
+            "property": "payout",
+            "question": "When are sellers paid?",
+            "section": "payouts",
+            "options": [{"id": "daily", "best_verdict": "allowed"}, {"id": "manual", "best_verdict": "caution"}],
+        }
+    ]
     assert {p["id"]: (p["section"], p["required"]) for p in doc["properties"]}["payout"] == ("payouts", False)
 
 

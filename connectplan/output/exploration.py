@@ -25,7 +25,9 @@ def exploration_document(result: Propagation) -> dict[str, Any]:
     """``explore --format json``: the propagation's document; each property also carries its ``section``
     (null when unset) and ``required``. For a catalog with pending options, ``open_decisions`` (after
     ``selection``) lists the properties the selection leaves pending ("not decided yet"), in catalog
-    order (as ``resolve``'s JSON, a catalog without one keeps its document's keys)."""
+    order, shaped as ``resolve``'s (``property``, ``question``, ``section``, ``options``: each real
+    option's ``id`` and ``best_verdict``, here the best any completion with it can still reach). A
+    catalog without pending options keeps its document's keys."""
     cat = result.catalog
     doc = result.to_dict()
     pending = any(not p.required for p in cat.properties)
@@ -35,8 +37,25 @@ def exploration_document(result: Propagation) -> dict[str, Any]:
             value = [{**item, **property_fields(cat.property_index[item["id"]])} for item in value]
         out[key] = value
         if key == "selection" and pending:
-            out["open_decisions"] = open_properties(cat, dict(result.selection))
+            out["open_decisions"] = [
+                _open_decision(result, prop_id) for prop_id in open_properties(cat, dict(result.selection))
+            ]
     return out
+
+
+def _open_decision(result: Propagation, prop_id: str) -> dict[str, Any]:
+    prop = result.catalog.property_index[prop_id]
+    status = result.property(prop_id)
+    return {
+        "property": prop_id,
+        "question": prop.question,
+        "section": prop.section or None,
+        "options": [
+            {"id": o.id, "best_verdict": o.best_verdict}
+            for o in status.options
+            if not (option := prop.option(o.id)) or not option.pending
+        ],
+    }
 
 
 def exploration_text(result: Propagation) -> str:

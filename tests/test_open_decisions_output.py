@@ -531,6 +531,8 @@ def test_web_marks_open_decisions_and_groups_by_section(tmp_path):
 def test_web_option_help_shows_the_api_request_and_the_pending_marker(tmp_path):
     from webapp import client_for
 
+    from connectplan.web.params import query_string
+
     doc = sectioned_doc(name="helpful")
     doc["properties"][1]["options"][0]["api"] = [
         {"text": "v1 type", "api": "v1", "method": "POST", "path": "/v1/accounts", "params": {"type": "express"}}
@@ -541,6 +543,8 @@ def test_web_option_help_shows_the_api_request_and_the_pending_marker(tmp_path):
         assert "<code>v1 type</code>" in help_page.text and "POST <code>/v1/accounts</code>" in help_page.text
         pending = client.get("/help/payout/undecided?catalog=helpful@1")
         assert 'class="tag tag-pending"' in pending.text
+        manual = client.get("/?" + query_string("helpful@1", {**DECIDED, "payout": "manual"}))
+        assert "<li>API: create a payout on the connected account <code>POST /v1/payouts</code></li>" in manual.text
 
 
 def test_web_works_with_17_properties(tmp_path):

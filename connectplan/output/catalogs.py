@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import to_json
+from connectplan.output.resolution import escape_controls, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,7 +94,7 @@ def format_options(cat: Catalog, fmt: str) -> str:
                     "  (chosen alone)" if opt.exclusive and not opt.pending else ""
                 )
                 out.append(f"  {prop.id}.{opt.id}  {opt.title}{marks}")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")  # catalog text cannot drive the terminal
 
 
 def presets_document(catalog: Catalog, resolutions: Sequence[Resolution]) -> dict[str, Any]:

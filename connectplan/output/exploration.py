@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import choice_text, resolution_text, to_json
+from connectplan.output.resolution import choice_text, escape_controls, resolution_text, to_json
 from connectplan.output.sections import open_properties, property_fields, section_groups, section_title
 
 if TYPE_CHECKING:
@@ -104,4 +104,4 @@ def exploration_text(result: Propagation) -> str:
                 out.append(line)
     out.append("")
     out.append("(* = selected; excluded = every completion is blocked or out of scope; forced = the only option left)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")  # catalog text cannot drive the terminal

@@ -687,3 +687,17 @@ def test_design_doc_lists_the_chosen_options_api_settings(cat):
     part = md[md.index("### API settings of the chosen options") : md.index("## Open questions")]
     assert "- Marketplace `model.marketplace`\n  - v1 business\\_type — `POST /v1/accounts`\n  - a legacy line" in part
     assert "### API settings of the chosen options" not in design_markdown(resolve(cat, OPEN))
+
+
+def test_options_and_explore_text_escape_control_characters():
+    doc = sectioned_doc()
+    doc["properties"][0]["title"] = HOSTILE
+    cat = catalog_from_dict(doc)
+    text = format_options(cat, "text")
+    assert "\x1b" not in text and "\\x1b[31m" in text
+    from connectplan.output.exploration import format_exploration
+    from connectplan.sat import make_solver
+    from engine.propagation import propagate
+
+    explored = format_exploration(propagate(cat, {"payout": "undecided"}, make_solver), "text")
+    assert "\x1b" not in explored and "\\x1b[31m" in explored

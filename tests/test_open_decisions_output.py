@@ -701,3 +701,29 @@ def test_options_and_explore_text_escape_control_characters():
 
     explored = format_exploration(propagate(cat, {"payout": "undecided"}, make_solver), "text")
     assert "\x1b" not in explored and "\\x1b[31m" in explored
+
+
+def test_open_selection_outputs_are_the_same_under_two_hash_seeds(store):
+    import os
+    import subprocess
+    import sys
+
+    url, _ = store
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = [sys.executable, "-m", "connectplan", "--db", url]
+        doc = subprocess.run(
+            [*run, "doc", "--catalog", "open@1", "--preset", "open", "--format", "html", "-o", "-"],
+            capture_output=True,
+            check=True,
+            env=env,
+        ).stdout
+        res = subprocess.run(
+            [*run, "resolve", "--catalog", "open@1", "--preset", "open", "--format", "json"],
+            capture_output=True,
+            check=True,
+            env=env,
+        ).stdout
+        outputs.append((doc, res))
+    assert outputs[0] == outputs[1]

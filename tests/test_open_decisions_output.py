@@ -405,6 +405,13 @@ def test_prompt_says_which_decisions_are_undecided(open_res, cat):
     text = prompt_text(open_res)
     assert "Decisions not made yet (2): payout, tools." in text
     assert "- Payout timing: NOT DECIDED YET (payout.undecided); implement no option of it" in text
+    decisions = text[text.index("## Decisions and API settings") : text.index("## Decisions not made yet")]
+    assert [line.split(":")[0] for line in decisions.splitlines() if line.startswith("- ")] == [
+        "- Business model",
+        "- Region",
+        "- Payout timing",
+        "- Embedded tools",
+    ]
     section = text[text.index("## Decisions not made yet") : text.index("## Steps")]
     assert "payout.manual -> caution" in section and "tools.none -> blocked" in section
     decided = prompt_text(resolve(cat, {**DECIDED, "payout": "manual"}))

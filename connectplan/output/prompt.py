@@ -100,8 +100,11 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
         out.append("Do not choose an option for them and build nothing that depends on them; leave a clearly")
         out.append("marked TODO where one of them would change the code (see 'Decisions not made yet' below).")
     out += ["", "## Decisions and API settings", ""]
-    for prop, value in res.selection:
-        p = cat.property_index[prop]
+    from connectplan.output.sections import ordered_properties
+
+    # in listing order: grouped by lifecycle section when the catalog has sections
+    for p in (p for p in ordered_properties(cat) if p.id in sel):
+        prop, value = p.id, sel[p.id]
         for opt in (value,) if isinstance(value, str) else value:
             o = p.option(opt)
             if o is not None and o.pending:

@@ -103,7 +103,9 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
     from connectplan.output.sections import ordered_properties
 
     # in listing order: grouped by lifecycle section when the catalog has sections
-    for p in (p for p in ordered_properties(cat) if p.id in sel):
+    for p in ordered_properties(cat):
+        if p.id not in sel:
+            continue
         prop, value = p.id, sel[p.id]
         for opt in (value,) if isinstance(value, str) else value:
             o = p.option(opt)

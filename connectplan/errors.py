@@ -39,8 +39,9 @@ class VerdictRefusedError(AppError):
     """A save refused by the save policy; nothing was stored. Exit code 1 (a checked condition).
 
     ``ref`` is the version that would have been saved (``acme@2``), ``verdict`` its verdict,
-    ``reason`` ``"blocked"`` (blocked or out of scope, and blocked designs not allowed) or
-    ``"fail_on"`` (the verdict ranks at or above ``fail_on``); ``rule_id`` and ``rule_message``
+    ``reason`` ``"blocked"`` (blocked or out of scope, and blocked designs not allowed),
+    ``"fail_on"`` (the verdict ranks at or above ``fail_on``) or ``"undecided"`` (``require_decided``
+    and the version leaves the properties ``open_decisions`` pending); ``rule_id`` and ``rule_message``
     name the first blocking rule when it is known; ``report`` is the impact report when the
     refused save was a ``plan upgrade`` (``engine.upgrade.PlanUpgrade``), else None.
 
@@ -48,6 +49,8 @@ class VerdictRefusedError(AppError):
     'not saved: acme@2 would be sales_gated, at or above --fail-on caution'
     >>> str(VerdictRefusedError("acme@1", "blocked", "blocked", rule_id="r1", rule_message="no."))
     'not saved: acme@1 would be blocked (r1: no.); pass --allow-blocked to save it anyway'
+    >>> str(VerdictRefusedError("a@1", "allowed", "undecided", open_decisions=("cross_border", "payouts")))
+    'not saved: a@1 leaves cross_border, payouts undecided; decide them with --set P=O or drop --require-decided'
     """
 
     exit_code = 1
@@ -61,6 +64,7 @@ class VerdictRefusedError(AppError):
         fail_on: str | None = None,
         rule_id: str | None = None,
         rule_message: str | None = None,
+        open_decisions: tuple[str, ...] = (),
     ) -> None:
         super().__init__(ref, verdict, reason)
         self.ref = ref
@@ -69,17 +73,26 @@ class VerdictRefusedError(AppError):
         self.fail_on = fail_on
         self.rule_id = rule_id
         self.rule_message = rule_message
+        self.open_decisions = open_decisions
         self.report: Any = None
 
     def describe(self, allow_hint: str = "pass --allow-blocked to save it anyway") -> str:
         """The one-line text; ``allow_hint`` tells how to save a blocked design anyway (CLI wording by default)."""
         if self.reason == "fail_on":
             return f"not saved: {self.ref} would be {self.verdict}, at or above --fail-on {self.fail_on}"
+        if self.reason == "undecided":
+            return f"not saved: {self.ref} " + undecided_text(self.open_decisions)
         rule = f" ({self.rule_id}: {' '.join((self.rule_message or '').split())})" if self.rule_id else ""
         return f"not saved: {self.ref} would be {self.verdict}{rule}; {allow_hint}"
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def undecided_text(open_props: tuple[str, ...] | list[str]) -> str:
+    """What ``--require-decided`` says about ``open_props``: how many are open, which, and the fix."""
+    them = "it" if len(open_props) == 1 else "them"
+    return f"leaves {', '.join(open_props)} undecided; decide {them} with --set P=O or drop --require-decided"
 
 
 #: The exception classes the API raises for bad input (their common root); ``except USER_ERRORS:`` catches them all.

@@ -2,9 +2,10 @@
 
 A version whose verdict is ``blocked`` or ``out_of_scope`` is saved only when the caller allows it
 (``allow_blocked``); with ``fail_on`` a version whose verdict ranks at or above that severity is
-not saved at all (``resolve --fail-on``'s meaning). The store checks the policy inside the write
-transaction, before the insert, so a refused save stores nothing; the refusal is a
-:class:`~connectplan.errors.VerdictRefusedError` (exit code 1).
+not saved at all (``resolve --fail-on``'s meaning); with ``require_decided`` a version that leaves
+a decision open (a property whose chosen option is pending, "not decided yet") is not saved. The
+store checks the policy inside the write transaction, before the insert, so a refused save stores
+nothing; the refusal is a :class:`~connectplan.errors.VerdictRefusedError` (exit code 1).
 
 >>> policy = SavePolicy.of(fail_on="sales_gated")
 >>> policy.refuses("caution"), policy.refuses("sales_gated"), policy.refuses("blocked")
@@ -15,6 +16,10 @@ False
 Traceback (most recent call last):
 ...
 connectplan.errors.VerdictRefusedError: not saved: acme@2 would be blocked; pass --allow-blocked to save it anyway
+>>> SavePolicy(require_decided=True).check_decided("a@2", "allowed", ["cross_border"])  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+connectplan.errors.VerdictRefusedError: not saved: a@2 leaves cross_border undecided; decide it with --set P=O...
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from connectplan.errors import AppError, VerdictRefusedError
 from engine import VERDICTS, Severity
 
 if TYPE_CHECKING:
-    from engine import Resolution
+    from collections.abc import Mapping, Sequence
+
+    from engine import Catalog, Resolution
+    from engine.expression import Choice
 
 __all__ = ["FAIL_ON", "SavePolicy"]
 
@@ -37,13 +45,16 @@ FAIL_ON = VERDICTS[1:]
 @dataclass(frozen=True)
 class SavePolicy:
     """Whether a version may be saved given its verdict: blocked designs need ``allow_blocked``; ``fail_on`` refuses
-    any verdict ranking at or above it."""
+    any verdict ranking at or above it; ``require_decided`` refuses a version with open decisions."""
 
     allow_blocked: bool = False
     fail_on: Severity | None = None
+    require_decided: bool = False
 
     @classmethod
-    def of(cls, allow_blocked: bool = False, fail_on: str | Severity | None = None) -> SavePolicy:
+    def of(
+        cls, allow_blocked: bool = False, fail_on: str | Severity | None = None, require_decided: bool = False
+    ) -> SavePolicy:
         """The policy for the API's keyword arguments; an unknown ``fail_on`` raises :class:`AppError`."""
         if fail_on is None or isinstance(fail_on, Severity):
             level = fail_on
@@ -53,7 +64,7 @@ class SavePolicy:
             level = None
         if fail_on is not None and (level is None or level < Severity.CAUTION):
             raise AppError(f"unknown fail_on severity {fail_on!r}; use one of: {', '.join(FAIL_ON)}")
-        return cls(allow_blocked=bool(allow_blocked), fail_on=level)
+        return cls(allow_blocked=bool(allow_blocked), fail_on=level, require_decided=bool(require_decided))
 
     def refuses(self, verdict: str) -> bool:
         """True when a version with ``verdict`` may not be saved under this policy."""
@@ -80,3 +91,16 @@ class SavePolicy:
                 rule_id=blocking.rule.id if blocking else None,
                 rule_message=blocking.rule.message if blocking else None,
             )
+
+    def open_decisions(self, catalog: Catalog, selection: Mapping[str, Choice]) -> list[str]:
+        """The properties ``selection`` leaves open that this policy refuses (none without ``require_decided``)."""
+        if not self.require_decided:
+            return []
+        from connectplan.output.sections import open_properties
+
+        return open_properties(catalog, selection)
+
+    def check_decided(self, ref: str, verdict: str, open_props: Sequence[str]) -> None:
+        """Raise :class:`~connectplan.errors.VerdictRefusedError` when ``require_decided`` and ``open_props``."""
+        if self.require_decided and open_props:
+            raise VerdictRefusedError(ref, verdict, "undecided", open_decisions=tuple(open_props))

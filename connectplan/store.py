@@ -150,11 +150,13 @@ class Store:
     ) -> str:
         """The verdict of version ``ref`` about to be saved; raises ``VerdictRefusedError`` if ``policy`` refuses it.
 
-        The (cached) verdict decides; only a refusal resolves again, to name the blocking rule.
+        The (cached) verdict decides; only a refusal resolves again, to name the blocking rule. A
+        policy with ``require_decided`` also refuses a selection that leaves a decision open.
         """
         verdict = self.verdict(catalog, selection)
         if policy.refuses(verdict):
             policy.check(ref, resolve(catalog, dict(selection)))
+        policy.check_decided(ref, verdict, policy.open_decisions(catalog, dict(selection)))
         return verdict
 
     # -- catalogs ------------------------------------------------------------

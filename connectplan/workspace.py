@@ -21,7 +21,8 @@ is one line that names the problem and the fix; nothing has been stored when one
 The saving methods (:meth:`Workspace.new_plan`, :meth:`~Workspace.set_plan`, :meth:`~Workspace.fork`,
 :meth:`~Workspace.import_plan`, :meth:`~Workspace.upgrade_plan`) share one save policy
 (:mod:`connectplan.save_policy`): a blocked or out-of-scope version is saved only with
-``allow_blocked=True``, and ``fail_on`` refuses any verdict ranking at or above it; a refusal is a
+``allow_blocked=True``, ``fail_on`` refuses any verdict ranking at or above it, and ``require_decided``
+refuses a version that leaves a decision open (a pending, "not decided yet" option); a refusal is a
 :class:`~connectplan.errors.VerdictRefusedError` and stores nothing. The returned record's
 ``verdict`` (and ``parent_verdict`` for a change) says what was saved.
 """
@@ -260,13 +261,15 @@ class Workspace:
         author: str | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
+        require_decided: bool = False,
     ) -> VersionRecord:
         """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete).
 
         Refused (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version
-        is blocked or out of scope without ``allow_blocked``, or ranks at or above ``fail_on``.
+        is blocked or out of scope without ``allow_blocked``, ranks at or above ``fail_on``, or
+        leaves a decision open with ``require_decided``.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on)
+        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         return self.store.new_plan(
             name,
             catalog_ref=catalog,
@@ -287,6 +290,7 @@ class Workspace:
         base: int | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
+        require_decided: bool = False,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``set`` applied.
 
@@ -296,7 +300,7 @@ class Workspace:
         configurator's form): every version saved after it counts as "someone else saved first".
         The save policy is :meth:`new_plan`'s.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on)
+        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         return self.store.set_plan(
             name, parse_assignments(set or {}), message=message, author=author, base_version=base, policy=policy
         )
@@ -335,9 +339,10 @@ class Workspace:
         author: str | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
+        require_decided: bool = False,
     ) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (the save policy is :meth:`new_plan`'s)."""
-        policy = SavePolicy.of(allow_blocked, fail_on)
+        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         return self.store.fork(ref, new_name, message=message, author=author, policy=policy)
 
     def export_plan(self, ref: str) -> PlanExport:
@@ -351,6 +356,7 @@ class Workspace:
         as_name: str | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
+        require_decided: bool = False,
     ) -> VersionRecord:
         """Recreate an exported plan (``source``: a file path, an export document or a :class:`PlanExport`).
 
@@ -359,7 +365,7 @@ class Workspace:
         """
         from connectplan.exchange import as_export
 
-        policy = SavePolicy.of(allow_blocked, fail_on)
+        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         export, name = as_export(source)
         return self.store.import_plan(export, as_name=as_name, source=name, policy=policy)
 
@@ -371,6 +377,7 @@ class Workspace:
         dry_run: bool = False,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
+        require_decided: bool = False,
         message: str | None = None,
         author: str | None = None,
     ) -> tuple[PlanUpgrade, VersionRecord | None]:
@@ -387,7 +394,7 @@ class Workspace:
         from connectplan.sat import make_solver
         from engine.upgrade import plan_upgrade
 
-        policy = SavePolicy.of(allow_blocked, fail_on)
+        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         record, before = self.store.load(ref)
         # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
         default = before.catalog.ref if record.superseded_by is not None else before.catalog.name

@@ -17,7 +17,8 @@ greyed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import textwrap
+from typing import TYPE_CHECKING, Any
 
 from engine.compiled import compile_catalog
 from visualize._dot import (
@@ -30,6 +31,7 @@ from visualize._dot import (
     attrs_of,
     box_sample,
     edge_sample,
+    ident,
     node_id,
     small,
     text,
@@ -141,7 +143,7 @@ def catalog_figure(catalog: Catalog, res: Resolution | None = None, *, prop: str
     for index, rule in enumerate(r for r in catalog.rules if ("rule", r.id) in wanted):
         state = (rule.id in fired) if res is not None else None
         body = (
-            f"<B>{text(rule.id)}</B> {small(text(rule.severity))}<BR/>"
+            f"<B>{ident(rule.id)}</B> {small(text(rule.severity))}<BR/>"
             f"{small(text(rule.condition_text, width=WIDTH + 10))}"
         )
         nodes.append(
@@ -253,6 +255,18 @@ def _legend(*, detail: bool) -> tuple[LegendRow, ...]:
 OVERVIEW_WIDTH = 26
 
 
+#: Characters a title's last line and the id after it may take together before the id goes to a line of its own.
+OVERVIEW_LINE = OVERVIEW_WIDTH + 12
+
+
+def _with_id(render: Any, title: str, ident_: str) -> str:
+    """``title`` (wrapped) and its id in small type: after the title's last line, or below it when both
+    would make a line longer than :data:`OVERVIEW_LINE` (a long id of the newer editions)."""
+    last = (textwrap.wrap(title, OVERVIEW_WIDTH) or [""])[-1]
+    sep = "<BR/>" if len(last) + 1 + len(ident_) > OVERVIEW_LINE else " "
+    return f"{render(title, width=OVERVIEW_WIDTH)}{sep}{small(text(ident_))}"
+
+
 def _table(header: str, rows: list[tuple[str, str, str]], border: str) -> str:
     """An HTML table node body: a header row, then (port, body, background) rows."""
     cells = "".join(
@@ -281,8 +295,8 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
         for opt in prop.options:
             key = f"{prop.id}.{opt.id}"
             bg = CHOSEN_ATTRS["fillcolor"] if key in chosen else "#ffffff"
-            rows.append((node_id("o", opt.id), f"{text(opt.title, width=OVERVIEW_WIDTH)} {small(text(opt.id))}", bg))
-        header = f"<B>{text(prop.title, width=OVERVIEW_WIDTH)}</B> {small(text(prop.id))}"
+            rows.append((node_id("o", opt.id), _with_id(text, opt.title, opt.id), bg))
+        header = _with_id(lambda value, width: f"<B>{text(value, width=width)}</B>", prop.title, prop.id)
         attrs = {"shape": "plain", "fillcolor": CHOSEN_ATTRS["fillcolor"]} if chosen else {"shape": "plain"}
         nodes.append(
             FigNode(node_id("option", prop.id), _table(header, rows, "#4d4d4d"), attrs_of(attrs), rank=(0, pindex))
@@ -297,7 +311,7 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
         for rule in rule_members:
             on = rule.id in fired
             bg = SEVERITY_COLORS[sev] if res is None or on else "#f5f5f5"
-            body = f"<B>{text(rule.id)}</B>" if on else text(rule.id)
+            body = f"<B>{ident(rule.id)}</B>" if on else ident(rule.id)
             rows.append((node_id("r", rule.id), body, bg))
             rule_port[rule.id] = f"{nid}:{node_id('r', rule.id)}"
         attrs = {"shape": "plain", "fillcolor": SEVERITY_COLORS[sev]}

@@ -73,7 +73,22 @@ def allow_blocked_option(func: F) -> F:
     )(func)
 
 
+def require_decided_option(help: str) -> Callable[[F], F]:
+    """``--require-decided``, next to ``--fail-on``: refuse a selection that leaves a decision open."""
+
+    def deco(func: F) -> F:
+        return click.option("--require-decided", is_flag=True, help=help)(func)
+
+    return deco
+
+
 def save_policy_options(func: F) -> F:
-    """``--allow-blocked`` and ``--fail-on`` of ``plan new``, ``set``, ``fork`` and ``import``."""
+    """The save policy's flags of ``plan new``, ``set``, ``fork`` and ``import``.
+
+    ``--allow-blocked``, ``--fail-on`` and ``--require-decided``.
+    """
+    func = require_decided_option(
+        "Save nothing and exit 1 when a property is left pending (an open decision, 'not decided yet')."
+    )(func)
     func = fail_on_option("Save nothing and exit 1 when the verdict ranks at or above SEVERITY ({choices}).")(func)
     return allow_blocked_option(func)

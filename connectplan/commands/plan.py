@@ -35,8 +35,9 @@ def plan() -> None:
 
     new, set, fork, import and upgrade print the verdict of the version they saved (and the
     change when it moved) and share one save policy: a blocked or out_of_scope version is
-    saved only with --allow-blocked, --fail-on SEVERITY refuses a verdict at or above it; a
-    refused save stores nothing and exits 1.
+    saved only with --allow-blocked, --fail-on SEVERITY refuses a verdict at or above it,
+    --require-decided refuses a version with open decisions; a refused save stores nothing
+    and exits 1.
 
     Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
     """
@@ -60,12 +61,13 @@ def new(
     author: str | None,
     allow_blocked: bool,
     fail_on: str | None,
+    require_decided: bool,
 ) -> None:
     """Create plan NAME with version 1 from --preset and --set (the selection must be complete).
 
     Prints the saved version and its verdict. A blocked or out_of_scope design is saved only
-    with --allow-blocked; --fail-on refuses a verdict at or above SEVERITY. A refused save
-    stores nothing and exits 1.
+    with --allow-blocked; --fail-on refuses a verdict at or above SEVERITY; --require-decided
+    refuses a selection that leaves a decision open. A refused save stores nothing and exits 1.
 
     Example: connectplan plan new acme-marketplace --preset marketplace -m "first cut"
     """
@@ -80,6 +82,7 @@ def new(
         author=author,
         allow_blocked=allow_blocked,
         fail_on=fail_on,
+        require_decided=require_decided,
     )
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
@@ -106,6 +109,7 @@ def set_(
     author: str | None,
     allow_blocked: bool,
     fail_on: str | None,
+    require_decided: bool,
 ) -> None:
     """Save a new version of NAME: its latest selection with the --set changes applied.
 
@@ -119,7 +123,13 @@ def set_(
     from connectplan.output.plans import saved_line, verdict_line
 
     record = workspace(ctx).set_plan(
-        name, sets, message=message, author=author, allow_blocked=allow_blocked, fail_on=fail_on
+        name,
+        sets,
+        message=message,
+        author=author,
+        allow_blocked=allow_blocked,
+        fail_on=fail_on,
+        require_decided=require_decided,
     )
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
@@ -205,6 +215,7 @@ def fork(
     author: str | None,
     allow_blocked: bool,
     fail_on: str | None,
+    require_decided: bool,
 ) -> None:
     """Start plan NEW from the version REF points at (same selection and catalog edition).
 
@@ -216,7 +227,13 @@ def fork(
     from connectplan.output.plans import saved_line, verdict_line
 
     record = workspace(ctx).fork(
-        ref, new_name, message=message, author=author, allow_blocked=allow_blocked, fail_on=fail_on
+        ref,
+        new_name,
+        message=message,
+        author=author,
+        allow_blocked=allow_blocked,
+        fail_on=fail_on,
+        require_decided=require_decided,
     )
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
@@ -248,7 +265,14 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 @click.option("--as", "as_name", metavar="NAME", help="Store the plan under this name instead of the exported one.")
 @save_policy_options
 @click.pass_context
-def import_(ctx: click.Context, file: str, as_name: str | None, allow_blocked: bool, fail_on: str | None) -> None:
+def import_(
+    ctx: click.Context,
+    file: str,
+    as_name: str | None,
+    allow_blocked: bool,
+    fail_on: str | None,
+    require_decided: bool,
+) -> None:
     """Recreate a plan's history from a `plan export` file (its catalog editions must be in the store).
 
     Prints the plan imported and the verdict of its latest version. The save policy of plan
@@ -261,7 +285,9 @@ def import_(ctx: click.Context, file: str, as_name: str | None, allow_blocked: b
     from connectplan.output.plans import imported_line, verdict_line
 
     export = read_export_file(file)  # a malformed file is refused before the store is opened
-    record = workspace(ctx).import_plan(export, as_name=as_name, allow_blocked=allow_blocked, fail_on=fail_on)
+    record = workspace(ctx).import_plan(
+        export, as_name=as_name, allow_blocked=allow_blocked, fail_on=fail_on, require_decided=require_decided
+    )
     click.echo(imported_line(record) + verdict_line(record), nl=False)
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from connectplan.cli import workspace
-from connectplan.commands.options import allow_blocked_option, fail_on_option, format_option
+from connectplan.commands.options import (
+    allow_blocked_option,
+    fail_on_option,
+    format_option,
+    require_decided_option,
+)
 
 
 @click.command("upgrade")
@@ -25,6 +30,10 @@ from connectplan.commands.options import allow_blocked_option, fail_on_option, f
     "Save nothing and exit 1 when the carried-over verdict ranks at or above SEVERITY ({choices}); "
     "with --dry-run, only exit 1."
 )
+@require_decided_option(
+    "Save nothing and exit 1 when the carried-over selection leaves a decision open "
+    "(a new property defaulted to 'not decided yet'); with --dry-run, only exit 1."
+)
 @format_option("text", "json")
 @click.pass_context
 def upgrade(
@@ -36,6 +45,7 @@ def upgrade(
     author: str | None,
     allow_blocked: bool,
     fail_on: str | None,
+    require_decided: bool,
     fmt: str,
 ) -> None:
     """Carry plan version REF over to another catalog edition and report the impact.
@@ -46,7 +56,8 @@ def upgrade(
     saved verdict (`verdict: BEFORE → AFTER` when it moved). The save policy of `plan new`
     applies: a selection
     that is blocked (or out of scope) in the new edition is saved only with --allow-blocked, and
-    --fail-on refuses a verdict at or above SEVERITY; a refused upgrade stores nothing, prints
+    --fail-on refuses a verdict at or above SEVERITY (--require-decided: a selection left with
+    open decisions); a refused upgrade stores nothing, prints
     the report (naming the blocking rules and the nearest alternatives) and one line on stderr,
     and exits 1. A dry run never saves, and exits 1 only for --fail-on.
 
@@ -58,7 +69,14 @@ def upgrade(
 
     try:
         report, saved = workspace(ctx).upgrade_plan(
-            ref, to_ref, dry_run=dry_run, allow_blocked=allow_blocked, fail_on=fail_on, message=message, author=author
+            ref,
+            to_ref,
+            dry_run=dry_run,
+            allow_blocked=allow_blocked,
+            fail_on=fail_on,
+            require_decided=require_decided,
+            message=message,
+            author=author,
         )
     except VerdictRefusedError as exc:
         if exc.report is None:
@@ -66,5 +84,11 @@ def upgrade(
         click.echo(format_upgrade(exc.report, None, fmt, dry_run=False, refusal=str(exc)), nl=False)
         raise  # the one line on stderr, exit 1 (connectplan.cli.to_input_error)
     click.echo(format_upgrade(report, saved, fmt, dry_run=dry_run), nl=False)
+    if dry_run and require_decided and report.after.open_decisions:
+        from connectplan.cli import CheckFailedError
+        from connectplan.errors import undecided_text
+
+        opened = [d.property for d in report.after.open_decisions]
+        raise CheckFailedError(f"{report.diff.from_ref} on {report.after.catalog.ref} " + undecided_text(opened))
     if dry_run and fail_on and report.after.rank >= Severity.parse(fail_on):
         ctx.exit(1)

@@ -8,6 +8,7 @@ Command modules (and the web pages) call these formatters; they hold no formatti
 - :mod:`connectplan.output.blocks`: the block model and its Markdown and HTML renderers.
 - :mod:`connectplan.output.doc_writer`: rendering the diagrams and writing a document's files.
 - :mod:`connectplan.output.prompt`: the prompt for a coding assistant.
+- :mod:`connectplan.output.sections`: properties grouped by lifecycle section, and open decisions.
 - :mod:`connectplan.output.catalogs`, :mod:`~connectplan.output.exploration`,
   :mod:`~connectplan.output.upgrade`: catalogs, explorations and upgrade reports.
 

@@ -89,7 +89,8 @@ Inline = tuple[Span, ...]
 
 @dataclass(frozen=True)
 class Block:
-    """One block: heading (``level``), para, table (``header``, ``rows``), olist/ulist (``items``), image."""
+    """One block: heading (``level``), para, table (``header``, ``rows``), olist/ulist (``items``, nested
+    ``children``), image."""
 
     kind: str
     inline: Inline = ()
@@ -98,6 +99,8 @@ class Block:
     rows: tuple[tuple[Inline, ...], ...] = ()
     items: tuple[Inline, ...] = field(default=())
     image: str = ""
+    #: olist/ulist: each item's nested bullet items (empty, or one tuple per item)
+    children: tuple[tuple[Inline, ...], ...] = ()
 
 
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
@@ -169,6 +172,9 @@ def md_blocks(blocks: Iterable[Block]) -> str:
             for i, item in enumerate(block.items, 1):
                 marker = f"{i}." if block.kind == "olist" else "-"
                 out.append(f"{marker} {md_inline(item)}")
+                # a nested item is indented to the parent's text, as CommonMark needs
+                nested = block.children[i - 1] if i <= len(block.children) else ()
+                out.extend(f"{' ' * (len(marker) + 1)}- {md_inline(child)}" for child in nested)
         elif block.kind == "image":
             out.append(f"![{md_inline(block.inline)}](<{md_url(block.image)}>)")
         out.append("")
@@ -188,6 +194,13 @@ def html_inline(spans: Inline) -> str:
         else:
             out.append(value)
     return "".join(out)
+
+
+def _html_children(block: Block, index: int) -> str:
+    nested = block.children[index] if index < len(block.children) else ()
+    if not nested:
+        return ""
+    return "<ul>" + "".join(f"<li>{html_inline(child)}</li>" for child in nested) + "</ul>"
 
 
 def data_uri(svg: bytes) -> str:
@@ -251,7 +264,9 @@ def html_page(blocks: Sequence[Block]) -> str:
             body.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>")
         elif block.kind in ("olist", "ulist"):
             tag = "ol" if block.kind == "olist" else "ul"
-            items = "".join(f"<li>{html_inline(item)}</li>\n" for item in block.items)
+            items = "".join(
+                f"<li>{html_inline(item)}{_html_children(block, i)}</li>\n" for i, item in enumerate(block.items)
+            )
             body.append(f"<{tag}>\n{items}</{tag}>")
         elif block.kind == "image":
             alt_text = "".join(s.text for s in block.inline)

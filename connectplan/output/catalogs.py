@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import to_json
+from connectplan.output.resolution import escape_controls, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,25 +50,51 @@ def format_catalog(cat: Catalog, fmt: str) -> str:
 
 
 def options_document(cat: Catalog) -> dict[str, Any]:
-    """``options --format json``."""
+    """``options --format json``: properties in catalog order, each with its ``section`` (null when
+    unset) and ``required``; each option with ``pending`` ("not decided yet") and ``exclusive``."""
+    from connectplan.output.sections import property_fields
+
     return {
         "catalog": {"name": cat.name, "edition": cat.edition},
         "properties": [
-            {"id": p.id, "title": p.title, "options": [{"id": o.id, "title": o.title} for o in p.options]}
+            {
+                "id": p.id,
+                "title": p.title,
+                **property_fields(p),
+                "options": [
+                    {"id": o.id, "title": o.title, "pending": o.pending, "exclusive": o.exclusive} for o in p.options
+                ],
+            }
             for p in cat.properties
         ],
     }
 
 
 def format_options(cat: Catalog, fmt: str) -> str:
-    """``options``: the property and option ids of an edition, with titles."""
+    """``options``: the property and option ids of an edition, with titles, grouped by section when it has them.
+
+    A pending option is marked ``(not decided yet)``, an exclusive one ``(chosen alone)``; a
+    multi-choice property says ``(one or more)``.
+    """
+    from connectplan.output.sections import section_groups, section_title
+
     if fmt == "json":
         return to_json(options_document(cat))
     out = [f"{cat.ref}: {cat.title}"]
-    for prop in cat.properties:
-        out.append(f"{prop.id}: {prop.title}")
-        out.extend(f"  {prop.id}.{opt.id}  {opt.title}" for opt in prop.options)
-    return "\n".join(out) + "\n"
+    groups = section_groups(cat)
+    for section, props in groups:
+        if section or len(groups) > 1:
+            out.append("")
+            out.append(f"== {section_title(section)} ==")
+        for prop in props:
+            many = "  (one or more)" if prop.multi else ""
+            out.append(f"{prop.id}: {prop.title}{many}")
+            for opt in prop.options:
+                marks = ("  (not decided yet)" if opt.pending else "") + (
+                    "  (chosen alone)" if opt.exclusive and not opt.pending else ""
+                )
+                out.append(f"  {prop.id}.{opt.id}  {opt.title}{marks}")
+    return escape_controls("\n".join(out) + "\n")  # catalog text cannot drive the terminal
 
 
 def presets_document(catalog: Catalog, resolutions: Sequence[Resolution]) -> dict[str, Any]:

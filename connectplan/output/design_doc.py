@@ -36,7 +36,7 @@ from connectplan.output.blocks import (
     linkify,
     md_blocks,
 )
-from connectplan.output.resolution import because_text, explain_condition
+from connectplan.output.resolution import because_text, explain_condition, options_of
 from engine import Catalog, Resolution, Term
 from engine.diff import ResolutionDiff, diff_resolutions, severity_name
 
@@ -259,6 +259,7 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
 
     cat = res.catalog
     current = {f.rule.id for f in res.findings}
+    current_order = tuple(dict.fromkeys(f.rule.id for f in res.findings))
     out: list[tuple[str, list[ConsideredOption]]] = []
     for prop_id, chosen in res.selection:
         prop = cat.property_index[prop_id]
@@ -267,7 +268,11 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
         for opt in prop.option_ids:
             if opt in taken:
                 continue
-            value: Any = tuple(sorted({*taken, opt})) if isinstance(chosen, tuple) else opt
+            value: Any = opt
+            if isinstance(chosen, tuple):
+                # an exclusive option (none, not decided yet) is chosen alone, and replaces one chosen alone
+                alone = any(o.exclusive for o in prop.options if o.id in taken or o.id == opt)
+                value = (opt,) if alone else tuple(sorted({*taken, opt}))
             try:
                 other = resolve(cat, {**res.selection_dict, prop_id: value})
             except EngineError:
@@ -279,7 +284,9 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
                     key=lambda f: -VERDICT_RANK[_verdict_of(f.rule.severity)],
                 )
             )
-            clears = tuple(r for r in current if r not in {f.rule.id for f in other.findings})
+            # in the current findings' order (worst first), never the set's: the same bytes in every process
+            still = {f.rule.id for f in other.findings}
+            clears = tuple(r for r in current_order if r not in still)
             worst = max((VERDICT_RANK[_verdict_of(f.rule.severity)] for f in adds), default=0)
             status = (
                 "excluded"
@@ -321,7 +328,11 @@ def _considered_blocks(res: Resolution) -> list[Block]:
             ),
         )
     ]
-    for prop_id, rows in considered_options(res):
+    from connectplan.output.sections import ordered_properties
+
+    considered = dict(considered_options(res))
+    for prop_id in [p.id for p in ordered_properties(cat) if p.id in considered]:
+        rows = considered[prop_id]
         prop = cat.property_index[prop_id]
         chosen = sel[prop_id]
         blocks.append(Block("heading", (T(prop.title),), level=3))
@@ -382,6 +393,99 @@ def _considered_blocks(res: Resolution) -> list[Block]:
         )
         blocks.append(Block("para", (T(note),)))
     return blocks
+
+
+def _decision_table(res: Resolution) -> Block:
+    """One row per chosen option, grouped by section (a first column) when the catalog has sections."""
+    from connectplan.output.sections import has_sections, ordered_properties, section_title
+
+    cat = res.catalog
+    sel = res.selection_dict
+    sectioned = has_sections(cat)
+    rows = []
+    for p in ordered_properties(cat):
+        if p.id not in sel:
+            continue
+        value = sel[p.id]
+        # a multi-choice property gets one row per chosen option
+        for opt in (value,) if isinstance(value, str) else value:
+            o = p.option(opt)
+            why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
+            choice: Inline = (T(_option_label(cat, p.id, opt) + " "), C(f"{p.id}.{opt}"))
+            if o is not None and o.pending:
+                choice += (T(" "), B("not decided yet"), T(" (see "), A("Open questions", "open-questions"), T(")"))
+            row: tuple[Inline, ...] = ((T(p.title),), choice, (T(o.summary if o else ""),), (T(why),))
+            rows.append((((T(section_title(p.section)),), *row) if sectioned else row))
+    header = ("Decision", "Choice", "Summary", "Why")
+    return Block("table", header=("Section", *header) if sectioned else header, rows=tuple(rows))
+
+
+def _open_question_blocks(res: Resolution) -> list[Block]:
+    """The decisions the plan leaves open: each property's question and the best verdict each real option reaches."""
+    cat = res.catalog
+    if not res.open_decisions:
+        return [Block("para", (T("None: every decision of this plan is made."),))]
+    blocks = [
+        Block(
+            "para",
+            (
+                T(
+                    f"{len(res.open_decisions)} decision{'s' * (len(res.open_decisions) != 1)} "
+                    "not made yet. Each table gives the best verdict the plan would reach with that option "
+                    "chosen and every other decision unchanged."
+                ),
+            ),
+        )
+    ]
+    for d in res.open_decisions:
+        prop = cat.property_index[d.property]
+        blocks.append(Block("heading", (T(prop.title),), level=3))
+        intro: list[Span] = [T("Question: " + d.question + " ")] if d.question else []
+        intro += [T("Property "), C(d.property)]
+        if d.section:
+            intro += [T(", section " + d.section)]
+        intro.append(T("."))
+        blocks.append(Block("para", tuple(intro)))
+        rows = tuple(
+            ((T(_option_label(cat, d.property, option) + " "), C(f"{d.property}.{option}")), (B(verdict),))
+            for option, verdict in d.options
+        )
+        blocks.append(Block("table", header=("Option", "Best verdict with it"), rows=rows))
+    return blocks
+
+
+def _option_api_blocks(res: Resolution) -> list[Block]:
+    """The chosen options' API settings, each option with its settings nested under it (none: nothing)."""
+    from connectplan.output.sections import ordered_properties
+
+    cat = res.catalog
+    sel = res.selection_dict
+    items: list[Inline] = []
+    children: list[tuple[Inline, ...]] = []
+    for p in ordered_properties(cat):
+        for opt in options_of(sel[p.id]) if p.id in sel else ():
+            o = p.option(opt)
+            if o is None or not o.api:
+                continue
+            items.append((T(_option_label(cat, p.id, opt) + " "), C(f"{p.id}.{opt}")))
+            children.append(_api_items(o.api, prefix=""))
+    if not items:
+        return []
+    return [
+        Block("heading", (T("API settings of the chosen options"),), level=3),
+        Block("ulist", items=tuple(items), children=tuple(children)),
+    ]
+
+
+def _api_items(settings: Iterable[Any], *, prefix: str = "API: ") -> tuple[Inline, ...]:
+    """A step's API settings as nested list items: the text, and the request (method and path) as code."""
+    items = []
+    for setting in settings:
+        item: list[Span] = [T(prefix + setting.text)]
+        if setting.method and setting.path:
+            item += [T(" — "), C(f"{setting.method} {setting.path}")]
+        items.append(tuple(item))
+    return tuple(items)
 
 
 def _history_blocks(info: PlanInfo | None) -> list[Block]:
@@ -463,22 +567,12 @@ def design_blocks(
     sections.extend(_history_blocks(info))
 
     section("Decision")
-    rows = []
-    for prop, value in res.selection:
-        p = cat.property_index[prop]
-        # a multi-choice property gets one row per chosen option
-        for opt in (value,) if isinstance(value, str) else value:
-            o = p.option(opt)
-            why = ("Best for: " + "; ".join(o.best_for)) if o and o.best_for else ""
-            rows.append(
-                (
-                    (T(p.title),),
-                    (T(_option_label(cat, prop, opt) + " "), C(f"{prop}.{opt}")),
-                    (T(o.summary if o else ""),),
-                    (T(why),),
-                )
-            )
-    sections.append(Block("table", header=("Decision", "Choice", "Summary", "Why"), rows=tuple(rows)))
+    sections.append(_decision_table(res))
+    sections.extend(_option_api_blocks(res))
+
+    if any(not p.required for p in cat.properties):
+        section("Open questions")
+        sections.extend(_open_question_blocks(res))
 
     section("Considered options")
     sections.extend(_considered_blocks(res))
@@ -543,7 +637,8 @@ def design_blocks(
         if s.step.body:
             head.append(T(" — " + s.step.body))
         steps.append(tuple(head))
-    sections.append(Block("olist", items=tuple(steps)))
+    children = tuple(_api_items(s.step.api) for s in res.steps)
+    sections.append(Block("olist", items=tuple(steps), children=children if any(children) else ()))
 
     if images:
         section("Diagrams")

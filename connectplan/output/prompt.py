@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from connectplan.output.design_doc import PlanInfo
     from engine import Resolution
+    from engine.catalog import ApiSetting
 
 __all__ = ["prompt_text"]
 
@@ -36,6 +37,25 @@ def _quote(value: str, prefix: str) -> str:
 
 def _links(urls: Iterable[str]) -> list[str]:
     return [u for u in urls if is_link(u)]
+
+
+def _api_line(setting: ApiSetting) -> str:
+    """An API setting on one line: its text, then the request it names (method, path, parameters)."""
+    line = _one(setting.text)
+    if setting.method and setting.path:
+        params = ", ".join(f"{name}={_value(value)}" for name, value in setting.params)
+        account = "; on the connected account (Stripe-Account header)" if setting.stripe_account else ""
+        version = f"; Stripe-Version {setting.stripe_version}" if setting.stripe_version else ""
+        line += f" [{setting.method} {_one(setting.path)}{' ' + _one(params) if params else ''}{account}{version}]"
+    return line
+
+
+def _value(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
@@ -74,21 +94,42 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
     if info is not None and info.message:
         out.append("Plan notes:")
         out.append(_quote(info.message, "  "))
+    if res.open_decisions:
+        opened = ", ".join(d.property for d in res.open_decisions)
+        out.append(f"Decisions not made yet ({len(res.open_decisions)}): {opened}.")
+        out.append("Do not choose an option for them and build nothing that depends on them; leave a clearly")
+        out.append("marked TODO where one of them would change the code (see 'Decisions not made yet' below).")
     out += ["", "## Decisions and API settings", ""]
-    for prop, value in res.selection:
-        p = cat.property_index[prop]
+    from connectplan.output.sections import ordered_properties
+
+    # in listing order: grouped by lifecycle section when the catalog has sections
+    for p in ordered_properties(cat):
+        if p.id not in sel:
+            continue
+        prop, value = p.id, sel[p.id]
         for opt in (value,) if isinstance(value, str) else value:
             o = p.option(opt)
+            if o is not None and o.pending:
+                out.append(f"- {_one(p.title)}: NOT DECIDED YET ({prop}.{opt}); implement no option of it")
+                continue
             out.append(f"- {_one(p.title)}: {_one(o.title) if o else opt} ({prop}.{opt})")
             if o and o.summary:
                 out.append(_quote(o.summary, "    "))
             out.append("    API settings:")
             if o and o.api:
-                out += [f"      - {_one(setting.text)}" for setting in o.api]
+                out += [f"      - {_api_line(setting)}" for setting in o.api]
             else:
                 out.append("      - (none listed in the catalog)")
         if o and _links(o.docs):
             out.append("    Docs: " + ", ".join(_links(o.docs)))
+    if res.open_decisions:
+        out += ["", "## Decisions not made yet", ""]
+        for d in res.open_decisions:
+            out.append(f"- {_one(cat.property_index[d.property].title)} ({d.property}): undecided")
+            if d.question:
+                out.append(_quote(d.question, "    "))
+            best = "; ".join(f"{d.property}.{option} -> {verdict}" for option, verdict in d.options)
+            out.append(f"    Best verdict each option would reach: {best}")
     out += ["", f"## Steps, in this order ({len(res.steps)})", ""]
     for i, s in enumerate(res.steps, 1):
         core = ", core" if s.step.core else ""
@@ -97,6 +138,9 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
         )
         if s.step.body:
             out.append(_quote(s.step.body, "   "))
+        if s.step.api:
+            out.append("   API settings:")
+            out += [f"     - {_api_line(setting)}" for setting in s.step.api]
         if _links([s.step.url]):
             out.append(f"   Docs: {s.step.url}")
     out += ["", "## Findings to respect", ""]

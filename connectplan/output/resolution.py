@@ -106,6 +106,57 @@ def alternative_lines(alternatives: Iterable[Alternative]) -> list[str]:
     return out
 
 
+#: the mark after a choice that leaves its property open
+OPEN_MARK = "[not decided yet]"
+
+
+def selection_lines(res: Resolution, *, indent: str = "  ") -> list[str]:
+    """The selection, one property a line, grouped under section headings when the catalog has sections.
+
+    A pending choice ("not decided yet") is marked :data:`OPEN_MARK`.
+    """
+    from connectplan.output.sections import section_groups, section_title
+
+    cat = res.catalog
+    sel = res.selection_dict
+    groups = section_groups(cat, [cat.property_index[p] for p, _ in res.selection])
+    width = max((len(p) for p, _ in res.selection), default=0)
+    out: list[str] = []
+    for section, props in groups:
+        pad = indent
+        if section or len(groups) > 1:
+            out.append(f"{indent}{section_title(section)}:")
+            pad = indent * 2
+        for p in props:
+            value = sel[p.id]
+            titles = ", ".join(cat.option_title(Term(p.id, opt)) for opt in options_of(value))
+            mark = f"  {OPEN_MARK}" if p.is_pending(value) else ""
+            out.append(f"{pad}{p.id.ljust(width)} = {choice_text(value)}  ({titles}){mark}")
+    return out
+
+
+def open_decision_lines(res: Resolution) -> list[str]:
+    """``Open decisions (N):`` and, per open property, its question and each real option's best verdict.
+
+    Empty when the selection decides everything.
+    """
+    decisions = res.open_decisions
+    if not decisions:
+        return []
+    cat = res.catalog
+    out = [f"Open decisions ({len(decisions)}): not decided yet; the best verdict each option would reach:"]
+    for d in decisions:
+        prop = cat.property_index[d.property]
+        section = f" [{d.section}]" if d.section else ""
+        out.append(f"  {d.property}{section}: {prop.title}")
+        if d.question:
+            out.append(f"      {' '.join(d.question.split())}")
+        width = max((len(o) for o, _ in d.options), default=0)
+        for option, verdict in d.options:
+            out.append(f"      {option.ljust(width)}  {verdict:<12}  {cat.option_title(Term(d.property, option))}")
+    return out
+
+
 def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
     cat = res.catalog
     sel = res.selection_dict
@@ -114,10 +165,11 @@ def resolution_text(res: Resolution, *, header: list[str] | None = None) -> str:
     out.append(f"Verdict:  {res.verdict.upper()}")
     out.append("")
     out.append("Selection:")
-    width = max((len(p) for p, _ in res.selection), default=0)
-    for prop, value in res.selection:
-        titles = ", ".join(cat.option_title(Term(prop, opt)) for opt in options_of(value))
-        out.append(f"  {prop.ljust(width)} = {choice_text(value)}  ({titles})")
+    out.extend(selection_lines(res))
+    decisions = open_decision_lines(res)
+    if decisions:
+        out.append("")
+        out.extend(decisions)
     out.append("")
     out.append(f"Findings ({len(res.findings)}):")
     if not res.findings:
@@ -167,15 +219,33 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
     out.append("")
     out.append(f"{h}# Decisions")
     out.append("")
-    out.append("| Decision | Choice | Summary |")
-    out.append("|---|---|---|")
-    for prop, value in res.selection:
-        p = cat.property_index[prop]
-        for opt in options_of(value):
+    from connectplan.output.sections import has_sections, ordered_properties, section_title
+
+    sectioned = has_sections(cat)
+    out.append("| Section | Decision | Choice | Summary |" if sectioned else "| Decision | Choice | Summary |")
+    out.append("|---|---|---|---|" if sectioned else "|---|---|---|")
+    for p in ordered_properties(cat):
+        if p.id not in sel:
+            continue
+        for opt in options_of(sel[p.id]):
             o = p.option(opt)
             title, summary = md_escape(o.title if o else opt), md_escape(o.summary if o else "")
-            out.append(f"| {md_escape(p.title)} | {title} ({md_code(prop + '.' + opt)}) | {summary} |")
+            if o is not None and o.pending:
+                title += " (**not decided yet**)"
+            section = f"{md_escape(section_title(p.section))} | " if sectioned else ""
+            out.append(f"| {section}{md_escape(p.title)} | {title} ({md_code(p.id + '.' + opt)}) | {summary} |")
     out.append("")
+    if res.open_decisions:
+        out.append(f"{h}# Open decisions")
+        out.append("")
+        for d in res.open_decisions:
+            prop = cat.property_index[d.property]
+            question = f": {md_escape(d.question)}" if d.question else ""
+            best = ", ".join(f"{md_code(d.property + '.' + o)} {md_escape(v)}" for o, v in d.options)
+            out.append(
+                f"- **{md_escape(prop.title)}** ({md_code(d.property)}){question} Best verdict per option: {best}."
+            )
+        out.append("")
     out.append(f"{h}# Findings")
     out.append("")
     if not res.findings:

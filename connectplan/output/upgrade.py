@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectplan.output.plans import diff_sections, verdict_line
-from connectplan.output.resolution import alternative_lines, explain_condition, finding_lines, to_json
+from connectplan.output.resolution import alternative_lines, choice_text, explain_condition, finding_lines, to_json
 
 if TYPE_CHECKING:
     from db.records import VersionRecord
@@ -41,9 +41,16 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     if source == target:  # another revision of the same edition: name both revisions
         source, target = before.catalog.revision_ref, after.catalog.revision_ref
     out = [f"Upgrade {d.from_ref} ({source}) -> {target}"]
-    out.append(f"Selection: {', '.join(f'{p}={o}' for p, o in after.selection)}")
+    out.append(f"Selection: {', '.join(f'{p}={choice_text(o)}' for p, o in after.selection)}")
     for c in report.renamed_options:
         out.append(f"  renamed option: {c.prop}.{c.before} -> {c.after}")
+    # the new edition's new decisions: filled with a default, or left open ("not decided yet")
+    for default in report.chosen_defaults:
+        because = f" ({default.because})" if default.because else ""
+        out.append(f"  defaulted: {default.property}={choice_text(default.option)}{because}")
+    for default in report.left_open:
+        because = f" ({default.because})" if default.because else ""
+        out.append(f"  left open: {default.property}, not decided yet{because}")
     verdict = (
         f"{before.verdict} -> {after.verdict}" if before.verdict != after.verdict else f"{after.verdict} (unchanged)"
     )

@@ -39,6 +39,7 @@ __all__ = [
     "DIAGRAM_KINDS",
     "OptionView",
     "PropertyView",
+    "SectionView",
     "configure_context",
     "diagram",
     "download_doc",
@@ -127,6 +128,11 @@ class OptionView:
     def help_id(self) -> str:
         return f"help-{self.prop}-{self.option.id}"
 
+    @property
+    def pending(self) -> bool:
+        """True for the property's "not decided yet" option."""
+        return bool(self.option.pending)
+
 
 @dataclass(frozen=True)
 class PropertyView:
@@ -134,6 +140,17 @@ class PropertyView:
     many: bool
     options: tuple[OptionView, ...]
     selected: bool
+    #: the chosen option is pending: an open decision
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A lifecycle section's properties (``section`` is "" for a catalog without sections)."""
+
+    section: str
+    title: str
+    properties: tuple[PropertyView, ...]
 
 
 def _terms(terms: Any) -> str:
@@ -193,8 +210,23 @@ def property_views(exploration: Propagation) -> list[PropertyView]:
                     rule_text=_rule_text(catalog, status, hypothetical),
                 )
             )
-        out.append(PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None))
+        is_open = chosen is not None and prop.is_pending(chosen)
+        out.append(
+            PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None, open=is_open)
+        )
     return out
+
+
+def section_views(catalog: Catalog, properties: list[PropertyView]) -> list[SectionView]:
+    """The property views grouped by lifecycle section (one untitled group for a catalog without sections)."""
+    from connectplan.output.sections import has_sections, section_groups, section_title
+
+    by_id = {pv.prop.id: pv for pv in properties}
+    titled = has_sections(catalog)
+    return [
+        SectionView(section, section_title(section) if titled else "", tuple(by_id[p.id] for p in group))
+        for section, group in section_groups(catalog)
+    ]
 
 
 def _selection_pairs(request: Request) -> list[tuple[str, str]]:
@@ -211,11 +243,13 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    mapping, notices = exclusive_alone(catalog, sel.mapping)
+    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=mapping)
     selection = dict(exploration.selection)
     resolution = None
     if exploration.resolution is not None:
         resolution = ws.resolve(catalog=catalog.ref, set=selection)
+    properties = property_views(exploration)
     query = query_string(catalog.ref, selection)
     state_query = query_string(catalog.ref, selection, plan=plan, base=base)
     context: dict[str, Any] = {}
@@ -228,14 +262,40 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
         "catalog": catalog,
         "preset": sel.preset,
         "exploration": exploration,
-        "properties": property_views(exploration),
+        "properties": properties,
+        "sections": section_views(catalog, properties),
+        "open_decisions": [pv for pv in properties if pv.open],
         "selection": selection,
         "resolution": resolution,
         "query": query,
         "state_query": state_query,
         "plan": plan,
         "base": base,
+        "notices": notices,
     }
+
+
+def exclusive_alone(catalog: Catalog, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The configurator's reading of a ticked set that mixes an exclusive option with others.
+
+    Such a set is bad input everywhere else (the JSON twins answer 400); in the form it is one
+    more box ticked, so the exclusive option is left out, with a notice saying how to choose it.
+    """
+    out = dict(mapping)
+    notices: list[str] = []
+    for prop in catalog.properties:
+        value = out.get(prop.id)
+        if not prop.multi or not isinstance(value, (tuple, list)) or len(value) < 2:
+            continue
+        alone = [o for o in prop.options if o.exclusive and o.id in value]
+        if not alone:
+            continue
+        out[prop.id] = tuple(v for v in value if v not in {o.id for o in alone})
+        if not out[prop.id]:
+            del out[prop.id]
+        titles = ", ".join(f"“{o.title}”" for o in alone)
+        notices.append(f"{prop.title}: {titles} is chosen alone, so it was left out; untick the others to choose it.")
+    return out, notices
 
 
 def is_web_url(url: str) -> bool:
@@ -323,6 +383,7 @@ def page_version(request: Request) -> Response:
         "record": record,
         "resolution": res,
         "catalog": res.catalog,
+        "selection_rows": selection_rows(res),
         "diagram_query": urlencode({"plan": record.ref}),
         "open_url": "/?"
         + query_string(record.catalog_ref, dict(record.selection), plan=record.plan, base=record.version),
@@ -330,6 +391,39 @@ def page_version(request: Request) -> Response:
         "base": str(record.version),
     }
     return render(request, "version.html", context, Link=alternate(f"/api/plans/{quote(record.ref, safe='@')}"))
+
+
+@dataclass(frozen=True)
+class SelectionRow:
+    """One decision of a saved version: its section heading (grouped catalogs), title, choice and state."""
+
+    section: str
+    title: str
+    choice: str
+    code: str
+    open: bool
+
+
+def selection_rows(res: Any) -> list[SelectionRow]:
+    """A resolution's decisions in listing order (by section when the catalog has them)."""
+    from connectplan.output.resolution import choice_text, options_of
+    from connectplan.output.sections import has_sections, ordered_properties, section_title
+    from engine import Term
+
+    cat = res.catalog
+    sel = res.selection_dict
+    titled = has_sections(cat)
+    return [
+        SelectionRow(
+            section=section_title(p.section) if titled else "",
+            title=p.title,
+            choice=", ".join(cat.option_title(Term(p.id, o)) for o in options_of(sel[p.id])),
+            code=f"{p.id}.{choice_text(sel[p.id])}",
+            open=p.is_pending(sel[p.id]),
+        )
+        for p in ordered_properties(cat)
+        if p.id in sel
+    ]
 
 
 def page_diff(request: Request) -> Response:

@@ -259,6 +259,7 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
 
     cat = res.catalog
     current = {f.rule.id for f in res.findings}
+    current_order = tuple(dict.fromkeys(f.rule.id for f in res.findings))
     out: list[tuple[str, list[ConsideredOption]]] = []
     for prop_id, chosen in res.selection:
         prop = cat.property_index[prop_id]
@@ -279,7 +280,9 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
                     key=lambda f: -VERDICT_RANK[_verdict_of(f.rule.severity)],
                 )
             )
-            clears = tuple(r for r in current if r not in {f.rule.id for f in other.findings})
+            # in the current findings' order (worst first), never the set's: the same bytes in every process
+            still = {f.rule.id for f in other.findings}
+            clears = tuple(r for r in current_order if r not in still)
             worst = max((VERDICT_RANK[_verdict_of(f.rule.severity)] for f in adds), default=0)
             status = (
                 "excluded"

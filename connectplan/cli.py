@@ -77,6 +77,10 @@ class LazyGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module_name), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        add_db_option(cmd)
+        super().add_command(cmd, name)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, self.lazy[name][1]) for name in self.lazy]
         rows += [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if n not in self.lazy]
@@ -99,6 +103,34 @@ class LazyGroup(click.Group):
             if ctx.parent is not None or _debug(ctx):
                 raise  # the root group reports it (or, when debugging, Python prints the traceback)
             raise InputError(internal_error_line(exc)) from None
+
+
+DB_HELP = "Database URL of the plan store (default: sqlite:///connectplan.db in the working directory)."
+
+
+def _remember_db_url(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Keep a ``--db`` given after a (sub)command where the root's ``--db`` goes: the last one given wins."""
+    if value is None:
+        return
+    root = ctx.find_root()
+    state = root.obj if isinstance(root.obj, dict) else {}
+    root.obj = state
+    state["db_url"] = value
+
+
+def add_db_option(cmd: click.Command) -> None:
+    """Accept ``--db URL`` on ``cmd`` and on every command under it, as well as before the subcommand.
+
+    ``connectplan serve --db URL`` and ``connectplan --db URL serve`` mean the same; the option is
+    stored in the root context (see :func:`workspace`), so every command reads it from one place.
+    """
+    if not any(p.name == "db_url" for p in cmd.params):
+        cmd.params.append(
+            click.Option(["--db", "db_url"], metavar="URL", expose_value=False, callback=_remember_db_url, help=DB_HELP)
+        )
+    if isinstance(cmd, click.Group) and not isinstance(cmd, LazyGroup):  # a LazyGroup adds it as it loads
+        for sub in cmd.commands.values():
+            add_db_option(sub)
 
 
 def usage_line(exc: click.UsageError) -> str:
@@ -172,7 +204,7 @@ def _one_line(text: str) -> str:
     metavar="URL",
     envvar="CONNECTPLAN_DATABASE_URL",
     show_envvar=True,
-    help="Database URL of the plan store (default: sqlite:///connectplan.db in the working directory).",
+    help=DB_HELP + " Also accepted after the command.",
 )
 @click.option(
     "--debug",
@@ -185,7 +217,8 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
 
     Example: connectplan resolve --preset saas --set liability=platform
     """
-    ctx.obj = {"db_url": db_url, "debug": debug}
+    state = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = {**state, "db_url": db_url, "debug": debug}
 
 
 def main() -> None:

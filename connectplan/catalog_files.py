@@ -206,7 +206,16 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
         raise _yaml_problem(
             source, f"YAML error: {getattr(exc, 'problem', None) or exc}", mark and mark.line + 1
         ) from None
+    except ValueError as exc:  # int() of a number of more than 4,300 digits
+        raise _yaml_problem(source, _number_problem(exc)) from None
     return data, lines
+
+
+def _number_problem(exc: ValueError) -> str:
+    """The problem for a number too long to read (Python refuses to convert more than 4,300 digits)."""
+    if "digits" in str(exc):
+        return "a number has more than 4,300 digits; a catalog's numbers are small whole numbers"
+    return f"a value cannot be read ({exc})"
 
 
 def parse_catalog_text(text: str, source: str) -> Catalog:
@@ -220,6 +229,8 @@ def parse_catalog_text(text: str, source: str) -> Catalog:
             raise CatalogError([Problem(source, "", f"JSON syntax error: {exc.msg}", exc.lineno)]) from None
         except RecursionError:
             raise CatalogError([Problem(source, "", f"nested deeper than {MAX_DEPTH} levels")]) from None
+        except ValueError as exc:  # json raises it for a number of more than 4,300 digits
+            raise CatalogError([Problem(source, "", _number_problem(exc))]) from None
         try:
             check_nesting(data, source=source)
         except InputFileError as exc:

@@ -138,10 +138,17 @@ def _whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: Highest revision number (PostgreSQL's INTEGER, the store's column on both backends).
+MAX_REVISION = 2**31 - 1
+
+
 def _read_revision(ck: Checker, top: Mapping[str, Any]) -> int:
     value = top.get("revision", 1)
     if not _whole_number(value) or value < 1:
         ck.problem("wrong_type", "revision", f"expected a whole number of at least 1, found {value!r}")
+        return 1
+    if value > MAX_REVISION:
+        ck.problem("wrong_type", "revision", f"expected a whole number from 1 to {MAX_REVISION}, found a larger one")
         return 1
     return int(value)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connectplan.errors import AppError
+from db.errors import shorten
 
 __all__ = ["STDOUT", "OutputError", "write_output"]
 
@@ -46,7 +47,7 @@ class OutputError(AppError):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"cannot write {self.path}: {self.reason}"
+        return f"cannot write {shorten(self.path)}: {self.reason}"
 
 
 def _umask() -> int:
@@ -99,6 +100,9 @@ def write_output(path: str | Path, data: bytes, *, stdout: BinaryIO | None = Non
         raise OutputError("''", "the file name is empty")
     if "\0" in shown:
         raise OutputError(repr(shown), "the file name contains a NUL character")
+    if shown.endswith(("/", "/.")) and not os.path.isdir(shown):
+        # Path() and realpath() drop the slash, and a file named like the directory would be written
+        raise OutputError(shown, "a name ending in '/' names a directory; drop the '/' to write a file")
     try:
         info: os.stat_result | None = os.stat(shown)
     except FileNotFoundError:

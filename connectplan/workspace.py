@@ -196,7 +196,7 @@ class Workspace:
         from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
-            if not Path(target).is_file():
+            if not _is_file(target):
                 raise AppError(
                     f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
                 )
@@ -537,7 +537,12 @@ class Workspace:
             kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
         )
         if path is not None:
-            return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
+            target = path  # as given: Path() would drop a trailing '/', which write_output refuses
+
+            def write(_path: Path, data: bytes) -> None:
+                write_output(target, data)  # atomic; FIFOs and devices streamed to
+
+            return render(dot, path, fmt, write=write)
         return render_bytes(dot, fmt)
 
     def doc(
@@ -613,4 +618,12 @@ def plan_info(record: VersionRecord) -> Any:
 
 
 def _is_file_argument(target: str) -> bool:
-    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or Path(target).is_file()
+    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or _is_file(target)
+
+
+def _is_file(target: str) -> bool:
+    """True when ``target`` names a regular file; False for a name the file system refuses (too long, a NUL)."""
+    try:
+        return Path(target).is_file()
+    except (OSError, ValueError):
+        return False

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy.exc import DBAPIError
 
 from db import graph_store
-from db.errors import SchemaError
+from db.errors import SchemaError, path_problem, shorten
 from db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
 
 if TYPE_CHECKING:
@@ -100,7 +100,19 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def check_sqlite_file(url: str, path: Path) -> bool:
-    """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new."""
+    """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new.
+
+    A path the file system refuses (a name too long, a NUL byte) is one line naming it.
+    """
+    try:
+        return _check_sqlite_file(url, path)
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)}; pass another --db") from None
+
+
+def _check_sqlite_file(url: str, path: Path) -> bool:
+    if "\0" in str(path):
+        raise ValueError("embedded null byte")
     if not path.parent.is_dir():
         raise SchemaError(
             f"cannot open store {display_url(url)}: directory {path.parent} does not exist; "
@@ -204,6 +216,10 @@ def _engine(url: str) -> Engine:
         return make_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise SchemaError(f"cannot use database URL {display_url(url)!r}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # a query option of the wrong type: ?timeout=abc
+        raise SchemaError(
+            f"cannot use database URL {shorten(display_url(url))!r}: {exc}; check the options after '?'"
+        ) from None
 
 
 def _alembic_config(connection: Any) -> Any:

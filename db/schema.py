@@ -110,6 +110,19 @@ def check_sqlite_file(url: str, path: Path) -> bool:
         raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)}; pass another --db") from None
 
 
+def _exists(url: str, path: Path) -> bool:
+    """Whether the store file exists; a path the file system refuses (too long, a NUL) is one line."""
+    try:
+        if "\0" in str(path):
+            raise ValueError("embedded null byte")
+        path.stat()
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)}; pass another --db") from None
+    return True
+
+
 def _check_sqlite_file(url: str, path: Path) -> bool:
     if "\0" in str(path):
         raise ValueError("embedded null byte")
@@ -331,7 +344,7 @@ class SchemaStatus(NamedTuple):
 def schema_status(url: str) -> SchemaStatus:
     """The schema state of the store at ``url``, without changing anything."""
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    if path is not None and not _exists(url, path):
         return SchemaStatus(
             "missing", None, f"no store at {path} yet (it is created on first use, or by `connectplan db upgrade`)"
         )

@@ -8,6 +8,7 @@ that the user did not name.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 
 import pytest
@@ -119,3 +120,150 @@ def test_an_export_with_a_time_or_number_out_of_range(cp, url, tmp_path, change,
     before = _counts(url)
     _one_line(cp("plan", "import", str(f), "--as", "copy"), str(f), needle)
     assert _counts(url) == before
+
+
+# ---------------------------------------------------------------------------
+# names and paths the file system refuses; --db values that cannot be opened
+
+
+LONG = "a" * 300  # past NAME_MAX (255)
+
+
+def _listing(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["catalog", "lint", LONG],
+        ["catalog", "lint", LONG + ".yaml"],
+        ["catalog", "validate", LONG + ".yaml"],
+        ["catalog", "import", LONG],
+        ["catalog", "diff", LONG, "stripe-connect"],
+        ["plan", "import", LONG + ".json"],
+    ],
+    ids=["lint", "lint-file", "validate", "import", "diff", "plan-import"],
+)
+def test_an_input_name_too_long(cp, args):
+    _one_line(cp(*args))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["doc", "acme", "-o", LONG],
+        ["doc", "acme", "-o", LONG + ".md"],
+        ["doc", "acme", "-o", f"{LONG}/inside"],
+        ["render", "money-flow", "acme", "-o", LONG + ".svg"],
+        ["plan", "export", "acme", "-o", LONG + ".json"],
+    ],
+    ids=["doc-dir", "doc-md", "doc-nested", "render", "export"],
+)
+def test_an_output_name_too_long(cp, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    before = _listing(tmp_path)
+    line = _one_line(cp(*args), "too long")
+    assert len(line) < 400
+    assert _listing(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("sqlite:////tmp/" + "d" * 5000, "too long"),
+        ("/tmp/" + "d" * 5000 + ".db", "too long"),
+        ("sqlite:///x.db?timeout=abc", "check the options after '?'"),
+        ("sqlite:///%00", "NUL"),
+        ("sqlite:///a%00b.db", "NUL"),
+    ],
+    ids=["5000-char-url", "5000-char-path", "timeout-abc", "nul", "nul-inside"],
+)
+@pytest.mark.parametrize("command", [("plan", "list"), ("db", "upgrade"), ("db", "current")])
+def test_a_store_that_cannot_be_opened(runner, tmp_path, monkeypatch, value, needle, command):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["--db", value, *command])
+    if command == ("db", "current") and "timeout" in value:  # no file there: said, nothing opened
+        assert result.exit_code == 0 and "no store" in result.stdout
+    else:
+        line = _one_line(result, needle)
+        assert len(line) < 500
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["doc", "render", "export"])
+def test_a_name_ending_in_a_slash_is_not_written_as_a_file(cp, tmp_path, command):
+    target = f"{tmp_path}/out.{'md' if command == 'doc' else 'svg' if command == 'render' else 'json'}/"
+    args = {
+        "doc": ["doc", "acme", "-o", target],
+        "render": ["render", "money-flow", "acme", "-o", target],
+        "export": ["plan", "export", "acme", "-o", target],
+    }[command]
+    result = cp(*args)
+    if command == "doc":  # a directory, as the slash says
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "out.md").is_dir() and (tmp_path / "out.md" / "README.md").is_file()
+    else:
+        _one_line(result, "ending in '/' names a directory")
+        assert not (tmp_path / target.rstrip("/").rsplit("/", 1)[1]).exists()
+
+
+def test_a_doc_name_that_is_not_utf8(cp, tmp_path):
+    name = os.fsdecode(b"bad\xff.md")
+    _one_line(cp("doc", "acme", "-o", str(tmp_path / name)), "not valid UTF-8", "bad\\xff.md")
+    assert _listing(tmp_path) == ["plans.db"]
+
+
+# ---------------------------------------------------------------------------
+# doc -o DIR: the whole document, or nothing
+
+
+def test_doc_refuses_a_manifest_that_is_a_directory_before_writing(cp, tmp_path):
+    out = tmp_path / "doc"
+    (out / ".connectplan-doc.json").mkdir(parents=True)
+    _one_line(cp("doc", "acme", "-o", str(out)), ".connectplan-doc.json", "not a regular file")
+    assert _listing(out) == [".connectplan-doc.json"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".connectplan-doc")]
+
+
+def test_doc_with_a_100000_deep_manifest(cp, tmp_path):
+    out = tmp_path / "doc"
+    out.mkdir()
+    (out / ".connectplan-doc.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = cp("doc", "acme", "-o", str(out))
+    assert result.exit_code == 0, result.output  # it records nothing: the directory holds no other file
+    assert json.loads((out / ".connectplan-doc.json").read_text())["files"]
+    (out / "README.md").write_text("edited")
+    (out / ".connectplan-doc.json").write_text("[" * 100_000 + "]" * 100_000)
+    _one_line(cp("doc", "acme", "-o", str(out)), "README.md", "not written by connectplan doc")
+    assert (out / "README.md").read_text() == "edited"
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-dir", "own-dir"])
+def test_doc_on_a_full_disk_leaves_nothing(cp, tmp_path, monkeypatch, existing):
+    out = tmp_path / "docs" / "acme"
+    if existing:
+        assert cp("doc", "acme", "-o", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()} if existing else None
+    from connectplan import docfiles
+
+    real_write = docfiles._write_file
+    written: list[str] = []
+
+    def fills_up(path, data, replacing):
+        if written:  # the disk is full after the first file (README.md)
+            raise OSError(28, "No space left on device")
+        written.append(path.name)
+        real_write(path, data, replacing)
+
+    monkeypatch.setattr(docfiles, "_write_file", fills_up)
+    result = cp("doc", "acme", "--format", "markdown", "-o", str(out), "--since", "acme@1")
+    monkeypatch.undo()
+    assert written == ["README.md"]
+    _one_line(result, "no space left", "nothing was changed")
+    if existing:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    else:
+        assert not (tmp_path / "docs").exists()  # no empty new directory
+    assert _listing(tmp_path) == (["docs", "plans.db"] if existing else ["plans.db"])

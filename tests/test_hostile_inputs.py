@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 from conftest import tiny_doc
 
 from connectplan.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HUGE = "9" * 5000  # past Python's 4,300-digit limit for int() of a string
 

@@ -12,6 +12,7 @@ An unexpected exception (a bug) is one ``internal error`` line too, exit 2; ``--
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,8 @@ class LazyGroup(click.Group):
             converted = to_input_error(exc)
             if converted is not None:
                 raise converted from None
+            if isinstance(exc, OSError) and is_stdout_failure(exc):  # a full device, a broken pipe: said once
+                raise InputError(stdout_failure_line(exc)) from None
             if ctx.parent is not None or _debug(ctx):
                 raise  # the root group reports it (or, when debugging, Python prints the traceback)
             raise InputError(internal_error_line(exc)) from None
@@ -221,5 +224,86 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
     ctx.obj = {**state, "db_url": db_url, "debug": debug}
 
 
+#: errors of a write that lost the output: no space, no quota, too large, an I/O error, a closed pipe
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE, errno.EBADF})
+
+
+def is_stdout_failure(exc: BaseException) -> bool:
+    """True for an error writing standard output (the project's own files report themselves as OutputError)."""
+    return isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS and exc.filename is None
+
+
+def stdout_failure_line(exc: OSError) -> str:
+    """The one line for output that could not be written; standard output is silenced so nothing follows it."""
+    _silence_stdout()
+    reason = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EPIPE: "the reader closed the pipe",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot write to standard output: {reason}; the output is incomplete"
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the buffered rest is dropped instead of failing again at exit."""
+    import sys
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _prepare_streams() -> str | None:
+    """Make the standard streams safe to print to; the problem when standard output is closed.
+
+    Text the terminal's encoding cannot show (``PYTHONIOENCODING=latin-1``, a C locale) is
+    written escaped (``\\u2026``) instead of failing; so are undecodable file names.
+    """
+    import sys
+
+    if sys.stdout is None:
+        return "standard output is closed; redirect it instead (e.g. > /dev/null)"
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+    return None
+
+
 def main() -> None:
-    cli(prog_name="connectplan")
+    """The ``connectplan`` entry point: the CLI, with every failure to write its output as one line."""
+    import sys
+
+    closed = _prepare_streams()
+    if closed is not None:
+        if sys.stderr is not None:
+            print(f"Error: {closed}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        cli.main(prog_name="connectplan")
+    except SystemExit as exc:
+        code = exc.code
+    except OSError as exc:  # --help into a full device: click prints help before any command runs
+        if not is_stdout_failure(exc):
+            raise
+        code = _report_stdout_failure(exc)
+    else:
+        code = 0
+    try:  # now, so a full device is one line here and not a traceback while Python exits
+        sys.stdout.flush()
+    except OSError as exc:
+        if not is_stdout_failure(exc):
+            raise
+        code = _report_stdout_failure(exc)
+    sys.exit(code)
+
+
+def _report_stdout_failure(exc: OSError) -> int:
+    import sys
+
+    print(f"Error: {_one_line(stdout_failure_line(exc))}", file=sys.stderr)
+    return 2

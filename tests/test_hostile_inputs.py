@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from typing import TYPE_CHECKING
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 from conftest import tiny_doc
 
 from connectplan.cli import cli
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 HUGE = "9" * 5000  # past Python's 4,300-digit limit for int() of a string
 
@@ -271,3 +271,63 @@ def test_doc_on_a_full_disk_leaves_nothing(cp, tmp_path, monkeypatch, existing):
     else:
         assert not (tmp_path / "docs").exists()  # no empty new directory
     assert _listing(tmp_path) == (["docs", "plans.db"] if existing else ["plans.db"])
+
+
+# ---------------------------------------------------------------------------
+# standard output that cannot take the output: a full device, closed, a non-UTF-8 encoding
+
+ROOT = Path(__file__).resolve().parent.parent
+NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="making a character device node (mknod) needs root")
+
+
+def _connectplan(args: list[str], *, url: str, stdout=subprocess.PIPE, env: dict[str, str] | None = None, **kwargs):
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), "CONNECTPLAN_DATABASE_URL": url, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "connectplan", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=environ,
+        timeout=120,
+        check=False,
+        **kwargs,
+    )
+
+
+def _stderr_line(proc) -> str:
+    text = proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in text and "internal error" not in text and "Exception ignored" not in text, text
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+@NEEDS_ROOT
+@pytest.mark.parametrize(
+    "args",
+    [["catalog", "show"], ["--help"], ["plan", "new", "--help"], ["--version"], ["plan", "list"]],
+    ids=["catalog-show", "help", "subcommand-help", "version", "plan-list"],
+)
+def test_output_into_a_full_device(cp, url, tmp_path, args):
+    full = tmp_path / "full"
+    os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # the full device's numbers, made in tmp_path
+    with full.open("wb") as sink:
+        proc = _connectplan(args, url=url, stdout=sink)
+    assert proc.returncode == 2
+    assert "cannot write to standard output: no space left on the device" in _stderr_line(proc)
+
+
+@pytest.mark.parametrize("args", [["catalog", "show"], ["--help"], ["plan", "new", "b", "--preset", "saas", "-m", "x"]])
+def test_a_closed_standard_output(cp, url, args):
+    proc = _connectplan(args, url=url, stdout=None, pass_fds=(), preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2
+    assert "standard output is closed" in _stderr_line(proc)
+    assert cp("plan", "show", "b").exit_code == 2  # nothing was stored
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_a_non_utf8_encoding_escapes_what_it_cannot_show(cp, url, encoding):
+    proc = _connectplan(["prompt", "acme"], url=url, env={"PYTHONIOENCODING": encoding})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
+    if encoding == "latin-1":  # (click writes UTF-8 where the encoding is ASCII, a misconfigured locale to it)
+        assert "\\u2026" in proc.stdout.decode(encoding)  # "acct_…" escaped, not a traceback

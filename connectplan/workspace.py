@@ -176,7 +176,10 @@ class Workspace:
         Identical content already stored changes nothing; other content under the same
         ``name@edition`` is refused (:class:`~db.errors.EditionConflictError`).
         """
+        from connectplan.catalog_files import check_storable
+
         catalog = source if isinstance(source, Catalog) else self.validate_catalog(source)
+        check_storable(catalog)  # a Catalog built in Python was not checked as a file is
         return self.store.import_catalog(catalog)
 
     def _catalog_or_file(self, target: str) -> Catalog:
@@ -192,7 +195,7 @@ class Workspace:
         """
         from connectplan.catalog_files import load_catalog_file
         from connectplan.sat import make_solver
-        from engine import CatalogError
+        from engine import CatalogError, Problem
         from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
@@ -203,7 +206,14 @@ class Workspace:
             try:
                 catalog = load_catalog_file(target)
             except CatalogError as exc:
-                return lint_problems(target, exc.problems)
+                problems = list(exc.problems)
+                if exc.more:  # the loader recorded the first problems and counted the rest
+                    problems.append(
+                        Problem(
+                            target, "", f"... and {exc.more} more problems (only the first {len(problems)} are shown)"
+                        )
+                    )
+                return lint_problems(target, problems)
             return lint_catalog(catalog, make_solver, source=target)
         return lint_catalog(self.catalog(target), make_solver)
 

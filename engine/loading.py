@@ -86,7 +86,7 @@ def catalog_from_dict(
     ck = Checker(source, locate)
     top = ck.mapping(data, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     if top is None:
-        raise CatalogError(ck.problems)
+        raise CatalogError(ck.problems, ck.more)
     fmt = top.get("format")
     if "format" in top and fmt != FORMAT:
         ck.problem("unsupported_format", "format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
@@ -115,7 +115,7 @@ def catalog_from_dict(
     renames = _read_renames(ck, top.get("renames"), props, {s.id for s in steps})
 
     if ck.problems:
-        raise CatalogError(ck.problems)
+        raise CatalogError(ck.problems, ck.more)
     return Catalog(
         name=name,
         edition=edition,

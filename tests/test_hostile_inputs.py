@@ -331,3 +331,62 @@ def test_a_non_utf8_encoding_escapes_what_it_cannot_show(cp, url, encoding):
     assert proc.stderr == b""
     if encoding == "latin-1":  # (click writes UTF-8 where the encoding is ASCII, a misconfigured locale to it)
         assert "\\u2026" in proc.stdout.decode(encoding)  # "acct_…" escaped, not a traceback
+
+
+# ---------------------------------------------------------------------------
+# catalog text a store cannot hold; a catalog with 200,000 problems
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
+@pytest.mark.parametrize("where", ["title", "option", "key"])
+@pytest.mark.parametrize("command", ["validate", "import", "lint"])
+def test_catalog_text_with_a_nul_or_a_lone_surrogate(cp, url, tmp_path, bad, where, command):
+    doc = tiny_doc()
+    if where == "title":
+        doc["title"] = f"Tiny{bad}"
+    elif where == "option":
+        doc["properties"][0]["options"][0]["title"] = f"Red{bad}"
+    else:
+        doc["properties"][0][f"x{bad}"] = 1
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(doc))  # JSON escapes: "\u0000", "\ud800"
+    before = _counts(url)
+    result = cp("catalog", command, str(f))
+    needle = "NUL character" if bad == "\x00" else "lone surrogate"
+    if command == "lint":
+        assert result.exit_code == 1 and needle in result.stdout, result.output
+    else:
+        _one_line(result, str(f), needle)
+    assert _counts(url) == before
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_a_python_catalog_with_a_nul_is_refused_by_the_workspace(url, bad):
+    from connectplan import open_workspace
+    from engine import CatalogError, catalog_from_dict
+
+    catalog = catalog_from_dict(tiny_doc(title=f"Tiny{bad}"))
+    with open_workspace(url) as ws, pytest.raises(CatalogError, match=r"NUL|surrogate"):
+        ws.import_catalog(catalog)
+    assert _counts(url)[0] == len(_builtin_refs())
+
+
+def _builtin_refs() -> list[str]:
+    from connectplan.catalog_files import builtin_loaders
+
+    return list(builtin_loaders())
+
+
+def test_a_yaml_catalog_with_200000_unknown_keys(runner, tmp_path):
+    text = yaml.safe_dump(tiny_doc(), sort_keys=False) + "".join(f"u{i}: 0\n" for i in range(200_000))
+    f = tmp_path / "many.yaml"
+    f.write_text(text)
+    result = runner.invoke(cli, ["catalog", "validate", str(f)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 51, len(lines)
+    assert "u0: unknown key 'u0'" in lines[0] and "u49" in lines[49]
+    assert lines[50] == f"{f}: ... and 199950 more problems (only the first 50 are shown)"
+    lint = runner.invoke(cli, ["catalog", "lint", str(f)])
+    assert lint.exit_code == 1 and len(lint.stdout.splitlines()) < 60
+    assert "199950 more problems" in lint.stdout

@@ -321,6 +321,14 @@ def _migrate(url: str, db_engine: Engine, *, allow_foreign_tables: bool = False)
         raise connect_error(url, exc) from None
 
 
+def _foreign_tables(url: str, db_engine: Engine) -> list[str]:
+    try:
+        with db_engine.connect() as conn:
+            return foreign_tables(conn)
+    except DBAPIError as exc:
+        raise connect_error(url, exc) from None
+
+
 def _revision(url: str, db_engine: Engine) -> str | None:
     try:
         with db_engine.connect() as conn:
@@ -410,6 +418,11 @@ def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[s
         before = _revision(url, db_engine)
         if before is not None and before not in KNOWN_REVISIONS:
             raise _schema_problem(url, before)
+        if before is None and not allow_foreign_tables:
+            # refused here, on a plain read, before the schema lock switches a SQLite file to WAL
+            foreign = _foreign_tables(url, db_engine)
+            if foreign:
+                raise _foreign_tables_problem(url, foreign)
         if before != HEAD_REVISION:
             before = _migrate(url, db_engine, allow_foreign_tables=allow_foreign_tables)
     except BaseException:

@@ -390,3 +390,24 @@ def test_a_yaml_catalog_with_200000_unknown_keys(runner, tmp_path):
     lint = runner.invoke(cli, ["catalog", "lint", str(f)])
     assert lint.exit_code == 1 and len(lint.stdout.splitlines()) < 60
     assert "199950 more problems" in lint.stdout
+
+
+# ---------------------------------------------------------------------------
+# a refusal touches nothing: db upgrade on a foreign SQLite file
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["plan", "list"], ["db", "current"]])
+def test_a_foreign_sqlite_file_is_left_byte_for_byte(runner, tmp_path, command):
+    foreign = tmp_path / "theirs.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    conn.close()
+    before = foreign.read_bytes()
+    result = runner.invoke(cli, ["--db", str(foreign), *command])
+    if command == ["db", "current"]:
+        assert result.exit_code == 0 and "other tables" in result.stdout
+    else:
+        _one_line(result, "not a connectplan store", "--allow-foreign-tables")
+    assert foreign.read_bytes() == before  # the journal mode (byte 18-19 of the header) too
+    assert _listing(tmp_path) == ["theirs.db"]  # no -wal or -shm file

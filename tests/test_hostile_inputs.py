@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -411,3 +412,53 @@ def test_a_foreign_sqlite_file_is_left_byte_for_byte(runner, tmp_path, command):
         _one_line(result, "not a connectplan store", "--allow-foreign-tables")
     assert foreign.read_bytes() == before  # the journal mode (byte 18-19 of the header) too
     assert _listing(tmp_path) == ["theirs.db"]  # no -wal or -shm file
+
+
+# ---------------------------------------------------------------------------
+# catalog text with ESC or bidirectional controls is escaped on every text output
+
+ESC = "\x1b]8;;https://evil.example\x07x\x1b]8;;\x07\x1b[2J\r\u202e\u2066"
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture
+def hostile_catalog(cp, tmp_path):
+    doc = tiny_doc(title=f"Tiny{ESC}")
+    for prop in doc["properties"]:
+        prop["title"] += ESC
+        for opt in prop["options"]:
+            opt.update(title=opt["title"] + ESC, summary=f"s{ESC}")
+    for rule in doc["rules"]:
+        rule["message"] += ESC
+    for step in doc["steps"]:
+        step["title"] += ESC
+    for preset in doc["presets"]:
+        preset.update(title=preset["title"] + ESC, reasoning=f"r{ESC}", examples=[f"e{ESC}"])
+    f = tmp_path / "hostile.json"
+    f.write_text(json.dumps(doc))
+    assert cp("catalog", "import", str(f)).exit_code == 0
+    return str(f)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["options", "--catalog", "tiny"],
+        ["presets", "--catalog", "tiny"],
+        ["explore", "--catalog", "tiny"],
+        ["explore", "--catalog", "tiny", "--set", "color=red"],
+        ["explore", "--catalog", "tiny", "--set", "color=red", "--set", "size=l"],
+        ["resolve", "--catalog", "tiny", "--set", "color=red", "--set", "size=l"],
+        ["catalog", "lint", "tiny"],
+        ["catalog", "diff", "tiny", "HOSTILE"],
+        ["catalog", "list"],
+    ],
+    ids=["options", "presets", "explore", "explore-partial", "explore-complete", "resolve", "lint", "diff", "list"],
+)
+def test_control_characters_in_catalog_text_are_escaped(cp, hostile_catalog, args):
+    args = [hostile_catalog if a == "HOSTILE" else a for a in args]
+    result = cp(*args)
+    assert result.exit_code in (0, 1), result.output
+    assert not RAW.search(result.output), [m for m in RAW.findall(result.output)][:5]
+    if args[0] in ("options", "presets", "explore"):
+        assert "\\x1b" in result.stdout and "\\u202e" in result.stdout

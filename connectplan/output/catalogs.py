@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import to_json
+from connectplan.output.resolution import escape_controls, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -68,7 +68,7 @@ def format_options(cat: Catalog, fmt: str) -> str:
     for prop in cat.properties:
         out.append(f"{prop.id}: {prop.title}")
         out.extend(f"  {prop.id}.{opt.id}  {opt.title}" for opt in prop.options)
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")  # catalog text cannot drive the terminal
 
 
 def presets_document(catalog: Catalog, resolutions: Sequence[Resolution]) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def format_presets(catalog: Catalog, resolutions: Sequence[Resolution], fmt: str
             lines.append(f"  {' ' * width}  {preset.reasoning}")
     lines.append("")
     lines.append(f"Selection order: {' / '.join(p.id for p in catalog.properties)}")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def _choice(value: Any) -> str:
@@ -131,7 +131,7 @@ def lint_text(report: LintReport) -> str:
             out.append(f"summary: {summary.selections} complete selections: {counts}")
         else:
             out.append(f"summary: {summary.selections} complete selections (too many to count by verdict)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")
 
 
 def format_catalog_diff(result: CatalogDiff, fmt: str) -> str:
@@ -157,4 +157,4 @@ def diff_text(result: CatalogDiff) -> str:
         out.extend(f"  ~ {c.id}: {', '.join(c.fields)}" for c in section.changed)
     out.append("")
     out.append("(+ added, - removed, > renamed, ~ changed fields)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")

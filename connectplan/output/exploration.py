@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectplan.output.resolution import resolution_text, to_json
+from connectplan.output.resolution import escape_controls, resolution_text, to_json
 
 if TYPE_CHECKING:
     from engine.propagation import Propagation
@@ -49,4 +49,4 @@ def exploration_text(result: Propagation) -> str:
             out.append(line)
     out.append("")
     out.append("(* = selected; excluded = every completion is blocked or out of scope; forced = the only option left)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")  # catalog text cannot drive the terminal

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from connectplan.errors import AppError
-from connectplan.outfile import OutputError, _reason, _sync_directory, _umask, write_output
+from connectplan.outfile import OutputError, _reason, _sync_directory, _umask, check_symlinks, write_output
 from db.errors import path_problem
 
 __all__ = ["MANIFEST", "doc_format", "write_doc_files"]
@@ -110,6 +110,7 @@ def write_doc_files(
     device is written through :func:`connectplan.outfile.write_output`.
     """
     _check_names(directory, files)
+    check_symlinks(str(directory))
     info = _lstat(directory)
     if info is not None and stat.S_ISLNK(info.st_mode):
         try:

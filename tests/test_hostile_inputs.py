@@ -462,3 +462,71 @@ def test_control_characters_in_catalog_text_are_escaped(cp, hostile_catalog, arg
     assert not RAW.search(result.output), [m for m in RAW.findall(result.output)][:5]
     if args[0] in ("options", "presets", "explore"):
         assert "\\x1b" in result.stdout and "\\u202e" in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# -o through a symlink: the kernel's protected_symlinks rule
+
+OTHER_UID = 54321
+
+
+def _shared_dir(tmp_path: Path, owner: int = 0) -> Path:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # world-writable and sticky, as /tmp
+    os.chown(shared, owner, owner)
+    return shared
+
+
+def _planted_link(shared: Path, target: Path, owner: int) -> Path:
+    link = shared / "out.json"
+    link.symlink_to(target)
+    os.lchown(link, owner, owner)
+    return link
+
+
+@NEEDS_ROOT
+@pytest.mark.parametrize("command", ["export", "render", "doc"])
+def test_a_symlink_planted_in_a_shared_sticky_directory_is_refused(cp, tmp_path, command):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    shared = _shared_dir(tmp_path)
+    link = _planted_link(shared, victim, OTHER_UID)
+    args = {
+        "export": ["plan", "export", "acme", "-o", str(link)],
+        "render": ["render", "money-flow", "acme", "--format", "dot", "-o", str(link)],
+        "doc": ["doc", "acme", "--format", "html", "-o", str(link)],
+    }[command]
+    _one_line(cp(*args), str(link), "protected_symlinks", f"uid {OTHER_UID}")
+    assert victim.read_text() == "precious"
+    assert link.is_symlink()
+
+
+@NEEDS_ROOT
+def test_a_symlink_to_a_directory_in_a_shared_sticky_directory_is_refused(cp, tmp_path):
+    victim = tmp_path / "victim-dir"
+    victim.mkdir()
+    shared = _shared_dir(tmp_path)
+    link = shared / "docs"
+    link.symlink_to(victim)
+    os.lchown(link, OTHER_UID, OTHER_UID)
+    _one_line(cp("doc", "acme", "-o", str(link / "acme")), "protected_symlinks")
+    assert _listing(victim) == []
+
+
+@NEEDS_ROOT
+@pytest.mark.parametrize(
+    ("dir_owner", "link_owner", "sticky"),
+    [(0, 0, True), (OTHER_UID, OTHER_UID, True), (0, OTHER_UID, False)],
+    ids=["own-link", "directory-owner's-link", "not-sticky"],
+)
+def test_symlinks_the_kernel_would_follow_are_followed(cp, tmp_path, dir_owner, link_owner, sticky):
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    shared = _shared_dir(tmp_path, dir_owner)
+    if not sticky:
+        shared.chmod(0o777)
+    link = _planted_link(shared, target, link_owner)
+    result = cp("plan", "export", "acme", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text())["plan"]["name"] == "acme" and link.is_symlink()

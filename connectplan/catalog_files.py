@@ -153,7 +153,8 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
         if "maximum nesting depth" in str(reason):
             reason = f"nested deeper than libyaml's limit ({MAX_DEPTH} levels are allowed)"
         raise _yaml_problem(source, f"YAML syntax error: {reason}", line) from None
-    if root is not None and _expanded_size(root) > MAX_VALUES:  # before the walk, which follows every alias
+    # before the walk, which follows every alias (a text without '*' has none: the pass is skipped)
+    if root is not None and "*" in text and _expanded_size(root) > MAX_VALUES:
         raise _yaml_problem(source, f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)", None)
     lines: dict[str, int] = {}
     problems: list[Problem] = []
@@ -242,7 +243,8 @@ def parse_catalog_text(text: str, source: str) -> Catalog:
         lines: dict[str, int] = {}
     else:
         data, lines = _yaml_lines(text, source)
-    problems = unstorable_text(data, source)
+    # a NUL or a surrogate is in the text itself or written as an escape (JSON "\u0000", YAML "\0")
+    problems = unstorable_text(data, source) if "\\" in text or "\0" in text else []
     if problems:
         located = [Problem(p.source, p.path, p.message, _nearest_line(lines, p.path)) for p in problems]
         raise CatalogError(located)

@@ -421,6 +421,17 @@ ESC = "\x1b]8;;https://evil.example\x07x\x1b]8;;\x07\x1b[2J\r\u202e\u2066"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
 @pytest.fixture
 def hostile_catalog(cp, tmp_path):
     doc = tiny_doc(title=f"Tiny{ESC}")
@@ -452,15 +463,28 @@ def hostile_catalog(cp, tmp_path):
         ["catalog", "lint", "tiny"],
         ["catalog", "diff", "tiny", "HOSTILE"],
         ["catalog", "list"],
+        ["catalog", "show", "tiny"],
+        ["catalog", "show", "tiny", "--format", "json"],
+        ["options", "--catalog", "tiny", "--format", "json"],
+        ["presets", "--catalog", "tiny", "--format", "json"],
+        ["explore", "--catalog", "tiny", "--set", "color=red", "--format", "json"],
     ],
-    ids=["options", "presets", "explore", "explore-partial", "explore-complete", "resolve", "lint", "diff", "list"],
+    ids=[
+        *("options", "presets", "explore", "explore-partial", "explore-complete", "resolve", "lint", "diff", "list"),
+        *("show-yaml", "show-json", "options-json", "presets-json", "explore-json"),
+    ],
 )
 def test_control_characters_in_catalog_text_are_escaped(cp, hostile_catalog, args):
     args = [hostile_catalog if a == "HOSTILE" else a for a in args]
     result = cp(*args)
     assert result.exit_code in (0, 1), result.output
     assert not RAW.search(result.output), [m for m in RAW.findall(result.output)][:5]
-    if args[0] in ("options", "presets", "explore"):
+    if "json" in args:  # escaped as JSON escapes: the document still reads back to the catalog's text
+        doc = json.loads(result.stdout)
+        assert args[0] == "explore" or any(ESC in text for text in _strings(doc))  # explore's JSON holds ids
+    elif args[0] == "catalog" and args[1] == "show":
+        assert f"Tiny{ESC}" == yaml.safe_load(result.stdout)["title"]
+    elif args[0] in ("options", "presets", "explore"):
         assert "\\x1b" in result.stdout and "\\u202e" in result.stdout
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import escape_controls, to_json
+from connectplan.output.resolution import _CONTROLS, escape_controls, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,7 +46,10 @@ def format_catalog(cat: Catalog, fmt: str) -> str:
         return to_json(doc)
     import yaml
 
-    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    text = str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    if _CONTROLS.search(text):  # YAML writes bidirectional overrides as they are: escape all but ASCII then
+        text = str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=False, width=100))
+    return text
 
 
 def options_document(cat: Catalog) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Outputs do not depend on the hash seed (issue 18, point 4).
 
 Two processes with different ``PYTHONHASHSEED`` values render, for every preset of every built-in
-edition, ``doc`` (Markdown with its SVGs), ``resolve --format json``, ``explore --format json`` and
-``prompt``; every output's bytes must be identical. A list built from a set (the rules an option
-"would clear" in a design document, say) came out in the set's order before.
+edition, ``doc`` (Markdown with its SVGs), ``resolve`` (JSON, text, Markdown), ``explore`` (JSON,
+text) and ``prompt``, and each edition's ``presets``; every output's bytes must be identical. A
+list built from a set (the rules an option "would clear" in a design document) came out in the
+set's order before.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ def run(key, *args):
 
 for cat in builtin_catalogs():
     ref = f"{cat.name}@{cat.edition}"
+    for fmt in ("json", "text"):
+        run(f"{ref}/presets-{fmt}", "presets", "--catalog", ref, "--format", fmt)
     for preset in cat.presets:
         base = f"{ref}/{preset.id}"
-        run(base + "/resolve", "resolve", "--catalog", ref, "--preset", preset.id, "--format", "json")
-        run(base + "/explore", "explore", "--catalog", ref, "--preset", preset.id, "--format", "json")
+        for fmt in ("json", "text", "markdown"):
+            run(f"{base}/resolve-{fmt}", "resolve", "--catalog", ref, "--preset", preset.id, "--format", fmt)
+        for fmt in ("json", "text"):
+            run(f"{base}/explore-{fmt}", "explore", "--catalog", ref, "--preset", preset.id, "--format", fmt)
         run(base + "/prompt", "prompt", "--catalog", ref, "--preset", preset.id)
         out = Path("docs", cat.edition, preset.id)
         run(base + "/doc-log", "doc", "--catalog", ref, "--preset", preset.id, "-o", str(out))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -30,6 +31,9 @@ from db.errors import path_problem
 __all__ = ["MANIFEST", "doc_format", "write_doc_files"]
 
 MANIFEST = ".connectplan-doc.json"
+#: the temporary directory a document is written to first (one a killed run left behind is not a foreign file)
+_STAGING_PREFIX = ".connectplan-doc-staging."
+_STAGING = re.compile(r"\.connectplan-doc-staging\.[A-Za-z0-9_]+\.tmp")
 _SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 
@@ -131,7 +135,7 @@ def write_doc_files(
             )
         if not force and named is None:
             for entry in sorted(p.name for p in directory.iterdir()):
-                if entry != MANIFEST and entry not in recorded:
+                if entry != MANIFEST and entry not in recorded and not _STAGING.fullmatch(entry):
                     raise _refuse(directory, entry, "it was not written by connectplan doc")
         for name in files:
             found = _lstat(directory / name)
@@ -178,7 +182,7 @@ def _stage_and_move(directory: Path, files: dict[str, bytes], exists: bool) -> N
         if _lstat(home) is None or not home.is_dir():
             raise OutputError(directory, f"{home} is not a directory")
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=".connectplan-doc.", suffix=".tmp", dir=home))
+        tmp = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, suffix=".tmp", dir=home))
     except OSError as exc:
         raise OutputError(directory, _reason(exc, home)) from None
     try:

@@ -7,7 +7,10 @@ Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors)
 2 usage or input error (one line on stderr, nothing stored); a save refused by the save policy
 (:mod:`connectplan.save_policy`) is a checked condition: one line on stderr, nothing stored, exit 1.
 An unexpected exception (a bug) is one ``internal error`` line too, exit 2; ``--debug`` or
-``CONNECTPLAN_DEBUG=1`` shows its traceback.
+``CONNECTPLAN_DEBUG=1`` shows its traceback. Output that cannot be written (standard output on a
+full device or a closed pipe, or closed) is one line and exit 2 as well (:func:`main`).
+
+``--db URL`` is accepted before the subcommand and after it, on every command (:func:`add_db_option`).
 """
 
 from __future__ import annotations

@@ -27,21 +27,24 @@ __all__ = ["BareClauses", "HandResolver", "bare_best_ranks", "python_source"]
 _VERDICTS = ("allowed", "caution", "sales_gated", "blocked", "out_of_scope")
 
 
-def python_source(expr: Expr) -> str:
-    """A Python expression over the selection dict ``s`` equivalent to ``expr``."""
+def python_source(expr: Expr, multi: frozenset[str] = frozenset()) -> str:
+    """A Python expression over the selection dict ``s`` equivalent to ``expr``; a term of a
+    multi-choice property (named in ``multi``) tests membership in the chosen tuple."""
     if isinstance(expr, Term):
+        if expr.prop in multi:
+            return f"{expr.option!r} in s[{expr.prop!r}]"
         return f"s[{expr.prop!r}] == {expr.option!r}"
     if isinstance(expr, Always):
         return "True"
     if isinstance(expr, Not):
-        return f"not ({python_source(expr.operand)})"
+        return f"not ({python_source(expr.operand, multi)})"
     joiner = " and " if isinstance(expr, And) else " or "
     assert isinstance(expr, (And, Or))
-    return joiner.join(f"({python_source(op)})" for op in expr.operands)
+    return joiner.join(f"({python_source(op, multi)})" for op in expr.operands)
 
 
-def _function(expr: Expr) -> Callable[[Mapping[str, str]], bool]:
-    code = compile(f"lambda s: {python_source(expr)}", "<condition>", "eval")
+def _function(expr: Expr, multi: frozenset[str] = frozenset()) -> Callable[[Mapping[str, Any]], bool]:
+    code = compile(f"lambda s: {python_source(expr, multi)}", "<condition>", "eval")
     return eval(code, {"__builtins__": {}})  # our own generated source, no user text
 
 
@@ -49,14 +52,16 @@ class HandResolver:
     """Resolution by hand for one catalog (see the module docstring)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.rules = [(i, int(r.rank), r.id, _function(r.condition)) for i, r in enumerate(catalog.rules)]
-        self.steps = [(s.id, (s.order, s.id), s.prereqs, _function(s.condition)) for s in catalog.steps]
-        self.flows = [(f.id, _function(f.condition)) for f in catalog.flows]
+        multi = frozenset(p.id for p in catalog.properties if p.multi)
+        self.rules = [(i, int(r.rank), r.id, _function(r.condition, multi)) for i, r in enumerate(catalog.rules)]
+        self.steps = [(s.id, (s.order, s.id), s.prereqs, _function(s.condition, multi)) for s in catalog.steps]
+        self.flows = [(f.id, _function(f.condition, multi)) for f in catalog.flows]
         self.holders = [
-            (r.id, a.party, _function(a.condition)) for r in catalog.responsibilities for a in r.assignments
+            (r.id, a.party, _function(a.condition, multi)) for r in catalog.responsibilities for a in r.assignments
         ]
 
-    def resolve(self, selection: Mapping[str, str]) -> dict[str, Any]:
+    def resolve(self, selection: Mapping[str, Any]) -> dict[str, Any]:
+        """``selection``: an option id per single-choice property, a tuple of ids per multi-choice one."""
         fired = [(-rank, i, rid) for i, rank, rid, fn in self.rules if fn(selection)]
         fired.sort()
         verdict = _VERDICTS[max((-neg for neg, _, _ in fired), default=0) if fired else 0]

@@ -43,7 +43,7 @@ from engine.severity import Severity
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from engine.catalog import Catalog, Rule
+    from engine.catalog import Catalog, Property, Rule
     from engine.expression import Choice
 
 __all__ = [
@@ -318,16 +318,31 @@ def _property_status(
 
 def _propagate_by_property(catalog: Catalog, ordered: tuple[tuple[str, Choice], ...], enc: Encoding) -> Propagation:
     """Every property judged with the solver under the rest of the selection (catalogs with
-    multi-choice properties, whose neighbours are sets of options rather than one switch)."""
+    multi-choice properties, whose neighbours are sets of options rather than one switch).
+
+    The properties the selection leaves open share one context, the whole selection, so they are
+    judged together in one coverage pass per level; a chosen property is judged under the
+    selection without its own choice, one property at a time."""
     sel = dict(ordered)
     singles = _SingleRuleReasons(catalog, sel)
+
+    def literals(prop: Property) -> tuple[list[int], list[int]]:
+        with_lits = [enc.option_var[(prop.id, o)] for o in prop.option_ids]
+        return with_lits, ([*with_lits, *(-lit for lit in with_lits)] if prop.multi else with_lits)
+
+    open_found: dict[int, Severity] = {}
+    open_props = [p for p in catalog.properties if p.id not in sel]
+    if open_props:
+        asked = [lit for p in open_props for lit in literals(p)[1]]
+        open_found = _best_literal_ranks(enc, asked, enc.selection_literals(sel))
     statuses = []
     for prop in catalog.properties:
-        context = enc.selection_literals({p: v for p, v in sel.items() if p != prop.id})
-        with_lits = [enc.option_var[(prop.id, o)] for o in prop.option_ids]
-        found = _best_literal_ranks(
-            enc, [*with_lits, *(-lit for lit in with_lits)] if prop.multi else with_lits, context
-        )
+        with_lits, asked = literals(prop)
+        if prop.id in sel:
+            context = enc.selection_literals({p: v for p, v in sel.items() if p != prop.id})
+            found = _best_literal_ranks(enc, asked, context)
+        else:
+            found = open_found
         ranks = {(prop.id, o): found[lit] for o, lit in zip(prop.option_ids, with_lits, strict=True)}
         without = {o: found[-lit] for o, lit in zip(prop.option_ids, with_lits, strict=True)} if prop.multi else None
         statuses.append(

@@ -8,7 +8,8 @@ The engine does not ship a solver: it encodes a catalog into clauses and asks a
   clause, pairwise "at most one" clauses, or a sequential counter for properties with many
   options); for a multi-choice property, at least ``min`` and at most ``max`` of its option
   variables true (cardinality constraints: clauses over subsets when they are few, a
-  sequential counter otherwise). A term is its option's variable, so ``m.o`` means "``o`` is
+  sequential counter otherwise), and an ``exclusive`` option excludes each other option of its
+  property (one binary clause per pair). A term is its option's variable, so ``m.o`` means "``o`` is
   among the chosen";
 * one literal per condition, equivalent to it (Tseitin: a fresh variable per ``and`` / ``or``
   node, ``not`` is a negated literal, ``always`` a literal fixed true);
@@ -20,6 +21,8 @@ Nothing here enumerates selections: the clause count is linear in the catalog's 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 from math import comb
@@ -59,7 +62,6 @@ class SatSolver(Protocol):
     def set_phases(self, literals: Sequence[int]) -> None:
         """A hint: prefer these literals when branching (may be ignored)."""
 
-
 SolverFactory = Callable[[], SatSolver]
 
 
@@ -78,13 +80,41 @@ class Encoding:
     or higher fires.
     """
 
+    nvars: int
+    option_var: dict[tuple[str, str], int]
+    var_option: dict[int, tuple[str, str]]
+    level: dict[Severity, int]
+    rule_lit: dict[str, int]
+    _cache: dict[Expr, int]
+    _true: int
+
     def __init__(self, catalog: Catalog, solver: SatSolver) -> None:
         self.catalog = catalog
         self.solver = solver
+        base = _base_for(catalog)
+        if base is None:
+            recorder = _Recorder(solver)
+            self.solver = recorder
+            self._build(catalog)
+            self.solver = solver
+            _remember(catalog, self, recorder.clauses)
+            return
+        for clause in base.clauses:  # the same clauses as a first encoding, without re-deriving them
+            solver.add_clause(clause)
+        self.nvars = base.nvars
+        self.option_var = base.option_var  # never changed after the base encoding
+        self.var_option = base.var_option
+        self._true = base.true
+        self.level = base.level
+        self._cache = dict(base.cache)  # literals made later (steps, causes) are this encoding's own
+        self.rule_lit = dict(base.rule_lit)
+
+    def _build(self, catalog: Catalog) -> None:
+        solver = self.solver
         self.nvars = 0
-        self.option_var: dict[tuple[str, str], int] = {}
-        self.var_option: dict[int, tuple[str, str]] = {}
-        self._cache: dict[Expr, int] = {}
+        self.option_var = {}
+        self.var_option = {}
+        self._cache = {}
         self._true = self.new_var()
         solver.add_clause([self._true])
         for prop in catalog.properties:
@@ -97,10 +127,15 @@ class Encoding:
             if prop.multi:
                 self._at_most_k(lits, prop.max_options)
                 self._at_most_k([-lit for lit in lits], len(lits) - prop.min_options)
+                for opt, lit in zip(prop.options, lits, strict=True):
+                    if opt.exclusive:  # chosen alone: it excludes every other option
+                        for other in lits:
+                            if other != lit:
+                                solver.add_clause([-lit, -other])
             else:
                 self._exactly_one(lits)
-        self.rule_lit: dict[str, int] = {}
-        self.level: dict[Severity, int] = {}
+        self.rule_lit = {}
+        self.level = {}
         for k in LEVELS:
             self.level[k] = self.new_var()
         by_level: dict[Severity, list[int]] = {k: [] for k in LEVELS}
@@ -275,3 +310,66 @@ def satisfiable_literals(
         found |= newly
         remaining = [lit for lit in remaining if lit not in newly]
     return found
+
+
+# -- the base encoding of a catalog, derived once -------------------------------------------
+
+
+class _Base:
+    """What :class:`Encoding` derives from a catalog before any question is asked: its clauses and
+    variables. A catalog is immutable, so later encodings of the same catalog object replay them."""
+
+    __slots__ = ("cache", "clauses", "level", "nvars", "option_var", "rule_lit", "true", "var_option")
+
+    def __init__(self, enc: Encoding, clauses: list[list[int]]) -> None:
+        self.clauses = clauses
+        self.nvars = enc.nvars
+        self.option_var = enc.option_var
+        self.var_option = enc.var_option
+        self.true = enc._true
+        self.level = enc.level
+        self.cache = dict(enc._cache)
+        self.rule_lit = dict(enc.rule_lit)
+
+
+class _Recorder:
+    """Passes clauses on to a solver and keeps a copy (while the base encoding is derived)."""
+
+    def __init__(self, solver: SatSolver) -> None:
+        self.solver = solver
+        self.clauses: list[list[int]] = []
+
+    def add_clause(self, clause: Sequence[int]) -> None:
+        self.clauses.append(list(clause))
+        self.solver.add_clause(clause)
+
+    def solve(self, assumptions: Sequence[int] = ()) -> Sequence[int] | None:
+        return self.solver.solve(assumptions)
+
+    def core(self) -> Sequence[int]:
+        return self.solver.core()
+
+    def set_phases(self, literals: Sequence[int]) -> None:
+        self.solver.set_phases(literals)
+
+
+#: Base encodings of the most recently encoded catalogs, by identity (``id`` is checked against the object).
+_BASES: OrderedDict[int, tuple[Catalog, _Base]] = OrderedDict()
+_BASES_SIZE = 32
+_BASES_LOCK = threading.Lock()
+
+
+def _base_for(catalog: Catalog) -> _Base | None:
+    with _BASES_LOCK:
+        found = _BASES.get(id(catalog))
+        if found is None or found[0] is not catalog:
+            return None
+        _BASES.move_to_end(id(catalog))
+        return found[1]
+
+
+def _remember(catalog: Catalog, enc: Encoding, clauses: list[list[int]]) -> None:
+    with _BASES_LOCK:
+        _BASES[id(catalog)] = (catalog, _Base(enc, clauses))
+        while len(_BASES) > _BASES_SIZE:
+            _BASES.popitem(last=False)

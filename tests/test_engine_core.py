@@ -112,3 +112,43 @@ class TestBuildSelection:
     def test_unknown_preset_lists_the_presets(self, tiny):
         with pytest.raises(SelectionError, match=r"unknown preset 'nope' in tiny@1; presets: small_red"):
             build_selection(tiny, "nope", {})
+
+
+class _Recording:
+    """A stand-in solver that keeps the clauses it is given."""
+
+    def __init__(self) -> None:
+        self.clauses: list[list[int]] = []
+
+    def add_clause(self, clause):
+        self.clauses.append(list(clause))
+
+    def solve(self, assumptions=()):
+        return None
+
+    def core(self):
+        return []
+
+    def set_phases(self, literals):
+        return None
+
+
+def test_a_second_encoding_of_a_catalog_replays_the_first_ones_clauses_and_variables():
+    from connectplan.catalog_files import load_builtin
+    from engine.sat import Encoding
+
+    cat = load_builtin("stripe-connect@2026.yaml")
+    first, second = _Recording(), _Recording()
+    a, b = Encoding(cat, first), Encoding(cat, second)
+    assert first.clauses and first.clauses == second.clauses
+    assert (a.nvars, a.option_var, a.level, a.rule_lit) == (b.nvars, b.option_var, b.level, b.rule_lit)
+    # literals made after the base encoding are each encoding's own
+    step = cat.steps[-1].condition
+    assert a.literal(step) == b.literal(step)
+    assert a.nvars == b.nvars and a._cache is not b._cache
+    # a copy of the catalog (another object) is encoded afresh, to the same clauses
+    from engine import catalog_to_dict
+
+    third = _Recording()
+    Encoding(catalog_from_dict(catalog_to_dict(cat)), third)
+    assert third.clauses == first.clauses

@@ -59,9 +59,12 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
         assert [e.revision_ref for e in s.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
@@ -73,9 +76,12 @@ def test_builtin_editions_are_imported_once(store, store_url):
         assert [e.revision_ref for e in again.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
@@ -113,9 +119,12 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
         assert [e.revision_ref for e in ws.catalogs()] == [
             "stripe-connect@2024.r1",
             "stripe-connect@2024.r2",
+            "stripe-connect@2024.r3",
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
+            "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
 
 

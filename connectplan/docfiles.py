@@ -43,11 +43,13 @@ def doc_format(output: str | Path, fmt: str | None) -> str:
     >>> doc_format("plan.html", None), doc_format("docs/acme", None), doc_format("x.md", "markdown")
     ('html', 'markdown', 'markdown')
     """
-    _check_names(Path(output), {})
     implied = _SUFFIX_FORMAT.get(Path(output).suffix.lower())
     if fmt is not None and implied is not None and fmt != implied:
         raise AppError(f"-o {output} names a {implied} file but --format is {fmt}; drop --format or make them agree")
-    return fmt or implied or "markdown"
+    chosen = fmt or implied or "markdown"
+    if chosen == "markdown" and is_file_target(output):
+        _check_utf8(str(output), Path(output).name)  # NAME.md links its diagrams as NAME-money-flow.svg ...
+    return chosen
 
 
 def is_file_target(output: str | Path) -> bool:
@@ -89,16 +91,16 @@ def _lstat(path: Path) -> os.stat_result | None:
         raise OutputError(path, path_problem(exc)) from None
 
 
-def _check_names(directory: Path, files: dict[str, bytes]) -> None:
-    """Refuse a name the document cannot refer to: a Markdown page links its diagrams by file name, as UTF-8."""
-    for name in (str(directory), *files):
-        try:
-            name.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise OutputError(
-                name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                f"the file name is not valid UTF-8 (at character {exc.start + 1}); use a UTF-8 name",
-            ) from None
+def _check_utf8(shown: str, name: str) -> None:
+    """Refuse a file name a Markdown page cannot link to: the page is UTF-8 text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise OutputError(
+            shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+            f"the file name is not valid UTF-8 (at character {exc.start + 1}), and the Markdown page links its "
+            "diagrams by name; use a UTF-8 name, or --format html",
+        ) from None
 
 
 def write_doc_files(
@@ -113,7 +115,6 @@ def write_doc_files(
     nothing behind, not even an empty directory. A named file that is a symlink, a FIFO or a
     device is written through :func:`connectplan.outfile.write_output`.
     """
-    _check_names(directory, files)
     check_symlinks(str(directory))
     info = _lstat(directory)
     if info is not None and stat.S_ISLNK(info.st_mode):

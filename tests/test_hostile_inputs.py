@@ -213,10 +213,17 @@ def test_a_name_ending_in_a_slash_is_not_written_as_a_file(cp, tmp_path, command
         assert not (tmp_path / target.rstrip("/").rsplit("/", 1)[1]).exists()
 
 
-def test_a_doc_name_that_is_not_utf8(cp, tmp_path):
-    name = os.fsdecode(b"bad\xff.md")
-    _one_line(cp("doc", "acme", "-o", str(tmp_path / name)), "not valid UTF-8", "bad\\xff.md")
+def test_a_doc_name_that_is_not_utf8(cp, url, tmp_path):
+    name = os.fsdecode(b"bad\xff.md")  # the Markdown page would link bad\xff-money-flow.svg
+    _one_line(cp("doc", "acme", "-o", str(tmp_path / name)), "not valid UTF-8", "bad\\xff.md", "--format html")
     assert _listing(tmp_path) == ["plans.db"]
+    # a directory or an HTML page may have such a name: nothing in the document refers to it (and the
+    # command line prints the name escaped: run as the installed command, which sets that up)
+    for name in (b"dir\xff", b"page\xff.html"):
+        proc = _connectplan(["doc", "acme", "-o", os.fsdecode(bytes(tmp_path) + b"/" + name)], url=url)
+        assert proc.returncode == 0, proc.stderr
+        assert b"\\udcff" in proc.stdout
+    assert (tmp_path / os.fsdecode(b"dir\xff") / "README.md").is_file()
 
 
 # ---------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def stdout_failure_line(exc: OSError) -> str:
         errno.EDQUOT: "disk quota exceeded",
         errno.EPIPE: "the reader closed the pipe",
     }.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"cannot write to standard output: {reason}; the output is incomplete"
+    return f"cannot write to standard output: {reason}; the output is incomplete (free space, or redirect it elsewhere)"
 
 
 def _silence_stdout() -> None:

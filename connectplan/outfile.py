@@ -64,7 +64,7 @@ def _under_kernel_dir(path: str) -> bool:
 
 def _reason(exc: OSError, directory: Path) -> str:
     if exc.errno == errno.ENAMETOOLONG:
-        return "the file name is too long"
+        return "the file name is too long for the file system; use a shorter one"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"permission denied in directory {directory}"
     if exc.errno == errno.EROFS:

@@ -90,5 +90,5 @@ def path_problem(exc: BaseException) -> str:
     if isinstance(exc, ValueError):
         return "the path contains a NUL character" if "null" in str(exc) else str(exc)
     if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
-        return "the file name is too long for the file system"
+        return "the file name is too long for the file system; use a shorter one"
     return getattr(exc, "strerror", None) or str(exc)

@@ -107,7 +107,7 @@ def check_sqlite_file(url: str, path: Path) -> bool:
     try:
         return _check_sqlite_file(url, path)
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)}; pass another --db") from None
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
 
 
 def _exists(url: str, path: Path) -> bool:
@@ -119,7 +119,7 @@ def _exists(url: str, path: Path) -> bool:
     except FileNotFoundError:
         return False
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)}; pass another --db") from None
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
     return True
 
 

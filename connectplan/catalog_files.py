@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from connectplan.infile import MAX_DEPTH, MAX_VALUES, InputFileError, check_nesting, read_text_file
 from engine import Catalog, CatalogError, Problem, catalog_from_dict
+from engine.errors import MAX_PROBLEMS
 
 __all__ = [
     "BUILTIN_DIR",
@@ -152,10 +153,12 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
         if "maximum nesting depth" in str(reason):
             reason = f"nested deeper than libyaml's limit ({MAX_DEPTH} levels are allowed)"
         raise _yaml_problem(source, f"YAML syntax error: {reason}", line) from None
-    if root is not None and _expanded_size(root) > MAX_VALUES:  # before the walk, which follows every alias
+    # before the walk, which follows every alias (a text without '*' has none: the pass is skipped)
+    if root is not None and "*" in text and _expanded_size(root) > MAX_VALUES:
         raise _yaml_problem(source, f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)", None)
     lines: dict[str, int] = {}
     problems: list[Problem] = []
+    duplicates = 0
     values = 0
     # iterative depth-first walk; ``open_nodes`` holds the ids of the nodes on the current path
     stack: list[tuple[Any, str, int, bool]] = [(root, "", 1, False)] if root is not None else []
@@ -188,7 +191,9 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
                 key = str(key_node.value)
                 child = f"{path}.{key}" if path else key
                 if key in seen:
-                    problems.append(Problem(source, child, f"duplicate key {key!r}", key_node.start_mark.line + 1))
+                    duplicates += 1
+                    if len(problems) < MAX_PROBLEMS:
+                        problems.append(Problem(source, child, f"duplicate key {key!r}", key_node.start_mark.line + 1))
                 seen.add(key)
                 lines[child] = key_node.start_mark.line + 1
                 children.append((value_node, child, depth + 1, False))
@@ -196,7 +201,7 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
             children = [(item, f"{path}[{i}]", depth + 1, False) for i, item in enumerate(node.value)]
         stack.extend(reversed(children))
     if problems:
-        raise CatalogError(problems)
+        raise CatalogError(problems, duplicates - len(problems))
     if root is None:
         return None, lines
     try:
@@ -206,7 +211,16 @@ def _yaml_lines(text: str, source: str) -> tuple[Any, dict[str, int]]:
         raise _yaml_problem(
             source, f"YAML error: {getattr(exc, 'problem', None) or exc}", mark and mark.line + 1
         ) from None
+    except ValueError as exc:  # int() of a number of more than 4,300 digits
+        raise _yaml_problem(source, _number_problem(exc)) from None
     return data, lines
+
+
+def _number_problem(exc: ValueError) -> str:
+    """The problem for a number too long to read (Python refuses to convert more than 4,300 digits)."""
+    if "digits" in str(exc):
+        return "a number has more than 4,300 digits; a catalog's numbers are small whole numbers"
+    return f"a value cannot be read ({exc})"
 
 
 def parse_catalog_text(text: str, source: str) -> Catalog:
@@ -220,6 +234,8 @@ def parse_catalog_text(text: str, source: str) -> Catalog:
             raise CatalogError([Problem(source, "", f"JSON syntax error: {exc.msg}", exc.lineno)]) from None
         except RecursionError:
             raise CatalogError([Problem(source, "", f"nested deeper than {MAX_DEPTH} levels")]) from None
+        except ValueError as exc:  # json raises it for a number of more than 4,300 digits
+            raise CatalogError([Problem(source, "", _number_problem(exc))]) from None
         try:
             check_nesting(data, source=source)
         except InputFileError as exc:
@@ -227,7 +243,62 @@ def parse_catalog_text(text: str, source: str) -> Catalog:
         lines: dict[str, int] = {}
     else:
         data, lines = _yaml_lines(text, source)
+    # a NUL or a surrogate is in the text itself or written as an escape (JSON "\u0000", YAML "\0")
+    problems = unstorable_text(data, source) if "\\" in text or "\0" in text else []
+    if problems:
+        located = [Problem(p.source, p.path, p.message, _nearest_line(lines, p.path)) for p in problems]
+        raise CatalogError(located)
     return catalog_from_dict(data, source=source, locate=lambda path: _nearest_line(lines, path))
+
+
+#: NUL (PostgreSQL's text cannot hold it) and lone surrogates (not Unicode text: no UTF-8 encodes them)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(data: Any, source: str, *, limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """Problems for every key or string in ``data`` holding a NUL or a lone surrogate (at most ``limit``).
+
+    Refused in every catalog, whatever its source or the store it goes to: SQLite would store a
+    NUL that PostgreSQL refuses, so a store could not move to PostgreSQL, and a lone surrogate
+    (``"\\ud800"`` in JSON) cannot be written as UTF-8 at all.
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack and len(problems) < limit:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, child in reversed(list(value.items())):
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    problems.append(Problem(source, path, f"a key {_unstorable(key)}"))
+                    continue
+                stack.append((child, where))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and _UNSTORABLE.search(value):
+            problems.append(Problem(source, path, _unstorable(value)))
+    return problems
+
+
+def _unstorable(text: str) -> str:
+    found = _UNSTORABLE.search(text)
+    assert found is not None
+    at = found.start() + 1
+    if found[0] == "\x00":
+        return f"contains a NUL character (U+0000, at character {at}), which a store cannot hold; remove it"
+    return (
+        f"contains a lone surrogate (U+{ord(found[0]):04X}, at character {at}), which is not Unicode text; "
+        "remove it or write the character it stands for"
+    )
+
+
+def check_storable(catalog: Catalog) -> None:
+    """Refuse a loaded catalog holding a NUL or a lone surrogate (see :func:`unstorable_text`)."""
+    from engine import catalog_to_dict
+
+    problems = unstorable_text(catalog_to_dict(catalog), catalog.ref)
+    if problems:
+        raise CatalogError(problems)
 
 
 def _nearest_line(lines: dict[str, int], path: str) -> int | None:

@@ -7,11 +7,15 @@ Exit codes: 0 success; 1 a checked condition failed (``--fail-on``, lint errors)
 2 usage or input error (one line on stderr, nothing stored); a save refused by the save policy
 (:mod:`connectplan.save_policy`) is a checked condition: one line on stderr, nothing stored, exit 1.
 An unexpected exception (a bug) is one ``internal error`` line too, exit 2; ``--debug`` or
-``CONNECTPLAN_DEBUG=1`` shows its traceback.
+``CONNECTPLAN_DEBUG=1`` shows its traceback. Output that cannot be written (standard output on a
+full device or a closed pipe, or closed) is one line and exit 2 as well (:func:`main`).
+
+``--db URL`` is accepted before the subcommand and after it, on every command (:func:`add_db_option`).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 from typing import TYPE_CHECKING, Any
@@ -77,6 +81,10 @@ class LazyGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module_name), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        add_db_option(cmd)
+        super().add_command(cmd, name)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, self.lazy[name][1]) for name in self.lazy]
         rows += [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if n not in self.lazy]
@@ -96,9 +104,39 @@ class LazyGroup(click.Group):
             converted = to_input_error(exc)
             if converted is not None:
                 raise converted from None
+            if isinstance(exc, OSError) and is_stdout_failure(exc):  # a full device, a broken pipe: said once
+                raise InputError(stdout_failure_line(exc)) from None
             if ctx.parent is not None or _debug(ctx):
                 raise  # the root group reports it (or, when debugging, Python prints the traceback)
             raise InputError(internal_error_line(exc)) from None
+
+
+DB_HELP = "Database URL of the plan store (default: sqlite:///connectplan.db in the working directory)."
+
+
+def _remember_db_url(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Keep a ``--db`` given after a (sub)command where the root's ``--db`` goes: the last one given wins."""
+    if value is None:
+        return
+    root = ctx.find_root()
+    state = root.obj if isinstance(root.obj, dict) else {}
+    root.obj = state
+    state["db_url"] = value
+
+
+def add_db_option(cmd: click.Command) -> None:
+    """Accept ``--db URL`` on ``cmd`` and on every command under it, as well as before the subcommand.
+
+    ``connectplan serve --db URL`` and ``connectplan --db URL serve`` mean the same; the option is
+    stored in the root context (see :func:`workspace`), so every command reads it from one place.
+    """
+    if not any(p.name == "db_url" for p in cmd.params):
+        cmd.params.append(
+            click.Option(["--db", "db_url"], metavar="URL", expose_value=False, callback=_remember_db_url, help=DB_HELP)
+        )
+    if isinstance(cmd, click.Group) and not isinstance(cmd, LazyGroup):  # a LazyGroup adds it as it loads
+        for sub in cmd.commands.values():
+            add_db_option(sub)
 
 
 def usage_line(exc: click.UsageError) -> str:
@@ -172,7 +210,7 @@ def _one_line(text: str) -> str:
     metavar="URL",
     envvar="CONNECTPLAN_DATABASE_URL",
     show_envvar=True,
-    help="Database URL of the plan store (default: sqlite:///connectplan.db in the working directory).",
+    help=DB_HELP + " Also accepted after the command.",
 )
 @click.option(
     "--debug",
@@ -185,8 +223,90 @@ def cli(ctx: click.Context, db_url: str | None, debug: bool) -> None:
 
     Example: connectplan resolve --preset saas --set liability=platform
     """
-    ctx.obj = {"db_url": db_url, "debug": debug}
+    state = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = {**state, "db_url": db_url, "debug": debug}
+
+
+#: errors of a write that lost the output: no space, no quota, too large, an I/O error, a closed pipe
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE, errno.EBADF})
+
+
+def is_stdout_failure(exc: BaseException) -> bool:
+    """True for an error writing standard output (the project's own files report themselves as OutputError)."""
+    return isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS and exc.filename is None
+
+
+def stdout_failure_line(exc: OSError) -> str:
+    """The one line for output that could not be written; standard output is silenced so nothing follows it."""
+    _silence_stdout()
+    reason = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EPIPE: "the reader closed the pipe",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot write to standard output: {reason}; the output is incomplete (free space, or redirect it elsewhere)"
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the buffered rest is dropped instead of failing again at exit."""
+    import sys
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _prepare_streams() -> str | None:
+    """Make the standard streams safe to print to; the problem when standard output is closed.
+
+    Text the terminal's encoding cannot show (``PYTHONIOENCODING=latin-1``, a C locale) is
+    written escaped (``\\u2026``) instead of failing; so are undecodable file names.
+    """
+    import sys
+
+    if sys.stdout is None:
+        return "standard output is closed; redirect it instead (e.g. > /dev/null)"
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+    return None
 
 
 def main() -> None:
-    cli(prog_name="connectplan")
+    """The ``connectplan`` entry point: the CLI, with every failure to write its output as one line."""
+    import sys
+
+    closed = _prepare_streams()
+    if closed is not None:
+        if sys.stderr is not None:
+            print(f"Error: {closed}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        cli.main(prog_name="connectplan")
+    except SystemExit as exc:
+        code = exc.code
+    except OSError as exc:  # --help into a full device: click prints help before any command runs
+        if not is_stdout_failure(exc):
+            raise
+        code = _report_stdout_failure(exc)
+    else:
+        code = 0
+    try:  # now, so a full device is one line here and not a traceback while Python exits
+        sys.stdout.flush()
+    except OSError as exc:
+        if not is_stdout_failure(exc):
+            raise
+        code = _report_stdout_failure(exc)
+    sys.exit(code)
+
+
+def _report_stdout_failure(exc: OSError) -> int:
+    import sys
+
+    print(f"Error: {_one_line(stdout_failure_line(exc))}", file=sys.stderr)
+    return 2

@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 from connectplan.errors import AppError
-from connectplan.outfile import OutputError, write_output
+from connectplan.outfile import OutputError, _reason, _sync_directory, _umask, check_symlinks, write_output
+from db.errors import path_problem
 
 __all__ = ["MANIFEST", "doc_format", "write_doc_files"]
 
 MANIFEST = ".connectplan-doc.json"
+#: the temporary directory a document is written to first (one a killed run left behind is not a foreign file)
+_STAGING_PREFIX = ".connectplan-doc-staging."
+_STAGING = re.compile(r"\.connectplan-doc-staging\.[A-Za-z0-9_]+\.tmp")
 _SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 
@@ -37,12 +46,15 @@ def doc_format(output: str | Path, fmt: str | None) -> str:
     implied = _SUFFIX_FORMAT.get(Path(output).suffix.lower())
     if fmt is not None and implied is not None and fmt != implied:
         raise AppError(f"-o {output} names a {implied} file but --format is {fmt}; drop --format or make them agree")
-    return fmt or implied or "markdown"
+    chosen = fmt or implied or "markdown"
+    if chosen == "markdown" and is_file_target(output):
+        _check_utf8(str(output), Path(output).name)  # NAME.md links its diagrams as NAME-money-flow.svg ...
+    return chosen
 
 
 def is_file_target(output: str | Path) -> bool:
-    """True when ``-o`` names the document's file rather than a directory."""
-    return Path(output).suffix.lower() in _SUFFIX_FORMAT
+    """True when ``-o`` names the document's file rather than a directory (``x.md/`` is a directory)."""
+    return not str(output).endswith(("/", "/.")) and Path(output).suffix.lower() in _SUFFIX_FORMAT
 
 
 def _digest(data: bytes) -> str:
@@ -54,8 +66,8 @@ def _read_manifest(directory: Path) -> dict[str, str]:
         doc = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
         files = doc["files"]
         return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return {}  # unreadable or not a manifest (a 100,000-deep document): it records nothing
 
 
 def _current_digest(path: Path) -> str | None:
@@ -69,36 +81,147 @@ def _refuse(directory: Path, name: str, why: str) -> AppError:
     return AppError(f"refusing to overwrite {directory / name}: {why}; choose a new or empty directory, or add --force")
 
 
+def _lstat(path: Path) -> os.stat_result | None:
+    """``os.lstat`` of ``path``, None when nothing is there; a path the file system refuses is an OutputError."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise OutputError(path, path_problem(exc)) from None
+
+
+def _check_utf8(shown: str, name: str) -> None:
+    """Refuse a file name a Markdown page cannot link to: the page is UTF-8 text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise OutputError(
+            shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+            f"the file name is not valid UTF-8 (at character {exc.start + 1}), and the Markdown page links its "
+            "diagrams by name; use a UTF-8 name, or --format html",
+        ) from None
+
+
 def write_doc_files(
     directory: Path, files: dict[str, bytes], *, named: str | None = None, force: bool = False
 ) -> list[Path]:
     """Write ``files`` (name -> bytes) into ``directory`` under the rules above; return the paths.
 
     ``named`` is the file the user named with ``-o`` (None for ``-o DIR``). Every check runs before
-    the first byte is written; each file is written atomically (:func:`connectplan.outfile.write_output`).
+    the first byte is written, and the whole document (manifest included) is written to a temporary
+    sibling first: a new directory is then renamed into place in one step; into an existing one the
+    files are renamed one by one (renames need no space), so a full disk or any refusal leaves
+    nothing behind, not even an empty directory. A named file that is a symlink, a FIFO or a
+    device is written through :func:`connectplan.outfile.write_output`.
     """
-    if directory.exists() and not directory.is_dir():
+    check_symlinks(str(directory))
+    info = _lstat(directory)
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(directory)
+        except OSError:
+            raise OutputError(directory, "it is a symlink to nothing; give a directory") from None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
         raise OutputError(directory, "it is a file; give a directory, or a file name ending in .md or .html")
-    recorded = _read_manifest(directory) if directory.is_dir() else {}
-    if not force and directory.is_dir():
-        if named is None:
+    exists = info is not None
+    recorded = _read_manifest(directory) if exists else {}
+    special: str | None = None  # a named file written in place of staging (a symlink, a FIFO, a device)
+    if exists:
+        manifest = _lstat(directory / MANIFEST)
+        if manifest is not None and not stat.S_ISREG(manifest.st_mode) and (named is None or len(files) > 1):
+            raise AppError(
+                f"cannot write {directory / MANIFEST}: it is not a regular file (connectplan doc records its files "
+                "there); remove it, or choose a new or empty directory"
+            )
+        if not force and named is None:
             for entry in sorted(p.name for p in directory.iterdir()):
-                if entry != MANIFEST and entry not in recorded:
+                if entry != MANIFEST and entry not in recorded and not _STAGING.fullmatch(entry):
                     raise _refuse(directory, entry, "it was not written by connectplan doc")
         for name in files:
-            if name == named or not (directory / name).exists():
+            found = _lstat(directory / name)
+            if found is None:
+                continue
+            if name == named:
+                if not stat.S_ISREG(found.st_mode):
+                    special = name
+                continue
+            if stat.S_ISDIR(found.st_mode):
+                raise OutputError(directory / name, "it is a directory; remove it, or choose another directory")
+            if force:
                 continue
             if name not in recorded:
                 raise _refuse(directory, name, "it was not written by connectplan doc")
             if _current_digest(directory / name) != recorded[name]:
                 raise _refuse(directory, name, "it was changed after connectplan doc wrote it")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(directory, exc.strerror or str(exc)) from None
-    written = [write_output(directory / name, data) or directory / name for name, data in files.items()]
+    staged = dict(files)
     if named is None or len(files) > 1:
         recorded.update({name: _digest(data) for name, data in files.items() if name != named})
-        manifest = {"connectplan-doc": 1, "files": dict(sorted(recorded.items()))}
-        write_output(directory / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    return written
+        manifest_doc = {"connectplan-doc": 1, "files": dict(sorted(recorded.items()))}
+        staged[MANIFEST] = (json.dumps(manifest_doc, indent=2) + "\n").encode("utf-8")
+    if special is not None:
+        write_output(directory / special, staged.pop(special))
+    if len(staged) == 1 and exists and named is not None and special is None:
+        write_output(directory / named, staged[named])  # one file: written atomically as any -o FILE
+    elif staged:
+        _stage_and_move(directory, staged, exists)
+    return [directory / name for name in files]
+
+
+def _stage_and_move(directory: Path, files: dict[str, bytes], exists: bool) -> None:
+    """Write ``files`` to a temporary directory beside (or, when it exists, inside) ``directory``; move them in."""
+    if exists:
+        home, missing = directory, None
+    else:  # the nearest existing ancestor receives the first missing component in one rename
+        missing = directory
+        while True:
+            parent = missing.parent
+            if parent == missing or _lstat(parent) is not None:
+                break
+            missing = parent
+        home = missing.parent
+        if _lstat(home) is None or not home.is_dir():
+            raise OutputError(directory, f"{home} is not a directory")
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, suffix=".tmp", dir=home))
+    except OSError as exc:
+        raise OutputError(directory, _reason(exc, home)) from None
+    try:
+        inner = tmp
+        if missing is not None:
+            os.chmod(tmp, 0o777 & ~_umask())
+            inner = tmp / directory.relative_to(missing)
+            inner.mkdir(parents=True, exist_ok=True, mode=0o777)
+        for name, data in files.items():
+            _write_file(inner / name, data, directory / name if exists else None)
+        if missing is not None:
+            os.rename(tmp, missing)  # one step: the whole document appears, or nothing does
+            _sync_directory(home)
+            return
+        for name in files:
+            os.replace(inner / name, directory / name)
+        tmp.rmdir()
+        _sync_directory(directory)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(directory, _reason(exc, home)) from None
+
+
+def _write_file(path: Path, data: bytes, replacing: Path | None) -> None:
+    mode = 0o666 & ~_umask()
+    if replacing is not None:
+        try:
+            found = os.lstat(replacing)
+            if stat.S_ISREG(found.st_mode):
+                mode = stat.S_IMODE(found.st_mode)
+        except OSError:
+            pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)

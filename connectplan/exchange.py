@@ -181,6 +181,10 @@ def read_export_file(path: str | Path) -> PlanExport:
         raise StoreError(f"malformed export file {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     except RecursionError:
         raise StoreError(f"malformed export file {path}: nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # json raises it for a number of more than 4,300 digits
+        raise StoreError(
+            f"malformed export file {path}: a number has more than 4,300 digits (versions stop at 2147483647)"
+        ) from None
     try:
         check_nesting(doc, source=str(path), max_values=None)
     except InputFileError as exc:
@@ -210,6 +214,10 @@ def parse_export(doc: Any, source: str = "export") -> PlanExport:
     def time(value: Any, where: str) -> datetime:
         try:
             return parse_time(value)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise bad(
+                f"{where} is out of range; use a time from year 1 to 9999 in UTC, e.g. 2025-01-31T12:00:00Z"
+            ) from None
         except (TypeError, ValueError, AttributeError):
             raise bad(f"{where} must be an ISO 8601 time with a UTC offset, e.g. 2025-01-31T12:00:00Z") from None
 
@@ -273,7 +281,7 @@ def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
 
 def _revision(value: Any) -> int:
     # informational (the content hash identifies the revision); a bad value falls back to 1
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1 else 1
 
 
 def _is_choice(value: Any) -> bool:

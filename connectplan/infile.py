@@ -19,6 +19,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from connectplan.errors import AppError
+from db.errors import shorten
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,7 +42,7 @@ class InputFileError(AppError):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"cannot read {self.path}: {self.reason}"
+        return f"cannot read {shorten(self.path)}: {self.reason}"
 
 
 def _size(limit: int) -> str:

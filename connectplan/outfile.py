@@ -8,7 +8,9 @@ What :func:`write_output` does depends on what the path names (symlinks followed
   flushed to disk (``fsync``) and renamed over the target, so readers see the old file or the new
   one and never a half-written one (a full disk leaves the old file as it was). An existing file
   keeps its permission bits; a new one gets ``0666`` less the umask;
-- a symlink: its target is written as above and the link itself is kept;
+- a symlink: its target is written as above and the link itself is kept, except a link the kernel
+  would not follow (``fs.protected_symlinks``: in a world-writable sticky directory such as ``/tmp``,
+  owned by neither the user nor the directory's owner), which is refused;
 - a directory, a block device, a socket, or anything under ``/proc`` or ``/sys``: refused.
 
 Every refusal is an :class:`OutputError`, one line naming the path and the reason:
@@ -28,8 +30,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connectplan.errors import AppError
+from db.errors import shorten
 
-__all__ = ["STDOUT", "OutputError", "write_output"]
+__all__ = ["STDOUT", "OutputError", "check_symlinks", "write_output"]
 
 #: The path that means standard output.
 STDOUT = "-"
@@ -46,7 +49,7 @@ class OutputError(AppError):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"cannot write {self.path}: {self.reason}"
+        return f"cannot write {shorten(self.path)}: {self.reason}"
 
 
 def _umask() -> int:
@@ -61,7 +64,7 @@ def _under_kernel_dir(path: str) -> bool:
 
 def _reason(exc: OSError, directory: Path) -> str:
     if exc.errno == errno.ENAMETOOLONG:
-        return "the file name is too long"
+        return "the file name is too long for the file system; use a shorter one"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"permission denied in directory {directory}"
     if exc.errno == errno.EROFS:
@@ -99,6 +102,10 @@ def write_output(path: str | Path, data: bytes, *, stdout: BinaryIO | None = Non
         raise OutputError("''", "the file name is empty")
     if "\0" in shown:
         raise OutputError(repr(shown), "the file name contains a NUL character")
+    if shown.endswith(("/", "/.")) and not os.path.isdir(shown):
+        # Path() and realpath() drop the slash, and a file named like the directory would be written
+        raise OutputError(shown, "a name ending in '/' names a directory; drop the '/' to write a file")
+    check_symlinks(shown)
     try:
         info: os.stat_result | None = os.stat(shown)
     except FileNotFoundError:
@@ -124,6 +131,43 @@ def write_output(path: str | Path, data: bytes, *, stdout: BinaryIO | None = Non
         raise OutputError(shown, f"it is {kind}")
     _replace(shown, target, data, info)
     return Path(shown)
+
+
+def check_symlinks(shown: str) -> None:
+    """Refuse a path through a symlink the kernel would not follow for us (``fs.protected_symlinks``).
+
+    connectplan resolves links itself (to replace a link's target and keep the link), which would
+    bypass the kernel's protection against links planted in shared directories: a symlink in a
+    world-writable sticky directory (``/tmp``) is followed only when its owner is the user or the
+    directory's owner. Every symlink on the path is checked, as the kernel checks each it follows.
+    """
+    current = "/" if os.path.isabs(shown) else os.getcwd()
+    parts = [p for p in shown.split("/") if p not in ("", ".")]
+    for part in parts:
+        if part == "..":
+            current = os.path.dirname(current) or "/"
+            continue
+        candidate = os.path.join(current, part)
+        try:
+            link = os.lstat(candidate)
+        except (OSError, ValueError):
+            return  # missing (or refused later with its own reason): nothing further to follow
+        if not stat.S_ISLNK(link.st_mode):
+            current = candidate
+            continue
+        try:
+            directory = os.stat(current)
+        except OSError:
+            return
+        shared = directory.st_mode & stat.S_ISVTX and directory.st_mode & stat.S_IWOTH
+        if shared and link.st_uid not in (os.geteuid(), directory.st_uid):
+            raise OutputError(
+                shown,
+                f"{candidate} is a symlink owned by another user (uid {link.st_uid}) in the shared sticky "
+                f"directory {current}; it is not followed (the kernel's protected_symlinks rule): "
+                "remove it or write elsewhere",
+            )
+        current = os.path.realpath(candidate)  # a loop resolves to some path; os.stat reports it later
 
 
 def _stream(shown: str, data: bytes) -> None:

@@ -133,8 +133,10 @@ def parse_plan_ref(ref: str) -> PlanRef:
     name, sep, spec = ref.partition("@")
     if not name or (sep and not spec) or "@" in spec:
         raise StoreError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
-    if spec.isdigit() and spec.isascii() and int(spec) > MAX_VERSION:
-        raise NotFoundError(f"unknown version {name}@{spec}; version numbers stop at {MAX_VERSION}")
+    if spec.isdigit() and spec.isascii() and (len(spec) > len(str(MAX_VERSION)) or int(spec) > MAX_VERSION):
+        # the length first: int() of more than 4,300 digits raises (and costs quadratic time below that)
+        shown = spec if len(spec) <= 20 else f"{spec[:10]}... ({len(spec)} digits)"
+        raise NotFoundError(f"unknown version {name}@{shown}; version numbers stop at {MAX_VERSION}")
     return PlanRef(check_plan_name(name), spec or "latest")
 
 

@@ -177,7 +177,10 @@ class Workspace:
         Identical content already stored changes nothing; other content under the same
         ``name@edition`` is refused (:class:`~db.errors.EditionConflictError`).
         """
+        from connectplan.catalog_files import check_storable
+
         catalog = source if isinstance(source, Catalog) else self.validate_catalog(source)
+        check_storable(catalog)  # a Catalog built in Python was not checked as a file is
         return self.store.import_catalog(catalog)
 
     def _catalog_or_file(self, target: str) -> Catalog:
@@ -193,18 +196,25 @@ class Workspace:
         """
         from connectplan.catalog_files import load_catalog_file
         from connectplan.sat import make_solver
-        from engine import CatalogError
+        from engine import CatalogError, Problem
         from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
-            if not Path(target).is_file():
+            if not _is_file(target):
                 raise AppError(
                     f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
                 )
             try:
                 catalog = load_catalog_file(target)
             except CatalogError as exc:
-                return lint_problems(target, exc.problems)
+                problems = list(exc.problems)
+                if exc.more:  # the loader recorded the first problems and counted the rest
+                    problems.append(
+                        Problem(
+                            target, "", f"... and {exc.more} more problems (only the first {len(problems)} are shown)"
+                        )
+                    )
+                return lint_problems(target, problems)
             return lint_catalog(catalog, make_solver, source=target)
         return lint_catalog(self.catalog(target), make_solver)
 
@@ -544,7 +554,12 @@ class Workspace:
             kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
         )
         if path is not None:
-            return render(dot, path, fmt, write=write_output)  # atomic; FIFOs and devices streamed to
+            target = path  # as given: Path() would drop a trailing '/', which write_output refuses
+
+            def write(_path: Path, data: bytes) -> None:
+                write_output(target, data)  # atomic; FIFOs and devices streamed to
+
+            return render(dot, path, fmt, write=write)
         return render_bytes(dot, fmt)
 
     def doc(
@@ -620,4 +635,12 @@ def plan_info(record: VersionRecord) -> Any:
 
 
 def _is_file_argument(target: str) -> bool:
-    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or Path(target).is_file()
+    return target.endswith((".yaml", ".yml", ".json")) or "/" in target or _is_file(target)
+
+
+def _is_file(target: str) -> bool:
+    """True when ``target`` names a regular file; False for a name the file system refuses (too long, a NUL)."""
+    try:
+        return Path(target).is_file()
+    except (OSError, ValueError):
+        return False

@@ -16,6 +16,8 @@ __all__ = [
     "NotFoundError",
     "SchemaError",
     "StoreError",
+    "path_problem",
+    "shorten",
 ]
 
 
@@ -67,3 +69,26 @@ class EditionConflictError(StoreError):
 
 class ConflictError(StoreError):
     """A save lost a race: another version changed the same property first (or the plan name is taken)."""
+
+
+def shorten(text: str, limit: int = 240) -> str:
+    """``text`` cut past ``limit`` characters (its start kept: a path's directory), with its length.
+
+    >>> shorten("a" * 300, 30)
+    'aaaaaaaaaaaaaaaaaaaa…aaaaaaaaa (300 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return f"{text[:head]}…{text[-(limit - head - 1) :]} ({len(text)} characters)"
+
+
+def path_problem(exc: BaseException) -> str:
+    """What is wrong with a path, from the error the file system (or Python) gave for it."""
+    import errno
+
+    if isinstance(exc, ValueError):
+        return "the path contains a NUL character" if "null" in str(exc) else str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long for the file system; use a shorter one"
+    return getattr(exc, "strerror", None) or str(exc)

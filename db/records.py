@@ -52,9 +52,19 @@ def selection_pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
-def edition_sort_key(edition: str) -> tuple[int, int | str]:
-    """Numeric editions by value, others after them by text (the app's edition order)."""
-    return (0, int(edition)) if edition.isdigit() else (1, edition)
+def edition_sort_key(edition: str) -> tuple[int, int, str]:
+    """Numeric editions by value, others after them by text (the app's edition order).
+
+    A number is compared by its length, then its digits, never converted (a 5,000-digit edition is
+    past ``int()``'s limit): ``9`` < ``10`` < ``2025`` < ``a``.
+
+    >>> sorted(["2025", "9", "beta", "10", "0010"], key=edition_sort_key)
+    ['9', '0010', '10', '2025', 'beta']
+    """
+    if edition.isascii() and edition.isdigit():
+        digits = edition.lstrip("0") or "0"
+        return (0, len(digits), digits + "/" + edition)
+    return (1, 0, edition)
 
 
 @dataclass(frozen=True)

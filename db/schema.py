@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy.exc import DBAPIError
 
 from db import graph_store
-from db.errors import SchemaError
+from db.errors import SchemaError, path_problem, shorten
 from db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
 
 if TYPE_CHECKING:
@@ -100,7 +100,32 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def check_sqlite_file(url: str, path: Path) -> bool:
-    """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new."""
+    """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new.
+
+    A path the file system refuses (a name too long, a NUL byte) is one line naming it.
+    """
+    try:
+        return _check_sqlite_file(url, path)
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
+
+
+def _exists(url: str, path: Path) -> bool:
+    """Whether the store file exists; a path the file system refuses (too long, a NUL) is one line."""
+    try:
+        if "\0" in str(path):
+            raise ValueError("embedded null byte")
+        path.stat()
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
+    return True
+
+
+def _check_sqlite_file(url: str, path: Path) -> bool:
+    if "\0" in str(path):
+        raise ValueError("embedded null byte")
     if not path.parent.is_dir():
         raise SchemaError(
             f"cannot open store {display_url(url)}: directory {path.parent} does not exist; "
@@ -204,6 +229,10 @@ def _engine(url: str) -> Engine:
         return make_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise SchemaError(f"cannot use database URL {display_url(url)!r}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # a query option of the wrong type: ?timeout=abc
+        raise SchemaError(
+            f"cannot use database URL {shorten(display_url(url))!r}: {exc}; check the options after '?'"
+        ) from None
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -292,6 +321,14 @@ def _migrate(url: str, db_engine: Engine, *, allow_foreign_tables: bool = False)
         raise connect_error(url, exc) from None
 
 
+def _foreign_tables(url: str, db_engine: Engine) -> list[str]:
+    try:
+        with db_engine.connect() as conn:
+            return foreign_tables(conn)
+    except DBAPIError as exc:
+        raise connect_error(url, exc) from None
+
+
 def _revision(url: str, db_engine: Engine) -> str | None:
     try:
         with db_engine.connect() as conn:
@@ -315,7 +352,7 @@ class SchemaStatus(NamedTuple):
 def schema_status(url: str) -> SchemaStatus:
     """The schema state of the store at ``url``, without changing anything."""
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    if path is not None and not _exists(url, path):
         return SchemaStatus(
             "missing", None, f"no store at {path} yet (it is created on first use, or by `connectplan db upgrade`)"
         )
@@ -381,6 +418,11 @@ def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[s
         before = _revision(url, db_engine)
         if before is not None and before not in KNOWN_REVISIONS:
             raise _schema_problem(url, before)
+        if before is None and not allow_foreign_tables:
+            # refused here, on a plain read, before the schema lock switches a SQLite file to WAL
+            foreign = _foreign_tables(url, db_engine)
+            if foreign:
+                raise _foreign_tables_problem(url, foreign)
         if before != HEAD_REVISION:
             before = _migrate(url, db_engine, allow_foreign_tables=allow_foreign_tables)
     except BaseException:

@@ -73,16 +73,23 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class CatalogError(EngineError):
-    """A catalog document is malformed; ``problems`` lists every problem found."""
+#: Most problems a catalog check records; past it they are only counted (``CatalogError.more``), so a
+#: file with 200,000 unknown keys is refused fast, in 50 lines and a count.
+MAX_PROBLEMS = 50
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+
+class CatalogError(EngineError):
+    """A catalog document is malformed; ``problems`` lists the problems found (the first
+    :data:`MAX_PROBLEMS`), ``more`` counts those found past them."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], more: int = 0) -> None:
         super().__init__(problems)
         self.problems = tuple(problems)
+        self.more = more
 
     def __str__(self) -> str:
         first = str(self.problems[0]) if self.problems else "invalid catalog"
-        more = len(self.problems) - 1
+        more = len(self.problems) - 1 + self.more
         return f"{first} (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else first
 
 

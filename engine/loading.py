@@ -88,7 +88,7 @@ def catalog_from_dict(
     ck = Checker(source, locate)
     top = ck.mapping(data, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     if top is None:
-        raise CatalogError(ck.problems)
+        raise CatalogError(ck.problems, ck.more)
     fmt = top.get("format")
     if "format" in top and fmt != FORMAT:
         ck.problem("unsupported_format", "format", f"unsupported format {fmt!r} (expected {FORMAT!r})")
@@ -117,7 +117,7 @@ def catalog_from_dict(
     renames = _read_renames(ck, top.get("renames"), props, {s.id for s in steps})
 
     if ck.problems:
-        raise CatalogError(ck.problems)
+        raise CatalogError(ck.problems, ck.more)
     return Catalog(
         name=name,
         edition=edition,
@@ -140,10 +140,17 @@ def _whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: Highest revision number (PostgreSQL's INTEGER, the store's column on both backends).
+MAX_REVISION = 2**31 - 1
+
+
 def _read_revision(ck: Checker, top: Mapping[str, Any]) -> int:
     value = top.get("revision", 1)
     if not _whole_number(value) or value < 1:
         ck.problem("wrong_type", "revision", f"expected a whole number of at least 1, found {value!r}")
+        return 1
+    if value > MAX_REVISION:
+        ck.problem("wrong_type", "revision", f"expected a whole number from 1 to {MAX_REVISION}, found a larger one")
         return 1
     return int(value)
 

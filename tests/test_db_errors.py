@@ -99,7 +99,8 @@ def test_disk_full_during_a_save(runner, tmp_path):
                     "set",
                     "acme",
                     "--set",
-                    f"liability={'platform' if i % 2 else 'stripe'}",
+                    f"liability={'stripe' if i % 2 else 'platform'}",  # the saas preset has stripe
+                    "--allow-blocked",  # the saas preset's pricing with platform liability is blocked
                     "-m",
                     "x" * 2000,
                 ],

@@ -48,6 +48,10 @@ def validate(file: str) -> None:
     except CatalogError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
+        if exc.more:
+            click.echo(
+                f"{file}: ... and {exc.more} more problems (only the first {len(exc.problems)} are shown)", err=True
+            )
         raise SystemExit(2) from None
     click.echo(catalog_summary(file, cat), nl=False)
 

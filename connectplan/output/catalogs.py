@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.resolution import escape_controls, to_json
+from connectplan.output.resolution import _CONTROLS, escape_controls, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,7 +46,10 @@ def format_catalog(cat: Catalog, fmt: str) -> str:
         return to_json(doc)
     import yaml
 
-    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    text = str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    if _CONTROLS.search(text):  # YAML writes bidirectional overrides as they are: escape all but ASCII then
+        text = str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=False, width=100))
+    return text
 
 
 def options_document(cat: Catalog) -> dict[str, Any]:
@@ -132,7 +135,7 @@ def format_presets(catalog: Catalog, resolutions: Sequence[Resolution], fmt: str
             lines.append(f"  {' ' * width}  {preset.reasoning}")
     lines.append("")
     lines.append(f"Selection order: {' / '.join(p.id for p in catalog.properties)}")
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")
 
 
 def _choice(value: Any) -> str:
@@ -157,7 +160,7 @@ def lint_text(report: LintReport) -> str:
             out.append(f"summary: {summary.selections} complete selections: {counts}")
         else:
             out.append(f"summary: {summary.selections} complete selections (too many to count by verdict)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")
 
 
 def format_catalog_diff(result: CatalogDiff, fmt: str) -> str:
@@ -183,4 +186,4 @@ def diff_text(result: CatalogDiff) -> str:
         out.extend(f"  ~ {c.id}: {', '.join(c.fields)}" for c in section.changed)
     out.append("")
     out.append("(+ added, - removed, > renamed, ~ changed fields)")
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")

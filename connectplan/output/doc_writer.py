@@ -105,7 +105,7 @@ def write_design_doc(
         write_output("-", html_page().encode("utf-8"))
         return []
     target = Path(out)
-    one_file = is_file_target(target)
+    one_file = is_file_target(out)  # as given: Path() drops the '/' of 'x.md/'
     if one_file:
         directory, page, prefix = target.parent, target.name, f"{target.stem}-"
     else:

@@ -56,8 +56,17 @@ def md_code(text: str) -> str:
 
 
 def to_json(document: Any) -> str:
-    """Stable JSON: insertion-ordered keys, two-space indent, UTF-8 kept, trailing newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    r"""Stable JSON: insertion-ordered keys, two-space indent, UTF-8 kept, trailing newline.
+
+    Control characters and bidirectional overrides are written as ``\uXXXX`` escapes (json
+    escapes only those below U+0020), so a JSON document printed to a terminal cannot drive it:
+
+    >>> to_json({"t": "a\x9b\u202eb"})
+    '{\n  "t": "a\\u009b\\u202eb"\n}\n'
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # outside strings JSON holds only ASCII punctuation, spaces and newlines: every match is in a string
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def options_of(value: Choice) -> tuple[str, ...]:

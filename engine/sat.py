@@ -62,6 +62,7 @@ class SatSolver(Protocol):
     def set_phases(self, literals: Sequence[int]) -> None:
         """A hint: prefer these literals when branching (may be ignored)."""
 
+
 SolverFactory = Callable[[], SatSolver]
 
 

@@ -1,6 +1,7 @@
-"""The stripe-connect@2026 edition (Interactive platform guide, Accounts v2 at API 2026-11-18).
+"""The stripe-connect@2026 edition (Interactive platform guide, Accounts v2 at API 2026-11-18), revision 1.
 
-Checks the facts of the edition: its shape, the compatibility table (every cell, embedded and
+Checks the facts of the edition as first published (``stripe-connect@2026.r1.yaml``; what revision 2
+corrects is tested in ``tests/test_errata_2026_12.py``): its shape, the compatibility table (every cell, embedded and
 hosted onboarding, both business models), the presets, the 2025 -> 2026 upgrade (exactly four
 verdict changes over the 180 selections of 2025), and, over every complete selection with every
 non-empty monetization set, that resolution works, the verdict is the highest severity found, steps
@@ -25,7 +26,8 @@ CHARGES = ("direct", "destination", "destination_obo", "separate", "separate_obo
 
 @cache
 def cat2026() -> Catalog:
-    return load_catalog_file(BUILTIN_DIR / "stripe-connect@2026.yaml")
+    """Revision 1, the edition as first published (revision 2's errata: tests/test_errata_2026_12.py)."""
+    return load_catalog_file(BUILTIN_DIR / "stripe-connect@2026.r1.yaml")
 
 
 @cache

@@ -84,6 +84,7 @@ def test_revision_files_ship_beside_the_newest_revision() -> None:
     assert {ref: [r for r, _ in files] for ref, files in revs.items()} == {
         "stripe-connect@2024": [1],
         "stripe-connect@2025": [1],
+        "stripe-connect@2026": [1],
     }
 
 

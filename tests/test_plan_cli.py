@@ -279,6 +279,7 @@ def test_catalog_import_and_list(cp, tmp_path):
         "stripe-connect@2025.r1",
         "stripe-connect@2025.r2",
         "stripe-connect@2026.r1",
+        "stripe-connect@2026.r2",
     ]
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_doc()))
@@ -296,6 +297,7 @@ def test_catalog_import_and_list(cp, tmp_path):
         ("stripe-connect", "2025", 1),
         ("stripe-connect", "2025", 2),
         ("stripe-connect", "2026", 1),
+        ("stripe-connect", "2026", 2),
         ("tiny", "1", 1),
     ]
     assert json.loads(_ok(cp("catalog", "show", "tiny@1", "--format", "json")))["title"] == "Tiny"

@@ -62,6 +62,7 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
@@ -76,6 +77,7 @@ def test_builtin_editions_are_imported_once(store, store_url):
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
@@ -116,6 +118,7 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
             "stripe-connect@2025.r1",
             "stripe-connect@2025.r2",
             "stripe-connect@2026.r1",
+            "stripe-connect@2026.r2",
         ]
 
 

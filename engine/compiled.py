@@ -129,6 +129,10 @@ class CompiledCatalog:
         #: the multi-choice properties (their selection values are tuples of option ids)
         self.multi: frozenset[str] = frozenset(p.id for p in catalog.properties if p.multi)
         self.order: dict[str, int] = {p.id: i for i, p in enumerate(catalog.properties)}
+        #: (property, its pending option) for each property that has one, in catalog order
+        self.pending: tuple[tuple[str, str], ...] = tuple(
+            (p.id, p.pending_option) for p in catalog.properties if p.pending_option is not None
+        )
         spaces, multi = self.spaces, self.multi
         self.rules: list[tuple[Rule, Severity, CompiledCondition]] = [
             (r, r.rank, CompiledCondition(r.condition, spaces, multi)) for r in catalog.rules

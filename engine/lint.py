@@ -17,6 +17,11 @@ Warnings:
 ``missing_basis``      a step without ``basis`` (a rule's basis defaults to ``stated``);
 ``preset_blocked``     the preset's own selection is ``blocked`` (or ``out_of_scope``).
 
+Pending ("not decided yet") options and API settings have their own checks
+(``pending_raises_verdict`` and ``pending_misuse`` errors; ``preset_pending``,
+``api_not_structured`` and options without ``docs`` under ``missing_source`` warnings): see
+:mod:`engine.lint_decisions`.
+
 For a multi-choice property, ``dead_option`` means every selection that includes the option
 is blocked or out of scope, and the counts below count each valid set of options once.
 
@@ -37,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from engine.causes import space_values
 from engine.compiled import compile_catalog
 from engine.expression import compile_expression, iter_terms
+from engine.lint_decisions import decision_errors, decision_warnings
 from engine.propagation import single_rule_reason
 from engine.resolution import resolve
 from engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
@@ -226,6 +232,10 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
                     f"condition is true for every selection: {rule.condition_text}",
                 )
             )
+
+    # decisions that can wait (pending options) and API settings: see engine.lint_decisions
+    errors.extend(decision_errors(catalog, enc))
+    warnings.extend(decision_warnings(catalog))
 
     # sources: every rule and step says where its facts come from, and (steps) how firmly
     for rule in catalog.rules:

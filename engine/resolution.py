@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import selection_cause
+from engine.causes import selection_cause, space_values
 from engine.compiled import compile_catalog
 from engine.expression import Expr, Term, format_expression
 from engine.selection import check_selection
@@ -36,6 +36,7 @@ __all__ = [
     "Change",
     "Finding",
     "Holder",
+    "OpenDecision",
     "Resolution",
     "check_selection",
     "choice_distance",
@@ -149,11 +150,34 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class OpenDecision:
+    """A property the selection leaves pending ("not decided yet"), with its ``question`` and
+    ``section``, and for each real option the best verdict choosing it would reach, every other
+    choice unchanged (``options``: ``(option id, verdict)`` in declaration order; for a
+    multi-choice property, the best verdict over the valid sets without the pending option that
+    hold it)."""
+
+    property: str
+    question: str
+    section: str
+    options: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "property": self.property,
+            "question": self.question,
+            "section": self.section or None,
+            "options": [{"id": o, "best_verdict": v} for o, v in self.options],
+        }
+
+
+@dataclass(frozen=True)
 class Resolution:
     """The result of :func:`resolve`. ``selection`` is in catalog property order.
 
     ``alternatives`` is None unless the caller looked for nearest better selections
-    (see :func:`engine.alternatives.nearest_alternatives`).
+    (see :func:`engine.alternatives.nearest_alternatives`). ``open_decisions`` lists the
+    properties left pending, in catalog order (empty when every property is decided).
     """
 
     catalog: Catalog
@@ -164,6 +188,7 @@ class Resolution:
     flows: tuple[Flow, ...]
     responsibilities: tuple[Holder, ...]
     alternatives: tuple[Alternative, ...] | None = None
+    open_decisions: tuple[OpenDecision, ...] = ()
 
     @property
     def selection_dict(self) -> dict[str, Choice]:
@@ -175,7 +200,18 @@ class Resolution:
         return Severity.parse(self.verdict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of the resolution, keys in contract order."""
+        """The JSON document of the resolution, keys in contract order.
+
+        ``open_decisions`` (a list, ``[]`` when every property is decided) is present when the
+        catalog has a pending option at all: the documents of catalogs without one stay byte for
+        byte what they were.
+        """
+        doc = self._document()
+        if compile_catalog(self.catalog).pending:
+            doc["open_decisions"] = [d.to_dict() for d in self.open_decisions]
+        return doc
+
+    def _document(self) -> dict[str, Any]:
         return {
             "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
             "selection": selection_json(self.selection),
@@ -250,6 +286,7 @@ def resolve(catalog: Catalog, selection: Mapping[str, Any]) -> Resolution:
     steps = tuple(ActiveStep(step, cond.cause(sel)) for step, cond in comp.steps if cond.fn(sel))
     flows = tuple(flow for flow, fn in comp.flows if fn(sel))
     holders = tuple(Holder(r, a) for r, a, fn in comp.responsibilities if fn(sel))
+    opened = [p for p, pending in comp.pending if _holds_pending(sel[p], pending)]
     return Resolution(
         catalog=catalog,
         selection=ordered,
@@ -258,7 +295,47 @@ def resolve(catalog: Catalog, selection: Mapping[str, Any]) -> Resolution:
         steps=steps,
         flows=flows,
         responsibilities=holders,
+        open_decisions=_open_decisions(catalog, sel, opened) if opened else (),
     )
+
+
+def _holds_pending(value: Choice, pending: str) -> bool:
+    return value == pending if isinstance(value, str) else pending in value
+
+
+def _open_decisions(catalog: Catalog, selection: Mapping[str, Choice], opened: list[str]) -> tuple[OpenDecision, ...]:
+    """The :class:`OpenDecision` of each property in ``opened`` (computed only when one is pending).
+
+    Switching one property re-evaluates only the rules that mention it: the others keep what they
+    gave for the whole selection. A multi-choice property's valid sets without its pending option
+    are each judged once (a property has few options, so these stay few).
+    """
+    comp = compile_catalog(catalog)
+    rules = comp.neighbours
+    sel = dict(selection)
+    fired = [fn(sel) for fn in rules.fns]
+    out = []
+    for prop_id in opened:
+        prop = catalog.property_index[prop_id]
+        pending = prop.pending_option
+        own = set(rules.by_prop.get(prop_id, ()))
+        floor = max((rules.ranks[i] for i, hit in enumerate(fired) if hit and i not in own), default=Severity.ALLOWED)
+        best: dict[str, Severity] = {}
+        values = space_values(comp.spaces[prop_id])
+        for value in values:
+            members = (value,) if isinstance(value, str) else value
+            if pending in members:
+                continue
+            sel[prop_id] = value
+            rank = max((rules.ranks[i] for i in own if rules.fns[i](sel)), default=floor)
+            rank = max(rank, floor)
+            for o in members:
+                if o not in best or rank < best[o]:
+                    best[o] = rank
+        sel[prop_id] = selection[prop_id]
+        options = tuple((o.id, best[o.id].verdict) for o in prop.options if o.id in best)
+        out.append(OpenDecision(prop_id, prop.question, prop.section, options))
+    return tuple(out)
 
 
 def minimal_cause(expr: Expr, selection: Mapping[str, Choice], domains: Mapping[str, SpaceLike]) -> tuple[Term, ...]:

@@ -119,8 +119,22 @@ class PlanUpgrade:
     renamed_options: tuple[Change, ...]
     renamed_steps: tuple[tuple[str, str], ...]
     alternatives: tuple[Alternative, ...] | None = None
-    #: the new edition's ``renames.defaults`` that filled a property the plan did not have
+    #: the new edition's ``renames.defaults`` that filled a property the plan did not have (those
+    #: whose option is pending leave the decision open: :attr:`left_open`)
     defaults: tuple[RenameDefault, ...] = ()
+
+    @property
+    def left_open(self) -> tuple[RenameDefault, ...]:
+        """The applied defaults whose option is pending: decisions the upgrade leaves open."""
+        return tuple(d for d in self.defaults if self._is_open(d))
+
+    @property
+    def chosen_defaults(self) -> tuple[RenameDefault, ...]:
+        """The applied defaults that choose a real option."""
+        return tuple(d for d in self.defaults if not self._is_open(d))
+
+    def _is_open(self, default: RenameDefault) -> bool:
+        return self.after.catalog.property_index[default.property].is_pending(default.option)
 
     @property
     def blocked(self) -> bool:
@@ -154,7 +168,13 @@ class PlanUpgrade:
         }
         if self.after.catalog.renames.defaults:  # editions without defaults keep the document as it was
             doc["defaults"] = [
-                {"property": d.property, "option": choice_json(d.option), "because": d.because} for d in self.defaults
+                {
+                    "property": d.property,
+                    "option": choice_json(d.option),
+                    "because": d.because,
+                    "open": self._is_open(d),  # a pending option: the decision is left open, not chosen
+                }
+                for d in self.defaults
             ]
         if self.alternatives is not None:
             doc["alternatives"] = [a.to_dict() for a in self.alternatives]

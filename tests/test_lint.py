@@ -28,8 +28,10 @@ def test_stripe_2025_lint(cat2025: Catalog) -> None:
 
 def test_stripe_2024_lint_is_clean(cat2024: Catalog) -> None:
     report = lint_catalog(cat2024, make_solver)
-    # steps gain their basis with the corrected revisions (issue 11, point 5); nothing else is flagged
-    assert report.ok and {m.code for m in report.warnings} <= {"missing_basis"}
+    # steps gain their basis with the corrected revisions (issue 11, point 5); nothing else is flagged.
+    # TODO(issue 17): api_not_structured is tolerated only until branch `errata` gives the shipped
+    # current revisions structured API settings; then drop it from this set.
+    assert report.ok and {m.code for m in report.warnings} <= {"missing_basis", "api_not_structured"}
     assert report.summary is not None and sum(n for _, n in report.summary.by_verdict) == 108
 
 
@@ -51,8 +53,9 @@ def test_rules_and_steps_without_sources_are_flagged() -> None:
             "basis": "stated",
         },
     ]
+    del doc["properties"][0]["options"][1]["docs"]
     report = lint_catalog(catalog_from_dict(doc), make_solver)
-    assert _codes(report, "missing_source") == ["bare", "unsourced"]
+    assert _codes(report, "missing_source") == ["a.y", "bare", "unsourced"]
     assert _codes(report, "missing_basis") == ["bare"]
 
 
@@ -69,6 +72,9 @@ def _doc(**extra):  # type: ignore[no-untyped-def]
         "rules": [],
         "steps": [],
     }
+    for prop in doc["properties"]:  # options say where their facts come from (missing_source otherwise)
+        for opt in prop["options"]:
+            opt["docs"] = ["https://docs.stripe.com/connect"]
     doc.update(extra)
     return doc
 

@@ -325,7 +325,7 @@ class TestUpgradeDefaults:
             assert dict(up.after.selection)["money"] == expected
             assert [(d.property, d.option, d.because) for d in up.defaults] == [("money", expected, why)]
             doc = up.to_dict()
-            assert doc["defaults"] == [{"property": "money", "option": list(expected), "because": why}]
+            assert doc["defaults"] == [{"property": "money", "option": list(expected), "because": why, "open": False}]
             assert doc["selection"]["money"] == list(expected)
 
     def test_without_a_matching_default_the_upgrade_names_the_property(self):

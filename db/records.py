@@ -52,9 +52,19 @@ def selection_pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
-def edition_sort_key(edition: str) -> tuple[int, int | str]:
-    """Numeric editions by value, others after them by text (the app's edition order)."""
-    return (0, int(edition)) if edition.isdigit() else (1, edition)
+def edition_sort_key(edition: str) -> tuple[int, tuple[int, ...] | str]:
+    """Dated editions by value, others after them by text (the app's edition order).
+
+    A dated edition is a year with optional dash-separated parts (``2026``, ``2026-12``), compared
+    part by part, so ``2026`` < ``2026-12`` < ``2027``.
+
+    >>> sorted(["2027", "2026-12", "beta", "2026", "2025"], key=edition_sort_key)
+    ['2025', '2026', '2026-12', '2027', 'beta']
+    """
+    parts = edition.split("-")
+    if all(p.isdigit() and p.isascii() for p in parts):
+        return (0, tuple(int(p) for p in parts))
+    return (1, edition)
 
 
 @dataclass(frozen=True)

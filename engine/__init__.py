@@ -7,6 +7,8 @@ exploration, lint, diffs, upgrades and the SAT encoding are imported by their mo
 """
 
 from engine.catalog import (
+    SECTIONS,
+    ApiSetting,
     Assignment,
     Catalog,
     Flow,
@@ -31,6 +33,7 @@ from engine.resolution import (
     Change,
     Finding,
     Holder,
+    OpenDecision,
     Resolution,
     minimal_cause,
     resolve,
@@ -41,10 +44,12 @@ from engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
 
 __all__ = [
     "RULE_SEVERITIES",
+    "SECTIONS",
     "VERDICTS",
     "VERDICT_RANK",
     "ActiveStep",
     "Alternative",
+    "ApiSetting",
     "Assignment",
     "Catalog",
     "CatalogError",
@@ -55,6 +60,7 @@ __all__ = [
     "Flow",
     "Holder",
     "NodeKey",
+    "OpenDecision",
     "Option",
     "Party",
     "Preset",

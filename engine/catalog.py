@@ -186,8 +186,9 @@ class Property:
         Raises
         ------
         SelectionError
-            For an unknown id, several ids for a single-choice property, or a count outside
-            ``min_options``..``max_options``; ``where`` (a catalog reference) goes into the message.
+            For an unknown id, several ids for a single-choice property, a count outside
+            ``min_options``..``max_options``, or an exclusive option chosen with others (code
+            ``exclusive_option``); ``where`` (a catalog reference) goes into the message.
         """
         if not self.multi and isinstance(value, str) and self.option(value) is not None:
             return value  # the common case, kept cheap: resolving checks every property

@@ -234,8 +234,8 @@ def lint_catalog(catalog: Catalog, solver_factory: SolverFactory, *, source: str
             )
 
     # decisions that can wait (pending options) and API settings: see engine.lint_decisions
-    errors.extend(decision_errors(catalog, enc))
-    warnings.extend(decision_warnings(catalog))
+    errors.extend(LintMessage("error", *found) for found in decision_errors(catalog, enc))
+    warnings.extend(LintMessage("warning", *found) for found in decision_warnings(catalog))
 
     # sources: every rule and step says where its facts come from, and (steps) how firmly
     for rule in catalog.rules:

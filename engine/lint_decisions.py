@@ -31,13 +31,15 @@ if TYPE_CHECKING:
 
     from engine.catalog import Catalog, Property, Rule
     from engine.expression import Choice, Expr
-    from engine.lint import LintMessage
     from engine.sat import Encoding
 
-__all__ = ["decision_errors", "decision_warnings", "fix_property"]
+__all__ = ["Found", "decision_errors", "decision_warnings", "fix_property"]
+
+#: A finding of these checks: (code, subject, message); :func:`engine.lint.lint_catalog` adds the level.
+Found = tuple[str, str, str]
 
 
-def decision_errors(catalog: Catalog, enc: Encoding) -> list[LintMessage]:
+def decision_errors(catalog: Catalog, enc: Encoding) -> list[Found]:
     """``pending_misuse`` and ``pending_raises_verdict``, rule by rule in catalog order.
 
     ``pending_raises_verdict`` is decided exactly with the SAT solver, not by enumerating the
@@ -49,13 +51,11 @@ def decision_errors(catalog: Catalog, enc: Encoding) -> list[LintMessage]:
     the values of ``P`` itself, which one property's option list bounds. A rule that names the
     pending option positively is reported once, as ``pending_misuse``.
     """
-    from engine.lint import LintMessage
-
     compiled = compile_catalog(catalog)
     pending, order = dict(compiled.pending), compiled.order
     if not pending:
         return []
-    out: list[LintMessage] = []
+    out: list[Found] = []
     for rule in catalog.rules:
         if rule.rank <= Severity.ALLOWED:
             continue
@@ -63,8 +63,7 @@ def decision_errors(catalog: Catalog, enc: Encoding) -> list[LintMessage]:
         misused = sorted(positive, key=lambda t: order[t.prop])
         for term in misused:
             out.append(
-                LintMessage(
-                    "error",
+                (
                     "pending_misuse",
                     rule.id,
                     f"{rule.severity} rule names the pending option {term} (a decision left open never raises "
@@ -79,8 +78,7 @@ def decision_errors(catalog: Catalog, enc: Encoding) -> list[LintMessage]:
                 example = f" (e.g. with {witness})" if witness else ""
                 open_term = f"{prop_id}.{pending[prop_id]}"
                 out.append(
-                    LintMessage(
-                        "error",
+                    (
                         "pending_raises_verdict",
                         rule.id,
                         f"{rule.severity} rule fires with {open_term}{example} while no real option of {prop_id} "
@@ -140,16 +138,14 @@ def _positive_terms(expr: Expr, negated: bool = False) -> Iterator[Term]:
             yield from _positive_terms(op, negated)
 
 
-def decision_warnings(catalog: Catalog) -> list[LintMessage]:
+def decision_warnings(catalog: Catalog) -> list[Found]:
     """``preset_pending``, ``api_not_structured`` and the options' ``missing_source``."""
-    from engine.lint import LintMessage
-
-    out: list[LintMessage] = []
+    out: list[Found] = []
     for prop in catalog.properties:
         for opt in prop.options:
             subject = f"{prop.id}.{opt.id}"
             if not opt.docs and not opt.pending:
-                out.append(LintMessage("warning", "missing_source", subject, "option has no docs URL"))
+                out.append(("missing_source", subject, "option has no docs URL"))
             legacy = sum(1 for a in opt.api if not a.structured)
             if legacy:
                 out.append(_not_structured(subject, legacy))
@@ -162,8 +158,7 @@ def decision_warnings(catalog: Catalog) -> list[LintMessage]:
             prop = catalog.property_index[prop_id]
             if prop.is_pending(value):
                 out.append(
-                    LintMessage(
-                        "warning",
+                    (
                         "preset_pending",
                         preset.id,
                         f"the preset leaves {prop_id} undecided ({prop_id}.{prop.pending_option}); "
@@ -173,12 +168,9 @@ def decision_warnings(catalog: Catalog) -> list[LintMessage]:
     return out
 
 
-def _not_structured(subject: str, count: int) -> LintMessage:
-    from engine.lint import LintMessage
-
+def _not_structured(subject: str, count: int) -> Found:
     what = "API setting is" if count == 1 else "API settings are"
-    return LintMessage(
-        "warning",
+    return (
         "api_not_structured",
         subject,
         f"{count} {what} plain text: give each its request (api, method, path, params), or only text for a fact",

@@ -65,8 +65,9 @@ def check_selection(
     ------
     SelectionError
         For an unknown property, an unknown option, several options for a single-choice property,
-        a count of options outside a multi-choice property's bounds, or (``complete=True``) a
-        property left out; the message lists the valid ids.
+        a count of options outside a multi-choice property's bounds, an exclusive option chosen
+        with others (code ``exclusive_option``), or (``complete=True``) a property left out; the
+        message lists the valid ids. A pending ("not decided yet") option is a valid choice.
     """
     props = catalog.property_index
     chosen: dict[str, Choice] = {}

@@ -22,9 +22,12 @@ EDITIONS = ("2024", "2025")
 
 @cache
 def revision(edition: str, rev: int) -> Catalog:
-    """Revision ``rev`` of a built-in edition, read from its file (not from a store)."""
-    name = f"stripe-connect@{edition}.r{rev}.yaml" if rev == 1 else f"stripe-connect@{edition}.yaml"
-    return load_catalog_file(BUILTIN_DIR / name)
+    """Revision ``rev`` of a built-in edition, read from its file (not from a store).
+
+    Revision 2 was the newest when these errata shipped; it now ships as ``NAME@EDITION.r2.yaml``
+    (revision 3, ``tests/test_errata_2026_12.py``, corrects it).
+    """
+    return load_catalog_file(BUILTIN_DIR / f"stripe-connect@{edition}.r{rev}.yaml")
 
 
 def selections(catalog: Catalog):
@@ -82,8 +85,8 @@ def test_revision_files_ship_beside_the_newest_revision() -> None:
     assert [p.name for p in builtin_catalog_files()][:2] == ["stripe-connect@2024.yaml", "stripe-connect@2025.yaml"]
     revs = builtin_revision_files()
     assert {ref: [r for r, _ in files] for ref, files in revs.items()} == {
-        "stripe-connect@2024": [1],
-        "stripe-connect@2025": [1],
+        "stripe-connect@2024": [1, 2],
+        "stripe-connect@2025": [1, 2],
         "stripe-connect@2026": [1],
     }
 

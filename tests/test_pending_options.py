@@ -562,3 +562,39 @@ def test_pending_lint_errors_agree_with_brute_force(data: st.DataObject) -> None
     report = lint_catalog(cat, make_solver)
     assert sorted(m.subject for m in report.errors if m.code == "pending_raises_verdict") == sorted(raises)
     assert sorted(m.subject for m in report.errors if m.code == "pending_misuse") == sorted(misuse)
+
+
+def test_the_store_keeps_the_new_keys(tmp_path):
+    """A catalog with sections, pending and exclusive options and structured API settings goes through
+    the store (its graph as JSON) and comes back with the same content."""
+    from connectplan.workspace import open_workspace
+
+    cat = catalog_from_dict(with_api(["v1 legacy", STRUCTURED, {"text": "A fact."}], step=True))
+    with open_workspace(f"sqlite:///{tmp_path / 'store.db'}") as ws:
+        ws.import_catalog(cat)
+        again = ws.catalog("plan@1")
+    assert again.content_hash == cat.content_hash
+    assert again.steps[0].api == cat.steps[0].api and again.property_index["risk"].pending_option == "undecided"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_set_is_accepted_exactly_when_it_is_a_valid_value(data: st.DataObject) -> None:
+    """Property.choose accepts exactly the sets the brute-force oracle lists, and refuses a mixed
+    exclusive option with code exclusive_option."""
+    from tests.enumeration import values_of
+    from tests.random_catalogs import catalogs
+
+    cat = data.draw(catalogs())
+    for prop in (p for p in cat.properties if p.multi):
+        subset = data.draw(st.sets(st.sampled_from(prop.option_ids), min_size=1))
+        ordered = tuple(o for o in prop.option_ids if o in subset)
+        try:
+            chosen = prop.choose(sorted(subset), where="t")
+        except SelectionError as exc:
+            assert ordered not in values_of(prop)
+            mixed = len(subset) > 1 and any(o.exclusive and o.id in subset for o in prop.options)
+            in_bounds = prop.min_options <= len(subset) <= prop.max_options
+            assert (exc.code == "exclusive_option") == (mixed and in_bounds), str(exc)
+        else:
+            assert chosen == ordered and chosen in values_of(prop)

@@ -292,8 +292,10 @@ def test_catalog_import_and_list(cp, tmp_path):
     assert [line.split()[0] for line in listing] == [
         "stripe-connect@2024.r1",
         "stripe-connect@2024.r2",
+        "stripe-connect@2024.r3",
         "stripe-connect@2025.r1",
         "stripe-connect@2025.r2",
+        "stripe-connect@2025.r3",
         "stripe-connect@2026.r1",
         "stripe-connect@2026.r2",
         "stripe-connect@2026-12.r1",
@@ -311,8 +313,10 @@ def test_catalog_import_and_list(cp, tmp_path):
     assert [(c["name"], c["edition"], c["revision"]) for c in doc["catalogs"]] == [
         ("stripe-connect", "2024", 1),
         ("stripe-connect", "2024", 2),
+        ("stripe-connect", "2024", 3),
         ("stripe-connect", "2025", 1),
         ("stripe-connect", "2025", 2),
+        ("stripe-connect", "2025", 3),
         ("stripe-connect", "2026", 1),
         ("stripe-connect", "2026", 2),
         ("stripe-connect", "2026-12", 1),

@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: main before catalog revisions, multi-choice and the 2026 edition (after the mechanical lint commits)
 OLD_MAIN = "a8e4c2b"
+#: the newest revisions shipped: 2024 and 2025 revision 3 (revision 2 was the first errata)
+NEWEST_2024 = NEWEST_2025 = 3
 
 
 def _git_has(commit: str) -> bool:
@@ -72,6 +74,9 @@ def test_the_new_version_opens_an_old_store_and_imports_the_corrected_revisions(
         "stripe-connect@2024.r2",
         "stripe-connect@2025.r1",
         "stripe-connect@2025.r2",
+        "stripe-connect@2025.r3",
+        "stripe-connect@2026.r1",
+        "stripe-connect@2026.r2",
     } <= set(refs)
 
 
@@ -81,7 +86,7 @@ def test_plan_list_stale_lists_the_old_plans_and_old_versions_show_what_they_sho
     assert proc.returncode == 0, proc.stderr
     stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
     assert set(stale) == {"acme", "old24"}
-    assert stale["acme"]["catalog"]["revision"] == 1 and stale["acme"]["superseded_by"] == 2
+    assert stale["acme"]["catalog"]["revision"] == 1 and stale["acme"]["superseded_by"] == NEWEST_2025
     for ref, before in shown.items():
         proc = _run(ROOT, db, "plan", "show", ref, "--format", "json")
         assert proc.returncode == 0, proc.stderr
@@ -90,9 +95,9 @@ def test_plan_list_stale_lists_the_old_plans_and_old_versions_show_what_they_sho
         assert {k: v for k, v in now.items() if k not in ("plan", "alternatives")} == {
             k: v for k, v in old.items() if k != "plan"
         }
-        assert now["plan"]["superseded_by"] == 2 and now["plan"]["catalog_revision"] == 1
+        assert now["plan"]["superseded_by"] == NEWEST_2025 and now["plan"]["catalog_revision"] == 1
     text = _run(ROOT, db, "plan", "show", "acme@1").stdout
-    assert "Stale:" in text and "revision 2" in text and "connectplan plan upgrade acme" in text
+    assert "Stale:" in text and f"revision {NEWEST_2025}" in text and "connectplan plan upgrade acme" in text
 
 
 def test_plan_upgrade_without_to_moves_a_plan_to_the_correcting_revision(old_store, tmp_path):
@@ -105,19 +110,58 @@ def test_plan_upgrade_without_to_moves_a_plan_to_the_correcting_revision(old_sto
     assert report["saved"] == "acme@3"
     proc = _run(ROOT, copy, "plan", "show", "acme@3", "--format", "json")
     after = json.loads(proc.stdout)
-    assert after["plan"]["catalog_revision"] == 2 and after["plan"]["superseded_by"] is None
+    assert after["plan"]["catalog_revision"] == NEWEST_2025 and after["plan"]["superseded_by"] is None
     assert after["catalog"]["edition"] == "2025"
     # the erratum shows: a white-label design (no dashboard, platform liable) collects requirements itself
     holders = {r["id"]: r["party"] for r in after["responsibilities"]}
     assert holders["collects_kyc"] == "platform"
-    assert json.loads(shown["acme@2"])["verdict"] == after["verdict"]  # Part E changes no verdict
+    assert json.loads(shown["acme@2"])["verdict"] == after["verdict"]  # the 2025 errata change no verdict
     proc = _run(ROOT, copy, "plan", "list", "--stale", "--format", "json")
     stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
     # acme is on the corrected revision now; it stays stale only because a newer edition (2026-12) exists
     assert stale["acme"]["superseded_by"] is None and stale["acme"]["newest_edition"] == "2026-12"
-    assert stale["old24"]["superseded_by"] == 2
+    assert stale["old24"]["superseded_by"] == NEWEST_2024
     # old versions are untouched
     assert (
         json.loads(_run(ROOT, copy, "plan", "show", "acme@1", "--format", "json").stdout)["verdict"]
         == json.loads(shown["acme@1"])["verdict"]
     )
+
+
+#: errata H2 of stripe-connect@2026 revision 2: a fully embedded integration with Stripe liability
+H2_SELECTION = {
+    "onboarding": "embedded",
+    "dashboard": "none",
+    "charge_type": "direct",
+    "fee_payer": "platform",
+    "liability": "stripe",
+    "business_model": "platform",
+    "monetization": "application_fees",
+}
+
+
+def test_a_2026_r1_plan_is_stale_and_its_upgrade_shows_what_revision_2_changes(tmp_path):
+    db = tmp_path / "plans.db"
+    sets = [a for p, o in H2_SELECTION.items() for a in ("--set", f"{p}={o}")]
+    proc = _run(ROOT, db, "plan", "new", "embedded", "--catalog", "stripe-connect@2026.r1", *sets, "--allow-blocked")
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(_run(ROOT, db, "plan", "show", "embedded", "--format", "json").stdout)
+    assert shown["verdict"] == "blocked" and shown["plan"]["catalog_revision"] == 1
+    proc = _run(ROOT, db, "plan", "list", "--stale", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
+    assert stale["embedded"]["catalog"]["revision"] == 1 and stale["embedded"]["superseded_by"] == 2
+    proc = _run(ROOT, db, "plan", "upgrade", "embedded", "--dry-run", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["verdict"] == ["blocked", "allowed"] and report["saved"] is None
+    assert report["to"]["catalog"]["edition"] == "2026"
+    assert [f["rule"] for f in report["findings"]["removed"]] == [
+        "no_dashboard_requires_platform_pricing_and_liability"
+    ]
+    assert "no_dashboard_stripe_liability_requires_embedded_components" in [
+        f["rule"] for f in report["findings"]["added"]
+    ]
+    text = _run(ROOT, db, "plan", "upgrade", "embedded", "--dry-run").stdout
+    assert "blocked -> allowed" in text and "Dry run: nothing saved." in text
+    assert text.startswith("Upgrade embedded@1 (stripe-connect@2026.r1) -> stripe-connect@2026.r2\n")

@@ -37,7 +37,10 @@ def upgrade_text(report: PlanUpgrade, saved: VersionRecord | None, *, dry_run: b
     """
     d = report.diff
     before, after = report.before, report.after
-    out = [f"Upgrade {d.from_ref} ({before.catalog.ref}) -> {after.catalog.ref}"]
+    source, target = before.catalog.ref, after.catalog.ref
+    if source == target:  # another revision of the same edition: name both revisions
+        source, target = before.catalog.revision_ref, after.catalog.revision_ref
+    out = [f"Upgrade {d.from_ref} ({source}) -> {target}"]
     out.append(f"Selection: {', '.join(f'{p}={o}' for p, o in after.selection)}")
     for c in report.renamed_options:
         out.append(f"  renamed option: {c.prop}.{c.before} -> {c.after}")

@@ -40,7 +40,9 @@ def all_selections(catalog: Catalog) -> list[dict[str, str]]:
     """Every complete selection with one option per property, or a fixed sample when there are too many.
 
     The sample is deterministic (seeded by the catalog's ref) and draws each property's option
-    uniformly, so the figure stays comparable from run to run.
+    uniformly among the decided ones (a pending "not decided yet" option would add the open-decision
+    report, which a complete, decided selection never pays for), so the figure stays comparable from
+    run to run.
     """
     ids = [p.id for p in catalog.properties]
     size = math.prod(len(p.option_ids) for p in catalog.properties)
@@ -50,7 +52,8 @@ def all_selections(catalog: Catalog) -> list[dict[str, str]]:
             for combo in itertools.product(*(p.option_ids for p in catalog.properties))
         ]
     rng = random.Random(catalog.ref)
-    return [{p.id: rng.choice(p.option_ids) for p in catalog.properties} for _ in range(MAX_SELECTIONS)]
+    decided = [(p.id, [o.id for o in p.options if not o.pending]) for p in catalog.properties]
+    return [{pid: rng.choice(options) for pid, options in decided} for _ in range(MAX_SELECTIONS)]
 
 
 def _same_work(catalog: Catalog, hand: HandResolver, selections: list[dict[str, str]]) -> int:

@@ -681,6 +681,32 @@ def test_a_2025_plan_upgrades_directly() -> None:
     assert resolve(cat(), mapped).verdict == "allowed"  # errata H2: blocked in 2025, allowed here
 
 
+def test_h8_a_2025_plan_upgraded_to_2026_12_against_one_upgraded_to_2026_r1() -> None:
+    old = load_catalog_file(BUILTIN_DIR / "stripe-connect@2025.yaml")
+    r1 = load_catalog_file(BUILTIN_DIR / "stripe-connect@2026.r1.yaml")
+    ids = [p.id for p in old.properties]
+    changes: Counter[tuple[str, str]] = Counter()
+    decided_changes = []
+    for combo in itertools.product(*(p.option_ids for p in old.properties)):
+        s = dict(zip(ids, combo, strict=True))
+        before = resolve(r1, carry_over(old, r1, s)[0]).verdict
+        after = resolve(cat(), carry_over(old, cat(), s)[0]).verdict
+        if before != after:
+            changes[(before, after)] += 1
+            if not s["charge_type"].endswith("_obo"):
+                decided_changes.append(combo)
+    assert decided_changes == [  # errata H2: the fully embedded integration
+        ("embedded", "none", "direct", "platform", "stripe"),
+        ("embedded", "none", "direct", "connected_account", "stripe"),
+    ]
+    assert changes == {
+        ("blocked", "allowed"): 2,
+        ("out_of_scope", "blocked"): 54,
+        ("out_of_scope", "sales_gated"): 10,
+        ("out_of_scope", "caution"): 8,
+    }
+
+
 # ---------------------------------------------------------------------------
 # CLI
 

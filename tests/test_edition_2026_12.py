@@ -561,6 +561,8 @@ def test_undecided_never_raises_a_verdict() -> None:
         for pid in NEW_IDS:
             prop = cat().property_index[pid]
             res = resolve(cat(), {**s, pid: ("undecided",) if prop.multi else "undecided"})
+            held = Counter(h.responsibility.id for h in res.responsibilities)
+            assert held == {r.id: 1 for r in cat().responsibilities}, (s, pid)
             (decision,) = [d for d in res.open_decisions if d.property == pid]
             best = min(VERDICT_RANK[v] for _, v in decision.options)
             assert VERDICT_RANK[res.verdict] <= best, (s, pid)
@@ -638,6 +640,8 @@ def test_h8_upgrading_every_2026_r2_selection_changes_only_on_behalf_of() -> Non
         assert {k: mapped[k] for k in NEW_IDS} == h8_defaults(s), s
         assert {d.property for d in upgrade.chosen_defaults} | {d.property for d in upgrade.left_open} == set(NEW_IDS)
         assert all(d.because for d in upgrade.defaults)
+        held = Counter(h.responsibility.id for h in upgrade.after.responsibilities)
+        assert held == {r.id: 1 for r in new.responsibilities}, s  # H.6: exactly one holder each
         before, after = upgrade.before.verdict, upgrade.after.verdict
         if before != after:
             assert s["charge_type"] in ("destination_obo", "separate_obo"), s

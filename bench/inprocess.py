@@ -1,6 +1,7 @@
-"""Issue 6, point 3: in-process resolution of every complete selection of both Stripe editions.
+"""Issue 6, point 3: in-process resolution of every complete selection of the Stripe editions.
 
-For each edition, one *pass* resolves every complete selection once with :func:`engine.resolve`;
+For each edition, one *pass* resolves every complete selection (a fixed sample of
+:data:`SAMPLE` for an edition with more) once with :func:`engine.resolve`;
 a baseline pass does the same with :class:`bench.baseline.HandResolver`. Passes alternate in one
 loop; the figure is the per-selection time (pass time / number of selections): median, min and
 max over the passes, and the ratio of the medians. Before timing, every selection's verdict,

@@ -46,12 +46,21 @@ _REVISION_FILE = re.compile(r"^(?P<ref>[^@]+@.+)\.r(?P<revision>[0-9]+)$")
 
 
 def builtin_catalog_files() -> list[Path]:
-    """The newest revision of every catalog edition shipped with connectplan (``NAME@EDITION.yaml``), sorted by name.
+    """The newest revision of every catalog edition shipped with connectplan (``NAME@EDITION.yaml``).
+
+    Sorted by name, then edition in the app's edition order (``2026`` before ``2026-12``), so the last
+    file is the newest edition, the default.
 
     Superseded revisions ship beside them as ``NAME@EDITION.rN.yaml`` (byte for byte what revision N
     was, so stores and exports pinned to its content hash keep it); see :func:`builtin_revision_files`.
     """
-    return sorted(p for p in BUILTIN_DIR.glob("*.yaml") if not _REVISION_FILE.match(p.stem))
+    from db.records import edition_sort_key
+
+    def key(p: Path) -> tuple[str, tuple[int, tuple[tuple[int, str], ...], str]]:
+        name, _, edition = p.stem.partition("@")
+        return name, edition_sort_key(edition)
+
+    return sorted((p for p in BUILTIN_DIR.glob("*.yaml") if not _REVISION_FILE.match(p.stem)), key=key)
 
 
 def builtin_revision_files() -> dict[str, list[tuple[int, Path]]]:

@@ -210,6 +210,24 @@ def edition_2026(plan: str = "acme-2025") -> None:
     print()
 
 
+def edition_2026_12(plan: str = "acme-2025") -> None:
+    """The full decision set: a cross-border marketplace, an open decision, and the 2026 plan upgraded (issue 17)."""
+    print("== 2026-12: a marketplace paying Express recipient accounts abroad (cross-border payouts)")
+    run("resolve", "--catalog", "stripe-connect@2026-12", "--preset", "cross_border_marketplace")
+    print("== 2026-12: the same marketplace with Instant Payouts still open (an open decision)")
+    run(
+        "resolve",
+        "--catalog",
+        "stripe-connect@2026-12",
+        *("--preset", "cross_border_marketplace", "--set", "instant_payouts=undecided"),
+    )
+    print("== The 2026 -> 2026-12 edition diff, and the 2026 plan upgraded (new decisions defaulted or left open)")
+    run("catalog", "diff", "stripe-connect@2026", "stripe-connect@2026-12")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2026-12", "--dry-run")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2026-12", "-m", "move to the full decision set")
+    print()
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     print("== The 2024 guide's own selection")
@@ -232,6 +250,7 @@ def main() -> None:
     plan_history()
     exploration_and_upgrade()
     edition_2026()
+    edition_2026_12()
     diagrams_and_doc()
     print(f"demo: done; files are in {OUT}/")
 

@@ -52,19 +52,21 @@ def selection_pairs(selection: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in selection.items())
 
 
-def edition_sort_key(edition: str) -> tuple[int, int, str]:
-    """Numeric editions by value, others after them by text (the app's edition order).
+def edition_sort_key(edition: str) -> tuple[int, tuple[tuple[int, str], ...], str]:
+    """Dated editions by value, others after them by text (the app's edition order).
 
-    A number is compared by its length, then its digits, never converted (a 5,000-digit edition is
-    past ``int()``'s limit): ``9`` < ``10`` < ``2025`` < ``a``.
+    A dated edition is one or more dash-separated numbers (``2026``, ``2026-12``), compared part by
+    part, so ``2026`` < ``2026-12`` < ``2027``. A number is compared by its length, then its digits,
+    never converted (a 5,000-digit edition is past ``int()``'s limit); equal values keep their text order.
 
-    >>> sorted(["2025", "9", "beta", "10", "0010"], key=edition_sort_key)
-    ['9', '0010', '10', '2025', 'beta']
+    >>> sorted(["2027", "2026-12", "beta", "2026", "2025", "9", "0010", "10"], key=edition_sort_key)
+    ['9', '0010', '10', '2025', '2026', '2026-12', '2027', 'beta']
     """
-    if edition.isascii() and edition.isdigit():
-        digits = edition.lstrip("0") or "0"
-        return (0, len(digits), digits + "/" + edition)
-    return (1, 0, edition)
+    parts = edition.split("-")
+    if all(p.isascii() and p.isdigit() for p in parts):
+        numbers = tuple((len(d), d) for d in (p.lstrip("0") or "0" for p in parts))
+        return (0, numbers, edition)
+    return (1, (), edition)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def test_same_input_same_bytes(invoke):
 
 def test_default_catalog_is_newest_edition(invoke):
     doc = json.loads(invoke("resolve", "--preset", "saas", "--format", "json").stdout)
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
 
 
 def test_set_overrides_preset(invoke):

@@ -75,8 +75,9 @@ def holders(selection, responsibility: str) -> set[str]:
 # Shape (F.0-F.7)
 
 
-def test_2026_is_the_newest_built_in_edition() -> None:
-    assert builtin_catalog_files()[-1].name == "stripe-connect@2026.yaml"
+def test_2026_is_a_built_in_edition_followed_by_2026_12() -> None:
+    names = [p.name for p in builtin_catalog_files()]
+    assert names[-2:] == ["stripe-connect@2026.yaml", "stripe-connect@2026-12.yaml"]
     cat = cat2026()
     assert (cat.name, cat.edition, cat.revision) == ("stripe-connect", "2026", 1)
     assert cat.title == "Stripe Connect integration design (Interactive platform guide, Accounts v2)"

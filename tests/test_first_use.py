@@ -31,8 +31,8 @@ from tests.test_migrations import _tables
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 8
 ROUNDS = 3
-#: the built-in editions and revisions (2024 r1-r3, 2025 r1-r3, 2026 r1+r2)
-BUILTIN_ROWS = 8
+#: the built-in editions and revisions (2024 r1-r3, 2025 r1-r3, 2026 r1+r2, 2026-12 r1)
+BUILTIN_ROWS = 9
 
 # Each child waits until this moment (an absolute time in the environment), so that all of them
 # open the store at once rather than one after the other as they finish starting up.
@@ -229,7 +229,17 @@ def test_downgrade_one_step_keeps_every_revision_of_an_edition(empty_db_url: str
             )
     finally:
         db_engine.dispose()
-    assert [e for (e,) in editions] == ["2024", "2024.r2", "2024.r3", "2025", "2025.r2", "2025.r3", "2026", "2026.r2"]
+    assert [e for (e,) in editions] == [
+        "2024",
+        "2024.r2",
+        "2024.r3",
+        "2025",
+        "2025.r2",
+        "2025.r3",
+        "2026",
+        "2026-12",
+        "2026.r2",
+    ]
     assert pinned == {"old": "2025", "new": "2025.r3"}
 
 

@@ -75,8 +75,21 @@ def _user_flow(cp, tmp_path):
 def test_the_issue_walkthrough(cp, tmp_path):
     out = _ok(cp("plan", "new", "acme-marketplace", "--preset", "marketplace", "-m", "first cut", "--author", "ann"))
     # the newest edition is the default; the saved version's verdict is printed (issue 10 point 8)
-    assert out == "saved acme-marketplace@1 (stripe-connect@2026)\nverdict: caution\n"
-    out = _ok(cp("plan", "set", "acme-marketplace", "--set", "charge_type=separate", "-m", "multi-seller carts"))
+    assert out == "saved acme-marketplace@1 (stripe-connect@2026-12)\nverdict: caution\n"
+    # separate charges take their commission by transfer math (the Platform Pricing Tool can't price them)
+    out = _ok(
+        cp(
+            "plan",
+            "set",
+            "acme-marketplace",
+            "--set",
+            "charge_type=separate",
+            "--set",
+            "fee_mechanism=transfer_math",
+            "-m",
+            "multi-seller carts",
+        )
+    )
     assert out == "saved acme-marketplace@2 (parent 1)\nverdict: caution (unchanged)\n"
 
     log = _ok(cp("plan", "log", "acme-marketplace")).splitlines()
@@ -85,7 +98,8 @@ def test_the_issue_walkthrough(cp, tmp_path):
 
     diff = _ok(cp("plan", "diff", "acme-marketplace@1", "acme-marketplace@2"))
     assert (
-        diff.splitlines()[0] == "acme-marketplace@1 (stripe-connect@2026) -> acme-marketplace@2 (stripe-connect@2026)"
+        diff.splitlines()[0]
+        == "acme-marketplace@1 (stripe-connect@2026-12) -> acme-marketplace@2 (stripe-connect@2026-12)"
     )
     assert "  charge_type: destination -> separate" in diff
     assert "  + separate_charges_and_transfers:" in diff
@@ -102,7 +116,9 @@ def test_the_issue_walkthrough(cp, tmp_path):
         "steps",
         "money_flows",
         "responsibilities",
+        "open_decisions",
     ]
+    assert doc["open_decisions"] == []  # the marketplace preset decides everything
     assert {k: doc["plan"][k] for k in ("name", "version", "parent", "message", "tags")} == {
         "name": "acme-marketplace",
         "version": 2,
@@ -282,6 +298,7 @@ def test_catalog_import_and_list(cp, tmp_path):
         "stripe-connect@2025.r3",
         "stripe-connect@2026.r1",
         "stripe-connect@2026.r2",
+        "stripe-connect@2026-12.r1",
     ]
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_doc()))
@@ -302,6 +319,7 @@ def test_catalog_import_and_list(cp, tmp_path):
         ("stripe-connect", "2025", 3),
         ("stripe-connect", "2026", 1),
         ("stripe-connect", "2026", 2),
+        ("stripe-connect", "2026-12", 1),
         ("tiny", "1", 1),
     ]
     assert json.loads(_ok(cp("catalog", "show", "tiny@1", "--format", "json")))["title"] == "Tiny"
@@ -335,7 +353,20 @@ def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_u
         return _ok(runner.invoke(cli, ["--db", db, *args]))
 
     run(sqlite_a, "plan", "new", "acme", "--preset", "marketplace", "-m", "first cut", "--author", "ann")
-    run(sqlite_a, "plan", "set", "acme", "--set", "charge_type=separate", "-m", "multi-seller carts", "--author", "bob")
+    run(
+        sqlite_a,
+        "plan",
+        "set",
+        "acme",
+        "--set",
+        "charge_type=separate",
+        "--set",
+        "fee_mechanism=transfer_math",
+        "-m",
+        "multi-seller carts",
+        "--author",
+        "bob",
+    )
     run(sqlite_a, "plan", "set", "acme", "--set", "liability=stripe", "-m", "let Stripe carry it", "--allow-blocked")
     run(sqlite_a, "plan", "tag", "acme@2", "reviewed")
     one, two = tmp_path / "one.json", tmp_path / "two.json"

@@ -118,8 +118,8 @@ def test_plan_upgrade_without_to_moves_a_plan_to_the_correcting_revision(old_sto
     assert json.loads(shown["acme@2"])["verdict"] == after["verdict"]  # the 2025 errata change no verdict
     proc = _run(ROOT, copy, "plan", "list", "--stale", "--format", "json")
     stale = {p["name"]: p for p in json.loads(proc.stdout)["plans"]}
-    # acme is on the corrected revision now; it stays stale only because a newer edition (2026) exists
-    assert stale["acme"]["superseded_by"] is None and stale["acme"]["newest_edition"] == "2026"
+    # acme is on the corrected revision now; it stays stale only because a newer edition (2026-12) exists
+    assert stale["acme"]["superseded_by"] is None and stale["acme"]["newest_edition"] == "2026-12"
     assert stale["old24"]["superseded_by"] == NEWEST_2024
     # old versions are untouched
     assert (

@@ -101,7 +101,7 @@ def _export(invoke, tmp_path, name: str, *new_args: str, sets: tuple[str, ...] =
 def test_plan_new_prints_the_verdict(invoke):
     assert (
         ok(invoke("plan", "new", "acme", "--preset", "saas"))
-        == "saved acme@1 (stripe-connect@2026)\nverdict: allowed\n"
+        == "saved acme@1 (stripe-connect@2026-12)\nverdict: allowed\n"
     )
     out = ok(invoke("plan", "new", "shop", "--preset", "marketplace"))
     assert out.splitlines()[-1] == "verdict: caution"
@@ -170,7 +170,8 @@ def test_plan_new_refuses_a_blocked_design_without_allow_blocked(invoke, url):
 
 
 def test_plan_new_refuses_an_out_of_scope_design(invoke, url):
-    args = ("--preset", "marketplace", "--set", "charge_type=destination_obo")
+    # stripe-connect@2026: on_behalf_of is out of scope there (2026-12 brings it into scope)
+    args = ("--catalog", "stripe-connect@2026", "--preset", "marketplace", "--set", "charge_type=destination_obo")
     refused(invoke("plan", "new", "obo", *args), "obo@1 would be out_of_scope", "obo_out_of_scope")
     assert rows(url) == (0, 0, 0)
     assert ok(invoke("plan", "new", "obo", *args, "--allow-blocked")).splitlines()[-1] == "verdict: out_of_scope"
@@ -421,7 +422,8 @@ def test_web_refuses_a_blocked_save_unless_the_box_is_ticked(url):
     upgrade_store(url)
     blocked = {**SAAS_2026, "liability": "platform"}
     with client_for(url) as client:
-        page = Page(client.get("/?" + "&".join(f"{k}={v}" for k, v in blocked.items())).text)
+        query = "&".join(f"{k}={v}" for k, v in {"catalog": "stripe-connect@2026", **blocked}.items())
+        page = Page(client.get("/?" + query).text)
         boxes = [t for t in page.tags("input") if t.get("name") == "allow_blocked"]
         assert len(boxes) == 1 and boxes[0].get("value") == "1"  # the new-plan form
         fields = [("name", "acme"), ("catalog", "stripe-connect@2026"), *blocked.items()]

@@ -65,6 +65,7 @@ def test_a_new_sqlite_store_is_created_migrated_and_filled_on_first_use(tmp_path
             "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
+            "stripe-connect@2026-12.r1",
         ]
     assert schema_status(f"sqlite:///{path}")[0] == "current"
     with sqlite3.connect(path) as conn:
@@ -82,17 +83,18 @@ def test_builtin_editions_are_imported_once(store, store_url):
             "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
+            "stripe-connect@2026-12.r1",
         ]
         assert again.store.ensure_builtins(builtin_loaders()) == []
 
 
 def test_stored_catalogs_equal_the_shipped_files(store):
-    for ref in ("stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026"):
+    for ref in ("stripe-connect@2024", "stripe-connect@2025", "stripe-connect@2026", "stripe-connect@2026-12"):
         from_store = store.catalog(ref)
         from_file = load_builtin(f"{ref}.yaml")
         assert from_store.content_hash == from_file.content_hash
-    assert store.catalog(None).ref == "stripe-connect@2026"  # bare default: newest edition
-    assert store.catalog("stripe-connect").ref == "stripe-connect@2026"
+    assert store.catalog(None).ref == "stripe-connect@2026-12"  # bare default: newest edition
+    assert store.catalog("stripe-connect").ref == "stripe-connect@2026-12"
 
 
 def test_unknown_catalog_and_edition(store):
@@ -125,6 +127,7 @@ def test_an_empty_postgres_or_foreign_database_asks_for_db_upgrade(empty_db_url,
             "stripe-connect@2025.r3",
             "stripe-connect@2026.r1",
             "stripe-connect@2026.r2",
+            "stripe-connect@2026-12.r1",
         ]
 
 
@@ -231,7 +234,7 @@ def test_new_set_and_load_by_every_ref_form(store, monkeypatch):
 
 def test_log_is_newest_first_with_resolutions(store):
     store.new_plan("acme", preset="marketplace")
-    store.set_plan("acme", {"charge_type": "separate"}, message="two")
+    store.set_plan("acme", {"charge_type": "separate", "fee_mechanism": "transfer_math"}, message="two")
     store.set_plan("acme", {"liability": "stripe"}, message="three", allow_blocked=True)
     entries = store.log("acme")
     assert [(r.version, r.parent, r.message) for r, _ in entries] == [
@@ -286,7 +289,7 @@ def test_a_plan_keeps_resolving_against_its_own_edition(store):
     store.new_plan("new", preset="marketplace")
     assert [p.name for p in store.plans(stale_only=True)] == ["old"]
     assert [(p.name, p.stale) for p in store.plans()] == [("new", False), ("old", True)]
-    assert store.plans()[1].newest_edition == "2026"
+    assert store.plans()[1].newest_edition == "2026-12"
 
 
 def test_tags_move_only_with_force(store):
@@ -356,7 +359,7 @@ def test_a_save_that_loses_the_race_on_the_same_property_fails_naming_it(store, 
     store.set_plan("acme", {"charge_type": "direct"}, message="got in first")
     _stale_first_read(monkeypatch)
     with pytest.raises(ConflictError, match="conflict: charge_type was changed by acme@2, which was saved first"):
-        store.set_plan("acme", {"charge_type": "separate"}, message="mine")
+        store.set_plan("acme", {"charge_type": "separate"}, message="mine", allow_blocked=True)
     assert _version_count(store) == 2
 
 

@@ -29,6 +29,11 @@ class PySatSolver:
     def add_clause(self, clause: Sequence[int]) -> None:
         self._solver.add_clause(list(clause))
 
+    def add_clauses(self, clauses: Sequence[Sequence[int]]) -> None:
+        """Many clauses in one call, straight to the underlying MiniSat (an encoding replays a
+        catalog's clauses with it; the per-clause wrappers cost as much as the solver's own work)."""
+        self._solver.solver.append_formula(clauses)
+
     def solve(self, assumptions: Sequence[int] = ()) -> Sequence[int] | None:
         if self._solver.solve(assumptions=list(assumptions)):
             return self._solver.get_model()

@@ -62,6 +62,9 @@ class SatSolver(Protocol):
     def set_phases(self, literals: Sequence[int]) -> None:
         """A hint: prefer these literals when branching (may be ignored)."""
 
+    # Optional, not part of the protocol: ``add_clauses(clauses)`` adds many clauses in one call;
+    # an encoding that replays a catalog's clauses uses it when the solver has it.
+
 
 SolverFactory = Callable[[], SatSolver]
 
@@ -100,8 +103,13 @@ class Encoding:
             self.solver = solver
             _remember(catalog, self, recorder.clauses)
             return
-        for clause in base.clauses:  # the same clauses as a first encoding, without re-deriving them
-            solver.add_clause(clause)
+        # the same clauses as a first encoding, without re-deriving them (in one call where the solver can)
+        add_clauses = getattr(solver, "add_clauses", None)
+        if add_clauses is not None:
+            add_clauses(base.clauses)
+        else:
+            for clause in base.clauses:
+                solver.add_clause(clause)
         self.nvars = base.nvars
         self.option_var = base.option_var  # never changed after the base encoding
         self.var_option = base.var_option
@@ -307,7 +315,8 @@ def satisfiable_literals(
             break
         if models is not None:
             models.append(model)
-        newly = {lit for lit in remaining if is_true(model, lit)}
+        true = set(model)  # a literal is true when it is in the model (a variable never seen is false)
+        newly = {lit for lit in remaining if lit in true or (lit < 0 and -lit not in true)}
         found |= newly
         remaining = [lit for lit in remaining if lit not in newly]
     return found

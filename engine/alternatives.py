@@ -17,7 +17,8 @@ The search is exact and never enumerates the selection space. For each verdict l
 changes (a sequential counter over "property changed" literals), for ``k = 1, 2, ...``; each
 answer is recorded and its superset blocked with a clause (the clause stays valid at every
 later level). Because sizes grow one at a time, every answer is minimal. Properties no
-verdict-changing rule mentions are never changed.
+verdict-changing rule mentions are never changed, and no property is changed *to* its pending
+("not decided yet") option: that is never a fix (a pending option already chosen may stay).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ def nearest_alternatives(
     relevant = {t.prop for r in catalog.rules if r.rank > Severity.ALLOWED for t in iter_terms(r.condition)}
     enc = Encoding(catalog, solver_factory())
     fixed = [lit for p, o in ordered if p not in relevant for lit in enc.choice_literals(p, o)]
+    fixed += _no_new_pending(catalog, enc, sel)
     # one literal per possible change: a single-choice property leaves its option, an option of
     # a multi-choice property is added or removed
     changed: list[int] = []
@@ -158,6 +160,17 @@ def nearest_alternatives(
                 break  # nothing left at this level, whatever the number of changes
             k += 1
     return _ranked(catalog, found, limit)
+
+
+def _no_new_pending(catalog: Catalog, enc: Encoding, selection: Mapping[str, Choice]) -> list[int]:
+    """Assumptions that keep every pending option the selection does not hold unchosen: an
+    alternative never changes a property *to* "not decided yet" (keeping it is fine)."""
+    out = []
+    for prop in catalog.properties:
+        pending = prop.pending_option
+        if pending is not None and not prop.is_pending(selection[prop.id]):
+            out.append(-enc.option_var[(prop.id, pending)])
+    return out
 
 
 def _change_literals(enc: Encoding, change: Change) -> list[int]:

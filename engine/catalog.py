@@ -18,8 +18,13 @@ from engine.expression import Choice, Expr, Term, format_expression
 from engine.severity import Severity
 
 __all__ = [
+    "API_FAMILIES",
     "FORMAT",
+    "HTTP_METHODS",
     "PHASES",
+    "SECTIONS",
+    "ApiSetting",
+    "ApiValue",
     "Assignment",
     "Catalog",
     "ChangelogEntry",
@@ -39,6 +44,11 @@ __all__ = [
 
 FORMAT = "connectplan-catalog/1"
 PHASES = ("prerequisites", "accounts", "payments", "fees", "dashboard", "risk", "payouts", "operations")
+#: A property's lifecycle section, in Stripe's order (lists of properties are grouped in this order).
+SECTIONS = ("business", "accounts", "payments", "fees", "payouts", "risk", "operations")
+#: The Stripe API family of a structured API setting, and the HTTP methods a setting may name.
+API_FAMILIES = ("v1", "v2")
+HTTP_METHODS = ("GET", "POST", "DELETE")
 BASES = ("stated", "implied", "inference")
 FLOW_KINDS = ("charge", "stripe_fee", "application_fee", "transfer", "payout", "refund", "dispute", "recovery")
 #: Flow kinds drawn only on request (``--include refunds,disputes``).
@@ -61,15 +71,75 @@ class Party:
     summary: str = ""
 
 
+#: A parameter value of a structured API setting: text, a whole number, a boolean, or a list of those.
+ApiValue = str | int | bool | tuple[str | int | bool, ...]
+
+
+@dataclass(frozen=True)
+class ApiSetting:
+    """One API setting of an option or a step: ``text`` is the line people read.
+
+    A structured setting (``structured=True``) that names a request carries its ``api`` family
+    (``v1`` / ``v2``), ``method``, ``path`` (ids as ``{placeholders}``), ``params`` (dotted
+    parameter names with their values, in the order written; a list value is a tuple),
+    ``stripe_account`` (sent with the ``Stripe-Account`` header) and ``stripe_version`` (the API
+    version it needs); one with only ``text`` states a fact that is not a request. A legacy plain
+    string loads as ``ApiSetting(text, structured=False)`` and is written back as that string.
+
+    >>> ApiSetting("v1 type = express", structured=False).to_doc()
+    'v1 type = express'
+    >>> ApiSetting("v1 type", "v1", "POST", "/v1/accounts", (("type", "express"),)).to_doc()["params"]
+    {'type': 'express'}
+    """
+
+    text: str
+    api: str = ""
+    method: str = ""
+    path: str = ""
+    params: tuple[tuple[str, ApiValue], ...] = ()
+    stripe_account: bool = False
+    stripe_version: str = ""
+    structured: bool = True
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_request(self) -> bool:
+        """True when the setting names an API request (a method and a path), not only a fact."""
+        return bool(self.method and self.path)
+
+    def to_doc(self) -> str | dict[str, Any]:
+        """The setting as written in a catalog file: the plain string of a legacy setting, else a mapping."""
+        if not self.structured:
+            return self.text
+        doc: dict[str, Any] = {"text": self.text}
+        for key in ("api", "method", "path"):
+            if getattr(self, key):
+                doc[key] = getattr(self, key)
+        if self.params:
+            doc["params"] = {name: list(v) if isinstance(v, tuple) else v for name, v in self.params}
+        if self.stripe_account:
+            doc["stripe_account"] = True
+        if self.stripe_version:
+            doc["stripe_version"] = self.stripe_version
+        return doc
+
+
 @dataclass(frozen=True)
 class Option:
+    """One option of a property. ``pending`` marks "not decided yet" (a saved plan may hold it; it
+    is reported as an open decision); ``exclusive`` (multi-choice properties) one chosen alone."""
+
     id: str
     title: str
     summary: str = ""
     best_for: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
-    api: tuple[str, ...] = ()
+    api: tuple[ApiSetting, ...] = ()
     docs: tuple[str, ...] = ()
+    pending: bool = False
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,10 +154,29 @@ class Property:
     choice: str = "one"
     min_options: int = 1
     max_options: int = 1
+    #: the lifecycle section (one of :data:`SECTIONS`), or "" when the catalog does not group
+    section: str = ""
 
     @property
     def multi(self) -> bool:
         return self.choice == "many"
+
+    @property
+    def pending_option(self) -> str | None:
+        """The id of the property's pending ("not decided yet") option, or None."""
+        return next((o.id for o in self.options if o.pending), None)
+
+    @property
+    def required(self) -> bool:
+        """True when the property must be decided: it has no pending option."""
+        return self.pending_option is None
+
+    def is_pending(self, value: Choice) -> bool:
+        """True when ``value`` (an option id, or a set for a multi-choice property) leaves the property open."""
+        pending = self.pending_option
+        if pending is None:
+            return False
+        return value == pending if isinstance(value, str) else pending in value
 
     def choose(self, value: Any, *, where: str) -> Choice:
         """``value`` as this property's choice: an option id, or for a multi-choice property the
@@ -139,6 +228,15 @@ class Property:
                 f"property {self.id!r} in {where} takes {bounds} of its options, got {len(chosen)} ({got}); "
                 f"set {self.id}=A,B (comma-separated) with options from: {', '.join(ids)}"
             )
+        if len(chosen) > 1:
+            alone = next((o.id for o in self.options if o.exclusive and o.id in chosen), None)
+            if alone is not None:
+                others = ", ".join(o for o in ids if o in chosen and o != alone)
+                raise SelectionError(
+                    f"property {self.id!r} in {where}: option {alone!r} is chosen alone, not with {others}; "
+                    f"set {self.id}={alone} or leave {alone} out",
+                    code="exclusive_option",
+                )
         return tuple(o for o in ids if o in chosen)
 
     def option(self, option_id: str) -> Option | None:
@@ -189,6 +287,8 @@ class Step:
     source: str = ""
     basis: str = ""
     basis_note: str = ""
+    #: the API settings the step makes (optional)
+    api: tuple[ApiSetting, ...] = ()
 
     @property
     def condition_text(self) -> str:
@@ -374,15 +474,19 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "id": p.id,
             "title": p.title,
             "question": p.question,
+            # new keys are emitted only when set, so catalogs without them hash as before
+            **({"section": p.section} if p.section else {}),
             **({"choice": p.choice, "min": p.min_options, "max": p.max_options} if p.multi else {}),
             "options": [
                 {
                     "id": o.id,
                     "title": o.title,
+                    **({"pending": True} if o.pending else {}),
+                    **({"exclusive": True} if o.exclusive else {}),
                     "summary": o.summary,
                     "best_for": list(o.best_for),
                     "examples": list(o.examples),
-                    "api": list(o.api),
+                    "api": [a.to_doc() for a in o.api],
                     "docs": list(o.docs),
                 }
                 for o in p.options
@@ -417,6 +521,7 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
             "url": s.url,
             # optional and emitted only when set, so catalogs without them hash as before
             **{k: v for k, v in (("source", s.source), ("basis", s.basis), ("basis_note", s.basis_note)) if v},
+            **({"api": [a.to_doc() for a in s.api]} if s.api else {}),
         }
         for s in catalog.steps
     ]

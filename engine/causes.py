@@ -52,12 +52,14 @@ __all__ = [
 
 
 class Space(NamedTuple):
-    """The values a property can take: one of ``options``, or (``multi``) a set of ``low``..``high`` of them."""
+    """The values a property can take: one of ``options``, or (``multi``) a set of ``low``..``high`` of
+    them in which an ``exclusive`` option only ever stands alone."""
 
     options: tuple[str, ...]
     multi: bool = False
     low: int = 1
     high: int = 1
+    exclusive: tuple[str, ...] = ()
 
 
 #: A property's space, or just its option ids (a single-choice property).
@@ -66,7 +68,8 @@ SpaceLike = Union[Space, "Sequence[str]"]
 
 def space_of(prop: Property) -> Space:
     """The :class:`Space` of a catalog property."""
-    return Space(prop.option_ids, prop.multi, prop.min_options, prop.max_options)
+    exclusive = tuple(o.id for o in prop.options if o.exclusive)
+    return Space(prop.option_ids, prop.multi, prop.min_options, prop.max_options, exclusive)
 
 
 def _space(value: SpaceLike) -> Space:
@@ -79,10 +82,15 @@ def space_values(space: Space) -> tuple[Choice, ...]:
 
     >>> space_values(Space(("a", "b", "c"), multi=True, low=1, high=2))
     (('a',), ('b',), ('c',), ('a', 'b'), ('a', 'c'), ('b', 'c'))
+    >>> space_values(Space(("a", "b", "none"), multi=True, low=1, high=3, exclusive=("none",)))
+    (('a',), ('b',), ('none',), ('a', 'b'))
     """
     if not space.multi:
         return space.options
-    return tuple(combo for size in range(space.low, space.high + 1) for combo in combinations(space.options, size))
+    sets = (combo for size in range(space.low, space.high + 1) for combo in combinations(space.options, size))
+    if not space.exclusive:
+        return tuple(sets)
+    return tuple(c for c in sets if len(c) == 1 or not any(o in space.exclusive for o in c))
 
 
 def condition_properties(expr: Expr) -> tuple[str, ...]:

@@ -8,19 +8,29 @@ every problem of a document is reported at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import _ID, _URL
+from engine.catalog import _ID, _URL, API_FAMILIES, HTTP_METHODS, ApiSetting, ApiValue
 from engine.errors import ExpressionSyntaxError, Problem
 from engine.expression import Expr, iter_terms, parse_expression
 
 if TYPE_CHECKING:
-    import re
-
     from engine.catalog import Property
 
 __all__ = ["Checker", "join_path", "kind_of"]
+
+#: A Stripe API path: ``/v1/...`` or ``/v2/...``, segments of ids or ``{placeholders}``.
+_API_PATH = re.compile(r"^/(v1|v2)(/([a-z0-9_.-]+|\{[a-z][a-z0-9_]*\}))+$")
+#: A dotted request parameter name (``defaults.responsibilities.fees_collector``).
+_PARAM = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+#: An API version (``2026-11-18.endive``, ``2024-06-20``).
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
+#: A value only the user knows: ``{{name}}``.
+_PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
+_PLACEHOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_API_KEYS = ("api", "method", "path", "params", "stripe_account", "stripe_version")
 
 
 class Checker:
@@ -89,6 +99,97 @@ class Checker:
             self.problem("wrong_type", path, f"expected a list of text, found {kind_of(value)}")
             return ()
         return tuple(self.text(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+    def api_settings(self, value: Any, path: str) -> tuple[ApiSetting, ...]:
+        """A list of API settings: legacy strings, or mappings (``text`` and an optional request)."""
+        out: list[ApiSetting] = []
+        for i, item in enumerate(self.items(value, path)):
+            ipath = f"{path}[{i}]"
+            if isinstance(item, str):
+                out.append(ApiSetting(item, structured=False))
+                continue
+            m = self.mapping(item, ipath, ("text",), _API_KEYS)
+            if m is not None:
+                out.append(self._api_setting(m, ipath))
+        return tuple(out)
+
+    def _api_setting(self, m: Mapping[str, Any], path: str) -> ApiSetting:
+        text = self.text(m.get("text"), join_path(path, "text"), required=True)
+        request = [k for k in _API_KEYS if k in m]
+        if request:
+            missing = [k for k in ("api", "method", "path") if k not in m]
+            if missing:
+                self.problem(
+                    "missing_key",
+                    path,
+                    f"an API request needs api, method and path (missing {', '.join(missing)}); "
+                    "keep only text for a fact that is not a request",
+                )
+        api = self.text(m.get("api"), join_path(path, "api"))
+        if "api" in m and api not in API_FAMILIES:
+            self.problem("unknown_value", join_path(path, "api"), f"unknown API {api!r} (expected v1 or v2)")
+        method = self.text(m.get("method"), join_path(path, "method"))
+        if "method" in m and method not in HTTP_METHODS:
+            self.problem(
+                "unknown_value",
+                join_path(path, "method"),
+                f"unknown method {method!r} (expected one of: {', '.join(HTTP_METHODS)})",
+            )
+        api_path = self.text(m.get("path"), join_path(path, "path"))
+        found = _API_PATH.match(api_path) if "path" in m else None
+        if "path" in m and found is None:
+            self.problem(
+                "invalid_path",
+                join_path(path, "path"),
+                f"expected a Stripe API path like /v1/accounts/{{account}}/login_links, found {api_path!r}",
+            )
+        elif found is not None and api in API_FAMILIES and found.group(1) != api:
+            self.problem("invalid_path", join_path(path, "path"), f"path {api_path!r} is not a {api} path")
+        params: list[tuple[str, ApiValue]] = []
+        ppath = join_path(path, "params")
+        for name, raw in self.pairs(m.get("params"), ppath, "parameter name to value").items():
+            vpath = join_path(ppath, str(name))
+            if not (isinstance(name, str) and _PARAM.match(name)):
+                self.problem("invalid_param", vpath, f"expected a dotted parameter name, found {name!r}")
+                continue
+            value = self._api_value(raw, vpath)
+            if value is not None:
+                params.append((name, value))
+        stripe_account = m.get("stripe_account", False)
+        if not isinstance(stripe_account, bool):
+            self.problem(
+                "wrong_type",
+                join_path(path, "stripe_account"),
+                f"expected true or false, found {kind_of(stripe_account)}",
+            )
+            stripe_account = False
+        raw_version: Any = m.get("stripe_version")
+        if hasattr(raw_version, "isoformat"):  # YAML reads a bare 2024-06-20 as a date
+            raw_version = raw_version.isoformat()
+        version = self.text(raw_version, join_path(path, "stripe_version"))
+        if version and not _API_VERSION.match(version):
+            self.problem(
+                "unknown_value",
+                join_path(path, "stripe_version"),
+                f"expected an API version like 2026-11-18.endive, found {version!r}",
+            )
+        return ApiSetting(text, api, method, api_path, tuple(params), stripe_account, version)
+
+    def _api_value(self, raw: Any, path: str) -> ApiValue | None:
+        """A parameter value: text, a whole number, a boolean, or a list of those (as a tuple)."""
+        items = raw if isinstance(raw, list) else [raw]
+        for item in items:
+            if isinstance(item, float) or not isinstance(item, (str, int, bool)):
+                found = kind_of(item)
+                expected = "text, a whole number, a boolean or a list of those"
+                self.problem("wrong_type", path, f"expected {expected}, found {found}")
+                return None
+            for name in _PLACEHOLDER.findall(item) if isinstance(item, str) else ():
+                if not _PLACEHOLDER_NAME.match(name):
+                    bad = "{{" + name + "}}"
+                    message = f"expected a placeholder like {{{{amount}}}}, found {bad}"
+                    self.problem("invalid_placeholder", path, message)
+        return tuple(items) if isinstance(raw, list) else raw
 
     def pairs(self, value: Any, path: str, what: str) -> Mapping[Any, Any]:
         """``value`` as a mapping (``what`` describes its keys and values), or ``{}`` after a problem."""

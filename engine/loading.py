@@ -21,6 +21,7 @@ from engine.catalog import (
     FLOW_KINDS,
     FORMAT,
     PHASES,
+    SECTIONS,
     Assignment,
     Catalog,
     ChangelogEntry,
@@ -56,6 +57,7 @@ _TOP_OPTIONAL = (
     "responsibilities",
     "presets",
 )
+_OPTION_OPTIONAL = ("pending", "exclusive", "summary", "best_for", "examples", "api", "docs")
 
 
 def catalog_from_dict(
@@ -210,7 +212,7 @@ def _read_properties(ck: Checker, value: Any) -> list[Property]:
         ck.problem("empty", "properties", "a catalog needs at least one property")
     for i, item in enumerate(items):
         path = f"properties[{i}]"
-        m = ck.mapping(item, path, ("id", "title", "options"), ("question", "choice", "min", "max"))
+        m = ck.mapping(item, path, ("id", "title", "options"), ("question", "section", "choice", "min", "max"))
         if m is None:
             continue
         pid = ck.ident(m.get("id"), join_path(path, "id"))
@@ -222,7 +224,7 @@ def _read_properties(ck: Checker, value: Any) -> list[Property]:
             ck.problem("empty", join_path(path, "options"), "a property needs at least one option")
         for j, oitem in enumerate(opt_items):
             opath = f"{path}.options[{j}]"
-            om = ck.mapping(oitem, opath, ("id", "title"), ("summary", "best_for", "examples", "api", "docs"))
+            om = ck.mapping(oitem, opath, ("id", "title"), _OPTION_OPTIONAL)
             if om is None:
                 continue
             oid = ck.ident(om.get("id"), join_path(opath, "id"))
@@ -234,15 +236,25 @@ def _read_properties(ck: Checker, value: Any) -> list[Property]:
                     summary=ck.text(om.get("summary"), join_path(opath, "summary")),
                     best_for=ck.texts(om.get("best_for"), join_path(opath, "best_for")),
                     examples=ck.texts(om.get("examples"), join_path(opath, "examples")),
-                    api=ck.texts(om.get("api"), join_path(opath, "api")),
+                    api=ck.api_settings(om.get("api"), join_path(opath, "api")),
                     docs=tuple(
                         ck.url(u, f"{join_path(opath, 'docs')}[{i}]")
                         for i, u in enumerate(ck.texts(om.get("docs"), join_path(opath, "docs")))
                     ),
+                    pending=_flag(ck, om, opath, "pending"),
+                    exclusive=_flag(ck, om, opath, "exclusive"),
                 )
             )
         ck.unique(opt_ids, f"option (of property {pid!r})")
         choice, low, high = _read_choice(ck, m, path, len(options))
+        _check_flags(ck, path, pid, options, choice, low)
+        section = ck.text(m.get("section"), join_path(path, "section"))
+        if "section" in m and section not in SECTIONS:
+            ck.problem(
+                "unknown_value",
+                join_path(path, "section"),
+                f"unknown section {section!r} (expected one of: {', '.join(SECTIONS)})",
+            )
         out.append(
             Property(
                 id=pid,
@@ -252,10 +264,51 @@ def _read_properties(ck: Checker, value: Any) -> list[Property]:
                 choice=choice,
                 min_options=low,
                 max_options=high,
+                section=section,
             )
         )
     ck.unique(ids, "property")
     return out
+
+
+def _flag(ck: Checker, m: Mapping[str, Any], path: str, key: str) -> bool:
+    value = m.get(key, False)
+    if not isinstance(value, bool):
+        ck.problem("wrong_type", join_path(path, key), f"expected true or false, found {kind_of(value)}")
+        return False
+    return value
+
+
+def _check_flags(ck: Checker, path: str, pid: str, options: list[Option], choice: str, low: int) -> None:
+    """At most one pending option; ``exclusive`` only in a multi-choice property (with ``min: 1``),
+    where a pending option must also be exclusive."""
+    pending = [o.id for o in options if o.pending]
+    if len(pending) > 1:
+        ck.problem(
+            "bad_pending",
+            path,
+            f"property {pid!r} has {len(pending)} pending options ({', '.join(pending)}); keep pending: true on one",
+        )
+    for j, opt in enumerate(options):
+        opath = f"{path}.options[{j}]"
+        if opt.exclusive and choice != "many":
+            ck.problem(
+                "bad_exclusive",
+                join_path(opath, "exclusive"),
+                f"exclusive applies only to an option of a property with choice: many; remove it from {pid}.{opt.id}",
+            )
+        elif opt.exclusive and low > 1:
+            ck.problem(
+                "bad_exclusive",
+                join_path(opath, "exclusive"),
+                f"exclusive option {pid}.{opt.id} can never be chosen alone: property {pid!r} has min {low}",
+            )
+        if opt.pending and choice == "many" and not opt.exclusive:
+            ck.problem(
+                "bad_pending",
+                join_path(opath, "pending"),
+                f"pending option {pid}.{opt.id} of a multi-choice property must also be exclusive: true",
+            )
 
 
 def _read_choice(ck: Checker, m: Mapping[str, Any], path: str, count: int) -> tuple[str, int, int]:
@@ -336,7 +389,7 @@ def _read_steps(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[
             item,
             path,
             ("id", "order", "phase", "condition", "title"),
-            ("core", "prereqs", "body", "url", "title_source", "source", "basis", "basis_note"),
+            ("core", "prereqs", "body", "url", "title_source", "source", "basis", "basis_note", "api"),
         )
         if m is None:
             continue
@@ -388,6 +441,7 @@ def _read_steps(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[
                 source=ck.url(m.get("source"), join_path(path, "source"), leading=True),
                 basis=step_basis,
                 basis_note=ck.text(m.get("basis_note"), join_path(path, "basis_note")),
+                api=ck.api_settings(m.get("api"), join_path(path, "api")),
             )
         )
     ck.unique(ids, "step")

@@ -8,7 +8,8 @@ The engine does not ship a solver: it encodes a catalog into clauses and asks a
   clause, pairwise "at most one" clauses, or a sequential counter for properties with many
   options); for a multi-choice property, at least ``min`` and at most ``max`` of its option
   variables true (cardinality constraints: clauses over subsets when they are few, a
-  sequential counter otherwise). A term is its option's variable, so ``m.o`` means "``o`` is
+  sequential counter otherwise), and an ``exclusive`` option excludes each other option of its
+  property (one binary clause per pair). A term is its option's variable, so ``m.o`` means "``o`` is
   among the chosen";
 * one literal per condition, equivalent to it (Tseitin: a fresh variable per ``and`` / ``or``
   node, ``not`` is a negated literal, ``always`` a literal fixed true);
@@ -97,6 +98,11 @@ class Encoding:
             if prop.multi:
                 self._at_most_k(lits, prop.max_options)
                 self._at_most_k([-lit for lit in lits], len(lits) - prop.min_options)
+                for opt, lit in zip(prop.options, lits, strict=True):
+                    if opt.exclusive:  # chosen alone: it excludes every other option
+                        for other in lits:
+                            if other != lit:
+                                solver.add_clause([-lit, -other])
             else:
                 self._exactly_one(lits)
         self.rule_lit: dict[str, int] = {}

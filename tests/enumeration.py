@@ -39,11 +39,16 @@ __all__ = [
 
 
 def values_of(prop: Property) -> list[Any]:
-    """Every value of a property: an option id, or (multi-choice) a tuple of ``min``..``max`` option ids."""
+    """Every value of a property: an option id, or (multi-choice) a tuple of ``min``..``max`` option ids
+    in which an exclusive option only ever stands alone."""
     if not prop.multi:
         return list(prop.option_ids)
+    alone = {o.id for o in prop.options if o.exclusive}
     return [
-        combo for size in range(prop.min_options, prop.max_options + 1) for combo in combinations(prop.option_ids, size)
+        combo
+        for size in range(prop.min_options, prop.max_options + 1)
+        for combo in combinations(prop.option_ids, size)
+        if size == 1 or not alone.intersection(combo)
     ]
 
 
@@ -151,6 +156,15 @@ def _toggles(catalog: Catalog, before: Mapping[str, Any], after: Mapping[str, An
     return frozenset(out)
 
 
+def _newly_pending(prop: Property, before: Any, after: Any) -> bool:
+    """True when ``after`` holds the property's pending option and ``before`` does not."""
+    pending = [o.id for o in prop.options if o.pending]
+    if not pending:
+        return False
+    as_set = lambda v: {v} if isinstance(v, str) else set(v)  # noqa: E731
+    return pending[0] in as_set(after) and pending[0] not in as_set(before)
+
+
 def alternatives_exhaustive(
     catalog: Catalog, selection: Mapping[str, Any], *, limit: int = 3
 ) -> tuple[Alternative, ...]:
@@ -158,6 +172,8 @@ def alternatives_exhaustive(
     current = verdict_rank(catalog, selection)
     better = []
     for sel in iter_selections(catalog):
+        if any(_newly_pending(p, selection[p.id], sel[p.id]) for p in catalog.properties):
+            continue  # a change *to* "not decided yet" is never a fix
         rank = verdict_rank(catalog, sel)
         if rank < current:
             better.append((_toggles(catalog, selection, sel), rank, sel))

@@ -1,7 +1,9 @@
 """Hypothesis strategies: small random catalogs (and selections) for exactness tests against brute force.
 
 About one property in three is multi-choice (``choice: many``) with random ``min``/``max`` bounds,
-so every comparison against brute force covers sets of options too.
+so every comparison against brute force covers sets of options too; about one in three has a
+pending ("not decided yet") last option (``flags``), exclusive in a multi-choice property, and some
+multi-choice properties with ``min: 1`` have an exclusive first option.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ def conditions(draw: st.DrawFn, terms: list[str], depth: int = 2) -> str:
 
 @st.composite
 def catalog_docs(
-    draw: st.DrawFn, max_props: int = 4, max_rules: int = 5, presets: bool = True, multi: bool = True
+    draw: st.DrawFn,
+    max_props: int = 4,
+    max_rules: int = 5,
+    presets: bool = True,
+    multi: bool = True,
+    flags: bool = True,
 ) -> dict[str, Any]:
     nprops = draw(st.integers(1, max_props))
     properties = []
@@ -38,9 +45,18 @@ def catalog_docs(
     for i in range(nprops):
         nopts = draw(st.integers(2, 3))
         opts = [f"o{j}" for j in range(nopts)]
-        prop: dict[str, Any] = {"id": f"p{i}", "title": f"P{i}", "options": [{"id": o, "title": o} for o in opts]}
+        options: list[dict[str, Any]] = [{"id": o, "title": o} for o in opts]
+        prop: dict[str, Any] = {"id": f"p{i}", "title": f"P{i}", "options": options}
+        pending = flags and draw(st.integers(0, 2)) == 0
+        if pending:  # the last option is "not decided yet"
+            options[-1]["pending"] = True
         if multi and draw(st.integers(0, 2)) == 0:
-            low = draw(st.integers(1, nopts))
+            # a pending option of a multi-choice property is exclusive, and an exclusive one needs min 1
+            low = 1 if pending else draw(st.integers(1, nopts))
+            if pending:
+                options[-1]["exclusive"] = True
+            if flags and low == 1 and draw(st.integers(0, 2)) == 0:
+                options[0]["exclusive"] = True
             prop.update(choice="many", min=low, max=draw(st.integers(low, nopts)))
         properties.append(prop)
         terms.extend(f"p{i}.{o}" for o in opts)

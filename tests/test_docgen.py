@@ -264,7 +264,7 @@ class TestPrompt:
                 option = stripe_catalog.property_index[prop].option(opt)
                 assert f"({prop}.{opt})" in text
                 for api in option.api:
-                    assert f"      - {api}" in text
+                    assert f"      - {api.text}" in text
             for finding in res.findings:
                 assert f"[{finding.rule.severity}] {finding.rule.id}: {finding.rule.message}" in text
 

@@ -56,7 +56,7 @@ def preset(catalog: Catalog, preset_id: str) -> dict[str, str]:
 def option_api(catalog: Catalog, prop: str, option: str) -> str:
     opt = catalog.property_index[prop].option(option)
     assert opt is not None
-    return " | ".join(opt.api)
+    return " | ".join(a.text for a in opt.api)
 
 
 def note(catalog: Catalog, responsibility: str, condition: str) -> str:

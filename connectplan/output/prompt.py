@@ -84,7 +84,7 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
                 out.append(_quote(o.summary, "    "))
             out.append("    API settings:")
             if o and o.api:
-                out += [f"      - {_one(line)}" for line in o.api]
+                out += [f"      - {_one(setting.text)}" for setting in o.api]
             else:
                 out.append("      - (none listed in the catalog)")
         if o and _links(o.docs):

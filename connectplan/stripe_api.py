@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine import Catalog, Problem
+    from engine.catalog import ApiSetting
 
 __all__ = [
     "ALLOWED",
@@ -264,6 +265,7 @@ class _Shape:
     maps: tuple[Any, ...] = ()  # value types of Dict[str, X]
     objects: tuple[type, ...] = ()  # TypedDict classes
     anything: bool = False
+    emptyable: bool = False  # Literal[""]|X: "" unsets the parameter
 
     def describe(self) -> str:
         parts = [", ".join(repr(v) for v in self.literals)] if self.literals else []
@@ -335,13 +337,13 @@ def _shape(types: Iterable[Any]) -> _Shape:
         elif tp is Any:
             anything = True
         # anything else (UntypedStripeObject[...] beside a Dict) adds nothing a catalog can name
-    if "" in literals and (len(literals) > 1 or scalars or lists or maps or objects):
-        literals = [v for v in literals if v != ""]  # Literal[""]|X: X can be emptied
+    emptyable = "" in literals and bool(len(literals) > 1 or scalars or lists or maps or objects)
+    if emptyable:
+        literals = [v for v in literals if v != ""]
     if not (literals or scalars or lists or maps or objects):
         anything = True
-    return _Shape(
-        tuple(dict.fromkeys(literals)), frozenset(scalars), tuple(lists), tuple(maps), tuple(objects), anything
-    )
+    unique = tuple(dict.fromkeys(literals))
+    return _Shape(unique, frozenset(scalars), tuple(lists), tuple(maps), tuple(objects), anything, emptyable)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -429,7 +431,7 @@ class _Check:
     def value(self, name: str, shape: _Shape, value: Any) -> None:
         if isinstance(value, str) and _PLACEHOLDER.fullmatch(value):
             return
-        if shape.anything:
+        if shape.anything or (value == "" and shape.emptyable):
             return
         if isinstance(value, Mapping):
             if shape.objects or shape.maps:
@@ -617,32 +619,31 @@ def _check_version(ck: _Check, key: tuple[str, str], pairs: list[tuple[str, Any]
 # Catalogs
 
 
-def api_settings(catalog: Catalog) -> Iterator[tuple[str, Any]]:
-    """``(where, setting)`` for every structured API setting with a method and path, in catalog order.
+def api_settings(catalog: Catalog) -> Iterator[tuple[str, ApiSetting]]:
+    """``(where, setting)`` for every structured API setting naming a request, in catalog order.
 
-    ``where`` is ``option PROPERTY.OPTION api[i]`` or ``step STEP api[i]``. Legacy string settings and
-    text-only entries are skipped (they name no request).
+    ``where`` is ``option PROPERTY.OPTION api[i]`` or ``step STEP api[i]`` (``i`` counts every entry).
+    Legacy string settings and text-only entries are skipped: they name no request.
     """
     for prop in catalog.properties:
         for option in prop.options:
-            yield from _requests(f"option {prop.id}.{option.id}", getattr(option, "api", ()))
+            yield from _requests(f"option {prop.id}.{option.id}", option.api)
     for step in catalog.steps:
-        yield from _requests(f"step {step.id}", getattr(step, "api", ()))
+        yield from _requests(f"step {step.id}", step.api)
 
 
-def _requests(owner: str, settings: Iterable[Any]) -> Iterator[tuple[str, Any]]:
+def _requests(owner: str, settings: Iterable[ApiSetting]) -> Iterator[tuple[str, ApiSetting]]:
     for i, setting in enumerate(settings):
-        if isinstance(setting, str) or not getattr(setting, "structured", False):
-            continue
-        if getattr(setting, "method", "") and getattr(setting, "path", ""):
+        if setting.structured and setting.is_request:
             yield f"{owner} api[{i}]", setting
 
 
 def check_catalog(catalog: Catalog, source: str = "") -> list[Problem]:
     """Every API setting of ``catalog`` checked by :func:`check_request`, as :class:`engine.Problem` s.
 
-    ``source`` (a file name) defaults to the catalog's reference; each problem's path names the option
-    or step and the setting, its message the request and the parameter.
+    ``source`` (a file name) defaults to ``NAME@EDITION``; a problem's path names the option or step
+    and the setting (``option dashboard.full api[0]``), its message the request and the parameter;
+    its code is ``sdk_`` + the :class:`RequestProblem` code.
     """
     from engine import Problem
 
@@ -650,11 +651,7 @@ def check_catalog(catalog: Catalog, source: str = "") -> list[Problem]:
     out: list[Problem] = []
     for where, setting in api_settings(catalog):
         for p in check_request(
-            setting.api,
-            setting.method,
-            setting.path,
-            setting.params,
-            stripe_version=setting.stripe_version,
+            setting.api, setting.method, setting.path, setting.params, stripe_version=setting.stripe_version
         ):
             out.append(Problem(source, where, p.message, code=f"sdk_{p.code}"))
     return out

@@ -36,7 +36,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,19 +70,22 @@ APIS = ("v1", "v2")
 
 _PLACEHOLDER = re.compile(r"\{\{[A-Za-z_][A-Za-z0-9_]*\}\}")
 _PATH_PLACEHOLDER = re.compile(r"\{\{?[^{}/]*\}?\}")
-_API_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})\.[a-z]+$")
+_API_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})(\.[a-z]+)?$")  # 2024-06-20, 2026-11-18.endive
 #: the requestor methods a service calls with ``(method, path, ...)``
 _REQUEST_CALLS = frozenset({"_request", "_request_async", "_request_stream", "_request_stream_async"})
 
 
 @dataclass(frozen=True)
 class Allowance:
-    """One thing newer than the pinned SDK, accepted on the word of a Stripe changelog.
+    """One thing the pinned SDK lacks, accepted on the word of a Stripe changelog.
 
     ``param`` empty: the request ``method path`` itself. ``param`` set and ``value`` None: a new
-    parameter (taking a string). ``value`` set: a new enum value of ``param``. ``combination``: no new
-    name, but values the SDK knows that become valid together at ``api_version`` (the pairs must all be
-    in the request for the allowance to apply).
+    parameter, taking ``takes`` (``string``, ``list of strings``, ``true or false`` or ``whole number``).
+    ``value`` set: a new enum value of ``param``. ``combination``: no new name, but values the SDK
+    knows that become valid together at ``api_version`` (the pairs must all be in the request for the
+    allowance to apply). ``api_version`` is the version that introduced the thing; with ``removed`` it
+    is the version (not newer than the SDK's) that removed it, and a request naming it must state an
+    older ``stripe_version`` (an older edition's parameter).
     """
 
     method: str
@@ -92,6 +95,8 @@ class Allowance:
     param: str = ""
     value: str | None = None
     combination: tuple[tuple[str, str], ...] = ()
+    takes: str = "string"
+    removed: bool = False
 
     def __str__(self) -> str:
         if self.combination:
@@ -100,7 +105,8 @@ class Allowance:
             thing = f"{self.param}={self.value}"
         else:
             thing = self.param or "(the request)"
-        return f"{self.method} {self.path} {thing} (API {self.api_version}: {self.changelog})"
+        when = f"removed in {self.api_version}" if self.removed else self.api_version
+        return f"{self.method} {self.path} {thing} (API {when}: {self.changelog})"
 
 
 _AL_DASHBOARD = "https://docs.stripe.com/changelog/endive/2026-11-18/dashboard-access-use-case-account-links-v2"
@@ -268,14 +274,12 @@ class _Shape:
     emptyable: bool = False  # Literal[""]|X: "" unsets the parameter
 
     def describe(self) -> str:
-        parts = [", ".join(repr(v) for v in self.literals)] if self.literals else []
-        if self.literals and str in self.scalars:
-            parts = [f"one of {parts[0]}"]
+        """``one of 'a', 'b'``, ``true or false``, ``a whole number or a list`` ...: for messages."""
         names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
-        parts += [names.get(t, "a decimal number") for t in sorted(self.scalars, key=lambda t: t.__name__)]
+        scalars = self.scalars - {str} if self.literals else self.scalars  # an open enum reads as its values
+        parts = [f"one of {', '.join(repr(v) for v in self.literals)}"] if self.literals else []
+        parts += [names.get(t, "a decimal number") for t in sorted(scalars, key=lambda t: t.__name__)]
         parts += ["a list"] * bool(self.lists) + ["an object"] * bool(self.objects or self.maps)
-        if self.literals and str in self.scalars:
-            parts.remove("a string")
         return " or ".join(parts) or "anything"
 
 
@@ -288,11 +292,14 @@ def _request_option_keys() -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def _fields(cls: type) -> dict[str, Any]:
-    """A ``TypedDict``'s fields with annotations resolved in its module (request options left out)."""
+    """A ``TypedDict``'s fields with annotations resolved in its module (those of ``RequestOptions`` left out)."""
     import sys
     from typing import get_type_hints
 
-    own = {k: v for k, v in cls.__annotations__.items() if k not in _request_option_keys()}
+    from stripe._request_options import RequestOptions
+
+    inherited = RequestOptions.__annotations__
+    own = {k: v for k, v in cls.__annotations__.items() if not (k in inherited and v is inherited[k])}
     # get_type_hints(cls) itself evaluates the inherited RequestOptions annotations in the wrong module
     shim = type(cls.__name__, (), {"__annotations__": own, "__module__": cls.__module__})
     return get_type_hints(shim, globalns=vars(sys.modules[cls.__module__]))
@@ -300,7 +307,7 @@ def _fields(cls: type) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _required(cls: type) -> frozenset[str]:
-    return frozenset(getattr(cls, "__required_keys__", frozenset())) - _request_option_keys()
+    return frozenset(getattr(cls, "__required_keys__", frozenset()))  # RequestOptions' keys are all optional
 
 
 def _shape(types: Iterable[Any]) -> _Shape:
@@ -569,9 +576,10 @@ def check_request(
         if not classes:
             ck.problem("unknown_param", name, f"the SDK has no typed parameters for this request ({name!r})")
             continue
-        if ck.allowed(name) is not None:
-            if not (isinstance(value, str) or value is None):
-                ck.problem("wrong_type", name, f"{name!r} takes a string, not {_kind(value)} {value!r}")
+        entry = ck.allowed(name)
+        if entry is not None:
+            if not _TAKES.get(entry.takes, _is_str)(value) and not _PLACEHOLDER.fullmatch(str(value)):
+                ck.problem("wrong_type", name, f"{name!r} takes {entry.takes}, not {_kind(value)} {value!r}")
             continue
         shape = ck.name(list(classes), name)
         if shape is not None:
@@ -580,6 +588,19 @@ def check_request(
         ck.missing(classes, [n for n, _ in pairs])
     _check_version(ck, key, pairs, stripe_version)
     return ck.problems
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+#: what an allow-listed new parameter takes (:attr:`Allowance.takes`)
+_TAKES: dict[str, Callable[[Any], bool]] = {
+    "string": _is_str,
+    "list of strings": lambda v: isinstance(v, (list, tuple)) and all(isinstance(i, str) for i in v),
+    "true or false": lambda v: isinstance(v, bool),
+    "whole number": lambda v: isinstance(v, int) and not isinstance(v, bool),
+}
 
 
 def _installed_version() -> str:
@@ -599,14 +620,21 @@ def _check_version(ck: _Check, key: tuple[str, str], pairs: list[tuple[str, Any]
         ck.problem("api_version", "", f"stripe_version {stripe_version!r} is not an API version (2026-11-18.endive)")
         return
     for entry in dict.fromkeys(ck.used):
-        if not stripe_version or _version_date(stripe_version) < _version_date(entry.api_version):
+        if entry.removed:
+            if not stripe_version or _version_date(stripe_version) >= _version_date(entry.api_version):
+                ck.problem(
+                    "api_version",
+                    entry.param,
+                    f"{entry} needs a stripe_version before {entry.api_version} (given: {stripe_version or 'none'})",
+                )
+        elif not stripe_version or _version_date(stripe_version) < _version_date(entry.api_version):
             ck.problem(
                 "api_version",
                 entry.param,
                 f"{entry} needs stripe_version {entry.api_version} or later (given: {stripe_version or 'none'})",
             )
     sdk = sdk_api_version()
-    if stripe_version and _version_date(stripe_version) > _version_date(sdk) and not ck.used:
+    if stripe_version and _version_date(stripe_version) > _version_date(sdk) and all(e.removed for e in ck.used):
         ck.problem(
             "api_version",
             "",

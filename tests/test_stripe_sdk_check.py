@@ -266,12 +266,48 @@ def test_a_newer_api_version_needs_an_allow_listed_reason():
     assert codes(check_request("v2", "POST", "/v2/core/accounts", {}, stripe_version="latest")) == [("api_version", "")]
 
 
-@pytest.mark.parametrize("entry", ALLOWED, ids=str)
+REMOVED_PMT = Allowance(
+    "POST",
+    "/v1/payment_intents",
+    "2026-09-30.endive",
+    "https://docs.stripe.com/changelog/endive/2026-09-30/"
+    "removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents",
+    "payment_method_types",
+    takes="list of strings",
+    removed=True,
+)
+
+
+def test_a_parameter_stripe_removed_before_the_sdk_needs_an_older_api_version():
+    """An older edition may name what Stripe has since removed, through an allowance marked ``removed``."""
+    old = {"payment_method_types": ["card"]}
+    assert codes(check_request("v1", "POST", "/v1/payment_intents", old)) == [
+        ("unknown_param", "payment_method_types")  # the SDK no longer has it, and nothing allows it
+    ]
+    allowed = (*ALLOWED, REMOVED_PMT)
+    assert check_request("v1", "POST", "/v1/payment_intents", old, stripe_version="2024-06-20", allowed=allowed) == []
+    [late] = check_request("v1", "POST", "/v1/payment_intents", old, stripe_version=SDK_API_VERSION, allowed=allowed)
+    assert late.code == "api_version" and "needs a stripe_version before 2026-09-30.endive" in late.message
+    [wrong] = check_request(
+        "v1",
+        "POST",
+        "/v1/payment_intents",
+        {"payment_method_types": "card"},
+        stripe_version="2024-06-20",
+        allowed=allowed,
+    )
+    assert wrong.code == "wrong_type" and "takes list of strings" in wrong.message
+
+
+@pytest.mark.parametrize("entry", [*ALLOWED, REMOVED_PMT], ids=str)
 def test_every_allow_list_entry_is_something_the_sdk_lacks(entry: Allowance):
     """An entry the pinned SDK already knows is an error: the list stays short and honest."""
     assert entry.changelog.startswith("https://docs.stripe.com/changelog/"), entry
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}\.[a-z]+", entry.api_version)
-    assert entry.api_version[:10] > SDK_API_VERSION[:10], f"{entry} is not newer than the SDK's API version"
+    if entry.removed:
+        assert entry.api_version[:10] <= SDK_API_VERSION[:10], f"{entry} was removed after the SDK's API version"
+    else:
+        assert entry.api_version[:10] > SDK_API_VERSION[:10], f"{entry} is not newer than the SDK's API version"
     api = entry.path.split("/")[1]
     if entry.combination:
         # no new name: the values exist in the SDK, what is new is that they combine at this version

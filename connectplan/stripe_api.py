@@ -18,17 +18,20 @@ every ``{...}`` or ``{{...}}`` becomes ``{}`` on both sides (:func:`normalise_pa
 must be equal.
 
 Values: a leaf typed ``Literal[...]`` (also ``Union[Literal[...], str]``, the SDK's open enums) takes
-one of the literals; ``Literal[""]`` beside other types only marks a parameter that can be emptied and
-is ignored; ``bool`` takes true/false, ``int`` a whole number (not a bool), ``float`` and ``Decimal`` a
-number, ``str`` a string; a ``List[...]`` takes a list (its items checked, an item that is a mapping
-field by field); a ``Dict[str, X]`` (``metadata``) takes any key. A placeholder ``{{name}}`` is accepted
-for any type. An object is never given whole at a name: name its fields (``defaults.currency``).
-Request options (``stripe_account``, ``stripe_version``, ``idempotency_key`` ...) are not parameters.
+one of the literals; ``Literal[""]`` beside other types marks a parameter that ``""`` empties; ``bool``
+takes true/false, ``int`` a whole number (not a bool), ``float`` and ``Decimal`` a number, ``str`` a
+string; a ``List[...]`` takes a list (its items checked, an item that is a mapping field by field); a
+``Dict[str, X]`` (``metadata``) takes any key. A placeholder ``{{name}}`` is accepted for any type. An
+object is never given whole at a name: name its fields (``defaults.currency``). Request options
+(``stripe_account``, ``stripe_version``, ``idempotency_key`` ...) are not parameters.
 
 Anything newer than the pinned SDK is accepted only through :data:`ALLOWED`, each entry naming the
-exact request, parameter or enum value and the Stripe changelog that introduced it; a request using an
-entry must state ``stripe_version`` at least the entry's version, and a ``stripe_version`` newer than
-the SDK's is accepted only for a request that uses an entry.
+exact request, parameter, enum value or combination of values and the Stripe changelog that introduced
+it; a request using an entry must state ``stripe_version`` at least the entry's version, and a
+``stripe_version`` newer than the SDK's is accepted only for a request that uses an entry. An entry
+marked ``removed`` names what Stripe removed before the SDK's version, for an older ``stripe_version``.
+When two services make the same request (``DELETE /v1/customers/{}/sources/{}``) a name or value any of
+their parameter types accepts passes.
 """
 
 from __future__ import annotations
@@ -182,6 +185,7 @@ class _SdkRequest:
 
 @lru_cache(maxsize=1)
 def _index() -> dict[tuple[str, str], tuple[_SdkRequest, ...]]:
+    """``(METHOD, normalised path) -> the service methods making it``, read from every ``*_service.py``."""
     import stripe
 
     root = Path(stripe.__file__).resolve().parent
@@ -254,7 +258,7 @@ def sdk_requests() -> dict[tuple[str, str], tuple[str, ...]]:
     or ``""`` for a method without typed parameters. Derived from the service modules, not a table.
     """
     return {
-        key: tuple(f"{r.params_module}:{r.params_class}" if r.params_module else "" for r in reqs)
+        key: tuple(dict.fromkeys(f"{r.params_module}:{r.params_class}" if r.params_module else "" for r in reqs))
         for key, reqs in _index().items()
     }
 

@@ -27,6 +27,8 @@ def run(*args: str, show: bool = True, check: bool = True, echo: bool = True) ->
     if proc.returncode != 0 and check:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"demo: `connectplan {shlex.join(args)}` exited {proc.returncode}")
+    if proc.returncode != 0:  # an expected refusal (check=False): show it as a terminal would
+        print(f"{proc.stderr.rstrip()}\n(exit {proc.returncode})")
     return proc.stdout
 
 
@@ -210,21 +212,42 @@ def edition_2026(plan: str = "acme-2025") -> None:
     print()
 
 
-def edition_2026_12(plan: str = "acme-2025") -> None:
-    """The full decision set: a cross-border marketplace, an open decision, and the 2026 plan upgraded (issue 17)."""
-    print("== 2026-12: a marketplace paying Express recipient accounts abroad (cross-border payouts)")
-    run("resolve", "--catalog", "stripe-connect@2026-12", "--preset", "cross_border_marketplace")
-    print("== 2026-12: the same marketplace with Instant Payouts still open (an open decision)")
+def edition_2026_12(plan: str = "acme-2025", marketplace: str = "acme-cross-border") -> None:
+    """The full decision set (issue 17): a cross-border marketplace with one decision left open, its
+    design document, and the 2026 plan of :func:`edition_2026` upgraded onto the new edition."""
+    print("== 2026-12 (the default edition): a marketplace paying sellers in other countries")
+    run("resolve", "--preset", "cross_border_marketplace")
+    print("== Saving it with Instant Payouts not decided yet: the plan lists the open decision")
+    run(
+        "plan",
+        "new",
+        marketplace,
+        "--preset",
+        "cross_border_marketplace",
+        "--set",
+        "instant_payouts=undecided",
+        "-m",
+        "sellers abroad; Instant Payouts still open",
+        "--author",
+        "demo",
+    )
+    run("resolve", "--preset", "cross_border_marketplace", "--set", "instant_payouts=undecided", "--format", "markdown")
+    print("== A CI gate refuses a plan with open decisions (exit 1)")
     run(
         "resolve",
-        "--catalog",
-        "stripe-connect@2026-12",
-        *("--preset", "cross_border_marketplace", "--set", "instant_payouts=undecided"),
+        "--preset",
+        "cross_border_marketplace",
+        "--set",
+        "instant_payouts=undecided",
+        "--require-decided",
+        show=False,
+        check=False,
     )
-    print("== The 2026 -> 2026-12 edition diff, and the 2026 plan upgraded (new decisions defaulted or left open)")
+    run("doc", f"{marketplace}@1", "-o", str(OUT / "cross-border-doc"))
+    print("== The 2026 -> 2026-12 edition diff, and the 2026 plan upgraded: each new decision defaulted or left open")
     run("catalog", "diff", "stripe-connect@2026", "stripe-connect@2026-12")
     run("plan", "upgrade", plan, "--to", "stripe-connect@2026-12", "--dry-run")
-    run("plan", "upgrade", plan, "--to", "stripe-connect@2026-12", "-m", "move to the full decision set")
+    run("plan", "upgrade", plan, "--to", "stripe-connect@2026-12", "-m", "the full decision set", "--author", "demo")
     print()
 
 

@@ -154,6 +154,11 @@ def to_markdown(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: b
         "## Machine",
         "",
         f"- Date: {info['date']}; whole run: {seconds:.0f} s",
+        *(
+            [f"- Suites re-measured on {info['date']} by `python -m bench --update`: {', '.join(updated)}"]
+            if (updated := [s.name for s in suites if s.measured == info["date"]]) and len(updated) < len(suites)
+            else []
+        ),
         f"- CPU: {info['cpu']} ({info['cpus']} CPUs visible); {info['os']}",
         f"- Python {info['python']} ({info['python_implementation']}); SQLite {info['sqlite']}",
         f"- Graphviz: {info['graphviz'] or 'not installed'}; PostgreSQL: {info['postgresql'] or 'not installed'}",
@@ -199,7 +204,8 @@ def to_markdown(info: dict[str, Any], suites: Sequence[SuiteResult], *, quick: b
             lines += ["", f"**{name}**", "", *_table(rows)]
         if suite.notes:
             lines += ["", *[f"- {note}" for note in suite.notes]]
-        lines.append(f"\n_Suite time: {suite.seconds:.0f} s._")
+        when = f", measured {suite.measured}" if suite.measured and suite.measured != info["date"] else ""
+        lines.append(f"\n_Suite time: {suite.seconds:.0f} s{when}._")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -47,6 +47,24 @@ class SuiteResult:
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
     seconds: float = 0.0
+    #: when the suite ran (``python -m bench --update`` keeps older suites with their own date)
+    measured: str = ""
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> SuiteResult:
+        """The inverse of :meth:`to_dict` (``python -m bench --update`` keeps the suites it does not re-run)."""
+        from bench.timing import Figure
+
+        return cls(
+            name=doc["name"],
+            title=doc["title"],
+            figures=[Figure.from_dict(f) for f in doc["figures"]],
+            tables=dict(doc["tables"]),
+            notes=list(doc["notes"]),
+            skipped=doc["skipped"] or "",
+            seconds=doc["seconds"],
+            measured=doc.get("measured", ""),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +72,7 @@ class SuiteResult:
             "title": self.title,
             "skipped": self.skipped or None,
             "seconds": self.seconds,
+            "measured": self.measured,
             "figures": [f.to_dict() for f in self.figures],
             "tables": self.tables,
             "notes": self.notes,

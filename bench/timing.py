@@ -56,6 +56,11 @@ class Samples:
         """The same samples divided by ``factor`` (e.g. per item of a batch)."""
         return Samples(tuple(s / factor for s in self.seconds), self.warmup)
 
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Samples:
+        """The inverse of :meth:`to_dict` (``python -m bench --update`` reads a previous run)."""
+        return cls(tuple(doc["seconds"]), doc["warmup"])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "median_s": self.median,
@@ -97,6 +102,21 @@ class Figure:
         if self.target is None or ratio is None:
             return None
         return ratio <= self.target
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Figure:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            id=doc["id"],
+            title=doc["title"],
+            measured=Samples.from_dict(doc["measured"]),
+            baseline=Samples.from_dict(doc["baseline"]) if doc.get("baseline") else None,
+            measured_label=doc["measured_label"],
+            baseline_label=doc["baseline_label"],
+            target=doc["target_max_ratio"],
+            note=doc["note"],
+            extra=dict(doc["extra"]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -52,7 +52,7 @@ RUFFED := $(LINTED) tests
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(RUFFED)
 	$(VENV)/bin/ruff format --check $(RUFFED)
-	$(VENV)/bin/mypy $(LINTED)
+	$(VENV)/bin/mypy connectplan bench
 
 test: lint system-graphviz system-postgres system-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -192,7 +192,7 @@ def test_pysat_is_not_loaded_for_help_or_an_allowed_resolve(tmp_path):
     help_mods = _modules_after(probe.format(db=db, args="'--help'"))
     assert "pysat" not in help_mods
     allowed = _modules_after(probe.format(db=db, args="'resolve', '--preset', 'saas'"))
-    assert "pysat" not in allowed and "engine.resolution" in allowed
+    assert "pysat" not in allowed and "connectplan.engine.resolution" in allowed
     blocked = _modules_after(
         probe.format(
             db=db, args=", ".join(repr(a) for a in ["resolve", "--catalog", "stripe-connect@2025", *BLOCKED_2025])

@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "ExportedCatalog": "connectplan.exchange",
     # engine records
     "Catalog": "engine",
+    "CatalogRef": "engine",
     "Resolution": "engine",
     "Finding": "engine",
     "ActiveStep": "engine",
@@ -71,6 +72,7 @@ __all__ = [
     "Catalog",
     "CatalogDiff",
     "CatalogError",
+    "CatalogRef",
     "ConflictError",
     "ConnectplanError",
     "EditionConflictError",
@@ -110,7 +112,17 @@ if TYPE_CHECKING:
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
     from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
     from db.records import VersionRecord
-    from engine import ActiveStep, Alternative, Catalog, CatalogError, EngineError, Finding, Resolution, SelectionError
+    from engine import (
+        ActiveStep,
+        Alternative,
+        Catalog,
+        CatalogError,
+        CatalogRef,
+        EngineError,
+        Finding,
+        Resolution,
+        SelectionError,
+    )
     from engine.catalog_diff import CatalogDiff
     from engine.diff import ResolutionDiff
     from engine.errors import ConnectplanError

@@ -150,8 +150,9 @@ def matching_edition(stored: Sequence[EditionRow], catalog: ExportedCatalog, sou
     same = [r for r in stored if (r.name, r.edition) == (catalog.name, catalog.edition)]
     if not same:
         raise NotFoundError(
-            f"{source}: catalog edition {catalog.ref} ({catalog.content_hash}) is not in this store; "
-            "import it first: connectplan catalog import FILE"
+            f"{source}: catalog edition {catalog.ref} ({catalog.content_hash}) is not in this store",
+            fix="import_catalog",
+            hint="import it first: connectplan catalog import FILE",
         )
     found = next((r for r in same if r.content_hash == catalog.content_hash), None)
     if found is None:

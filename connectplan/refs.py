@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connectplan.errors import AppError
 from db.errors import NotFoundError, StoreError
+from engine.catalog_ref import CatalogRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_MESSAGE",
     "MAX_VERSION",
     "PlanRef",
+    "catalog_ref",
     "check_author",
     "check_message",
     "check_plan_name",
@@ -92,7 +94,7 @@ def check_message(message: str) -> str:
 def check_author(author: str) -> str:
     """``author`` if it is a storable author: one line of UTF-8, at most :data:`MAX_AUTHOR` characters."""
     if not author.strip():
-        raise StoreError("the author is empty; pass --author NAME or set $USER")
+        raise StoreError("the author is empty", fix="author", hint="pass --author NAME or set $USER", field="author")
     return _check_text(author, "author", MAX_AUTHOR, multiline=False)
 
 
@@ -140,13 +142,17 @@ def parse_plan_ref(ref: str) -> PlanRef:
     return PlanRef(check_plan_name(name), spec or "latest")
 
 
-def split_catalog_ref(ref: str | None) -> tuple[str, str | None]:
-    """``NAME[@EDITION]`` -> ``(name, edition or None)``; ``None`` means :data:`DEFAULT_CATALOG`."""
-    ref = ref or DEFAULT_CATALOG
-    name, _, edition = ref.partition("@")
-    if not name or ref.count("@") > 1 or ("@" in ref and not edition):
-        raise StoreError(f"malformed catalog reference {ref!r}; use NAME or NAME@EDITION, e.g. stripe-connect@2025")
-    return name, edition or None
+def split_catalog_ref(ref: str | CatalogRef | None) -> tuple[str, str | None]:
+    """``NAME[@EDITION[.rN]]`` -> ``(name, edition or None)``, the revision kept in the edition text;
+    ``None`` means :data:`DEFAULT_CATALOG`. Prefer :meth:`engine.CatalogRef.parse`."""
+    parsed = catalog_ref(ref)
+    edition = None if parsed.edition is None else str(parsed).partition("@")[2]
+    return parsed.name, edition
+
+
+def catalog_ref(ref: str | CatalogRef | None) -> CatalogRef:
+    """``ref`` as a :class:`~engine.CatalogRef`; ``None`` (or empty) means :data:`DEFAULT_CATALOG`."""
+    return CatalogRef.parse(ref or DEFAULT_CATALOG)
 
 
 def split_revision(edition: str) -> tuple[str, int | None]:
@@ -159,34 +165,38 @@ def split_revision(edition: str) -> tuple[str, int | None]:
     return (m["edition"], int(m["revision"])) if m else (edition, None)
 
 
-def pick_edition(editions: Sequence[EditionRow], ref: str | None) -> EditionRow:
+def pick_edition(editions: Sequence[EditionRow], ref: str | CatalogRef | None) -> EditionRow:
     """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
 
     ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
     ``NAME@EDITION.rN`` exactly revision N.
     """
-    name, edition = split_catalog_ref(ref)
+    parsed = catalog_ref(ref)
+    name = parsed.name
     rows = [r for r in editions if r.name == name]
     if not rows:
         known = sorted({r.ref for r in editions})
         raise NotFoundError(
-            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'} "
-            "(add one: connectplan catalog import FILE)"
+            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'}",
+            fix="import_catalog",
+            hint="add one: connectplan catalog import FILE",
+            field="catalog",
         )
-    if edition is None:
+    if parsed.edition is None:
         return rows[-1]
-    wanted, revision = split_revision(edition)
-    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == edition]
+    wanted, revision = parsed.edition, parsed.revision
+    literal = str(parsed).partition("@")[2]  # an edition whose own name ends in .rN
+    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == literal]
     if not same:
         editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
-        raise NotFoundError(f"unknown edition {edition!r} of {name}; editions: {editions_known}")
-    if revision is None or same[0].edition == edition:
+        raise NotFoundError(f"unknown edition {literal!r} of {name}; editions: {editions_known}", field="catalog")
+    if revision is None or same[0].edition == literal:
         return same[-1]
     for row in same:
         if row.revision == revision:
             return row
     revisions = ", ".join(r.revision_ref for r in same)
-    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}")
+    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}", field="catalog")
 
 
 class Repeats(tuple[str, ...]):

@@ -32,7 +32,7 @@ from db import graph_store, plan_rows
 from db.errors import ConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
 from db.session import write_engine
-from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
+from engine import Catalog, CatalogRef, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -188,7 +188,7 @@ class Store:
             self.cache.put(cat)
         return imported
 
-    def get_catalog(self, ref: str | None = None) -> Catalog:
+    def get_catalog(self, ref: str | CatalogRef | None = None) -> Catalog:
         """The stored catalog edition ``ref`` names (a bare name means its newest edition)."""
         row = pick_edition(self._take_editions(), ref)
         cached = self.cache.get(row.content_hash)
@@ -213,7 +213,7 @@ class Store:
         self.cache.put(catalog)
         return result
 
-    def _edition_by_ref(self, conn: Connection, ref: str | None) -> EditionRow:
+    def _edition_by_ref(self, conn: Connection, ref: str | CatalogRef | None) -> EditionRow:
         return pick_edition(graph_store.read_editions(conn), ref)
 
     # -- reading plans ---------------------------------------------------------
@@ -248,7 +248,12 @@ class Store:
                 if names
                 else "the store has no plans yet"
             )
-            raise NotFoundError(f"unknown plan {name!r}; {hint} (create one: connectplan plan new NAME --preset P)")
+            raise NotFoundError(
+                f"unknown plan {name!r}; {hint}",
+                fix="create_plan",
+                hint="create one: connectplan plan new NAME --preset P",
+                field="plan",
+            )
         return plan
 
     def _resolve(self, conn: Connection, ref: str) -> tuple[plan_rows.PlanRow, plan_rows.VersionRow]:
@@ -353,7 +358,7 @@ class Store:
         self,
         name: str,
         *,
-        catalog_ref: str | None = None,
+        catalog_ref: str | CatalogRef | None = None,
         preset: str | None = None,
         assignments: Mapping[str, Any] | None = None,
         message: str | None = None,
@@ -401,8 +406,10 @@ class Store:
         found = plan_rows.plan_with_latest(conn, name)
         if found is not None:
             raise ConflictError(
-                f"plan {name!r} already exists (latest {name}@{found[1].number}); "
-                "choose another name, or change it with `connectplan plan set`"
+                f"plan {name!r} already exists (latest {name}@{found[1].number})",
+                fix="name_taken",
+                hint="choose another name, or change it with `connectplan plan set`",
+                field="name",
             )
 
     def set_plan(
@@ -425,7 +432,9 @@ class Store:
         Two statements: read the latest version, insert the next one (three with ``base_version``).
         """
         if not assignments:
-            raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
+            raise StoreError(
+                "nothing to set", fix="choose_option", hint="pass at least one --set PROPERTY=OPTION", field="set"
+            )
         check_plan_name(name)
         message = check_message(message)
         who = check_author(author or default_author())
@@ -496,7 +505,7 @@ class Store:
         name: str,
         *,
         base: int,
-        catalog_ref: str,
+        catalog_ref: str | CatalogRef,
         selection: Mapping[str, Any],
         message: str,
         author: str | None = None,
@@ -564,7 +573,10 @@ class Store:
                 other = plan_rows.find_tag_version(conn, plan.id, tag)
                 if other is not None and other.id != version.id and not force:
                     raise ConflictError(
-                        f"tag {tag!r} already names {plan.name}@{other.number}; pass --force to move it"
+                        f"tag {tag!r} already names {plan.name}@{other.number}",
+                        fix="move_tag",
+                        hint="pass --force to move it",
+                        field="force",
                     )
                 plan_rows.set_tag(conn, plan.id, tag, version.id)
                 return self._record_of(conn, plan, version)
@@ -674,5 +686,8 @@ class Store:
                 return replace(self._record_of(conn, plan, last), verdict=verdict)
 
         return self._retry(
-            action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
+            action,
+            lambda: ConflictError(
+                f"plan {name!r} was created by someone else first", fix="name_taken", hint="use --as NAME", field="as"
+            ),
         )

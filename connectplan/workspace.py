@@ -41,7 +41,7 @@ from connectplan.store import Store
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
-from engine import Catalog, Resolution, Severity, build_selection, resolve
+from engine import Catalog, CatalogRef, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -58,7 +58,12 @@ if TYPE_CHECKING:
     from engine.propagation import Propagation
     from engine.upgrade import PlanUpgrade
 
-__all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
+__all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
+
+#: How a method names a catalog: a loaded :class:`~engine.Catalog` (used as it is, its exact revision when
+#: saved), a :class:`~engine.CatalogRef`, its text (``NAME``, ``NAME@EDITION``, ``NAME@EDITION.rN``) or None
+#: (the newest ``stripe-connect``).
+CatalogArg = Catalog | CatalogRef | str | None
 
 #: Diagram kinds :meth:`Workspace.render` draws.
 DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
@@ -161,8 +166,12 @@ class Workspace:
         """Every stored catalog edition, sorted by name then edition."""
         return self.store.list_catalogs()
 
-    def catalog(self, ref: str | None = None) -> Catalog:
-        """The stored edition ``ref`` names (``NAME`` or ``NAME@EDITION``; default the newest stripe-connect)."""
+    def catalog(self, ref: CatalogArg = None) -> Catalog:
+        """The catalog ``ref`` names: ``NAME`` (its newest edition), ``NAME@EDITION`` (its newest revision),
+        ``NAME@EDITION.rN`` (exactly that revision) or a :class:`~engine.CatalogRef`; default the newest
+        stripe-connect. A :class:`~engine.Catalog` is returned as it is (never re-read by its name)."""
+        if isinstance(ref, Catalog):
+            return ref
         return self.store.get_catalog(ref)
 
     def validate_catalog(self, path: str | Path) -> Catalog:
@@ -183,12 +192,14 @@ class Workspace:
         check_storable(catalog)  # a Catalog built in Python was not checked as a file is
         return self.store.import_catalog(catalog)
 
-    def _catalog_or_file(self, target: str) -> Catalog:
+    def _catalog_or_file(self, target: CatalogArg) -> Catalog:
         from connectplan.catalog_files import load_catalog_file
 
-        return load_catalog_file(target) if _is_file_argument(target) else self.catalog(target)
+        if isinstance(target, str) and _is_file_argument(target):
+            return load_catalog_file(target)
+        return self.catalog(target)
 
-    def lint(self, target: str | None = None) -> LintReport:
+    def lint(self, target: CatalogArg = None) -> LintReport:
         """Lint a stored edition (``NAME[@EDITION]``) or a catalog FILE.
 
         A file the loader rejects gives a report whose errors are its problems; a missing
@@ -199,7 +210,7 @@ class Workspace:
         from engine import CatalogError, Problem
         from engine.lint import lint_catalog, lint_problems
 
-        if target and _is_file_argument(target):
+        if isinstance(target, str) and target and _is_file_argument(target):
             if not _is_file(target):
                 raise AppError(
                     f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
@@ -218,7 +229,7 @@ class Workspace:
             return lint_catalog(catalog, make_solver, source=target)
         return lint_catalog(self.catalog(target), make_solver)
 
-    def diff_catalogs(self, old: str, new: str) -> CatalogDiff:
+    def diff_catalogs(self, old: CatalogArg, new: CatalogArg) -> CatalogDiff:
         """What edition ``new`` adds, removes, renames and changes against ``old`` (stored refs or files)."""
         from engine.catalog_diff import diff_catalogs
 
@@ -227,14 +238,14 @@ class Workspace:
     # -- selections ------------------------------------------------------------
 
     def selection(
-        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None
     ) -> tuple[Catalog, dict[str, Any]]:
         """The catalog edition and the selection that ``preset`` plus ``set`` make (not checked for completeness)."""
         cat = self.catalog(catalog)
         return cat, build_selection(cat, preset, merge_repeats(cat, parse_assignments(set or {})))
 
     def resolve(
-        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None, alternatives: bool = True
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None, alternatives: bool = True
     ) -> Resolution:
         """Resolve a complete selection: verdict, findings, ordered steps, flows, responsibilities.
 
@@ -245,7 +256,7 @@ class Workspace:
         res = resolve(cat, selection)
         return with_alternatives(res) if alternatives else res
 
-    def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
+    def explore(self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
         from connectplan.sat import make_solver
         from engine.propagation import propagate
@@ -253,7 +264,7 @@ class Workspace:
         cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
         return propagate(cat, selection, make_solver)
 
-    def presets(self, catalog: str | None = None) -> tuple[Catalog, list[Resolution]]:
+    def presets(self, catalog: CatalogArg = None) -> tuple[Catalog, list[Resolution]]:
         """A catalog edition and the resolution of each of its presets, in catalog order."""
         cat = self.catalog(catalog)
         return cat, [resolve(cat, dict(p.selection)) for p in cat.presets]
@@ -264,7 +275,7 @@ class Workspace:
         self,
         name: str,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
         set: Any = None,
         message: str | None = None,
@@ -282,7 +293,7 @@ class Workspace:
         policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         return self.store.new_plan(
             name,
-            catalog_ref=catalog,
+            catalog_ref=catalog.catalog_ref if isinstance(catalog, Catalog) else catalog,
             preset=preset,
             assignments=parse_assignments(set or {}),
             message=message,
@@ -382,7 +393,7 @@ class Workspace:
     def upgrade_plan(
         self,
         ref: str,
-        to: str | None = None,
+        to: CatalogArg = None,
         *,
         dry_run: bool = False,
         allow_blocked: bool = False,
@@ -416,8 +427,10 @@ class Workspace:
             )
         if target.content_hash == before.catalog.content_hash:
             raise AppError(
-                f"{record.ref} is already on {target.ref} (revision {target.revision}); "
-                "name a different edition with --to"
+                f"{record.ref} is already on {target.ref} (revision {target.revision})",
+                fix="other_edition",
+                hint="name a different edition with --to",
+                field="to",
             )
         report = plan_upgrade(
             before,
@@ -433,7 +446,7 @@ class Workspace:
             saved = self.store.save_version(
                 record.plan,
                 base=record.version,
-                catalog_ref=target.ref,
+                catalog_ref=target.catalog_ref,  # the exact revision reported on, never its newest
                 selection=report.after.selection_dict,
                 message=message or f"upgrade to {target.ref}",
                 author=author,
@@ -450,7 +463,7 @@ class Workspace:
         self,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
         set: Any = None,
         with_previous: bool = False,
@@ -476,7 +489,7 @@ class Workspace:
         kind: str,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
         set: Any = None,
         against: str | None = None,
@@ -533,7 +546,7 @@ class Workspace:
         kind: str,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
         set: Any = None,
         format: str = "svg",
@@ -568,7 +581,7 @@ class Workspace:
         *,
         output: str | Path,
         format: str | None = None,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
         set: Any = None,
         since: str | None = None,
@@ -601,7 +614,7 @@ class Workspace:
         )
 
     def prompt(
-        self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+        self, ref: str | None = None, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None
     ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
         from connectplan.output.prompt import prompt_text

@@ -128,6 +128,11 @@ class VersionRecord:
         """``catalog-name@edition``."""
         return f"{self.catalog_name}@{self.catalog_edition}"
 
+    @property
+    def catalog_revision_ref(self) -> str:
+        """``name@edition.rN``: the exact revision this version is pinned to."""
+        return f"{self.catalog_name}@{self.catalog_edition}.r{self.catalog_revision}"
+
     def to_dict(self) -> dict[str, Any]:
         """The ``plan`` key of ``plan show --format json``."""
         return {

@@ -23,6 +23,7 @@ from engine.catalog import (
     catalog_to_dict,
     content_hash,
 )
+from engine.catalog_ref import CatalogRef
 from engine.errors import CatalogError, EngineError, ExpressionSyntaxError, Problem, SelectionError
 from engine.expression import Term, evaluate, format_expression, parse_expression, references
 from engine.graph import NodeKey, build_graph, catalog_from_graph, step_order
@@ -53,6 +54,7 @@ __all__ = [
     "Assignment",
     "Catalog",
     "CatalogError",
+    "CatalogRef",
     "Change",
     "EngineError",
     "ExpressionSyntaxError",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from engine.catalog_ref import CatalogRef
 from engine.errors import SelectionError
 from engine.expression import Choice, Expr, Term, format_expression
 from engine.severity import Severity
@@ -401,6 +402,11 @@ class Catalog:
     def revision_ref(self) -> str:
         """``name@edition.rN``: this exact revision of the edition."""
         return f"{self.name}@{self.edition}.r{self.revision}"
+
+    @property
+    def catalog_ref(self) -> CatalogRef:
+        """This exact revision as a :class:`~engine.catalog_ref.CatalogRef` (``str()`` is :attr:`revision_ref`)."""
+        return CatalogRef(self.name, self.edition, self.revision)
 
     @cached_property
     def content_hash(self) -> str:

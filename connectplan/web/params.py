@@ -41,12 +41,8 @@ class BadRequest(AppError):
     """A malformed query or form; ``param`` names the parameter at fault."""
 
     def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field=param)
         self.param = param
-
-    def __str__(self) -> str:
-        return self.message
 
 
 Value = str | tuple[str, ...]

@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     # engine records
     "Catalog": "engine",
     "CatalogRef": "engine",
+    "Selection": "engine",
     "Resolution": "engine",
     "Finding": "engine",
     "ActiveStep": "engine",
@@ -53,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "ConnectplanError": "engine.errors",
     "AppError": "connectplan.errors",
     "VerdictRefusedError": "connectplan.errors",
+    "SaveOptions": "connectplan.save_policy",
     "EngineError": "engine",
     "CatalogError": "engine",
     "SelectionError": "engine",
@@ -92,7 +94,9 @@ __all__ = [
     "RenderError",
     "Resolution",
     "ResolutionDiff",
+    "SaveOptions",
     "SchemaError",
+    "Selection",
     "SelectionError",
     "StoreError",
     "Subject",
@@ -109,6 +113,7 @@ if TYPE_CHECKING:
     from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.save_policy import SaveOptions
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
     from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
     from db.records import VersionRecord
@@ -121,6 +126,7 @@ if TYPE_CHECKING:
         EngineError,
         Finding,
         Resolution,
+        Selection,
         SelectionError,
     )
     from engine.catalog_diff import CatalogDiff

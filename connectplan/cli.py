@@ -185,8 +185,15 @@ def to_input_error(exc: BaseException) -> InputError | None:
     if isinstance(exc, USER_ERRORS):
         code = EXIT_CODES.get(getattr(exc, "kind", "invalid_input"), 2)
         cls = {1: CheckFailedError, 3: UnavailableError}.get(code, InputError)
-        return cls(_one_line(str(exc)))
+        return cls(_one_line(cli_words(exc)))
     return None
+
+
+def cli_words(exc: BaseException) -> str:
+    """An error in the CLI's words: its own text, or for an input the CLI names by a flag, that flag."""
+    if getattr(exc, "code", None) == "malformed_choice":
+        return f"malformed --set {getattr(exc, 'value', '')!r}; use PROPERTY=OPTION, e.g. --set dashboard=express"
+    return str(exc)
 
 
 def workspace(ctx: click.Context) -> Workspace:

@@ -1,8 +1,8 @@
 """References and names as users type them: pure parsing, no database.
 
 ``NAME[@EDITION]`` names a catalog edition, ``NAME[@N|@latest|@TAG]`` a plan version,
-``PROPERTY=OPTION`` a choice. Every function raises :class:`~db.errors.StoreError` (or
-:class:`~connectplan.errors.AppError` for ``--set``) with one line naming the fix.
+``PROPERTY=OPTION`` a choice (parsed by :meth:`engine.Selection.parse`). Every function raises
+:class:`~db.errors.StoreError` with one line naming the fix.
 
 >>> parse_plan_ref("acme@2")
 PlanRef(name='acme', spec='2')
@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from connectplan.errors import AppError
 from db.errors import NotFoundError, StoreError
 from engine.catalog_ref import CatalogRef
+from engine.selection import Selection
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -199,51 +199,20 @@ def pick_edition(editions: Sequence[EditionRow], ref: str | CatalogRef | None) -
     raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}", field="catalog")
 
 
-class Repeats(tuple[str, ...]):
-    """The values of a property that ``--set`` named more than once (see :func:`merge_repeats`).
+def parse_assignments(pairs: Iterable[str] | Mapping[str, Any] | None) -> Selection:
+    """``--set P=O`` values (or a mapping) as a :class:`~engine.Selection` (:meth:`engine.Selection.parse`).
 
-    Its own type, so that a tuple given through the Python API is never taken for repeats.
+    A property set more than once keeps its values as :class:`~engine.selection.Repeats` until a
+    catalog settles them (:func:`merge_repeats`).
+
+    >>> parse_assignments(["dashboard=full", "monetization=a", "monetization=b"]).format()
+    'dashboard=full, monetization=a,b'
     """
-
-    __slots__ = ()
-
-
-def parse_assignments(pairs: Iterable[str] | Mapping[str, str]) -> dict[str, Any]:
-    """``--set P=O`` values as a mapping; a mapping is passed through.
-
-    A property set more than once maps to its values as :class:`Repeats`, for :func:`merge_repeats`
-    (which knows from the catalog whether they add up or the last one wins).
-
-    >>> parse_assignments(["dashboard=full", "monetization=a", "monetization=b"])
-    {'dashboard': 'full', 'monetization': ('a', 'b')}
-    """
-    if isinstance(pairs, dict):
-        return dict(pairs)
-    if hasattr(pairs, "items"):
-        return dict(pairs.items())  # type: ignore[union-attr]
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        prop, sep, opt = pair.partition("=")
-        prop, opt = prop.strip(), opt.strip()
-        if not sep or not prop or not opt:
-            raise AppError(f"malformed --set {pair!r}; use PROPERTY=OPTION, e.g. --set dashboard=express")
-        if prop not in out:
-            out[prop] = opt
-        else:  # a repeat: kept, for merge_repeats
-            earlier = out[prop]
-            out[prop] = Repeats((*earlier, opt) if isinstance(earlier, Repeats) else (earlier, opt))
-    return out
+    return Selection.parse(pairs)
 
 
-def merge_repeats(catalog: Catalog, assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """Resolve repeated ``--set P=...``: a multi-choice property takes the union, any other the last value.
-
-    ``--set monetization=a --set monetization=b`` equals ``--set monetization=a,b``.
-    """
-    out: dict[str, Any] = {}
-    for prop, value in assignments.items():
-        if isinstance(value, Repeats):
-            found = catalog.property_index.get(prop)
-            value = ",".join(value) if found is not None and found.multi else value[-1]
-        out[prop] = value
-    return out
+def merge_repeats(catalog: Catalog, assignments: Mapping[str, Any]) -> Selection:
+    """Settle repeated ``--set P=...`` with ``catalog``: a multi-choice property takes the union,
+    any other the last value (``--set monetization=a --set monetization=b`` equals
+    ``--set monetization=a,b``)."""
+    return Selection.parse(assignments, catalog)

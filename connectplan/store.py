@@ -27,12 +27,12 @@ from connectplan.refs import (
     parse_plan_ref,
     pick_edition,
 )
-from connectplan.save_policy import SavePolicy
+from connectplan.save_policy import SaveOptions, SavePolicy
 from db import graph_store, plan_rows
 from db.errors import ConflictError, NotFoundError, StoreError
 from db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
 from db.session import write_engine
-from engine import Catalog, CatalogRef, EngineError, Resolution, build_selection, check_selection, resolve
+from engine import Catalog, CatalogRef, EngineError, Resolution, Selection, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -56,8 +56,8 @@ def default_author() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
 
 
-#: the policy of a save that names none: blocked designs refused, no ``fail_on``
-DEFAULT_POLICY = SavePolicy()
+#: the options of a save that names none: default message and author, blocked designs refused, no ``fail_on``
+DEFAULT_OPTIONS = SaveOptions()
 
 
 def _info(row: EditionRow) -> EditionInfo:
@@ -361,15 +361,15 @@ class Store:
         catalog_ref: str | CatalogRef | None = None,
         preset: str | None = None,
         assignments: Mapping[str, Any] | None = None,
-        message: str | None = None,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``.
 
-        ``policy`` (:class:`~connectplan.save_policy.SavePolicy`) may refuse the version's verdict;
-        so it does for every saving method, and then nothing is stored.
+        ``options`` (:class:`~connectplan.save_policy.SaveOptions`): the message, the author and the
+        save policy, which may refuse the version's verdict; so it does for every saving method,
+        and then nothing is stored.
         """
+        message, author, policy = options.message, options.author, options.policy
         check_plan_name(name)
         message = check_message(message) if message else message
         author = check_author(author or default_author())
@@ -417,10 +417,8 @@ class Store:
         name: str,
         assignments: Mapping[str, Any],
         *,
-        message: str,
-        author: str | None = None,
+        options: SaveOptions,
         base_version: int | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
@@ -431,6 +429,9 @@ class Store:
         earlier (a form in a browser); the same rule then covers every version saved since.
         Two statements: read the latest version, insert the next one (three with ``base_version``).
         """
+        message, author, policy = options.message, options.author, options.policy
+        if message is None:
+            raise StoreError("say what the new version changes: a message is required", field="message")
         if not assignments:
             raise StoreError(
                 "nothing to set", fix="choose_option", hint="pass at least one --set PROPERTY=OPTION", field="set"
@@ -476,7 +477,7 @@ class Store:
                 selection = dict(ordered)
                 previous = check_selection(catalog, latest.selection)
                 if selection == dict(previous):
-                    changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
+                    changes = Selection.parse(assignments, catalog).format(catalog)
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
                 verdict = self._check_policy(policy, f"{name}@{latest.number + 1}", catalog, ordered)
                 version = plan_rows.insert_version(
@@ -507,9 +508,7 @@ class Store:
         base: int,
         catalog_ref: str | CatalogRef,
         selection: Mapping[str, Any],
-        message: str,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions,
     ) -> VersionRecord:
         """Save version ``base + 1`` of ``name`` with a complete ``selection`` against edition ``catalog_ref``.
 
@@ -517,8 +516,9 @@ class Store:
         catalog edition): if ``base`` is no longer the latest version, nothing is saved and
         :class:`~db.errors.ConflictError` names the version that got in first.
         """
-        message = check_message(message)
-        author = check_author(author or default_author())
+        message = check_message(options.message or "")
+        author = check_author(options.author or default_author())
+        policy = options.policy
         check_plan_name(name)
 
         def conflict(latest: int | None = None) -> ConflictError:
@@ -588,12 +588,11 @@ class Store:
         ref: str,
         new_name: str,
         *,
-        message: str | None = None,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
+        message, author, policy = options.message, options.author, options.policy
         message = check_message(message) if message else message
         author = check_author(author or default_author())
 
@@ -644,7 +643,7 @@ class Store:
         *,
         as_name: str | None = None,
         source: str = "export",
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Recreate an exported plan's history (under ``as_name`` if given); return its latest version.
 
@@ -653,6 +652,7 @@ class Store:
         """
         name = check_plan_name(as_name or export.name)
         check_export_limits(export, source)
+        policy = options.policy
 
         def action() -> VersionRecord:
             with self._write() as conn:

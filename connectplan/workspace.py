@@ -35,13 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.catalog_files import builtin_loaders
 from connectplan.errors import AppError, VerdictRefusedError
-from connectplan.refs import merge_repeats, parse_assignments
-from connectplan.save_policy import SavePolicy
+from connectplan.save_policy import SaveOptions
 from connectplan.store import Store
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
-from engine import Catalog, CatalogRef, Resolution, Severity, build_selection, resolve
+from engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from engine.diff import ResolutionDiff
     from engine.lint import LintReport
     from engine.propagation import Propagation
+    from engine.selection import SelectionInput
     from engine.upgrade import PlanUpgrade
 
 __all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
@@ -238,14 +238,19 @@ class Workspace:
     # -- selections ------------------------------------------------------------
 
     def selection(
-        self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: SelectionInput = None
     ) -> tuple[Catalog, dict[str, Any]]:
         """The catalog edition and the selection that ``preset`` plus ``set`` make (not checked for completeness)."""
         cat = self.catalog(catalog)
-        return cat, build_selection(cat, preset, merge_repeats(cat, parse_assignments(set or {})))
+        return cat, build_selection(cat, preset, Selection.parse(set, cat))
 
     def resolve(
-        self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None, alternatives: bool = True
+        self,
+        *,
+        catalog: CatalogArg = None,
+        preset: str | None = None,
+        set: SelectionInput = None,
+        alternatives: bool = True,
     ) -> Resolution:
         """Resolve a complete selection: verdict, findings, ordered steps, flows, responsibilities.
 
@@ -256,7 +261,9 @@ class Workspace:
         res = resolve(cat, selection)
         return with_alternatives(res) if alternatives else res
 
-    def explore(self, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None) -> Propagation:
+    def explore(
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: SelectionInput = None
+    ) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
         from connectplan.sat import make_solver
         from engine.propagation import propagate
@@ -277,7 +284,8 @@ class Workspace:
         *,
         catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
+        options: SaveOptions | None = None,
         message: str | None = None,
         author: str | None = None,
         allow_blocked: bool = False,
@@ -286,45 +294,46 @@ class Workspace:
     ) -> VersionRecord:
         """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete).
 
-        Refused (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version
-        is blocked or out of scope without ``allow_blocked``, ranks at or above ``fail_on``, or
-        leaves a decision open with ``require_decided``.
+        ``options`` (:class:`~connectplan.save_policy.SaveOptions`) says how it is saved; the
+        keywords after it are a shorthand for its fields. Refused
+        (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version is
+        blocked or out of scope without ``allow_blocked``, ranks at or above ``fail_on``, or leaves
+        a decision open with ``require_decided``.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018 -- an unknown fail_on is refused before anything is read
         return self.store.new_plan(
             name,
             catalog_ref=catalog.catalog_ref if isinstance(catalog, Catalog) else catalog,
             preset=preset,
-            assignments=parse_assignments(set or {}),
-            message=message,
-            author=author,
-            policy=policy,
+            assignments=Selection.parse(set),
+            options=opts,
         )
 
     def set_plan(
         self,
         name: str,
-        set: Any,
+        set: SelectionInput,
         *,
-        message: str,
+        options: SaveOptions | None = None,
+        message: str | None = None,
         author: str | None = None,
         base: int | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
     ) -> VersionRecord:
-        """Save a new version of ``name``: its latest selection with ``set`` applied.
+        """Save a new version of ``name``: its latest selection with ``set`` applied; a message is required.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
         ``base`` is the version the change was computed from when it was read earlier (the web
         configurator's form): every version saved after it counts as "someone else saved first".
-        The save policy is :meth:`new_plan`'s.
+        The save options are :meth:`new_plan`'s.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
-        return self.store.set_plan(
-            name, parse_assignments(set or {}), message=message, author=author, base_version=base, policy=policy
-        )
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
+        return self.store.set_plan(name, Selection.parse(set), options=opts, base_version=base)
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
@@ -356,15 +365,17 @@ class Workspace:
         ref: str,
         new_name: str,
         *,
+        options: SaveOptions | None = None,
         message: str | None = None,
         author: str | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
     ) -> VersionRecord:
-        """Start plan ``new_name`` from the version ``ref`` points at (the save policy is :meth:`new_plan`'s)."""
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
-        return self.store.fork(ref, new_name, message=message, author=author, policy=policy)
+        """Start plan ``new_name`` from the version ``ref`` points at (the save options are :meth:`new_plan`'s)."""
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
+        return self.store.fork(ref, new_name, options=opts)
 
     def export_plan(self, ref: str) -> PlanExport:
         """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
@@ -375,6 +386,7 @@ class Workspace:
         source: Any,
         *,
         as_name: str | None = None,
+        options: SaveOptions | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
@@ -386,9 +398,10 @@ class Workspace:
         """
         from connectplan.exchange import as_export
 
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, None, None, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
         export, name = as_export(source)
-        return self.store.import_plan(export, as_name=as_name, source=name, policy=policy)
+        return self.store.import_plan(export, as_name=as_name, source=name, options=opts)
 
     def upgrade_plan(
         self,
@@ -396,6 +409,7 @@ class Workspace:
         to: CatalogArg = None,
         *,
         dry_run: bool = False,
+        options: SaveOptions | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
@@ -415,7 +429,8 @@ class Workspace:
         from connectplan.sat import make_solver
         from engine.upgrade import plan_upgrade
 
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
         record, before = self.store.load(ref)
         # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
         default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
@@ -448,9 +463,7 @@ class Workspace:
                 base=record.version,
                 catalog_ref=target.catalog_ref,  # the exact revision reported on, never its newest
                 selection=report.after.selection_dict,
-                message=message or f"upgrade to {target.ref}",
-                author=author,
-                policy=policy,
+                options=opts.with_defaults(message=f"upgrade to {target.ref}"),
             )
         except VerdictRefusedError as exc:
             exc.report = not_saved
@@ -465,7 +478,7 @@ class Workspace:
         *,
         catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         with_previous: bool = False,
     ) -> Subject:
         """A plan version (``ref``) or a what-if selection (``preset``/``set``/``catalog``) to draw or write about."""
@@ -491,7 +504,7 @@ class Workspace:
         *,
         catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         against: str | None = None,
         include: Iterable[str] = (),
         property: str | None = None,
@@ -548,7 +561,7 @@ class Workspace:
         *,
         catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         format: str = "svg",
         against: str | None = None,
         include: Iterable[str] = (),
@@ -583,7 +596,7 @@ class Workspace:
         format: str | None = None,
         catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         since: str | None = None,
         force: bool = False,
     ) -> list[Path]:
@@ -614,13 +627,36 @@ class Workspace:
         )
 
     def prompt(
-        self, ref: str | None = None, *, catalog: CatalogArg = None, preset: str | None = None, set: Any = None
+        self,
+        ref: str | None = None,
+        *,
+        catalog: CatalogArg = None,
+        preset: str | None = None,
+        set: SelectionInput = None,
     ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
         from connectplan.output.prompt import prompt_text
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
+
+
+def _options(
+    options: SaveOptions | None,
+    message: str | None,
+    author: str | None,
+    allow_blocked: bool,
+    fail_on: str | Severity | None,
+    require_decided: bool,
+) -> SaveOptions:
+    """``options`` with the saving methods' shorthand keywords set over it."""
+    return (options or SaveOptions()).merged(
+        message=message,
+        author=author,
+        allow_blocked=allow_blocked,
+        fail_on=fail_on,
+        require_decided=require_decided,
+    )
 
 
 def with_alternatives(res: Resolution) -> Resolution:

@@ -40,7 +40,7 @@ from engine.resolution import (
     resolve,
     verdict_of,
 )
-from engine.selection import build_selection, check_selection
+from engine.selection import Selection, build_selection, check_selection, format_choice
 from engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "Resolution",
     "Responsibility",
     "Rule",
+    "Selection",
     "SelectionError",
     "Severity",
     "Step",
@@ -84,6 +85,7 @@ __all__ = [
     "check_selection",
     "content_hash",
     "evaluate",
+    "format_choice",
     "format_expression",
     "minimal_cause",
     "parse_expression",

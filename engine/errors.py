@@ -156,6 +156,10 @@ class SelectionError(EngineError):
     """A selection names an unknown property or option, leaves a property out, or chooses too few
     or too many options of a multi-choice property; ``code`` says which (machine-readable)."""
 
-    def __init__(self, message: str, *, code: str = "bad_selection", **fields: str | None) -> None:
+    def __init__(
+        self, message: str, *, code: str = "bad_selection", value: str | None = None, **fields: str | None
+    ) -> None:
         super().__init__(message, **fields)
         self.code = code
+        #: the text at fault, as given (``code="malformed_choice"``: the ``PROPERTY=OPTION`` text)
+        self.value = value

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from connectplan.catalog_files import builtin_loaders, load_builtin
 from connectplan.exchange import read_export_file
+from connectplan.save_policy import SaveOptions
 from connectplan.workspace import open_workspace, upgrade_store
 from connectplan.workspace import store_status as schema_status
 from db import schema as store_mod
@@ -368,10 +369,18 @@ def test_save_version_refuses_a_stale_base(store):
     store.set_plan("acme", {"liability": "stripe"}, message="x", allow_blocked=True)
     with pytest.raises(ConflictError, match="acme@2 was saved after acme@1"):
         store.store.save_version(
-            "acme", base=1, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="up"
+            "acme",
+            base=1,
+            catalog_ref="stripe-connect@2024",
+            selection=MARKETPLACE_2025,
+            options=SaveOptions(message="up"),
         )
     saved = store.store.save_version(
-        "acme", base=2, catalog_ref="stripe-connect@2024", selection=MARKETPLACE_2025, message="pin 2024"
+        "acme",
+        base=2,
+        catalog_ref="stripe-connect@2024",
+        selection=MARKETPLACE_2025,
+        options=SaveOptions(message="pin 2024"),
     )
     assert (saved.version, saved.parent, saved.catalog_ref) == (3, 2, "stripe-connect@2024")
 

@@ -159,9 +159,15 @@ def test_params_collect_a_multi_choice_property():
     class Prop:
         id: str
         choice: str = "many"
+        option_ids: tuple[str, ...] = ("card", "sepa", "ach")
+
+        @property
+        def multi(self) -> bool:
+            return self.choice == "many"
 
     cat = SimpleNamespace(property_index={"methods": Prop("methods"), "dashboard": Prop("dashboard", "one")})
-    sel = parse_selection([("methods", "card,sepa"), ("methods", "ach"), ("dashboard", "full")], cat)  # type: ignore[arg-type]
+    sel = parse_selection([("methods", "ach,sepa"), ("methods", "card"), ("dashboard", "full")], cat)  # type: ignore[arg-type]
+    # issue 18: one parser (engine.Selection), multi-choice ids in option-declaration order
     assert sel.mapping == {"methods": ("card", "sepa", "ach"), "dashboard": "full"}
     assert query_string("c@1", sel.mapping) == "catalog=c%401&methods=card&methods=sepa&methods=ach&dashboard=full"
 

@@ -80,6 +80,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
             ],
         },
     )
+    from engine import format_choice
+
+    env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
     return Jinja2Templates(env=env)
 
 

@@ -241,7 +241,7 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    mapping, notices = exclusive_alone(catalog, sel.mapping)
+    mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
     exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
     selection = dict(exploration.selection)
     resolution = None
@@ -491,15 +491,19 @@ WEB_AUTHOR = "web"
 
 
 def _saving(fields: dict[str, str]) -> dict[str, Any]:
-    """A saving form's message, author and "save even if blocked" box, as the Workspace's keywords.
+    """A saving form's message, author and "save even if blocked" box, as the Workspace's ``options``
+    (one :class:`~connectplan.save_policy.SaveOptions`).
 
     An empty author is recorded as :data:`WEB_AUTHOR`: the server's own user wrote nothing.
     """
-    return {
-        "message": fields.get("message", "").strip() or None,
-        "author": fields.get("author", "").strip() or WEB_AUTHOR,
-        "allow_blocked": fields.get("allow_blocked") == "1",
-    }
+    from connectplan.save_policy import SaveOptions
+
+    options = SaveOptions(
+        message=fields.get("message", "").strip() or None,
+        author=fields.get("author", "").strip() or WEB_AUTHOR,
+        allow_blocked=fields.get("allow_blocked") == "1",
+    )
+    return {"options": options}
 
 
 def _version_of(request: Request, fields: dict[str, str], action: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.errors import AppError
 from connectplan.refs import check_author, check_message, check_tag_name
 from db.errors import EditionConflictError, NotFoundError, StoreError
 from db.records import format_time, parse_time, selection_pairs
@@ -137,7 +138,7 @@ def check_export_limits(export: PlanExport, source: str = "export") -> None:
             check_author(v.author)
             for tag in v.tags:
                 check_tag_name(tag)
-        except StoreError as exc:
+        except (StoreError, AppError) as exc:
             raise StoreError(f"{source}: version {v.version}: {exc}") from None
 
 
@@ -266,7 +267,7 @@ def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
     for tag in tags:
         try:
             check_tag_name(tag)
-        except StoreError as exc:
+        except (StoreError, AppError) as exc:
             raise bad(f"{where}.tags: {exc}") from None
     return ExportedVersion(
         version=i,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from db.records import VersionRecord  # the app's record of a plan version (re-exported for the edges)
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from db.records import VersionRecord
-
-__all__ = ["EditionInfo", "LogEntry", "PlanSummary"]
+__all__ = ["EditionInfo", "LogEntry", "PlanSummary", "VersionRecord"]
 
 
 @dataclass(frozen=True)

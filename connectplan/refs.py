@@ -2,7 +2,8 @@
 
 ``NAME[@EDITION]`` names a catalog edition, ``NAME[@N|@latest|@TAG]`` a plan version,
 ``PROPERTY=OPTION`` a choice (parsed by :meth:`engine.Selection.parse`). Every function raises
-:class:`~db.errors.StoreError` with one line naming the fix.
+:class:`~connectplan.errors.AppError` (kind ``invalid_input``, or ``not_found`` for a version number
+past the limit) with one line naming the fix; nothing here imports the store.
 
 >>> parse_plan_ref("acme@2")
 PlanRef(name='acme', spec='2')
@@ -15,14 +16,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from db.errors import NotFoundError, StoreError
+from connectplan.errors import AppError
 from engine.catalog_ref import CatalogRef
+from engine.errors import NOT_FOUND
 from engine.selection import Selection
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping
 
-    from db.records import EditionRow
     from engine import Catalog
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "merge_repeats",
     "parse_assignments",
     "parse_plan_ref",
-    "pick_edition",
     "split_catalog_ref",
     "split_revision",
 ]
@@ -66,13 +66,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _check_text(value: str, what: str, limit: int, *, multiline: bool) -> str:
     bad = _SURROGATE.search(value)
     if bad:  # the command line hands undecodable bytes over as lone surrogates
-        raise StoreError(f"the {what} is not valid UTF-8 (at character {bad.start() + 1}); pass UTF-8 text")
+        raise AppError(f"the {what} is not valid UTF-8 (at character {bad.start() + 1}); pass UTF-8 text")
     if len(value) > limit:
-        raise StoreError(f"the {what} is {len(value)} characters long; the limit is {limit}")
+        raise AppError(f"the {what} is {len(value)} characters long; the limit is {limit}")
     for match in _CONTROL.finditer(value):
         if multiline and match[0] in "\t\n":
             continue
-        raise StoreError(
+        raise AppError(
             f"the {what} contains the control character U+{ord(match[0]):04X} "
             f"(at character {match.start() + 1}); remove it"
         )
@@ -94,7 +94,7 @@ def check_message(message: str) -> str:
 def check_author(author: str) -> str:
     """``author`` if it is a storable author: one line of UTF-8, at most :data:`MAX_AUTHOR` characters."""
     if not author.strip():
-        raise StoreError("the author is empty", fix="author", hint="pass --author NAME or set $USER", field="author")
+        raise AppError("the author is empty", fix="author", hint="pass --author NAME or set $USER", field="author")
     return _check_text(author, "author", MAX_AUTHOR, multiline=False)
 
 
@@ -113,7 +113,7 @@ class PlanRef(NamedTuple):
 def check_plan_name(name: str) -> str:
     """``name`` if it is a valid plan name."""
     if not _PLAN_NAME.fullmatch(name):
-        raise StoreError(
+        raise AppError(
             f"invalid plan name {name!r}; use letters, digits, '.', '_' or '-' "
             "(up to 100, starting with a letter or digit)"
         )
@@ -123,7 +123,7 @@ def check_plan_name(name: str) -> str:
 def check_tag_name(tag: str) -> str:
     """``tag`` if it is a valid tag name (``latest`` is reserved)."""
     if not _TAG_NAME.fullmatch(tag) or tag == "latest":
-        raise StoreError(
+        raise AppError(
             f"invalid tag {tag!r}; a tag starts with a letter, uses letters, digits, '.', '_' or '-', "
             "and is not 'latest'"
         )
@@ -134,11 +134,11 @@ def parse_plan_ref(ref: str) -> PlanRef:
     """``NAME``, ``NAME@N``, ``NAME@latest`` or ``NAME@TAG``."""
     name, sep, spec = ref.partition("@")
     if not name or (sep and not spec) or "@" in spec:
-        raise StoreError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
+        raise AppError(f"malformed plan reference {ref!r}; use NAME, NAME@N, NAME@latest or NAME@TAG")
     if spec.isdigit() and spec.isascii() and (len(spec) > len(str(MAX_VERSION)) or int(spec) > MAX_VERSION):
         # the length first: int() of more than 4,300 digits raises (and costs quadratic time below that)
         shown = spec if len(spec) <= 20 else f"{spec[:10]}... ({len(spec)} digits)"
-        raise NotFoundError(f"unknown version {name}@{shown}; version numbers stop at {MAX_VERSION}")
+        raise AppError(f"unknown version {name}@{shown}; version numbers stop at {MAX_VERSION}", kind=NOT_FOUND)
     return PlanRef(check_plan_name(name), spec or "latest")
 
 
@@ -163,40 +163,6 @@ def split_revision(edition: str) -> tuple[str, int | None]:
     """
     m = _REVISION.fullmatch(edition)
     return (m["edition"], int(m["revision"])) if m else (edition, None)
-
-
-def pick_edition(editions: Sequence[EditionRow], ref: str | CatalogRef | None) -> EditionRow:
-    """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
-
-    ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
-    ``NAME@EDITION.rN`` exactly revision N.
-    """
-    parsed = catalog_ref(ref)
-    name = parsed.name
-    rows = [r for r in editions if r.name == name]
-    if not rows:
-        known = sorted({r.ref for r in editions})
-        raise NotFoundError(
-            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'}",
-            fix="import_catalog",
-            hint="add one: connectplan catalog import FILE",
-            field="catalog",
-        )
-    if parsed.edition is None:
-        return rows[-1]
-    wanted, revision = parsed.edition, parsed.revision
-    literal = str(parsed).partition("@")[2]  # an edition whose own name ends in .rN
-    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == literal]
-    if not same:
-        editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
-        raise NotFoundError(f"unknown edition {literal!r} of {name}; editions: {editions_known}", field="catalog")
-    if revision is None or same[0].edition == literal:
-        return same[-1]
-    for row in same:
-        if row.revision == revision:
-            return row
-    revisions = ", ".join(r.revision_ref for r in same)
-    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}", field="catalog")
 
 
 def parse_assignments(pairs: Iterable[str] | Mapping[str, Any] | None) -> Selection:

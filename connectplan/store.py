@@ -19,13 +19,13 @@ from connectplan.conflicts import Snapshot, find_conflict
 from connectplan.exchange import ExportedVersion, PlanExport, check_export_limits, matching_edition
 from connectplan.records import EditionInfo, LogEntry, PlanSummary
 from connectplan.refs import (
+    DEFAULT_CATALOG,
     check_author,
     check_message,
     check_plan_name,
     check_tag_name,
     merge_repeats,
     parse_plan_ref,
-    pick_edition,
 )
 from connectplan.save_policy import SaveOptions, SavePolicy
 from db import graph_store, plan_rows
@@ -35,13 +35,13 @@ from db.session import write_engine
 from engine import Catalog, CatalogRef, EngineError, Resolution, Selection, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from sqlalchemy.engine import Connection, Engine
 
     from engine.diff import ResolutionDiff
 
-__all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author"]
+__all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author", "pick_edition"]
 
 #: how often a save that lost a race re-reads and re-applies before giving up
 MAX_SAVE_ATTEMPTS = 50
@@ -88,6 +88,40 @@ def _database_errors_mapped(cls: type[T]) -> type[T]:
         if callable(member) and not name.startswith("_"):
             setattr(cls, name, guard(member))
     return cls
+
+
+def pick_edition(editions: Sequence[EditionRow], ref: str | CatalogRef | None) -> EditionRow:
+    """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
+
+    ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
+    ``NAME@EDITION.rN`` exactly revision N.
+    """
+    parsed = CatalogRef.parse(ref or DEFAULT_CATALOG)
+    name = parsed.name
+    rows = [r for r in editions if r.name == name]
+    if not rows:
+        known = sorted({r.ref for r in editions})
+        raise NotFoundError(
+            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'}",
+            fix="import_catalog",
+            hint="add one: connectplan catalog import FILE",
+            field="catalog",
+        )
+    if parsed.edition is None:
+        return rows[-1]
+    wanted, revision = parsed.edition, parsed.revision
+    literal = str(parsed).partition("@")[2]  # an edition whose own name ends in .rN
+    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == literal]
+    if not same:
+        editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
+        raise NotFoundError(f"unknown edition {literal!r} of {name}; editions: {editions_known}", field="catalog")
+    if revision is None or same[0].edition == literal:
+        return same[-1]
+    for row in same:
+        if row.revision == revision:
+            return row
+    revisions = ", ".join(r.revision_ref for r in same)
+    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}", field="catalog")
 
 
 @_database_errors_mapped

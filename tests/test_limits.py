@@ -12,7 +12,7 @@ import pytest
 
 from connectplan.cli import cli
 from connectplan.refs import MAX_AUTHOR, MAX_MESSAGE, MAX_VERSION, check_author, check_message
-from db.errors import StoreError
+from engine.errors import ConnectplanError
 
 
 @pytest.fixture
@@ -137,5 +137,5 @@ def test_import_applies_the_same_limits(cp, tmp_path):
 
 def test_check_functions():
     assert check_message("a\r\nb") == "a\nb"
-    with pytest.raises(StoreError, match="empty"):
+    with pytest.raises(ConnectplanError, match="empty"):
         check_author("  ")

@@ -19,8 +19,7 @@ from engine.diff import option_text
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from connectplan.records import EditionInfo, LogEntry, PlanSummary
-    from db.records import VersionRecord
+    from connectplan.records import EditionInfo, LogEntry, PlanSummary, VersionRecord
     from engine import Resolution
     from engine.diff import FlowChange, ResolutionDiff
 
@@ -193,7 +192,7 @@ def verdict_line(record: VersionRecord) -> str:
     Empty when the record carries no verdict (it was read, not saved).
 
     >>> from dataclasses import replace
-    >>> from db.records import VersionRecord
+    >>> from connectplan.records import VersionRecord
     >>> rec = VersionRecord("acme", 2, 1, "m", "me", "t", (), "c", "2026", "h", (), verdict="sales_gated")
     >>> verdict_line(replace(rec, parent_verdict="caution"))
     'verdict: caution → sales_gated\\n'

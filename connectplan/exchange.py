@@ -18,6 +18,7 @@ from connectplan.errors import AppError
 from connectplan.refs import check_author, check_message, check_tag_name
 from db.errors import EditionConflictError, NotFoundError, StoreError
 from db.records import format_time, parse_time, selection_pairs
+from engine.catalog_ref import CatalogRef
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -57,6 +58,11 @@ class ExportedCatalog:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.edition}"
+
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.name, self.edition, self.revision)
 
 
 @dataclass(frozen=True)

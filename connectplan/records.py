@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from db.records import VersionRecord  # the app's record of a plan version (re-exported for the edges)
+from engine.catalog_ref import CatalogRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,6 +28,11 @@ class EditionInfo:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.edition}"
+
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.name, self.edition, self.revision)
 
     @property
     def revision_ref(self) -> str:

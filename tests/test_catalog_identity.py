@@ -62,7 +62,9 @@ def test_workspace_methods_keep_the_revision(store):
         assert ws.resolve(catalog=CatalogRef.parse(R1), preset=preset).catalog.revision == 1
         assert ws.explore(catalog=r1, preset=preset).catalog.revision == 1
         saved = ws.new_plan("pinned", catalog=r1, preset=preset, allow_blocked=True)
-        assert saved.catalog_revision == 1
+        assert saved.catalog_revision == 1 and saved.catalog_id == CatalogRef.parse(R1) == r1.catalog_ref
+        assert ws.export_plan("pinned").versions[0].catalog.catalog_id == CatalogRef.parse(R1)
+        assert CatalogRef.parse(R1) in {info.catalog_id for info in ws.catalogs()}
         assert ws.plan("pinned").resolution.catalog.revision == 1
 
 

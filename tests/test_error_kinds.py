@@ -101,6 +101,8 @@ def test_cli_exit_codes_by_kind(store, runner, tmp_path):
         + [a for p, o in {**SAAS, "liability": "platform"}.items() for a in ("--set", f"{p}={o}")],
     )
     assert refused.exit_code == 1 and "--allow-blocked" in refused.stderr
+    taken = runner.invoke(cli, ["--db", store, "plan", "fork", "acme", "beta"])
+    assert taken.exit_code == 2 and "already exists" in taken.stderr  # a conflict
     gone = runner.invoke(cli, ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "plan", "list"])
     assert gone.exit_code == 3, gone.output
 
@@ -128,6 +130,7 @@ def test_web_tag_acts_on_the_paths_plan(store):
     with client_for(store) as tc:
         wrong = post(tc, "/plans/acme/tag", {"ref": "beta@1", "tag": "crossed"})
         assert wrong.status_code == 400 and "not a version of plan acme" in wrong.text
+        assert "Check the field “version”" in wrong.text  # the web names its form field
         fork = post(tc, "/plans/acme/fork", {"ref": "beta@1", "new_name": "gamma"})
         assert fork.status_code == 400
         ok = post(tc, "/plans/acme/tag", {"ref": "acme@1", "tag": "reviewed"})

@@ -129,13 +129,13 @@ async def handle_user_error(request: Request, exc: Exception) -> Response:
     fragment that keeps the request's selection (a link back to it in the configurator)."""
     from connectplan.output.resolution import to_json
     from connectplan.web.api import json_response
-    from connectplan.web.errors import error_document, status_of, web_message
+    from connectplan.web.errors import error_document, field_label, status_of, web_message
 
     status = status_of(exc)
     if request.url.path.startswith("/api/"):
         return json_response(to_json(error_document(exc)), status)
     template = "_error.html" if "hx-request" in request.headers else "error.html"
-    context = {"error": web_message(exc), "status": status, "back": back_url(request, exc)}
+    context = {"error": web_message(exc), "status": status, "back": back_url(request, exc), "field": field_label(exc)}
     response: Response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
     return response
 

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from connectplan.errors import VerdictRefusedError
 
-__all__ = ["ALLOW_BLOCKED_HINT", "STATUS", "WEB_FIXES", "error_document", "refusal_text", "status_of", "web_message"]
+__all__ = [
+    "ALLOW_BLOCKED_HINT",
+    "FIELD_LABELS",
+    "STATUS",
+    "WEB_FIXES",
+    "error_document",
+    "field_label",
+    "refusal_text",
+    "status_of",
+    "web_message",
+]
 
 #: what a refusal tells the browser user to do to save a blocked design anyway
 ALLOW_BLOCKED_HINT = 'tick "save even if blocked" to save it anyway'
@@ -37,6 +47,30 @@ WEB_FIXES = {
     "other_edition": "choose a different edition in the upgrade form",
     "new_plan_on": "start a new plan on that edition in the configurator",
 }
+
+
+#: The browser's name of each form field an error may name (``exc.field``); a property id is its own name.
+FIELD_LABELS = {
+    "name": "plan name",
+    "new_name": "new plan's name",
+    "tag": "tag",
+    "message": "message",
+    "author": "author",
+    "ref": "version",
+    "to": "edition",
+    "catalog": "edition",
+    "base": "version the change was made from",
+    "force": "move it if it exists",
+    "allow_blocked": "save even if blocked",
+}
+
+
+def field_label(exc: BaseException) -> str | None:
+    """The form field ``exc`` names, in the browser's words (None when it names none the web has)."""
+    field = getattr(exc, "field", None)
+    if not field or field in ("set", "as", "db"):
+        return None
+    return FIELD_LABELS.get(field, field)
 
 
 def refusal_text(exc: VerdictRefusedError) -> str:

@@ -128,9 +128,17 @@ def test_configurator_pages_keep_an_older_revision(store):
         assert f"({R1})" in opened
         help_page = tc.get(f"/help/dashboard/full?catalog={R1}")
         assert help_page.status_code == 200 and "stripe-connect%402024.r1" in help_page.text
+        with open_workspace(store) as ws:
+            presets_doc = ws.presets(R1)
+        assert presets_doc[0].revision == 1
+        assert tc.get(f"/api/presets?catalog={R1}").status_code == 200
         for path in (
             f"/diagrams/steps.dot?catalog={R1}&preset={preset}",
             f"/download/prompt.txt?catalog={R1}&preset={preset}",
+            f"/download/doc.zip?catalog={R1}&preset={preset}",
+            "/diagrams/steps.dot?plan=old-rev@1",
+            "/api/plans/old-rev@1",
+            "/plans/old-rev",
         ):
             assert tc.get(path).status_code == 200, path
         form = [("name", "from-web"), ("catalog", R1), ("allow_blocked", "1")]

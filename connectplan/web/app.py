@@ -75,7 +75,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
             "responseHandling": [
                 {"code": "204", "swap": False},
                 {"code": "[23]..", "swap": True},
-                {"code": "40[09]", "swap": True, "error": False},
+                {"code": "40[049]|422|503", "swap": True, "error": False},  # an error fragment, shown in place
                 {"code": "[45]..", "swap": False, "error": True},
             ],
         },

@@ -41,6 +41,7 @@ from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from db.session import database_url
 from engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
+from engine.errors import CONFLICT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -302,6 +303,15 @@ class Workspace:
         """
         opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
         opts.policy  # noqa: B018 -- an unknown fail_on is refused before anything is read
+        if isinstance(catalog, Catalog):  # saved against the stored revision: it must be this content
+            stored = self.catalog(catalog.catalog_ref)
+            if stored.content_hash != catalog.content_hash:
+                raise AppError(
+                    f"{catalog.revision_ref} is stored with other content ({stored.content_hash}); "
+                    "a plan is saved against a stored revision: import this catalog as a new revision first",
+                    kind=CONFLICT,
+                    field="catalog",
+                )
         return self.store.new_plan(
             name,
             catalog_ref=catalog.catalog_ref if isinstance(catalog, Catalog) else catalog,

@@ -66,6 +66,16 @@ def test_workspace_methods_keep_the_revision(store):
         assert ws.export_plan("pinned").versions[0].catalog.catalog_id == CatalogRef.parse(R1)
         assert CatalogRef.parse(R1) in {info.catalog_id for info in ws.catalogs()}
         assert ws.plan("pinned").resolution.catalog.revision == 1
+        from dataclasses import replace
+
+        from engine.errors import ConnectplanError
+
+        other = replace(r1, title=r1.title + " (edited)")
+        with pytest.raises(
+            ConnectplanError
+        ) as info:  # a Catalog is saved as the stored revision, never mistaken for it
+            ws.new_plan("edited", catalog=other, preset=preset, allow_blocked=True)
+        assert info.value.kind == "conflict"
 
 
 def test_upgrade_plan_reports_and_saves_against_the_named_revision(store):

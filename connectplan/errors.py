@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import REFUSED, ConnectplanError
+from connectplan.engine.errors import REFUSED, ConnectplanError
 
 __all__ = ["USER_ERRORS", "AppError", "ConnectplanError", "VerdictRefusedError"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from db.records import VersionRecord  # the app's record of a plan version (re-exported for the edges)
-from engine.catalog_ref import CatalogRef
+from connectplan.db.records import VersionRecord  # the app's record of a plan version (re-exported for the edges)
+from connectplan.engine.catalog_ref import CatalogRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,15 +16,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connectplan.engine.catalog_ref import CatalogRef
+from connectplan.engine.errors import NOT_FOUND
+from connectplan.engine.selection import Selection
 from connectplan.errors import AppError
-from engine.catalog_ref import CatalogRef
-from engine.errors import NOT_FOUND
-from engine.selection import Selection
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine import Catalog
+    from connectplan.engine import Catalog
 
 __all__ = [
     "DEFAULT_CATALOG",

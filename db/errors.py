@@ -8,7 +8,7 @@ transaction that raised it is rolled back by its ``with factory.begin()`` block.
 
 from __future__ import annotations
 
-from engine.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, ConnectplanError
+from connectplan.engine.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, ConnectplanError
 
 __all__ = [
     "ConflictError",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog_ref import CatalogRef
+from connectplan.engine.catalog_ref import CatalogRef
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.catalog_ref import CatalogRef
-from engine.errors import SelectionError
-from engine.expression import Choice, Expr, Term, format_expression
-from engine.severity import Severity
+from connectplan.engine.catalog_ref import CatalogRef
+from connectplan.engine.errors import SelectionError
+from connectplan.engine.expression import Choice, Expr, Term, format_expression
+from connectplan.engine.severity import Severity
 
 __all__ = [
     "API_FAMILIES",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from engine.errors import SelectionError
+from connectplan.engine.errors import SelectionError
 
 __all__ = ["CatalogRef"]
 

@@ -11,7 +11,7 @@ comma lists, query strings and forms, JSON and Python mappings) and every output
 >>> format_choice(("application_fees",))
 'application_fees'
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",
@@ -30,13 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
-from engine.errors import SelectionError
+from connectplan.engine.errors import SelectionError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from engine.catalog import Catalog, Property
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Catalog, Property
+    from connectplan.engine.expression import Choice
 
 __all__ = ["Repeats", "Selection", "SelectionInput", "build_selection", "check_selection", "format_choice"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from connectplan.engine import catalog_from_dict
+from connectplan.engine.catalog_diff import SECTIONS, diff_catalogs
+
 from connectplan.catalog_files import load_builtin
-from engine import catalog_from_dict
-from engine.catalog_diff import SECTIONS, diff_catalogs
 from tests.conftest import tiny_doc
 
 

@@ -11,11 +11,11 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from connectplan.engine import CatalogRef, SelectionError
 from webapp import client_for, new_store, post
 
 from connectplan import open_workspace
 from connectplan.cli import cli
-from engine import CatalogRef, SelectionError
 
 R1 = "stripe-connect@2024.r1"
 R2 = "stripe-connect@2024.r2"
@@ -68,7 +68,7 @@ def test_workspace_methods_keep_the_revision(store):
         assert ws.plan("pinned").resolution.catalog.revision == 1
         from dataclasses import replace
 
-        from engine.errors import ConnectplanError
+        from connectplan.engine.errors import ConnectplanError
 
         other = replace(r1, title=r1.title + " (edited)")
         with pytest.raises(

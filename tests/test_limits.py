@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from connectplan.engine.errors import ConnectplanError
 
 from connectplan.cli import cli
 from connectplan.refs import MAX_AUTHOR, MAX_MESSAGE, MAX_VERSION, check_author, check_message
-from engine.errors import ConnectplanError
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from connectplan.db import models
 from sqlalchemy import JSON, DateTime, Integer, String, Text, inspect
 from sqlalchemy.exc import IntegrityError
-
-from db import models
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

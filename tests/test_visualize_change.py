@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from engine import resolve
-from visualize import change_diagram
-from visualize._dot import FLOW_STYLES
-from visualize.change import change_figure
-from visualize.money_flow import money_flow_figure
+from connectplan.engine import resolve
+from connectplan.visualize import change_diagram
+from connectplan.visualize._dot import FLOW_STYLES
+from connectplan.visualize.change import change_figure
+from connectplan.visualize.money_flow import money_flow_figure
 
 SAAS_2024 = {
     "onboarding": "hosted",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from connectplan.engine.diff import option_text
 from connectplan.output.resolution import (
     escape_controls,
     md_code,
@@ -14,14 +15,13 @@ from connectplan.output.resolution import (
     resolution_text,
     to_json,
 )
-from engine.diff import option_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from connectplan.engine import Resolution
+    from connectplan.engine.diff import FlowChange, ResolutionDiff
     from connectplan.records import EditionInfo, LogEntry, PlanSummary, VersionRecord
-    from engine import Resolution
-    from engine.diff import FlowChange, ResolutionDiff
 
 __all__ = [
     "catalog_import_line",

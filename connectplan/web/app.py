@@ -48,9 +48,9 @@ def one_line(exc: BaseException) -> str:
 
 def templates_for(settings: WebSettings) -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
+    from connectplan.engine import Term
     from connectplan.output.resolution import because_text, explain_condition
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
-    from engine import Term
 
     env.globals.update(
         because_text=because_text,
@@ -80,7 +80,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
             ],
         },
     )
-    from engine import format_choice
+    from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
     return Jinja2Templates(env=env)

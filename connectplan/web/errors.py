@@ -5,7 +5,7 @@ Every error carries a ``kind`` (``engine.errors.KINDS``); the web answers it wit
 ``fix``, the browser's way forward (:data:`WEB_FIXES`), never a command-line flag. The JSON twins
 answer ``{"error": {"kind": ..., "message": ...}}``.
 
->>> from db.errors import NotFoundError
+>>> from connectplan.db.errors import NotFoundError
 >>> exc = NotFoundError("unknown plan 'x'", fix="create_plan", hint="connectplan plan new NAME --preset P")
 >>> status_of(exc), web_message(exc)
 (404, "unknown plan 'x'; create one: choose a preset in the configurator and save it as a new plan")
@@ -100,7 +100,7 @@ def _unavailable(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None)
     if reason:  # db.errors.DatabaseError: what happened, without the operator's command-line fix
         return f"the store cannot answer right now: {reason}; nothing was saved, try again in a moment"
-    from visualize.render import RenderError
+    from connectplan.visualize.render import RenderError
 
     if isinstance(exc, RenderError):
         return "diagrams are unavailable: Graphviz (dot) is not installed on the server; ask its operator"

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from connectplan.engine.errors import SelectionError
+from connectplan.engine.selection import Selection as EngineSelection
 from connectplan.errors import AppError
-from engine.errors import SelectionError
-from engine.selection import Selection as EngineSelection
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine import Catalog
+    from connectplan.engine import Catalog
 
 __all__ = [
     "RESERVED",

@@ -24,18 +24,18 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from connectplan.engine.catalog_ref import CatalogRef
+from connectplan.engine.errors import CONFLICT, ConnectplanError
 from connectplan.errors import VerdictRefusedError
 from connectplan.web.errors import refusal_text, web_message
 from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
-from engine.catalog_ref import CatalogRef
-from engine.errors import CONFLICT, ConnectplanError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from connectplan.engine import Catalog
+    from connectplan.engine.propagation import OptionStatus, Propagation
     from connectplan.workspace import Workspace
-    from engine import Catalog
-    from engine.propagation import OptionStatus, Propagation
 
 __all__ = [
     "DIAGRAM_FORMATS",
@@ -435,9 +435,9 @@ class SelectionRow:
 
 def selection_rows(res: Any) -> list[SelectionRow]:
     """A resolution's decisions in listing order (by section when the catalog has them)."""
+    from connectplan.engine import Term
     from connectplan.output.resolution import choice_text, options_of
     from connectplan.output.sections import has_sections, ordered_properties, section_title
-    from engine import Term
 
     cat = res.catalog
     sel = res.selection_dict

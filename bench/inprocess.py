@@ -17,11 +17,10 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from connectplan.engine import Catalog, resolve
-
 from bench.baseline import HandResolver
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, interleave
+from connectplan.engine import Catalog, resolve
 
 if TYPE_CHECKING:
     from connectplan.engine.catalog import Property
@@ -130,10 +129,9 @@ def _counted(n: int, catalog: Catalog) -> str:
 def _explore_empty(catalog: Catalog, config: Config) -> Figure:
     """``explore`` with nothing chosen (every option's best reachable verdict) against the same
     question put to a bare incremental MiniSat over the same clauses (:func:`bench.baseline.bare_best_ranks`)."""
+    from bench.baseline import BareClauses, bare_best_ranks
     from connectplan.engine import VERDICTS
     from connectplan.engine.propagation import propagate
-
-    from bench.baseline import BareClauses, bare_best_ranks
     from connectplan.sat import make_solver
 
     bare = BareClauses(catalog)

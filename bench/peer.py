@@ -19,11 +19,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from connectplan.engine import Resolution, resolve
-
 from bench.suite import Config, SuiteResult
 from bench.synth import generate, kconfig_config, kconfig_text
 from bench.timing import Figure, interleave, peak_memory
+from connectplan.engine import Resolution, resolve
 
 if TYPE_CHECKING:
     from pathlib import Path

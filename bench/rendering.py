@@ -41,9 +41,8 @@ def run(config: Config) -> SuiteResult:
     except ImportError as exc:
         result.skipped = f"visualize is not available: {exc}"
         return result
-    from connectplan.engine import resolve
-
     from bench.inprocess import stripe_catalogs
+    from connectplan.engine import resolve
 
     version = subprocess.run([dot_binary, "-V"], capture_output=True, text=True, check=False).stderr.strip()
     result.notes.append(version)

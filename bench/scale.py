@@ -86,9 +86,8 @@ class _Child:
     """The state one child process keeps between its operations."""
 
     def __init__(self, size: int, runs: int, warmup: int) -> None:
-        from connectplan.engine import catalog_from_dict
-
         from bench.synth import generate
+        from connectplan.engine import catalog_from_dict
 
         self.size, self.runs, self.warmup = size, runs, warmup
         self.synth = generate(size)
@@ -163,9 +162,8 @@ class _Child:
         ws.close()
 
     def op_resolve(self, out: dict[str, Any]) -> None:
-        from connectplan.engine import catalog_from_dict, resolve
-
         from bench.baseline import HandResolver
+        from connectplan.engine import catalog_from_dict, resolve
 
         doc, witness = self.synth.document, self.synth.witness
         firsts: list[float] = []
@@ -190,7 +188,6 @@ class _Child:
     def op_explore(self, out: dict[str, Any]) -> None:
         from connectplan.engine import VERDICTS
         from connectplan.engine.propagation import propagate
-
         from connectplan.sat import make_solver
 
         samples, result = _timed(
@@ -222,7 +219,6 @@ class _Child:
 
     def op_alternatives(self, out: dict[str, Any]) -> None:
         from connectplan.engine.alternatives import nearest_alternatives
-
         from connectplan.sat import make_solver
 
         samples, found = _timed(
@@ -233,7 +229,6 @@ class _Child:
 
     def op_lint(self, out: dict[str, Any]) -> None:
         from connectplan.engine.lint import lint_catalog
-
         from connectplan.sat import make_solver
 
         samples, report = _timed(lambda: lint_catalog(self.catalog, make_solver), self.runs, self.warmup)

@@ -12,9 +12,10 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import networkx as nx
+from sqlalchemy import JSON, DateTime, Integer, String, bindparam, column, text
+
 from connectplan.db.records import EditionRow, edition_sort_key
 from connectplan.engine import Catalog, NodeKey, catalog_from_graph
-from sqlalchemy import JSON, DateTime, Integer, String, bindparam, column, text
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -13,15 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connectplan.db.records import VersionRecord, format_time, selection_pairs
 from sqlalchemy import JSON, DateTime, Integer, String, Text, bindparam, column, text
+
+from connectplan.db.records import VersionRecord, format_time, selection_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-    from connectplan.db.records import EditionRow
     from sqlalchemy.engine import Connection
+
+    from connectplan.db.records import EditionRow
 
 __all__ = [
     "PlanRow",

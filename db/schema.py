@@ -18,15 +18,17 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sqlalchemy.exc import DBAPIError
+
 from connectplan.db import graph_store
 from connectplan.db.errors import SchemaError, path_problem, shorten
 from connectplan.db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
 from connectplan.engine.errors import INVALID, UNAVAILABLE
-from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
-    from connectplan.db.records import EditionRow
     from sqlalchemy.engine import Connection, Engine
+
+    from connectplan.db.records import EditionRow
 
 __all__ = [
     "MIGRATIONS_DIR",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import networkx as nx
+
     from connectplan.engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
     from connectplan.engine.expression import Choice, Predicate
     from connectplan.engine.severity import Severity

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import networkx as nx
+
 from connectplan.engine.catalog import Catalog, catalog_to_dict
 from connectplan.engine.expression import iter_terms, parse_expression
 from connectplan.engine.loading import catalog_from_dict

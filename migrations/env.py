@@ -12,6 +12,7 @@ from logging.config import fileConfig
 from typing import TYPE_CHECKING
 
 from alembic import context
+
 from connectplan.db.models import Base
 from connectplan.db.session import database_url, make_engine, schema_transaction
 

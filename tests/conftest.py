@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+
 from connectplan.engine import Catalog, catalog_from_dict
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectplan.engine import Catalog, catalog_from_dict
 from hypothesis import strategies as st
 
+from connectplan.engine import Catalog, catalog_from_dict
 from tests.enumeration import values_of
 
 SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")

@@ -16,12 +16,12 @@ import shutil
 from typing import TYPE_CHECKING
 
 import pytest
-from connectplan.engine import VERDICTS, catalog_from_dict, resolve
 
 from bench import SUITES
 from bench.__main__ import main as bench_main
 from bench.baseline import BareClauses, HandResolver, bare_best_ranks
 from bench.synth import generate, kconfig_config, kconfig_text
+from connectplan.engine import VERDICTS, catalog_from_dict, resolve
 from tests.conftest import all_selections
 
 if TYPE_CHECKING:
@@ -169,7 +169,6 @@ def test_hand_resolver_matches_engine(stripe_catalog):
 
 def test_bare_solver_baseline_matches_propagate():
     from connectplan.engine.propagation import propagate
-
     from connectplan.sat import make_solver
 
     synth = generate(12, seed=5)

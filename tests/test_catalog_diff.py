@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import copy
 
+from connectplan.catalog_files import load_builtin
 from connectplan.engine import catalog_from_dict
 from connectplan.engine.catalog_diff import SECTIONS, diff_catalogs
-
-from connectplan.catalog_files import load_builtin
 from tests.conftest import tiny_doc
 
 

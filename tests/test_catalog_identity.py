@@ -11,11 +11,11 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from connectplan.engine import CatalogRef, SelectionError
 from webapp import client_for, new_store, post
 
 from connectplan import open_workspace
 from connectplan.cli import cli
+from connectplan.engine import CatalogRef, SelectionError
 
 R1 = "stripe-connect@2024.r1"
 R2 = "stripe-connect@2024.r2"

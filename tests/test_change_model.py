@@ -11,10 +11,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from connectplan.visualize.change import change_figure
 
 from connectplan.cli import cli
 from connectplan.output.plans import diff_entries
+from connectplan.visualize.change import change_figure
 from connectplan.workspace import open_workspace
 
 DIAGRAM_AREAS = ("flow", "step", "responsibility")

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from connectplan.db.errors import DatabaseError, StoreError
 
 from connectplan.cli import cli
+from connectplan.db.errors import DatabaseError, StoreError
 from connectplan.errors import USER_ERRORS
 from connectplan.workspace import open_workspace
 

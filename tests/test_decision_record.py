@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from connectplan.engine import resolve
 from markdown_it import MarkdownIt
 from test_docgen import parse, run
 
+from connectplan.engine import resolve
 from connectplan.output.design_doc import HistoryItem, PlanInfo, design_html, design_markdown, github_anchor
 
 
@@ -158,11 +158,12 @@ def test_multi_choice_selections_in_the_diff_the_record_and_the_figures():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from test_multi_choice import monetized
+
     from connectplan.engine import catalog_from_dict
     from connectplan.engine.diff import diff_resolutions
     from connectplan.visualize.catalog import catalog_diagrams
     from connectplan.visualize.change import change_figure
-    from test_multi_choice import monetized
 
     cat = catalog_from_dict(monetized())
     a = resolve(cat, {"model": "platform", "money": ("fees", "saas")})

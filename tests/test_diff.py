@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 from conftest import tiny_doc
+
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.engine.diff import diff_resolutions
 

@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import all_selections, tiny_doc
-from connectplan.engine import catalog_from_dict, resolve
 from markdown_it import MarkdownIt
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import catalog_from_dict, resolve
 from connectplan.output.design_doc import PlanInfo, design_html, design_markdown
 from connectplan.output.prompt import prompt_text
 

@@ -15,10 +15,10 @@ import json
 from functools import cache
 
 import pytest
-from connectplan.engine import VERDICT_RANK, Catalog, Severity, resolve
-from connectplan.engine.catalog import BASES
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, load_catalog_file
+from connectplan.engine import VERDICT_RANK, Catalog, Severity, resolve
+from connectplan.engine.catalog import BASES
 
 MON = ("application_fees", "saas_subscriptions", "product_markup")
 CHARGES = ("direct", "destination", "destination_obo", "separate", "separate_obo")

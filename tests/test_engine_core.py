@@ -7,6 +7,7 @@ import gc
 
 import pytest
 from conftest import tiny_doc
+
 from connectplan.engine import CatalogError, SelectionError, Severity, build_selection, catalog_from_dict, resolve
 from connectplan.engine import compiled as compiled_module
 from connectplan.engine.compiled import compile_catalog
@@ -133,9 +134,8 @@ class _Recording:
 
 
 def test_a_second_encoding_of_a_catalog_replays_the_first_ones_clauses_and_variables():
-    from connectplan.engine.sat import Encoding
-
     from connectplan.catalog_files import load_builtin
+    from connectplan.engine.sat import Encoding
 
     cat = load_builtin("stripe-connect@2026.yaml")
     first, second = _Recording(), _Recording()

@@ -12,10 +12,10 @@ import itertools
 from functools import cache
 
 import pytest
-from connectplan.engine import Catalog, resolve
-from connectplan.engine.catalog import BASES
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, builtin_revision_files, load_catalog_file
+from connectplan.engine import Catalog, resolve
+from connectplan.engine.catalog import BASES
 
 EDITIONS = ("2024", "2025")
 
@@ -493,6 +493,7 @@ def test_every_selection_has_exactly_one_holder_per_responsibility(edition: str)
 
 def test_the_loader_checks_revision_changelog_and_step_basis() -> None:
     from conftest import tiny_doc
+
     from connectplan.engine import CatalogError, catalog_from_dict
 
     doc = tiny_doc(revision=2, changelog=[{"revision": 2, "date": "2026-12-01", "changes": ["a"]}])

@@ -14,11 +14,11 @@ import itertools
 from functools import cache
 
 import pytest
+
+from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, builtin_revision_files, load_catalog_file
 from connectplan.engine import Catalog, parse_expression, resolve
 from connectplan.engine.catalog import BASES
 from connectplan.engine.lint import lint_catalog
-
-from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, builtin_revision_files, load_catalog_file
 from connectplan.sat import make_solver
 from tests.enumeration import iter_selections
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from connectplan.db.errors import ConflictError, DatabaseError, NotFoundError, SchemaError, StoreError
-from connectplan.engine.errors import KINDS, ConnectplanError
-from connectplan.visualize.render import INSTALL_HINT, RenderError
 from webapp import client_for, new_store, post
 
 from connectplan import open_workspace
 from connectplan.cli import EXIT_CODES, cli
+from connectplan.db.errors import ConflictError, DatabaseError, NotFoundError, SchemaError, StoreError
+from connectplan.engine.errors import KINDS, ConnectplanError
+from connectplan.visualize.render import INSTALL_HINT, RenderError
 from connectplan.web.errors import STATUS, web_message
 
 SAAS = {"onboarding": "hosted", "dashboard": "full", "charge_type": "direct", "fee_payer": "connected_account"}

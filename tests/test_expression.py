@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
+
 from connectplan.engine.errors import ExpressionSyntaxError
 from connectplan.engine.expression import (
     Always,

@@ -13,6 +13,9 @@ import itertools
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from connectplan.engine import build_graph, catalog_from_dict, catalog_to_dict, resolve, step_order
 from connectplan.engine.errors import ExpressionSyntaxError
 from connectplan.engine.expression import (
@@ -27,9 +30,6 @@ from connectplan.engine.expression import (
     parse_expression,
 )
 from connectplan.engine.resolution import minimal_cause
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.conftest import all_selections
 
 DOMAINS = {"a": ("x", "y", "z"), "b": ("x", "y"), "c": ("x", "y", "z")}

@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 from functools import cache
 
 import pytest
-from connectplan.engine import Catalog, resolve
-from connectplan.visualize import catalog_diagram, change_diagram, render_bytes, resolution_diagram
 
 from connectplan.catalog_files import builtin_catalog_files, load_catalog_file
+from connectplan.engine import Catalog, resolve
+from connectplan.visualize import catalog_diagram, change_diagram, render_bytes, resolution_diagram
 
 pytestmark = pytest.mark.dot
 

@@ -19,13 +19,13 @@ import threading
 import time
 from pathlib import Path
 
-import connectplan.db.session
 import pytest
-from connectplan.db.errors import SchemaError
-from connectplan.db.session import HEAD_REVISION, enable_wal, make_engine
 from sqlalchemy import text
 
+import connectplan.db.session
 from connectplan import open_workspace
+from connectplan.db.errors import SchemaError
+from connectplan.db.session import HEAD_REVISION, enable_wal, make_engine
 from tests.test_migrations import _tables
 
 ROOT = Path(__file__).resolve().parent.parent

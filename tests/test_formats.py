@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from connectplan.engine import parse_expression
-
 from connectplan.output.resolution import explain_condition, md_code, md_escape
 
 

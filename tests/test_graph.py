@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+
 from connectplan.engine import NodeKey, build_graph, catalog_from_graph, step_order
 from connectplan.engine.compiled import compile_catalog
 
@@ -53,6 +54,7 @@ def test_step_order_puts_prerequisites_first_and_breaks_ties_by_order(stripe_cat
 
 def test_topological_order_beats_order_field():
     from conftest import tiny_doc
+
     from connectplan.engine import catalog_from_dict
 
     doc = tiny_doc()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from connectplan.catalog_files import builtin_catalog_files, load_catalog_file
 from connectplan.engine import resolve
 from connectplan.visualize._dot import FLOW_KIND_TITLES, FLOW_STYLES, text
 from connectplan.visualize.catalog import catalog_figure
@@ -10,8 +12,6 @@ from connectplan.visualize.change import STATUS_MEANINGS, change_figure
 from connectplan.visualize.liability import liability_figure
 from connectplan.visualize.money_flow import money_flow_figure
 from connectplan.visualize.steps import steps_figure
-
-from connectplan.catalog_files import builtin_catalog_files, load_catalog_file
 
 CATALOGS = [load_catalog_file(p) for p in builtin_catalog_files()]
 

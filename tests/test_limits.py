@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from connectplan.engine.errors import ConnectplanError
 
 from connectplan.cli import cli
+from connectplan.engine.errors import ConnectplanError
 from connectplan.refs import MAX_AUTHOR, MAX_MESSAGE, MAX_VERSION, check_author, check_message
 
 

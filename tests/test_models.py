@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from connectplan.db import models
 from sqlalchemy import JSON, DateTime, Integer, String, Text, inspect
 from sqlalchemy.exc import IntegrityError
+
+from connectplan.db import models
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectplan.catalog_files import parse_catalog_text
 from connectplan.engine import (
     CatalogError,
     SelectionError,
@@ -25,10 +29,6 @@ from connectplan.engine.lint import lint_catalog
 from connectplan.engine.propagation import EXCLUDED, FORCED, OPEN, propagate
 from connectplan.engine.sat import Encoding
 from connectplan.engine.upgrade import UpgradeError, plan_upgrade
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from connectplan.catalog_files import parse_catalog_text
 from connectplan.sat import make_solver
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -405,7 +405,6 @@ def test_compiled_conditions_agree_with_evaluate_on_sets(data: st.DataObject) ->
     from connectplan.engine import evaluate
     from connectplan.engine.compiled import compile_catalog
     from connectplan.engine.expression import compile_expression
-
     from tests.random_catalogs import catalogs, complete_selections
 
     cat = data.draw(catalogs())

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
-from connectplan.engine import Catalog, catalog_from_dict, resolve
 
 from connectplan.cli import cli
+from connectplan.engine import Catalog, catalog_from_dict, resolve
 from connectplan.errors import VerdictRefusedError
 from connectplan.output.catalogs import format_options
 from connectplan.output.design_doc import design_html, design_markdown
@@ -703,7 +703,6 @@ def test_options_and_explore_text_escape_control_characters():
     text = format_options(cat, "text")
     assert "\x1b" not in text and "\\x1b[31m" in text
     from connectplan.engine.propagation import propagate
-
     from connectplan.output.exploration import format_exploration
     from connectplan.sat import make_solver
 

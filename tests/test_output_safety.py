@@ -7,11 +7,11 @@ import re
 
 import pytest
 from conftest import tiny_doc
+
+from connectplan.cli import cli
 from connectplan.db.records import VersionRecord
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.engine.diff import diff_resolutions
-
-from connectplan.cli import cli
 from connectplan.output.design_doc import PlanInfo, design_markdown
 from connectplan.output.plans import format_diff, format_log, format_plan_version
 from connectplan.output.prompt import prompt_text

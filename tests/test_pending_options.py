@@ -6,6 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from connectplan.engine import (
     CatalogError,
     SelectionError,
@@ -15,8 +18,6 @@ from connectplan.engine import (
     catalog_to_dict,
 )
 from connectplan.engine.catalog import SECTIONS, ApiSetting, Catalog
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 
 def planned(**overrides: Any) -> dict[str, Any]:
@@ -281,7 +282,6 @@ class TestExclusiveInTheSearch:
     def test_sat_models_are_exactly_the_valid_sets(self, plan):
         from connectplan.engine.causes import space_of, space_values
         from connectplan.engine.sat import Encoding
-
         from connectplan.sat import make_solver
         from tests.enumeration import values_of
 
@@ -298,7 +298,6 @@ class TestExclusiveInTheSearch:
 
     def test_explore_never_pairs_an_exclusive_option(self):
         from connectplan.engine.propagation import EXCLUDED, FORCED, propagate
-
         from connectplan.sat import make_solver
 
         doc = planned()
@@ -316,7 +315,6 @@ class TestExclusiveInTheSearch:
 class TestAlternativesNeverProposePending:
     def test_no_change_to_a_pending_option(self, plan):
         from connectplan.engine.alternatives import nearest_alternatives
-
         from connectplan.sat import make_solver
 
         sel = {"model": "marketplace", "payout": "held", "risk": ["radar"]}
@@ -327,7 +325,6 @@ class TestAlternativesNeverProposePending:
 
     def test_a_pending_option_already_chosen_may_stay_but_none_is_added(self, plan):
         from connectplan.engine.alternatives import nearest_alternatives
-
         from connectplan.sat import make_solver
 
         sel = {"model": "marketplace", "payout": "undecided", "risk": ["none"]}
@@ -394,7 +391,6 @@ class TestOpenDecisions:
 @given(data=st.data())
 def test_open_decisions_agree_with_brute_force(data: st.DataObject) -> None:
     from connectplan.engine import resolve
-
     from tests.enumeration import values_of, verdict_rank
     from tests.random_catalogs import catalogs, complete_selections
 
@@ -448,7 +444,6 @@ def _rule(rule_id: str, condition: str, severity: str = "caution") -> dict[str, 
 class TestLint:
     def _lint(self, doc: dict[str, Any]):  # type: ignore[no-untyped-def]
         from connectplan.engine.lint import lint_catalog
-
         from connectplan.sat import make_solver
 
         return lint_catalog(catalog_from_dict(doc), make_solver)
@@ -536,7 +531,6 @@ def test_pending_lint_errors_agree_with_brute_force(data: st.DataObject) -> None
     from connectplan.engine.lint import lint_catalog
     from connectplan.engine.lint_decisions import _positive_terms
     from connectplan.engine.severity import Severity
-
     from connectplan.sat import make_solver
     from tests.enumeration import iter_selections, values_of
     from tests.random_catalogs import catalog_docs, conditions

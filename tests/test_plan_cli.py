@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 import yaml
 from conftest import tiny_doc
-from connectplan.db.session import HEAD_REVISION, make_engine
 from sqlalchemy import text
 
 from connectplan.cli import cli
+from connectplan.db.session import HEAD_REVISION, make_engine
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from connectplan.engine import resolve
-from connectplan.visualize import money_flow_diagram
-from connectplan.visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import resolve
 from connectplan.outfile import OutputError, write_output
+from connectplan.visualize import money_flow_diagram
+from connectplan.visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
 
 SAAS = {
     "onboarding": "hosted",

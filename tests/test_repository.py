@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import networkx as nx
 import pytest
 from conftest import tiny_doc
+from sqlalchemy import func, select
+
 from connectplan.db import graph_store, models, plan_rows
 from connectplan.db.errors import EditionConflictError
 from connectplan.db.records import format_time, parse_time
 from connectplan.engine import build_graph, catalog_from_dict, catalog_from_graph, content_hash
-from sqlalchemy import func, select
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import all_selections, tiny_doc
+
 from connectplan.engine import (
     SelectionError,
     Term,

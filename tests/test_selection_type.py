@@ -9,11 +9,11 @@ from __future__ import annotations
 import html
 
 import pytest
-from connectplan.engine import Selection, SelectionError, format_choice
 from webapp import client_for, new_store, post
 
 from connectplan import open_workspace
 from connectplan.cli import cli
+from connectplan.engine import Selection, SelectionError, format_choice
 
 CAT = "stripe-connect@2026"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import tiny_doc
+from sqlalchemy import text
+
+from connectplan.catalog_files import builtin_loaders, load_builtin
 from connectplan.db import schema as store_mod
 from connectplan.db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
 from connectplan.db.session import HEAD_REVISION, make_engine
 from connectplan.engine import SelectionError, catalog_from_dict, resolve
-from sqlalchemy import text
-
-from connectplan.catalog_files import builtin_loaders, load_builtin
 from connectplan.errors import AppError
 from connectplan.exchange import read_export_file
 from connectplan.save_policy import SaveOptions

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from connectplan.engine import catalog_from_dict
-from connectplan.engine.catalog import ApiSetting
 
 from connectplan.catalog_files import builtin_catalog_files, builtin_revision_files, load_catalog_file
+from connectplan.engine import catalog_from_dict
+from connectplan.engine.catalog import ApiSetting
 from connectplan.stripe_api import (
     ALLOWED,
     SDK_API_VERSION,

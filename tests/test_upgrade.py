@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
-from connectplan.engine import catalog_from_dict, resolve
-from connectplan.engine.upgrade import UpgradeError, map_selection, plan_upgrade
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.engine.upgrade import UpgradeError, map_selection, plan_upgrade
 from connectplan.sat import make_solver
 from tests.conftest import tiny_doc
 

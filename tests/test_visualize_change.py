@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from connectplan.engine import resolve
 from connectplan.visualize import change_diagram
 from connectplan.visualize._dot import FLOW_STYLES

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import all_selections
+
 from connectplan.engine import resolve
 from connectplan.visualize import catalog_diagram, liability_diagram, steps_diagram
 from connectplan.visualize._dot import node_id
@@ -75,6 +76,7 @@ class TestLiability:
         # tiny: "owner" is held by a (color.red) or b (color.blue); drop b's assignment by picking blue
         # in a catalog whose blue assignment is gone.
         from conftest import tiny_doc
+
         from connectplan.engine import catalog_from_dict
 
         doc = tiny_doc()

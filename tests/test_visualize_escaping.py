@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import tiny_doc
+
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
 from connectplan.visualize._dot import node_id, text

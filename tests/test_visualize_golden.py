@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from connectplan.engine import resolve
-from connectplan.visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
 
 from connectplan.catalog_files import load_builtin
+from connectplan.engine import resolve
+from connectplan.visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import all_selections, tiny_doc
+
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.visualize import money_flow_diagram, parse_include
 from connectplan.visualize._dot import node_id

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from connectplan.db.errors import ConflictError, NotFoundError
 
+from connectplan.db.errors import ConflictError, NotFoundError
 from connectplan.workspace import open_workspace
 
 START = {

@@ -41,6 +41,7 @@ from connectplan.visualize._parts import selection_text
 
 if TYPE_CHECKING:
     import graphviz
+
     from connectplan.engine import Catalog, Resolution
 
 __all__ = ["catalog_diagram", "catalog_diagrams", "catalog_figure", "catalog_overview_figure"]

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     import graphviz
+
     from connectplan.engine import Resolution
     from connectplan.engine.diff import ResolutionDiff
 

@@ -26,6 +26,7 @@ from connectplan.visualize._parts import MOR_LEGEND, PARTY_LEGEND, merchants_of_
 
 if TYPE_CHECKING:
     import graphviz
+
     from connectplan.engine import Resolution
 
 __all__ = ["liability_diagram", "liability_figure"]

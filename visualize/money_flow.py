@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import graphviz
+
     from connectplan.engine import Flow, Resolution
 
 __all__ = ["INCLUDE_CHOICES", "money_flow_diagram", "money_flow_figure", "parse_include"]

@@ -28,6 +28,7 @@ from connectplan.visualize._parts import title_lines
 
 if TYPE_CHECKING:
     import graphviz
+
     from connectplan.engine import Catalog, Resolution
 
 __all__ = ["steps_diagram", "steps_figure"]

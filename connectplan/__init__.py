@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "ExportedCatalog": "connectplan.exchange",
     # engine records
     "Catalog": "engine",
+    "CatalogRef": "engine",
+    "Selection": "engine",
     "Resolution": "engine",
     "Finding": "engine",
     "ActiveStep": "engine",
@@ -52,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "ConnectplanError": "connectplan.engine.errors",
     "AppError": "connectplan.errors",
     "VerdictRefusedError": "connectplan.errors",
+    "SaveOptions": "connectplan.save_policy",
     "EngineError": "engine",
     "CatalogError": "engine",
     "SelectionError": "engine",
@@ -71,6 +74,7 @@ __all__ = [
     "Catalog",
     "CatalogDiff",
     "CatalogError",
+    "CatalogRef",
     "ConflictError",
     "ConnectplanError",
     "EditionConflictError",
@@ -90,7 +94,9 @@ __all__ = [
     "RenderError",
     "Resolution",
     "ResolutionDiff",
+    "SaveOptions",
     "SchemaError",
+    "Selection",
     "SelectionError",
     "StoreError",
     "Subject",
@@ -111,9 +117,11 @@ if TYPE_CHECKING:
         Alternative,
         Catalog,
         CatalogError,
+        CatalogRef,
         EngineError,
         Finding,
         Resolution,
+        Selection,
         SelectionError,
     )
     from connectplan.engine.catalog_diff import CatalogDiff
@@ -125,6 +133,7 @@ if TYPE_CHECKING:
     from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.save_policy import SaveOptions
     from connectplan.visualize.render import RenderError
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
 

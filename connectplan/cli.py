@@ -64,6 +64,16 @@ class CheckFailedError(InputError):
     exit_code = 1
 
 
+class UnavailableError(InputError):
+    """The database or Graphviz cannot serve now (unreachable, lock timeout, no ``dot``): exit code 3."""
+
+    exit_code = 3
+
+
+#: The CLI's exit code for each error kind (``engine.errors.KINDS``); see the README's table.
+EXIT_CODES = {"invalid_input": 2, "not_found": 2, "conflict": 2, "refused": 1, "unavailable": 3}
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use (see click's lazy-loading recipe)."""
 
@@ -165,17 +175,25 @@ def internal_error_line(exc: BaseException) -> str:
 
 
 def to_input_error(exc: BaseException) -> InputError | None:
-    """An :class:`InputError` for the project's own input errors (:data:`connectplan.errors.USER_ERRORS`).
+    """An :class:`InputError` for the project's own errors (:data:`connectplan.errors.USER_ERRORS`).
 
-    Its exit code is the exception's ``exit_code`` (2 unless the class says otherwise: a save the
-    save policy refused exits 1).
+    Its exit code is its kind's (:data:`EXIT_CODES`): 2 for bad input, an unknown name or a
+    conflict, 1 for a save the save policy refused, 3 when the database or Graphviz is unavailable.
     """
     from connectplan.errors import USER_ERRORS
 
     if isinstance(exc, USER_ERRORS):
-        cls = CheckFailedError if getattr(exc, "exit_code", 2) == 1 else InputError
-        return cls(_one_line(str(exc)))
+        code = EXIT_CODES.get(getattr(exc, "kind", "invalid_input"), 2)
+        cls = {1: CheckFailedError, 3: UnavailableError}.get(code, InputError)
+        return cls(_one_line(cli_words(exc)))
     return None
+
+
+def cli_words(exc: BaseException) -> str:
+    """An error in the CLI's words: its own text, or for an input the CLI names by a flag, that flag."""
+    if getattr(exc, "code", None) == "malformed_choice":
+        return f"malformed --set {getattr(exc, 'value', '')!r}; use PROPERTY=OPTION, e.g. --set dashboard=express"
+    return str(exc)
 
 
 def workspace(ctx: click.Context) -> Workspace:

@@ -16,23 +16,23 @@ base class under it:
 - :class:`visualize.render.RenderError`: a diagram cannot be rendered (unknown format, no
   Graphviz ``dot`` binary, Graphviz failed).
 
-``str(exc)`` is one line that names the problem and the fix. The CLI prints it and exits with the
-exception's ``exit_code`` (2, except 1 for :class:`VerdictRefusedError`).
+``str(exc)`` is one line that names the problem and the fix. Every error has a ``kind``
+(``engine.errors.KINDS``: ``invalid_input``, ``not_found``, ``conflict``, ``refused``,
+``unavailable``); each edge answers it in its own words and code: the CLI exits 2, 2, 2, 1, 3
+(``connectplan.cli.EXIT_CODES``), the web answers 400, 404, 409, 422, 503.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connectplan.engine.errors import ConnectplanError
+from connectplan.engine.errors import REFUSED, ConnectplanError
 
 __all__ = ["USER_ERRORS", "AppError", "ConnectplanError", "VerdictRefusedError"]
 
 
 class AppError(ConnectplanError):
-    """Bad input at the application level (a file, a reference, a name, an option). Exit code 2."""
-
-    exit_code = 2
+    """Bad input at the application level (a file, a reference, a name, an option)."""
 
 
 class VerdictRefusedError(AppError):
@@ -54,6 +54,8 @@ class VerdictRefusedError(AppError):
     """
 
     exit_code = 1
+    kind = REFUSED
+    field = "allow_blocked"
 
     def __init__(
         self,
@@ -76,11 +78,17 @@ class VerdictRefusedError(AppError):
         self.open_decisions = open_decisions
         self.report: Any = None
 
-    def describe(self, allow_hint: str = "pass --allow-blocked to save it anyway") -> str:
-        """The one-line text; ``allow_hint`` tells how to save a blocked design anyway (CLI wording by default)."""
+    def describe(self, allow_hint: str = "pass --allow-blocked to save it anyway", *, web: bool = False) -> str:
+        """The one-line text; ``allow_hint`` tells how to save a blocked design anyway (CLI wording by
+        default); ``web`` words the other reasons for the browser (no command-line flag)."""
         if self.reason == "fail_on":
-            return f"not saved: {self.ref} would be {self.verdict}, at or above --fail-on {self.fail_on}"
+            limit = "the refusal threshold" if web else "--fail-on"
+            return f"not saved: {self.ref} would be {self.verdict}, at or above {limit} {self.fail_on}"
         if self.reason == "undecided":
+            if web:
+                them = "it" if len(self.open_decisions) == 1 else "them"
+                decided = ", ".join(self.open_decisions)
+                return f"not saved: {self.ref} leaves {decided} undecided; choose an option for {them}"
             return f"not saved: {self.ref} " + undecided_text(self.open_decisions)
         rule = f" ({self.rule_id}: {' '.join((self.rule_message or '').split())})" if self.rule_id else ""
         return f"not saved: {self.ref} would be {self.verdict}{rule}; {allow_hint}"

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.db.errors import EditionConflictError, NotFoundError, StoreError
 from connectplan.db.records import format_time, parse_time, selection_pairs
+from connectplan.engine.catalog_ref import CatalogRef
+from connectplan.errors import AppError
 from connectplan.refs import check_author, check_message, check_tag_name
 
 if TYPE_CHECKING:
@@ -56,6 +58,11 @@ class ExportedCatalog:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.edition}"
+
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.name, self.edition, self.revision)
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ def check_export_limits(export: PlanExport, source: str = "export") -> None:
             check_author(v.author)
             for tag in v.tags:
                 check_tag_name(tag)
-        except StoreError as exc:
+        except (StoreError, AppError) as exc:
             raise StoreError(f"{source}: version {v.version}: {exc}") from None
 
 
@@ -150,8 +157,9 @@ def matching_edition(stored: Sequence[EditionRow], catalog: ExportedCatalog, sou
     same = [r for r in stored if (r.name, r.edition) == (catalog.name, catalog.edition)]
     if not same:
         raise NotFoundError(
-            f"{source}: catalog edition {catalog.ref} ({catalog.content_hash}) is not in this store; "
-            "import it first: connectplan catalog import FILE"
+            f"{source}: catalog edition {catalog.ref} ({catalog.content_hash}) is not in this store",
+            fix="import_catalog",
+            hint="import it first: connectplan catalog import FILE",
         )
     found = next((r for r in same if r.content_hash == catalog.content_hash), None)
     if found is None:
@@ -265,7 +273,7 @@ def _version(v: Any, i: int, bad: Any, time: Any) -> ExportedVersion:
     for tag in tags:
         try:
             check_tag_name(tag)
-        except StoreError as exc:
+        except (StoreError, AppError) as exc:
             raise bad(f"{where}.tags: {exc}") from None
     return ExportedVersion(
         version=i,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from connectplan.db.records import VersionRecord  # the app's record of a plan version (re-exported for the edges)
+from connectplan.engine.catalog_ref import CatalogRef
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from connectplan.db.records import VersionRecord
-
-__all__ = ["EditionInfo", "LogEntry", "PlanSummary"]
+__all__ = ["EditionInfo", "LogEntry", "PlanSummary", "VersionRecord"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class EditionInfo:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.edition}"
+
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.name, self.edition, self.revision)
 
     @property
     def revision_ref(self) -> str:

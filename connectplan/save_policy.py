@@ -24,7 +24,7 @@ connectplan.errors.VerdictRefusedError: not saved: a@2 leaves cross_border undec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from connectplan.engine import VERDICTS, Severity
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from connectplan.engine import Catalog, Resolution
     from connectplan.engine.expression import Choice
 
-__all__ = ["FAIL_ON", "SavePolicy"]
+__all__ = ["FAIL_ON", "SaveOptions", "SavePolicy"]
 
 #: the severities ``fail_on`` takes: every verdict but ``allowed`` (the CLI's ``--fail-on`` choices)
 FAIL_ON = VERDICTS[1:]
@@ -104,3 +104,37 @@ class SavePolicy:
         """Raise :class:`~connectplan.errors.VerdictRefusedError` when ``require_decided`` and ``open_props``."""
         if self.require_decided and open_props:
             raise VerdictRefusedError(ref, verdict, "undecided", open_decisions=tuple(open_props))
+
+
+@dataclass(frozen=True)
+class SaveOptions:
+    """How a version is saved, as one value through every layer (the CLI's flags, the web's form, the
+    Workspace's saving methods, the store): its ``message`` and ``author`` (None: the method's
+    default message, ``$USER``), and the save policy's ``allow_blocked``, ``fail_on`` and
+    ``require_decided`` (:class:`SavePolicy`).
+
+    >>> SaveOptions(message="first cut", fail_on="blocked").policy.refuses("blocked")
+    True
+    >>> SaveOptions().with_defaults(message="new plan").message
+    'new plan'
+    """
+
+    message: str | None = None
+    author: str | None = None
+    allow_blocked: bool = False
+    fail_on: str | Severity | None = None
+    require_decided: bool = False
+
+    @property
+    def policy(self) -> SavePolicy:
+        """The save policy these options ask for; an unknown ``fail_on`` raises :class:`AppError`."""
+        return SavePolicy.of(self.allow_blocked, self.fail_on, self.require_decided)
+
+    def with_defaults(self, *, message: str | None = None, author: str | None = None) -> SaveOptions:
+        """These options with ``message`` and ``author`` filled where they are None."""
+        return replace(self, message=self.message or message, author=self.author or author)
+
+    def merged(self, **fields: object) -> SaveOptions:
+        """These options with the given fields set (None and False leave a field as it is)."""
+        given = {k: v for k, v in fields.items() if v not in (None, False)}
+        return replace(self, **given)  # type: ignore[arg-type]

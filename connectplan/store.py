@@ -20,28 +20,37 @@ from connectplan.db import graph_store, plan_rows
 from connectplan.db.errors import ConflictError, NotFoundError, StoreError
 from connectplan.db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
 from connectplan.db.session import write_engine
-from connectplan.engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
+from connectplan.engine import (
+    Catalog,
+    CatalogRef,
+    EngineError,
+    Resolution,
+    Selection,
+    build_selection,
+    check_selection,
+    resolve,
+)
 from connectplan.exchange import ExportedVersion, PlanExport, check_export_limits, matching_edition
 from connectplan.records import EditionInfo, LogEntry, PlanSummary
 from connectplan.refs import (
+    DEFAULT_CATALOG,
     check_author,
     check_message,
     check_plan_name,
     check_tag_name,
     merge_repeats,
     parse_plan_ref,
-    pick_edition,
 )
-from connectplan.save_policy import SavePolicy
+from connectplan.save_policy import SaveOptions, SavePolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from sqlalchemy.engine import Connection, Engine
 
     from connectplan.engine.diff import ResolutionDiff
 
-__all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author"]
+__all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author", "pick_edition"]
 
 #: how often a save that lost a race re-reads and re-applies before giving up
 MAX_SAVE_ATTEMPTS = 50
@@ -56,8 +65,8 @@ def default_author() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
 
 
-#: the policy of a save that names none: blocked designs refused, no ``fail_on``
-DEFAULT_POLICY = SavePolicy()
+#: the options of a save that names none: default message and author, blocked designs refused, no ``fail_on``
+DEFAULT_OPTIONS = SaveOptions()
 
 
 def _info(row: EditionRow) -> EditionInfo:
@@ -88,6 +97,40 @@ def _database_errors_mapped(cls: type[T]) -> type[T]:
         if callable(member) and not name.startswith("_"):
             setattr(cls, name, guard(member))
     return cls
+
+
+def pick_edition(editions: Sequence[EditionRow], ref: str | CatalogRef | None) -> EditionRow:
+    """The edition revision ``ref`` names among ``editions`` (sorted by name, edition and revision).
+
+    ``NAME`` means its newest edition, ``NAME@EDITION`` that edition's newest revision and
+    ``NAME@EDITION.rN`` exactly revision N.
+    """
+    parsed = CatalogRef.parse(ref or DEFAULT_CATALOG)
+    name = parsed.name
+    rows = [r for r in editions if r.name == name]
+    if not rows:
+        known = sorted({r.ref for r in editions})
+        raise NotFoundError(
+            f"unknown catalog {name!r}; the store has {', '.join(known) or 'none'}",
+            fix="import_catalog",
+            hint="add one: connectplan catalog import FILE",
+            field="catalog",
+        )
+    if parsed.edition is None:
+        return rows[-1]
+    wanted, revision = parsed.edition, parsed.revision
+    literal = str(parsed).partition("@")[2]  # an edition whose own name ends in .rN
+    same = [r for r in rows if r.edition == wanted] or [r for r in rows if r.edition == literal]
+    if not same:
+        editions_known = ", ".join(dict.fromkeys(r.edition for r in rows))
+        raise NotFoundError(f"unknown edition {literal!r} of {name}; editions: {editions_known}", field="catalog")
+    if revision is None or same[0].edition == literal:
+        return same[-1]
+    for row in same:
+        if row.revision == revision:
+            return row
+    revisions = ", ".join(r.revision_ref for r in same)
+    raise NotFoundError(f"unknown revision {revision} of {name}@{wanted}; revisions: {revisions}", field="catalog")
 
 
 @_database_errors_mapped
@@ -188,7 +231,7 @@ class Store:
             self.cache.put(cat)
         return imported
 
-    def get_catalog(self, ref: str | None = None) -> Catalog:
+    def get_catalog(self, ref: str | CatalogRef | None = None) -> Catalog:
         """The stored catalog edition ``ref`` names (a bare name means its newest edition)."""
         row = pick_edition(self._take_editions(), ref)
         cached = self.cache.get(row.content_hash)
@@ -213,7 +256,7 @@ class Store:
         self.cache.put(catalog)
         return result
 
-    def _edition_by_ref(self, conn: Connection, ref: str | None) -> EditionRow:
+    def _edition_by_ref(self, conn: Connection, ref: str | CatalogRef | None) -> EditionRow:
         return pick_edition(graph_store.read_editions(conn), ref)
 
     # -- reading plans ---------------------------------------------------------
@@ -248,7 +291,12 @@ class Store:
                 if names
                 else "the store has no plans yet"
             )
-            raise NotFoundError(f"unknown plan {name!r}; {hint} (create one: connectplan plan new NAME --preset P)")
+            raise NotFoundError(
+                f"unknown plan {name!r}; {hint}",
+                fix="create_plan",
+                hint="create one: connectplan plan new NAME --preset P",
+                field="plan",
+            )
         return plan
 
     def _resolve(self, conn: Connection, ref: str) -> tuple[plan_rows.PlanRow, plan_rows.VersionRow]:
@@ -353,18 +401,18 @@ class Store:
         self,
         name: str,
         *,
-        catalog_ref: str | None = None,
+        catalog_ref: str | CatalogRef | None = None,
         preset: str | None = None,
         assignments: Mapping[str, Any] | None = None,
-        message: str | None = None,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Create plan ``name`` with version 1: the preset's selection overridden by ``assignments``.
 
-        ``policy`` (:class:`~connectplan.save_policy.SavePolicy`) may refuse the version's verdict;
-        so it does for every saving method, and then nothing is stored.
+        ``options`` (:class:`~connectplan.save_policy.SaveOptions`): the message, the author and the
+        save policy, which may refuse the version's verdict; so it does for every saving method,
+        and then nothing is stored.
         """
+        message, author, policy = options.message, options.author, options.policy
         check_plan_name(name)
         message = check_message(message) if message else message
         author = check_author(author or default_author())
@@ -401,8 +449,10 @@ class Store:
         found = plan_rows.plan_with_latest(conn, name)
         if found is not None:
             raise ConflictError(
-                f"plan {name!r} already exists (latest {name}@{found[1].number}); "
-                "choose another name, or change it with `connectplan plan set`"
+                f"plan {name!r} already exists (latest {name}@{found[1].number})",
+                fix="name_taken",
+                hint="choose another name, or change it with `connectplan plan set`",
+                field="name",
             )
 
     def set_plan(
@@ -410,10 +460,8 @@ class Store:
         name: str,
         assignments: Mapping[str, Any],
         *,
-        message: str,
-        author: str | None = None,
+        options: SaveOptions,
         base_version: int | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
     ) -> VersionRecord:
         """Save a new version of ``name``: its latest selection with ``assignments`` applied.
 
@@ -424,8 +472,13 @@ class Store:
         earlier (a form in a browser); the same rule then covers every version saved since.
         Two statements: read the latest version, insert the next one (three with ``base_version``).
         """
+        message, author, policy = options.message, options.author, options.policy
+        if message is None:
+            raise StoreError("say what the new version changes: a message is required", field="message")
         if not assignments:
-            raise StoreError("nothing to set; pass at least one --set PROPERTY=OPTION")
+            raise StoreError(
+                "nothing to set", fix="choose_option", hint="pass at least one --set PROPERTY=OPTION", field="set"
+            )
         check_plan_name(name)
         message = check_message(message)
         who = check_author(author or default_author())
@@ -467,7 +520,7 @@ class Store:
                 selection = dict(ordered)
                 previous = check_selection(catalog, latest.selection)
                 if selection == dict(previous):
-                    changes = ", ".join(f"{p}={o}" for p, o in assignments.items())
+                    changes = Selection.parse(assignments, catalog).format(catalog)
                     raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
                 verdict = self._check_policy(policy, f"{name}@{latest.number + 1}", catalog, ordered)
                 version = plan_rows.insert_version(
@@ -496,11 +549,9 @@ class Store:
         name: str,
         *,
         base: int,
-        catalog_ref: str,
+        catalog_ref: str | CatalogRef,
         selection: Mapping[str, Any],
-        message: str,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions,
     ) -> VersionRecord:
         """Save version ``base + 1`` of ``name`` with a complete ``selection`` against edition ``catalog_ref``.
 
@@ -508,8 +559,9 @@ class Store:
         catalog edition): if ``base`` is no longer the latest version, nothing is saved and
         :class:`~db.errors.ConflictError` names the version that got in first.
         """
-        message = check_message(message)
-        author = check_author(author or default_author())
+        message = check_message(options.message or "")
+        author = check_author(options.author or default_author())
+        policy = options.policy
         check_plan_name(name)
 
         def conflict(latest: int | None = None) -> ConflictError:
@@ -564,7 +616,10 @@ class Store:
                 other = plan_rows.find_tag_version(conn, plan.id, tag)
                 if other is not None and other.id != version.id and not force:
                     raise ConflictError(
-                        f"tag {tag!r} already names {plan.name}@{other.number}; pass --force to move it"
+                        f"tag {tag!r} already names {plan.name}@{other.number}",
+                        fix="move_tag",
+                        hint="pass --force to move it",
+                        field="force",
                     )
                 plan_rows.set_tag(conn, plan.id, tag, version.id)
                 return self._record_of(conn, plan, version)
@@ -576,12 +631,11 @@ class Store:
         ref: str,
         new_name: str,
         *,
-        message: str | None = None,
-        author: str | None = None,
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Start plan ``new_name`` from the version ``ref`` points at (same selection and edition as its version 1)."""
         check_plan_name(new_name)
+        message, author, policy = options.message, options.author, options.policy
         message = check_message(message) if message else message
         author = check_author(author or default_author())
 
@@ -632,7 +686,7 @@ class Store:
         *,
         as_name: str | None = None,
         source: str = "export",
-        policy: SavePolicy = DEFAULT_POLICY,
+        options: SaveOptions = DEFAULT_OPTIONS,
     ) -> VersionRecord:
         """Recreate an exported plan's history (under ``as_name`` if given); return its latest version.
 
@@ -641,6 +695,7 @@ class Store:
         """
         name = check_plan_name(as_name or export.name)
         check_export_limits(export, source)
+        policy = options.policy
 
         def action() -> VersionRecord:
             with self._write() as conn:
@@ -674,5 +729,8 @@ class Store:
                 return replace(self._record_of(conn, plan, last), verdict=verdict)
 
         return self._retry(
-            action, lambda: ConflictError(f"plan {name!r} was created by someone else first; use --as NAME")
+            action,
+            lambda: ConflictError(
+                f"plan {name!r} was created by someone else first", fix="name_taken", hint="use --as NAME", field="as"
+            ),
         )

@@ -38,10 +38,10 @@ from connectplan.catalog_files import builtin_loaders
 from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from connectplan.db.session import database_url
-from connectplan.engine import Catalog, Resolution, Severity, build_selection, resolve
+from connectplan.engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
+from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
-from connectplan.refs import merge_repeats, parse_assignments
-from connectplan.save_policy import SavePolicy
+from connectplan.save_policy import SaveOptions
 from connectplan.store import Store
 
 if TYPE_CHECKING:
@@ -55,11 +55,17 @@ if TYPE_CHECKING:
     from connectplan.engine.diff import ResolutionDiff
     from connectplan.engine.lint import LintReport
     from connectplan.engine.propagation import Propagation
+    from connectplan.engine.selection import SelectionInput
     from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
 
-__all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
+__all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
+
+#: How a method names a catalog: a loaded :class:`~engine.Catalog` (used as it is, its exact revision when
+#: saved), a :class:`~engine.CatalogRef`, its text (``NAME``, ``NAME@EDITION``, ``NAME@EDITION.rN``) or None
+#: (the newest ``stripe-connect``).
+CatalogArg = Catalog | CatalogRef | str | None
 
 #: Diagram kinds :meth:`Workspace.render` draws.
 DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
@@ -162,8 +168,12 @@ class Workspace:
         """Every stored catalog edition, sorted by name then edition."""
         return self.store.list_catalogs()
 
-    def catalog(self, ref: str | None = None) -> Catalog:
-        """The stored edition ``ref`` names (``NAME`` or ``NAME@EDITION``; default the newest stripe-connect)."""
+    def catalog(self, ref: CatalogArg = None) -> Catalog:
+        """The catalog ``ref`` names: ``NAME`` (its newest edition), ``NAME@EDITION`` (its newest revision),
+        ``NAME@EDITION.rN`` (exactly that revision) or a :class:`~engine.CatalogRef`; default the newest
+        stripe-connect. A :class:`~engine.Catalog` is returned as it is (never re-read by its name)."""
+        if isinstance(ref, Catalog):
+            return ref
         return self.store.get_catalog(ref)
 
     def validate_catalog(self, path: str | Path) -> Catalog:
@@ -184,12 +194,14 @@ class Workspace:
         check_storable(catalog)  # a Catalog built in Python was not checked as a file is
         return self.store.import_catalog(catalog)
 
-    def _catalog_or_file(self, target: str) -> Catalog:
+    def _catalog_or_file(self, target: CatalogArg) -> Catalog:
         from connectplan.catalog_files import load_catalog_file
 
-        return load_catalog_file(target) if _is_file_argument(target) else self.catalog(target)
+        if isinstance(target, str) and _is_file_argument(target):
+            return load_catalog_file(target)
+        return self.catalog(target)
 
-    def lint(self, target: str | None = None) -> LintReport:
+    def lint(self, target: CatalogArg = None) -> LintReport:
         """Lint a stored edition (``NAME[@EDITION]``) or a catalog FILE.
 
         A file the loader rejects gives a report whose errors are its problems; a missing
@@ -200,7 +212,7 @@ class Workspace:
         from connectplan.engine.lint import lint_catalog, lint_problems
         from connectplan.sat import make_solver
 
-        if target and _is_file_argument(target):
+        if isinstance(target, str) and target and _is_file_argument(target):
             if not _is_file(target):
                 raise AppError(
                     f"no such catalog file: {target}; pass a catalog FILE or NAME@EDITION, e.g. stripe-connect@2025"
@@ -219,7 +231,7 @@ class Workspace:
             return lint_catalog(catalog, make_solver, source=target)
         return lint_catalog(self.catalog(target), make_solver)
 
-    def diff_catalogs(self, old: str, new: str) -> CatalogDiff:
+    def diff_catalogs(self, old: CatalogArg, new: CatalogArg) -> CatalogDiff:
         """What edition ``new`` adds, removes, renames and changes against ``old`` (stored refs or files)."""
         from connectplan.engine.catalog_diff import diff_catalogs
 
@@ -228,14 +240,19 @@ class Workspace:
     # -- selections ------------------------------------------------------------
 
     def selection(
-        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: SelectionInput = None
     ) -> tuple[Catalog, dict[str, Any]]:
         """The catalog edition and the selection that ``preset`` plus ``set`` make (not checked for completeness)."""
         cat = self.catalog(catalog)
-        return cat, build_selection(cat, preset, merge_repeats(cat, parse_assignments(set or {})))
+        return cat, build_selection(cat, preset, Selection.parse(set, cat))
 
     def resolve(
-        self, *, catalog: str | None = None, preset: str | None = None, set: Any = None, alternatives: bool = True
+        self,
+        *,
+        catalog: CatalogArg = None,
+        preset: str | None = None,
+        set: SelectionInput = None,
+        alternatives: bool = True,
     ) -> Resolution:
         """Resolve a complete selection: verdict, findings, ordered steps, flows, responsibilities.
 
@@ -246,7 +263,9 @@ class Workspace:
         res = resolve(cat, selection)
         return with_alternatives(res) if alternatives else res
 
-    def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
+    def explore(
+        self, *, catalog: CatalogArg = None, preset: str | None = None, set: SelectionInput = None
+    ) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
         from connectplan.engine.propagation import propagate
         from connectplan.sat import make_solver
@@ -254,7 +273,7 @@ class Workspace:
         cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
         return propagate(cat, selection, make_solver)
 
-    def presets(self, catalog: str | None = None) -> tuple[Catalog, list[Resolution]]:
+    def presets(self, catalog: CatalogArg = None) -> tuple[Catalog, list[Resolution]]:
         """A catalog edition and the resolution of each of its presets, in catalog order."""
         cat = self.catalog(catalog)
         return cat, [resolve(cat, dict(p.selection)) for p in cat.presets]
@@ -265,9 +284,10 @@ class Workspace:
         self,
         name: str,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
+        options: SaveOptions | None = None,
         message: str | None = None,
         author: str | None = None,
         allow_blocked: bool = False,
@@ -276,45 +296,55 @@ class Workspace:
     ) -> VersionRecord:
         """Create plan ``name`` with version 1 from ``preset`` and ``set`` (the selection must be complete).
 
-        Refused (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version
-        is blocked or out of scope without ``allow_blocked``, ranks at or above ``fail_on``, or
-        leaves a decision open with ``require_decided``.
+        ``options`` (:class:`~connectplan.save_policy.SaveOptions`) says how it is saved; the
+        keywords after it are a shorthand for its fields. Refused
+        (:class:`~connectplan.errors.VerdictRefusedError`, nothing stored) when the version is
+        blocked or out of scope without ``allow_blocked``, ranks at or above ``fail_on``, or leaves
+        a decision open with ``require_decided``.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018 -- an unknown fail_on is refused before anything is read
+        if isinstance(catalog, Catalog):  # saved against the stored revision: it must be this content
+            stored = self.catalog(catalog.catalog_ref)
+            if stored.content_hash != catalog.content_hash:
+                raise AppError(
+                    f"{catalog.revision_ref} is stored with other content ({stored.content_hash}); "
+                    "a plan is saved against a stored revision: import this catalog as a new revision first",
+                    kind=CONFLICT,
+                    field="catalog",
+                )
         return self.store.new_plan(
             name,
-            catalog_ref=catalog,
+            catalog_ref=catalog.catalog_ref if isinstance(catalog, Catalog) else catalog,
             preset=preset,
-            assignments=parse_assignments(set or {}),
-            message=message,
-            author=author,
-            policy=policy,
+            assignments=Selection.parse(set),
+            options=opts,
         )
 
     def set_plan(
         self,
         name: str,
-        set: Any,
+        set: SelectionInput,
         *,
-        message: str,
+        options: SaveOptions | None = None,
+        message: str | None = None,
         author: str | None = None,
         base: int | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
     ) -> VersionRecord:
-        """Save a new version of ``name``: its latest selection with ``set`` applied.
+        """Save a new version of ``name``: its latest selection with ``set`` applied; a message is required.
 
         If someone else saves first, the change is re-applied on top when it touches other
         properties; otherwise :class:`~db.errors.ConflictError` names the property and version.
         ``base`` is the version the change was computed from when it was read earlier (the web
         configurator's form): every version saved after it counts as "someone else saved first".
-        The save policy is :meth:`new_plan`'s.
+        The save options are :meth:`new_plan`'s.
         """
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
-        return self.store.set_plan(
-            name, parse_assignments(set or {}), message=message, author=author, base_version=base, policy=policy
-        )
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
+        return self.store.set_plan(name, Selection.parse(set), options=opts, base_version=base)
 
     def plan(self, ref: str) -> PlanView:
         """A plan version (``NAME``, ``NAME@N``, ``NAME@latest``, ``NAME@TAG``) and its resolution."""
@@ -346,15 +376,17 @@ class Workspace:
         ref: str,
         new_name: str,
         *,
+        options: SaveOptions | None = None,
         message: str | None = None,
         author: str | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
     ) -> VersionRecord:
-        """Start plan ``new_name`` from the version ``ref`` points at (the save policy is :meth:`new_plan`'s)."""
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
-        return self.store.fork(ref, new_name, message=message, author=author, policy=policy)
+        """Start plan ``new_name`` from the version ``ref`` points at (the save options are :meth:`new_plan`'s)."""
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
+        return self.store.fork(ref, new_name, options=opts)
 
     def export_plan(self, ref: str) -> PlanExport:
         """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
@@ -365,6 +397,7 @@ class Workspace:
         source: Any,
         *,
         as_name: str | None = None,
+        options: SaveOptions | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
@@ -376,16 +409,18 @@ class Workspace:
         """
         from connectplan.exchange import as_export
 
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, None, None, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
         export, name = as_export(source)
-        return self.store.import_plan(export, as_name=as_name, source=name, policy=policy)
+        return self.store.import_plan(export, as_name=as_name, source=name, options=opts)
 
     def upgrade_plan(
         self,
         ref: str,
-        to: str | None = None,
+        to: CatalogArg = None,
         *,
         dry_run: bool = False,
+        options: SaveOptions | None = None,
         allow_blocked: bool = False,
         fail_on: str | Severity | None = None,
         require_decided: bool = False,
@@ -405,7 +440,8 @@ class Workspace:
         from connectplan.engine.upgrade import plan_upgrade
         from connectplan.sat import make_solver
 
-        policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
+        opts = _options(options, message, author, allow_blocked, fail_on, require_decided)
+        opts.policy  # noqa: B018
         record, before = self.store.load(ref)
         # without ``to``: the newest revision of the plan's own edition (a correction), else its newest edition
         default = before.catalog.ref if record.superseded_by is not None else before.catalog.name
@@ -417,8 +453,10 @@ class Workspace:
             )
         if target.content_hash == before.catalog.content_hash:
             raise AppError(
-                f"{record.ref} is already on {target.ref} (revision {target.revision}); "
-                "name a different edition with --to"
+                f"{record.ref} is already on {target.ref} (revision {target.revision})",
+                fix="other_edition",
+                hint="name a different edition with --to",
+                field="to",
             )
         report = plan_upgrade(
             before,
@@ -434,11 +472,9 @@ class Workspace:
             saved = self.store.save_version(
                 record.plan,
                 base=record.version,
-                catalog_ref=target.ref,
+                catalog_ref=target.catalog_ref,  # the exact revision reported on, never its newest
                 selection=report.after.selection_dict,
-                message=message or f"upgrade to {target.ref}",
-                author=author,
-                policy=policy,
+                options=opts.with_defaults(message=f"upgrade to {target.ref}"),
             )
         except VerdictRefusedError as exc:
             exc.report = not_saved
@@ -451,9 +487,9 @@ class Workspace:
         self,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         with_previous: bool = False,
     ) -> Subject:
         """A plan version (``ref``) or a what-if selection (``preset``/``set``/``catalog``) to draw or write about."""
@@ -477,9 +513,9 @@ class Workspace:
         kind: str,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         against: str | None = None,
         include: Iterable[str] = (),
         property: str | None = None,
@@ -534,9 +570,9 @@ class Workspace:
         kind: str,
         ref: str | None = None,
         *,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         format: str = "svg",
         against: str | None = None,
         include: Iterable[str] = (),
@@ -569,9 +605,9 @@ class Workspace:
         *,
         output: str | Path,
         format: str | None = None,
-        catalog: str | None = None,
+        catalog: CatalogArg = None,
         preset: str | None = None,
-        set: Any = None,
+        set: SelectionInput = None,
         since: str | None = None,
         force: bool = False,
     ) -> list[Path]:
@@ -602,13 +638,36 @@ class Workspace:
         )
 
     def prompt(
-        self, ref: str | None = None, *, catalog: str | None = None, preset: str | None = None, set: Any = None
+        self,
+        ref: str | None = None,
+        *,
+        catalog: CatalogArg = None,
+        preset: str | None = None,
+        set: SelectionInput = None,
     ) -> str:
         """A prompt asking a coding assistant to implement a plan version or selection exactly."""
         from connectplan.output.prompt import prompt_text
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
+
+
+def _options(
+    options: SaveOptions | None,
+    message: str | None,
+    author: str | None,
+    allow_blocked: bool,
+    fail_on: str | Severity | None,
+    require_decided: bool,
+) -> SaveOptions:
+    """``options`` with the saving methods' shorthand keywords set over it."""
+    return (options or SaveOptions()).merged(
+        message=message,
+        author=author,
+        allow_blocked=allow_blocked,
+        fail_on=fail_on,
+        require_decided=require_decided,
+    )
 
 
 def with_alternatives(res: Resolution) -> Resolution:

@@ -1,13 +1,14 @@
 """The store's exceptions: one base class, one line of text each, payloads kept as attributes.
 
-The CLI maps every :class:`StoreError` to one line on stderr and exit code 2
-(see ``connectplan.cli.to_input_error``). Nothing is stored when one is raised: the
+Each carries a ``kind`` (``engine.errors.KINDS``): the CLI maps it to one line on stderr and its
+kind's exit code (``connectplan.cli.to_input_error``), the web to its kind's HTTP status.
+Nothing is stored when one is raised: the
 transaction that raised it is rolled back by its ``with factory.begin()`` block.
 """
 
 from __future__ import annotations
 
-from connectplan.engine.errors import ConnectplanError
+from connectplan.engine.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, ConnectplanError
 
 __all__ = [
     "ConflictError",
@@ -24,17 +25,19 @@ __all__ = [
 class StoreError(ConnectplanError):
     """Base class of every error the store raises for bad input or an unusable database."""
 
-    exit_code = 2
-
 
 class SchemaError(StoreError):
-    """The database cannot be used as it is: missing, not a database, or a schema behind or ahead of the code."""
+    """The database cannot be used as it is: missing, not a database, or a schema behind or ahead of the code
+    (bad input, the store as given; ``kind=UNAVAILABLE`` when the server cannot be reached)."""
 
 
 class DatabaseError(StoreError):
     """The database failed after the store was opened: disk full, write lock held past the busy
     timeout, server gone, read-only file, a value the database rejected. ``store`` is the URL (no
-    password), ``reason`` what happened, ``hint`` what to do; the transaction was rolled back."""
+    password), ``reason`` what happened, ``hint`` what to do; the transaction was rolled back.
+    Its kind is ``unavailable`` (exit 3, HTTP 503)."""
+
+    kind = UNAVAILABLE
 
     def __init__(self, store: str, reason: str, hint: str) -> None:
         super().__init__(store, reason, hint)
@@ -49,9 +52,13 @@ class DatabaseError(StoreError):
 class NotFoundError(StoreError):
     """An unknown plan, version, tag or catalog edition."""
 
+    kind = NOT_FOUND
+
 
 class EditionConflictError(StoreError):
     """A catalog edition already stored under the same name@edition with different content."""
+
+    kind = CONFLICT
 
     def __init__(self, ref: str, stored_hash: str, new_hash: str) -> None:
         super().__init__(ref, stored_hash, new_hash)
@@ -69,6 +76,8 @@ class EditionConflictError(StoreError):
 
 class ConflictError(StoreError):
     """A save lost a race: another version changed the same property first (or the plan name is taken)."""
+
+    kind = CONFLICT
 
 
 def shorten(text: str, limit: int = 240) -> str:

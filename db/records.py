@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from connectplan.engine.catalog_ref import CatalogRef
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -92,6 +94,11 @@ class EditionRow:
         """``name@edition.rN``: exactly this revision."""
         return f"{self.name}@{self.edition}.r{self.revision}"
 
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.name, self.edition, self.revision)
+
 
 @dataclass(frozen=True)
 class VersionRecord:
@@ -127,6 +134,16 @@ class VersionRecord:
     def catalog_ref(self) -> str:
         """``catalog-name@edition``."""
         return f"{self.catalog_name}@{self.catalog_edition}"
+
+    @property
+    def catalog_revision_ref(self) -> str:
+        """``name@edition.rN``: the exact revision this version is pinned to."""
+        return f"{self.catalog_name}@{self.catalog_edition}.r{self.catalog_revision}"
+
+    @property
+    def catalog_id(self) -> CatalogRef:
+        """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
+        return CatalogRef(self.catalog_name, self.catalog_edition, self.catalog_revision)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``plan`` key of ``plan show --format json``."""

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from connectplan.db import graph_store
 from connectplan.db.errors import SchemaError, path_problem, shorten
 from connectplan.db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
+from connectplan.engine.errors import INVALID, UNAVAILABLE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -151,8 +152,15 @@ def connect_error(url: str, exc: Exception) -> SchemaError:
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     known = _classify(url, first)
     if known is not None:
-        return SchemaError(f"cannot use store {display_url(url)}: {known[0]}; {known[1]}")
-    return SchemaError(f"cannot use store {display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)")
+        return SchemaError(f"cannot use store {display_url(url)}: {known[0]}; {known[1]}", kind=_kind_of(known))
+    return SchemaError(
+        f"cannot use store {display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)", kind=UNAVAILABLE
+    )
+
+
+def _kind_of(known: tuple[str, str]) -> str:
+    """A database failure's kind: a value the database rejected is bad input, anything else is unavailable."""
+    return INVALID if known[0].startswith(("a value", "the database rejected")) else UNAVAILABLE
 
 
 #: (text found in the driver's message, reason, hint), first match wins
@@ -194,7 +202,9 @@ def database_error(url: str, exc: BaseException) -> SchemaError | Exception:
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     known = _classify(url, first)
     if known is not None:
-        return DatabaseError(display_url(url), *known)
+        error = DatabaseError(display_url(url), *known)
+        error.kind = _kind_of(known)
+        return error
     return DatabaseError(display_url(url), f"the database failed ({first[:200]})", "retry, or check the database")
 
 

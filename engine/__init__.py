@@ -23,6 +23,7 @@ from connectplan.engine.catalog import (
     catalog_to_dict,
     content_hash,
 )
+from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.engine.errors import CatalogError, EngineError, ExpressionSyntaxError, Problem, SelectionError
 from connectplan.engine.expression import Term, evaluate, format_expression, parse_expression, references
 from connectplan.engine.graph import NodeKey, build_graph, catalog_from_graph, step_order
@@ -39,7 +40,7 @@ from connectplan.engine.resolution import (
     resolve,
     verdict_of,
 )
-from connectplan.engine.selection import build_selection, check_selection
+from connectplan.engine.selection import Selection, build_selection, check_selection, format_choice
 from connectplan.engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Assignment",
     "Catalog",
     "CatalogError",
+    "CatalogRef",
     "Change",
     "EngineError",
     "ExpressionSyntaxError",
@@ -70,6 +72,7 @@ __all__ = [
     "Resolution",
     "Responsibility",
     "Rule",
+    "Selection",
     "SelectionError",
     "Severity",
     "Step",
@@ -82,6 +85,7 @@ __all__ = [
     "check_selection",
     "content_hash",
     "evaluate",
+    "format_choice",
     "format_expression",
     "minimal_cause",
     "parse_expression",

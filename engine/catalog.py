@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.engine.errors import SelectionError
 from connectplan.engine.expression import Choice, Expr, Term, format_expression
 from connectplan.engine.severity import Severity
@@ -196,7 +197,7 @@ class Property:
         if not self.multi:
             if not isinstance(value, str):
                 raise SelectionError(
-                    f"property {self.id!r} in {where} takes exactly one option, not {value!r}; "
+                    f"property {self.id!r} in {where} takes exactly one option, not {_shown(value)}; "
                     f"set {self.id}=OPTION with one of: {', '.join(ids)}"
                 )
             if value not in ids:
@@ -208,7 +209,7 @@ class Property:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple, set, frozenset)) or not all(isinstance(i, str) for i in items):
             raise SelectionError(
-                f"property {self.id!r} in {where} takes a list of option ids, not {value!r}; "
+                f"property {self.id!r} in {where} takes a list of option ids, not {_shown(value)}; "
                 f"set {self.id}=A,B with options from: {', '.join(ids)}"
             )
         chosen = {i.strip() for i in items if i.strip()}
@@ -402,6 +403,11 @@ class Catalog:
         """``name@edition.rN``: this exact revision of the edition."""
         return f"{self.name}@{self.edition}.r{self.revision}"
 
+    @property
+    def catalog_ref(self) -> CatalogRef:
+        """This exact revision as a :class:`~engine.catalog_ref.CatalogRef` (``str()`` is :attr:`revision_ref`)."""
+        return CatalogRef(self.name, self.edition, self.revision)
+
     @cached_property
     def content_hash(self) -> str:
         return content_hash(self)
@@ -577,3 +583,14 @@ def content_hash(catalog: Catalog) -> str:
     """``sha256:`` of the canonical JSON of :func:`catalog_to_dict` (stable across runs)."""
     text = json.dumps(catalog_to_dict(catalog), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shown(value: Any) -> str:
+    """A bad selection value in an error message: ids joined with commas, never a tuple's repr."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return repr(
+            ",".join(sorted(str(v) for v in value))
+            if isinstance(value, (set, frozenset))
+            else ",".join(str(v) for v in value)
+        )
+    return repr(value)

@@ -74,11 +74,9 @@ def option_text(value: object) -> str:
     >>> option_text("direct"), option_text(("a", "b")), option_text(None)
     ('direct', 'a,b', '')
     """
-    if value is None:
-        return ""
-    if isinstance(value, (tuple, list, frozenset, set)):
-        return ",".join(str(v) for v in value)
-    return str(value)
+    from connectplan.engine.selection import format_choice
+
+    return format_choice(value)
 
 
 def _json_value(value: object) -> Any:

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CONFLICT",
+    "INVALID",
+    "KINDS",
+    "NOT_FOUND",
+    "REFUSED",
+    "UNAVAILABLE",
     "CatalogError",
     "ConnectplanError",
     "EngineError",
@@ -19,13 +25,66 @@ __all__ = [
 ]
 
 
+#: The kinds of failure every edge maps to its own answer (CLI exit code, HTTP status, JSON ``error.kind``).
+INVALID = "invalid_input"  #: malformed or unknown input: exit 2, HTTP 400
+NOT_FOUND = "not_found"  #: an unknown plan, version, tag or catalog edition: exit 2, HTTP 404
+CONFLICT = "conflict"  #: a lost save race, a taken name, an edition stored with other content: exit 2, HTTP 409
+REFUSED = "refused"  #: a checked condition refused it (the save policy): exit 1, HTTP 422
+UNAVAILABLE = "unavailable"  #: the database or Graphviz cannot serve now: exit 3, HTTP 503
+KINDS = (INVALID, NOT_FOUND, CONFLICT, REFUSED, UNAVAILABLE)
+
+
 class ConnectplanError(Exception):
     """Root of every error connectplan raises for bad input or an unusable store.
 
     Each layer derives its own base from it (:class:`EngineError` here, ``db.errors.StoreError``,
     ``visualize.render.RenderError``, ``connectplan.errors.AppError``), so one ``except`` clause
     catches them all; its text is one line naming the problem and the fix.
+
+    ``kind`` (one of :data:`KINDS`) says what went wrong for every edge to answer in its own
+    words and code: the CLI's exit code, the web's HTTP status, the JSON twins' ``error.kind``.
+    A class sets its kind; an instance may override it (``kind=`` keyword).
+
+    A message that names a way forward keeps it apart: the text is ``message`` (no edge's words),
+    ``fix`` a code naming the way forward and ``hint`` its words for the Python API and the CLI
+    (``str(exc)`` is ``message; hint``); ``field`` names the input at fault (``set``, ``to``,
+    ``author``, ``name``, ``ref``...). The web writes its own words for ``fix`` and ``field``.
     """
+
+    kind: str = INVALID
+    fix: str | None = None
+    hint: str | None = None
+    field: str | None = None
+
+    def __init__(
+        self,
+        *args: object,
+        kind: str | None = None,
+        fix: str | None = None,
+        hint: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(*args)
+        if kind is not None:
+            if kind not in KINDS:
+                raise ValueError(f"unknown error kind {kind!r}; kinds: {', '.join(KINDS)}")
+            self.kind = kind
+        if fix is not None:
+            self.fix = fix
+        if hint is not None:
+            self.hint = hint
+        if field is not None:
+            self.field = field
+
+    @property
+    def message(self) -> str:
+        """The problem in no edge's words (``str(exc)`` without the ``hint``; a class with its own text: that text)."""
+        if type(self).__str__ is not ConnectplanError.__str__:
+            return str(self)
+        return str(self.args[0]) if self.args else ""
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
 
 
 class EngineError(ConnectplanError):
@@ -97,6 +156,10 @@ class SelectionError(EngineError):
     """A selection names an unknown property or option, leaves a property out, or chooses too few
     or too many options of a multi-choice property; ``code`` says which (machine-readable)."""
 
-    def __init__(self, message: str, *, code: str = "bad_selection") -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, code: str = "bad_selection", value: str | None = None, **fields: str | None
+    ) -> None:
+        super().__init__(message, **fields)
         self.code = code
+        #: the text at fault, as given (``code="malformed_choice"``: the ``PROPERTY=OPTION`` text)
+        self.value = value

@@ -98,8 +98,10 @@ def carry_over(
     missing = [p.id for p in new.properties if p.id not in mapped]
     if missing:
         raise UpgradeError(
-            f"{new.ref} has properties the plan does not set ({', '.join(missing)}); "
-            f"start a new plan on {new.ref} instead (connectplan plan new)"
+            f"{new.ref} has properties the plan does not set ({', '.join(missing)})",
+            fix="new_plan_on",
+            hint=f"start a new plan on {new.ref} instead (connectplan plan new)",
+            field="to",
         )
     order = {p.id: i for i, p in enumerate(new.properties)}
     return (

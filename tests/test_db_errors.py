@@ -23,8 +23,9 @@ IS_ROOT = os.geteuid() == 0
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _one_line(result, *needles):
-    assert result.exit_code == 2, (result.output, result.exception)
+def _one_line(result, *needles, code=3):
+    """One line on stderr and exit ``code``: 3 for a store that is unavailable (issue 18's exit-code table)."""
+    assert result.exit_code == code, (result.output, result.exception)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
@@ -174,7 +175,7 @@ def test_an_unexpected_error_is_one_line_exit_2(runner, monkeypatch):
 
     monkeypatch.setattr(connectplan.workspace.Workspace, "resolve", _boom)
     result = runner.invoke(cli, ["resolve", "--preset", "saas"])
-    line = _one_line(result, "internal error: RuntimeError: unexpected", "--debug", "CONNECTPLAN_DEBUG=1")
+    line = _one_line(result, "internal error: RuntimeError: unexpected", "--debug", "CONNECTPLAN_DEBUG=1", code=2)
     assert line.startswith("Error: internal error")
 
 

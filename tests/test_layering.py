@@ -47,7 +47,7 @@ def test_engine_package_has_no_lazy_names():
 
 #: the layers, installed inside the connectplan package (connectplan/engine -> ../engine, ...)
 LAYERS = ("engine", "db", "visualize", "migrations")
-CORE = {"catalog", "errors", "expression", "graph", "loading", "resolution", "selection", "severity"}
+CORE = {"catalog", "catalog_ref", "errors", "expression", "graph", "loading", "resolution", "selection", "severity"}
 
 
 def test_engine_source_imports_only_stdlib_and_networkx():
@@ -156,7 +156,9 @@ def test_engine_modules_import_each_other_without_cycles():
     G = nx.DiGraph([(src, dst) for src, dsts in _engine_imports().items() for dst in dsts])
     assert nx.is_directed_acyclic_graph(G), nx.find_cycle(G)
     # the catalog record module is a leaf of the engine: it knows nothing derived from it
-    assert _engine_imports()["engine.catalog"] <= {"engine.errors", "engine.expression", "engine.severity"}
+    leaf = {"engine.catalog_ref", "engine.errors", "engine.expression", "engine.severity"}
+    assert _engine_imports()["engine.catalog"] <= leaf
+    assert _engine_imports()["engine.catalog_ref"] <= {"engine.errors"}
 
 
 WEB_PACKAGES = ("starlette", "jinja2", "uvicorn", "multipart", "python_multipart", "connectplan.web")
@@ -188,3 +190,32 @@ def test_cli_help_and_non_web_commands_load_no_web_dependency(tmp_path):
         assert "connectplan.cli" in mods
         for web in WEB_PACKAGES:
             assert web not in mods, (argv, web)
+
+
+# -- layering contracts (issue 18, point 8), import-linter style over the import graph -------------------
+
+#: modules of the edges and the output layer: they reach the database only through the Workspace
+EDGE_PREFIXES = ("connectplan.web", "connectplan.cli", "connectplan.commands", "connectplan.output", "connectplan.refs")
+
+
+def _layer_violations(G: nx.DiGraph, sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[tuple[str, str]]:
+    def under(name: str, prefixes: tuple[str, ...]) -> bool:
+        return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+    return sorted((a, b) for a, b in G.edges if under(a, sources) and under(b, forbidden))
+
+
+def test_contract_engine_imports_no_other_layer():
+    G = _project_import_graph()
+    assert _layer_violations(G, ("engine",), ("db", "visualize", "connectplan", "migrations")) == []
+
+
+def test_contract_db_imports_no_app_code():
+    G = _project_import_graph()
+    assert _layer_violations(G, ("db",), ("connectplan", "visualize")) == []
+
+
+def test_contract_web_cli_and_output_reach_the_database_only_through_the_workspace():
+    """Issue 18: web imported db.errors, output db.records and refs db (even for type hints)."""
+    G = _project_import_graph()
+    assert _layer_violations(G, EDGE_PREFIXES, ("db",)) == []

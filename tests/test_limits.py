@@ -11,7 +11,7 @@ import json
 import pytest
 
 from connectplan.cli import cli
-from connectplan.db.errors import StoreError
+from connectplan.engine.errors import ConnectplanError
 from connectplan.refs import MAX_AUTHOR, MAX_MESSAGE, MAX_VERSION, check_author, check_message
 
 
@@ -137,5 +137,5 @@ def test_import_applies_the_same_limits(cp, tmp_path):
 
 def test_check_functions():
     assert check_message("a\r\nb") == "a\nb"
-    with pytest.raises(StoreError, match="empty"):
+    with pytest.raises(ConnectplanError, match="empty"):
         check_author("  ")

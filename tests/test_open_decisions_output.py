@@ -571,7 +571,7 @@ def test_web_works_with_17_properties(tmp_path):
         partial = client.get("/partials/workspace?" + query_string("wide@1", selection), headers={"HX-Request": "true"})
         assert partial.status_code == 200
         mixed = client.get("/api/resolve?" + query_string("wide@1", {**selection, "p16": ("yes", "undecided")}))
-        assert mixed.status_code == 400 and "chosen alone" in mixed.json()["error"]
+        assert mixed.status_code == 400 and "chosen alone" in mixed.json()["error"]["message"]
         # in the form, ticking one more box keeps working: the exclusive option is left out, with a notice
         ticked = client.get(
             "/partials/workspace?" + query_string("wide@1", {**selection, "p16": ("yes", "undecided")}),

@@ -159,9 +159,15 @@ def test_params_collect_a_multi_choice_property():
     class Prop:
         id: str
         choice: str = "many"
+        option_ids: tuple[str, ...] = ("card", "sepa", "ach")
+
+        @property
+        def multi(self) -> bool:
+            return self.choice == "many"
 
     cat = SimpleNamespace(property_index={"methods": Prop("methods"), "dashboard": Prop("dashboard", "one")})
-    sel = parse_selection([("methods", "card,sepa"), ("methods", "ach"), ("dashboard", "full")], cat)  # type: ignore[arg-type]
+    sel = parse_selection([("methods", "ach,sepa"), ("methods", "card"), ("dashboard", "full")], cat)  # type: ignore[arg-type]
+    # issue 18: one parser (engine.Selection), multi-choice ids in option-declaration order
     assert sel.mapping == {"methods": ("card", "sepa", "ach"), "dashboard": "full"}
     assert query_string("c@1", sel.mapping) == "catalog=c%401&methods=card&methods=sepa&methods=ach&dashboard=full"
 
@@ -366,23 +372,32 @@ def test_api_plans_plan_and_diff_equal_the_cli(fresh, runner):
 
 
 @pytest.mark.parametrize(
-    "path,needle",
+    "path,needle,status,kind",
     [
-        ("/api/resolve?catalog=nope@1", "nope"),
-        ("/api/resolve?catalog=stripe-connect@2024&dashboard=bogus", "bogus"),
-        ("/api/resolve?catalog=stripe-connect@2024&dashboard=express", "liability"),  # incomplete
-        ("/api/explore?catalog=stripe-connect@2024&colour=red", "colour"),
-        ("/api/explore?catalog=stripe-connect@2024&dashboard=full&dashboard=none", "given 2 times"),
-        ("/api/plans/no-such-plan", "no-such-plan"),
-        ("/api/diff?a=x@1", "b"),
-        ("/api/presets?catalog=stripe-connect@1999", "1999"),
+        ("/api/resolve?catalog=nope@1", "nope", 404, "not_found"),
+        ("/api/resolve?catalog=stripe-connect@2024&dashboard=bogus", "bogus", 400, "invalid_input"),
+        ("/api/resolve?catalog=stripe-connect@2024&dashboard=express", "liability", 400, "invalid_input"),  # incomplete
+        ("/api/explore?catalog=stripe-connect@2024&colour=red", "colour", 400, "invalid_input"),
+        (
+            "/api/explore?catalog=stripe-connect@2024&dashboard=full&dashboard=none",
+            "given 2 times",
+            400,
+            "invalid_input",
+        ),
+        ("/api/plans/no-such-plan", "no-such-plan", 404, "not_found"),
+        ("/api/diff?a=x@1", "b", 400, "invalid_input"),
+        ("/api/presets?catalog=stripe-connect@1999", "1999", 404, "not_found"),
     ],
 )
-def test_api_bad_input_is_a_400_with_one_json_line(tc, path, needle):
+def test_api_bad_input_is_one_json_error_with_its_kind(tc, path, needle, status, kind):
+    """Issue 18: each kind answers its status, ``{"error": {"kind", "message"}}``; an unknown name is a 404."""
     resp = tc.get(path)
-    assert resp.status_code == 400, resp.text
+    assert resp.status_code == status, resp.text
     doc = json.loads(resp.text)
-    assert list(doc) == ["error"] and "\n" not in doc["error"] and needle in doc["error"]
+    assert list(doc) == ["error"] and list(doc["error"]) == ["kind", "message"]
+    assert doc["error"]["kind"] == kind
+    assert "\n" not in doc["error"]["message"] and needle in doc["error"]["message"]
+    assert "--" not in doc["error"]["message"]
 
 
 NASTY = [

@@ -27,9 +27,9 @@ PARTY_LEGEND = LegendRow(box_sample("#f2f2f2"), text("party"), target="node", ma
 
 def selection_text(res: Resolution) -> str:
     """``onboarding=hosted, dashboard=full, ...`` in catalog property order."""
-    from connectplan.engine.diff import option_text
+    from connectplan.engine import Selection
 
-    return ", ".join(f"{prop}={option_text(opt)}" for prop, opt in res.selection)
+    return Selection(res.selection).format(res.catalog)
 
 
 def title_lines(kind_title: str, res: Resolution, subject: str | None) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectplan.engine.errors import ConnectplanError
+from connectplan.engine.errors import UNAVAILABLE, ConnectplanError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,10 +31,9 @@ INSTALL_HINT = (
 class RenderError(ConnectplanError):
     """A diagram cannot be rendered: unknown format, missing ``dot`` binary, or Graphviz failed.
 
-    The CLI maps it to one line on stderr and exit code 2 (``connectplan.cli.to_input_error``).
+    The CLI maps it to one line on stderr and its kind's exit code (``connectplan.cli.to_input_error``):
+    3 for a missing ``dot`` (unavailable), else 2.
     """
-
-    exit_code = 2
 
 
 def check_format(fmt: str) -> str:
@@ -54,7 +53,7 @@ def render_bytes(dot: graphviz.Digraph, fmt: str) -> bytes:
     try:
         return dot.pipe(format=fmt, engine="dot", quiet=True)  # stderr goes into our one-line error
     except graphviz.ExecutableNotFound:
-        raise RenderError(INSTALL_HINT) from None
+        raise RenderError(INSTALL_HINT, kind=UNAVAILABLE) from None
     except graphviz.CalledProcessError as exc:
         stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
         detail = " ".join(stderr.split()) or f"exit status {exc.returncode}"

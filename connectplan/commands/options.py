@@ -92,3 +92,26 @@ def save_policy_options(func: F) -> F:
     )(func)
     func = fail_on_option("Save nothing and exit 1 when the verdict ranks at or above SEVERITY ({choices}).")(func)
     return allow_blocked_option(func)
+
+
+#: the flags a saving command folds into one :class:`~connectplan.save_policy.SaveOptions`
+SAVE_FLAGS = ("message", "author", "allow_blocked", "fail_on", "require_decided")
+
+
+def collect_save_options(func: F) -> F:
+    """Hand a saving command one ``options`` (:class:`~connectplan.save_policy.SaveOptions`) for its
+    ``-m``, ``--author``, ``--allow-blocked``, ``--fail-on`` and ``--require-decided`` flags (those it has).
+
+    Put it right above the ``def``: the flags are declared once here and in the option decorators,
+    and travel as one value through the Workspace to the store.
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from connectplan.save_policy import SaveOptions
+
+        fields = {name: kwargs.pop(name) for name in SAVE_FLAGS if name in kwargs}
+        return func(*args, options=SaveOptions(**fields), **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -8,10 +8,21 @@ Each command makes one call on the command's workspace (the store named by the g
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from connectplan.cli import LazyGroup, workspace
-from connectplan.commands.options import catalog_option, format_option, save_policy_options, selection_options
+from connectplan.commands.options import (
+    catalog_option,
+    collect_save_options,
+    format_option,
+    save_policy_options,
+    selection_options,
+)
+
+if TYPE_CHECKING:
+    from connectplan.save_policy import SaveOptions
 
 #: plan subcommands defined in other modules, imported on use
 PLAN_COMMANDS: dict[str, tuple[str, str]] = {
@@ -51,17 +62,14 @@ def plan() -> None:
 @_author_option
 @save_policy_options
 @click.pass_context
+@collect_save_options
 def new(
     ctx: click.Context,
     name: str,
     catalog_ref: str | None,
     preset: str | None,
     sets: tuple[str, ...],
-    message: str | None,
-    author: str | None,
-    allow_blocked: bool,
-    fail_on: str | None,
-    require_decided: bool,
+    options: SaveOptions,
 ) -> None:
     """Create plan NAME with version 1 from --preset and --set (the selection must be complete).
 
@@ -78,11 +86,7 @@ def new(
         catalog=catalog_ref,
         preset=preset,
         set=sets,
-        message=message,
-        author=author,
-        allow_blocked=allow_blocked,
-        fail_on=fail_on,
-        require_decided=require_decided,
+        options=options,
     )
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
@@ -101,15 +105,12 @@ def new(
 @_author_option
 @save_policy_options
 @click.pass_context
+@collect_save_options
 def set_(
     ctx: click.Context,
     name: str,
     sets: tuple[str, ...],
-    message: str,
-    author: str | None,
-    allow_blocked: bool,
-    fail_on: str | None,
-    require_decided: bool,
+    options: SaveOptions,
 ) -> None:
     """Save a new version of NAME: its latest selection with the --set changes applied.
 
@@ -122,15 +123,7 @@ def set_(
     """
     from connectplan.output.plans import saved_line, verdict_line
 
-    record = workspace(ctx).set_plan(
-        name,
-        sets,
-        message=message,
-        author=author,
-        allow_blocked=allow_blocked,
-        fail_on=fail_on,
-        require_decided=require_decided,
-    )
+    record = workspace(ctx).set_plan(name, sets, options=options)
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
 
@@ -207,15 +200,12 @@ def tag(ctx: click.Context, ref: str, tag: str, force: bool) -> None:
 @_author_option
 @save_policy_options
 @click.pass_context
+@collect_save_options
 def fork(
     ctx: click.Context,
     ref: str,
     new_name: str,
-    message: str | None,
-    author: str | None,
-    allow_blocked: bool,
-    fail_on: str | None,
-    require_decided: bool,
+    options: SaveOptions,
 ) -> None:
     """Start plan NEW from the version REF points at (same selection and catalog edition).
 
@@ -226,15 +216,7 @@ def fork(
     """
     from connectplan.output.plans import saved_line, verdict_line
 
-    record = workspace(ctx).fork(
-        ref,
-        new_name,
-        message=message,
-        author=author,
-        allow_blocked=allow_blocked,
-        fail_on=fail_on,
-        require_decided=require_decided,
-    )
+    record = workspace(ctx).fork(ref, new_name, options=options)
     click.echo(saved_line(record) + verdict_line(record), nl=False)
 
 
@@ -265,13 +247,12 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 @click.option("--as", "as_name", metavar="NAME", help="Store the plan under this name instead of the exported one.")
 @save_policy_options
 @click.pass_context
+@collect_save_options
 def import_(
     ctx: click.Context,
     file: str,
     as_name: str | None,
-    allow_blocked: bool,
-    fail_on: str | None,
-    require_decided: bool,
+    options: SaveOptions,
 ) -> None:
     """Recreate a plan's history from a `plan export` file (its catalog editions must be in the store).
 
@@ -285,9 +266,7 @@ def import_(
     from connectplan.output.plans import imported_line, verdict_line
 
     export = read_export_file(file)  # a malformed file is refused before the store is opened
-    record = workspace(ctx).import_plan(
-        export, as_name=as_name, allow_blocked=allow_blocked, fail_on=fail_on, require_decided=require_decided
-    )
+    record = workspace(ctx).import_plan(export, as_name=as_name, options=options)
     click.echo(imported_line(record) + verdict_line(record), nl=False)
 
 

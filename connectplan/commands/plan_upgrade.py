@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from connectplan.cli import workspace
 from connectplan.commands.options import (
     allow_blocked_option,
+    collect_save_options,
     fail_on_option,
     format_option,
     require_decided_option,
 )
+
+if TYPE_CHECKING:
+    from connectplan.save_policy import SaveOptions
 
 
 @click.command("upgrade")
@@ -36,16 +42,13 @@ from connectplan.commands.options import (
 )
 @format_option("text", "json")
 @click.pass_context
+@collect_save_options
 def upgrade(
     ctx: click.Context,
     ref: str,
     to_ref: str | None,
     dry_run: bool,
-    message: str | None,
-    author: str | None,
-    allow_blocked: bool,
-    fail_on: str | None,
-    require_decided: bool,
+    options: SaveOptions,
     fmt: str,
 ) -> None:
     """Carry plan version REF over to another catalog edition and report the impact.
@@ -72,11 +75,7 @@ def upgrade(
             ref,
             to_ref,
             dry_run=dry_run,
-            allow_blocked=allow_blocked,
-            fail_on=fail_on,
-            require_decided=require_decided,
-            message=message,
-            author=author,
+            options=options,
         )
     except VerdictRefusedError as exc:
         if exc.report is None:
@@ -84,11 +83,11 @@ def upgrade(
         click.echo(format_upgrade(exc.report, None, fmt, dry_run=False, refusal=str(exc)), nl=False)
         raise  # the one line on stderr, exit 1 (connectplan.cli.to_input_error)
     click.echo(format_upgrade(report, saved, fmt, dry_run=dry_run), nl=False)
-    if dry_run and require_decided and report.after.open_decisions:
+    if dry_run and options.require_decided and report.after.open_decisions:
         from connectplan.cli import CheckFailedError
         from connectplan.errors import undecided_text
 
         opened = [d.property for d in report.after.open_decisions]
         raise CheckFailedError(f"{report.diff.from_ref} on {report.after.catalog.ref} " + undecided_text(opened))
-    if dry_run and fail_on and report.after.rank >= Severity.parse(fail_on):
+    if dry_run and options.fail_on and report.after.rank >= Severity.parse(str(options.fail_on)):
         ctx.exit(1)

@@ -19,10 +19,9 @@ from connectplan.output.resolution import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from connectplan.db.records import VersionRecord
     from connectplan.engine import Resolution
     from connectplan.engine.diff import FlowChange, ResolutionDiff
-    from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.records import EditionInfo, LogEntry, PlanSummary, VersionRecord
 
 __all__ = [
     "catalog_import_line",
@@ -193,7 +192,7 @@ def verdict_line(record: VersionRecord) -> str:
     Empty when the record carries no verdict (it was read, not saved).
 
     >>> from dataclasses import replace
-    >>> from connectplan.db.records import VersionRecord
+    >>> from connectplan.records import VersionRecord
     >>> rec = VersionRecord("acme", 2, 1, "m", "me", "t", (), "c", "2026", "h", (), verdict="sales_gated")
     >>> verdict_line(replace(rec, parent_verdict="caution"))
     'verdict: caution → sales_gated\\n'

@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from connectplan.engine import Alternative, Finding, Resolution, Term, format_expression
+from connectplan.engine import Alternative, Finding, Resolution, Term, format_choice, format_expression
 from connectplan.engine.expression import holds
 
 if TYPE_CHECKING:
@@ -75,8 +75,8 @@ def options_of(value: Choice) -> tuple[str, ...]:
 
 
 def choice_text(value: Choice) -> str:
-    """A property's choice as text: the option id, or the chosen ids joined with commas."""
-    return ",".join(options_of(value))
+    """A property's choice as text: the option id, or the ids joined with commas (:func:`engine.format_choice`)."""
+    return format_choice(value)
 
 
 def explain_condition(expr: Expr, selection: Mapping[str, Choice]) -> str:

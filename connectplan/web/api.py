@@ -43,7 +43,7 @@ async def api_resolve(request: Request) -> Response:
     from connectplan.output.resolution import format_resolution
 
     catalog, sel = _selection(request)
-    res = _ws(request).resolve(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    res = _ws(request).resolve(catalog=catalog, preset=sel.preset, set=sel.mapping)
     return json_response(format_resolution(res, "json"))
 
 
@@ -51,7 +51,7 @@ async def api_explore(request: Request) -> Response:
     from connectplan.output.exploration import format_exploration
 
     catalog, sel = _selection(request)
-    result = _ws(request).explore(catalog=catalog.ref, preset=sel.preset, set=sel.mapping)
+    result = _ws(request).explore(catalog=catalog, preset=sel.preset, set=sel.mapping)
     return json_response(format_exploration(result, "json"))
 
 

@@ -75,11 +75,14 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
             "responseHandling": [
                 {"code": "204", "swap": False},
                 {"code": "[23]..", "swap": True},
-                {"code": "40[09]", "swap": True, "error": False},
+                {"code": "40[049]|422|503", "swap": True, "error": False},  # an error fragment, shown in place
                 {"code": "[45]..", "swap": False, "error": True},
             ],
         },
     )
+    from connectplan.engine import format_choice
+
+    env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
     return Jinja2Templates(env=env)
 
 
@@ -120,23 +123,42 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
 
 
 async def handle_user_error(request: Request, exc: Exception) -> Response:
-    """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
-    (409 for a lost save race, 422 for a save the save policy refused)."""
-    from connectplan.db.errors import ConflictError
-    from connectplan.errors import VerdictRefusedError
+    """One handler for every error of the project: its kind's status (400 bad input, 404 not found, 409
+    conflict, 422 refused by the save policy, 503 unavailable), in the web's words
+    (:mod:`connectplan.web.errors`); ``{"error": {"kind", "message"}}`` under /api/, else a page or
+    fragment that keeps the request's selection (a link back to it in the configurator)."""
     from connectplan.output.resolution import to_json
     from connectplan.web.api import json_response
-    from connectplan.web.views import REFUSED_STATUS, refusal_text
+    from connectplan.web.errors import error_document, field_label, status_of, web_message
 
-    status = 409 if isinstance(exc, ConflictError) else REFUSED_STATUS if isinstance(exc, VerdictRefusedError) else 400
-    message = refusal_text(exc) if isinstance(exc, VerdictRefusedError) else one_line(exc)
+    status = status_of(exc)
     if request.url.path.startswith("/api/"):
-        return json_response(to_json({"error": message}), status)
+        return json_response(to_json(error_document(exc)), status)
     template = "_error.html" if "hx-request" in request.headers else "error.html"
-    response: Response = request.app.state.templates.TemplateResponse(
-        request, template, {"error": message, "status": status}, status_code=status
-    )
+    context = {"error": web_message(exc), "status": status, "back": back_url(request, exc), "field": field_label(exc)}
+    response: Response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
     return response
+
+
+def back_url(request: Request, exc: BaseException) -> str | None:
+    """Where the error page leads back to with the user's selection kept: for a form (POST), the
+    configurator page it was sent from (htmx's ``HX-Current-URL``, else a same-origin ``Referer``);
+    for a configurator URL, the same query without the parameter at fault (``exc.field``)."""
+    from urllib.parse import urlencode, urlsplit
+
+    if request.method == "POST":
+        for header in ("hx-current-url", "referer"):
+            parts = urlsplit(request.headers.get(header, ""))
+            if parts.netloc == request.url.netloc and parts.path == "/" and parts.query:
+                return "/?" + parts.query
+        return None
+    if request.url.path not in ("/", "/partials/workspace") or not request.url.query:
+        return None
+    field = getattr(exc, "field", None)
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != field]
+    if field is None or len(pairs) == len(request.query_params.multi_items()):
+        return None  # nothing to leave out: the same URL would fail again
+    return "/?" + urlencode(pairs)
 
 
 def app_from_env() -> Starlette:

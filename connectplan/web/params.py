@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from connectplan.engine.errors import SelectionError
+from connectplan.engine.selection import Selection as EngineSelection
 from connectplan.errors import AppError
 
 if TYPE_CHECKING:
@@ -41,12 +43,8 @@ class BadRequest(AppError):
     """A malformed query or form; ``param`` names the parameter at fault."""
 
     def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field=param)
         self.param = param
-
-    def __str__(self) -> str:
-        return self.message
 
 
 Value = str | tuple[str, ...]
@@ -67,9 +65,9 @@ class Selection:
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
-    def mapping(self) -> dict[str, Value]:
-        """The explicit choices as the Workspace's ``set=`` mapping."""
-        return dict(self.values)
+    def mapping(self) -> EngineSelection:
+        """The explicit choices as the Workspace's ``set=`` (an :class:`engine.Selection`)."""
+        return EngineSelection(self.values)
 
     def get(self, name: str) -> str | None:
         return dict(self.extra).get(name)
@@ -114,30 +112,23 @@ def parse_selection(
     catalog_ref = _one(grouped.pop("catalog"), "catalog") if "catalog" in grouped else None
     preset = _one(grouped.pop("preset"), "preset") if "preset" in grouped else None
     extra = tuple((k, _one(v, k)) for k, v in grouped.items() if k in keep)
-    values: list[tuple[str, Value]] = []
-    for name, items in grouped.items():
-        if name in RESERVED:
-            continue
-        prop = catalog.property_index.get(name) if catalog is not None else None
-        if prop is not None and choice_of(prop) == "many":
-            many = tuple(dict.fromkeys(v for item in items for v in item.split(",") if v.strip()))
-            values.append((name, tuple(v.strip() for v in many)))
-            continue
-        value = _one(items, name)
-        if value:
-            values.append((name, value))
-    return Selection(catalog=catalog_ref or None, preset=preset or None, values=tuple(values), extra=extra)
+    choices = [(name, item) for name, items in grouped.items() if name not in RESERVED for item in items]
+    try:  # the engine's one parser: repeats of a multi-choice property add up, others must agree
+        parsed = EngineSelection.parse(choices)
+        if catalog is not None:
+            parsed = parsed.for_catalog(catalog, repeated="refuse")
+        else:
+            parsed = EngineSelection((p, _one(list(v), p) if isinstance(v, tuple) else v) for p, v in parsed.items())
+    except SelectionError as exc:
+        raise BadRequest(exc.message, exc.field) from None
+    values = tuple((p, v) for p, v in parsed.items() if v)
+    return Selection(catalog=catalog_ref or None, preset=preset or None, values=values, extra=extra)
 
 
 def selection_values(selection: Mapping[str, object]) -> list[tuple[str, str]]:
-    """A selection as query pairs: one pair per value, multi-choice values repeated."""
-    pairs: list[tuple[str, str]] = []
-    for prop, value in selection.items():
-        if isinstance(value, (tuple, list)):
-            pairs.extend((prop, str(v)) for v in value)
-        elif value:
-            pairs.append((prop, str(value)))
-    return pairs
+    """A selection as query pairs: one pair per value, multi-choice values repeated
+    (:meth:`engine.Selection.query_pairs`)."""
+    return [(p, o) for p, o in EngineSelection.parse(selection).query_pairs() if o]
 
 
 def query_string(catalog: str | None, selection: Mapping[str, object], **extra: object) -> str:

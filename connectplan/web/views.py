@@ -24,7 +24,10 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from connectplan.engine.catalog_ref import CatalogRef
+from connectplan.engine.errors import CONFLICT, ConnectplanError
 from connectplan.errors import VerdictRefusedError
+from connectplan.web.errors import refusal_text, web_message
 from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
 
 if TYPE_CHECKING:
@@ -76,13 +79,6 @@ FAVICON = (
 KEEP = ("plan", "base")
 #: the status of a save the save policy refused (the request was understood; its design may not be saved as it is)
 REFUSED_STATUS = 422
-#: what the refusal tells the browser user to do to save a blocked design anyway
-ALLOW_BLOCKED_HINT = 'tick "save even if blocked" to save it anyway'
-
-
-def refusal_text(exc: VerdictRefusedError) -> str:
-    """The one line a refused save shows in the browser: the verdict, and the checkbox that allows it."""
-    return exc.describe(ALLOW_BLOCKED_HINT)
 
 
 def ws_of(request: Request) -> Workspace:
@@ -238,28 +234,31 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     presets, outside ``#workspace``, only for the full ``page``)."""
     ws = ws_of(request)
     pairs = _selection_pairs(request)
-    catalog = ws.catalog(catalog_of(pairs))
+    asked = catalog_of(pairs)
+    catalog = ws.catalog(asked)
+    link = catalog_link(catalog, asked)
     sel = parse_selection(pairs, catalog, keep=KEEP)
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    mapping, notices = exclusive_alone(catalog, sel.mapping)
-    exploration = ws.explore(catalog=catalog.ref, preset=sel.preset, set=mapping)
+    mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
+    exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
     selection = dict(exploration.selection)
     resolution = None
     if exploration.resolution is not None:
-        resolution = ws.resolve(catalog=catalog.ref, set=selection)
+        resolution = ws.resolve(catalog=catalog, set=selection)
     properties = property_views(exploration)
-    query = query_string(catalog.ref, selection)
-    state_query = query_string(catalog.ref, selection, plan=plan, base=base)
+    query = query_string(link, selection)
+    state_query = query_string(link, selection, plan=plan, base=base)
     context: dict[str, Any] = {}
     if page:
-        _, preset_results = ws.presets(catalog.ref)
-        context["catalogs"] = ws.catalogs()
+        _, preset_results = ws.presets(catalog)
+        context["catalogs"] = editions_bar(ws)
         context["presets"] = list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True))
     return {
         **context,
         "catalog": catalog,
+        "catalog_link": link,
         "preset": sel.preset,
         "exploration": exploration,
         "properties": properties,
@@ -273,6 +272,30 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
         "base": base,
         "notices": notices,
     }
+
+
+def catalog_link(catalog: Catalog, asked: str | CatalogRef | None = None) -> str:
+    """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
+    revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
+
+    >>> from types import SimpleNamespace as NS
+    >>> cat = NS(ref="stripe-connect@2024", revision_ref="stripe-connect@2024.r1")
+    >>> catalog_link(cat, "stripe-connect@2024.r1"), catalog_link(cat, "stripe-connect@2024")
+    ('stripe-connect@2024.r1', 'stripe-connect@2024')
+    """
+    exact = asked is not None and CatalogRef.parse(asked).exact
+    return catalog.revision_ref if exact else catalog.ref
+
+
+def record_catalog_link(record: Any) -> str:
+    """How the web names a saved version's catalog: its exact revision when a newer one supersedes it."""
+    return record.catalog_revision_ref if record.superseded_by is not None else record.catalog_ref
+
+
+def editions_bar(ws: Workspace) -> list[Any]:
+    """The editions bar: each edition once, at its newest revision (older revisions are reached from
+    ``catalog list`` and from the plans pinned to them)."""
+    return list({info.ref: info for info in ws.catalogs()}.values())  # sorted by revision: the last one wins
 
 
 def exclusive_alone(catalog: Catalog, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -325,7 +348,8 @@ def link_or_text(text: str, url: str) -> Markup:
 
 async def page_option_help(request: Request) -> Response:
     """An option's summary, best-for, examples, API settings and docs (a fragment for htmx, else a page)."""
-    catalog = ws_of(request).catalog(request.query_params.get("catalog") or None)
+    asked = request.query_params.get("catalog") or None
+    catalog = ws_of(request).catalog(asked)
     prop = catalog.property_index.get(request.path_params["prop"])
     option = prop.option(request.path_params["option"]) if prop else None
     if prop is None or option is None:
@@ -333,11 +357,15 @@ async def page_option_help(request: Request) -> Response:
             f"unknown option {request.path_params['prop']}.{request.path_params['option']} in {catalog.ref}", "option"
         )
     template = "_option_help.html" if "hx-request" in request.headers else "option_help.html"
-    return render(request, template, {"catalog": catalog, "prop": prop, "option": option}, Vary="HX-Request")
+    context = {"catalog": catalog, "catalog_link": catalog_link(catalog, asked), "prop": prop, "option": option}
+    return render(request, template, context, Vary="HX-Request")
 
 
-def alternative_url(catalog: Catalog, selection: Any, plan: str | None = None, base: str | None = None) -> str:
-    return "?" + query_string(catalog.ref, dict(selection), plan=plan, base=base)
+def alternative_url(
+    catalog: Catalog, selection: Any, plan: str | None = None, base: str | None = None, link: str | None = None
+) -> str:
+    """The configurator URL of an alternative; ``link`` is how the page names the catalog (its revision kept)."""
+    return "?" + query_string(link or catalog.ref, dict(selection), plan=plan, base=base)
 
 
 async def page_configure(request: Request) -> Response:
@@ -386,7 +414,8 @@ def page_version(request: Request) -> Response:
         "selection_rows": selection_rows(res),
         "diagram_query": urlencode({"plan": record.ref}),
         "open_url": "/?"
-        + query_string(record.catalog_ref, dict(record.selection), plan=record.plan, base=record.version),
+        + query_string(record_catalog_link(record), dict(record.selection), plan=record.plan, base=record.version),
+        "catalog_link": record_catalog_link(record),
         "plan": record.plan,
         "base": str(record.version),
     }
@@ -457,13 +486,36 @@ def _form_pairs(form: Any) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
 
+#: the author a web save records when its form leaves the author empty (never the server process's $USER)
+WEB_AUTHOR = "web"
+
+
 def _saving(fields: dict[str, str]) -> dict[str, Any]:
-    """A saving form's message, author and "save even if blocked" box, as the Workspace's keywords."""
-    return {
-        "message": fields.get("message", "").strip() or None,
-        "author": fields.get("author", "").strip() or None,
-        "allow_blocked": fields.get("allow_blocked") == "1",
-    }
+    """A saving form's message, author and "save even if blocked" box, as the Workspace's ``options``
+    (one :class:`~connectplan.save_policy.SaveOptions`).
+
+    An empty author is recorded as :data:`WEB_AUTHOR`: the server's own user wrote nothing.
+    """
+    from connectplan.save_policy import SaveOptions
+
+    options = SaveOptions(
+        message=fields.get("message", "").strip() or None,
+        author=fields.get("author", "").strip() or WEB_AUTHOR,
+        allow_blocked=fields.get("allow_blocked") == "1",
+    )
+    return {"options": options}
+
+
+def _version_of(request: Request, fields: dict[str, str], action: str) -> str:
+    """The form's ``ref``, which must name a version of the path's plan (``/plans/NAME/...``).
+
+    A ref of another plan is refused (400, field ``ref``): the path says which plan the form acts on.
+    """
+    name = request.path_params["name"]
+    ref = fields.get("ref", "").strip() or name
+    if ref.partition("@")[0] != name:
+        raise BadRequest(f"{ref} is not a version of plan {name}; {action} a version of {name} from its page", "ref")
+    return ref
 
 
 def _version_url(ref: str) -> str:
@@ -481,7 +533,7 @@ async def post_new_plan(request: Request) -> Response:
     ws = ws_of(request)
     catalog = await _run(ws.catalog, fields.get("catalog") or None)
     sel = parse_selection(pairs, catalog)
-    record = await _run(lambda: ws.new_plan(name, catalog=catalog.ref, set=sel.mapping, **_saving(fields)))
+    record = await _run(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **_saving(fields)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -508,19 +560,18 @@ async def post_new_version(request: Request) -> Response:
     changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
     try:
         record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields)))
-    except Exception as exc:
-        from connectplan.db.errors import ConflictError
-
-        if not isinstance(exc, ConflictError):
+    except ConnectplanError as exc:
+        if exc.kind != CONFLICT:
             raise
         latest = await _run(ws.plan, f"{name}@latest")
         merged = {**dict(latest.record.selection), **changes}
         context = {
-            "error": str(exc),
+            "error": web_message(exc),
             "name": name,
             "changes": changes,
             "latest": latest.record,
-            "reload_url": "/?" + query_string(latest.record.catalog_ref, merged, plan=name, base=latest.record.version),
+            "reload_url": "/?"
+            + query_string(record_catalog_link(latest.record), merged, plan=name, base=latest.record.version),
         }
         return render(request, "conflict.html", context, status=409)
     return RedirectResponse(_version_url(record.ref), status_code=303)
@@ -528,9 +579,9 @@ async def post_new_version(request: Request) -> Response:
 
 async def post_tag(request: Request) -> Response:
     fields = await _form(request)
-    ref, tag = fields.get("ref", "").strip(), fields.get("tag", "").strip()
-    if not ref or not tag:
-        raise BadRequest("tagging needs a version (ref) and a tag name", "tag")
+    ref, tag = _version_of(request, fields, "tag"), fields.get("tag", "").strip()
+    if not tag:
+        raise BadRequest("tagging needs a tag name", "tag")
     ws = ws_of(request)
     record = await _run(lambda: ws.tag(ref, tag, force=fields.get("force") == "1"))
     return RedirectResponse(_version_url(record.ref), status_code=303)
@@ -538,9 +589,9 @@ async def post_tag(request: Request) -> Response:
 
 async def post_fork(request: Request) -> Response:
     fields = await _form(request)
-    ref, new_name = fields.get("ref", "").strip(), fields.get("new_name", "").strip()
-    if not ref or not new_name:
-        raise BadRequest("forking needs a version (ref) and the new plan's name", "new_name")
+    ref, new_name = _version_of(request, fields, "fork"), fields.get("new_name", "").strip()
+    if not new_name:
+        raise BadRequest("forking needs the new plan's name", "new_name")
     ws = ws_of(request)
     record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
@@ -551,9 +602,7 @@ async def post_upgrade(request: Request) -> Response:
     from connectplan.output.upgrade import upgrade_text
 
     fields = await _form(request)
-    ref, to = fields.get("ref", "").strip(), fields.get("to", "").strip() or None
-    if not ref:
-        raise BadRequest("upgrading needs a version (ref)", "ref")
+    ref, to = _version_of(request, fields, "upgrade"), fields.get("to", "").strip() or None
     dry_run = fields.get("dry_run") == "1"
     ws = ws_of(request)
     refusal = None
@@ -593,7 +642,7 @@ def _subject(request: Request) -> tuple[dict[str, Any], str]:
         return {"ref": plan}, plan.replace("@", "-")
     catalog = ws.catalog(catalog_of(pairs))
     sel = parse_selection(pairs, catalog)
-    return {"catalog": catalog.ref, "preset": sel.preset, "set": sel.mapping}, "connectplan"
+    return {"catalog": catalog, "preset": sel.preset, "set": sel.mapping}, "connectplan"
 
 
 def _attachment(filename: str) -> dict[str, str]:

@@ -85,6 +85,21 @@ class Checker:
             self.problem("empty", path, "must not be empty")
         return value
 
+    def one_of(
+        self, m: Mapping[str, Any], key: str, path: str, allowed: Iterable[str], *, what: str = "", default: str = ""
+    ) -> str:
+        """``m[key]`` as text (``default`` when absent); a value given but not in ``allowed`` is an
+        ``unknown_value`` problem naming the choices (an empty string in ``allowed`` means "may be empty")."""
+        value = self.text(m.get(key), join_path(path, key), default=default)
+        choices = tuple(allowed)
+        if key in m and value not in choices:
+            shown = [c for c in choices if c]
+            expected = " or ".join(shown) if len(shown) == 2 else f"one of: {', '.join(shown)}"
+            self.problem(
+                "unknown_value", join_path(path, key), f"unknown {what or key} {value!r} (expected {expected})"
+            )
+        return value
+
     def ident(self, value: Any, path: str, pattern: re.Pattern[str] = _ID) -> str:
         text = self.text(value, path)
         if text and not pattern.match(text):
@@ -135,16 +150,8 @@ class Checker:
                     f"an API request needs api, method and path (missing {', '.join(missing)}); "
                     "keep only text for a fact that is not a request",
                 )
-        api = self.text(m.get("api"), join_path(path, "api"))
-        if "api" in m and api not in API_FAMILIES:
-            self.problem("unknown_value", join_path(path, "api"), f"unknown API {api!r} (expected v1 or v2)")
-        method = self.text(m.get("method"), join_path(path, "method"))
-        if "method" in m and method not in HTTP_METHODS:
-            self.problem(
-                "unknown_value",
-                join_path(path, "method"),
-                f"unknown method {method!r} (expected one of: {', '.join(HTTP_METHODS)})",
-            )
+        api = self.one_of(m, "api", path, API_FAMILIES, what="API")
+        method = self.one_of(m, "method", path, HTTP_METHODS)
         api_path = self.text(m.get("path"), join_path(path, "path"))
         found = _API_PATH.match(api_path) if "path" in m else None
         if "path" in m and found is None:

@@ -255,13 +255,7 @@ def _read_properties(ck: Checker, value: Any) -> list[Property]:
         ck.unique(opt_ids, f"option (of property {pid!r})")
         choice, low, high = _read_choice(ck, m, path, len(options))
         _check_flags(ck, path, pid, options, choice, low)
-        section = ck.text(m.get("section"), join_path(path, "section"))
-        if "section" in m and section not in SECTIONS:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "section"),
-                f"unknown section {section!r} (expected one of: {', '.join(SECTIONS)})",
-            )
+        section = ck.one_of(m, "section", path, SECTIONS)
         out.append(
             Property(
                 id=pid,
@@ -320,9 +314,8 @@ def _check_flags(ck: Checker, path: str, pid: str, options: list[Option], choice
 
 def _read_choice(ck: Checker, m: Mapping[str, Any], path: str, count: int) -> tuple[str, int, int]:
     """``choice``, ``min`` and ``max`` of a property (``min``/``max`` only for ``choice: many``)."""
-    choice = ck.text(m.get("choice"), join_path(path, "choice"), default="one")
+    choice = ck.one_of(m, "choice", path, CHOICES, default="one")
     if choice not in CHOICES:
-        ck.problem("unknown_value", join_path(path, "choice"), f"unknown choice {choice!r} (expected one or many)")
         return "one", 1, 1
     if choice == "one":
         for key in ("min", "max"):
@@ -356,20 +349,8 @@ def _read_rules(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[
             continue
         rid = ck.ident(m.get("id"), join_path(path, "id"))
         ids.append((rid, path))
-        severity = ck.text(m.get("severity"), join_path(path, "severity"))
-        if "severity" in m and severity not in RULE_SEVERITIES:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "severity"),
-                f"unknown severity {severity!r} (expected one of: {', '.join(RULE_SEVERITIES)})",
-            )
-        basis = ck.text(m.get("basis"), join_path(path, "basis"), default="stated")
-        if basis not in BASES:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "basis"),
-                f"unknown basis {basis!r} (expected one of: {', '.join(BASES)})",
-            )
+        severity = ck.one_of(m, "severity", path, RULE_SEVERITIES)
+        basis = ck.one_of(m, "basis", path, BASES, default="stated")
         out.append(
             Rule(
                 id=rid,
@@ -407,32 +388,14 @@ def _read_steps(ck: Checker, value: Any, props: Mapping[str, Property]) -> list[
         if "order" in m and (not isinstance(order, int) or isinstance(order, bool)):
             ck.problem("wrong_type", join_path(path, "order"), f"expected a whole number, found {kind_of(order)}")
             order = 0
-        phase = ck.text(m.get("phase"), join_path(path, "phase"))
-        if "phase" in m and phase not in PHASES:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "phase"),
-                f"unknown phase {phase!r} (expected one of: {', '.join(PHASES)})",
-            )
+        phase = ck.one_of(m, "phase", path, PHASES)
         core = m.get("core", False)
         if not isinstance(core, bool):
             ck.problem("wrong_type", join_path(path, "core"), f"expected true or false, found {kind_of(core)}")
             core = False
-        title_source = ck.text(m.get("title_source"), join_path(path, "title_source"))
-        if title_source not in ("", "guide", "pattern"):
-            ck.problem(
-                "unknown_value",
-                join_path(path, "title_source"),
-                f"unknown title_source {title_source!r} (expected guide or pattern)",
-            )
+        title_source = ck.one_of(m, "title_source", path, ("", "guide", "pattern"))
         prereqs = ck.texts(m.get("prereqs"), join_path(path, "prereqs"))
-        step_basis = ck.text(m.get("basis"), join_path(path, "basis"))
-        if step_basis and step_basis not in BASES:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "basis"),
-                f"unknown basis {step_basis!r} (expected one of: {', '.join(BASES)})",
-            )
+        step_basis = ck.one_of(m, "basis", path, ("", *BASES))
         out.append(
             Step(
                 id=sid,
@@ -522,13 +485,7 @@ def _read_flows(ck: Checker, value: Any, props: Mapping[str, Property], parties:
                     f"unknown party {party!r} (parties: {', '.join(sorted(parties)) or 'none declared'})",
                 )
             ends.append(party)
-        kind = ck.text(m.get("kind"), join_path(path, "kind"))
-        if "kind" in m and kind not in FLOW_KINDS:
-            ck.problem(
-                "unknown_value",
-                join_path(path, "kind"),
-                f"unknown flow kind {kind!r} (expected one of: {', '.join(FLOW_KINDS)})",
-            )
+        kind = ck.one_of(m, "kind", path, FLOW_KINDS, what="flow kind")
         out.append(
             Flow(
                 id=fid,

@@ -26,7 +26,15 @@ from pathlib import Path
 
 from connectplan.db.errors import path_problem
 from connectplan.errors import AppError
-from connectplan.outfile import OutputError, _reason, _sync_directory, _umask, check_symlinks, write_output
+from connectplan.outfile import (
+    OutputError,
+    _reason,
+    _sync_directory,
+    _umask,
+    check_symlinks,
+    write_all,
+    write_output,
+)
 
 __all__ = ["MANIFEST", "doc_format", "write_doc_files"]
 
@@ -219,9 +227,6 @@ def _write_file(path: Path, data: bytes, replacing: Path | None) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        write_all(fd, data)
     finally:
         os.close(fd)

@@ -204,10 +204,7 @@ def _replace(shown: str, target: Path, data: bytes, info: os.stat_result | None)
                 if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()) and os.geteuid() == 0:
                     os.fchown(fd, info.st_uid, info.st_gid)
                 os.fchmod(fd, stat.S_IMODE(info.st_mode))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            write_all(fd, data)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -229,3 +226,11 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write less than asked) and flush it to disk."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)

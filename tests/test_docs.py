@@ -262,11 +262,7 @@ def _commands(text: str) -> Iterator[tuple[list[str], dict[str, str]]]:
 @pytest.fixture(scope="module")
 def team_store(pg_cluster) -> str:
     """The PostgreSQL database the docs' placeholder URLs stand for, at schema head."""
-    from connectplan.workspace import upgrade_store
-
-    url = pg_cluster.new_database()
-    upgrade_store(url)
-    return url
+    return pg_cluster.new_store()
 
 
 @pytest.fixture

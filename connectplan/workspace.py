@@ -4,9 +4,10 @@
 >>> from connectplan import open_workspace
 >>> store = pathlib.Path(tempfile.mkdtemp()) / "plans.db"
 >>> with open_workspace(str(store)) as ws:             # a SQLite file, created on first use
-...     res = ws.resolve(preset="marketplace", set={"charge_type": "separate"})
+...     change = {"charge_type": "separate", "fee_mechanism": "transfer_math"}
+...     res = ws.resolve(preset="marketplace", set=change)
 ...     v = ws.new_plan("acme", preset="marketplace", message="first cut")
-...     v2 = ws.set_plan("acme", {"charge_type": "separate"}, message="multi-seller carts")
+...     v2 = ws.set_plan("acme", change, message="multi-seller carts")
 ...     print(v2.ref, ws.plan("acme@2").resolution.verdict == res.verdict)
 acme@2 True
 

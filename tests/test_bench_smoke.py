@@ -24,6 +24,9 @@ from bench.synth import generate, kconfig_config, kconfig_text
 from engine import VERDICTS, catalog_from_dict, resolve
 from tests.conftest import all_selections
 
+# one worker under pytest-xdist: the quick bench run is one module fixture
+pytestmark = pytest.mark.xdist_group("bench-smoke")
+
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# one worker under pytest-xdist: the old code and its store are module fixtures
+pytestmark = pytest.mark.xdist_group("old-code")
+
 ROOT = Path(__file__).resolve().parent.parent
 #: main before catalog revisions, multi-choice and the 2026 edition (after the mechanical lint commits)
 OLD_MAIN = "a8e4c2b"

@@ -24,14 +24,13 @@ from bench.synth import generate, kconfig_config, kconfig_text
 from engine import VERDICTS, catalog_from_dict, resolve
 from tests.conftest import all_selections
 
-# one worker under pytest-xdist: the quick bench run is one module fixture
-pytestmark = pytest.mark.xdist_group("bench-smoke")
-
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-@pytest.fixture(scope="module")
+# session scope: pytest groups tests by parametrized fixtures, which splits this module and would
+# build a module-scoped run twice
+@pytest.fixture(scope="session")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench-out")
     assert bench_main(["--quick", "--out", str(out)]) == 0

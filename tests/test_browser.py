@@ -24,8 +24,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-# one worker under pytest-xdist: one browser and one live server for the module
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
 CAT = "stripe-connect@2024"

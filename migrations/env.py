@@ -16,8 +16,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection, Engine
 
-from db.models import Base
-from db.session import database_url, make_engine, schema_transaction
+from connectplan.db.models import Base
+from connectplan.db.session import database_url, make_engine, schema_transaction
 
 config = context.config
 target_metadata = Base.metadata

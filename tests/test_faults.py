@@ -34,7 +34,7 @@ KILLS = 12
 SAVERS = """
 import os, sys
 from connectplan.workspace import open_workspace
-from db.errors import StoreError
+from connectplan.db.errors import StoreError
 url = sys.argv[1]
 while sys.stdin.readline():
     sys.stdout.flush()

@@ -29,8 +29,8 @@ from pytest_alembic import runner
 from pytest_alembic import tests as alembic_tests
 from sqlalchemy import inspect, text
 
-from db.models import Base
-from db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine
+from connectplan.db.models import Base
+from connectplan.db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

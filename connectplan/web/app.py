@@ -48,9 +48,9 @@ def one_line(exc: BaseException) -> str:
 
 def templates_for(settings: WebSettings) -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
+    from connectplan.engine import Term
     from connectplan.output.resolution import because_text, explain_condition
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
-    from engine import Term
 
     env.globals.update(
         because_text=because_text,
@@ -122,11 +122,11 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
 async def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
     (409 for a lost save race, 422 for a save the save policy refused)."""
+    from connectplan.db.errors import ConflictError
     from connectplan.errors import VerdictRefusedError
     from connectplan.output.resolution import to_json
     from connectplan.web.api import json_response
     from connectplan.web.views import REFUSED_STATUS, refusal_text
-    from db.errors import ConflictError
 
     status = 409 if isinstance(exc, ConflictError) else REFUSED_STATUS if isinstance(exc, VerdictRefusedError) else 400
     message = refusal_text(exc) if isinstance(exc, VerdictRefusedError) else one_line(exc)

@@ -30,9 +30,9 @@ from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_sele
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from connectplan.engine import Catalog
+    from connectplan.engine.propagation import OptionStatus, Propagation
     from connectplan.workspace import Workspace
-    from engine import Catalog
-    from engine.propagation import OptionStatus, Propagation
 
 __all__ = [
     "DIAGRAM_FORMATS",
@@ -406,9 +406,9 @@ class SelectionRow:
 
 def selection_rows(res: Any) -> list[SelectionRow]:
     """A resolution's decisions in listing order (by section when the catalog has them)."""
+    from connectplan.engine import Term
     from connectplan.output.resolution import choice_text, options_of
     from connectplan.output.sections import has_sections, ordered_properties, section_title
-    from engine import Term
 
     cat = res.catalog
     sel = res.selection_dict
@@ -509,7 +509,7 @@ async def post_new_version(request: Request) -> Response:
     try:
         record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields)))
     except Exception as exc:
-        from db.errors import ConflictError
+        from connectplan.db.errors import ConflictError
 
         if not isinstance(exc, ConflictError):
             raise

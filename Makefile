@@ -54,8 +54,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check $(RUFFED)
 	$(VENV)/bin/mypy connectplan bench
 
+# The suite runs on one pytest-xdist worker per CPU (TEST_WORKERS=0: in this process). Each worker
+# starts its own PostgreSQL cluster (and browser, for the browser tests); --dist loadfile keeps a
+# test file on one worker, so a module's expensive fixture (the quick bench run) is built once.
+TEST_WORKERS ?= auto
+
 test: lint system-graphviz system-postgres system-chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 serve: $(STAMP) system-graphviz
 	$(VENV)/bin/connectplan serve $(SERVE_ARGS)

@@ -2,22 +2,22 @@
 
 The URL comes from :func:`db.session.database_url` (the CLI's own function, honouring
 ``$CONNECTPLAN_DATABASE_URL``) unless the caller set ``sqlalchemy.url`` or injected a
-connection through ``config.attributes["connection"]`` (the CLI and the tests do).
-Batch mode is on so SQLite can alter tables; the metadata carries the naming convention.
+connectable through ``config.attributes["connection"]``: a ``Connection`` (the store's own
+schema code passes one, inside its transaction) or an ``Engine`` (pytest-alembic passes one, as
+Alembic's cookbook allows), which is used as a configured URL would be, under the schema lock,
+and left open for its owner. Batch mode is on so SQLite can alter tables; the metadata carries
+the naming convention.
 """
 
 from __future__ import annotations
 
 from logging.config import fileConfig
-from typing import TYPE_CHECKING
 
 from alembic import context
+from sqlalchemy.engine import Connection, Engine
 
 from connectplan.db.models import Base
 from connectplan.db.session import database_url, make_engine, schema_transaction
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
 config = context.config
 target_metadata = Base.metadata
@@ -49,23 +49,33 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-def run_migrations_online() -> None:
-    """Run against the injected connection, or against a new engine for the configured URL.
+def _run_locked(db_engine: Engine) -> None:
+    with schema_transaction(db_engine) as conn:
+        _run(conn)
 
-    On a new engine the migration holds the store's schema lock (as ``connectplan db upgrade``
+
+def run_migrations_online() -> None:
+    """Run on the injected connection, on the injected engine, or on a new engine for the configured URL.
+
+    On an engine the migration holds the store's schema lock (as ``connectplan db upgrade``
     does), so a concurrent ``connectplan`` waits for it; on SQLite foreign keys are off while
-    it runs and checked before it commits.
+    it runs and checked before it commits. An injected connection is used as it is: its owner
+    holds the transaction.
     """
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _run(connection)
-        return
-    db_engine = make_engine(_url())
-    try:
-        with schema_transaction(db_engine) as conn:
-            _run(conn)
-    finally:
-        db_engine.dispose()
+    connectable = config.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        _run(connectable)
+    elif isinstance(connectable, Engine):
+        _run_locked(connectable)  # the caller's engine: it disposes of it
+    elif connectable is not None:
+        kind = type(connectable).__name__
+        raise TypeError(f'config.attributes["connection"] must be a SQLAlchemy Connection or Engine, not {kind}')
+    else:
+        db_engine = make_engine(_url())
+        try:
+            _run_locked(db_engine)
+        finally:
+            db_engine.dispose()
 
 
 if context.is_offline_mode():

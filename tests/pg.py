@@ -12,7 +12,12 @@ instead, because CI must execute them.
 
 ``backend`` is parametrized over ``"sqlite"`` and ``"postgresql"`` (the latter marked
 ``postgres``). ``empty_db_url`` is an empty database of that backend; ``store_url`` a store
-at schema head with the built-in catalogs imported.
+at schema head with the built-in catalogs imported. On PostgreSQL that store is a copy of one
+template database the cluster upgrades once (``CREATE DATABASE ... TEMPLATE``: a tenth of a
+second instead of the one to two seconds of migrating and importing every time).
+
+Under pytest-xdist every worker is its own session: it starts its own cluster (in its own
+temporary directory, with its own socket) and names its databases after its process id.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ class PgCluster:
             self.remove()
             raise RuntimeError(f"{exc}\n{log}") from None
         self._admin_url = self.url("postgres")
+        self._store_template: str | None = None
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bindir / tool), *args]
@@ -95,14 +101,27 @@ class PgCluster:
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.root}"
 
-    def new_database(self) -> str:
-        """Create an empty database; return its SQLAlchemy URL."""
+    def new_database(self, *, template: str | None = None) -> str:
+        """Create a database (empty, or a copy of database ``template``); return its SQLAlchemy URL."""
         import psycopg
 
         name = f"cp_test_{os.getpid()}_{next(_counter)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(host=str(self.root), user=self.user, dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
+
+    def new_store(self) -> str:
+        """A new database at schema head with the built-in catalogs: a copy of this cluster's template store."""
+        if self._store_template is None:
+            from sqlalchemy.engine import make_url
+
+            from connectplan.workspace import upgrade_store
+
+            url = self.new_database()
+            upgrade_store(url)  # disposes of its engine: nothing stays connected to the template
+            self._store_template = make_url(url).database
+        return self.new_database(template=self._store_template)
 
     def stop(self) -> None:
         try:
@@ -146,12 +165,16 @@ def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
-def store_url(empty_db_url: str) -> str:
+def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A store at schema head with the built-in catalogs imported."""
+    if backend == "postgresql":
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        return cluster.new_store()
     from connectplan.workspace import upgrade_store
 
-    upgrade_store(empty_db_url)
-    return empty_db_url
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade_store(url)
+    return url
 
 
 @pytest.fixture

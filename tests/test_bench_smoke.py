@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@pytest.fixture(scope="module")
+# session scope: pytest groups tests by parametrized fixtures, which splits this module and would
+# build a module-scoped run twice
+@pytest.fixture(scope="session")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench-out")
     assert bench_main(["--quick", "--out", str(out)]) == 0

@@ -1,7 +1,9 @@
 """The fault suite (issue 10, point 10): kill a saving process at random points, then check the store.
 
 A child process saves versions in a loop; it is killed with SIGKILL after a random delay (seeded,
-so the same delays every run). After every kill the SQLite file passes ``PRAGMA integrity_check``,
+so the same delays every run). The children are forked by one helper that imported connectplan
+once, so each is a separate process with its own connection without paying for the imports.
+After every kill the SQLite file passes ``PRAGMA integrity_check``,
 the plan's version numbers are contiguous from 1, and the CLI still reads and saves.
 ``KILLS`` is the figure docs/reliability.md quotes. The disk-full cases are in
 tests/test_db_errors.py and tests/test_outfile.py (a small tmpfs, skipped with the reason where
@@ -26,21 +28,29 @@ from connectplan.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 12
 
-SAVER = """
-import sys
+# One helper process pays for the imports once; for each line on its standard input it forks a
+# saver that opens the store, says "ready PID" and saves in a loop until it is killed, then reports
+# how the saver ended ("ended STATUS").
+SAVERS = """
+import os, sys
 from connectplan.workspace import open_workspace
 from connectplan.db.errors import StoreError
 url = sys.argv[1]
-with open_workspace(url) as ws:
-    print("ready", flush=True)
-    i = 0
-    while True:
-        i += 1
-        try:
-            liability = "platform" if i % 2 else "stripe"
-            ws.set_plan("acme", {"liability": liability}, message=f"save {i}", allow_blocked=True)
-        except StoreError:  # "nothing changed" when the killed child saved the same value last
-            pass
+while sys.stdin.readline():
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        with open_workspace(url) as ws:
+            print("ready", os.getpid(), flush=True)
+            i = 0
+            while True:
+                i += 1
+                try:
+                    liability = "platform" if i % 2 else "stripe"
+                    ws.set_plan("acme", {"liability": liability}, message=f"save {i}", allow_blocked=True)
+                except StoreError:  # "nothing changed" when the killed saver saved the same value last
+                    pass
+    print("ended", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
 
@@ -61,22 +71,34 @@ def test_killing_a_saving_process_never_corrupts_the_store(tmp_path):
     rnd = random.Random(10)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     total = 1
-    for kill in range(KILLS):
-        child = subprocess.Popen(
-            [sys.executable, "-c", SAVER, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"ready", child.stderr.read() if child.stderr else ""
-        time.sleep(rnd.uniform(0.0, 0.25))
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-        assert child.returncode == -signal.SIGKILL, (kill, child.returncode)
-        numbers = _versions(path)
-        assert numbers == list(range(1, len(numbers) + 1)), f"gap after kill {kill}: {numbers[-5:]}"
-        assert len(numbers) >= total
-        total = len(numbers)
-        log = runner.invoke(cli, ["--db", url, "plan", "log", "acme"])
-        assert log.exit_code == 0, log.output
+    savers = subprocess.Popen(
+        [sys.executable, "-c", SAVERS, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        text=True,
+    )
+    assert savers.stdin is not None and savers.stdout is not None
+    try:
+        for kill in range(KILLS):
+            savers.stdin.write("go\n")
+            savers.stdin.flush()
+            ready, pid = savers.stdout.readline().split()
+            assert ready == "ready", savers.stderr.read() if savers.stderr else ""
+            time.sleep(rnd.uniform(0.0, 0.25))
+            os.kill(int(pid), signal.SIGKILL)
+            assert savers.stdout.readline().split() == ["ended", str(-signal.SIGKILL)], kill
+            numbers = _versions(path)
+            assert numbers == list(range(1, len(numbers) + 1)), f"gap after kill {kill}: {numbers[-5:]}"
+            assert len(numbers) >= total
+            total = len(numbers)
+            log = runner.invoke(cli, ["--db", url, "plan", "log", "acme"])
+            assert log.exit_code == 0, log.output
+    finally:
+        savers.stdin.close()
+        savers.wait(30)
     results = [
         runner.invoke(
             cli, ["--db", url, "plan", "set", "acme", "--set", f"liability={value}", "-m", "after", "--allow-blocked"]

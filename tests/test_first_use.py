@@ -11,19 +11,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from click.testing import CliRunner
 from sqlalchemy import text
 
 import connectplan.db.session
 from connectplan import open_workspace
+from connectplan.cli import cli
 from connectplan.db.errors import SchemaError
 from connectplan.db.session import HEAD_REVISION, enable_wal, make_engine
 from tests.test_migrations import _tables
@@ -34,50 +40,75 @@ ROUNDS = 3
 #: the built-in editions and revisions (2024 r1-r3, 2025 r1-r3, 2026 r1+r2, 2026-12 r1)
 BUILTIN_ROWS = 9
 
-# Each child waits until this moment (an absolute time in the environment), so that all of them
-# open the store at once rather than one after the other as they finish starting up.
-_AT_ONCE = (
-    "import os, sys, time\n"
-    "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()))\n"
-    "from connectplan.cli import main\n"
-    "sys.argv = ['connectplan', *sys.argv[1:]]\n"
-    "main()\n"
-)
+# One helper process pays for the imports (the CLI, SQLAlchemy, networkx, ...) and forks one child
+# per command; each child waits on a pipe that the helper closes once all of them exist, so they
+# open the store at the same moment rather than one after the other as they finish starting up.
+_TOGETHER = r"""
+import json, os, sys, traceback
+argvs, out_dir = json.loads(sys.argv[1]), sys.argv[2]
+import connectplan.workspace
+from connectplan.cli import main
+go_r, go_w = os.pipe()
+pids = []
+for i, argv in enumerate(argvs):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(go_w)
+        for fd, suffix in ((1, "out"), (2, "err")):
+            f = os.open(os.path.join(out_dir, f"{i}.{suffix}"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(f, fd)
+            os.close(f)
+        os.read(go_r, 1)  # end of file once the helper has forked every child and closed its end
+        sys.argv = ["connectplan", *argv]
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    pids.append(pid)
+os.close(go_r)
+os.close(go_w)
+print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]))
+"""
 
 
-def _start_together(argvs: list[list[str]], *, lead: float = 3.0, env: dict[str, str] | None = None) -> list:
-    start_at = time.time() + lead
-    environ = {**os.environ, **(env or {}), "START_AT": repr(start_at), "PYTHONPATH": str(ROOT)}
+def _run_together(argvs: list[list[str]], out_dir: Path) -> list[tuple[int, str, str]]:
+    """Run ``connectplan ARGV`` for each of ``argvs`` as separate processes started at the same moment."""
+    out_dir.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-c", _TOGETHER, json.dumps(argvs), str(out_dir)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    codes = json.loads(proc.stdout)
     return [
-        subprocess.Popen(
-            [sys.executable, "-c", _AT_ONCE, *argv],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for argv in argvs
+        (code, (out_dir / f"{i}.out").read_text(), (out_dir / f"{i}.err").read_text()) for i, code in enumerate(codes)
     ]
 
 
-def _finish(procs: list) -> list[tuple[int, str, str]]:
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        results.append((p.returncode, out, err))
-    return results
+@dataclass(frozen=True)
+class _Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "connectplan", *argv],
-        cwd=ROOT,
-        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _cli(*argv: str) -> _Run:
+    """``connectplan ARGV``, in this process (the concurrency tests above use separate processes)."""
+    result = CliRunner().invoke(cli, list(argv), prog_name="connectplan")
+    return _Run(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.slow
@@ -89,7 +120,7 @@ def test_eight_processes_on_a_new_sqlite_file_all_succeed(tmp_path: Path, start:
             path.touch()
         url = f"sqlite:///{path}"
         argvs = [["--db", url, "plan", "new", f"p{i}", "--preset", "saas"] for i in range(PROCESSES)]
-        results = _finish(_start_together(argvs))
+        results = _run_together(argvs, tmp_path / f"out-{round_}")
         failures = [(code, err.strip()) for code, _, err in results if code != 0]
         assert failures == [], f"round {round_}: {failures}"
         with sqlite3.connect(path) as conn:
@@ -155,8 +186,8 @@ def test_a_lock_held_past_the_busy_timeout_on_first_use_is_the_projects_error(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_concurrent_db_upgrade_on_postgresql_serialises(pg_url: str) -> None:
-    results = _finish(_start_together([["--db", pg_url, "db", "upgrade"] for _ in range(PROCESSES)]))
+def test_concurrent_db_upgrade_on_postgresql_serialises(pg_url: str, tmp_path: Path) -> None:
+    results = _run_together([["--db", pg_url, "db", "upgrade"] for _ in range(PROCESSES)], tmp_path / "out")
     assert [(code, err) for code, _, err in results if code != 0] == []
     outputs = sorted(out for _, out, _ in results)
     assert outputs.count(f"schema upgraded from empty to {HEAD_REVISION} (head)\n") == 1
@@ -169,15 +200,19 @@ def test_concurrent_db_upgrade_on_postgresql_serialises(pg_url: str) -> None:
         db_engine.dispose()
 
 
-def _alembic(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alembic", *args],
-        cwd=ROOT,
-        env={**os.environ, "CONNECTPLAN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _alembic(url: str, command_name: str, revision: str) -> _Run:
+    """``alembic COMMAND REVISION`` from the repository root on ``url``, in this process (logging left alone).
+
+    The subprocess form, ``alembic upgrade head`` on the CLI's URL, is tests/test_migrations.py's.
+    """
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    try:
+        getattr(command, command_name)(cfg, revision)
+    except Exception as exc:  # the CLI would print it and exit 1
+        return _Run(1, "", f"{type(exc).__name__}: {exc}")
+    return _Run(0, "", "")
 
 
 def test_downgrade_base_then_db_current_tells_the_truth_and_db_upgrade_works(empty_db_url: str) -> None:

@@ -27,7 +27,9 @@ def _git_has(commit: str) -> bool:
     return proc.returncode == 0
 
 
-@pytest.fixture(scope="module")
+# session scope: pytest groups tests by parametrized fixtures, which splits this module and would
+# build a module-scoped fixture twice
+@pytest.fixture(scope="session")
 def old_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not _git_has(OLD_MAIN):
         pytest.fail(f"commit {OLD_MAIN} is not in this clone; a shallow clone cannot run this test")
@@ -46,7 +48,7 @@ def _run(code: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def old_store(old_code: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     db = tmp_path_factory.mktemp("store") / "plans.db"
     for args in (

@@ -27,7 +27,10 @@ CATALOG_COMMANDS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, lazy=CATALOG_COMMANDS)
 def catalog() -> None:
-    """Validate, show, list, import, lint and compare catalog editions."""
+    """Validate, show, list, import, lint and compare catalog editions.
+
+    Example: connectplan catalog lint my-catalog.yaml
+    """
 
 
 @catalog.command("validate")

@@ -119,7 +119,8 @@ def set_(
     Prints the saved version and its verdict, with the change from the parent version when
     it moved. The save policy is plan new's (--allow-blocked, --fail-on; refused: exit 1).
 
-    Example: connectplan plan set acme-marketplace --set charge_type=separate -m "multi-seller carts"
+    Example: connectplan plan set acme-marketplace --set charge_type=separate
+    --set fee_mechanism=transfer_math -m "multi-seller carts"
     """
     from connectplan.output.plans import saved_line, verdict_line
 

@@ -104,6 +104,7 @@ NO_TWIN = {
     "download_doc",
     "download_prompt",
     "healthz",
+    "readyz",
     "favicon",
     "static",
     "api_resolve",

@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["HTMX_FILE", "TEMPLATE_DIR", "app_from_env", "create_app", "one_line", "user_errors"]
+__all__ = [
+    "HTMX_FILE",
+    "TEMPLATE_DIR",
+    "app_from_env",
+    "create_app",
+    "handle_database_error",
+    "handle_server_error",
+    "one_line",
+    "user_errors",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: the vendored htmx file (see static/HTMX.txt)
@@ -47,7 +56,10 @@ def one_line(exc: BaseException) -> str:
 
 
 def templates_for(settings: WebSettings) -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
+    # auto_reload off: a template is read once, never stat()ed again per request
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
+    )
     from connectplan.output.resolution import because_text, explain_condition
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
     from engine import Term
@@ -93,15 +105,22 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
         if workspace is not None:
             yield {"ws": workspace}
             return
+        from anyio import to_thread
+
         from connectplan.workspace import open_workspace
 
-        ws = open_workspace(settings.url)
+        # opening reads (or migrates) the store: on the thread pool, like every other blocking call
+        ws = await to_thread.run_sync(open_workspace, settings.url)
         try:
             yield {"ws": ws}
         finally:
-            ws.close()
+            await to_thread.run_sync(ws.close)
+
+    from db.errors import DatabaseError
 
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
+    handlers[DatabaseError] = handle_database_error
+    handlers[Exception] = handle_server_error
     app = Starlette(
         routes=routes(read_only=settings.read_only),
         middleware=[
@@ -119,7 +138,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     return app
 
 
-async def handle_user_error(request: Request, exc: Exception) -> Response:
+def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
     (409 for a lost save race, 422 for a save the save policy refused)."""
     from connectplan.errors import VerdictRefusedError
@@ -136,6 +155,54 @@ async def handle_user_error(request: Request, exc: Exception) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
         request, template, {"error": message, "status": status}, status_code=status
     )
+    return response
+
+
+#: what a :class:`~db.errors.DatabaseError` says when the store cannot be reached or is busy: a 503
+UNAVAILABLE_REASONS = (
+    "server",
+    "connection",
+    "cannot be reached",
+    "lock",
+    "busy",
+    "timed out",
+    "database failed",
+)
+
+
+def handle_database_error(request: Request, exc: Exception) -> Response:
+    """The store is unreachable or busy (a database restart, a held lock, an exhausted pool): 503 with one
+    line and ``Retry-After``; the pool's pre-ping replaces dead connections, so the next request after
+    the database is back succeeds. A database error caused by the input is a 400, as any input error."""
+    reason = str(getattr(exc, "reason", "")).lower()
+    if not any(word in reason for word in UNAVAILABLE_REASONS):
+        return handle_user_error(request, exc)
+    from connectplan.output.resolution import to_json
+    from connectplan.web.api import json_response
+
+    message = one_line(exc)
+    response: Response
+    if request.url.path.startswith("/api/"):
+        response = json_response(to_json({"error": message}), 503)
+    else:
+        from starlette.responses import PlainTextResponse
+
+        response = PlainTextResponse(f"503 Service Unavailable: {message}\n", 503)
+    response.headers["Retry-After"] = "2"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_server_error(request: Request, exc: Exception) -> Response:
+    """A bug: 500 with one line (the traceback goes to the log), with the security headers too (Starlette
+    sends this response from outside the middleware stack)."""
+    from starlette.responses import PlainTextResponse
+
+    from connectplan.web.security import SecurityHeaders
+
+    response = PlainTextResponse("500 Internal Server Error: the server failed; see its log\n", 500)
+    for name, value in SecurityHeaders.HEADERS:
+        response.headers[name.decode()] = value.decode()
     return response
 
 

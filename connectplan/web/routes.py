@@ -48,6 +48,7 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Route("/api/plans/{ref}", api.api_plan, name="api_plan"),
         Route("/api/diff", api.api_diff, name="api_diff"),
         Route("/healthz", views.healthz, name="healthz"),
+        Route("/readyz", views.readyz, name="readyz"),
         Route("/favicon.ico", views.favicon, name="favicon"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

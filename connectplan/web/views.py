@@ -1,11 +1,10 @@
 """Pages (``page_*``) and partials (``partial_*``): parse the request, call the Workspace, render a template.
 
-Views are sync functions (Starlette runs them in its thread pool), except the configurator's own
-three (``page_configure``, ``partial_workspace``, ``page_option_help``): they are ``async def`` with a
-synchronous body, computed on the event loop, because an option change is about 2 ms of CPU work
-and a hop through the thread pool (a GIL hand-off between two threads) measured as much again
-(``bench/web.py``); they read the store only through the Workspace's catalog cache and one small
-query. Errors are not caught here:
+Nothing that can block runs on the event loop: views that only compute are plain ``def`` (Starlette
+runs them in its thread pool); the few that read a form are ``async def`` and hand every Workspace
+call and every template to the thread pool through one helper, :func:`run_blocking`
+(``tests/test_web_server.py`` fails if any SQL statement runs on the event-loop thread).
+Errors are not caught here:
 the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
 race, 422 for a save the save policy refused: a blocked design without the "save even if
 blocked" box). The little view models below only arrange what the engine computed for the templates.
@@ -61,7 +60,9 @@ __all__ = [
     "post_tag",
     "post_upgrade",
     "read_only",
+    "readyz",
     "refusal_text",
+    "run_blocking",
     "verdict_badge",
 ]
 
@@ -323,7 +324,7 @@ def link_or_text(text: str, url: str) -> Markup:
     return escape(text)
 
 
-async def page_option_help(request: Request) -> Response:
+def page_option_help(request: Request) -> Response:
     """An option's summary, best-for, examples, API settings and docs (a fragment for htmx, else a page)."""
     catalog = ws_of(request).catalog(request.query_params.get("catalog") or None)
     prop = catalog.property_index.get(request.path_params["prop"])
@@ -340,7 +341,7 @@ def alternative_url(catalog: Catalog, selection: Any, plan: str | None = None, b
     return "?" + query_string(catalog.ref, dict(selection), plan=plan, base=base)
 
 
-async def page_configure(request: Request) -> Response:
+def page_configure(request: Request) -> Response:
     context = configure_context(request)
     twins = [f"/api/explore?{context['query']}"]
     if context["resolution"] is not None:
@@ -348,7 +349,7 @@ async def page_configure(request: Request) -> Response:
     return render(request, "configure.html", context, Link=alternate(*twins))
 
 
-async def partial_workspace(request: Request) -> Response:
+def partial_workspace(request: Request) -> Response:
     """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
     if "hx-request" not in request.headers:
         return RedirectResponse("/?" + request.url.query, status_code=303)
@@ -522,7 +523,7 @@ async def post_new_version(request: Request) -> Response:
             "latest": latest.record,
             "reload_url": "/?" + query_string(latest.record.catalog_ref, merged, plan=name, base=latest.record.version),
         }
-        return render(request, "conflict.html", context, status=409)
+        return await run_blocking(render, request, "conflict.html", context, status=409)
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -567,13 +568,18 @@ async def post_upgrade(request: Request) -> Response:
         return RedirectResponse(_version_url(saved.ref), status_code=303)
     context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}
     context["text"] = upgrade_text(report, None, dry_run=dry_run, refusal=refusal)
-    return render(request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
+    return await run_blocking(render, request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
 
 
-async def _run(func: Any, *args: Any) -> Any:
+async def run_blocking(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """The one seam for blocking work in an ``async`` view: ``func(*args, **kwargs)`` on the thread pool
+    (SQL, file I/O, subprocesses and templates never run on the event loop)."""
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(func, *args)
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+_run = run_blocking
 
 
 def read_only(request: Request) -> Response:
@@ -656,8 +662,24 @@ def download_export(request: Request) -> Response:
 
 
 def healthz(request: Request) -> Response:
+    """Liveness: the process answers (no query; a database outage does not make it fail)."""
     ws_of(request)  # the lifespan opened the store before the first request is served
-    return PlainTextResponse("ok\n")
+    return PlainTextResponse("ok\n", headers={"Cache-Control": "no-store"})
+
+
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
+    from db.session import HEAD_REVISION
+
+    revision = ws_of(request).store.schema_revision()  # an unreachable database: DatabaseError, a 503
+    if revision != HEAD_REVISION:
+        return PlainTextResponse(
+            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "
+            "run `connectplan db upgrade`\n",
+            503,
+            headers={"Cache-Control": "no-store"},
+        )
+    return PlainTextResponse("ready\n", headers={"Cache-Control": "no-store"})
 
 
 def favicon(request: Request) -> Response:

@@ -40,7 +40,7 @@ from connectplan.save_policy import SavePolicy
 from connectplan.store import Store
 from db.graph_store import CatalogCache
 from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
-from db.session import database_url
+from db.session import PoolOptions, database_url
 from engine import Catalog, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
@@ -91,16 +91,17 @@ class Subject:
         return self.record.ref if self.record else None
 
 
-def open_workspace(url: str | None = None) -> Workspace:
+def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -> Workspace:
     """Open the store at ``url`` (default ``$CONNECTPLAN_DATABASE_URL`` or ``sqlite:///connectplan.db``).
 
     A SQLite file that does not exist yet is created and migrated; any other store must be at
     the code's schema head, else :class:`~db.errors.SchemaError` says what to run. Built-in
     catalog editions missing from the store are imported. Use it as a context manager, or
-    call :meth:`Workspace.close`.
+    call :meth:`Workspace.close`. ``pool`` sizes the connection pool (a server's workers share the
+    database's connections: :meth:`db.session.PoolOptions.for_workers`).
     """
     url = store_url(database_url() if url is None else url)
-    db_engine, editions = open_database(url)
+    db_engine, editions = open_database(url, pool)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
         ws.store.ensure_builtins(builtin_loaders())

@@ -158,7 +158,7 @@ def test_the_cookie_is_the_same_for_every_worker():
 
 
 def test_settings_travel_to_workers_through_the_environment():
-    settings = WebSettings.for_bind(url="sqlite:///x.db", host="0.0.0.0", port=9000, token="t", read_only=True)
+    settings = WebSettings.for_bind(url="sqlite:///x.db", host="0.0.0.0", port=9000, token=TOKEN, read_only=True)
     again = WebSettings.from_env({ENV_VAR: settings.to_env()})
     assert again == settings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import statistics
 import threading
 import time
@@ -206,29 +207,80 @@ def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[i
     return resp.status, body, time.perf_counter() - start
 
 
-def test_a_cold_configurator_page_does_not_delay_concurrent_healthz(tmp_path):
-    from connectplan.web.app import create_app
-    from connectplan.web.settings import WebSettings
+@contextlib.contextmanager
+def serve_process(url: str, cwd: Any, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[int, Any]]:
+    """``connectplan serve --port 0`` as a subprocess (this checkout first on the path); yields the port and
+    the log file; stopped with Ctrl-C's signal at the end."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    url = new_store(tmp_path)
-    app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",)))
-    with live_server(app) as port:
+    from connectplan.web.settings import ENV_VAR
+
+    log = (cwd / "serve.log").open("w+", encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if k not in (ENV_VAR, "CONNECTPLAN_TOKEN")}
+    root = str(Path(__file__).resolve().parents[1])
+    base["PYTHONPATH"] = os.pathsep.join(p for p in (root, base.get("PYTHONPATH")) if p)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connectplan", "--db", url, "serve", "--port", "0", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
+        env={**base, **(env or {})},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            log.seek(0)
+            found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log.read())
+            if found:
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, log.read()
+            time.sleep(0.05)
+        yield int(found.group(1)), log
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+def _healthz_ratio_during_cold_pages(url: str, cwd: Any) -> tuple[float, float, int]:
+    """A new server: the median /healthz time while cold configurator pages compute, over the idle median."""
+    with serve_process(url, cwd) as (port, _log):
+        assert _get(port, f"/?catalog={CAT}")[0] == 200  # templates compiled; the other editions stay cold
         idle = [_get(port, "/healthz")[2] for _ in range(30)]
-        ratios = []
-        for catalog in ("stripe-connect@2025", "stripe-connect@2026"):  # each a cold page: catalog read, SAT
-            page: list[float] = []
-            worker = threading.Thread(target=lambda c=catalog, p=page: p.append(_get(port, f"/?catalog={c}")[2]))
+        during: list[float] = []
+        for catalog in ("stripe-connect@2025", "stripe-connect@2026", "stripe-connect@2026-12"):
+            page: list[int] = []  # each a cold page: the catalog read from the store, then SAT work
+            worker = threading.Thread(target=lambda c=catalog, p=page: p.append(_get(port, f"/?catalog={c}")[0]))
             worker.start()
-            during = []
             while worker.is_alive():
                 status, _, took = _get(port, "/healthz")
                 assert status == 200
                 during.append(took)
             worker.join()
-            ratios.append(statistics.median(during) / statistics.median(idle))
-            assert during and page
-    # the loop answered /healthz while the page was computed in the thread pool (was ~50x with the page on the loop)
-    assert max(ratios) <= 3.0, (ratios, statistics.median(idle))
+            assert page == [200]
+    return statistics.median(during) / statistics.median(idle), statistics.median(idle), len(during)
+
+
+def test_a_cold_configurator_page_does_not_delay_concurrent_healthz(tmp_path):
+    """Measured, not a fixed time: the ratio to an idle /healthz of the same server. With the page computed on
+    the event loop it was ~47x; in the thread pool it is ~1.5-3x, more when other processes load the machine,
+    so the measurement is taken up to three times (a blocked loop fails every time)."""
+    url = new_store(tmp_path)
+    attempts = []
+    for _ in range(3):
+        attempts.append(_healthz_ratio_during_cold_pages(url, tmp_path))
+        if attempts[-1][0] <= 3.0:
+            return
+    raise AssertionError(f"/healthz was delayed by cold pages: (ratio, idle median, samples) {attempts}")
 
 
 # -- the route names ----------------------------------------------------------------------------------------
@@ -237,3 +289,165 @@ def test_a_cold_configurator_page_does_not_delay_concurrent_healthz(tmp_path):
 def test_write_routes_are_posts():
     names = {name for _, _, name in WRITE_ROUTES}
     assert names == {"plan_new", "plan_set", "plan_tag", "plan_fork", "plan_upgrade"}
+
+
+# -- point 2: the pool and the database lifecycle ---------------------------------------------------------
+
+
+def test_pool_defaults_keep_every_worker_within_the_connection_budget():
+    from db.session import CONNECTION_BUDGET, PoolOptions
+
+    assert PoolOptions.for_workers(1) == PoolOptions(5, 10, 10.0)
+    for workers in (1, 2, 4, 7, 16, 40):
+        assert PoolOptions.for_workers(workers).connections * workers <= CONNECTION_BUDGET
+        assert PoolOptions.for_workers(workers).size >= 1
+
+
+def test_serve_takes_the_pool_options(runner, monkeypatch, tmp_path):
+    import os
+
+    import uvicorn
+
+    from connectplan.cli import cli
+    from connectplan.web.settings import ENV_VAR, WebSettings
+    from db.session import PoolOptions
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setenv(ENV_VAR, "")
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    args = ["--db", url, "serve", "--port", "0", "--workers", "4", "--pool-size", "3", "--pool-timeout", "2.5"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    settings = WebSettings.from_env(dict(os.environ))
+    assert settings.pool == PoolOptions(size=3, max_overflow=PoolOptions.for_workers(4).max_overflow, timeout=2.5)
+    assert "--pool-size" in runner.invoke(cli, ["serve", "--help"]).output
+
+
+def test_the_engine_pings_and_sizes_its_pool(tmp_path):
+    from connectplan.workspace import open_workspace
+    from db.session import PoolOptions
+
+    with open_workspace(new_store(tmp_path), pool=PoolOptions(2, 1, 3.0)) as ws:
+        engine_pool = ws.store.db_engine.pool
+        assert engine_pool._pre_ping  # type: ignore[attr-defined]
+        assert (engine_pool.size(), engine_pool._max_overflow, engine_pool._timeout) == (2, 1, 3.0)  # type: ignore[attr-defined]
+
+
+def test_healthz_is_liveness_and_readyz_checks_the_schema(module_store, monkeypatch):
+    from db import session
+
+    with client_for(module_store) as tc:
+        assert tc.get("/healthz").text == "ok\n"
+        assert tc.get("/readyz").text == "ready\n"
+        monkeypatch.setattr(session, "HEAD_REVISION", "ffffffffffff")
+        resp = tc.get("/readyz")
+        assert resp.status_code == 503 and "connectplan db upgrade" in resp.text
+        assert tc.get("/healthz").status_code == 200
+
+
+def test_a_busy_store_answers_503_in_one_line(module_store, monkeypatch):
+    from connectplan.store import Store
+    from db.errors import DatabaseError
+
+    def busy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("sqlite:///x.db", "another process held the write lock past the busy timeout", "retry")
+
+    with client_for(module_store) as tc:
+        monkeypatch.setattr(Store, "list_plans", busy)
+        for path in ("/plans", "/api/plans"):
+            resp = tc.get(path)
+            assert resp.status_code == 503, path
+            text = json.loads(resp.text)["error"] if path.startswith("/api/") else resp.text
+            assert resp.headers["retry-after"] and len(text.strip().splitlines()) == 1
+            assert "write lock" in text
+            assert resp.headers["content-security-policy"]
+
+
+@pytest.mark.postgres
+def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
+    """Stop PostgreSQL under a running server: requests get 503 (never 400 or 500); start it: they succeed."""
+    from connectplan.web.app import create_app
+    from connectplan.web.settings import WebSettings
+    from connectplan.workspace import open_workspace, upgrade_store
+
+    url = pg_cluster.new_database()
+    upgrade_store(url)
+    with open_workspace(url) as ws:
+        ws.new_plan("acme", catalog=CAT, set=FULL, message="one")
+    app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",), pool_timeout=2.0))
+    with live_server(app) as port:
+        for _ in range(3):  # the pool now holds connections the restart will kill
+            assert _get(port, "/api/plans/acme")[0] == 200
+        pg_cluster.pause()
+        try:
+            for path in ("/api/plans/acme", "/plans", "/readyz", "/versions/acme@1"):
+                status, body, _ = _get(port, path)
+                assert status == 503, (path, status, body[:300])
+                text = json.loads(body)["error"] if path.startswith("/api/") else body.decode()
+                assert len(text.strip().splitlines()) == 1
+            assert _get(port, "/healthz")[0] == 200  # liveness: the process is fine
+        finally:
+            pg_cluster.resume()
+        for path in ("/api/plans/acme", "/plans", "/readyz"):
+            status, body, _ = _get(port, path)
+            assert status == 200, (path, status, body[:300])
+
+
+# -- point 5: serve refuses what it cannot do, in one line -------------------------------------------------
+
+
+def test_serve_on_a_busy_port_or_an_unknown_host_is_one_line_and_exit_2(runner, tmp_path, monkeypatch):
+    import socket
+
+    from connectplan.cli import cli
+
+    monkeypatch.delenv("CONNECTPLAN_TOKEN", raising=False)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["--db", url, "serve", "--port", str(port)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "in use" in lines[0], result.stderr
+    token = "x" * 4 + "Aa1-" * 5
+    result = runner.invoke(cli, ["--db", url, "serve", "--host", "no such host!", "--token", token])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("token", ["a", "short-token-15c", "aaaaaaaaaaaaaaaaaaaaaaaa", "abababababababababab"])
+def test_a_guessable_token_is_refused_at_start(runner, token, monkeypatch):
+    from connectplan.cli import cli
+
+    monkeypatch.delenv("CONNECTPLAN_TOKEN", raising=False)
+    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token", token])
+    assert result.exit_code == 2 and "token" in result.stderr and (len(token) < 3 or token not in result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_500_carries_the_security_headers(module_store, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from connectplan.web import views
+    from connectplan.web.app import create_app
+    from connectplan.web.security import CSP
+    from connectplan.web.settings import WebSettings
+
+    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "selection_rows", broken)
+    from connectplan.workspace import open_workspace
+
+    with open_workspace(module_store) as ws:
+        if not ws.plans():
+            ws.new_plan("p500", catalog=CAT, set=FULL, message="m")
+        ref = ws.plans()[0].name
+    app = create_app(WebSettings(url=module_store, port=8765))
+    local = {"base_url": "http://127.0.0.1:8765", "client": ("127.0.0.1", 5)}
+    with TestClient(app, **local, raise_server_exceptions=False) as tc:  # type: ignore[arg-type]
+        resp = tc.get(f"/versions/{ref}@1")
+    assert resp.status_code == 500
+    assert resp.headers["content-security-policy"] == CSP and resp.headers["x-content-type-options"] == "nosniff"
+    assert "a bug" not in resp.text

@@ -28,6 +28,25 @@ import click
     type=click.IntRange(1, 64),
     help="uvicorn worker processes (each opens its own store connection pool; use PostgreSQL for several).",
 )
+@click.option(
+    "--pool-size",
+    type=click.IntRange(1, 1000),
+    metavar="N",
+    help="Database connections each worker keeps open [default: 5, fewer with many workers].",
+)
+@click.option(
+    "--max-overflow",
+    type=click.IntRange(0, 1000),
+    metavar="N",
+    help="Extra connections each worker may open under load [default: 10, fewer with many workers; "
+    "all workers together stay within 80].",
+)
+@click.option(
+    "--pool-timeout",
+    type=click.FloatRange(0.1, 600),
+    metavar="SECONDS",
+    help="How long a request waits for a free connection before it gets a 503 [default: 10].",
+)
 @click.option("--read-only", is_flag=True, help="Serve everything but refuse every write (save, tag, fork, upgrade).")
 @click.option(
     "--allow-host",
@@ -43,6 +62,9 @@ def serve(
     port: int,
     token: str | None,
     workers: int,
+    pool_size: int | None,
+    max_overflow: int | None,
+    pool_timeout: float | None,
     read_only: bool,
     allow_hosts: tuple[str, ...],
 ) -> None:
@@ -62,8 +84,18 @@ def serve(
 
     db_url = (ctx.find_root().obj or {}).get("db_url")
     settings = WebSettings.for_bind(
-        url=db_url, host=host, port=port, token=token, read_only=read_only, extra_hosts=allow_hosts
+        url=db_url,
+        host=host,
+        port=port,
+        token=token,
+        read_only=read_only,
+        extra_hosts=allow_hosts,
+        workers=workers,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
     )
+    check_port(host, port)
     missing = [m for m in ("starlette", "jinja2", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
     if missing:
         raise AppError(
@@ -71,7 +103,8 @@ def serve(
         )
     from connectplan.workspace import open_workspace
 
-    with open_workspace(db_url) as ws:  # a store that cannot be opened is one line and exit 2, before binding
+    # a store that cannot be opened is one line and exit 2, before binding
+    with open_workspace(db_url, pool=settings.pool) as ws:
         store = getattr(ws, "url", None) or db_url or "the default store"
     import uvicorn
 
@@ -90,3 +123,25 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line (exit 2), an address that cannot be bound: an unknown host or a busy port."""
+    import errno
+    import socket
+
+    from connectplan.errors import AppError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise AppError(f"cannot serve on {host!r}: not an address or a name this machine resolves ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AppError(f"port {port} on {host} is in use; stop the other server or pass --port") from None
+            raise AppError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -16,8 +16,12 @@ import os
 import secrets
 import socket
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from connectplan.errors import AppError
+
+if TYPE_CHECKING:
+    from db.session import PoolOptions
 
 __all__ = [
     "DEFAULT_HOST",
@@ -27,6 +31,7 @@ __all__ = [
     "WebSettings",
     "allowed_hosts_for",
     "check_bind",
+    "check_token",
     "is_loopback",
 ]
 
@@ -91,6 +96,29 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
+#: the shortest access token ``serve`` accepts, and the fewest distinct characters in it
+MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_DISTINCT = 6
+
+
+def check_token(token: str | None) -> None:
+    """Refuse a guessable token (one line, :class:`AppError`): shorter than :data:`MIN_TOKEN_LENGTH`
+    characters or made of fewer than :data:`MIN_TOKEN_DISTINCT` different ones.
+
+    >>> check_token("a")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    connectplan.errors.AppError: the token is 1 characters long; use at least 16 random ones, e.g. ...
+    """
+    if token is None:
+        return
+    fix = "use at least 16 random ones, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe())'"
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise AppError(f"the token is {len(token)} characters long; {fix}")
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        raise AppError(f"the token repeats too few characters ({len(set(token))} different ones); {fix}")
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """Everything a worker needs: the store, the bind, the token, the rules and one secret per run."""
@@ -103,6 +131,23 @@ class WebSettings:
     read_only: bool = False
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     max_body_bytes: int = MAX_BODY_BYTES
+    #: the connection pool of each worker's engine (``None``: :meth:`PoolOptions.for_workers` of ``workers``)
+    workers: int = 1
+    pool_size: int | None = None
+    max_overflow: int | None = None
+    pool_timeout: float | None = None
+
+    @property
+    def pool(self) -> PoolOptions:
+        """Each worker's pool: the defaults for the number of workers, with what was given on top."""
+        from db.session import PoolOptions
+
+        default = PoolOptions.for_workers(self.workers)
+        return PoolOptions(
+            size=default.size if self.pool_size is None else self.pool_size,
+            max_overflow=default.max_overflow if self.max_overflow is None else self.max_overflow,
+            timeout=default.timeout if self.pool_timeout is None else self.pool_timeout,
+        )
 
     @classmethod
     def for_bind(
@@ -114,9 +159,12 @@ class WebSettings:
         token: str | None = None,
         read_only: bool = False,
         extra_hosts: tuple[str, ...] = (),
+        **options: Any,
     ) -> WebSettings:
-        """Settings for a server bound to ``host``; raises :class:`AppError` for a public bind without a token."""
+        """Settings for a server bound to ``host``; raises :class:`AppError` for a public bind without a token
+        or a guessable token."""
         check_bind(host, token)
+        check_token(token or None)
         return cls(
             url=url,
             host=host,
@@ -124,6 +172,7 @@ class WebSettings:
             token=token or None,
             allowed_hosts=allowed_hosts_for(host, extra_hosts),
             read_only=read_only,
+            **options,
         )
 
     @property

@@ -451,3 +451,131 @@ def test_a_500_carries_the_security_headers(module_store, monkeypatch):
     assert resp.status_code == 500
     assert resp.headers["content-security-policy"] == CSP and resp.headers["x-content-type-options"] == "nosniff"
     assert "a bug" not in resp.text
+
+
+# -- points 3 and 5: login and people ------------------------------------------------------------------------
+
+
+def _login(tc: Any, token: str, nxt: str = "/", **fields: str) -> Any:
+    body = urlencode({"token": token, "next": nxt, **fields})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    return tc.post("/login", content=body.encode(), headers=headers)
+
+
+def test_failed_logins_are_throttled_per_address_with_a_growing_delay(module_store, monkeypatch):
+    from connectplan.web import security
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    token = "team-token-0123456789"
+    with client_for(module_store, token=token, client=("10.0.0.9", 1)) as tc:
+        assert _login(tc, "wrong-wrong-wrong-1").status_code == 401
+        resp = _login(tc, "wrong-wrong-wrong-2")
+        assert resp.status_code == 429 and int(resp.headers["retry-after"]) >= 1
+        waits = []
+        for _ in range(4):
+            clock[0] += 1000  # past any wait
+            assert _login(tc, "wrong-wrong-wrong-3").status_code == 401
+            resp = _login(tc, token)
+            assert resp.status_code == 429  # even the right token waits
+            waits.append(int(resp.headers["retry-after"]))
+        assert waits == sorted(waits) and waits[-1] > waits[0]  # growing
+        clock[0] += 1000
+        assert _login(tc, token).status_code == 303
+    assert security.LoginThrottle.MAX_DELAY <= 60
+
+
+@pytest.fixture
+def users_file(tmp_path: Any) -> tuple[str, str, str]:
+    from connectplan.web.users import add_user
+
+    path = tmp_path / "users"
+    return str(path), add_user(path, "ada"), add_user(path, "grace")
+
+
+def test_named_users_log_in_and_their_saves_are_attributed_to_them(module_store, users_file):
+    path, ada, grace = users_file
+    with client_for(module_store, users_file=path, client=("10.0.0.7", 1)) as tc:
+        resp = _login(tc, ada, "/plans", user="ada")
+        assert resp.status_code == 303
+        tc.cookies.set("connectplan_session", resp.headers["set-cookie"].split(";")[0].split("=", 1)[1])
+        page = tc.get(f"/?{urlencode({'catalog': CAT, **FULL})}").text
+        assert 'name="author"' not in page and "Log out" in page
+        resp = post(tc, "/plans", {"name": "by-ada", "catalog": CAT, "author": "mallory", **FULL})
+        assert resp.status_code == 303, resp.text
+        assert tc.get("/api/plans/by-ada@1").json()["plan"]["author"] == "ada"
+        resp = tc.post("/logout", headers={"Sec-Fetch-Site": "same-origin"})
+        assert resp.status_code == 303 and "Max-Age=0" in resp.headers["set-cookie"]
+        assert _login(tc, grace, user="ada").status_code == 401  # grace's token is not ada's
+
+
+def test_a_restart_keeps_the_session_and_the_csrf_token(module_store, users_file, tmp_path):
+    from connectplan.web.settings import WebSettings
+
+    path, ada, _ = users_file
+    secret = str(tmp_path / "secret")
+    first = WebSettings.for_bind(url=module_store, port=8765, users_file=path, secret_file=secret)
+    with client_for(module_store, users_file=path, secret=first.secret, client=("10.0.0.8", 1)) as tc:
+        cookie = _login(tc, ada, user="ada").headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        csrf_token = tc.app_settings.csrf_token
+    again = WebSettings.for_bind(url=module_store, port=8765, users_file=path, secret_file=secret)
+    assert again.secret == first.secret
+    with client_for(module_store, users_file=path, secret=again.secret, client=("10.0.0.8", 1)) as tc:
+        tc.cookies.set("connectplan_session", cookie)
+        assert tc.get("/plans").status_code == 200
+        resp = tc.post(
+            "/plans",
+            data={"name": "after-restart", "catalog": CAT, **FULL, "csrf_token": csrf_token},
+            headers={"Sec-Fetch-Site": "same-origin"},
+        )
+        assert resp.status_code == 303, resp.text
+
+
+def test_an_expired_or_forged_session_is_refused(module_store, users_file):
+    from connectplan.web.users import Sessions
+
+    path, _, _ = users_file
+    with client_for(module_store, users_file=path, client=("10.0.0.8", 1)) as tc:
+        key = tc.app_settings.session_key
+        old = Sessions(key, -10).cookie("ada").split(";")[0].split("=", 1)[1]
+        other = Sessions(b"another key", 60).cookie("ada").split(";")[0].split("=", 1)[1]
+        for value in (old, other, "ada.99999999999.x"):
+            assert tc.get("/plans", headers={"Cookie": f"connectplan_session={value}"}).status_code == 401
+
+
+def test_the_token_never_appears_in_the_servers_output_nor_in_a_subprocess_env(tmp_path, users_file):
+    from urllib.parse import urlencode as enc
+
+    path, ada, _ = users_file
+    url = new_store(tmp_path)
+    with serve_process(url, tmp_path, "--users", path) as (port, log):
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = enc({"user": "ada", "token": ada, "next": "/plans"})
+        headers = {"Host": f"127.0.0.1:{port}", "Content-Type": "application/x-www-form-urlencoded"}
+        conn.request("POST", "/login", body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 303
+        conn.close()
+        _get(port, f"/login?token={ada}&next=/")  # pasted into a URL by mistake: not logged either
+        _get(port, f"/diagrams/steps.svg?catalog={CAT}", headers={"Authorization": f"Bearer {ada}"})
+        time.sleep(0.3)
+    log.seek(0) if not log.closed else None
+    text = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "POST /login" in text and ada not in text
+    assert '"GET /login?[removed]' in text
+
+
+def test_the_workers_settings_leave_the_environment(monkeypatch):
+    import os
+
+    from connectplan.web.app import app_from_env
+    from connectplan.web.settings import ENV_VAR, WebSettings
+
+    monkeypatch.setenv(ENV_VAR, WebSettings.for_bind(token="team-token-0123456789").to_env())
+    monkeypatch.setenv("CONNECTPLAN_TOKEN", "team-token-0123456789")
+    app = app_from_env()
+    assert app.state.settings.token == "team-token-0123456789"
+    assert ENV_VAR not in os.environ and "CONNECTPLAN_TOKEN" not in os.environ  # dot inherits neither

@@ -47,6 +47,38 @@ import click
     metavar="SECONDS",
     help="How long a request waits for a free connection before it gets a 503 [default: 10].",
 )
+@click.option(
+    "--users",
+    "users_file",
+    envvar="CONNECTPLAN_USERS_FILE",
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Named users: one NAME:TOKEN-HASH line each (connectplan user add NAME); saves are attributed to them.",
+)
+@click.option(
+    "--secret-file",
+    envvar="CONNECTPLAN_SECRET_FILE",
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The server secret that signs sessions and CSRF tokens (created when missing); keeps logins and open "
+    "pages valid across restarts and hosts [default: derived from the token or users file].",
+)
+@click.option(
+    "--session-max-age",
+    default=7 * 24 * 3600,
+    show_default=True,
+    type=click.IntRange(60, 365 * 24 * 3600),
+    metavar="SECONDS",
+    help="How long a login lasts.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    help="Trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated); the real client address "
+    "then decides who is local.",
+)
 @click.option("--read-only", is_flag=True, help="Serve everything but refuse every write (save, tag, fork, upgrade).")
 @click.option(
     "--allow-host",
@@ -65,6 +97,10 @@ def serve(
     pool_size: int | None,
     max_overflow: int | None,
     pool_timeout: float | None,
+    users_file: str | None,
+    secret_file: str | None,
+    session_max_age: int,
+    forwarded_allow_ips: str | None,
     read_only: bool,
     allow_hosts: tuple[str, ...],
 ) -> None:
@@ -94,6 +130,10 @@ def serve(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
+        users_file=users_file,
+        secret_file=secret_file,
+        session_max_age=session_max_age,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     check_port(host, port)
     missing = [m for m in ("starlette", "jinja2", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
@@ -108,11 +148,12 @@ def serve(
         store = getattr(ws, "url", None) or db_url or "the default store"
     import uvicorn
 
+    os.environ.pop("CONNECTPLAN_TOKEN", None)  # the workers get it through the settings, then drop those too
     os.environ[ENV_VAR] = settings.to_env()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"connectplan: serving {store} at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-    if token:
-        click.echo(f"connectplan: log in once at http://{shown}:{port}/login with the token", err=True)
+    if token or users_file:
+        click.echo(f"connectplan: log in at http://{shown}:{port}/login", err=True)
     uvicorn.run(
         "connectplan.web.app:app_from_env",
         factory=True,
@@ -120,7 +161,8 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=False,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
     )
 

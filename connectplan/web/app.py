@@ -142,6 +142,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    install_log_filter()
     app.state.settings = settings
     app.state.templates = templates_for(settings)
     return app
@@ -215,6 +216,36 @@ def handle_server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+class NoSecretsInAccessLog:
+    """A logging filter for uvicorn's access log: the query string of ``/login`` and of any request carrying a
+    ``token`` parameter is cut off (the path stays)."""
+
+    def filter(self, record: Any) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            path, _, query = args[2].partition("?")
+            if path in ("/login", "/logout") or "token" in query.lower() or "secret" in query.lower():
+                record.args = (*args[:2], path + "?[removed]", *args[3:])
+        return True
+
+
+def install_log_filter() -> None:
+    """Add :class:`NoSecretsInAccessLog` to uvicorn's access logger (once)."""
+    import logging
+
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, NoSecretsInAccessLog) for f in logger.filters):
+        logger.addFilter(NoSecretsInAccessLog())
+
+
 def app_from_env() -> Starlette:
-    """The factory each uvicorn worker calls: settings from ``$CONNECTPLAN_WEB_SETTINGS``."""
-    return create_app(WebSettings.from_env())
+    """The factory each uvicorn worker calls: settings from ``$CONNECTPLAN_WEB_SETTINGS``, which is then
+    removed from the environment, so no subprocess (Graphviz's ``dot``) inherits the token or the secret."""
+    import os
+
+    from connectplan.web.settings import ENV_VAR
+
+    settings = WebSettings.from_env()
+    os.environ.pop(ENV_VAR, None)
+    os.environ.pop("CONNECTPLAN_TOKEN", None)
+    return create_app(settings)

@@ -458,11 +458,14 @@ def _form_pairs(form: Any) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
 
-def _saving(fields: dict[str, str]) -> dict[str, Any]:
-    """A saving form's message, author and "save even if blocked" box, as the Workspace's keywords."""
+def _saving(fields: dict[str, str], request: Request | None = None) -> dict[str, Any]:
+    """A saving form's message, author and "save even if blocked" box, as the Workspace's keywords.
+
+    A logged-in user (``--users``) is the author; the form has no author field then."""
+    user = getattr(request.state, "user", None) if request is not None else None
     return {
         "message": fields.get("message", "").strip() or None,
-        "author": fields.get("author", "").strip() or None,
+        "author": user or fields.get("author", "").strip() or None,
         "allow_blocked": fields.get("allow_blocked") == "1",
     }
 
@@ -482,7 +485,7 @@ async def post_new_plan(request: Request) -> Response:
     ws = ws_of(request)
     catalog = await _run(ws.catalog, fields.get("catalog") or None)
     sel = parse_selection(pairs, catalog)
-    record = await _run(lambda: ws.new_plan(name, catalog=catalog.ref, set=sel.mapping, **_saving(fields)))
+    record = await _run(lambda: ws.new_plan(name, catalog=catalog.ref, set=sel.mapping, **_saving(fields, request)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -508,7 +511,7 @@ async def post_new_version(request: Request) -> Response:
     before = dict(base_view.record.selection)
     changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
     try:
-        record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields)))
+        record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
     except Exception as exc:
         from db.errors import ConflictError
 
@@ -543,7 +546,7 @@ async def post_fork(request: Request) -> Response:
     if not ref or not new_name:
         raise BadRequest("forking needs a version (ref) and the new plan's name", "new_name")
     ws = ws_of(request)
-    record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields)))
+    record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields, request)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -559,7 +562,7 @@ async def post_upgrade(request: Request) -> Response:
     ws = ws_of(request)
     refusal = None
     try:
-        report, saved = await _run(lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields)))
+        report, saved = await _run(lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields, request)))
     except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
         if exc.report is None:
             raise

@@ -579,3 +579,68 @@ def test_the_workers_settings_leave_the_environment(monkeypatch):
     app = app_from_env()
     assert app.state.settings.token == "team-token-0123456789"
     assert ENV_VAR not in os.environ and "CONNECTPLAN_TOKEN" not in os.environ  # dot inherits neither
+
+
+# -- point 4: caching and compression --------------------------------------------------------------------------
+
+
+def test_diagrams_and_documents_carry_a_strong_etag_and_answer_304(module_store):
+    from connectplan.workspace import open_workspace
+
+    with open_workspace(module_store) as ws:
+        if "etag-plan" not in {p.name for p in ws.plans()}:
+            ws.new_plan("etag-plan", catalog=CAT, set=FULL, message="m")
+    sel = urlencode({"catalog": CAT, **FULL})
+    with client_for(module_store) as tc:
+        for path in (
+            f"/diagrams/steps.svg?{sel}",
+            "/diagrams/liability.dot?plan=etag-plan@1",
+            f"/download/prompt.txt?{sel}",
+            "/download/doc.html?plan=etag-plan@1",
+        ):
+            first = tc.get(path)
+            etag = first.headers["etag"]
+            assert first.status_code == 200 and etag.startswith('"') and not etag.startswith("W/"), path
+            again = tc.get(path)
+            assert again.headers["etag"] == etag and again.content == first.content
+            resp = tc.get(path, headers={"If-None-Match": etag})
+            assert resp.status_code == 304 and resp.content == b"" and resp.headers["etag"] == etag, path
+        other = tc.get(f"/diagrams/steps.svg?{urlencode({'catalog': CAT, **BLOCKED})}")
+        assert other.headers["etag"] != tc.get(f"/diagrams/steps.svg?{sel}").headers["etag"]
+
+
+def test_a_rendered_figure_is_served_from_the_cache(module_store, monkeypatch):
+    from connectplan.workspace import Workspace
+
+    sel = urlencode({"catalog": CAT, **FULL})
+    with client_for(module_store) as tc:
+        first = tc.get(f"/diagrams/money-flow.svg?{sel}")
+        monkeypatch.setattr(Workspace, "render", lambda *a, **k: pytest.fail("rendered again"))
+        assert tc.get(f"/diagrams/money-flow.svg?{sel}").content == first.content
+    from connectplan.web.views import FigureCache
+
+    cache = FigureCache(max_items=2, max_bytes=100)
+    for key in "abc":
+        cache.put(key, b"x" * 10)
+    assert list(cache.items) == ["b", "c"]
+    cache.put("big", b"x" * 60)  # more than a quarter of the bytes: not kept
+    assert cache.get("big") is None
+
+
+def test_static_files_have_their_content_hash_in_the_url_and_a_long_cache(module_store):
+    from connectplan.web.routes import static_url
+
+    with client_for(module_store) as tc:
+        page = tc.get("/").text
+        url = static_url("app.css")
+        assert url in page and "?v=" in url
+        assert "immutable" in tc.get(url).headers["cache-control"]
+        assert tc.get("/static/app.css?v=000000000000").headers["cache-control"] == "no-cache"
+
+
+def test_text_responses_are_gzipped(module_store):
+    with client_for(module_store) as tc:
+        resp = tc.get(f"/?catalog={CAT}", headers={"Accept-Encoding": "gzip"})
+        assert resp.headers["content-encoding"] == "gzip" and "Accept-Encoding" in resp.headers["vary"]
+        assert resp.headers["content-security-policy"]
+        assert "content-encoding" not in tc.get("/healthz", headers={"Accept-Encoding": "gzip"}).headers

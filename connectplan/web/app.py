@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.templating import Jinja2Templates
 
@@ -63,6 +64,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
     )
     from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
     from engine import Term
 
@@ -77,6 +79,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         csrf_token=settings.csrf_token,
         read_only=settings.read_only,
         htmx_file=HTMX_FILE,
+        static_url=static_url,
         htmx_config={
             "historyCacheSize": 0,
             "refreshOnHistoryMiss": True,
@@ -134,6 +137,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
         routes=routes(read_only=settings.read_only),
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
             Middleware(TokenAuth, settings=settings),
             Middleware(BodyLimit, limit=settings.max_body_bytes),
@@ -145,6 +149,9 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     install_log_filter()
     app.state.settings = settings
     app.state.templates = templates_for(settings)
+    from connectplan.web.views import FigureCache
+
+    app.state.figures = FigureCache()
     return app
 
 

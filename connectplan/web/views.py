@@ -36,10 +36,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DIAGRAM_FORMATS",
     "DIAGRAM_KINDS",
+    "FigureCache",
     "OptionView",
     "PropertyView",
     "SectionView",
     "configure_context",
+    "content_etag",
     "diagram",
     "download_doc",
     "download_export",
@@ -610,6 +612,46 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(filename)}"}
 
 
+def content_etag(request: Request, what: str, subject: dict[str, Any], *extra: str | None) -> str:
+    """A strong ETag from the content hash of a response's inputs: the catalog revision's content hash and the
+    selection, or the plan version (immutable once saved), plus what is drawn or written and this code's
+    version. Computed before any rendering, so a matching ``If-None-Match`` costs no resolution."""
+    import hashlib
+    import json
+
+    from connectplan import __version__
+
+    ws = ws_of(request)
+
+    def version_key(ref: str) -> list[Any]:
+        record = ws.version(ref)
+        return [record.plan, record.version, record.created_at, record.catalog_ref, list(record.selection)]
+
+    parts: list[Any] = [__version__, what, *extra]
+    if "ref" in subject:
+        parts.append(version_key(subject["ref"]))
+    else:
+        catalog = ws.catalog(subject["catalog"])
+        parts += [catalog.content_hash, subject["preset"], sorted((k, v) for k, v in subject["set"].items())]
+    against = request.query_params.get("against", "").strip()
+    if against:
+        parts.append(version_key(against))
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the browser's ``If-None-Match`` names ``etag``."""
+    given = request.headers.get("if-none-match", "")
+    if etag in (t.strip() for t in given.split(",")) or given.strip() == "*":
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": REVALIDATE})
+    return None
+
+
+#: diagram and document responses: cached by the browser, revalidated with their ETag on every use
+REVALIDATE = "no-cache"
+
+
 def diagram(request: Request) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["format"]
     if kind not in DIAGRAM_KINDS:
@@ -618,9 +660,49 @@ def diagram(request: Request) -> Response:
         raise BadRequest(f"unknown diagram format {fmt!r}; use one of: {', '.join(DIAGRAM_FORMATS)}", "format")
     subject, stem = _subject(request)
     against = request.query_params.get("against", "").strip() or None
-    data = ws_of(request).render(kind, format=fmt, against=against, **subject)
+    etag = content_etag(request, f"diagram:{kind}.{fmt}", subject)
     headers = _attachment(f"{stem}-{kind}.{fmt}") if request.query_params.get("download") == "1" else {}
+    headers.update({"ETag": etag, "Cache-Control": REVALIDATE})
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    figures = request.app.state.figures
+    data = figures.get(etag)
+    if data is None:
+        data = ws_of(request).render(kind, format=fmt, against=against, **subject)
+        figures.put(etag, data)
     return Response(data, media_type=DIAGRAM_FORMATS[fmt], headers=headers)
+
+
+class FigureCache:
+    """Rendered figures by ETag, bounded by count and bytes (least recently used out); thread-safe."""
+
+    def __init__(self, max_items: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.max_items, self.max_bytes, self.size = max_items, max_bytes, 0
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            data = self.items.get(key)
+            if data is not None:
+                self.items.move_to_end(key)
+            return data
+
+    def put(self, key: str, data: Any) -> None:
+        if not isinstance(data, bytes) or len(data) > self.max_bytes // 4:
+            return
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = data
+            self.size += len(data)
+            while len(self.items) > self.max_items or self.size > self.max_bytes:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old)
 
 
 def download_doc(request: Request) -> Response:
@@ -629,13 +711,20 @@ def download_doc(request: Request) -> Response:
     if fmt not in ("html", "zip"):
         raise BadRequest(f"unknown document format {fmt!r}; use doc.html or doc.zip", "format")
     subject, stem = _subject(request)
+    etag = content_etag(request, f"doc.{fmt}", subject)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    cache = {"ETag": etag, "Cache-Control": REVALIDATE}
     ws = ws_of(request)
     with tempfile.TemporaryDirectory(prefix="connectplan-doc-") as tmp:
         out = Path(tmp) / "doc"
         written = ws.doc(output=out, format="html" if fmt == "html" else "markdown", **subject)
         if fmt == "html":
             return Response(
-                written[0].read_bytes(), media_type="text/html; charset=utf-8", headers=_attachment(f"{stem}.html")
+                written[0].read_bytes(),
+                media_type="text/html; charset=utf-8",
+                headers={**_attachment(f"{stem}.html"), **cache},
             )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -643,13 +732,18 @@ def download_doc(request: Request) -> Response:
                 info = zipfile.ZipInfo(f"{stem}/{path.name}", date_time=(2000, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes())
-    return Response(buffer.getvalue(), media_type="application/zip", headers=_attachment(f"{stem}.zip"))
+    return Response(buffer.getvalue(), media_type="application/zip", headers={**_attachment(f"{stem}.zip"), **cache})
 
 
 def download_prompt(request: Request) -> Response:
     subject, stem = _subject(request)
+    etag = content_etag(request, "prompt", subject)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
     text = ws_of(request).prompt(**subject)
-    return PlainTextResponse(text, headers=_attachment(f"{stem}-prompt.txt"))
+    headers = {**_attachment(f"{stem}-prompt.txt"), "ETag": etag, "Cache-Control": REVALIDATE}
+    return PlainTextResponse(text, headers=headers)
 
 
 def download_export(request: Request) -> Response:

@@ -644,3 +644,21 @@ def test_text_responses_are_gzipped(module_store):
         assert resp.headers["content-encoding"] == "gzip" and "Accept-Encoding" in resp.headers["vary"]
         assert resp.headers["content-security-policy"]
         assert "content-encoding" not in tc.get("/healthz", headers={"Accept-Encoding": "gzip"}).headers
+
+
+def test_forwarded_headers_are_trusted_only_from_the_named_proxies(runner, monkeypatch, tmp_path):
+    import uvicorn
+
+    from connectplan.cli import cli
+    from connectplan.web.settings import ENV_VAR
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setenv(ENV_VAR, "")
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    assert runner.invoke(cli, ["--db", url, "serve", "--port", "0"]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["--db", url, "serve", "--port", "0", "--forwarded-allow-ips", "127.0.0.1"]).exit_code == 0
+    )
+    assert calls[0]["proxy_headers"] is False
+    assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "127.0.0.1"

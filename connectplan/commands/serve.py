@@ -11,7 +11,10 @@ import click
 
 @click.command()
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind; any non-loopback one needs --token."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; any non-loopback one needs --users or --token.",
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port to listen on.")
 @click.option(
@@ -19,7 +22,8 @@ import click
     envvar="CONNECTPLAN_TOKEN",
     show_envvar=True,
     metavar="TOKEN",
-    help="Access token: every request then needs it (one login at /login, or Authorization: Bearer).",
+    help="Shared access token, at least 16 characters (prefer the environment variable: argv is visible to ps); "
+    "every request then needs a login at /login or Authorization: Bearer.",
 )
 @click.option(
     "--workers",
@@ -108,9 +112,10 @@ def serve(
     save, compare, tag, fork and upgrade plans.
 
     Binds 127.0.0.1 by default and then serves local requests only. Binding another address
-    needs a token (--token or CONNECTPLAN_TOKEN). Ctrl-C stops it.
+    needs named users (--users FILE, see `connectplan user add`) or a token (CONNECTPLAN_TOKEN,
+    at least 16 characters). /healthz is liveness, /readyz readiness. Ctrl-C stops it.
 
-    Example: connectplan serve --db postgresql+psycopg://team@db/plans --host 0.0.0.0 --token "$CONNECTPLAN_TOKEN"
+    Example: connectplan serve --db postgresql+psycopg://team@db/plans --workers 4 --users users --secret-file secret
     """
     import importlib.util
     import os

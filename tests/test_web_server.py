@@ -375,9 +375,34 @@ def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
     with open_workspace(url) as ws:
         ws.new_plan("acme", catalog=CAT, set=FULL, message="one")
     app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",), pool_timeout=2.0))
+    acknowledged = [1]
+
+    def save(port: int, n: int) -> int:
+        import http.client
+
+        charge = ("destination", "direct")[n % 2]
+        form = urlencode(
+            {"base": str(acknowledged[-1]), "message": f"save {n}", **FULL, "charge_type": charge, "allow_blocked": "1"}
+        )
+        headers = {
+            "Host": f"127.0.0.1:{port}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRF-Token": app.state.settings.csrf_token,
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/plans/acme/versions", body=form, headers=headers)
+        resp = conn.getresponse()
+        location = resp.getheader("location") or ""
+        resp.read()
+        conn.close()
+        if resp.status == 303:
+            acknowledged.append(int(location.rsplit("@", 1)[1]))
+        return resp.status
+
     with live_server(app) as port:
-        for _ in range(3):  # the pool now holds connections the restart will kill
+        for n in range(3):  # the pool now holds connections the restart will kill
             assert _get(port, "/api/plans/acme")[0] == 200
+            assert save(port, n) == 303
         pg_cluster.pause()
         try:
             for path in ("/api/plans/acme", "/plans", "/readyz", "/versions/acme@1"):
@@ -385,12 +410,16 @@ def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
                 assert status == 503, (path, status, body[:300])
                 text = json.loads(body)["error"] if path.startswith("/api/") else body.decode()
                 assert len(text.strip().splitlines()) == 1
+            assert save(port, 3) == 503  # not acknowledged: nothing stored
             assert _get(port, "/healthz")[0] == 200  # liveness: the process is fine
         finally:
             pg_cluster.resume()
         for path in ("/api/plans/acme", "/plans", "/readyz"):
             status, body, _ = _get(port, path)
             assert status == 200, (path, status, body[:300])
+        assert save(port, 3) == 303  # the change refused during the outage, made again
+    with open_workspace(url) as ws:  # every acknowledged save is stored, with contiguous version numbers
+        assert sorted(e.record.version for e in ws.log("acme")) == acknowledged == list(range(1, 6))
 
 
 # -- point 5: serve refuses what it cannot do, in one line -------------------------------------------------

@@ -691,3 +691,59 @@ def test_forwarded_headers_are_trusted_only_from_the_named_proxies(runner, monke
     )
     assert calls[0]["proxy_headers"] is False
     assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "127.0.0.1"
+
+
+# -- point 7: a held SQLite lock does not freeze the server ---------------------------------------------------
+
+
+def test_an_external_exclusive_lock_on_sqlite_freezes_nothing_but_the_save(tmp_path):
+    """``BEGIN EXCLUSIVE`` held by another process for 2 s: /healthz, static files and a warm configurator page
+    keep answering; a save waits for the lock and then succeeds."""
+    import sqlite3
+
+    from connectplan.web.app import create_app
+    from connectplan.web.settings import WebSettings
+
+    url = new_store(tmp_path)
+    app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",)))
+    page = f"/?{urlencode({'catalog': CAT, **FULL})}"
+    with live_server(app) as port:
+        assert _get(port, page)[0] == 200  # warm: the page needs no query now
+        idle = statistics.median(_get(port, "/healthz")[2] for _ in range(10))
+        saved: list[int] = []
+        lock = sqlite3.connect(str(tmp_path / "store.db"), isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            import http.client
+
+            def save() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                form = urlencode({"name": "while-locked", "catalog": CAT, **FULL})
+                headers = {
+                    "Host": f"127.0.0.1:{port}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-CSRF-Token": app.state.settings.csrf_token,
+                }
+                conn.request("POST", "/plans", body=form, headers=headers)
+                saved.append(conn.getresponse().status)
+                conn.close()
+
+            writer = threading.Thread(target=save)
+            writer.start()
+            time.sleep(0.2)
+            started = time.monotonic()
+            during = []
+            while time.monotonic() - started < 1.5:
+                for path in ("/healthz", "/static/app.css", page):
+                    status, _, took = _get(port, path)
+                    assert status == 200, path
+                    if path == "/healthz":
+                        during.append(took)
+            assert saved == []  # the save waits for the lock
+        finally:
+            lock.execute("COMMIT")
+            lock.close()
+        writer.join(60)
+        assert saved == [303]
+    # the loop kept answering (it froze for the whole lock before: 8.9 s for /healthz with 15 held connections)
+    assert statistics.median(during) < max(3 * idle, 0.05), (statistics.median(during), idle)

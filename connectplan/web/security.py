@@ -4,8 +4,8 @@ Wired once in :func:`connectplan.web.app.create_app`, outermost first:
 
 - :class:`SecurityHeaders`  a strict Content-Security-Policy, ``nosniff``, no framing, no referrer;
 - ``TrustedHostMiddleware`` (Starlette) the ``Host`` header against the bound names (DNS rebinding);
-- :class:`TokenAuth`        with a token: ``/login?token=`` sets a session cookie, or ``Authorization:
-  Bearer``; without one: only loopback clients;
+- :class:`TokenAuth`        with users or a token: the login form POSTs to ``/login``, which sets a signed,
+  expiring session cookie (throttled per address), or ``Authorization: Bearer``; without: only loopback clients;
 - :class:`BodyLimit`        request bodies above a size are refused (413);
 - :class:`CrossOriginGuard` every POST is same-origin (``Sec-Fetch-Site`` / ``Origin``) and carries
   the CSRF token (``X-CSRF-Token`` header or ``csrf_token`` form field).

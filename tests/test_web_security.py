@@ -148,12 +148,14 @@ def test_a_token_in_the_url_logs_nobody_in(shared):
     assert resp.status_code == 200 and "set-cookie" not in resp.headers
 
 
-def test_a_wrong_token_or_cookie_is_refused(shared):
-    resp = login(shared, "nope-nope-nope-nope")
-    assert resp.status_code == 401 and "do not match" in resp.text
-    assert "set-cookie" not in resp.headers
+def test_a_wrong_token_or_cookie_is_refused(shared, module_store):
     assert shared.get("/", headers={"Cookie": f"{COOKIE_NAME}=forged"}).status_code == 401
     assert shared.get("/", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert login(shared, "nope-nope-nope-nope").status_code == 429  # right after a failure: throttled
+    with client_for(module_store, token=TOKEN, client=("10.1.2.9", 1)) as other:
+        resp = login(other, "nope-nope-nope-nope")
+        assert resp.status_code == 401 and "do not match" in resp.text
+        assert "set-cookie" not in resp.headers
 
 
 def test_bearer_token_for_scripts(shared):

@@ -747,3 +747,11 @@ def test_an_external_exclusive_lock_on_sqlite_freezes_nothing_but_the_save(tmp_p
         assert saved == [303]
     # the loop kept answering (it froze for the whole lock before: 8.9 s for /healthz with 15 held connections)
     assert statistics.median(during) < max(3 * idle, 0.05), (statistics.median(during), idle)
+
+
+def test_wrong_bearer_tokens_are_throttled_too(module_store):
+    token = "team-token-0123456789"
+    with client_for(module_store, token=token, client=("10.0.0.10", 1)) as tc:
+        assert tc.get("/api/plans", headers={"Authorization": "Bearer guess-guess-guess-1"}).status_code == 401
+        resp = tc.get("/api/plans", headers={"Authorization": "Bearer guess-guess-guess-2"})
+        assert resp.status_code == 429 and resp.headers["retry-after"]

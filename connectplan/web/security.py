@@ -14,8 +14,11 @@ Wired once in :func:`connectplan.web.app.create_app`, outermost first:
 from __future__ import annotations
 
 import hmac
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
 
 from connectplan.web.settings import is_loopback
 
@@ -67,6 +70,12 @@ async def _plain(send: Send, status: int, text: str, headers: list[tuple[bytes, 
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_many(send: Send, address: str, wait: float) -> None:
+    """429 with ``Retry-After``: ``address`` failed to log in too often."""
+    text = f"too many failed logins from {address}; try again in {wait:.0f} s"
+    await _plain(send, 429, text, [(b"retry-after", str(int(wait) + 1).encode())])
 
 
 class SecurityHeaders:
@@ -199,7 +208,17 @@ class TokenAuth:
         if path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
-        who = self.authorized(scope)
+        bearer = (_header(scope, b"authorization") or "").startswith("Bearer ")
+        address = (scope.get("client") or ("unknown", 0))[0]
+        if bearer:  # a script's token: throttled like the login form
+            wait = self.throttle.wait(address, time.monotonic())
+            if wait > 0:
+                await _too_many(send, address, wait)
+                return
+        # checking a token runs a key-derivation function: on the thread pool, never on the event loop
+        who = await run_in_threadpool(self.authorized, scope) if bearer else self.authorized(scope)
+        if bearer and who is None:
+            self.throttle.failed(address, time.monotonic())
         if who is None:
             await self.login_page(scope, send)
             return
@@ -244,8 +263,6 @@ class TokenAuth:
         return None
 
     async def login(self, scope: Scope, receive: Receive, send: Send) -> None:
-        import time
-
         problem = cross_origin(scope)
         if problem:
             await _plain(send, 403, problem)
@@ -254,12 +271,7 @@ class TokenAuth:
         now = time.monotonic()
         wait = self.throttle.wait(address, now)
         if wait > 0:
-            await _plain(
-                send,
-                429,
-                f"too many failed logins from {address}; try again in {wait:.0f} s",
-                [(b"retry-after", str(int(wait) + 1).encode())],
-            )
+            await _too_many(send, address, wait)
             return
         body = b""
         more = True
@@ -271,7 +283,7 @@ class TokenAuth:
             more = message.get("more_body", False)
         fields = {k: v[0] for k, v in parse_qs(body[:4096].decode("utf-8", "replace")).items()}
         nxt = safe_next(fields.get("next"))
-        user = self.check_token(fields.get("user", "").strip(), fields.get("token", ""))
+        user = await run_in_threadpool(self.check_token, fields.get("user", "").strip(), fields.get("token", ""))
         if user is None:
             self.throttle.failed(address, now)
             await self.login_page(scope, send, wrong=True, next_path=nxt)

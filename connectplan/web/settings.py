@@ -157,7 +157,8 @@ def server_secret(secret_file: str | None, token: str | None, users_file: str | 
 
 @dataclass(frozen=True)
 class WebSettings:
-    """Everything a worker needs: the store, the bind, the token, the rules and one secret per run."""
+    """Everything a worker needs: the store, the bind, the token or users, the pool, the rules and the secret
+    (from ``--secret-file``, derived from the token or users file, else random for this run)."""
 
     url: str | None = None
     host: str = DEFAULT_HOST
@@ -237,7 +238,7 @@ class WebSettings:
 
     @property
     def csrf_token(self) -> str:
-        """The token every form and htmx request sends back (derived from the run's secret)."""
+        """The token every form and htmx request sends back (derived from the server's secret)."""
         return hmac.new(self.secret.encode(), b"connectplan-csrf-v1", hashlib.sha256).hexdigest()
 
     def to_env(self) -> str:

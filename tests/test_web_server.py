@@ -755,3 +755,12 @@ def test_wrong_bearer_tokens_are_throttled_too(module_store):
         assert tc.get("/api/plans", headers={"Authorization": "Bearer guess-guess-guess-1"}).status_code == 401
         resp = tc.get("/api/plans", headers={"Authorization": "Bearer guess-guess-guess-2"})
         assert resp.status_code == 429 and resp.headers["retry-after"]
+
+
+def test_a_local_only_server_refuses_proxied_requests(module_store):
+    with client_for(module_store) as tc:
+        assert tc.get("/healthz").status_code == 200
+        resp = tc.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert resp.status_code == 403 and "--forwarded-allow-ips" in resp.text
+    with client_for(module_store, forwarded_allow_ips="127.0.0.1") as tc:  # uvicorn rewrote the client already
+        assert tc.get("/healthz", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200

@@ -191,7 +191,17 @@ class TokenAuth:
         if not self.protected:
             client = scope.get("client")
             if client is None or not is_loopback(client[0]):
-                await _plain(send, 403, "this server only answers local requests; start it with --token to share it")
+                await _plain(send, 403, "this server only answers local requests; start it with --users to share it")
+                return
+            if not self.settings.forwarded_allow_ips and (
+                _header(scope, b"x-forwarded-for") is not None or _header(scope, b"forwarded") is not None
+            ):  # a proxy on this host would make every client look local
+                await _plain(
+                    send,
+                    403,
+                    "refused a proxied request: a local-only server behind a proxy would serve everyone; "
+                    "start it with --users (or a token) and --forwarded-allow-ips",
+                )
                 return
             await self.app(scope, receive, send)
             return

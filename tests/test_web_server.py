@@ -764,3 +764,18 @@ def test_a_local_only_server_refuses_proxied_requests(module_store):
         assert resp.status_code == 403 and "--forwarded-allow-ips" in resp.text
     with client_for(module_store, forwarded_allow_ips="127.0.0.1") as tc:  # uvicorn rewrote the client already
         assert tc.get("/healthz", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+
+
+def test_json_request_log_has_id_user_route_status_and_duration_and_no_query(tmp_path, users_file):
+    path, ada, _ = users_file
+    url = new_store(tmp_path)
+    with serve_process(url, tmp_path, "--users", path, "--log-format", "json") as (port, _log):
+        status, _, _ = _get(port, f"/api/plans?secret={ada}", headers={"Authorization": f"Bearer {ada}"})
+        assert status == 200
+        _get(port, "/healthz", headers={"X-Request-ID": "abc-123", "Authorization": f"Bearer {ada}"})
+        time.sleep(0.3)
+    lines = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")]
+    first = next(r for r in lines if r["route"] == "/api/plans")
+    assert first["user"] == "ada" and first["status"] == 200 and first["duration_ms"] >= 0 and first["request_id"]
+    assert next(r for r in lines if r["route"] == "/healthz")["request_id"] == "abc-123"
+    assert ada not in (tmp_path / "serve.log").read_text()

@@ -83,6 +83,14 @@ import click
     help="Trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated); the real client address "
     "then decides who is local.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Request log: uvicorn's access log, or one JSON line per request (request id, user, route, status, "
+    "duration; never a query string).",
+)
 @click.option("--read-only", is_flag=True, help="Serve everything but refuse every write (save, tag, fork, upgrade).")
 @click.option(
     "--allow-host",
@@ -105,6 +113,7 @@ def serve(
     secret_file: str | None,
     session_max_age: int,
     forwarded_allow_ips: str | None,
+    log_format: str,
     read_only: bool,
     allow_hosts: tuple[str, ...],
 ) -> None:
@@ -139,6 +148,7 @@ def serve(
         secret_file=secret_file,
         session_max_age=session_max_age,
         forwarded_allow_ips=forwarded_allow_ips,
+        log_format=log_format,
     )
     check_port(host, port)
     missing = [m for m in ("starlette", "jinja2", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
@@ -169,6 +179,7 @@ def serve(
         proxy_headers=bool(forwarded_allow_ips),
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
+        access_log=log_format == "text",
     )
 
 

@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.templating import Jinja2Templates
 
 from connectplan.web.routes import routes
-from connectplan.web.security import BodyLimit, CrossOriginGuard, SecurityHeaders, TokenAuth
+from connectplan.web.security import BodyLimit, CrossOriginGuard, RequestLog, SecurityHeaders, TokenAuth
 from connectplan.web.settings import WebSettings
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     app = Starlette(
         routes=routes(read_only=settings.read_only),
         middleware=[
+            *([Middleware(RequestLog)] if settings.log_format == "json" else []),
             Middleware(SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),

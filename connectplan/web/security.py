@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ __all__ = [
     "BodyLimit",
     "CrossOriginGuard",
     "LoginThrottle",
+    "RequestLog",
     "SecurityHeaders",
     "TokenAuth",
     "cross_origin",
@@ -366,6 +367,54 @@ class TokenAuth:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class RequestLog:
+    """``--log-format json``: one JSON line per request on stderr, with a request id (the client's
+    ``X-Request-ID`` when it is a plain token, else a new one, echoed in the response), the method,
+    the path (never the query string), the status, the duration in ms, the user and the client address."""
+
+    def __init__(self, app: ASGIApp, stream: Any = None) -> None:
+        self.app = app
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import json
+        import re
+        import sys
+        import uuid
+
+        given = _header(scope, b"x-request-id") or ""
+        request_id = given if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", given) else uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            record = {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "route": scope.get("path"),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "user": scope.get("state", {}).get("user"),
+                "client": (scope.get("client") or (None,))[0],
+            }
+            stream = self.stream or sys.stderr
+            stream.write(json.dumps(record) + "\n")
+            stream.flush()
 
 
 class BodyLimit:

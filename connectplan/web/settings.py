@@ -179,6 +179,8 @@ class WebSettings:
     session_max_age: int = SESSION_MAX_AGE
     #: proxies whose ``X-Forwarded-*`` headers are trusted (uvicorn's ``forwarded_allow_ips``)
     forwarded_allow_ips: str | None = None
+    #: "text" (uvicorn's access log) or "json" (one JSON line per request: ``security.RequestLog``)
+    log_format: str = "text"
 
     @property
     def pool(self) -> PoolOptions:

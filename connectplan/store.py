@@ -114,14 +114,15 @@ class Store:
         self._verdicts: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], str] = OrderedDict()
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); the edition list is read again afterwards."""
-        self._editions = None
+    def _write(self, *, catalogs: bool = False) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); one that may add ``catalogs`` makes the
+        edition list be read again afterwards."""
         try:
             with self._writer.begin() as conn:
                 yield conn
         finally:
-            self._editions = None
+            if catalogs:
+                self._editions = None
 
     def _take_editions(self, *, fresh: bool = False) -> tuple[EditionRow, ...]:
         """The stored editions, remembered: rows are immutable and only ``catalog import`` adds one.
@@ -201,7 +202,7 @@ class Store:
 
         def action() -> list[str]:
             imported = []
-            with self._write() as conn:
+            with self._write(catalogs=True) as conn:
                 for cat in catalogs:
                     _, created = graph_store.save_catalog(conn, cat)
                     if created:
@@ -238,7 +239,7 @@ class Store:
         """Store a catalog edition; ``(info, created)``. Identical content is a no-op; different content is refused."""
 
         def action() -> tuple[EditionInfo, bool]:
-            with self._write() as conn:
+            with self._write(catalogs=True) as conn:
                 row, created = graph_store.save_catalog(conn, catalog)
             return _info(row), created
 

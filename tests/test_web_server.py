@@ -134,6 +134,7 @@ def test_the_hot_path_runs_no_query_once_warm(module_store):
     with client_for(module_store) as tc:
         query = urlencode({"catalog": CAT, **FULL})
         assert tc.get(f"/?{query}").status_code == 200  # warm
+        assert post(tc, "/plans", {"name": "hot-path", "catalog": CAT, **FULL}).status_code == 303  # a save
         event.listen(Engine, "before_cursor_execute", count)
         try:
             assert tc.get(f"/?{query}").status_code == 200

@@ -110,7 +110,7 @@ class SecurityHeaders:
 
 
 def safe_next(value: str | None) -> str:
-    """``value`` when it is a path on this site, else ``/``: no scheme, no host, no backslash and no control
+    r"""``value`` when it is a path on this site, else ``/``: no scheme, no host, no backslash and no control
     character (``value`` is already percent-decoded; browsers drop tabs and newlines, so ``/\t/evil.test``
     would become ``//evil.test``).
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING, Any
 
-from engine.expression import Always, And, Expr, Not, Or, Term
-from engine.severity import Severity
+from connectplan.engine.expression import Always, And, Expr, Not, Or, Term
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from engine.catalog import Catalog
+    from connectplan.engine.catalog import Catalog
 
 __all__ = ["BareClauses", "HandResolver", "bare_best_ranks", "python_source"]
 
@@ -130,7 +130,7 @@ class BareClauses:
     """
 
     def __init__(self, catalog: Catalog) -> None:
-        from engine.sat import Encoding
+        from connectplan.engine.sat import Encoding
 
         recorder = _ClauseRecorder()
         enc = Encoding(catalog, recorder)

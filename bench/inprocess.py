@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 from bench.baseline import HandResolver
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, interleave
-from engine import Catalog, resolve
+from connectplan.engine import Catalog, resolve
 
 if TYPE_CHECKING:
-    from engine.catalog import Property
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Property
+    from connectplan.engine.expression import Choice
 
 TARGET = 3.0
 #: explore of an empty selection against a bare SAT solver asking the same question
@@ -130,9 +130,9 @@ def _explore_empty(catalog: Catalog, config: Config) -> Figure:
     """``explore`` with nothing chosen (every option's best reachable verdict) against the same
     question put to a bare incremental MiniSat over the same clauses (:func:`bench.baseline.bare_best_ranks`)."""
     from bench.baseline import BareClauses, bare_best_ranks
+    from connectplan.engine import VERDICTS
+    from connectplan.engine.propagation import propagate
     from connectplan.sat import make_solver
-    from engine import VERDICTS
-    from engine.propagation import propagate
 
     bare = BareClauses(catalog)
     engine_ranks = {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bench.suite import Config, SuiteResult
 from bench.synth import generate, kconfig_config, kconfig_text
 from bench.timing import Figure, interleave, peak_memory
-from engine import Resolution, resolve
+from connectplan.engine import Resolution, resolve
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 def clear_engine_caches() -> None:
     """Forget what the engine memoises across catalogs (parsed conditions, minimal causes), so a
     repeated measurement pays what a fresh process pays, as Kconfiglib does."""
-    import engine.causes
-    import engine.expression
+    import connectplan.engine.causes
+    import connectplan.engine.expression
 
-    for module in (engine.expression, engine.causes):
+    for module in (connectplan.engine.expression, connectplan.engine.causes):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()

@@ -36,13 +36,13 @@ def run(config: Config) -> SuiteResult:
         result.skipped = "Graphviz 'dot' is not installed (make bench installs it)"
         return result
     try:
-        import visualize
+        from connectplan import visualize
         from connectplan.outfile import write_output
     except ImportError as exc:
         result.skipped = f"visualize is not available: {exc}"
         return result
     from bench.inprocess import stripe_catalogs
-    from engine import resolve
+    from connectplan.engine import resolve
 
     version = subprocess.run([dot_binary, "-V"], capture_output=True, text=True, check=False).stderr.strip()
     result.notes.append(version)

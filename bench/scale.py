@@ -87,7 +87,7 @@ class _Child:
 
     def __init__(self, size: int, runs: int, warmup: int) -> None:
         from bench.synth import generate
-        from engine import catalog_from_dict
+        from connectplan.engine import catalog_from_dict
 
         self.size, self.runs, self.warmup = size, runs, warmup
         self.synth = generate(size)
@@ -163,7 +163,7 @@ class _Child:
 
     def op_resolve(self, out: dict[str, Any]) -> None:
         from bench.baseline import HandResolver
-        from engine import catalog_from_dict, resolve
+        from connectplan.engine import catalog_from_dict, resolve
 
         doc, witness = self.synth.document, self.synth.witness
         firsts: list[float] = []
@@ -186,9 +186,9 @@ class _Child:
         out["first_call_baseline"] = hand_first.to_dict()
 
     def op_explore(self, out: dict[str, Any]) -> None:
+        from connectplan.engine import VERDICTS
+        from connectplan.engine.propagation import propagate
         from connectplan.sat import make_solver
-        from engine import VERDICTS
-        from engine.propagation import propagate
 
         samples, result = _timed(
             lambda: propagate(self.catalog, self.synth.partial, make_solver), self.runs, self.warmup
@@ -218,8 +218,8 @@ class _Child:
         out["fixed_properties_s"] = phases["fixed_s"]
 
     def op_alternatives(self, out: dict[str, Any]) -> None:
+        from connectplan.engine.alternatives import nearest_alternatives
         from connectplan.sat import make_solver
-        from engine.alternatives import nearest_alternatives
 
         samples, found = _timed(
             lambda: nearest_alternatives(self.catalog, self.synth.blocked, make_solver), self.runs, self.warmup
@@ -228,8 +228,8 @@ class _Child:
         out["alternatives"] = [{"verdict": a.verdict, "changes": len(a.changes)} for a in found]
 
     def op_lint(self, out: dict[str, Any]) -> None:
+        from connectplan.engine.lint import lint_catalog
         from connectplan.sat import make_solver
-        from engine.lint import lint_catalog
 
         samples, report = _timed(lambda: lint_catalog(self.catalog, make_solver), self.runs, self.warmup)
         out["measured"] = samples.to_dict()
@@ -348,7 +348,7 @@ def _row(op: str, size: int, doc: dict[str, Any] | None, why: str, wall: float) 
 
 def _raw_catalog_insert(conn: sqlite3.Connection, catalog: Any) -> None:
     """The baseline of ``import``: the same edition, node and edge rows through ``sqlite3.executemany``."""
-    from engine import build_graph
+    from connectplan.engine import build_graph
 
     G = build_graph(catalog)
     conn.execute("BEGIN IMMEDIATE")

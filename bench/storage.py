@@ -96,9 +96,9 @@ def _populate(url: str, name: str, count: int) -> None:
     """Versions 2..count of plan ``name`` through the store's queries, in one transaction."""
     if count < 2:
         return
-    from db import plan_rows
-    from db.records import utc_now
-    from db.session import make_engine
+    from connectplan.db import plan_rows
+    from connectplan.db.records import utc_now
+    from connectplan.db.session import make_engine
 
     db_engine = make_engine(url)
     try:
@@ -125,8 +125,8 @@ def _populate(url: str, name: str, count: int) -> None:
 
 def _ids(url: str, name: str) -> tuple[int, int, int, dict[str, Any]]:
     """(plan id, latest number, edition id, latest selection) of a plan."""
-    from db import plan_rows
-    from db.session import make_engine
+    from connectplan.db import plan_rows
+    from connectplan.db.session import make_engine
 
     db_engine = make_engine(url)
     try:
@@ -218,7 +218,7 @@ def _backend_figures(config: Config, result: SuiteResult, backend: str, url: str
         counter = {"raw": 1, "repo": 0}
 
         def next_row() -> tuple[Any, ...]:
-            from db.records import utc_now
+            from connectplan.db.records import utc_now
 
             counter["raw"] += 1
             n = counter["raw"]
@@ -304,9 +304,9 @@ def _db_time(backend: str, value: Any) -> Any:
 
 def _repository_insert(url: str, name: str, preset: str, store: Any, counter: dict[str, int]) -> Callable[[], None]:
     """The bare insert the store makes (``plan_rows.insert_version`` in a pooled transaction), without its checks."""
-    from db import plan_rows
-    from db.records import utc_now
-    from db.session import make_engine, write_engine
+    from connectplan.db import plan_rows
+    from connectplan.db.records import utc_now
+    from connectplan.db.session import make_engine, write_engine
 
     store.new_plan(name, preset=preset, message="bench version 1", author="bench")
     plan_id, _, edition_id, selection = _ids(url, name)

@@ -53,8 +53,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import FORMAT, PHASES
-from engine.expression import Always, And, Expr, Not, Or, Term, evaluate, parse_expression
+from connectplan.engine.catalog import FORMAT, PHASES
+from connectplan.engine.expression import Always, And, Expr, Not, Or, Term, evaluate, parse_expression
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     "EditionInfo": "connectplan.records",
     "LogEntry": "connectplan.records",
     "PlanSummary": "connectplan.records",
-    "VersionRecord": "db.records",
+    "VersionRecord": "connectplan.db.records",
     "PlanExport": "connectplan.exchange",
     "ExportedVersion": "connectplan.exchange",
     "ExportedCatalog": "connectplan.exchange",
@@ -42,25 +42,25 @@ _EXPORTS: dict[str, str] = {
     "Finding": "engine",
     "ActiveStep": "engine",
     "Alternative": "engine",
-    "Propagation": "engine.propagation",
-    "LintReport": "engine.lint",
-    "CatalogDiff": "engine.catalog_diff",
-    "ResolutionDiff": "engine.diff",
-    "PlanUpgrade": "engine.upgrade",
+    "Propagation": "connectplan.engine.propagation",
+    "LintReport": "connectplan.engine.lint",
+    "CatalogDiff": "connectplan.engine.catalog_diff",
+    "ResolutionDiff": "connectplan.engine.diff",
+    "PlanUpgrade": "connectplan.engine.upgrade",
     # errors
     "USER_ERRORS": "connectplan.errors",
-    "ConnectplanError": "engine.errors",
+    "ConnectplanError": "connectplan.engine.errors",
     "AppError": "connectplan.errors",
     "VerdictRefusedError": "connectplan.errors",
     "EngineError": "engine",
     "CatalogError": "engine",
     "SelectionError": "engine",
-    "StoreError": "db.errors",
-    "SchemaError": "db.errors",
-    "NotFoundError": "db.errors",
-    "ConflictError": "db.errors",
-    "EditionConflictError": "db.errors",
-    "RenderError": "visualize.render",
+    "StoreError": "connectplan.db.errors",
+    "SchemaError": "connectplan.db.errors",
+    "NotFoundError": "connectplan.db.errors",
+    "ConflictError": "connectplan.db.errors",
+    "EditionConflictError": "connectplan.db.errors",
+    "RenderError": "connectplan.visualize.render",
 }
 
 __all__ = [
@@ -104,20 +104,29 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from connectplan.db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
+    from connectplan.db.records import VersionRecord
+    from connectplan.engine import (
+        ActiveStep,
+        Alternative,
+        Catalog,
+        CatalogError,
+        EngineError,
+        Finding,
+        Resolution,
+        SelectionError,
+    )
+    from connectplan.engine.catalog_diff import CatalogDiff
+    from connectplan.engine.diff import ResolutionDiff
+    from connectplan.engine.errors import ConnectplanError
+    from connectplan.engine.lint import LintReport
+    from connectplan.engine.propagation import Propagation
+    from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.visualize.render import RenderError
     from connectplan.workspace import PlanView, Subject, Workspace, open_workspace, store_status, upgrade_store
-    from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
-    from db.records import VersionRecord
-    from engine import ActiveStep, Alternative, Catalog, CatalogError, EngineError, Finding, Resolution, SelectionError
-    from engine.catalog_diff import CatalogDiff
-    from engine.diff import ResolutionDiff
-    from engine.errors import ConnectplanError
-    from engine.lint import LintReport
-    from engine.propagation import Propagation
-    from engine.upgrade import PlanUpgrade
-    from visualize.render import RenderError
 
 
 def __getattr__(name: str) -> object:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+from connectplan.engine import Catalog, CatalogError, Problem, catalog_from_dict
+from connectplan.engine.errors import MAX_PROBLEMS
 from connectplan.infile import MAX_DEPTH, MAX_VALUES, InputFileError, check_nesting, read_text_file
-from engine import Catalog, CatalogError, Problem, catalog_from_dict
-from engine.errors import MAX_PROBLEMS
 
 __all__ = [
     "BUILTIN_DIR",
@@ -54,7 +54,7 @@ def builtin_catalog_files() -> list[Path]:
     Superseded revisions ship beside them as ``NAME@EDITION.rN.yaml`` (byte for byte what revision N
     was, so stores and exports pinned to its content hash keep it); see :func:`builtin_revision_files`.
     """
-    from db.records import edition_sort_key
+    from connectplan.db.records import edition_sort_key
 
     def key(p: Path) -> tuple[str, tuple[int, tuple[tuple[int, str], ...], str]]:
         name, _, edition = p.stem.partition("@")
@@ -303,7 +303,7 @@ def _unstorable(text: str) -> str:
 
 def check_storable(catalog: Catalog) -> None:
     """Refuse a loaded catalog holding a NUL or a lone surrogate (see :func:`unstorable_text`)."""
-    from engine import catalog_to_dict
+    from connectplan.engine import catalog_to_dict
 
     problems = unstorable_text(catalog_to_dict(catalog), catalog.ref)
     if problems:
@@ -344,7 +344,7 @@ def load_builtin(filename: str) -> Catalog:
 
 def builtin_catalogs() -> list[Catalog]:
     """Every built-in catalog edition, sorted by name then edition."""
-    from db.records import edition_sort_key
+    from connectplan.db.records import edition_sort_key
 
     cats = [load_builtin(p.name) for p in builtin_catalog_files()]
     return sorted(cats, key=lambda c: (c.name, edition_sort_key(c.edition)))

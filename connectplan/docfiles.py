@@ -24,9 +24,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from connectplan.db.errors import path_problem
 from connectplan.errors import AppError
 from connectplan.outfile import OutputError, _reason, _sync_directory, _umask, check_symlinks, write_output
-from db.errors import path_problem
 
 __all__ = ["MANIFEST", "doc_format", "write_doc_files"]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import ConnectplanError
+from connectplan.engine.errors import ConnectplanError
 
 __all__ = ["USER_ERRORS", "AppError", "ConnectplanError", "VerdictRefusedError"]
 

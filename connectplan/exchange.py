@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan.db.errors import EditionConflictError, NotFoundError, StoreError
+from connectplan.db.records import format_time, parse_time, selection_pairs
 from connectplan.refs import check_author, check_message, check_tag_name
-from db.errors import EditionConflictError, NotFoundError, StoreError
-from db.records import format_time, parse_time, selection_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from datetime import datetime
 
-    from db.plan_rows import VersionRow
-    from db.records import EditionRow
+    from connectplan.db.plan_rows import VersionRow
+    from connectplan.db.records import EditionRow
 
 __all__ = [
     "EXPORT_FORMAT_VERSION",

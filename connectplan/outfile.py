@@ -29,8 +29,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from connectplan.db.errors import shorten
 from connectplan.errors import AppError
-from db.errors import shorten
 
 __all__ = ["STDOUT", "OutputError", "check_symlinks", "write_output"]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from db.records import VersionRecord
+    from connectplan.db.records import VersionRecord
 
 __all__ = ["EditionInfo", "LogEntry", "PlanSummary"]
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connectplan.db.errors import NotFoundError, StoreError
 from connectplan.errors import AppError
-from db.errors import NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from db.records import EditionRow
-    from engine import Catalog
+    from connectplan.db.records import EditionRow
+    from connectplan.engine import Catalog
 
 __all__ = [
     "DEFAULT_CATALOG",

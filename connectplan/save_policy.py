@@ -27,14 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from connectplan.engine import VERDICTS, Severity
 from connectplan.errors import AppError, VerdictRefusedError
-from engine import VERDICTS, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from engine import Catalog, Resolution
-    from engine.expression import Choice
+    from connectplan.engine import Catalog, Resolution
+    from connectplan.engine.expression import Choice
 
 __all__ = ["FAIL_ON", "SavePolicy"]
 

@@ -17,6 +17,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.conflicts import Snapshot, find_conflict
+from connectplan.db import graph_store, plan_rows
+from connectplan.db.errors import ConflictError, NotFoundError, StoreError
+from connectplan.db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
+from connectplan.db.session import write_engine
+from connectplan.engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 from connectplan.exchange import ExportedVersion, PlanExport, check_export_limits, matching_edition
 from connectplan.records import EditionInfo, LogEntry, PlanSummary
 from connectplan.refs import (
@@ -29,18 +34,13 @@ from connectplan.refs import (
     pick_edition,
 )
 from connectplan.save_policy import SavePolicy
-from db import graph_store, plan_rows
-from db.errors import ConflictError, NotFoundError, StoreError
-from db.records import EditionRow, VersionRecord, format_time, selection_pairs, utc_now
-from db.session import write_engine
-from engine import Catalog, EngineError, Resolution, build_selection, check_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     from sqlalchemy.engine import Connection, Engine
 
-    from engine.diff import ResolutionDiff
+    from connectplan.engine.diff import ResolutionDiff
 
 __all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author"]
 
@@ -75,7 +75,7 @@ def _database_errors_mapped(cls: type[T]) -> type[T]:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from db.schema import database_error
+    from connectplan.db.schema import database_error
 
     def guard(method: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(method)
@@ -182,7 +182,7 @@ class Store:
 
     def schema_revision(self) -> str | None:
         """The store's schema revision, read now (one query: the database is reachable when it answers)."""
-        from db.session import read_schema_revision
+        from connectplan.db.session import read_schema_revision
 
         with self.db_engine.connect() as conn:
             return read_schema_revision(conn)
@@ -375,7 +375,7 @@ class Store:
 
     def diff(self, ref_a: str, ref_b: str) -> ResolutionDiff:
         """Compare two plan versions (of one plan or two)."""
-        from engine.diff import diff_resolutions
+        from connectplan.engine.diff import diff_resolutions
 
         rec_a, res_a = self.load(ref_a)
         rec_b, res_b = self.load(ref_b)

@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine import Catalog, Problem
-    from engine.catalog import ApiSetting
+    from connectplan.engine import Catalog, Problem
+    from connectplan.engine.catalog import ApiSetting
 
 __all__ = [
     "ALLOWED",
@@ -677,7 +677,7 @@ def check_catalog(catalog: Catalog, source: str = "") -> list[Problem]:
     and the setting (``option dashboard.full api[0]``), its message the request and the parameter;
     its code is ``sdk_`` + the :class:`RequestProblem` code.
     """
-    from engine import Problem
+    from connectplan.engine import Problem
 
     source = source or f"{catalog.name}@{catalog.edition}"
     out: list[Problem] = []

@@ -34,29 +34,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectplan.catalog_files import builtin_loaders
+from connectplan.db.graph_store import CatalogCache
+from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
+from connectplan.db.session import PoolOptions, database_url
+from connectplan.engine import Catalog, Resolution, Severity, build_selection, resolve
 from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.refs import merge_repeats, parse_assignments
 from connectplan.save_policy import SavePolicy
 from connectplan.store import Store
-from db.graph_store import CatalogCache
-from db.schema import display_url, open_database, schema_status, store_url, upgrade_database
-from db.session import PoolOptions, database_url
-from engine import Catalog, Resolution, Severity, build_selection, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     import graphviz
 
+    from connectplan.db.records import VersionRecord
+    from connectplan.db.schema import SchemaStatus
+    from connectplan.engine.catalog_diff import CatalogDiff
+    from connectplan.engine.diff import ResolutionDiff
+    from connectplan.engine.lint import LintReport
+    from connectplan.engine.propagation import Propagation
+    from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
-    from db.records import VersionRecord
-    from db.schema import SchemaStatus
-    from engine.catalog_diff import CatalogDiff
-    from engine.diff import ResolutionDiff
-    from engine.lint import LintReport
-    from engine.propagation import Propagation
-    from engine.upgrade import PlanUpgrade
 
 __all__ = ["DIAGRAM_KINDS", "PlanView", "Subject", "Workspace", "open_workspace"]
 
@@ -196,9 +196,9 @@ class Workspace:
         file is an input error.
         """
         from connectplan.catalog_files import load_catalog_file
+        from connectplan.engine import CatalogError, Problem
+        from connectplan.engine.lint import lint_catalog, lint_problems
         from connectplan.sat import make_solver
-        from engine import CatalogError, Problem
-        from engine.lint import lint_catalog, lint_problems
 
         if target and _is_file_argument(target):
             if not _is_file(target):
@@ -221,7 +221,7 @@ class Workspace:
 
     def diff_catalogs(self, old: str, new: str) -> CatalogDiff:
         """What edition ``new`` adds, removes, renames and changes against ``old`` (stored refs or files)."""
-        from engine.catalog_diff import diff_catalogs
+        from connectplan.engine.catalog_diff import diff_catalogs
 
         return diff_catalogs(self._catalog_or_file(old), self._catalog_or_file(new))
 
@@ -248,8 +248,8 @@ class Workspace:
 
     def explore(self, *, catalog: str | None = None, preset: str | None = None, set: Any = None) -> Propagation:
         """What a partial selection still allows, option by option, and why."""
+        from connectplan.engine.propagation import propagate
         from connectplan.sat import make_solver
-        from engine.propagation import propagate
 
         cat, selection = self.selection(catalog=catalog, preset=preset, set=set)
         return propagate(cat, selection, make_solver)
@@ -402,8 +402,8 @@ class Workspace:
         policy: a refusal is a :class:`~connectplan.errors.VerdictRefusedError` whose ``report``
         is the impact report (marked not saved), and nothing is stored.
         """
+        from connectplan.engine.upgrade import plan_upgrade
         from connectplan.sat import make_solver
-        from engine.upgrade import plan_upgrade
 
         policy = SavePolicy.of(allow_blocked, fail_on, require_decided)
         record, before = self.store.load(ref)
@@ -488,7 +488,7 @@ class Workspace:
 
         For ``catalog``, ``property`` draws that property's figure instead of the overview.
         """
-        from visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
+        from connectplan.visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
 
         if kind not in DIAGRAM_KINDS:
             raise AppError(f"unknown diagram kind {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}")
@@ -548,7 +548,7 @@ class Workspace:
         ``format`` is svg, png, pdf or dot (the DOT text needs no Graphviz binary).
         """
         from connectplan.outfile import write_output
-        from visualize.render import check_format, render, render_bytes
+        from connectplan.visualize.render import check_format, render, render_bytes
 
         fmt = check_format(format)
         dot = self.diagram(
@@ -615,8 +615,8 @@ def with_alternatives(res: Resolution) -> Resolution:
     """``res`` with its nearest better alternatives attached when its verdict is worse than caution."""
     if res.rank <= Severity.CAUTION:
         return res
+    from connectplan.engine.alternatives import nearest_alternatives
     from connectplan.sat import make_solver
-    from engine.alternatives import nearest_alternatives
 
     return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
 

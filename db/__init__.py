@@ -4,8 +4,8 @@ The only package that speaks SQL. Repository functions take a ``Session`` and ne
 callers own transactions. Schema changes are Alembic's (``migrations/``).
 """
 
-from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
-from db.session import DEFAULT_URL, HEAD_REVISION, database_url, make_engine, make_session_factory
+from connectplan.db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
+from connectplan.db.session import DEFAULT_URL, HEAD_REVISION, database_url, make_engine, make_session_factory
 
 __all__ = [
     "DEFAULT_URL",

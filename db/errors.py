@@ -7,7 +7,7 @@ transaction that raised it is rolled back by its ``with factory.begin()`` block.
 
 from __future__ import annotations
 
-from engine.errors import ConnectplanError
+from connectplan.engine.errors import ConnectplanError
 
 __all__ = [
     "ConflictError",

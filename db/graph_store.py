@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 from sqlalchemy import JSON, DateTime, Integer, String, bindparam, column, text
 
-from db.records import EditionRow, edition_sort_key
-from engine import Catalog, NodeKey, catalog_from_graph
+from connectplan.db.records import EditionRow, edition_sort_key
+from connectplan.engine import Catalog, NodeKey, catalog_from_graph
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -135,8 +135,8 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
     hashes. Nodes and edges go in with one ``executemany`` each; a concurrent insert of the
     same edition surfaces as ``IntegrityError``.
     """
-    from db.errors import EditionConflictError
-    from db.records import utc_now
+    from connectplan.db.errors import EditionConflictError
+    from connectplan.db.records import utc_now
 
     digest = catalog.content_hash
     for existing in read_editions(conn):
@@ -144,7 +144,7 @@ def save_catalog(conn: Connection, catalog: Catalog, *, now: datetime | None = N
             if existing.content_hash != digest:
                 raise EditionConflictError(existing.revision_ref, existing.content_hash, digest)
             return existing, False
-    from engine.compiled import compile_catalog
+    from connectplan.engine.compiled import compile_catalog
 
     G = compile_catalog(catalog).graph
     meta = {k: G.graph[k] for k in ("format", "description", "renames") if k in G.graph}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, bindparam, column, text
 
-from db.records import VersionRecord, format_time, selection_pairs
+from connectplan.db.records import VersionRecord, format_time, selection_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Connection
 
-    from db.records import EditionRow
+    from connectplan.db.records import EditionRow
 
 __all__ = [
     "PlanRow",

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.exc import DBAPIError
 
-from db import graph_store
-from db.errors import SchemaError, path_problem, shorten
-from db.session import (
+from connectplan.db import graph_store
+from connectplan.db.errors import SchemaError, path_problem, shorten
+from connectplan.db.session import (
     HEAD_REVISION,
     KNOWN_REVISIONS,
     PoolOptions,
@@ -34,7 +34,7 @@ from db.session import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from db.records import EditionRow
+    from connectplan.db.records import EditionRow
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -198,7 +198,7 @@ _DATABASE_FAILURES = (
 
 def database_error(url: str, exc: BaseException) -> SchemaError | Exception:
     """The project's error for a driver or SQLAlchemy failure after the store was opened (one line)."""
-    from db.errors import DatabaseError
+    from connectplan.db.errors import DatabaseError
 
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]

@@ -207,7 +207,7 @@ def schema_transaction(db_engine: Engine) -> Iterator[Connection]:
     must find nothing before it commits. PostgreSQL: ``pg_advisory_xact_lock``, released when
     the transaction ends. Used by :func:`db.schema.migrate` and by Alembic's ``env.py``.
     """
-    from db.errors import SchemaError
+    from connectplan.db.errors import SchemaError
 
     enable_wal(db_engine)
     sqlite = db_engine.dialect.name == "sqlite"

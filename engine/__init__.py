@@ -6,7 +6,7 @@ exploration, lint, diffs, upgrades and the SAT encoding are imported by their mo
 (``from engine.propagation import propagate``), so resolving a selection never loads them.
 """
 
-from engine.catalog import (
+from connectplan.engine.catalog import (
     SECTIONS,
     ApiSetting,
     Assignment,
@@ -23,11 +23,11 @@ from engine.catalog import (
     catalog_to_dict,
     content_hash,
 )
-from engine.errors import CatalogError, EngineError, ExpressionSyntaxError, Problem, SelectionError
-from engine.expression import Term, evaluate, format_expression, parse_expression, references
-from engine.graph import NodeKey, build_graph, catalog_from_graph, step_order
-from engine.loading import catalog_from_dict
-from engine.resolution import (
+from connectplan.engine.errors import CatalogError, EngineError, ExpressionSyntaxError, Problem, SelectionError
+from connectplan.engine.expression import Term, evaluate, format_expression, parse_expression, references
+from connectplan.engine.graph import NodeKey, build_graph, catalog_from_graph, step_order
+from connectplan.engine.loading import catalog_from_dict
+from connectplan.engine.resolution import (
     ActiveStep,
     Alternative,
     Change,
@@ -39,8 +39,8 @@ from engine.resolution import (
     resolve,
     verdict_of,
 )
-from engine.selection import build_selection, check_selection
-from engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
+from connectplan.engine.selection import build_selection, check_selection
+from connectplan.engine.severity import RULE_SEVERITIES, VERDICT_RANK, VERDICTS, Severity
 
 __all__ = [
     "RULE_SEVERITIES",

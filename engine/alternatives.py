@@ -25,16 +25,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.expression import iter_terms
-from engine.resolution import Alternative, Change, check_selection, choice_distance, resolve
-from engine.sat import Encoding, SolverFactory
-from engine.severity import Severity
+from connectplan.engine.expression import iter_terms
+from connectplan.engine.resolution import Alternative, Change, check_selection, choice_distance, resolve
+from connectplan.engine.sat import Encoding, SolverFactory
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from engine.catalog import Catalog
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Catalog
+    from connectplan.engine.expression import Choice
 
 __all__ = ["MAX_GROUP", "nearest_alternatives", "preset_closeness", "rank_key"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.errors import SelectionError
-from engine.expression import Choice, Expr, Term, format_expression
-from engine.severity import Severity
+from connectplan.engine.errors import SelectionError
+from connectplan.engine.expression import Choice, Expr, Term, format_expression
+from connectplan.engine.severity import Severity
 
 __all__ = [
     "API_FAMILIES",

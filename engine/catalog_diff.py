@@ -7,7 +7,7 @@ block pairs an old option or step id with its new id: such a pair is reported as
 (with the fields that also changed), not as one removal and one addition, and a step's
 prerequisites are compared after mapping old ids through the renames.
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> def doc(edition, rule):
 ...     return {"format": "connectplan-catalog/1", "name": "demo", "edition": edition, "title": "Demo",
 ...             "properties": [{"id": "size", "title": "Size", "options": [{"id": "s", "title": "S"}]}],
@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import Catalog, catalog_to_dict
+from connectplan.engine.catalog import Catalog, catalog_to_dict
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -10,7 +10,7 @@ in the order their properties first appear in the condition, then the absent opt
 multi-choice properties), so the answer is deterministic. Completions respect the count
 bounds of multi-choice properties.
 
->>> from engine.expression import parse_expression
+>>> from connectplan.engine.expression import parse_expression
 >>> doms = {"a": ("x", "y", "z"), "b": ("x", "y")}
 >>> cause = lambda text, sel: selection_cause(parse_expression(text), sel, doms)
 >>> cause("a.x or b.y", {"a": "x", "b": "y"})
@@ -32,13 +32,13 @@ from functools import lru_cache
 from itertools import combinations, product
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
-from engine.expression import Absent, Expr, Term, compile_expression, iter_terms
+from connectplan.engine.expression import Absent, Expr, Term, compile_expression, iter_terms
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from engine.catalog import Property
-    from engine.expression import Choice, Predicate
+    from connectplan.engine.catalog import Property
+    from connectplan.engine.expression import Choice, Predicate
 
 __all__ = [
     "Space",

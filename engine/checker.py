@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import _ID, _URL, API_FAMILIES, HTTP_METHODS, ApiSetting, ApiValue
-from engine.errors import MAX_PROBLEMS, ExpressionSyntaxError, Problem
-from engine.expression import Expr, iter_terms, parse_expression
+from connectplan.engine.catalog import _ID, _URL, API_FAMILIES, HTTP_METHODS, ApiSetting, ApiValue
+from connectplan.engine.errors import MAX_PROBLEMS, ExpressionSyntaxError, Problem
+from connectplan.engine.expression import Expr, iter_terms, parse_expression
 
 if TYPE_CHECKING:
-    from engine.catalog import Property
+    from connectplan.engine.catalog import Property
 
 __all__ = ["Checker", "join_path", "kind_of"]
 
@@ -219,7 +219,7 @@ class Checker:
         return value
 
     def condition(self, value: Any, path: str, props: Mapping[str, Property]) -> Expr:
-        from engine.expression import ALWAYS
+        from connectplan.engine.expression import ALWAYS
 
         if not isinstance(value, str):
             self.problem("wrong_type", path, f"expected a condition string, found {kind_of(value)}")

@@ -8,7 +8,7 @@ identity (bounded: the least recently used entries are dropped), so repeated res
 one catalog compile it once. Parts only some callers need (the graph, the propagation
 indexes) are built on first use.
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",
@@ -29,18 +29,18 @@ from collections import OrderedDict
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from engine.causes import Space, condition_properties, forcing_cause, selection_literals, space_of
-from engine.expression import Expr, Term, compile_expression
-from engine.graph import build_graph, step_order
+from connectplan.engine.causes import Space, condition_properties, forcing_cause, selection_literals, space_of
+from connectplan.engine.expression import Expr, Term, compile_expression
+from connectplan.engine.graph import build_graph, step_order
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import networkx as nx
 
-    from engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
-    from engine.expression import Choice, Predicate
-    from engine.severity import Severity
+    from connectplan.engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
+    from connectplan.engine.expression import Choice, Predicate
+    from connectplan.engine.severity import Severity
 
 __all__ = ["CACHE_SIZE", "BlockingRules", "CompiledCatalog", "CompiledCondition", "NeighbourRules", "compile_catalog"]
 

@@ -19,14 +19,14 @@ How things are matched:
 * **responsibilities** by responsibility: one whose holder changed is "changed", not one removed
   and one added.
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",
 ...                     "options": [{"id": "s", "title": "S"}, {"id": "l", "title": "L"}]}],
 ...     "rules": [{"id": "big", "condition": "size.l", "severity": "caution", "message": "Large."}],
 ...     "steps": [{"id": "go", "order": 1, "phase": "accounts", "condition": "always", "title": "Go"}]})
->>> from engine.resolution import resolve
+>>> from connectplan.engine.resolution import resolve
 >>> d = diff_resolutions(resolve(cat, {"size": "s"}), resolve(cat, {"size": "l"}), from_ref="p@1", to_ref="p@2")
 >>> d.selection, d.verdict, [f.rule for f in d.findings_added]
 ((('size', 's', 'l'),), ('allowed', 'caution'), ['big'])
@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from engine.catalog import Catalog
-    from engine.resolution import Resolution
+    from connectplan.engine.catalog import Catalog
+    from connectplan.engine.resolution import Resolution
 
 __all__ = [
     "CHANGE_STATUSES",
@@ -425,7 +425,7 @@ def rename_pairs(a: Catalog, b: Catalog, kind: str) -> dict[str, str]:
     chained (``x → y`` then ``y → z`` gives ``x → z``), so a diff across several editions still
     pairs an id renamed in a middle edition when the later editions restate it.
 
-    >>> from engine.catalog import Catalog, Renames
+    >>> from connectplan.engine.catalog import Catalog, Renames
     >>> old = Catalog("c", "1", "C", (), (), ())
     >>> new = Catalog("c", "2", "C", (), (), (), renames=Renames(steps=(("a", "b"),)))
     >>> rename_pairs(old, new, "steps"), rename_pairs(new, old, "steps")

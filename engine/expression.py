@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Union
 
-from engine.errors import ExpressionSyntaxError
+from connectplan.engine.errors import ExpressionSyntaxError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -21,9 +21,9 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from engine.catalog import Catalog, catalog_to_dict
-from engine.expression import iter_terms, parse_expression
-from engine.loading import catalog_from_dict
+from connectplan.engine.catalog import Catalog, catalog_to_dict
+from connectplan.engine.expression import iter_terms, parse_expression
+from connectplan.engine.loading import catalog_from_dict
 
 __all__ = [
     "EDGE_KINDS",

@@ -39,20 +39,20 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import space_values
-from engine.compiled import compile_catalog
-from engine.expression import compile_expression, iter_terms
-from engine.lint_decisions import decision_errors, decision_warnings
-from engine.propagation import single_rule_reason
-from engine.resolution import resolve
-from engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
-from engine.severity import Severity
+from connectplan.engine.causes import space_values
+from connectplan.engine.compiled import compile_catalog
+from connectplan.engine.expression import compile_expression, iter_terms
+from connectplan.engine.lint_decisions import decision_errors, decision_warnings
+from connectplan.engine.propagation import single_rule_reason
+from connectplan.engine.resolution import resolve
+from connectplan.engine.sat import Encoding, SolverFactory, is_true, satisfiable_literals
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from engine.catalog import Catalog
-    from engine.errors import Problem
+    from connectplan.engine.catalog import Catalog
+    from connectplan.engine.errors import Problem
 
 __all__ = [
     "COUNT_LIMIT",

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.causes import space_values
-from engine.compiled import compile_catalog
-from engine.expression import ALWAYS, And, Not, Or, Term, holds, iter_terms
-from engine.severity import Severity
+from connectplan.engine.causes import space_values
+from connectplan.engine.compiled import compile_catalog
+from connectplan.engine.expression import ALWAYS, And, Not, Or, Term, holds, iter_terms
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from engine.catalog import Catalog, Property, Rule
-    from engine.expression import Choice, Expr
-    from engine.sat import Encoding
+    from connectplan.engine.catalog import Catalog, Property, Rule
+    from connectplan.engine.expression import Choice, Expr
+    from connectplan.engine.sat import Encoding
 
 __all__ = ["Found", "decision_errors", "decision_warnings", "fix_property"]
 

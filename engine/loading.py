@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import (
+from connectplan.engine.catalog import (
     _DATE,
     _EDITION,
     _NAME,
@@ -36,12 +36,12 @@ from engine.catalog import (
     Rule,
     Step,
 )
-from engine.checker import Checker, join_path, kind_of
-from engine.errors import CatalogError, SelectionError
-from engine.severity import RULE_SEVERITIES
+from connectplan.engine.checker import Checker, join_path, kind_of
+from connectplan.engine.errors import CatalogError, SelectionError
+from connectplan.engine.severity import RULE_SEVERITIES
 
 if TYPE_CHECKING:
-    from engine.expression import Choice
+    from connectplan.engine.expression import Choice
 
 __all__ = ["catalog_from_dict"]
 

@@ -33,18 +33,18 @@ from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import forcing_cause, selection_literals
-from engine.compiled import compile_catalog
-from engine.expression import Absent, Term
-from engine.resolution import Resolution, check_selection, choice_json, resolve, selection_json
-from engine.sat import Encoding, SolverFactory, satisfiable_literals
-from engine.severity import Severity
+from connectplan.engine.causes import forcing_cause, selection_literals
+from connectplan.engine.compiled import compile_catalog
+from connectplan.engine.expression import Absent, Term
+from connectplan.engine.resolution import Resolution, check_selection, choice_json, resolve, selection_json
+from connectplan.engine.sat import Encoding, SolverFactory, satisfiable_literals
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from engine.catalog import Catalog, Property, Rule
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Catalog, Property, Rule
+    from connectplan.engine.expression import Choice
 
 __all__ = [
     "EXCLUDED",

@@ -1,6 +1,6 @@
 """Resolving a complete selection: verdict, findings, ordered steps, flows, responsibilities.
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",
@@ -17,18 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.causes import selection_cause, space_values
-from engine.compiled import compile_catalog
-from engine.expression import Expr, Term, format_expression
-from engine.selection import check_selection
-from engine.severity import Severity
+from connectplan.engine.causes import selection_cause, space_values
+from connectplan.engine.compiled import compile_catalog
+from connectplan.engine.expression import Expr, Term, format_expression
+from connectplan.engine.selection import check_selection
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
-    from engine.causes import SpaceLike
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
+    from connectplan.engine.causes import SpaceLike
+    from connectplan.engine.expression import Choice
 
 __all__ = [
     "ActiveStep",
@@ -347,7 +347,7 @@ def minimal_cause(expr: Expr, selection: Mapping[str, Choice], domains: Mapping[
     true for every selection (``always``) has the empty cause. Returns ``()`` too when ``expr``
     is false for ``selection``.
 
-    >>> from engine.expression import parse_expression
+    >>> from connectplan.engine.expression import parse_expression
     >>> doms = {"a": ("x", "y", "z"), "b": ("x", "y")}
     >>> minimal_cause(parse_expression("a.x or b.y"), {"a": "x", "b": "y"}, doms)
     (Term(prop='a', option='x'),)

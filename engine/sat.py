@@ -28,12 +28,12 @@ from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.expression import Always, And, Expr, Not, Or, Term
-from engine.severity import Severity
+from connectplan.engine.expression import Always, And, Expr, Not, Or, Term
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
-    from engine.catalog import Catalog
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Catalog
+    from connectplan.engine.expression import Choice
 
 __all__ = [
     "Encoding",

@@ -2,7 +2,7 @@
 
 A selection maps property ids to option ids.
 
->>> from engine.loading import catalog_from_dict
+>>> from connectplan.engine.loading import catalog_from_dict
 >>> cat = catalog_from_dict({
 ...     "format": "connectplan-catalog/1", "name": "demo", "edition": "1", "title": "Demo",
 ...     "properties": [{"id": "size", "title": "Size",
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import SelectionError
+from connectplan.engine.errors import SelectionError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from engine.catalog import Catalog, Property
-    from engine.expression import Choice
+    from connectplan.engine.catalog import Catalog, Property
+    from connectplan.engine.expression import Choice
 
 __all__ = ["build_selection", "check_selection"]
 

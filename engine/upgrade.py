@@ -13,19 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.alternatives import nearest_alternatives
-from engine.diff import ResolutionDiff, diff_resolutions
-from engine.errors import SelectionError
-from engine.expression import evaluate
-from engine.resolution import Alternative, Change, Finding, Resolution, choice_json, resolve, selection_json
-from engine.severity import Severity
+from connectplan.engine.alternatives import nearest_alternatives
+from connectplan.engine.diff import ResolutionDiff, diff_resolutions
+from connectplan.engine.errors import SelectionError
+from connectplan.engine.expression import evaluate
+from connectplan.engine.resolution import Alternative, Change, Finding, Resolution, choice_json, resolve, selection_json
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from engine.catalog import Catalog, RenameDefault
-    from engine.expression import Choice
-    from engine.sat import SolverFactory
+    from connectplan.engine.catalog import Catalog, RenameDefault
+    from connectplan.engine.expression import Choice
+    from connectplan.engine.sat import SolverFactory
 
 __all__ = ["PlanUpgrade", "UpgradeError", "carry_over", "map_selection", "plan_upgrade"]
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from alembic import context
 
-from db.models import Base
-from db.session import database_url, make_engine, schema_transaction
+from connectplan.db.models import Base
+from connectplan.db.session import database_url, make_engine, schema_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

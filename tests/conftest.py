@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from engine import Catalog, catalog_from_dict
+from connectplan.engine import Catalog, catalog_from_dict
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -124,8 +124,8 @@ def runner() -> CliRunner:
 @pytest.fixture
 def db_session() -> Iterator[Session]:
     """A session on a fresh in-memory SQLite database with every table created (no Alembic)."""
-    from db.models import Base
-    from db.session import make_engine, make_session_factory
+    from connectplan.db.models import Base
+    from connectplan.db.session import make_engine, make_session_factory
 
     db_engine = make_engine("sqlite://")
     Base.metadata.create_all(db_engine)

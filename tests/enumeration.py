@@ -14,15 +14,15 @@ from __future__ import annotations
 from itertools import combinations, product
 from typing import TYPE_CHECKING, Any
 
-from engine.alternatives import make_alternative, rank_key
-from engine.expression import Absent, Term, evaluate, holds
-from engine.severity import Severity
+from connectplan.engine.alternatives import make_alternative, rank_key
+from connectplan.engine.expression import Absent, Term, evaluate, holds
+from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-    from engine.catalog import Catalog, Property
-    from engine.resolution import Alternative
+    from connectplan.engine.catalog import Catalog, Property
+    from connectplan.engine.resolution import Alternative
 
 __all__ = [
     "alternatives_exhaustive",

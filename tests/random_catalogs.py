@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine import Catalog, catalog_from_dict
+from connectplan.engine import Catalog, catalog_from_dict
 from tests.enumeration import values_of
 
 SEVERITIES = ("out_of_scope", "blocked", "sales_gated", "caution", "info")

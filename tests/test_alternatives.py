@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectplan.engine import Catalog, SelectionError, Severity, catalog_from_dict, resolve
+from connectplan.engine.alternatives import nearest_alternatives
 from connectplan.sat import make_solver
-from engine import Catalog, SelectionError, Severity, catalog_from_dict, resolve
-from engine.alternatives import nearest_alternatives
 from tests.enumeration import alternatives_exhaustive
 from tests.random_catalogs import catalogs, complete_selections
 

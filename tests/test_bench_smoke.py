@@ -21,7 +21,7 @@ from bench import SUITES
 from bench.__main__ import main as bench_main
 from bench.baseline import BareClauses, HandResolver, bare_best_ranks
 from bench.synth import generate, kconfig_config, kconfig_text
-from engine import VERDICTS, catalog_from_dict, resolve
+from connectplan.engine import VERDICTS, catalog_from_dict, resolve
 from tests.conftest import all_selections
 
 if TYPE_CHECKING:
@@ -168,8 +168,8 @@ def test_hand_resolver_matches_engine(stripe_catalog):
 
 
 def test_bare_solver_baseline_matches_propagate():
+    from connectplan.engine.propagation import propagate
     from connectplan.sat import make_solver
-    from engine.propagation import propagate
 
     synth = generate(12, seed=5)
     catalog = catalog_from_dict(synth.document)

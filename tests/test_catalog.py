@@ -9,7 +9,7 @@ import pytest
 from conftest import tiny_doc
 
 from connectplan.catalog_files import load_catalog_file, parse_catalog_text
-from engine import CatalogError, catalog_from_dict, catalog_to_dict
+from connectplan.engine import CatalogError, catalog_from_dict, catalog_to_dict
 
 
 def problems_of(doc: dict) -> list[str]:

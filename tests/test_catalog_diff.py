@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from connectplan.catalog_files import load_builtin
-from engine import catalog_from_dict
-from engine.catalog_diff import SECTIONS, diff_catalogs
+from connectplan.engine import catalog_from_dict
+from connectplan.engine.catalog_diff import SECTIONS, diff_catalogs
 from tests.conftest import tiny_doc
 
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from connectplan.cli import cli
 from connectplan.output.plans import diff_entries
+from connectplan.visualize.change import change_figure
 from connectplan.workspace import open_workspace
-from visualize.change import change_figure
 
 DIAGRAM_AREAS = ("flow", "step", "responsibility")
 

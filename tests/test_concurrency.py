@@ -12,8 +12,8 @@ TOGGLES = {"fee_payer": ("connected_account", "platform"), "liability": ("stripe
 
 
 def _saver(url: str, prop: str, barrier, results) -> None:
+    from connectplan.db.errors import ConflictError
     from connectplan.workspace import open_workspace
-    from db.errors import ConflictError
 
     store = open_workspace(url)
     options = TOGGLES[prop]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from connectplan.cli import cli
+from connectplan.db.errors import DatabaseError, StoreError
 from connectplan.errors import USER_ERRORS
 from connectplan.workspace import open_workspace
-from db.errors import DatabaseError, StoreError
 
 IS_ROOT = os.geteuid() == 0
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,9 +57,9 @@ def test_database_error_is_a_store_error_and_a_user_error():
 
 def test_write_lock_held_past_the_busy_timeout(runner, tmp_path, monkeypatch):
     url = _new_store(tmp_path / "plans.db")
-    import db.session
+    import connectplan.db.session
 
-    monkeypatch.setattr(db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(connectplan.db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
     holder = sqlite3.connect(tmp_path / "plans.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:

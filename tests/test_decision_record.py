@@ -8,8 +8,8 @@ import pytest
 from markdown_it import MarkdownIt
 from test_docgen import parse, run
 
+from connectplan.engine import resolve
 from connectplan.output.design_doc import HistoryItem, PlanInfo, design_html, design_markdown, github_anchor
-from engine import resolve
 
 
 @pytest.fixture
@@ -160,10 +160,10 @@ def test_multi_choice_selections_in_the_diff_the_record_and_the_figures():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_multi_choice import monetized
 
-    from engine import catalog_from_dict
-    from engine.diff import diff_resolutions
-    from visualize.catalog import catalog_diagrams
-    from visualize.change import change_figure
+    from connectplan.engine import catalog_from_dict
+    from connectplan.engine.diff import diff_resolutions
+    from connectplan.visualize.catalog import catalog_diagrams
+    from connectplan.visualize.change import change_figure
 
     cat = catalog_from_dict(monetized())
     a = resolve(cat, {"model": "platform", "money": ("fees", "saas")})

@@ -6,8 +6,8 @@ import copy
 
 from conftest import tiny_doc
 
-from engine import catalog_from_dict, resolve
-from engine.diff import diff_resolutions
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.engine.diff import diff_resolutions
 
 
 def _steps(*specs: tuple[str, int]) -> list[dict]:

@@ -14,9 +14,9 @@ from markdown_it import MarkdownIt
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import catalog_from_dict, resolve
 from connectplan.output.design_doc import PlanInfo, design_html, design_markdown
 from connectplan.output.prompt import prompt_text
-from engine import catalog_from_dict, resolve
 
 HOSTILE = 'Ünïcødé "q" <script>alert(1)</script> & {br} | pipe `tick` *star* _u_ [link](javascript:x) # hash \\ back'
 TOKENS = [

@@ -17,8 +17,8 @@ from functools import cache
 import pytest
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, load_catalog_file
-from engine import VERDICT_RANK, Catalog, Severity, resolve
-from engine.catalog import BASES
+from connectplan.engine import VERDICT_RANK, Catalog, Severity, resolve
+from connectplan.engine.catalog import BASES
 
 MON = ("application_fees", "saas_subscriptions", "product_markup")
 CHARGES = ("direct", "destination", "destination_obo", "separate", "separate_obo")
@@ -413,7 +413,7 @@ def test_f8_exactly_four_verdict_changes_from_2025() -> None:
 
 
 def test_f8_the_catalogs_upgrade_defaults_give_the_same_four_changes_and_a_reason_each() -> None:
-    from engine.upgrade import carry_over
+    from connectplan.engine.upgrade import carry_over
 
     old, new = cat2025(), cat2026()
     ids = [p.id for p in old.properties]

@@ -21,10 +21,10 @@ import pytest
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, load_catalog_file
 from connectplan.cli import cli
-from engine import VERDICT_RANK, Catalog, SelectionError, resolve
-from engine.catalog import BASES, SECTIONS
-from engine.expression import parse_expression
-from engine.upgrade import carry_over, plan_upgrade
+from connectplan.engine import VERDICT_RANK, Catalog, SelectionError, resolve
+from connectplan.engine.catalog import BASES, SECTIONS
+from connectplan.engine.expression import parse_expression
+from connectplan.engine.upgrade import carry_over, plan_upgrade
 
 OLD_IDS = ("onboarding", "dashboard", "charge_type", "fee_payer", "liability", "business_model", "monetization")
 NEW_IDS = (
@@ -253,8 +253,8 @@ def test_every_text_is_sourced_and_every_request_is_structured() -> None:
 
 
 def test_catalog_lint_is_clean() -> None:
+    from connectplan.engine.lint import lint_catalog
     from connectplan.sat import make_solver
-    from engine.lint import lint_catalog
 
     report = lint_catalog(cat(), make_solver)
     assert (report.errors, report.warnings) == ((), ())

@@ -8,10 +8,10 @@ import gc
 import pytest
 from conftest import tiny_doc
 
-from engine import CatalogError, SelectionError, Severity, build_selection, catalog_from_dict, resolve
-from engine import compiled as compiled_module
-from engine.compiled import compile_catalog
-from engine.lint import lint_problems
+from connectplan.engine import CatalogError, SelectionError, Severity, build_selection, catalog_from_dict, resolve
+from connectplan.engine import compiled as compiled_module
+from connectplan.engine.compiled import compile_catalog
+from connectplan.engine.lint import lint_problems
 
 
 class TestSeverity:
@@ -61,7 +61,7 @@ class TestCompiledCatalog:
         gc.collect()
 
     def test_seeded_graph_is_kept(self, tiny):
-        from engine import build_graph
+        from connectplan.engine import build_graph
 
         G = build_graph(tiny)
         fresh = catalog_from_dict(tiny_doc())
@@ -98,7 +98,7 @@ class TestProblemCodes:
         assert kind in [m.code for m in report.errors]
 
     def test_lint_ignores_the_words_of_the_message(self):
-        from engine.errors import Problem
+        from connectplan.engine.errors import Problem
 
         report = lint_problems("t.yaml", [Problem("t.yaml", "x", "a cycle of unknown things", code="empty")])
         assert [m.code for m in report.errors] == ["invalid"]
@@ -135,7 +135,7 @@ class _Recording:
 
 def test_a_second_encoding_of_a_catalog_replays_the_first_ones_clauses_and_variables():
     from connectplan.catalog_files import load_builtin
-    from engine.sat import Encoding
+    from connectplan.engine.sat import Encoding
 
     cat = load_builtin("stripe-connect@2026.yaml")
     first, second = _Recording(), _Recording()
@@ -147,7 +147,7 @@ def test_a_second_encoding_of_a_catalog_replays_the_first_ones_clauses_and_varia
     assert a.literal(step) == b.literal(step)
     assert a.nvars == b.nvars and a._cache is not b._cache
     # a copy of the catalog (another object) is encoded afresh, to the same clauses
-    from engine import catalog_to_dict
+    from connectplan.engine import catalog_to_dict
 
     third = _Recording()
     Encoding(catalog_from_dict(catalog_to_dict(cat)), third)

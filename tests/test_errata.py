@@ -14,8 +14,8 @@ from functools import cache
 import pytest
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, builtin_revision_files, load_catalog_file
-from engine import Catalog, resolve
-from engine.catalog import BASES
+from connectplan.engine import Catalog, resolve
+from connectplan.engine.catalog import BASES
 
 EDITIONS = ("2024", "2025")
 
@@ -68,7 +68,7 @@ def note(catalog: Catalog, responsibility: str, condition: str) -> str:
 
 
 def _cond(text: str):
-    from engine import parse_expression
+    from connectplan.engine import parse_expression
 
     return parse_expression(text)
 
@@ -494,7 +494,7 @@ def test_every_selection_has_exactly_one_holder_per_responsibility(edition: str)
 def test_the_loader_checks_revision_changelog_and_step_basis() -> None:
     from conftest import tiny_doc
 
-    from engine import CatalogError, catalog_from_dict
+    from connectplan.engine import CatalogError, catalog_from_dict
 
     doc = tiny_doc(revision=2, changelog=[{"revision": 2, "date": "2026-12-01", "changes": ["a"]}])
     cat = catalog_from_dict(doc)

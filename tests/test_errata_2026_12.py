@@ -16,10 +16,10 @@ from functools import cache
 import pytest
 
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, builtin_revision_files, load_catalog_file
+from connectplan.engine import Catalog, parse_expression, resolve
+from connectplan.engine.catalog import BASES
+from connectplan.engine.lint import lint_catalog
 from connectplan.sat import make_solver
-from engine import Catalog, parse_expression, resolve
-from engine.catalog import BASES
-from engine.lint import lint_catalog
 from tests.enumeration import iter_selections
 
 #: the newest revision of each edition, and the one it corrects
@@ -683,7 +683,7 @@ def test_l8_2026_platform_model_message_keeps_on_behalf_of_apart() -> None:
 
 def test_upgrading_a_2025_plan_to_2026_r2_changes_six_verdicts() -> None:
     """The catalog's renames.defaults, over the 180 selections of 2025: the four of revision 1 and the two of H2."""
-    from engine.upgrade import carry_over
+    from connectplan.engine.upgrade import carry_over
 
     old = cat("2025", 3)
     ids = [p.id for p in old.properties]

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 import pytest
 
-from engine.errors import ExpressionSyntaxError
-from engine.expression import (
+from connectplan.engine.errors import ExpressionSyntaxError
+from connectplan.engine.expression import (
     Always,
     And,
     Not,

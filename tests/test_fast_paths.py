@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import build_graph, catalog_from_dict, catalog_to_dict, resolve, step_order
-from engine.errors import ExpressionSyntaxError
-from engine.expression import (
+from connectplan.engine import build_graph, catalog_from_dict, catalog_to_dict, resolve, step_order
+from connectplan.engine.errors import ExpressionSyntaxError
+from connectplan.engine.expression import (
     ALWAYS,
     And,
     Not,
@@ -29,7 +29,7 @@ from engine.expression import (
     evaluate,
     parse_expression,
 )
-from engine.resolution import minimal_cause
+from connectplan.engine.resolution import minimal_cause
 from tests.conftest import all_selections
 
 DOMAINS = {"a": ("x", "y", "z"), "b": ("x", "y"), "c": ("x", "y", "z")}

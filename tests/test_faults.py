@@ -29,7 +29,7 @@ KILLS = 12
 SAVER = """
 import sys
 from connectplan.workspace import open_workspace
-from db.errors import StoreError
+from connectplan.db.errors import StoreError
 url = sys.argv[1]
 with open_workspace(url) as ws:
     print("ready", flush=True)

@@ -16,8 +16,8 @@ from functools import cache
 import pytest
 
 from connectplan.catalog_files import builtin_catalog_files, load_catalog_file
-from engine import Catalog, resolve
-from visualize import catalog_diagram, change_diagram, render_bytes, resolution_diagram
+from connectplan.engine import Catalog, resolve
+from connectplan.visualize import catalog_diagram, change_diagram, render_bytes, resolution_diagram
 
 pytestmark = pytest.mark.dot
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-import db.session
+import connectplan.db.session
 from connectplan import open_workspace
-from db.errors import SchemaError
-from db.session import HEAD_REVISION, enable_wal, make_engine
+from connectplan.db.errors import SchemaError
+from connectplan.db.session import HEAD_REVISION, enable_wal, make_engine
 from tests.test_migrations import _tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +137,7 @@ def test_the_journal_switch_waits_for_another_process_instead_of_failing(tmp_pat
 def test_a_lock_held_past_the_busy_timeout_on_first_use_is_the_projects_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(connectplan.db.session, "SQLITE_BUSY_TIMEOUT", 0.2)
     path = tmp_path / "new.db"
     path.touch()
     timer = _hold_write_lock(path, 1.5)

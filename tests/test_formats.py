@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from connectplan.engine import parse_expression
 from connectplan.output.resolution import explain_condition, md_code, md_escape
-from engine import parse_expression
 
 
 def test_explain_condition_is_kconfig_style():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine import NodeKey, build_graph, catalog_from_graph, step_order
-from engine.compiled import compile_catalog
+from connectplan.engine import NodeKey, build_graph, catalog_from_graph, step_order
+from connectplan.engine.compiled import compile_catalog
 
 
 def test_typed_nodes_and_edges(tiny):
@@ -55,7 +55,7 @@ def test_step_order_puts_prerequisites_first_and_breaks_ties_by_order(stripe_cat
 def test_topological_order_beats_order_field():
     from conftest import tiny_doc
 
-    from engine import catalog_from_dict
+    from connectplan.engine import catalog_from_dict
 
     doc = tiny_doc()
     # "first" now requires "second" although its order is lower: the prerequisite wins

@@ -14,9 +14,9 @@ from conftest import tiny_doc
 from connectplan import catalog_files
 from connectplan.catalog_files import MAX_CATALOG_BYTES, load_catalog_file, parse_catalog_text
 from connectplan.cli import cli
+from connectplan.engine import CatalogError, ExpressionSyntaxError
+from connectplan.engine.expression import MAX_NESTING, parse_expression
 from connectplan.infile import MAX_VALUES
-from engine import CatalogError, ExpressionSyntaxError
-from engine.expression import MAX_NESTING, parse_expression
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -371,7 +371,7 @@ def test_catalog_text_with_a_nul_or_a_lone_surrogate(cp, url, tmp_path, bad, whe
 @pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
 def test_a_python_catalog_with_a_nul_is_refused_by_the_workspace(url, bad):
     from connectplan import open_workspace
-    from engine import CatalogError, catalog_from_dict
+    from connectplan.engine import CatalogError, catalog_from_dict
 
     catalog = catalog_from_dict(tiny_doc(title=f"Tiny{bad}"))
     with open_workspace(url) as ws, pytest.raises(CatalogError, match=r"NUL|surrogate"):

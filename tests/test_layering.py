@@ -34,7 +34,7 @@ def test_importing_engine_loads_neither_sqlalchemy_nor_graphviz():
 
 
 def test_engine_package_has_no_lazy_names():
-    import engine
+    from connectplan import engine
 
     assert not hasattr(engine, "__getattr__")
     assert not hasattr(engine, "propagate")  # exploration is imported by its module path

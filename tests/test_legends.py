@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from connectplan.catalog_files import builtin_catalog_files, load_catalog_file
-from engine import resolve
-from visualize._dot import FLOW_KIND_TITLES, FLOW_STYLES, text
-from visualize.catalog import catalog_figure
-from visualize.change import STATUS_MEANINGS, change_figure
-from visualize.liability import liability_figure
-from visualize.money_flow import money_flow_figure
-from visualize.steps import steps_figure
+from connectplan.engine import resolve
+from connectplan.visualize._dot import FLOW_KIND_TITLES, FLOW_STYLES, text
+from connectplan.visualize.catalog import catalog_figure
+from connectplan.visualize.change import STATUS_MEANINGS, change_figure
+from connectplan.visualize.liability import liability_figure
+from connectplan.visualize.money_flow import money_flow_figure
+from connectplan.visualize.steps import steps_figure
 
 CATALOGS = [load_catalog_file(p) for p in builtin_catalog_files()]
 

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from connectplan.cli import cli
+from connectplan.db.errors import StoreError
 from connectplan.refs import MAX_AUTHOR, MAX_MESSAGE, MAX_VERSION, check_author, check_message
-from db.errors import StoreError
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectplan.engine import Catalog, Severity, Term, catalog_from_dict
+from connectplan.engine.expression import evaluate, holds
+from connectplan.engine.lint import count_by_verdict, lint_catalog
 from connectplan.sat import make_solver
-from engine import Catalog, Severity, Term, catalog_from_dict
-from engine.expression import evaluate, holds
-from engine.lint import count_by_verdict, lint_catalog
 from tests.enumeration import count_verdicts, iter_selections, space_size, verdict_rank
 from tests.random_catalogs import catalog_docs, conditions
 

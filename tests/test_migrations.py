@@ -12,8 +12,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from db.models import Base
-from db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine
+from connectplan.db.models import Base
+from connectplan.db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"catalog_edition", "catalog_node", "catalog_edge", "plan", "plan_version", "plan_tag"}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import JSON, DateTime, Integer, String, Text, inspect
 from sqlalchemy.exc import IntegrityError
 
-from db import models
+from connectplan.db import models
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectplan.catalog_files import parse_catalog_text
-from connectplan.sat import make_solver
-from engine import (
+from connectplan.engine import (
     CatalogError,
     SelectionError,
     Severity,
@@ -24,12 +23,13 @@ from engine import (
     check_selection,
     resolve,
 )
-from engine.alternatives import nearest_alternatives
-from engine.catalog_diff import diff_catalogs
-from engine.lint import lint_catalog
-from engine.propagation import EXCLUDED, FORCED, OPEN, propagate
-from engine.sat import Encoding
-from engine.upgrade import UpgradeError, plan_upgrade
+from connectplan.engine.alternatives import nearest_alternatives
+from connectplan.engine.catalog_diff import diff_catalogs
+from connectplan.engine.lint import lint_catalog
+from connectplan.engine.propagation import EXCLUDED, FORCED, OPEN, propagate
+from connectplan.engine.sat import Encoding
+from connectplan.engine.upgrade import UpgradeError, plan_upgrade
+from connectplan.sat import make_solver
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -402,9 +402,9 @@ def test_lint_counts_sets_and_finds_dead_options(shop):
 @given(data=st.data())
 def test_compiled_conditions_agree_with_evaluate_on_sets(data: st.DataObject) -> None:
     """The closures the engine resolves with read sets of options exactly as :func:`engine.evaluate` does."""
-    from engine import evaluate
-    from engine.compiled import compile_catalog
-    from engine.expression import compile_expression
+    from connectplan.engine import evaluate
+    from connectplan.engine.compiled import compile_catalog
+    from connectplan.engine.expression import compile_expression
     from tests.random_catalogs import catalogs, complete_selections
 
     cat = data.draw(catalogs())

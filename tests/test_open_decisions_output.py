@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from connectplan.cli import cli
+from connectplan.engine import Catalog, catalog_from_dict, resolve
 from connectplan.errors import VerdictRefusedError
 from connectplan.output.catalogs import format_options
 from connectplan.output.design_doc import design_html, design_markdown
@@ -23,7 +24,6 @@ from connectplan.output.prompt import prompt_text
 from connectplan.output.resolution import format_resolution
 from connectplan.output.sections import open_properties, ordered_properties, section_groups
 from connectplan.workspace import open_workspace
-from engine import Catalog, catalog_from_dict, resolve
 
 HOSTILE = "<script>alert(1)</script> *bold* [x](javascript:alert(1)) \x1b[31m"
 
@@ -482,7 +482,7 @@ def test_every_output_of_an_open_selection_is_deterministic(store, tmp_path):
 def wide_doc(count: int = 17) -> dict[str, Any]:
     """``count`` properties over every section (the new edition has 17), each with a pending option
     but the first; one multi-choice property with an exclusive pending option."""
-    from engine.catalog import SECTIONS
+    from connectplan.engine.catalog import SECTIONS
 
     doc = sectioned_doc(name="wide")
     props = []
@@ -644,8 +644,8 @@ def test_upgrade_shows_defaulted_and_left_open_decisions_and_takes_require_decid
 
 
 def test_money_flow_legend_lists_only_the_kinds_an_open_selection_draws(cat):
-    from visualize._dot import FLOW_KIND_TITLES, text
-    from visualize.money_flow import money_flow_figure
+    from connectplan.visualize._dot import FLOW_KIND_TITLES, text
+    from connectplan.visualize.money_flow import money_flow_figure
 
     def listed(res):
         fig = money_flow_figure(res)
@@ -658,7 +658,7 @@ def test_money_flow_legend_lists_only_the_kinds_an_open_selection_draws(cat):
 
 
 def test_long_rule_and_option_ids_wrap_in_the_catalog_overview():
-    from visualize.catalog import catalog_figure
+    from connectplan.visualize.catalog import catalog_figure
 
     long_rule = "issuing_and_financial_accounts_need_platform_controlled_accounts"
     doc = sectioned_doc()
@@ -702,9 +702,9 @@ def test_options_and_explore_text_escape_control_characters():
     cat = catalog_from_dict(doc)
     text = format_options(cat, "text")
     assert "\x1b" not in text and "\\x1b[31m" in text
+    from connectplan.engine.propagation import propagate
     from connectplan.output.exploration import format_exploration
     from connectplan.sat import make_solver
-    from engine.propagation import propagate
 
     explored = format_exploration(propagate(cat, {"payout": "undecided"}, make_solver), "text")
     assert "\x1b" not in explored and "\\x1b[31m" in explored

@@ -9,14 +9,14 @@ import pytest
 from conftest import tiny_doc
 
 from connectplan.cli import cli
+from connectplan.db.records import VersionRecord
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.engine.diff import diff_resolutions
 from connectplan.output.design_doc import PlanInfo, design_markdown
 from connectplan.output.plans import format_diff, format_log, format_plan_version
 from connectplan.output.prompt import prompt_text
 from connectplan.output.resolution import escape_controls, format_resolution
 from connectplan.records import LogEntry
-from db.records import VersionRecord
-from engine import catalog_from_dict, resolve
-from engine.diff import diff_resolutions
 
 ESC = "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x1b[2J\r\u202e"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

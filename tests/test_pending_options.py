@@ -9,8 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import CatalogError, SelectionError, build_graph, catalog_from_dict, catalog_from_graph, catalog_to_dict
-from engine.catalog import SECTIONS, ApiSetting, Catalog
+from connectplan.engine import (
+    CatalogError,
+    SelectionError,
+    build_graph,
+    catalog_from_dict,
+    catalog_from_graph,
+    catalog_to_dict,
+)
+from connectplan.engine.catalog import SECTIONS, ApiSetting, Catalog
 
 
 def planned(**overrides: Any) -> dict[str, Any]:
@@ -243,7 +250,7 @@ class TestFlagsAreChecked:
 
 class TestExclusiveSelections:
     def test_mixing_an_exclusive_option_is_one_line_naming_the_fix(self, plan):
-        from engine import check_selection
+        from connectplan.engine import check_selection
 
         with pytest.raises(SelectionError) as info:
             check_selection(plan, {"model": "platform", "payout": "daily", "risk": ["radar", "undecided"]})
@@ -273,9 +280,9 @@ class TestExclusiveSelections:
 
 class TestExclusiveInTheSearch:
     def test_sat_models_are_exactly_the_valid_sets(self, plan):
+        from connectplan.engine.causes import space_of, space_values
+        from connectplan.engine.sat import Encoding
         from connectplan.sat import make_solver
-        from engine.causes import space_of, space_values
-        from engine.sat import Encoding
         from tests.enumeration import values_of
 
         risk = plan.property_index["risk"]
@@ -290,8 +297,8 @@ class TestExclusiveInTheSearch:
         assert set(values_of(risk)) == expected == set(space_values(space_of(risk)))
 
     def test_explore_never_pairs_an_exclusive_option(self):
+        from connectplan.engine.propagation import EXCLUDED, FORCED, propagate
         from connectplan.sat import make_solver
-        from engine.propagation import EXCLUDED, FORCED, propagate
 
         doc = planned()
         doc["rules"][1]["condition"] = "not risk.none"
@@ -307,8 +314,8 @@ class TestExclusiveInTheSearch:
 
 class TestAlternativesNeverProposePending:
     def test_no_change_to_a_pending_option(self, plan):
+        from connectplan.engine.alternatives import nearest_alternatives
         from connectplan.sat import make_solver
-        from engine.alternatives import nearest_alternatives
 
         sel = {"model": "marketplace", "payout": "held", "risk": ["radar"]}
         alts = nearest_alternatives(plan, sel, make_solver, limit=10)
@@ -317,8 +324,8 @@ class TestAlternativesNeverProposePending:
         assert not any(prop == "payout" and after == "undecided" for prop, after in afters)
 
     def test_a_pending_option_already_chosen_may_stay_but_none_is_added(self, plan):
+        from connectplan.engine.alternatives import nearest_alternatives
         from connectplan.sat import make_solver
-        from engine.alternatives import nearest_alternatives
 
         sel = {"model": "marketplace", "payout": "undecided", "risk": ["none"]}
         alts = nearest_alternatives(plan, sel, make_solver, limit=10)
@@ -331,8 +338,8 @@ class TestAlternativesNeverProposePending:
 
 class TestOpenDecisions:
     def test_each_pending_property_lists_the_best_verdict_of_each_real_option(self):
-        from engine import resolve
-        from engine.resolution import OpenDecision
+        from connectplan.engine import resolve
+        from connectplan.engine.resolution import OpenDecision
 
         doc = planned()
         doc["rules"].append(
@@ -369,7 +376,7 @@ class TestOpenDecisions:
         assert dict(platform.open_decisions[0].options)["none"] == "allowed"
 
     def test_a_decided_selection_has_none_and_old_documents_keep_their_keys(self, plan):
-        from engine import resolve
+        from connectplan.engine import resolve
 
         res = resolve(plan, {"model": "platform", "payout": "daily", "risk": ["radar"]})
         assert res.open_decisions == () and res.to_dict()["open_decisions"] == []
@@ -383,7 +390,7 @@ class TestOpenDecisions:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_open_decisions_agree_with_brute_force(data: st.DataObject) -> None:
-    from engine import resolve
+    from connectplan.engine import resolve
     from tests.enumeration import values_of, verdict_rank
     from tests.random_catalogs import catalogs, complete_selections
 
@@ -406,8 +413,8 @@ def test_open_decisions_agree_with_brute_force(data: st.DataObject) -> None:
 
 
 def test_upgrade_reports_a_pending_default_as_left_open():
-    from engine import resolve
-    from engine.upgrade import plan_upgrade
+    from connectplan.engine import resolve
+    from connectplan.engine.upgrade import plan_upgrade
 
     old_doc = planned(edition="0")
     old_doc["properties"] = [old_doc["properties"][0]]
@@ -436,8 +443,8 @@ def _rule(rule_id: str, condition: str, severity: str = "caution") -> dict[str, 
 
 class TestLint:
     def _lint(self, doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+        from connectplan.engine.lint import lint_catalog
         from connectplan.sat import make_solver
-        from engine.lint import lint_catalog
 
         return lint_catalog(catalog_from_dict(doc), make_solver)
 
@@ -520,11 +527,11 @@ class TestLint:
 def test_pending_lint_errors_agree_with_brute_force(data: st.DataObject) -> None:
     """``pending_raises_verdict`` is exact: one selection with P pending fires the rule while no
     real value of P does (every other choice unchanged), unless the rule names P's pending option positively."""
+    from connectplan.engine.expression import evaluate, iter_terms
+    from connectplan.engine.lint import lint_catalog
+    from connectplan.engine.lint_decisions import _positive_terms
+    from connectplan.engine.severity import Severity
     from connectplan.sat import make_solver
-    from engine.expression import evaluate, iter_terms
-    from engine.lint import lint_catalog
-    from engine.lint_decisions import _positive_terms
-    from engine.severity import Severity
     from tests.enumeration import iter_selections, values_of
     from tests.random_catalogs import catalog_docs, conditions
 

@@ -12,7 +12,7 @@ from conftest import tiny_doc
 from sqlalchemy import text
 
 from connectplan.cli import cli
-from db.session import HEAD_REVISION, make_engine
+from connectplan.db.session import HEAD_REVISION, make_engine
 
 
 @pytest.fixture

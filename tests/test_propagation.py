@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectplan.engine import Catalog, SelectionError, Severity, Term, catalog_from_dict
+from connectplan.engine.expression import holds
+from connectplan.engine.propagation import EXCLUDED, FORCED, OPEN, propagate
 from connectplan.sat import make_solver
-from engine import Catalog, SelectionError, Severity, Term, catalog_from_dict
-from engine.expression import holds
-from engine.propagation import EXCLUDED, FORCED, OPEN, propagate
 from tests.enumeration import best_ranks_exhaustive, excluded_by, literals_of, smallest_excluding_size
 from tests.random_catalogs import catalogs, complete_selections, partial_selections
 
@@ -198,7 +198,7 @@ def test_a_rule_true_for_every_selection_excludes_everything() -> None:
 @given(data=st.data())
 def test_finding_causes_are_smallest_by_brute_force(data: st.DataObject) -> None:
     """Issue 5 point 2: each finding's ``because`` is a smallest set of selected terms forcing its rule."""
-    from engine import evaluate, resolve
+    from connectplan.engine import evaluate, resolve
     from tests.enumeration import iter_selections, literals_of
 
     cat = data.draw(catalogs())

@@ -8,10 +8,10 @@ import pytest
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import resolve
 from connectplan.outfile import OutputError, write_output
-from engine import resolve
-from visualize import money_flow_diagram
-from visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
+from connectplan.visualize import money_flow_diagram
+from connectplan.visualize.render import FORMATS, INSTALL_HINT, RenderError, render, render_bytes
 
 SAAS = {
     "onboarding": "hosted",

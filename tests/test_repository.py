@@ -9,10 +9,10 @@ import pytest
 from conftest import tiny_doc
 from sqlalchemy import func, select
 
-from db import graph_store, models, plan_rows
-from db.errors import EditionConflictError
-from db.records import format_time, parse_time
-from engine import build_graph, catalog_from_dict, catalog_from_graph, content_hash
+from connectplan.db import graph_store, models, plan_rows
+from connectplan.db.errors import EditionConflictError
+from connectplan.db.records import format_time, parse_time
+from connectplan.engine import build_graph, catalog_from_dict, catalog_from_graph, content_hash
 
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from conftest import all_selections, tiny_doc
 
-from engine import SelectionError, Term, build_graph, catalog_from_dict, evaluate, resolve, step_order, verdict_of
-from engine.resolution import minimal_cause
+from connectplan.engine import (
+    SelectionError,
+    Term,
+    build_graph,
+    catalog_from_dict,
+    evaluate,
+    resolve,
+    step_order,
+    verdict_of,
+)
+from connectplan.engine.resolution import minimal_cause
 
 GUIDE = {
     "onboarding": "hosted",
@@ -164,7 +173,7 @@ class TestEverySelection:
                         assert pos[anc[1]] < pos[sid], (sel, anc[1], sid)
 
     def test_output_is_identical_across_runs(self, stripe_catalog):
-        from engine import catalog_from_dict, catalog_to_dict
+        from connectplan.engine import catalog_from_dict, catalog_to_dict
 
         fresh = catalog_from_dict(catalog_to_dict(stripe_catalog))
         for sel in all_selections(stripe_catalog):
@@ -232,7 +241,7 @@ def test_verdict_of():
 
 
 def test_minimal_cause_prefers_fewest_terms():
-    from engine import parse_expression
+    from connectplan.engine import parse_expression
 
     doms = {"a": ("x", "y"), "b": ("x", "y"), "c": ("x", "y")}
     expr = parse_expression("(a.x and b.x) or c.x")

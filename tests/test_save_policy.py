@@ -23,10 +23,10 @@ from webapp import Page, client_for, post
 
 from connectplan.cli import cli
 from connectplan.commands.options import FAIL_ON as CLI_FAIL_ON
+from connectplan.engine import Severity
 from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
 from connectplan.save_policy import FAIL_ON, SavePolicy
 from connectplan.workspace import open_workspace
-from engine import Severity
 
 BLOCKED_SET = ("--preset", "saas", "--set", "liability=platform")
 BLOCKED_RULE = "stripe_pricing_requires_stripe_liability"

@@ -12,13 +12,13 @@ from conftest import tiny_doc
 from sqlalchemy import text
 
 from connectplan.catalog_files import builtin_loaders, load_builtin
+from connectplan.db import schema as store_mod
+from connectplan.db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
+from connectplan.db.session import HEAD_REVISION, make_engine
+from connectplan.engine import SelectionError, catalog_from_dict, resolve
 from connectplan.exchange import read_export_file
 from connectplan.workspace import open_workspace, upgrade_store
 from connectplan.workspace import store_status as schema_status
-from db import schema as store_mod
-from db.errors import ConflictError, EditionConflictError, NotFoundError, SchemaError, StoreError
-from db.session import HEAD_REVISION, make_engine
-from engine import SelectionError, catalog_from_dict, resolve
 
 MARKETPLACE_2025 = {
     "onboarding": "embedded",
@@ -159,8 +159,8 @@ def test_a_store_behind_the_code_says_to_upgrade(store_url, monkeypatch, backend
 
 
 def test_an_older_sqlite_store_is_migrated_on_open(tmp_path):
-    from db.schema import migrate
-    from db.session import KNOWN_REVISIONS, make_engine
+    from connectplan.db.schema import migrate
+    from connectplan.db.session import KNOWN_REVISIONS, make_engine
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db_engine = make_engine(url)
@@ -326,7 +326,7 @@ def test_fork_copies_the_selection_and_edition(store):
 
 def _stale_first_read(monkeypatch):
     """Make the first latest-version read of a save return the version before the latest (a lost race)."""
-    from db import plan_rows
+    from connectplan.db import plan_rows
 
     real = plan_rows.plan_with_latest
     calls = {"n": 0}

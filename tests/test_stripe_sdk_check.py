@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from connectplan.catalog_files import builtin_catalog_files, builtin_revision_files, load_catalog_file
+from connectplan.engine import catalog_from_dict
+from connectplan.engine.catalog import ApiSetting
 from connectplan.stripe_api import (
     ALLOWED,
     SDK_API_VERSION,
@@ -26,8 +28,6 @@ from connectplan.stripe_api import (
     sdk_api_version,
     sdk_requests,
 )
-from engine import catalog_from_dict
-from engine.catalog import ApiSetting
 from tests.conftest import tiny_doc
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ import pytest
 
 from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.engine.upgrade import UpgradeError, map_selection, plan_upgrade
 from connectplan.sat import make_solver
-from engine import catalog_from_dict, resolve
-from engine.upgrade import UpgradeError, map_selection, plan_upgrade
 from tests.conftest import tiny_doc
 
 FULLY_EMBEDDED_2024 = {

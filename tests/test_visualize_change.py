@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from engine import resolve
-from visualize import change_diagram
-from visualize._dot import FLOW_STYLES
-from visualize.change import change_figure
-from visualize.money_flow import money_flow_figure
+from connectplan.engine import resolve
+from connectplan.visualize import change_diagram
+from connectplan.visualize._dot import FLOW_STYLES
+from connectplan.visualize.change import change_figure
+from connectplan.visualize.money_flow import money_flow_figure
 
 SAAS_2024 = {
     "onboarding": "hosted",

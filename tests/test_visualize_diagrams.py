@@ -7,12 +7,12 @@ import re
 import pytest
 from conftest import all_selections
 
-from engine import resolve
-from visualize import catalog_diagram, liability_diagram, steps_diagram
-from visualize._dot import node_id
-from visualize.catalog import catalog_diagrams
-from visualize.liability import liability_figure
-from visualize.steps import steps_figure
+from connectplan.engine import resolve
+from connectplan.visualize import catalog_diagram, liability_diagram, steps_diagram
+from connectplan.visualize._dot import node_id
+from connectplan.visualize.catalog import catalog_diagrams
+from connectplan.visualize.liability import liability_figure
+from connectplan.visualize.steps import steps_figure
 
 SAAS_2024 = {
     "onboarding": "hosted",
@@ -77,7 +77,7 @@ class TestLiability:
         # in a catalog whose blue assignment is gone.
         from conftest import tiny_doc
 
-        from engine import catalog_from_dict
+        from connectplan.engine import catalog_from_dict
 
         doc = tiny_doc()
         doc["responsibilities"][0]["assignments"] = doc["responsibilities"][0]["assignments"][:1]

@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import tiny_doc
 
-from engine import catalog_from_dict, resolve
-from visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
-from visualize._dot import node_id, text
-from visualize.render import render_bytes
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
+from connectplan.visualize._dot import node_id, text
+from connectplan.visualize.render import render_bytes
 
 HOSTILE = "Ünïcødé \"q\" 's' <b>x</b> & {br} \\N \\G ]; a -> b [label=x] // #c -- <TD> \\\\ end"
 TOKENS = ["Ünïcødé", '"q"', "'s'", "<b>x</b>", "&", "{br}", "\\N", "\\G", "];", "->", "[label=x]", "//", "<TD>", "\\\\"]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from connectplan.catalog_files import load_builtin
-from engine import resolve
-from visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
+from connectplan.engine import resolve
+from connectplan.visualize import catalog_diagram, change_diagram, liability_diagram, money_flow_diagram, steps_diagram
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,10 +7,10 @@ import re
 import pytest
 from conftest import all_selections, tiny_doc
 
-from engine import catalog_from_dict, resolve
-from visualize import money_flow_diagram, parse_include
-from visualize._dot import node_id
-from visualize.money_flow import money_flow_figure
+from connectplan.engine import catalog_from_dict, resolve
+from connectplan.visualize import money_flow_diagram, parse_include
+from connectplan.visualize._dot import node_id
+from connectplan.visualize.money_flow import money_flow_figure
 
 
 def sel(**choices: str) -> dict[str, str]:

@@ -296,7 +296,7 @@ def test_write_routes_are_posts():
 
 
 def test_pool_defaults_keep_every_worker_within_the_connection_budget():
-    from db.session import CONNECTION_BUDGET, PoolOptions
+    from connectplan.db.session import CONNECTION_BUDGET, PoolOptions
 
     assert PoolOptions.for_workers(1) == PoolOptions(5, 10, 10.0)
     for workers in (1, 2, 4, 7, 16, 40):
@@ -310,8 +310,8 @@ def test_serve_takes_the_pool_options(runner, monkeypatch, tmp_path):
     import uvicorn
 
     from connectplan.cli import cli
+    from connectplan.db.session import PoolOptions
     from connectplan.web.settings import ENV_VAR, WebSettings
-    from db.session import PoolOptions
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
     monkeypatch.setenv(ENV_VAR, "")
@@ -325,8 +325,8 @@ def test_serve_takes_the_pool_options(runner, monkeypatch, tmp_path):
 
 
 def test_the_engine_pings_and_sizes_its_pool(tmp_path):
+    from connectplan.db.session import PoolOptions
     from connectplan.workspace import open_workspace
-    from db.session import PoolOptions
 
     with open_workspace(new_store(tmp_path), pool=PoolOptions(2, 1, 3.0)) as ws:
         engine_pool = ws.store.db_engine.pool
@@ -335,7 +335,7 @@ def test_the_engine_pings_and_sizes_its_pool(tmp_path):
 
 
 def test_healthz_is_liveness_and_readyz_checks_the_schema(module_store, monkeypatch):
-    from db import session
+    from connectplan.db import session
 
     with client_for(module_store) as tc:
         assert tc.get("/healthz").text == "ok\n"
@@ -347,8 +347,8 @@ def test_healthz_is_liveness_and_readyz_checks_the_schema(module_store, monkeypa
 
 
 def test_a_busy_store_answers_503_in_one_line(module_store, monkeypatch):
+    from connectplan.db.errors import DatabaseError
     from connectplan.store import Store
-    from db.errors import DatabaseError
 
     def busy(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise DatabaseError("sqlite:///x.db", "another process held the write lock past the busy timeout", "retry")

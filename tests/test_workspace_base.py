@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from connectplan.db.errors import ConflictError, NotFoundError
 from connectplan.workspace import open_workspace
-from db.errors import ConflictError, NotFoundError
 
 START = {
     "onboarding": "hosted",

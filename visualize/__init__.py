@@ -5,12 +5,12 @@ is byte-identical for the same input. Only :func:`visualize.render.render` (and
 :func:`~visualize.render.render_bytes`) runs the Graphviz binary.
 """
 
-from visualize.catalog import catalog_diagram
-from visualize.change import CHANGE_KINDS, change_diagram, resolution_diagram
-from visualize.liability import liability_diagram
-from visualize.money_flow import INCLUDE_CHOICES, money_flow_diagram, parse_include
-from visualize.render import FORMATS, RenderError, render, render_bytes
-from visualize.steps import steps_diagram
+from connectplan.visualize.catalog import catalog_diagram
+from connectplan.visualize.change import CHANGE_KINDS, change_diagram, resolution_diagram
+from connectplan.visualize.liability import liability_diagram
+from connectplan.visualize.money_flow import INCLUDE_CHOICES, money_flow_diagram, parse_include
+from connectplan.visualize.render import FORMATS, RenderError, render, render_bytes
+from connectplan.visualize.steps import steps_diagram
 
 #: Diagram kinds of ``connectplan render`` that draw a resolution.
 RESOLUTION_KINDS = tuple(CHANGE_KINDS)

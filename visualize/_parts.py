@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from visualize._dot import FigNode, LegendRow, attrs_of, box_sample, node_id, small, text
+from connectplan.visualize._dot import FigNode, LegendRow, attrs_of, box_sample, node_id, small, text
 
 if TYPE_CHECKING:
-    from engine import Catalog, Resolution
+    from connectplan.engine import Catalog, Resolution
 
 #: The responsibility id that marks the merchant of record (see docs/catalog-format.md).
 MERCHANT_OF_RECORD = "merchant_of_record"
@@ -27,7 +27,7 @@ PARTY_LEGEND = LegendRow(box_sample("#f2f2f2"), text("party"), target="node", ma
 
 def selection_text(res: Resolution) -> str:
     """``onboarding=hosted, dashboard=full, ...`` in catalog property order."""
-    from engine.diff import option_text
+    from connectplan.engine.diff import option_text
 
     return ", ".join(f"{prop}={option_text(opt)}" for prop, opt in res.selection)
 

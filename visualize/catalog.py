@@ -20,8 +20,8 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from engine.compiled import compile_catalog
-from visualize._dot import (
+from connectplan.engine.compiled import compile_catalog
+from connectplan.visualize._dot import (
     SEVERITY_COLORS,
     Cluster,
     FigEdge,
@@ -37,12 +37,12 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import selection_text
+from connectplan.visualize._parts import selection_text
 
 if TYPE_CHECKING:
     import graphviz
 
-    from engine import Catalog, Resolution
+    from connectplan.engine import Catalog, Resolution
 
 __all__ = ["catalog_diagram", "catalog_diagrams", "catalog_figure", "catalog_overview_figure"]
 
@@ -89,7 +89,7 @@ def _mentions(catalog: Catalog) -> dict[tuple[str, str], set[str]]:
 
 
 def _chosen(res: Resolution | None) -> set[str]:
-    from engine.diff import option_text
+    from connectplan.engine.diff import option_text
 
     out: set[str] = set()
     for p, o in res.selection if res else ():
@@ -284,7 +284,7 @@ def catalog_overview_figure(catalog: Catalog, res: Resolution | None = None) -> 
     Every option, rule and step is one row of a table, so the figure stays narrow; an edge runs
     from an option's row to the row of each rule and step whose condition mentions it.
     """
-    from engine.catalog import PHASES
+    from connectplan.engine.catalog import PHASES
 
     chosen = _chosen(res)
     fired = {f.rule.id for f in res.findings} if res else set()

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from engine.diff import diff_resolutions
-from visualize._dot import (
+from connectplan.engine.diff import diff_resolutions
+from connectplan.visualize._dot import (
     Cluster,
     FigEdge,
     FigNode,
@@ -33,18 +33,18 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import selection_text
-from visualize.liability import liability_figure
-from visualize.money_flow import money_flow_figure
-from visualize.steps import steps_figure
+from connectplan.visualize._parts import selection_text
+from connectplan.visualize.liability import liability_figure
+from connectplan.visualize.money_flow import money_flow_figure
+from connectplan.visualize.steps import steps_figure
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     import graphviz
 
-    from engine import Resolution
-    from engine.diff import ResolutionDiff
+    from connectplan.engine import Resolution
+    from connectplan.engine.diff import ResolutionDiff
 
 __all__ = ["CHANGE_KINDS", "change_diagram", "change_figure", "resolution_diagram"]
 
@@ -285,7 +285,7 @@ def _node_statuses(nodes: Iterable[FigNode], old: Figure, new: Figure) -> set[st
 
 
 def _selection_changes(diff: ResolutionDiff) -> str:
-    from engine.diff import option_text
+    from connectplan.engine.diff import option_text
 
     changes = [f"{p}: {option_text(b) or '∅'} → {option_text(a) or '∅'}" for p, b, a in diff.selection]
     changes += [f"{r.prop}: {r.before} → {r.after} (renamed)" for r in diff.options_renamed]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from visualize._dot import (
+from connectplan.visualize._dot import (
     FigEdge,
     FigNode,
     Figure,
@@ -22,12 +22,12 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import MOR_LEGEND, PARTY_LEGEND, merchants_of_record, party_node, title_lines
+from connectplan.visualize._parts import MOR_LEGEND, PARTY_LEGEND, merchants_of_record, party_node, title_lines
 
 if TYPE_CHECKING:
     import graphviz
 
-    from engine import Resolution
+    from connectplan.engine import Resolution
 
 __all__ = ["liability_diagram", "liability_figure"]
 

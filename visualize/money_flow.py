@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from visualize._dot import (
+from connectplan.visualize._dot import (
     FLOW_KIND_TITLES,
     FLOW_STYLES,
     UNKNOWN_FLOW_STYLE,
@@ -23,14 +23,14 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import MOR_LEGEND, merchants_of_record, party_node, title_lines
+from connectplan.visualize._parts import MOR_LEGEND, merchants_of_record, party_node, title_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import graphviz
 
-    from engine import Flow, Resolution
+    from connectplan.engine import Flow, Resolution
 
 __all__ = ["INCLUDE_CHOICES", "money_flow_diagram", "money_flow_figure", "parse_include"]
 

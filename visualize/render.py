@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import ConnectplanError
+from connectplan.engine.errors import ConnectplanError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.catalog import PHASES
-from visualize._dot import (
+from connectplan.engine.catalog import PHASES
+from connectplan.visualize._dot import (
     Cluster,
     FigEdge,
     FigNode,
@@ -24,12 +24,12 @@ from visualize._dot import (
     text,
     to_digraph,
 )
-from visualize._parts import title_lines
+from connectplan.visualize._parts import title_lines
 
 if TYPE_CHECKING:
     import graphviz
 
-    from engine import Catalog, Resolution
+    from connectplan.engine import Catalog, Resolution
 
 __all__ = ["steps_diagram", "steps_figure"]
 

@@ -40,8 +40,8 @@ def validate(file: str) -> None:
     Example: connectplan catalog validate my-catalog.yaml
     """
     from connectplan.catalog_files import load_catalog_file
+    from connectplan.engine import CatalogError
     from connectplan.output.catalogs import catalog_summary
-    from engine import CatalogError
 
     try:
         cat = load_catalog_file(file)

@@ -63,9 +63,9 @@ def upgrade(
 
     Example: connectplan plan upgrade acme-saas --to stripe-connect@2025 --dry-run
     """
+    from connectplan.engine import Severity
     from connectplan.errors import VerdictRefusedError
     from connectplan.output.upgrade import format_upgrade
-    from engine import Severity
 
     try:
         report, saved = workspace(ctx).upgrade_plan(

@@ -84,7 +84,7 @@ def render(
 
     Example: connectplan render money-flow --preset saas --set liability=platform -o what-if.svg
     """
-    from visualize.render import check_format
+    from connectplan.visualize.render import check_format
 
     chosen = check_format(pick_format(output, fmt))
     to_file = output is not None and output != "-"

@@ -42,8 +42,8 @@ def resolve(
     --set dashboard=full --set charge_type=direct --set fee_payer=connected_account
     --set liability=stripe
     """
+    from connectplan.engine import Severity
     from connectplan.output.resolution import format_resolution
-    from engine import Severity
 
     res = workspace(ctx).resolve(catalog=catalog_ref, preset=preset, set=sets)
     click.echo(format_resolution(res, fmt), nl=False)

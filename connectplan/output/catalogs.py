@@ -9,9 +9,9 @@ from connectplan.output.resolution import _CONTROLS, escape_controls, to_json
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from engine import Catalog, Resolution
-    from engine.catalog_diff import CatalogDiff
-    from engine.lint import LintReport
+    from connectplan.engine import Catalog, Resolution
+    from connectplan.engine.catalog_diff import CatalogDiff
+    from connectplan.engine.lint import LintReport
 
 __all__ = [
     "catalog_summary",
@@ -39,7 +39,7 @@ def catalog_summary(source: str, cat: Catalog) -> str:
 
 def format_catalog(cat: Catalog, fmt: str) -> str:
     """``catalog show``: the edition in the catalog file format, as YAML or JSON."""
-    from engine import catalog_to_dict
+    from connectplan.engine import catalog_to_dict
 
     doc = catalog_to_dict(cat)
     if fmt == "json":

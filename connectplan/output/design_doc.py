@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from connectplan.engine import Catalog, Resolution, Term
+from connectplan.engine.diff import ResolutionDiff, diff_resolutions, severity_name
 from connectplan.output.blocks import (
     A,
     B,
@@ -37,13 +39,11 @@ from connectplan.output.blocks import (
     md_blocks,
 )
 from connectplan.output.resolution import because_text, explain_condition, options_of
-from engine import Catalog, Resolution, Term
-from engine.diff import ResolutionDiff, diff_resolutions, severity_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from engine.resolution import Finding
+    from connectplan.engine.resolution import Finding
 
 __all__ = [
     "DIAGRAMS",
@@ -254,8 +254,8 @@ def considered_options(res: Resolution) -> list[tuple[str, list[ConsideredOption
 
     Each option is judged by resolving the selection with that one option swapped in.
     """
-    from engine import VERDICT_RANK, EngineError
-    from engine.resolution import resolve
+    from connectplan.engine import VERDICT_RANK, EngineError
+    from connectplan.engine.resolution import resolve
 
     cat = res.catalog
     current = {f.rule.id for f in res.findings}
@@ -306,7 +306,7 @@ def _verdict_of(severity: object) -> str:
 
 
 def _option_text(value: object) -> str:
-    from engine.diff import option_text
+    from connectplan.engine.diff import option_text
 
     return option_text(value)
 

@@ -25,13 +25,13 @@ from connectplan.output.design_doc import (
 if TYPE_CHECKING:
     import graphviz
 
-    from engine import Resolution
+    from connectplan.engine import Resolution
 
 __all__ = ["write_design_doc"]
 
 
 def _diagrams(res: Resolution, subject: str | None) -> list[tuple[str, str, graphviz.Digraph]]:
-    from visualize import resolution_diagram
+    from connectplan.visualize import resolution_diagram
 
     return [(name, title, resolution_diagram(kind, res, subject=subject)) for kind, name, title in DIAGRAMS]
 
@@ -39,7 +39,7 @@ def _diagrams(res: Resolution, subject: str | None) -> list[tuple[str, str, grap
 def _change_diagrams(
     old: Resolution, new: Resolution, old_subject: str, new_subject: str
 ) -> list[tuple[str, str, graphviz.Digraph]]:
-    from visualize import change_diagram
+    from connectplan.visualize import change_diagram
 
     return [
         (name, title, change_diagram(kind, old, new, old_subject=old_subject, new_subject=new_subject))
@@ -70,7 +70,7 @@ def write_design_doc(
     file is written, so a failure (e.g. no ``dot`` binary) leaves nothing behind.
     """
     from connectplan.docfiles import doc_format, is_file_target, write_doc_files
-    from visualize.render import RenderError, render_bytes
+    from connectplan.visualize.render import RenderError, render_bytes
 
     fmt = doc_format(out, fmt)
     if fmt not in DOC_FORMATS:

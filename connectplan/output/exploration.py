@@ -8,7 +8,7 @@ from connectplan.output.resolution import choice_text, escape_controls, resoluti
 from connectplan.output.sections import open_properties, property_fields, section_groups, section_title
 
 if TYPE_CHECKING:
-    from engine.propagation import Propagation
+    from connectplan.engine.propagation import Propagation
 
 __all__ = ["exploration_document", "exploration_text", "format_exploration"]
 

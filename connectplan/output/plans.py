@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from connectplan.engine.diff import option_text
 from connectplan.output.resolution import (
     escape_controls,
     md_code,
@@ -14,15 +15,14 @@ from connectplan.output.resolution import (
     resolution_text,
     to_json,
 )
-from engine.diff import option_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from connectplan.db.records import VersionRecord
+    from connectplan.engine import Resolution
+    from connectplan.engine.diff import FlowChange, ResolutionDiff
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
-    from db.records import VersionRecord
-    from engine import Resolution
-    from engine.diff import FlowChange, ResolutionDiff
 
 __all__ = [
     "catalog_import_line",
@@ -193,7 +193,7 @@ def verdict_line(record: VersionRecord) -> str:
     Empty when the record carries no verdict (it was read, not saved).
 
     >>> from dataclasses import replace
-    >>> from db.records import VersionRecord
+    >>> from connectplan.db.records import VersionRecord
     >>> rec = VersionRecord("acme", 2, 1, "m", "me", "t", (), "c", "2026", "h", (), verdict="sales_gated")
     >>> verdict_line(replace(rec, parent_verdict="caution"))
     'verdict: caution → sales_gated\\n'

@@ -14,9 +14,9 @@ from connectplan.output.resolution import because_text, escape_controls, finding
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from connectplan.engine import Resolution
+    from connectplan.engine.catalog import ApiSetting
     from connectplan.output.design_doc import PlanInfo
-    from engine import Resolution
-    from engine.catalog import ApiSetting
 
 __all__ = ["prompt_text"]
 

@@ -6,13 +6,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from engine import Alternative, Finding, Resolution, Term, format_expression
-from engine.expression import holds
+from connectplan.engine import Alternative, Finding, Resolution, Term, format_expression
+from connectplan.engine.expression import holds
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine.expression import Choice, Expr
+    from connectplan.engine.expression import Choice, Expr
 
 FORMATS = ("text", "json", "markdown")
 

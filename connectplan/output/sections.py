@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.catalog import SECTIONS
+from connectplan.engine.catalog import SECTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine import Catalog, Property
-    from engine.expression import Choice
+    from connectplan.engine import Catalog, Property
+    from connectplan.engine.expression import Choice
 
 __all__ = [
     "has_sections",

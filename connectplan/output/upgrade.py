@@ -8,8 +8,8 @@ from connectplan.output.plans import diff_sections, verdict_line
 from connectplan.output.resolution import alternative_lines, choice_text, explain_condition, finding_lines, to_json
 
 if TYPE_CHECKING:
-    from db.records import VersionRecord
-    from engine.upgrade import PlanUpgrade
+    from connectplan.db.records import VersionRecord
+    from connectplan.engine.upgrade import PlanUpgrade
 
 __all__ = ["format_upgrade", "upgrade_document", "upgrade_text"]
 

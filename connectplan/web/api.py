@@ -16,9 +16,9 @@ from connectplan.web.params import BadRequest, catalog_of, parse_selection
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from connectplan.engine import Catalog
     from connectplan.web.params import Selection
     from connectplan.workspace import Workspace
-    from engine import Catalog
 
 __all__ = ["api_diff", "api_explore", "api_plan", "api_plans", "api_presets", "api_resolve", "json_response"]
 

@@ -63,10 +63,10 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
     )
+    from connectplan.engine import Term
     from connectplan.output.resolution import because_text, explain_condition
     from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
-    from engine import Term
 
     env.globals.update(
         because_text=because_text,
@@ -128,7 +128,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
             sys.setswitchinterval(interval)
             await to_thread.run_sync(ws.close)
 
-    from db.errors import DatabaseError
+    from connectplan.db.errors import DatabaseError
 
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
     handlers[DatabaseError] = handle_database_error
@@ -159,11 +159,11 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
 def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every input error: a one-line JSON error under /api/, else a page or fragment; 400
     (409 for a lost save race, 422 for a save the save policy refused)."""
+    from connectplan.db.errors import ConflictError
     from connectplan.errors import VerdictRefusedError
     from connectplan.output.resolution import to_json
     from connectplan.web.api import json_response
     from connectplan.web.views import REFUSED_STATUS, refusal_text
-    from db.errors import ConflictError
 
     status = 409 if isinstance(exc, ConflictError) else REFUSED_STATUS if isinstance(exc, VerdictRefusedError) else 400
     message = refusal_text(exc) if isinstance(exc, VerdictRefusedError) else one_line(exc)

@@ -17,7 +17,7 @@ from connectplan.errors import AppError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine import Catalog
+    from connectplan.engine import Catalog
 
 __all__ = [
     "RESERVED",

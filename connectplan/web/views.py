@@ -29,9 +29,9 @@ from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_sele
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from connectplan.engine import Catalog
+    from connectplan.engine.propagation import OptionStatus, Propagation
     from connectplan.workspace import Workspace
-    from engine import Catalog
-    from engine.propagation import OptionStatus, Propagation
 
 __all__ = [
     "DIAGRAM_FORMATS",
@@ -409,9 +409,9 @@ class SelectionRow:
 
 def selection_rows(res: Any) -> list[SelectionRow]:
     """A resolution's decisions in listing order (by section when the catalog has them)."""
+    from connectplan.engine import Term
     from connectplan.output.resolution import choice_text, options_of
     from connectplan.output.sections import has_sections, ordered_properties, section_title
-    from engine import Term
 
     cat = res.catalog
     sel = res.selection_dict
@@ -515,7 +515,7 @@ async def post_new_version(request: Request) -> Response:
     try:
         record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
     except Exception as exc:
-        from db.errors import ConflictError
+        from connectplan.db.errors import ConflictError
 
         if not isinstance(exc, ConflictError):
             raise
@@ -766,7 +766,7 @@ def healthz(request: Request) -> Response:
 
 def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
-    from db.session import HEAD_REVISION
+    from connectplan.db.session import HEAD_REVISION
 
     revision = ws_of(request).store.schema_revision()  # an unreachable database: DatabaseError, a 503
     if revision != HEAD_REVISION:

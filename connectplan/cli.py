@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("connectplan.commands.plan:plan", "Save, change, compare, tag, fork, export and import versioned plans."),
     "db": ("connectplan.commands.db:db", "Create or upgrade the store's schema; show its revision."),
     "serve": ("connectplan.commands.serve:serve", "Serve the web configurator (http://127.0.0.1:8000 by default)."),
+    "user": ("connectplan.commands.user:user", "Add a named user of the web configurator (serve --users FILE)."),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import replace
@@ -54,6 +55,10 @@ __all__ = ["MAX_SAVE_ATTEMPTS", "Store", "default_author", "pick_edition"]
 
 #: how often a save that lost a race re-reads and re-applies before giving up
 MAX_SAVE_ATTEMPTS = 50
+#: seconds the remembered edition list is trusted before it is read again (other processes may import one)
+EDITIONS_MAX_AGE = 30.0
+#: an unknown catalog reference reads the list again only if it is older than this (seconds)
+EDITIONS_RECHECK = 1.0
 #: verdicts remembered per store, by (content hash, selection): editions are immutable
 VERDICT_CACHE_SIZE = 4096
 
@@ -146,23 +151,39 @@ class Store:
         self.cache = cache
         self._writer = write_engine(db_engine)
         self._edition_rows: dict[int, EditionRow] = {}
-        #: the edition list read while opening, used once by the first catalog lookup
-        self._editions = editions
+        #: the edition list (immutable rows), read while opening or on first use, and when it was read
+        self._editions: tuple[EditionRow, ...] | None = tuple(editions) if editions is not None else None
+        self._editions_read_at = time.monotonic()
         self._verdicts: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], str] = OrderedDict()
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-        self._editions = None
-        with self._writer.begin() as conn:
-            yield conn
+    def _write(self, *, catalogs: bool = False) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); one that may add ``catalogs`` makes the
+        edition list be read again afterwards."""
+        try:
+            with self._writer.begin() as conn:
+                yield conn
+        finally:
+            if catalogs:
+                self._editions = None
 
-    def _take_editions(self) -> list[EditionRow]:
-        editions, self._editions = self._editions, None
-        if editions is None:
+    def _take_editions(self, *, fresh: bool = False) -> tuple[EditionRow, ...]:
+        """The stored editions, remembered: rows are immutable and only ``catalog import`` adds one.
+
+        Read again after a write through this store, when older than :data:`EDITIONS_MAX_AGE`
+        seconds (another process may have imported one) or with ``fresh``; otherwise no query.
+        """
+        editions = self._editions
+        now = time.monotonic()
+        if editions is None or fresh or now - self._editions_read_at > EDITIONS_MAX_AGE:
             with self.db_engine.connect() as conn:
-                editions = graph_store.read_editions(conn)
+                editions = tuple(graph_store.read_editions(conn))
+            self._editions, self._editions_read_at = editions, now
         return editions
+
+    def invalidate_editions(self) -> None:
+        """Forget the remembered edition list (the next lookup reads it)."""
+        self._editions = None
 
     def _retry(self, action: Callable[[], T], on_conflict: Callable[[], StoreError]) -> T:
         """Run ``action`` (one write transaction) again when it loses a race on a unique key."""
@@ -202,6 +223,13 @@ class Store:
         policy.check_decided(ref, verdict, policy.open_decisions(catalog, dict(selection)))
         return verdict
 
+    def schema_revision(self) -> str | None:
+        """The store's schema revision, read now (one query: the database is reachable when it answers)."""
+        from connectplan.db.session import read_schema_revision
+
+        with self.db_engine.connect() as conn:
+            return read_schema_revision(conn)
+
     # -- catalogs ------------------------------------------------------------
 
     def ensure_builtins(self, builtins: Mapping[str, Callable[[], Catalog]]) -> list[str]:
@@ -217,7 +245,7 @@ class Store:
 
         def action() -> list[str]:
             imported = []
-            with self._write() as conn:
+            with self._write(catalogs=True) as conn:
                 for cat in catalogs:
                     _, created = graph_store.save_catalog(conn, cat)
                     if created:
@@ -233,7 +261,13 @@ class Store:
 
     def get_catalog(self, ref: str | CatalogRef | None = None) -> Catalog:
         """The stored catalog edition ``ref`` names (a bare name means its newest edition)."""
-        row = pick_edition(self._take_editions(), ref)
+        try:
+            row = pick_edition(self._take_editions(), ref)
+        except NotFoundError:
+            # another process may have imported it since the list was read: look once more
+            if time.monotonic() - self._editions_read_at < EDITIONS_RECHECK:
+                raise
+            row = pick_edition(self._take_editions(fresh=True), ref)
         cached = self.cache.get(row.content_hash)
         if cached is not None:
             return cached
@@ -248,7 +282,7 @@ class Store:
         """Store a catalog edition; ``(info, created)``. Identical content is a no-op; different content is refused."""
 
         def action() -> tuple[EditionInfo, bool]:
-            with self._write() as conn:
+            with self._write(catalogs=True) as conn:
                 row, created = graph_store.save_catalog(conn, catalog)
             return _info(row), created
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from connectplan.catalog_files import builtin_loaders
 from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
-from connectplan.db.session import database_url
+from connectplan.db.session import PoolOptions, database_url
 from connectplan.engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
 from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
@@ -98,16 +98,17 @@ class Subject:
         return self.record.ref if self.record else None
 
 
-def open_workspace(url: str | None = None) -> Workspace:
+def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -> Workspace:
     """Open the store at ``url`` (default ``$CONNECTPLAN_DATABASE_URL`` or ``sqlite:///connectplan.db``).
 
     A SQLite file that does not exist yet is created and migrated; any other store must be at
     the code's schema head, else :class:`~db.errors.SchemaError` says what to run. Built-in
     catalog editions missing from the store are imported. Use it as a context manager, or
-    call :meth:`Workspace.close`.
+    call :meth:`Workspace.close`. ``pool`` sizes the connection pool (a server's workers share the
+    database's connections: :meth:`db.session.PoolOptions.for_workers`).
     """
     url = store_url(database_url() if url is None else url)
-    db_engine, editions = open_database(url)
+    db_engine, editions = open_database(url, pool)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
         ws.store.ensure_builtins(builtin_loaders())

@@ -22,7 +22,14 @@ from sqlalchemy.exc import DBAPIError
 
 from connectplan.db import graph_store
 from connectplan.db.errors import SchemaError, path_problem, shorten
-from connectplan.db.session import HEAD_REVISION, KNOWN_REVISIONS, make_engine, read_schema_revision, schema_transaction
+from connectplan.db.session import (
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    PoolOptions,
+    make_engine,
+    read_schema_revision,
+    schema_transaction,
+)
 from connectplan.engine.errors import INVALID, UNAVAILABLE
 
 if TYPE_CHECKING:
@@ -185,6 +192,9 @@ _DATABASE_FAILURES = (
     ("server closed the connection", "the PostgreSQL server went away", "check that it is running and retry"),
     ("terminating connection", "the PostgreSQL server ended the connection", "check that it is running and retry"),
     ("connection refused", "the database server refused the connection", "check that it is running and retry"),
+    ("connection failed", "the database server cannot be reached", "check that it is running and retry"),
+    ("database system is", "the PostgreSQL server is starting or shutting down", "retry in a moment"),
+    ("queuepool limit", "every database connection is busy", "retry in a moment, or raise --pool-size"),
     ("could not connect", "the database server cannot be reached", "check that it is running and retry"),
     ("connection already closed", "the connection to the database was lost", "retry"),
     ("ssl connection has been closed", "the connection to the database was lost", "retry"),
@@ -232,11 +242,11 @@ def _classify(url: str, first: str) -> tuple[str, str] | None:
     return None
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, pool: PoolOptions | None = None) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return make_engine(url)
+        return make_engine(url, pool)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise SchemaError(f"cannot use database URL {display_url(url)!r}: {exc}") from None
     except (ValueError, TypeError) as exc:  # a query option of the wrong type: ?timeout=abc
@@ -441,18 +451,18 @@ def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[s
     return before, HEAD_REVISION, db_engine
 
 
-def open_database(url: str) -> tuple[Engine, list[EditionRow] | None]:
+def open_database(url: str, pool: PoolOptions | None = None) -> tuple[Engine, list[EditionRow] | None]:
     """An engine on the store at ``url``, at schema head, and its editions when they were read on the way.
 
     The embedded SQLite store follows the code: a file that does not exist yet, is empty or has
     no schema yet is created and migrated, and a known older schema is migrated (concurrent
     first uses queue on the schema lock, see :func:`migrate`). Any other store must be at the
     code's schema head, else :class:`~db.errors.SchemaError` says what to run (and nothing is
-    changed). The caller owns (and disposes) the engine.
+    changed). ``pool`` sizes the engine's connection pool. The caller owns (and disposes) the engine.
     """
     path = sqlite_path(url)
     new = check_sqlite_file(url, path) if path is not None else False
-    db_engine = _engine(url)
+    db_engine = _engine(url, pool)
     try:
         memory = path is None and db_engine.dialect.name == "sqlite"
         if new or memory:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, pool, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -32,6 +34,7 @@ __all__ = [
     "HEAD_REVISION",
     "KNOWN_REVISIONS",
     "SQLITE_BUSY_TIMEOUT",
+    "PoolOptions",
     "database_url",
     "enable_wal",
     "make_engine",
@@ -49,6 +52,9 @@ HEAD_REVISION = "8b1f04c2e6d9"
 #: Every revision this code knows, oldest first; a store at one of them but not the head is "behind".
 KNOWN_REVISIONS: tuple[str, ...] = ("5d2c9e41a7b3", HEAD_REVISION)
 
+#: Connections every worker of a server may open together (PostgreSQL's default max_connections is 100).
+CONNECTION_BUDGET = 80
+
 #: Seconds a SQLite connection waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT = 60.0
 
@@ -63,13 +69,44 @@ def database_url() -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_URL
 
 
-def make_engine(url: str | None = None) -> Engine:
+@dataclass(frozen=True)
+class PoolOptions:
+    """The connection pool of one engine: ``size`` kept open, ``max_overflow`` more under load, and
+    ``timeout`` seconds a request waits for a free connection before it fails (the web answers 503).
+
+    Every pooled connection is pinged when checked out (``pool_pre_ping``), so connections a database
+    restart killed are replaced instead of failing the first requests afterwards.
+
+    >>> PoolOptions.for_workers(1), PoolOptions.for_workers(7).connections * 7
+    (PoolOptions(size=5, max_overflow=10, timeout=10.0), 77)
+    """
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout: float = 10.0
+
+    @property
+    def connections(self) -> int:
+        """The most connections the pool opens."""
+        return self.size + self.max_overflow
+
+    @classmethod
+    def for_workers(cls, workers: int, *, budget: int = CONNECTION_BUDGET) -> PoolOptions:
+        """Defaults for ``workers`` processes sharing ``budget`` connections (PostgreSQL's default
+        ``max_connections`` is 100; 20 are left for administration, migrations and the CLI)."""
+        share = max(2, budget // max(1, workers))
+        size = min(5, max(1, share // 2))
+        return cls(size=size, max_overflow=min(10, share - size))
+
+
+def make_engine(url: str | None = None, pool: PoolOptions | None = None) -> Engine:
     """An engine for ``url`` (default :func:`database_url`).
 
     SQLite: foreign keys on, :data:`SQLITE_BUSY_TIMEOUT`, SQLAlchemy-managed ``BEGIN`` (WAL is
     switched on once, by :func:`enable_wal`, when a store is created or migrated).
-    Connections are pooled (SQLAlchemy's default pool for each backend); whoever makes the
-    engine disposes of it (a :class:`~connectplan.workspace.Workspace` does on ``close()``),
+    Connections are pooled (SQLAlchemy's default pool for each backend, sized by ``pool``, each
+    connection pinged on checkout); whoever makes the engine disposes of it (a
+    :class:`~connectplan.workspace.Workspace` does on ``close()``),
     which closes every pooled connection.
     """
     from sqlalchemy.engine import make_url
@@ -82,9 +119,12 @@ def make_engine(url: str | None = None) -> Engine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
     if memory:
         # one connection for the whole engine, or every checkout would see another empty database
-        kwargs["poolclass"] = pool.StaticPool
+        kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "check_same_thread": False}
-    db_engine = create_engine(parsed, **kwargs)
+    else:
+        pool = pool or PoolOptions()
+        kwargs.update(pool_size=pool.size, max_overflow=pool.max_overflow, pool_timeout=pool.timeout)
+    db_engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
     if is_sqlite:
         event.listen(db_engine, "connect", _sqlite_on_connect)
         event.listen(db_engine, "begin", _sqlite_on_begin)

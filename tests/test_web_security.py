@@ -117,13 +117,24 @@ def test_with_a_token_every_request_needs_it(shared):
     assert shared.get("/static/app.css").status_code == 200  # public vendored files
 
 
-def test_login_sets_a_strict_cookie_and_drops_the_token_from_the_url(shared):
-    resp = shared.get("/login", params={"token": TOKEN, "next": "/plans"})
+def login(tc, token: str, nxt: str = "/", **fields: str):
+    """The login form's POST, as a browser on this site sends it."""
+    from urllib.parse import urlencode
+
+    body = urlencode({"token": token, "next": nxt, **fields})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    return tc.post("/login", content=body.encode(), headers=headers)
+
+
+def test_login_posts_the_token_and_sets_a_strict_signed_cookie(shared):
+    form = Page(shared.get("/login", params={"next": "/plans"}).text)
+    assert form.tags("form")[0]["method"] == "post"  # the token never travels in a URL
+    resp = login(shared, TOKEN, "/plans")
     assert resp.status_code == 303
     assert resp.headers["location"] == "/plans"
     cookie = resp.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE_NAME}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    assert TOKEN not in cookie
+    assert "Max-Age=" in cookie and TOKEN not in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
     shared.cookies.set(COOKIE_NAME, value)
     try:
@@ -132,12 +143,19 @@ def test_login_sets_a_strict_cookie_and_drops_the_token_from_the_url(shared):
         shared.cookies.clear()
 
 
-def test_a_wrong_token_or_cookie_is_refused(shared):
-    resp = shared.get("/login", params={"token": "nope"})
-    assert resp.status_code == 401 and "not the one" in resp.text
-    assert "set-cookie" not in resp.headers
+def test_a_token_in_the_url_logs_nobody_in(shared):
+    resp = shared.get("/login", params={"token": TOKEN, "next": "/plans"})
+    assert resp.status_code == 200 and "set-cookie" not in resp.headers
+
+
+def test_a_wrong_token_or_cookie_is_refused(shared, module_store):
     assert shared.get("/", headers={"Cookie": f"{COOKIE_NAME}=forged"}).status_code == 401
     assert shared.get("/", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert login(shared, "nope-nope-nope-nope").status_code == 429  # right after a failure: throttled
+    with client_for(module_store, token=TOKEN, client=("10.1.2.9", 1)) as other:
+        resp = login(other, "nope-nope-nope-nope")
+        assert resp.status_code == 401 and "do not match" in resp.text
+        assert "set-cookie" not in resp.headers
 
 
 def test_bearer_token_for_scripts(shared):
@@ -145,20 +163,24 @@ def test_bearer_token_for_scripts(shared):
     assert resp.status_code == 200 and "plans" in json.loads(resp.text)
 
 
-@pytest.mark.parametrize("nxt", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
-def test_login_never_redirects_off_site(shared, nxt):
-    resp = shared.get("/login", params={"token": TOKEN, "next": nxt})
-    assert resp.status_code == 303 and resp.headers["location"] == "/"
+@pytest.mark.parametrize(
+    "nxt",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.test", "/\n/x", "/\r\nSet-Cookie: a=b"],
+)
+def test_login_never_redirects_off_site(module_store, nxt):
+    with client_for(module_store, token=TOKEN, client=("10.1.2.4", 40000)) as tc:
+        resp = login(tc, TOKEN, nxt)
+        assert resp.status_code == 303 and resp.headers["location"] == "/"
 
 
 def test_the_cookie_is_the_same_for_every_worker():
-    a = WebSettings(token="t", secret="one")
-    b = WebSettings(token="t", secret="two")
-    assert a.session_cookie == b.session_cookie and a.csrf_token != b.csrf_token
+    a = WebSettings.for_bind(token=TOKEN)
+    b = WebSettings.for_bind(token=TOKEN)
+    assert a.session_key == b.session_key and a.csrf_token == b.csrf_token  # and after a restart
 
 
 def test_settings_travel_to_workers_through_the_environment():
-    settings = WebSettings.for_bind(url="sqlite:///x.db", host="0.0.0.0", port=9000, token="t", read_only=True)
+    settings = WebSettings.for_bind(url="sqlite:///x.db", host="0.0.0.0", port=9000, token=TOKEN, read_only=True)
     again = WebSettings.from_env({ENV_VAR: settings.to_env()})
     assert again == settings
 

@@ -11,7 +11,10 @@ import click
 
 @click.command()
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind; any non-loopback one needs --token."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; any non-loopback one needs --users or --token.",
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port to listen on.")
 @click.option(
@@ -19,7 +22,8 @@ import click
     envvar="CONNECTPLAN_TOKEN",
     show_envvar=True,
     metavar="TOKEN",
-    help="Access token: every request then needs it (one login at /login, or Authorization: Bearer).",
+    help="Shared access token, at least 16 characters (prefer the environment variable: argv is visible to ps); "
+    "every request then needs a login at /login or Authorization: Bearer.",
 )
 @click.option(
     "--workers",
@@ -27,6 +31,65 @@ import click
     show_default=True,
     type=click.IntRange(1, 64),
     help="uvicorn worker processes (each opens its own store connection pool; use PostgreSQL for several).",
+)
+@click.option(
+    "--pool-size",
+    type=click.IntRange(1, 1000),
+    metavar="N",
+    help="Database connections each worker keeps open [default: 5, fewer with many workers].",
+)
+@click.option(
+    "--max-overflow",
+    type=click.IntRange(0, 1000),
+    metavar="N",
+    help="Extra connections each worker may open under load [default: 10, fewer with many workers; "
+    "all workers together stay within 80].",
+)
+@click.option(
+    "--pool-timeout",
+    type=click.FloatRange(0.1, 600),
+    metavar="SECONDS",
+    help="How long a request waits for a free connection before it gets a 503 [default: 10].",
+)
+@click.option(
+    "--users",
+    "users_file",
+    envvar="CONNECTPLAN_USERS_FILE",
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Named users: one NAME:TOKEN-HASH line each (connectplan user add NAME); saves are attributed to them.",
+)
+@click.option(
+    "--secret-file",
+    envvar="CONNECTPLAN_SECRET_FILE",
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The server secret that signs sessions and CSRF tokens (created when missing); keeps logins and open "
+    "pages valid across restarts and hosts [default: derived from the token or users file].",
+)
+@click.option(
+    "--session-max-age",
+    default=7 * 24 * 3600,
+    show_default=True,
+    type=click.IntRange(60, 365 * 24 * 3600),
+    metavar="SECONDS",
+    help="How long a login lasts.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    help="Trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated); the real client address "
+    "then decides who is local.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Request log: uvicorn's access log, or one JSON line per request (request id, user, route, status, "
+    "duration; never a query string).",
 )
 @click.option("--read-only", is_flag=True, help="Serve everything but refuse every write (save, tag, fork, upgrade).")
 @click.option(
@@ -43,6 +106,14 @@ def serve(
     port: int,
     token: str | None,
     workers: int,
+    pool_size: int | None,
+    max_overflow: int | None,
+    pool_timeout: float | None,
+    users_file: str | None,
+    secret_file: str | None,
+    session_max_age: int,
+    forwarded_allow_ips: str | None,
+    log_format: str,
     read_only: bool,
     allow_hosts: tuple[str, ...],
 ) -> None:
@@ -50,9 +121,10 @@ def serve(
     save, compare, tag, fork and upgrade plans.
 
     Binds 127.0.0.1 by default and then serves local requests only. Binding another address
-    needs a token (--token or CONNECTPLAN_TOKEN). Ctrl-C stops it.
+    needs named users (--users FILE, see `connectplan user add`) or a token (CONNECTPLAN_TOKEN,
+    at least 16 characters). /healthz is liveness, /readyz readiness. Ctrl-C stops it.
 
-    Example: connectplan serve --db postgresql+psycopg://team@db/plans --host 0.0.0.0 --token "$CONNECTPLAN_TOKEN"
+    Example: connectplan serve --db postgresql+psycopg://team@db/plans --workers 4 --users users --secret-file secret
     """
     import importlib.util
     import os
@@ -62,8 +134,23 @@ def serve(
 
     db_url = (ctx.find_root().obj or {}).get("db_url")
     settings = WebSettings.for_bind(
-        url=db_url, host=host, port=port, token=token, read_only=read_only, extra_hosts=allow_hosts
+        url=db_url,
+        host=host,
+        port=port,
+        token=token,
+        read_only=read_only,
+        extra_hosts=allow_hosts,
+        workers=workers,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        users_file=users_file,
+        secret_file=secret_file,
+        session_max_age=session_max_age,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_format=log_format,
     )
+    check_port(host, port)
     missing = [m for m in ("starlette", "jinja2", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
     if missing:
         raise AppError(
@@ -71,15 +158,17 @@ def serve(
         )
     from connectplan.workspace import open_workspace
 
-    with open_workspace(db_url) as ws:  # a store that cannot be opened is one line and exit 2, before binding
+    # a store that cannot be opened is one line and exit 2, before binding
+    with open_workspace(db_url, pool=settings.pool) as ws:
         store = getattr(ws, "url", None) or db_url or "the default store"
     import uvicorn
 
+    os.environ.pop("CONNECTPLAN_TOKEN", None)  # the workers get it through the settings, then drop those too
     os.environ[ENV_VAR] = settings.to_env()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"connectplan: serving {store} at http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-    if token:
-        click.echo(f"connectplan: log in once at http://{shown}:{port}/login with the token", err=True)
+    if token or users_file:
+        click.echo(f"connectplan: log in at http://{shown}:{port}/login", err=True)
     uvicorn.run(
         "connectplan.web.app:app_from_env",
         factory=True,
@@ -87,6 +176,30 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=False,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
+        access_log=log_format == "text",
     )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line (exit 2), an address that cannot be bound: an unknown host or a busy port."""
+    import errno
+    import socket
+
+    from connectplan.errors import AppError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise AppError(f"cannot serve on {host!r}: not an address or a name this machine resolves ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AppError(f"port {port} on {host} is in use; stop the other server or pass --port") from None
+            raise AppError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

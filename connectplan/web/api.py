@@ -1,8 +1,8 @@
 """The JSON twins (``api_*``): the same documents as the CLI's ``--format json``, byte for byte.
 
 Each builds its document with the output layer's function and writes it with the CLI's
-``to_json``; nothing here assembles JSON by hand. The catalog-only twins (resolve, explore,
-presets) compute on the event loop like the configurator's partial (see :mod:`connectplan.web.views`).
+``to_json``; nothing here assembles JSON by hand. Every view is a plain ``def``: Starlette runs it in its
+thread pool, so no SQL runs on the event loop (see :mod:`connectplan.web.views`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _selection(request: Request) -> tuple[Catalog, Selection]:
     return catalog, parse_selection(pairs, catalog)
 
 
-async def api_resolve(request: Request) -> Response:
+def api_resolve(request: Request) -> Response:
     from connectplan.output.resolution import format_resolution
 
     catalog, sel = _selection(request)
@@ -47,7 +47,7 @@ async def api_resolve(request: Request) -> Response:
     return json_response(format_resolution(res, "json"))
 
 
-async def api_explore(request: Request) -> Response:
+def api_explore(request: Request) -> Response:
     from connectplan.output.exploration import format_exploration
 
     catalog, sel = _selection(request)
@@ -55,7 +55,7 @@ async def api_explore(request: Request) -> Response:
     return json_response(format_exploration(result, "json"))
 
 
-async def api_presets(request: Request) -> Response:
+def api_presets(request: Request) -> Response:
     from connectplan.output.catalogs import format_presets
 
     catalog, resolutions = _ws(request).presets(request.query_params.get("catalog") or None)

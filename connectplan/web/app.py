@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.templating import Jinja2Templates
 
 from connectplan.web.routes import routes
-from connectplan.web.security import BodyLimit, CrossOriginGuard, SecurityHeaders, TokenAuth
+from connectplan.web.security import BodyLimit, CrossOriginGuard, RequestLog, SecurityHeaders, TokenAuth
 from connectplan.web.settings import WebSettings
 
 if TYPE_CHECKING:
@@ -27,9 +28,19 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["HTMX_FILE", "TEMPLATE_DIR", "app_from_env", "create_app", "one_line", "user_errors"]
+__all__ = [
+    "HTMX_FILE",
+    "TEMPLATE_DIR",
+    "app_from_env",
+    "create_app",
+    "handle_server_error",
+    "one_line",
+    "user_errors",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: seconds a thread computing a view holds the GIL before the event loop may take it (``sys.setswitchinterval``)
+SWITCH_INTERVAL = 0.0005
 #: the vendored htmx file (see static/HTMX.txt)
 HTMX_FILE = "htmx-2.0.11.min.js"
 
@@ -47,9 +58,13 @@ def one_line(exc: BaseException) -> str:
 
 
 def templates_for(settings: WebSettings) -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined)
+    # auto_reload off: a template is read once, never stat()ed again per request
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
+    )
     from connectplan.engine import Term
     from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
 
     env.globals.update(
@@ -63,6 +78,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         csrf_token=settings.csrf_token,
         read_only=settings.read_only,
         htmx_file=HTMX_FILE,
+        static_url=static_url,
         htmx_config={
             "historyCacheSize": 0,
             "refreshOnHistoryMiss": True,
@@ -96,19 +112,35 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
         if workspace is not None:
             yield {"ws": workspace}
             return
+        import sys
+
+        from anyio import to_thread
+
         from connectplan.workspace import open_workspace
 
-        ws = open_workspace(settings.url)
+        # opening reads (or migrates) the store: on the thread pool, like every other blocking call
+        ws = await to_thread.run_sync(lambda: open_workspace(settings.url, pool=settings.pool))
+        # views compute in the thread pool; the event loop gets the GIL back within 0.5 ms (not Python's 5 ms),
+        # so /healthz and static files stay fast while a page is computed
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
         try:
             yield {"ws": ws}
         finally:
-            ws.close()
+            sys.setswitchinterval(interval)
+            await to_thread.run_sync(ws.close)
+
+    from connectplan.db.errors import DatabaseError
 
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
+    handlers[DatabaseError] = handle_user_error  # its kind says 503 for a store unreachable or busy
+    handlers[Exception] = handle_server_error
     app = Starlette(
         routes=routes(read_only=settings.read_only),
         middleware=[
+            *([Middleware(RequestLog)] if settings.log_format == "json" else []),
             Middleware(SecurityHeaders),
+            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
             Middleware(TokenAuth, settings=settings),
             Middleware(BodyLimit, limit=settings.max_body_bytes),
@@ -117,12 +149,16 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    install_log_filter()
     app.state.settings = settings
     app.state.templates = templates_for(settings)
+    from connectplan.web.views import FigureCache
+
+    app.state.figures = FigureCache()
     return app
 
 
-async def handle_user_error(request: Request, exc: Exception) -> Response:
+def handle_user_error(request: Request, exc: Exception) -> Response:
     """One handler for every error of the project: its kind's status (400 bad input, 404 not found, 409
     conflict, 422 refused by the save policy, 503 unavailable), in the web's words
     (:mod:`connectplan.web.errors`); ``{"error": {"kind", "message"}}`` under /api/, else a page or
@@ -132,11 +168,21 @@ async def handle_user_error(request: Request, exc: Exception) -> Response:
     from connectplan.web.errors import error_document, field_label, status_of, web_message
 
     status = status_of(exc)
+    response: Response
     if request.url.path.startswith("/api/"):
-        return json_response(to_json(error_document(exc)), status)
+        response = json_response(to_json(error_document(exc)), status)
+        return _unavailable_headers(response) if status == 503 else response
     template = "_error.html" if "hx-request" in request.headers else "error.html"
     context = {"error": web_message(exc), "status": status, "back": back_url(request, exc), "field": field_label(exc)}
-    response: Response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+    response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+    return _unavailable_headers(response) if status == 503 else response
+
+
+def _unavailable_headers(response: Response) -> Response:
+    """A 503 (the store unreachable or busy) asks to retry soon and is never cached; the pool's pre-ping
+    replaces dead connections, so a request after the database is back succeeds."""
+    response.headers["Retry-After"] = "2"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -161,6 +207,49 @@ def back_url(request: Request, exc: BaseException) -> str | None:
     return "/?" + urlencode(pairs)
 
 
+def handle_server_error(request: Request, exc: Exception) -> Response:
+    """A bug: 500 with one line (the traceback goes to the log), with the security headers too (Starlette
+    sends this response from outside the middleware stack)."""
+    from starlette.responses import PlainTextResponse
+
+    from connectplan.web.security import SecurityHeaders
+
+    response = PlainTextResponse("500 Internal Server Error: the server failed; see its log\n", 500)
+    for name, value in SecurityHeaders.HEADERS:
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
+class NoSecretsInAccessLog:
+    """A logging filter for uvicorn's access log: the query string of ``/login`` and of any request carrying a
+    ``token`` parameter is cut off (the path stays)."""
+
+    def filter(self, record: Any) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            path, _, query = args[2].partition("?")
+            if path in ("/login", "/logout") or "token" in query.lower() or "secret" in query.lower():
+                record.args = (*args[:2], path + "?[removed]", *args[3:])
+        return True
+
+
+def install_log_filter() -> None:
+    """Add :class:`NoSecretsInAccessLog` to uvicorn's access logger (once)."""
+    import logging
+
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, NoSecretsInAccessLog) for f in logger.filters):
+        logger.addFilter(NoSecretsInAccessLog())
+
+
 def app_from_env() -> Starlette:
-    """The factory each uvicorn worker calls: settings from ``$CONNECTPLAN_WEB_SETTINGS``."""
-    return create_app(WebSettings.from_env())
+    """The factory each uvicorn worker calls: settings from ``$CONNECTPLAN_WEB_SETTINGS``, which is then
+    removed from the environment, so no subprocess (Graphviz's ``dot``) inherits the token or the secret."""
+    import os
+
+    from connectplan.web.settings import ENV_VAR
+
+    settings = WebSettings.from_env()
+    os.environ.pop(ENV_VAR, None)
+    os.environ.pop("CONNECTPLAN_TOKEN", None)
+    return create_app(settings)

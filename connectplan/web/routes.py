@@ -2,20 +2,56 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from connectplan.web import api, views
 
 if TYPE_CHECKING:
+    from starlette.responses import Response
     from starlette.routing import BaseRoute
+    from starlette.types import Scope
 
-__all__ = ["STATIC_DIR", "WRITE_ROUTES", "routes"]
+__all__ = ["STATIC_DIR", "WRITE_ROUTES", "HashedStatic", "routes", "static_url"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: how long a browser keeps a static file whose URL names its content hash
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@functools.cache
+def static_hash(name: str) -> str:
+    """The first 12 hex digits of a static file's sha256 (read once per process)."""
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """``/static/NAME?v=HASH``: the URL changes with the content, so it may be cached for a year."""
+    return f"/static/{name}?v={static_hash(name)}"
+
+
+class HashedStatic(StaticFiles):
+    """Static files; a request whose ``v=`` is the file's content hash is cacheable for a year."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        from urllib.parse import parse_qs
+
+        response = await super().get_response(path, scope)
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [""])[0]
+        fresh = False
+        if given and response.status_code == 200:
+            with contextlib.suppress(OSError, ValueError):
+                fresh = given == await run_in_threadpool(static_hash, path)
+        response.headers["Cache-Control"] = IMMUTABLE if fresh else "no-cache"
+        return response
+
 
 #: (path, endpoint, name) of the state-changing routes: POST only, CSRF-checked, absent in read-only mode
 WRITE_ROUTES = (
@@ -48,8 +84,9 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Route("/api/plans/{ref}", api.api_plan, name="api_plan"),
         Route("/api/diff", api.api_diff, name="api_diff"),
         Route("/healthz", views.healthz, name="healthz"),
+        Route("/readyz", views.readyz, name="readyz"),
         Route("/favicon.ico", views.favicon, name="favicon"),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", app=HashedStatic(directory=STATIC_DIR), name="static"),
     ]
     for path, endpoint, name in WRITE_ROUTES:
         table.append(Route(path, views.read_only if read_only else endpoint, name=name, methods=["POST"]))

@@ -1,11 +1,10 @@
 """Pages (``page_*``) and partials (``partial_*``): parse the request, call the Workspace, render a template.
 
-Views are sync functions (Starlette runs them in its thread pool), except the configurator's own
-three (``page_configure``, ``partial_workspace``, ``page_option_help``): they are ``async def`` with a
-synchronous body, computed on the event loop, because an option change is about 2 ms of CPU work
-and a hop through the thread pool (a GIL hand-off between two threads) measured as much again
-(``bench/web.py``); they read the store only through the Workspace's catalog cache and one small
-query. Errors are not caught here:
+Nothing that can block runs on the event loop: views that only compute are plain ``def`` (Starlette
+runs them in its thread pool); the few that read a form are ``async def`` and hand every Workspace
+call and every template to the thread pool through one helper, :func:`run_blocking`
+(``tests/test_web_server.py`` fails if any SQL statement runs on the event-loop thread).
+Errors are not caught here:
 the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
 race, 422 for a save the save policy refused: a blocked design without the "save even if
 blocked" box). The little view models below only arrange what the engine computed for the templates.
@@ -40,10 +39,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DIAGRAM_FORMATS",
     "DIAGRAM_KINDS",
+    "FigureCache",
     "OptionView",
     "PropertyView",
     "SectionView",
     "configure_context",
+    "content_etag",
     "diagram",
     "download_doc",
     "download_export",
@@ -64,7 +65,9 @@ __all__ = [
     "post_tag",
     "post_upgrade",
     "read_only",
+    "readyz",
     "refusal_text",
+    "run_blocking",
     "verdict_badge",
 ]
 
@@ -346,7 +349,7 @@ def link_or_text(text: str, url: str) -> Markup:
     return escape(text)
 
 
-async def page_option_help(request: Request) -> Response:
+def page_option_help(request: Request) -> Response:
     """An option's summary, best-for, examples, API settings and docs (a fragment for htmx, else a page)."""
     asked = request.query_params.get("catalog") or None
     catalog = ws_of(request).catalog(asked)
@@ -368,7 +371,7 @@ def alternative_url(
     return "?" + query_string(link or catalog.ref, dict(selection), plan=plan, base=base)
 
 
-async def page_configure(request: Request) -> Response:
+def page_configure(request: Request) -> Response:
     context = configure_context(request)
     twins = [f"/api/explore?{context['query']}"]
     if context["resolution"] is not None:
@@ -376,7 +379,7 @@ async def page_configure(request: Request) -> Response:
     return render(request, "configure.html", context, Link=alternate(*twins))
 
 
-async def partial_workspace(request: Request) -> Response:
+def partial_workspace(request: Request) -> Response:
     """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
     if "hx-request" not in request.headers:
         return RedirectResponse("/?" + request.url.query, status_code=303)
@@ -490,17 +493,19 @@ def _form_pairs(form: Any) -> list[tuple[str, str]]:
 WEB_AUTHOR = "web"
 
 
-def _saving(fields: dict[str, str]) -> dict[str, Any]:
+def _saving(fields: dict[str, str], request: Request | None = None) -> dict[str, Any]:
     """A saving form's message, author and "save even if blocked" box, as the Workspace's ``options``
     (one :class:`~connectplan.save_policy.SaveOptions`).
 
-    An empty author is recorded as :data:`WEB_AUTHOR`: the server's own user wrote nothing.
+    A logged-in user (``--users``) is the author, and the form has no author field then; otherwise an
+    empty author is recorded as :data:`WEB_AUTHOR`: the server's own user wrote nothing.
     """
     from connectplan.save_policy import SaveOptions
 
+    user = getattr(request.state, "user", None) if request is not None else None
     options = SaveOptions(
         message=fields.get("message", "").strip() or None,
-        author=fields.get("author", "").strip() or WEB_AUTHOR,
+        author=user or fields.get("author", "").strip() or WEB_AUTHOR,
         allow_blocked=fields.get("allow_blocked") == "1",
     )
     return {"options": options}
@@ -533,7 +538,7 @@ async def post_new_plan(request: Request) -> Response:
     ws = ws_of(request)
     catalog = await _run(ws.catalog, fields.get("catalog") or None)
     sel = parse_selection(pairs, catalog)
-    record = await _run(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **_saving(fields)))
+    record = await _run(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **_saving(fields, request)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -559,7 +564,7 @@ async def post_new_version(request: Request) -> Response:
     before = dict(base_view.record.selection)
     changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
     try:
-        record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields)))
+        record = await _run(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
     except ConnectplanError as exc:
         if exc.kind != CONFLICT:
             raise
@@ -573,7 +578,7 @@ async def post_new_version(request: Request) -> Response:
             "reload_url": "/?"
             + query_string(record_catalog_link(latest.record), merged, plan=name, base=latest.record.version),
         }
-        return render(request, "conflict.html", context, status=409)
+        return await run_blocking(render, request, "conflict.html", context, status=409)
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -593,7 +598,7 @@ async def post_fork(request: Request) -> Response:
     if not new_name:
         raise BadRequest("forking needs the new plan's name", "new_name")
     ws = ws_of(request)
-    record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields)))
+    record = await _run(lambda: ws.fork(ref, new_name, **_saving(fields, request)))
     return RedirectResponse(_version_url(record.ref), status_code=303)
 
 
@@ -607,7 +612,7 @@ async def post_upgrade(request: Request) -> Response:
     ws = ws_of(request)
     refusal = None
     try:
-        report, saved = await _run(lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields)))
+        report, saved = await _run(lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields, request)))
     except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
         if exc.report is None:
             raise
@@ -616,13 +621,18 @@ async def post_upgrade(request: Request) -> Response:
         return RedirectResponse(_version_url(saved.ref), status_code=303)
     context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}
     context["text"] = upgrade_text(report, None, dry_run=dry_run, refusal=refusal)
-    return render(request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
+    return await run_blocking(render, request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
 
 
-async def _run(func: Any, *args: Any) -> Any:
+async def run_blocking(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """The one seam for blocking work in an ``async`` view: ``func(*args, **kwargs)`` on the thread pool
+    (SQL, file I/O, subprocesses and templates never run on the event loop)."""
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(func, *args)
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+_run = run_blocking
 
 
 def read_only(request: Request) -> Response:
@@ -650,6 +660,46 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(filename)}"}
 
 
+def content_etag(request: Request, what: str, subject: dict[str, Any], *extra: str | None) -> str:
+    """A strong ETag from the content hash of a response's inputs: the catalog revision's content hash and the
+    selection, or the plan version (immutable once saved), plus what is drawn or written and this code's
+    version. Computed before any rendering, so a matching ``If-None-Match`` costs no resolution."""
+    import hashlib
+    import json
+
+    from connectplan import __version__
+
+    ws = ws_of(request)
+
+    def version_key(ref: str) -> list[Any]:
+        record = ws.version(ref)
+        return [record.plan, record.version, record.created_at, record.catalog_ref, list(record.selection)]
+
+    parts: list[Any] = [__version__, what, *extra]
+    if "ref" in subject:
+        parts.append(version_key(subject["ref"]))
+    else:
+        catalog = ws.catalog(subject["catalog"])
+        parts += [catalog.content_hash, subject["preset"], sorted((k, v) for k, v in subject["set"].items())]
+    against = request.query_params.get("against", "").strip()
+    if against:
+        parts.append(version_key(against))
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the browser's ``If-None-Match`` names ``etag``."""
+    given = request.headers.get("if-none-match", "")
+    if etag in (t.strip() for t in given.split(",")) or given.strip() == "*":
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": REVALIDATE})
+    return None
+
+
+#: diagram and document responses: cached by the browser, revalidated with their ETag on every use
+REVALIDATE = "no-cache"
+
+
 def diagram(request: Request) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["format"]
     if kind not in DIAGRAM_KINDS:
@@ -658,9 +708,49 @@ def diagram(request: Request) -> Response:
         raise BadRequest(f"unknown diagram format {fmt!r}; use one of: {', '.join(DIAGRAM_FORMATS)}", "format")
     subject, stem = _subject(request)
     against = request.query_params.get("against", "").strip() or None
-    data = ws_of(request).render(kind, format=fmt, against=against, **subject)
+    etag = content_etag(request, f"diagram:{kind}.{fmt}", subject)
     headers = _attachment(f"{stem}-{kind}.{fmt}") if request.query_params.get("download") == "1" else {}
+    headers.update({"ETag": etag, "Cache-Control": REVALIDATE})
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    figures = request.app.state.figures
+    data = figures.get(etag)
+    if data is None:
+        data = ws_of(request).render(kind, format=fmt, against=against, **subject)
+        figures.put(etag, data)
     return Response(data, media_type=DIAGRAM_FORMATS[fmt], headers=headers)
+
+
+class FigureCache:
+    """Rendered figures by ETag, bounded by count and bytes (least recently used out); thread-safe."""
+
+    def __init__(self, max_items: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.max_items, self.max_bytes, self.size = max_items, max_bytes, 0
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            data = self.items.get(key)
+            if data is not None:
+                self.items.move_to_end(key)
+            return data
+
+    def put(self, key: str, data: Any) -> None:
+        if not isinstance(data, bytes) or len(data) > self.max_bytes // 4:
+            return
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = data
+            self.size += len(data)
+            while len(self.items) > self.max_items or self.size > self.max_bytes:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old)
 
 
 def download_doc(request: Request) -> Response:
@@ -669,13 +759,20 @@ def download_doc(request: Request) -> Response:
     if fmt not in ("html", "zip"):
         raise BadRequest(f"unknown document format {fmt!r}; use doc.html or doc.zip", "format")
     subject, stem = _subject(request)
+    etag = content_etag(request, f"doc.{fmt}", subject)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    cache = {"ETag": etag, "Cache-Control": REVALIDATE}
     ws = ws_of(request)
     with tempfile.TemporaryDirectory(prefix="connectplan-doc-") as tmp:
         out = Path(tmp) / "doc"
         written = ws.doc(output=out, format="html" if fmt == "html" else "markdown", **subject)
         if fmt == "html":
             return Response(
-                written[0].read_bytes(), media_type="text/html; charset=utf-8", headers=_attachment(f"{stem}.html")
+                written[0].read_bytes(),
+                media_type="text/html; charset=utf-8",
+                headers={**_attachment(f"{stem}.html"), **cache},
             )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -683,13 +780,18 @@ def download_doc(request: Request) -> Response:
                 info = zipfile.ZipInfo(f"{stem}/{path.name}", date_time=(2000, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes())
-    return Response(buffer.getvalue(), media_type="application/zip", headers=_attachment(f"{stem}.zip"))
+    return Response(buffer.getvalue(), media_type="application/zip", headers={**_attachment(f"{stem}.zip"), **cache})
 
 
 def download_prompt(request: Request) -> Response:
     subject, stem = _subject(request)
+    etag = content_etag(request, "prompt", subject)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
     text = ws_of(request).prompt(**subject)
-    return PlainTextResponse(text, headers=_attachment(f"{stem}-prompt.txt"))
+    headers = {**_attachment(f"{stem}-prompt.txt"), "ETag": etag, "Cache-Control": REVALIDATE}
+    return PlainTextResponse(text, headers=headers)
 
 
 def download_export(request: Request) -> Response:
@@ -705,8 +807,24 @@ def download_export(request: Request) -> Response:
 
 
 def healthz(request: Request) -> Response:
+    """Liveness: the process answers (no query; a database outage does not make it fail)."""
     ws_of(request)  # the lifespan opened the store before the first request is served
-    return PlainTextResponse("ok\n")
+    return PlainTextResponse("ok\n", headers={"Cache-Control": "no-store"})
+
+
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
+    from connectplan.db.session import HEAD_REVISION
+
+    revision = ws_of(request).store.schema_revision()  # an unreachable database: DatabaseError, a 503
+    if revision != HEAD_REVISION:
+        return PlainTextResponse(
+            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "
+            "run `connectplan db upgrade`\n",
+            503,
+            headers={"Cache-Control": "no-store"},
+        )
+    return PlainTextResponse("ready\n", headers={"Cache-Control": "no-store"})
 
 
 def favicon(request: Request) -> Response:

@@ -815,8 +815,17 @@ def healthz(request: Request) -> Response:
 def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
     from connectplan.db.session import HEAD_REVISION
+    from connectplan.engine.errors import UNAVAILABLE, ConnectplanError
+    from connectplan.web.errors import web_message
 
-    revision = ws_of(request).store.schema_revision()  # an unreachable database: DatabaseError, a 503
+    try:
+        revision = ws_of(request).store.schema_revision()
+    except ConnectplanError as exc:  # an unreachable or busy database: one plain line, as a probe reads it
+        if exc.kind != UNAVAILABLE:
+            raise
+        return PlainTextResponse(
+            f"not ready: {web_message(exc)}\n", 503, headers={"Cache-Control": "no-store", "Retry-After": "2"}
+        )
     if revision != HEAD_REVISION:
         return PlainTextResponse(
             f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "

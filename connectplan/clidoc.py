@@ -58,6 +58,9 @@ def render() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write the page (``docs/cli.md``, or the path given); print whether it changed."""
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0].startswith("-"):  # --help, or a mistyped option: never taken for a path
+        print("usage: python -m connectplan.clidoc [PAGE]  (default: docs/cli.md; rewrites it from --help)")
+        return 0 if args[0] in ("-h", "--help") else 2
     path = Path(args[0]) if args else PAGE
     text = render()
     old = path.read_text(encoding="utf-8") if path.exists() else None

@@ -101,6 +101,8 @@ HELP_ORDER = [
     "plan upgrade",
     "prompt",
     "doc",
+    "user",
+    "user add",
     "serve",
 ]
 

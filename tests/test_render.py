@@ -61,12 +61,12 @@ def test_missing_directory_is_one_clear_error(dot, tmp_path):
         render(dot, tmp_path / "nope" / "flow.dot", "dot", write=write_output)
 
 
-def test_cli_maps_a_missing_binary_to_exit_2(runner, tmp_path, no_dot_binary):
+def test_cli_maps_a_missing_binary_to_exit_3(runner, tmp_path, no_dot_binary):
     result = runner.invoke(
         cli,
         ["render", "money-flow", "--catalog", "stripe-connect@2024", "--preset", "saas", "-o", str(tmp_path / "f.svg")],
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # the dot binary is unavailable (exit 3), not bad input
     assert result.output.strip() == f"Error: {INSTALL_HINT}"
     assert not (tmp_path / "f.svg").exists()
 

@@ -790,3 +790,16 @@ def test_json_request_log_has_id_user_route_status_and_duration_and_no_query(tmp
     assert first["user"] == "ada" and first["status"] == 200 and first["duration_ms"] >= 0 and first["request_id"]
     assert next(r for r in lines if r["route"] == "/healthz")["request_id"] == "abc-123"
     assert ada not in (tmp_path / "serve.log").read_text()
+
+
+def test_user_add_into_a_missing_directory_is_one_line_and_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from connectplan.cli import cli
+
+    target = tmp_path / "no-such-dir" / "users"
+    result = CliRunner().invoke(cli, ["user", "add", "ada", "--users", str(target)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "cannot write the users file" in line and "internal error" not in line
+    assert not target.parent.exists()

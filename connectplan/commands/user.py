@@ -7,7 +7,10 @@ import click
 
 @click.group()
 def user() -> None:
-    """Manage the web configurator's users file (serve --users FILE)."""
+    """Manage the web configurator's users file (serve --users FILE).
+
+    Example: connectplan user add ada --users team-users
+    """
 
 
 @user.command("add")
@@ -25,7 +28,7 @@ def user() -> None:
 def add(name: str, users_file: str) -> None:
     """Add user NAME with a new random token and print the token once (only its scrypt hash is stored).
 
-    Example: connectplan user add ada --users /etc/connectplan/users
+    Example: connectplan user add grace --users team-users
     """
     from connectplan.web.users import add_user
 

@@ -85,7 +85,13 @@ def add_user(path: str | Path, name: str) -> str:
     if target.exists() and name in read_users(target):
         raise AppError(f"user {name!r} is already in {target}; remove its line to give it a new token")
     token = secrets.token_urlsafe(24)
-    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as exc:  # a missing directory, no permission, a directory of that name ...
+        why = exc.strerror or type(exc).__name__
+        raise AppError(
+            f"cannot write the users file {target}: {why.lower()}; create its directory or name another file"
+        ) from None
     with os.fdopen(fd, "a", encoding="utf-8") as out:
         out.write(f"{name}:{hash_token(token)}\n")
     return token

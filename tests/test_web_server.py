@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import statistics
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -903,3 +904,51 @@ def test_a_worker_killed_mid_save_loses_nothing_acknowledged(tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         db.close()
+
+
+def _rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
+def test_a_workers_memory_stays_flat_over_many_option_changes(tmp_path):
+    """The serving process's resident set after 300 warm-up option changes and after 1,500 more (a walk over
+    every property's options, as htmx sends them): at most 10 % growth. ``bench/team.py`` runs 10,000."""
+    import http.client
+    import itertools
+    import re
+
+    from bench.web import option_walk, query
+    from connectplan.workspace import open_workspace
+
+    url = new_store(tmp_path)
+    with open_workspace(url) as ws:
+        catalog = ws.catalog(CAT)
+        walk = list(itertools.islice(option_walk(catalog, dict(FULL)), 60))
+    with serve_process(url, tmp_path) as (port, log):
+        log.seek(0)
+        pid = int(re.findall(r"Started server process \[(\d+)\]", log.read())[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Host": f"127.0.0.1:{port}", "HX-Request": "true"}
+        steps = itertools.cycle(walk)
+
+        def change() -> None:
+            conn.request("GET", f"/partials/workspace?{query(next(steps), CAT)}", headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200
+
+        for _ in range(300):
+            change()
+        before = _rss(pid)
+        samples = [before]
+        for i in range(1_500):
+            change()
+            if (i + 1) % 300 == 0:
+                samples.append(_rss(pid))
+        conn.close()
+    assert samples[-1] <= before * 1.10, [f"{s / 2**20:.1f} MB" for s in samples]

@@ -13,6 +13,9 @@ between requests.
                           is an answer, counted apart, not an error), and every acknowledged save
                           (303) must be stored, each plan's versions contiguous from 1, nothing
                           stored that was not acknowledged; any miss fails the target.
+
+Then each worker's resident set over 10,000 option changes after 500 warm-up ones: growth at
+most 10 % (a table and a note, as in ``bench/web.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import random
 import re
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -37,7 +41,7 @@ from bench.web import CATALOG, option_walk, query
 if TYPE_CHECKING:
     from pathlib import Path
 
-TARGET_P95 = 3.0
+TARGET_P95, TARGET_MEMORY = 3.0, 1.10
 SHARED = "team-shared"
 KINDS = ("change", "page", "diagram", "save")
 WEIGHTS = (50, 15, 15, 20)
@@ -68,6 +72,11 @@ class TeamServer:
             found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", text)
             ready = text.count("Application startup complete.") >= workers  # every worker listens
             self.port = int(found.group(1)) if found and ready else 0
+
+    def workers(self) -> list[int]:
+        """The worker processes' ids (uvicorn's "Started server process [PID]" lines)."""
+        self.log.seek(0)
+        return [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", self.log.read())]
 
     def close(self) -> None:
         self.proc.terminate()
@@ -224,6 +233,53 @@ def check_store(url: str, acknowledged: dict[str, list[int]]) -> list[str]:
     return problems
 
 
+def rss(pid: int) -> int:
+    """A process's resident set in bytes (``/proc/PID/status`` VmRSS)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def _memory(config: Config, result: SuiteResult, server: TeamServer, walk: list[dict[str, str]]) -> None:
+    """Each worker's resident set after warm-up option changes and after 10,000 more (one keep-alive
+    connection: they all go to one worker; the other is measured too). Growth at most 10 %."""
+    if not sys.platform.startswith("linux"):
+        result.notes.append("Worker memory not measured: it is read from /proc (Linux only).")
+        return
+    warm, changes = (20, 100) if config.quick else (500, 10_000)
+    pids = server.workers()
+    client = TeamClient(server.port)
+    steps = itertools.cycle(walk)
+
+    def change() -> None:
+        status, body, _ = client.request("GET", f"/partials/workspace?{query(next(steps))}", htmx=True)
+        if status != 200:
+            raise RuntimeError(f"an option change answered {status}: {body[:200]!r}")
+
+    for _ in range(warm):
+        change()
+    samples = [{pid: rss(pid) for pid in pids}]
+    for i in range(changes):
+        change()
+        if (i + 1) % max(1, changes // 10) == 0:
+            samples.append({pid: rss(pid) for pid in pids})
+    client.close()
+    growth = max(samples[-1][pid] / samples[0][pid] for pid in pids)
+    met = growth <= TARGET_MEMORY
+    step = max(1, changes // 10)
+    result.tables["team: worker memory over option changes (--workers 2, PostgreSQL)"] = [
+        {"after_changes": warm + i * step, **{f"worker_{n}_rss_mb": s[pid] / 2**20 for n, pid in enumerate(pids)}}
+        for i, s in enumerate(samples)
+    ]
+    result.notes.append(
+        f"Worker memory (--workers 2, PostgreSQL): {changes:,} option changes after {warm} warm-up ones on one "
+        f"keep-alive connection; the larger growth of the two workers' resident sets is {growth:.3f}x "
+        f"(target ≤ {TARGET_MEMORY:.2f}x: {'met' if met else 'NOT met'})."
+    )
+
+
 def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
@@ -279,6 +335,7 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
             server.port, csrf, walk, charge_options, clients=1, seconds=single_seconds, think=None, first=clients
         )
         many = run_load(server.port, csrf, walk, charge_options, clients=clients, seconds=seconds, think=(0.5, 1.5))
+        _memory(config, result, server, walk)
     finally:
         server.close()
     acknowledged: dict[str, list[int]] = {}

@@ -12,6 +12,8 @@ Every figure is a ratio to a baseline measured in the same run on the same machi
 ``peer``        Kconfiglib on the equivalent Kconfig vs connectplan on the catalog
 ``web``         the web configurator (``connectplan serve``): an option change, a diagram, 20
                 concurrent clients and a worker's memory, vs the same work in-process (issue 12)
+``team``        ``connectplan serve --workers 2`` on PostgreSQL: 20 clients mixing option changes, pages,
+                diagrams and saves; errors, stored saves, p95 vs one client (issue 20, point 7)
 
 Benchmarks are not part of ``make test``; ``tests/test_bench_smoke.py`` runs them at tiny sizes.
 """
@@ -36,6 +38,7 @@ _MODULES = {
     "scale": "bench.scale",
     "peer": "bench.peer",
     "web": "bench.web",
+    "team": "bench.team",
 }
 
 

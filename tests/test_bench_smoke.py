@@ -85,6 +85,10 @@ def test_expected_figures_are_present(quick_run):
     store = _suite(quick_run, "store")
     if not any("PostgreSQL figures skipped" in note for note in store["notes"]):
         assert "store-postgresql-orm-vs-raw" in ids
+    team = _suite(quick_run, "team")
+    if not team["skipped"]:  # the team server under load (issue 20): no error, every acknowledged save stored
+        (fig,) = (f for f in team["figures"] if f["id"] == "team-concurrency-p95")
+        assert fig["extra"]["errors"] == 0 and fig["extra"]["store_consistent"] is True
 
 
 def test_baselines_agree_with_the_engine(quick_run):

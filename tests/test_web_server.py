@@ -452,8 +452,8 @@ def test_serve_on_a_busy_port_or_an_unknown_host_is_one_line_and_exit_2(runner, 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "in use" in lines[0], result.stderr
-    token = "x" * 4 + "Aa1-" * 5
-    result = runner.invoke(cli, ["--db", url, "serve", "--host", "no such host!", "--token", token])
+    monkeypatch.setenv("CONNECTPLAN_TOKEN", "x" * 4 + "Aa1-" * 5)
+    result = runner.invoke(cli, ["--db", url, "serve", "--host", "no such host!"])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
@@ -461,8 +461,8 @@ def test_serve_on_a_busy_port_or_an_unknown_host_is_one_line_and_exit_2(runner, 
 def test_a_guessable_token_is_refused_at_start(runner, token, monkeypatch):
     from connectplan.cli import cli
 
-    monkeypatch.delenv("CONNECTPLAN_TOKEN", raising=False)
-    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token", token])
+    monkeypatch.setenv("CONNECTPLAN_TOKEN", token)
+    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "token" in result.stderr and (len(token) < 3 or token not in result.stderr)
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -953,3 +953,22 @@ def test_a_workers_memory_stays_flat_over_many_option_changes(tmp_path):
                 samples.append(_rss(pid))
         conn.close()
     assert samples[-1] <= before * 1.10, [f"{s / 2**20:.1f} MB" for s in samples]
+
+
+def test_a_token_is_never_taken_from_the_command_line_but_from_the_environment_or_a_file(runner, tmp_path, monkeypatch):
+    """argv is readable by every user of the machine (ps): --token VALUE is refused, nothing starts."""
+    from connectplan.cli import cli
+
+    secret = "s3cret-token-" + "Aa1-" * 4
+    monkeypatch.delenv("CONNECTPLAN_TOKEN", raising=False)
+    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token", secret])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "CONNECTPLAN_TOKEN" in line and "--token-file" in line and secret not in line
+    # the file's first line is the token: a guessable one is refused like one from the environment
+    weak = tmp_path / "token"
+    weak.write_text("short\n", encoding="utf-8")
+    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token-file", str(weak)])
+    assert result.exit_code == 2 and "16" in result.stderr and "short" not in result.stderr
+    result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token-file", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "cannot read the token file" in result.stderr

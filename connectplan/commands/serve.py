@@ -14,17 +14,17 @@ import click
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to bind; any non-loopback one needs --users or --token.",
+    help="Address to bind; any non-loopback one needs --users or a token (CONNECTPLAN_TOKEN or --token-file).",
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port to listen on.")
 @click.option(
-    "--token",
-    envvar="CONNECTPLAN_TOKEN",
-    show_envvar=True,
-    metavar="TOKEN",
-    help="Shared access token, at least 16 characters (prefer the environment variable: argv is visible to ps); "
-    "every request then needs a login at /login or Authorization: Bearer.",
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Read the shared access token (at least 16 characters) from FILE; or set CONNECTPLAN_TOKEN. Every "
+    "request then needs a login at /login or Authorization: Bearer. Never on the command line, where ps shows it.",
 )
+@click.option("--token", "token_on_argv", hidden=True, metavar="TOKEN")
 @click.option(
     "--workers",
     default=1,
@@ -104,7 +104,8 @@ def serve(
     ctx: click.Context,
     host: str,
     port: int,
-    token: str | None,
+    token_file: str | None,
+    token_on_argv: str | None,
     workers: int,
     pool_size: int | None,
     max_overflow: int | None,
@@ -121,8 +122,9 @@ def serve(
     save, compare, tag, fork and upgrade plans.
 
     Binds 127.0.0.1 by default and then serves local requests only. Binding another address
-    needs named users (--users FILE, see `connectplan user add`) or a token (CONNECTPLAN_TOKEN,
-    at least 16 characters). /healthz is liveness, /readyz readiness. Ctrl-C stops it.
+    needs named users (--users FILE, see `connectplan user add`) or a token (CONNECTPLAN_TOKEN or
+    --token-file FILE, at least 16 characters; never on the command line). /healthz is liveness,
+    /readyz readiness. Ctrl-C stops it.
 
     Example: connectplan serve --db postgresql+psycopg://team@db/plans --workers 4 --users users --secret-file secret
     """
@@ -132,6 +134,11 @@ def serve(
     from connectplan.errors import AppError
     from connectplan.web.settings import ENV_VAR, WebSettings
 
+    if token_on_argv is not None:  # every user of the machine can read a process's arguments
+        raise AppError(
+            "a token on the command line is visible to every user (ps); set CONNECTPLAN_TOKEN or pass --token-file FILE"
+        )
+    token = read_token(token_file) if token_file else os.environ.get("CONNECTPLAN_TOKEN") or None
     db_url = (ctx.find_root().obj or {}).get("db_url")
     settings = WebSettings.for_bind(
         url=db_url,
@@ -181,6 +188,21 @@ def serve(
         server_header=False,
         access_log=log_format == "text",
     )
+
+
+def read_token(path: str) -> str:
+    """The shared token kept in ``path`` (its first line, surrounding blanks dropped)."""
+    from connectplan.errors import AppError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            token = f.readline().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise AppError(f"cannot read the token file {path}: {why.lower()}; name a readable file") from None
+    if not token:
+        raise AppError(f"the token file {path} is empty; write the token on its first line")
+    return token
 
 
 def check_port(host: str, port: int) -> None:

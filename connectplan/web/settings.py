@@ -95,7 +95,7 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not token:
         raise AppError(
             f"refusing to bind {host} without a token: anyone who can reach it could read and change plans; "
-            "pass --users FILE or --token (or set CONNECTPLAN_TOKEN), or bind 127.0.0.1"
+            "pass --users FILE or a token (CONNECTPLAN_TOKEN or --token-file FILE), or bind 127.0.0.1"
         )
 
 

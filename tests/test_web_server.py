@@ -434,6 +434,87 @@ def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
         assert sorted(e.record.version for e in ws.log("acme")) == acknowledged == list(range(1, 6))
 
 
+@pytest.mark.postgres
+def test_postgresql_stopped_for_5_s_under_load_answers_503_only_during_the_outage(pg_cluster):
+    """Issue 20, point 7: four clients read and save (each to its own plan) while PostgreSQL is stopped for 5 s
+    and started again: every answer is 200, 303 or 503; a 503 only while the database is away; every
+    acknowledged save is stored with contiguous versions; the server recovers with no restart."""
+    import http.client
+
+    from connectplan.web.app import create_app
+    from connectplan.web.settings import WebSettings
+    from connectplan.workspace import open_workspace, upgrade_store
+
+    url = pg_cluster.new_database()
+    upgrade_store(url)
+    clients = 4
+    with open_workspace(url) as ws:
+        for i in range(clients):
+            ws.new_plan(f"c{i}", catalog=CAT, set=FULL, message="one")
+    app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",), pool_timeout=2.0))
+    acknowledged = {i: [1] for i in range(clients)}
+    current = {i: FULL["charge_type"] for i in range(clients)}  # each plan's stored charge type
+    answers: list[tuple[float, float, str, int]] = []  # (start, end, what, status)
+    stop = threading.Event()
+
+    def client(i: int, port: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            start = time.monotonic()
+            if n % 2:
+                status = _get(port, f"/api/plans/c{i}")[0]
+                answers.append((start, time.monotonic(), "read", status))
+                continue
+            charge = "direct" if current[i] != "direct" else "destination"  # a change from the stored version
+            form = urlencode(
+                {"base": str(acknowledged[i][-1]), "message": f"save {n}", **FULL, "charge_type": charge}
+                | {"allow_blocked": "1"}
+            )
+            headers = {
+                "Host": f"127.0.0.1:{port}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-CSRF-Token": app.state.settings.csrf_token,
+            }
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", f"/plans/c{i}/versions", body=form, headers=headers)
+            resp = conn.getresponse()
+            location = resp.getheader("location") or ""
+            resp.read()
+            conn.close()
+            if resp.status == 303:
+                acknowledged[i].append(int(location.rsplit("@", 1)[1]))
+                current[i] = charge
+            answers.append((start, time.monotonic(), "save", resp.status))
+            time.sleep(0.02)
+
+    with live_server(app) as port:
+        threads = [threading.Thread(target=client, args=(i, port)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        went = time.monotonic()
+        pg_cluster.pause()
+        time.sleep(5.0)
+        pg_cluster.resume()
+        back = time.monotonic()
+        time.sleep(2.0)
+        stop.set()
+        for t in threads:
+            t.join(60)
+    statuses = {status for _, _, _, status in answers}
+    assert statuses <= {200, 303, 503}, statuses
+    outage = [(s, e) for s, e, _, status in answers if status == 503]
+    assert outage, "the outage was not felt"
+    # a 503 only for a request that overlapped the outage (a request already waiting when it began counts)
+    assert all(e >= went and s <= back for s, e in outage), [(s - went, e - went) for s, e in outage][:5]
+    assert any(s > back and status in (200, 303) for s, _, _, status in answers), "no recovery"
+    with open_workspace(url) as ws:  # every acknowledged save is stored, with contiguous version numbers
+        for i in range(clients):
+            stored = sorted(e.record.version for e in ws.log(f"c{i}"))
+            assert stored == acknowledged[i] == list(range(1, len(stored) + 1)), i
+
+
 # -- point 5: serve refuses what it cannot do, in one line -------------------------------------------------
 
 

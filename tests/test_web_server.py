@@ -1054,3 +1054,13 @@ def test_a_token_is_never_taken_from_the_command_line_but_from_the_environment_o
     assert result.exit_code == 2 and "16" in result.stderr and "short" not in result.stderr
     result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--token-file", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "cannot read the token file" in result.stderr
+
+
+def test_an_unknown_route_is_the_styled_404_page_with_the_path_escaped(module_store):
+    with client_for(module_store) as tc:
+        resp = tc.get("/no/such/<b>page</b>")
+        assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
+        assert "<h1>Not found</h1>" in resp.text and "<b>page</b>" not in resp.text
+        assert resp.headers["content-security-policy"]
+        api = tc.get("/api/no-such-thing")
+        assert api.status_code == 404 and json.loads(api.text)["error"]["kind"] == "not_found"

@@ -135,6 +135,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
     handlers[DatabaseError] = handle_user_error  # its kind says 503 for a store unreachable or busy
     handlers[Exception] = handle_server_error
+    handlers[404] = handle_not_found  # a route that does not exist: the styled page, not Starlette's plain text
     app = Starlette(
         routes=routes(read_only=settings.read_only),
         middleware=[
@@ -176,6 +177,21 @@ def handle_user_error(request: Request, exc: Exception) -> Response:
     context = {"error": web_message(exc), "status": status, "back": back_url(request, exc), "field": field_label(exc)}
     response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
     return _unavailable_headers(response) if status == 503 else response
+
+
+def handle_not_found(request: Request, exc: Exception) -> Response:
+    """No route for this path: 404 with the site's error page (``{"error": {"kind": "not_found", ...}}``
+    under /api/), leading back to the configurator and the plans."""
+    from connectplan.output.resolution import to_json
+    from connectplan.web.api import json_response
+
+    message = f"there is no page at {request.url.path}; the configurator and the plans are linked above"
+    if request.url.path.startswith("/api/"):
+        return json_response(to_json({"error": {"kind": "not_found", "message": message}}), 404)
+    template = "_error.html" if "hx-request" in request.headers else "error.html"
+    context = {"error": message, "status": 404, "back": None, "field": None}
+    response: Response = request.app.state.templates.TemplateResponse(request, template, context, status_code=404)
+    return response
 
 
 def _unavailable_headers(response: Response) -> Response:

@@ -24,7 +24,13 @@ import click
     help="Read the shared access token (at least 16 characters) from FILE; or set CONNECTPLAN_TOKEN. Every "
     "request then needs a login at /login or Authorization: Bearer. Never on the command line, where ps shows it.",
 )
-@click.option("--token", "token_on_argv", hidden=True, metavar="TOKEN")
+@click.option(
+    "--token",
+    "token_on_argv",
+    hidden=True,
+    metavar="TOKEN",
+    help="Refused: a token on the command line is visible to every user (ps); see --token-file.",
+)
 @click.option(
     "--workers",
     default=1,

@@ -29,9 +29,8 @@ def test_stripe_2025_lint(cat2025: Catalog) -> None:
 def test_stripe_2024_lint_is_clean(cat2024: Catalog) -> None:
     report = lint_catalog(cat2024, make_solver)
     # steps gain their basis with the corrected revisions (issue 11, point 5); nothing else is flagged.
-    # TODO(issue 17): api_not_structured is tolerated only until branch `errata` gives the shipped
-    # current revisions structured API settings; then drop it from this set.
-    assert report.ok and {m.code for m in report.warnings} <= {"missing_basis", "api_not_structured"}
+    # every API setting of the current revisions is structured: no api_not_structured warning
+    assert report.ok and {m.code for m in report.warnings} <= {"missing_basis"}
     assert report.summary is not None and sum(n for _, n in report.summary.by_verdict) == 108
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from connectplan.web import api, views
+from connectplan.web import api, forms, views
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -55,11 +55,11 @@ class HashedStatic(StaticFiles):
 
 #: (path, endpoint, name) of the state-changing routes: POST only, CSRF-checked, absent in read-only mode
 WRITE_ROUTES = (
-    ("/plans", views.post_new_plan, "plan_new"),
-    ("/plans/{name}/versions", views.post_new_version, "plan_set"),
-    ("/plans/{name}/tag", views.post_tag, "plan_tag"),
-    ("/plans/{name}/fork", views.post_fork, "plan_fork"),
-    ("/plans/{name}/upgrade", views.post_upgrade, "plan_upgrade"),
+    ("/plans", forms.post_new_plan, "plan_new"),
+    ("/plans/{name}/versions", forms.post_new_version, "plan_set"),
+    ("/plans/{name}/tag", forms.post_tag, "plan_tag"),
+    ("/plans/{name}/fork", forms.post_fork, "plan_fork"),
+    ("/plans/{name}/upgrade", forms.post_upgrade, "plan_upgrade"),
 )
 
 
@@ -89,5 +89,5 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Mount("/static", app=HashedStatic(directory=STATIC_DIR), name="static"),
     ]
     for path, endpoint, name in WRITE_ROUTES:
-        table.append(Route(path, views.read_only if read_only else endpoint, name=name, methods=["POST"]))
+        table.append(Route(path, forms.read_only if read_only else endpoint, name=name, methods=["POST"]))
     return table

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from bench.suite import Config, SuiteResult, connectplan_argv
-from bench.timing import Figure, Samples
+from bench.timing import Figure, Samples, percentile
 from bench.web import CATALOG, option_walk, query
 
 if TYPE_CHECKING:
@@ -280,10 +280,6 @@ def _memory(config: Config, result: SuiteResult, server: TeamServer, walk: list[
     )
 
 
-def _p(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
 def run(config: Config) -> SuiteResult:
     result = SuiteResult("team", "The web configurator as a team server: PostgreSQL, two workers (issue 20, point 7)")
     try:
@@ -345,7 +341,7 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
     problems = check_store(url, acknowledged)
     errors = single.errors + many.errors + warm.errors
     median = statistics.median(single.all)
-    p95 = _p(many.all, 95)
+    p95 = percentile(many.all, 95)
     failed = bool(errors or problems)
     saves = sum(len(v) for v in acknowledged.values())
     note = "; ".join(
@@ -369,8 +365,8 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
                 "acknowledged_saves": saves,
                 "store_consistent": not problems,
                 "single_median_s": median,
-                "p50_s": _p(many.all, 50),
-                "p99_s": _p(many.all, 99),
+                "p50_s": percentile(many.all, 50),
+                "p99_s": percentile(many.all, 99),
             },
         )
     )
@@ -385,8 +381,8 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
                         "request": kind,
                         "requests": len(values),
                         "median_ms": 1e3 * statistics.median(values),
-                        "p95_ms": 1e3 * _p(values, 95),
-                        "p95_vs_single_median": _p(values, 95) / statistics.median(single.latencies[kind])
+                        "p95_ms": 1e3 * percentile(values, 95),
+                        "p95_vs_single_median": percentile(values, 95) / statistics.median(single.latencies[kind])
                         if single.latencies[kind]
                         else None,
                     }
@@ -400,7 +396,7 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
         f"the bench process. {saves} acknowledged saves (303), {warm.conflicts + single.conflicts + many.conflicts} "
         f"conflicts (409, not acknowledged, not stored), {len(errors)} errors; the store "
         f"{verdict}."
-        f" One client alone: its own p95 is {_p(single.all, 95) / median:.1f}x its median (a mix of cached "
+        f" One client alone: its own p95 is {percentile(single.all, 95) / median:.1f}x its median (a mix of cached "
         "diagrams, option changes and saves), so the mixed ratio is also shown per request kind in the table."
         " Each save first reads the plan's latest version (GET /api/plans/NAME@latest); its latency includes that read."
     )

@@ -27,6 +27,7 @@ __all__ = [
     "Samples",
     "interleave",
     "peak_memory",
+    "percentile",
     "repeat",
     "run_process",
     "time_once",
@@ -204,3 +205,8 @@ def peak_memory(fn: Callable[[], Any]) -> int:
         if not already:
             tracemalloc.stop()
     return max(0, peak - base)
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    """The ``q``-th percentile (1..99) of ``values``, by the inclusive method (one value: itself)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]

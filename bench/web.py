@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from bench.suite import Config, SuiteResult, connectplan_argv
-from bench.timing import Figure, Samples, interleave, time_once
+from bench.timing import Figure, Samples, interleave, percentile, time_once
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -165,10 +165,6 @@ def _load(
     return latencies, errors
 
 
-def _p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
-
-
 def run(config: Config) -> SuiteResult:
     result = SuiteResult("web", "Web configurator vs the same work in-process (issue 12, point 8)")
     try:
@@ -295,7 +291,7 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
     saturated, saturated_errors = _load(
         server, walk, clients=clients, seconds=1.0 if config.quick else 10.0, think=None
     )
-    p95 = _p(many, 95)
+    p95 = percentile(many, 95)
     note = "" if not (errors or single_errors) else f"{len(errors) + len(single_errors)} requests failed: {errors[:2]}"
     result.figures.append(
         Figure(
@@ -308,7 +304,11 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
             baseline_label=f"one client alone, {len(single)} option changes",
             target=TARGET_P95 if not (errors or single_errors) else 0.0,  # an error fails the target
             note=note,
-            extra={"errors": len(errors) + len(single_errors), "p50_s": _p(many, 50), "p99_s": _p(many, 99)},
+            extra={
+                "errors": len(errors) + len(single_errors),
+                "p50_s": percentile(many, 50),
+                "p99_s": percentile(many, 99),
+            },
         )
     )
     result.tables["web: concurrent option changes"] = [
@@ -317,7 +317,7 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
             "requests": len(single),
             "errors": len(single_errors),
             "median_ms": 1e3 * statistics.median(single),
-            "p95_ms": 1e3 * _p(single, 95),
+            "p95_ms": 1e3 * percentile(single, 95),
         },
         {
             "run": f"{clients} clients, think 0.5-1.5 s",
@@ -331,12 +331,12 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
             "requests": len(saturated),
             "errors": len(saturated_errors),
             "median_ms": 1e3 * statistics.median(saturated),
-            "p95_ms": 1e3 * _p(saturated, 95),
+            "p95_ms": 1e3 * percentile(saturated, 95),
         },
     ]
     result.notes.append(
         f"Saturated closed loop ({clients} clients, no think time): p95 "
-        f"{_p(saturated, 95) / statistics.median(single):.1f}x one client's median; expected near the client "
+        f"{percentile(saturated, 95) / statistics.median(single):.1f}x one client's median; expected near the client "
         "count with one worker (requests queue behind each other), so it has no target."
     )
 

@@ -90,7 +90,7 @@ def test_htmx_config_keeps_history_on_the_server_and_eval_off(tc):
     assert config["historyCacheSize"] == 0 and config["refreshOnHistoryMiss"] is True
     assert config["allowEval"] is False and config["includeIndicatorStyles"] is False
     body = page.tags("body")[0]
-    assert json.loads(body["hx-headers"]) == {"X-CSRF-Token": tc.app_settings.csrf_token}
+    assert json.loads(body["data-hx-headers"]) == {"X-CSRF-Token": tc.app_settings.csrf_token}
 
 
 # -- the route table -------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_excluded_options_stay_choosable_and_show_the_blocked_verdict(tc):
     assert alternatives, "a blocked selection offers nearest alternatives"
     target = tc.get(alternatives[0])
     assert target.status_code == 200 and "Verdict: blocked" not in Page(target.text).all_text
-    partial = next(a["hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
+    partial = next(a["data-hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
     assert partial.startswith("/partials/workspace?")
 
 
@@ -222,14 +222,14 @@ def test_option_help_is_on_demand(tc, cat2024):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     opt = cat2024.property_index["onboarding"].option("hosted")
     details = page.by_id("help-onboarding-hosted")
-    assert "open" not in details and details["hx-trigger"] == "toggle once"
+    assert "open" not in details and details["data-hx-trigger"] == "toggle once"
     assert opt.summary not in page.all_text  # fetched when opened, not with every option change
-    fragment = tc.get(details["hx-get"], headers={"HX-Request": "true"})
+    fragment = tc.get(details["data-hx-get"], headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     text = Page(fragment.text).all_text
     assert opt.summary in text and "Best for" in text
     assert all(d in fragment.text for d in opt.docs if d.startswith("https://"))
-    full = tc.get(details["hx-get"])  # the no-JS link: a full page
+    full = tc.get(details["data-hx-get"])  # the no-JS link: a full page
     assert "<html" in full.text and opt.summary in Page(full.text).all_text
     assert tc.get(f"/help/onboarding/nope?catalog={CAT}").status_code == 400
 

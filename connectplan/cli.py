@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("connectplan.commands.db:db", "Create or upgrade the store's schema; show its revision."),
     "serve": ("connectplan.commands.serve:serve", "Serve the web configurator (http://127.0.0.1:8000 by default)."),
     "user": ("connectplan.commands.user:user", "Add a named user of the web configurator (serve --users FILE)."),
+    "verify": (
+        "connectplan.commands.verify:verify",
+        "Check that the platform's connected accounts match a plan (Stripe API; drift check).",
+    ),
 }
 
 

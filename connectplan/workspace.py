@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.verify import VerifyReport
 
 __all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
 
@@ -651,6 +652,18 @@ class Workspace:
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
+
+    def verify(
+        self, ref: str, *, client: Any, limit: int | None = None, account: str | None = None, progress: Any = None
+    ) -> VerifyReport:
+        """Compare the platform's connected accounts with plan version ``ref`` through ``client``, a
+        configured ``stripe.StripeClient``; see :func:`connectplan.verify.verify_accounts`."""
+        from connectplan.verify import verify_accounts
+
+        view = self.plan(ref)
+        record = view.record
+        full_ref = f"{record.plan}@{record.version}"
+        return verify_accounts(view.resolution, client, ref=full_ref, limit=limit, account=account, progress=progress)
 
 
 def _options(

@@ -43,6 +43,8 @@ SKIPPED = {
     "serve": "starts the web server, which runs until it is stopped (and with --token needs a token); "
     "`connectplan serve` runs end to end as a subprocess in tests/test_web.py and tests/test_web_security.py "
     "(two workers on PostgreSQL), and in a browser in tests/test_browser.py",
+    "verify": "talks to Stripe with an API key; every documented `connectplan verify` line (and the help example) "
+    "runs against the local Stripe stand-in in tests/test_verify.py::test_documented_verify_lines_run",
 }
 
 #: lines whose documented exit code is not 0, with the reason
@@ -101,6 +103,7 @@ HELP_ORDER = [
     "plan upgrade",
     "prompt",
     "doc",
+    "verify",
     "user",
     "user add",
     "serve",

@@ -528,3 +528,38 @@ def test_the_deciding_option_wins_over_a_note_about_a_combination(ws: Workspace)
     assert expected is not None and expected.ambiguous == ()
     losses = [e for e in expected.expectations if e.field == "defaults.responsibilities.losses_collector"]
     assert [(e.value, e.needed_by) for e in losses] == [("application", ("option liability.platform",))]
+
+
+# -- the documentation -------------------------------------------------------------------------
+
+
+def test_documented_verify_lines_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``connectplan verify`` line of README.md and docs/*.md, and verify's help example, run
+    against the local server (tests/test_docs.py parses them only: they need a key and Stripe)."""
+    from test_docs import PAGES, _commands, help_examples, page_lines
+
+    monkeypatch.chdir(tmp_path)
+    doc_key = "sk_test_your_key"
+    (tmp_path / "stripe-key.txt").write_text(doc_key + "\n", encoding="utf-8")
+    lines = [line.text for page in PAGES for line in page_lines(page) if " verify " in f" {line.text} "]
+    lines += [example for path, example in help_examples() if path == "verify"]
+    assert len(lines) >= 5
+    accounts = [v2_account("acct_1Nv0FGQ9RKHgCVdK"), v2_account("acct_1Nv0FGQ9RKHgCVdL")]
+    db = f"sqlite:///{tmp_path / 'docs.db'}"
+    with FakeStripe(
+        key=doc_key, v2_accounts=accounts, balance_settings={a["id"]: balance_settings() for a in accounts}
+    ) as srv:
+        with open_workspace(db) as w:
+            w.new_plan("acme-marketplace", preset="marketplace", message="first cut")
+        ran: list[str] = []
+        for text in lines:
+            for argv, env in _commands(text):
+                environ = {API_BASE_ENV: srv.base, KEY_ENV: None, "CONNECTPLAN_DATABASE_URL": db, **env}
+                if argv[0] != "verify":
+                    continue
+                result = CliRunner().invoke(cli, argv, env=environ)
+                assert result.exit_code == 0, f"{text}: {result.stderr}"
+                assert "acme-marketplace@1" in result.stdout.splitlines()[0] + result.stdout.splitlines()[1], text
+                ran.append(text)
+    assert srv.invalid == []
+    assert ran == lines  # each documented line ran once

@@ -72,7 +72,7 @@ def verify(
     exits 2, an unreachable or failing Stripe 3 (rate limits and dropped connections are retried).
     Needs the stripe extra: pip install 'connectplan[stripe]'.
 
-    Example: STRIPE_API_KEY=sk_test_123 connectplan verify acme-marketplace@1 --fail-on drift
+    Example: STRIPE_API_KEY=sk_test_your_key connectplan verify acme-marketplace@1 --fail-on drift
     """
     from connectplan.errors import AppError
     from connectplan.output.verify import format_verify

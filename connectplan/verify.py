@@ -73,7 +73,9 @@ MAX_NETWORK_RETRIES = 3
 #: that the comparison reads)
 V2_INCLUDE = ("configuration.customer", "configuration.merchant", "configuration.recipient", "defaults", "requirements")
 LIVE_PREFIXES = ("sk_live_", "rk_live_")
-PAGE_SIZE = 100
+#: accounts asked for a page: v1 lists take 1 to 100; v2 lists state no maximum in the SDK's types,
+#: so a modest page every v2 list accepts (the SDK's auto-paging follows next_page_url either way)
+PAGE_SIZE = {"v1": 100, "v2": 20}
 INSTALL_HINT = "pip install 'connectplan[stripe]'"
 
 
@@ -199,7 +201,7 @@ def _accounts(
     client: stripe.StripeClient, expected: AccountExpectations, *, limit: int | None, account: str | None
 ) -> Iterator[Any]:
     """The account documents (plain mappings in Stripe's response shape) to compare."""
-    size = min(limit or PAGE_SIZE, PAGE_SIZE)
+    size = min(limit or PAGE_SIZE[expected.api], PAGE_SIZE[expected.api])
     if expected.api == "v1":
         if account:
             yield _plain(client.v1.accounts.retrieve(account))

@@ -563,3 +563,71 @@ def test_documented_verify_lines_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 ran.append(text)
     assert srv.invalid == []
     assert ran == lines  # each documented line ran once
+
+
+def test_the_command_line_loads_stripe_only_when_verify_runs() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, connectplan.cli, connectplan.commands.verify, connectplan.verify, connectplan.output.verify\n"
+        "from click.testing import CliRunner\n"
+        "CliRunner().invoke(connectplan.cli.cli, ['verify', '--help'])\n"
+        "print('stripe' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_the_sdks_own_debug_log_does_not_show_the_key(
+    db: str, server: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stripe, "log", "debug")  # what STRIPE_LOG=debug sets when stripe is imported
+    result = run(db, server, "market24", "--limit", "1")  # run() checks every output for the key
+    assert result.exit_code == 0
+    assert "Request to Stripe api" in result.stderr  # the SDK did log, to standard error
+
+
+def test_every_preset_of_every_edition_has_unambiguous_expectations(ws: Workspace) -> None:
+    fields = set()
+    for edition in ("2024", "2025", "2026", "2026-12"):
+        _catalog, presets = ws.presets(f"stripe-connect@{edition}")
+        for res in presets:
+            expected = account_expectations(res)
+            assert expected is not None and expected.api == ("v1" if edition == "2024" else "v2")
+            if res.verdict not in ("blocked", "out_of_scope"):
+                assert expected.ambiguous == (), (edition, res.selection)
+            fields |= {e.field.split(".")[0] for e in expected.expectations}
+    assert fields == {
+        "applied_configurations",
+        "balance_settings",
+        "capabilities",
+        "configuration",
+        "controller",
+        "dashboard",
+        "defaults",
+        "settings",
+    }
+
+
+def test_api_onboarding_on_v1_makes_the_platform_collect_requirements(ws: Workspace) -> None:
+    res = ws.resolve(
+        catalog="stripe-connect@2024", preset="marketplace", set={"onboarding": "api", "dashboard": "none"}
+    )
+    expected = account_expectations(res)
+    assert expected is not None
+    [req] = [e for e in expected.expectations if e.field == "controller.requirement_collection"]
+    assert (req.value, req.needed_by) == (
+        "application",
+        ("option onboarding.api", "rule platform_collects_requirements"),
+    )
+
+
+def test_what_stripe_answers_is_escaped_in_the_report(db: str) -> None:
+    hostile = v1_account("acct_\x1b[2Jevil", controller__stripe_dashboard={"type": "full\u202e\r"})
+    with FakeStripe(key=KEY, v1_accounts=[hostile]) as srv:
+        text = run(db, srv, "market24").stdout
+        doc = run(db, srv, "market24", "--format", "json").stdout
+    for out in (text, doc):
+        assert "\x1b" not in out and "\u202e" not in out and "\r" not in out
+    assert "acct_\\x1b[2Jevil" in text and '"full\\u202e\\r"' in text

@@ -44,8 +44,8 @@ def verify_text(report: VerifyReport) -> str:
         "The plan requires of every connected account:",
     ]
     for e in expected.expectations:
-        verb = {"equals": "=", "requested": "is", "includes": "holds"}[e.kind]
-        lines.append(f"  {e.field} {verb} {_value(e.shown)}  ({', '.join(e.needed_by)})")
+        what = "requested" if e.kind == "requested" else f"{'holds' if e.kind == 'includes' else '='} {_value(e.value)}"
+        lines.append(f"  {e.field} {what}  ({', '.join(e.needed_by)})")
     if expected.ambiguous:
         lines += ["", "Not checked (the plan asks different values):"]
         for a in expected.ambiguous:

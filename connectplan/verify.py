@@ -67,7 +67,7 @@ __all__ = [
 KEY_ENV = "STRIPE_API_KEY"
 #: for the test suite only: the base address (``http://127.0.0.1:PORT``) the client talks to
 API_BASE_ENV = "CONNECTPLAN_STRIPE_API_BASE"
-#: how often the SDK retries a rate-limited, failed or dropped request (with its backoff)
+#: how often the SDK retries a rate-limited, failed or dropped request (with its backoff; :func:`_http_client`)
 MAX_NETWORK_RETRIES = 3
 #: what a v2 account is read with (every ``include`` value of stripe 16.1.0's AccountRetrieveParams
 #: that the comparison reads)
@@ -153,7 +153,34 @@ def make_client(key: str, *, base: str | None = None) -> stripe.StripeClient:
     stripe = _stripe()
     base = base or os.environ.get(API_BASE_ENV) or None
     addresses = {"api": base} if base else None
-    return stripe.StripeClient(key, base_addresses=addresses, max_network_retries=MAX_NETWORK_RETRIES)
+    return stripe.StripeClient(
+        key, base_addresses=addresses, max_network_retries=MAX_NETWORK_RETRIES, http_client=_http_client(stripe)
+    )
+
+
+def _http_client(stripe: Any) -> Any:
+    """The SDK's default HTTP client, retrying a rate-limited request too (HTTP 429).
+
+    stripe-python retries connection errors, 409 and 5xx with its exponential backoff, and a 429 only
+    when Stripe's ``Stripe-Should-Retry: true`` header asks for it. A drift check reads every account
+    (two or three requests each) and can meet Stripe's read rate limit, so this client also retries
+    a 429 through the same machinery and backoff (``HTTPClient._should_retry`` of stripe 16.1.0,
+    the pinned version), unless Stripe says ``Stripe-Should-Retry: false``.
+    """
+    default: Any = type(stripe.new_default_http_client())
+
+    class RateLimitRetrying(default):  # type: ignore[misc, valid-type]
+        def _should_retry(
+            self, response: Any, api_connection_error: Any, num_retries: int, max_network_retries: int | None
+        ) -> bool:
+            if response is not None and response[1] == 429:
+                headers = response[2] or {}
+                asked = headers.get("stripe-should-retry") if hasattr(headers, "get") else None
+                return asked != "false" and num_retries < (max_network_retries or 0)
+            retry: bool = super()._should_retry(response, api_connection_error, num_retries, max_network_retries)
+            return retry
+
+    return RateLimitRetrying()
 
 
 def verify_accounts(

@@ -20,7 +20,8 @@ path, and every query parameter against the SDK's typed request parameters
 opaque token this server itself writes into ``next_page_url`` (the SDK sends that URL back as given).
 
 ``fail`` makes it answer like Stripe in trouble: ``"401"``, ``"403"`` (Stripe-style error bodies),
-``"429-once"`` (one 429 with ``Stripe-Should-Retry: true``, then normal answers), ``"500"`` (every
+``"429-once"`` (one 429 with ``Stripe-Should-Retry: true``, then normal answers), ``"429-twice"``
+(two 429s without that header, then normal answers), ``"429"`` (every request), ``"500"`` (every
 request), ``"drop"`` (close the connection without an answer, every request).
 """
 
@@ -112,13 +113,11 @@ class FakeStripe:
         with self._lock:
             self.requests.append((method, url.path, params))
             mode = self.fail
-            if mode == "429-once" and self.failures_sent == 0:
+            limited = {"429-once": 1, "429-twice": 2, "429": len(self.requests)}.get(mode or "", 0)
+            if self.failures_sent < limited:
                 self.failures_sent += 1
-                return (
-                    429,
-                    {"Stripe-Should-Retry": "true"},
-                    _error("rate_limit_error", "Too many requests.", "rate_limit"),
-                )
+                headers = {"Stripe-Should-Retry": "true"} if mode == "429-once" else {}
+                return 429, headers, _error("rate_limit_error", "Too many requests.", "rate_limit")
         if mode == "drop":
             return 0, {}, None
         if mode == "500":

@@ -409,6 +409,7 @@ def test_cli_fail_on_drift_passes_when_every_account_matches(db: str) -> None:
         ("401", 2, "Error: Stripe refused the API key (HTTP 401); check STRIPE_API_KEY or --api-key-file"),
         ("403", 2, "Error: the API key may not read connected accounts (HTTP 403); use a secret key or a restricted"),
         ("500", 3, "Error: Stripe answered with an error after 3 retries (HTTP 500); try again later"),
+        ("429", 3, "Error: Stripe is still rate-limiting after 3 retries (HTTP 429); try again later"),
         ("drop", 3, "Error: cannot reach Stripe after 3 retries (connection failed); check the network and retry"),
     ],
 )
@@ -419,16 +420,19 @@ def test_cli_errors_are_one_line(db: str, server: FakeStripe, fail: str, code: i
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(words), result.stderr
     assert "Traceback" not in result.stderr
-    retried = {"401": 1, "403": 1, "500": 4, "drop": 4}[fail]  # 4: the first try and the SDK's 3 retries
+    retried = {"401": 1, "403": 1, "429": 4, "500": 4, "drop": 4}[fail]  # 4: the first try and the SDK's 3 retries
     assert len(server.requests) == retried
 
 
-def test_cli_rate_limit_is_retried_then_succeeds(db: str, server: FakeStripe) -> None:
-    server.fail = "429-once"
+@pytest.mark.parametrize(("fail", "sent"), [("429-once", 1), ("429-twice", 2)])
+def test_cli_rate_limit_is_retried_then_succeeds(db: str, server: FakeStripe, fail: str, sent: int) -> None:
+    """With or without Stripe's ``Stripe-Should-Retry: true``, a 429 is retried with the SDK's backoff."""
+    server.fail = fail
     result = run(db, server, "market24", "--limit", "2")
     assert result.exit_code == 0, result.stderr
-    assert server.failures_sent == 1
-    assert [path for _, path, _ in server.requests][:2] == ["/v1/accounts", "/v1/accounts"]  # the same page, again
+    assert server.failures_sent == sent
+    paths = [path for _, path, _ in server.requests]
+    assert paths[: sent + 1] == ["/v1/accounts"] * (sent + 1)  # the same page, again
     assert result.stdout.startswith("market24@1: 2 accounts checked:")
 
 

@@ -39,6 +39,7 @@ from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from connectplan.db.session import PoolOptions, database_url
 from connectplan.engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
+from connectplan.engine.blueprint import Blueprint, build_blueprint
 from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.save_policy import SaveOptions
@@ -664,6 +665,12 @@ class Workspace:
         record = view.record
         full_ref = f"{record.plan}@{record.version}"
         return verify_accounts(view.resolution, client, ref=full_ref, limit=limit, account=account, progress=progress)
+
+    def blueprint(self, ref: str | None = None, **selection: Any) -> Blueprint:
+        """The API blueprint (its requests by step, with reasons) of a plan version, or of a selection:
+        ``catalog``, ``preset`` and ``set`` as :meth:`resolve` takes them."""
+        subject = self.subject(ref, **selection)
+        return build_blueprint(subject.resolution, subject.label)
 
 
 def _options(

@@ -16,10 +16,11 @@ Merging, deterministically and without knowledge of any one request:
   other one has are *excluded* from the request (``application_fee_amount`` *or* a fixed
   ``transfer_data[amount]``).
 - A setting joins an earlier step's request when they do not conflict. For the requests that
-  configure one object (:data:`CONFIGURING`: the account, the Account Session, Balance Settings,
-  the charge's PaymentIntent) a name either side lacks is added and of two placeholders the
-  earlier one stays; any other request (a transfer, a payout, a refund) joins only one whose
-  names are a subset or superset of its own, the names only one side has being placeholders.
+  configure one object (:data:`CONFIGURING`: the account, the Account Session, Balance Settings;
+  and for the steps' settings the charge's PaymentIntent, :data:`CHARGES`) a name either side
+  lacks is added and of two placeholders the earlier one stays; any other request (a transfer, a
+  payout, a refund) joins only one whose names are a subset or superset of its own, the names
+  only one side has being placeholders.
 - An option's setting never makes a request of its own: it joins the request of the same kind it
   matches best (most names in common), or is left out (a ``v1 equivalent`` in a v2 plan, the
   direct-charge variant in a destination plan). Options with one setting for a request apply
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from connectplan.engine.resolution import Resolution
 
 __all__ = [
+    "CHARGES",
     "CONFIGURING",
     "Blueprint",
     "BlueprintGroup",
@@ -79,9 +81,13 @@ CONFIGURING = frozenset(
         ("POST", "/v2/core/accounts/{}"),
         ("POST", "/v1/account_sessions"),
         ("POST", "/v1/balance_settings"),
-        ("POST", "/v1/payment_intents"),
     }
 )
+#: The charge: the settings of several steps merge into it (the charge type's, the fee's, ``on_behalf_of``),
+#: but an option's setting only joins one it fits as a subset or superset (an option lists the
+#: variants for every charge type: the application fee of a direct or destination charge never
+#: joins a separate charge).
+CHARGES = frozenset({("POST", "/v1/payment_intents")})
 
 _PLACEHOLDER = re.compile(r"^\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}$")
 _PATH_ID = re.compile(r"\{\{?([^{}/]*)\}?\}")
@@ -275,14 +281,11 @@ class _Draft:
     def key(self) -> tuple[str, str, bool]:
         return _key(self.setting)
 
-    @property
-    def configuring(self) -> bool:
-        return self.key[:2] in CONFIGURING
-
-    def fits(self, setting: ApiSetting) -> int | None:
+    def fits(self, setting: ApiSetting, *, by_option: bool = False) -> int | None:
         """How many names ``setting`` shares with this request when it may join it, else None."""
         if _key(setting) != self.key:
             return None
+        configuring = self.key[:2] in CONFIGURING or (self.key[:2] in CHARGES and not by_option)
         shared = 0
         one_sided: list[ApiValue] = []
         for name, value in setting.params:
@@ -295,10 +298,10 @@ class _Draft:
             if mine != value:
                 if not is_placeholder(mine) and not is_placeholder(value):
                     return None  # two literals
-                if is_placeholder(mine) and is_placeholder(value) and not self.configuring:
+                if is_placeholder(mine) and is_placeholder(value) and not configuring:
                     return None  # two different values only the user knows
             shared += 1
-        if not self.configuring:
+        if not configuring:
             names = {n for n, _ in setting.params}
             mine_only = [v for n, v in self.params.items() if n not in names]
             if one_sided and mine_only:
@@ -394,7 +397,7 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
         for s in settings:
             (single if counts[_key(s)] == 1 else several).append((label, s))
     for label, setting in (*single, *several):
-        target = _best(drafts, setting, frozenset())
+        target = _best(drafts, setting, frozenset(), by_option=True)
         if target is not None:
             target.merge(setting)
             if label not in target.options:
@@ -403,13 +406,15 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
     return _assemble(res, drafts, {label: i for i, (label, _) in enumerate(chosen)}, subject)
 
 
-def _best(drafts: list[_Draft], setting: ApiSetting, excluded: frozenset[str]) -> _Draft | None:
+def _best(
+    drafts: list[_Draft], setting: ApiSetting, excluded: frozenset[str], *, by_option: bool = False
+) -> _Draft | None:
     """The earlier request ``setting`` may join that shares the most names with it (the first of equals)."""
     best: tuple[int, _Draft] | None = None
     for d in drafts:
         if excluded & set(d.params):
             continue
-        shared = d.fits(setting)
+        shared = d.fits(setting, by_option=by_option)
         if shared is not None and (best is None or shared > best[0]):
             best = (shared, d)
     return best[1] if best else None

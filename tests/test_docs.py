@@ -66,6 +66,10 @@ PRELUDES: dict[str, list[str]] = {
         "plan set acme-marketplace --set charge_type=separate --set fee_mechanism=transfer_math -m 'multi-seller'",
         "plan tag acme-marketplace@2 reviewed",
     ],
+    "docs/blueprint.md": [
+        "plan new acme-marketplace --preset marketplace -m 'first cut'",
+        "plan set acme-marketplace --set charge_type=separate --set fee_mechanism=transfer_math -m 'multi-seller'",
+    ],
     "docs/exploration.md": [
         "plan new acme-saas --catalog stripe-connect@2024 --preset saas -m 'on Accounts v1'",
     ],
@@ -102,6 +106,7 @@ HELP_ORDER = [
     "plan list",
     "plan upgrade",
     "prompt",
+    "blueprint",
     "doc",
     "verify",
     "user",

@@ -38,6 +38,7 @@ from connectplan.output.blocks import (
     linkify,
     md_blocks,
 )
+from connectplan.output.design_blueprint import implementation_blocks
 from connectplan.output.resolution import because_text, explain_condition, options_of
 
 if TYPE_CHECKING:
@@ -639,6 +640,9 @@ def design_blocks(
         steps.append(tuple(head))
     children = tuple(_api_items(s.step.api) for s in res.steps)
     sections.append(Block("olist", items=tuple(steps), children=children if any(children) else ()))
+
+    section("Implementation")
+    sections.extend(implementation_blocks(res, info.ref if info else None))
 
     if images:
         section("Diagrams")

@@ -223,6 +223,12 @@ class Blueprint:
     subject: str | None = None
 
     @property
+    def described(self) -> str:
+        """``plan acme@3 (stripe-connect@2026-12)`` or ``a what-if selection (...)``."""
+        who = f"plan {self.subject}" if self.subject else "a what-if selection"
+        return f"{who} ({self.catalog.ref})"
+
+    @property
     def requests(self) -> tuple[BlueprintRequest, ...]:
         return tuple(r for g in self.groups for r in g.requests)
 

@@ -61,12 +61,6 @@ def api_version(r: BlueprintRequest) -> str:
     return r.stripe_version or SDK_API_VERSION
 
 
-def describe(bp: Blueprint) -> str:
-    """``plan acme@3 (stripe-connect@2026-12)`` or ``a what-if selection (...)``."""
-    who = f"plan {bp.subject}" if bp.subject else "a what-if selection"
-    return f"{who} ({bp.catalog.ref})"
-
-
 def blueprint_document(bp: Blueprint) -> dict[str, Any]:
     """The JSON document: the plan, the SDK the bodies are checked against, the steps with their requests."""
     doc = bp.to_dict(SDK_API_VERSION)
@@ -103,7 +97,7 @@ def _group_head(g: BlueprintGroup) -> str:
 def blueprint_text(bp: Blueprint) -> str:
     """The requests grouped by step, each with its reason, API version and body (one parameter a line)."""
     out = [
-        f"API blueprint of {one_line(describe(bp))}",
+        f"API blueprint of {one_line(bp.described)}",
         f"{len(bp.requests)} requests in {len(bp.groups)} steps; API version {SDK_API_VERSION}"
         f" (stripe {SDK_VERSION}) unless a request names another.",
     ]
@@ -232,7 +226,7 @@ def blueprint_curl(bp: Blueprint) -> str:
     variable the caller sets (an unset one stops the script with its name)."""
     out = [
         "#!/usr/bin/env bash",
-        f"# API blueprint of {one_line(describe(bp))}, written by connectplan.",
+        f"# API blueprint of {one_line(bp.described)}, written by connectplan.",
         f"# Requests use Stripe-Version {SDK_API_VERSION} unless they need a newer one.",
         "# Usage: STRIPE_API_KEY=sk_test_... NAME=VALUE ... bash THIS_FILE STEP [STEP ...]",
         "# Placeholders (shell variables): " + (" ".join(shell_var(n) for n in bp.placeholders) or "none"),

@@ -19,7 +19,6 @@ import keyword
 from typing import TYPE_CHECKING
 
 from connectplan.engine.blueprint import is_placeholder, placeholder_name
-from connectplan.output.blueprint import describe
 from connectplan.stripe_api import SDK_API_VERSION, SDK_VERSION
 
 if TYPE_CHECKING:
@@ -143,7 +142,7 @@ def _why(r: BlueprintRequest) -> str:
 def blueprint_python(bp: Blueprint) -> str:
     """The module's source: header, one function per step, :func:`run` and a command-line entry point."""
     groups = [g for g in bp.groups if g.requests]
-    head = f"API blueprint of {describe(bp)}, written by connectplan."
+    head = f"API blueprint of {bp.described}, written by connectplan."
     out = [
         ascii(head),
         "",

@@ -101,6 +101,7 @@ NO_TWIN = {
     "partial_workspace",  # a fragment of configure
     "plan_log",
     "plan_export",
+    "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`
     "diagram",
     "download_doc",
     "download_prompt",

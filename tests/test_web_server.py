@@ -75,6 +75,7 @@ def _every_route_requests() -> list[tuple[str, str, Any]]:
         ("plan_log", "GET", "/plans/acme"),
         ("plan_show", "GET", "/versions/acme@1"),
         ("plan_export", "GET", "/versions/acme@1/export.json"),
+        ("plan_blueprint", "GET", "/versions/acme@1/blueprint"),
         ("plan_diff", "GET", "/diff?a=acme@1&b=acme@2"),
         ("diagram", "GET", f"/diagrams/steps.dot?{blocked}"),
         ("download_doc", "GET", "/download/doc.html?plan=acme@1"),

@@ -37,7 +37,7 @@ Values only the user knows are placeholders ``{{name}}`` (ids in paths become
 ...     "properties": [{"id": "dash", "title": "Dashboard", "options": [
 ...         {"id": "full", "title": "Full", "api": [{"text": "full", "api": "v2", "method": "POST",
 ...          "path": "/v2/core/accounts", "params": {"dashboard": "full"}}]},
-...         {"id": "none", "title": "None"}]}],
+...         {"id": "none", "title": "None"}]}], "rules": [],
 ...     "steps": [{"id": "create", "order": 1, "phase": "accounts", "condition": "always", "title": "Create",
 ...                "api": [{"text": "account", "api": "v2", "method": "POST", "path": "/v2/core/accounts",
 ...                         "params": {"dashboard": "{{dashboard}}", "contact_email": "{{email}}"}}]}]})

@@ -134,8 +134,8 @@ def shell_word(pieces: list[Piece]) -> str:
     """One shell word: literal pieces single-quoted (:func:`shlex.quote`), each placeholder a checked
     ``"${name:?set name}"`` expansion.
 
-    >>> shell_word([(False, "it's "), (True, "amount")])
-    '\'it\'"\'"\'s \'"${amount:?set amount}"'
+    >>> print(shell_word([(False, "it's "), (True, "amount")]))
+    'it'"'"'s '"${amount:?set amount}"
     """
     out = []
     for is_var, text in pieces:

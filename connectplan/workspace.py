@@ -667,10 +667,8 @@ class Workspace:
         return verify_accounts(view.resolution, client, ref=full_ref, limit=limit, account=account, progress=progress)
 
     def blueprint(self, ref: str | None = None, **selection: Any) -> Blueprint:
-        """The API blueprint (its requests by step, with reasons) of a plan version, or of a selection:
-        ``catalog``, ``preset`` and ``set`` as :meth:`resolve` takes them."""
-        subject = self.subject(ref, **selection)
-        return build_blueprint(subject.resolution, subject.label)
+        """The API requests by step of a plan version, or of a selection (``catalog``, ``preset``, ``set``)."""
+        return build_blueprint((subject := self.subject(ref, **selection)).resolution, subject.label)
 
 
 def _options(

@@ -74,10 +74,10 @@ def test_vendored_htmx_matches_its_recorded_sha256():
 def test_pages_load_only_local_scripts_and_styles(tc):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     scripts = [s["src"] for s in page.tags("script")]
-    assert [s.split("?v=")[0] for s in scripts] == [f"/static/{HTMX_FILE}"]
+    assert sorted(s.split("?v=")[0] for s in scripts) == ["/static/figures.js", f"/static/{HTMX_FILE}"]
     assert all(s.get("src") for s in page.tags("script"))  # no inline script
     sheets = [link["href"] for link in page.tags("link") if link.get("rel") == "stylesheet"]
-    assert [href.split("?v=")[0] for href in sheets] == ["/static/app.css"]
+    assert [href.split("?v=")[0] for href in sheets] == ["/static/app.css", "/static/figures.css"]
     assert not [a for _, a in page.elements if "style" in a]  # no style= attributes (the CSP forbids them)
     assert tc.get(f"/static/{HTMX_FILE}").status_code == 200
     assert tc.get("/favicon.ico").headers["content-type"] == "image/svg+xml"
@@ -103,6 +103,7 @@ NO_TWIN = {
     "plan_export",
     "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`
     "diagram",
+    "figure",  # one diagram at full width (its image is the diagram route)
     "download_doc",
     "download_prompt",
     "healthz",
@@ -548,10 +549,10 @@ def test_downloads_doc_prompt_export(fresh, runner):
     html_doc = fresh.get("/download/doc.html?plan=acme@1")
     assert html_doc.status_code == 200 and html_doc.headers["content-type"].startswith("text/html")
     assert "attachment" in html_doc.headers["content-disposition"]
-    assert html_doc.text.count("data:image/svg+xml;base64,") == 3
+    assert html_doc.text.count("data:image/svg+xml;base64,") == 4  # money flow twice: with its reverse flows
     archive = zipfile.ZipFile(io.BytesIO(fresh.get("/download/doc.zip?plan=acme@1").content))
     names = sorted(archive.namelist())
-    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 3
+    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 4
     prompt = fresh.get("/download/prompt.txt?plan=acme@1")
     assert prompt.text == cli_json(runner, fresh.store_url, "prompt", "acme@1")
     export = fresh.get("/versions/acme@1/export.json")

@@ -43,6 +43,21 @@ def test_thumbnails_carry_the_svg_size_and_open_the_figure_page(tc):
     ]
 
 
+def test_an_htmx_update_takes_sizes_only_from_the_cache(tc):
+    """An option change must not wait for Graphviz: the partial renders no figure, and sizes what is cached."""
+    query = urlencode({"catalog": CAT, "preset": "on_demand", "liability": "platform"})
+    cache = tc.app.state.figures
+    before = len(cache.items)
+    partial = Page(tc.get(f"/partials/workspace?{query}", headers={"HX-Request": "true"}).text)
+    images = [a for tag, a in partial.elements if tag == "img" and "/diagrams/" in a.get("src", "")]
+    assert len(images) == 3 and not any("width" in a for a in images)
+    assert len(cache.items) == before  # nothing was rendered
+    tc.get(images[0]["src"])  # the browser loads one picture
+    again = Page(tc.get(f"/partials/workspace?{query}", headers={"HX-Request": "true"}).text)
+    sized = [a for tag, a in again.elements if tag == "img" and "/diagrams/" in a.get("src", "") and "width" in a]
+    assert [a["src"] for a in sized] == [images[0]["src"]]
+
+
 def test_figure_page_is_full_width_sized_with_downloads_and_a_no_js_reverse_toggle(tc):
     resp = tc.get(f"/figures/money-flow?{MARKET}")
     assert resp.status_code == 200

@@ -51,6 +51,16 @@ def test_figure_dialog_opens_with_enter_closes_with_escape_and_returns_focus(pag
     _sized(image)
     for button in dialog.locator("button:visible").all():
         assert button.inner_text().strip()  # every button is named
+    # focus order: Tab walks the dialog's controls in reading order and stays inside the modal dialog
+    order = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('dialog.figure-dialog') !== null")
+        order.append(page.evaluate("(document.activeElement.innerText || document.activeElement.className).trim()"))
+    assert order[:3] == ["Fit width", "Actual size", "figure-reverse-box"]
+    assert order.index("Download SVG") < order.index("Download PNG") < order.index("Copy SVG")
+    assert "Close" in order  # wrapped around from the last control to the first
+    dialog.locator(".figure-close").focus()
     page.screenshot(path=str(page.shots / "figure-dialog.png"))  # the viewport: the dialog over the page
 
     # reverse flows, from the keyboard: the checkbox is reached with Tab and toggled with Space

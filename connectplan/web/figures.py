@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 from starlette.datastructures import QueryParams
@@ -220,7 +220,7 @@ def page_figure(request: Request) -> Response:
     if plan and against:
         back = ("/diff?" + urlencode({"a": against, "b": plan}), "Back to the changes")
     elif plan:
-        back = ("/versions/" + plan, f"Back to {plan}")
+        back = ("/versions/" + quote(plan, safe="@"), f"Back to {plan}")
     else:
         back = ("/?" + urlencode(base), "Back to the configurator")
     title, what = FIGURE_TITLES[kind]

@@ -75,6 +75,26 @@
       opener = null;
     });
     dialog.querySelector(".figure-reverse-box").addEventListener("change", function (e) { show(e.target.checked); });
+    dialog.addEventListener("keydown", trapTab);
+  }
+
+  // Tab and Shift+Tab wrap around inside the dialog (the browser would move on to its own toolbar)
+  function trapTab(e) {
+    if (e.key !== "Tab") { return; }
+    var items = Array.prototype.filter.call(
+      dialog.querySelectorAll("a[href], button, input, [tabindex='0']"),
+      function (el) { return !el.disabled && el.getClientRects().length > 0; }
+    );
+    if (!items.length) { return; }
+    var first = items[0];
+    var last = items[items.length - 1];
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
   }
 
   function show(reverse) {

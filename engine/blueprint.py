@@ -32,7 +32,7 @@ Values only the user knows are placeholders ``{{name}}`` (ids in paths become
 the plan's choices rather than one setting: the event destination's ``enabled_events`` are the
 event types the plan needs (:mod:`connectplan.engine.blueprint_events`), and an always-on step's
 optional feature (:data:`OPTIONAL_FEATURES`: the Instant Payout) is requested only when the plan
-chose it (an option, or a step whose condition holds, calls for it).
+chose it (the deciding option, else an option or a step whose condition holds calls for it).
 
 >>> from connectplan.engine.loading import catalog_from_dict
 >>> from connectplan.engine.resolution import resolve
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHARGES",
     "CONFIGURING",
+    "FEATURE_DECISIONS",
     "OPTIONAL_FEATURES",
     "Blueprint",
     "BlueprintGroup",
@@ -389,8 +390,8 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
         step_id = active.step.id
         for setting, excluded in _step_choices(_requests(active.step.api), chosen):
             feature = _feature(setting)
-            if feature is not None and isinstance(active.step.condition, Always) and feature not in wanted:
-                continue  # an always-on step's optional feature the plan did not choose
+            if feature is not None and feature not in wanted:
+                continue  # an optional feature the plan did not choose
             target = _best(drafts, setting, excluded)
             if target is None:
                 draft = _Draft(setting, {}, "", step_id, [step_id])
@@ -425,11 +426,17 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
     return _assemble(res, drafts, {label: i for i, (label, _) in enumerate(chosen)}, subject)
 
 
-#: Optional features an always-on step's settings may describe (what a step *can* do): such a
-#: setting makes a request only when a chosen option, or an active step with a condition, has a
-#: setting of the same feature. ``(method, path, parameter, value) -> feature``.
+#: Optional features a step's settings may describe (an always-on step lists what it *can* do):
+#: ``(method, path, parameter, value) -> feature``. Such a setting makes a request only when the
+#: plan chose the feature (:func:`_features_called_for`).
 OPTIONAL_FEATURES: dict[tuple[str, str, str, ApiValue], str] = {
     ("POST", "/v1/payouts", "method", "instant"): "instant_payouts",  # https://docs.stripe.com/connect/instant-payouts
+}
+#: The property deciding a feature and its options that offer it: where a catalog has the property,
+#: its choice alone decides (``instant_payouts = not_offered`` drops every Instant Payout, even one a
+#: resale step would make).
+FEATURE_DECISIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "instant_payouts": ("instant_payouts", frozenset({"offered_no_markup", "offered_with_markup"})),
 }
 
 
@@ -443,10 +450,21 @@ def _feature(setting: ApiSetting) -> str | None:
 
 
 def _features_called_for(res: Resolution, chosen: list[tuple[str, list[ApiSetting]]]) -> set[str]:
-    """The optional features the chosen options or the conditional active steps have settings for."""
+    """The optional features the plan chose: where the catalog has the property deciding a feature
+    (:data:`FEATURE_DECISIONS`), when an option offering it is selected; otherwise when a chosen
+    option or an active step with a condition (not ``always``) has a setting of the feature."""
     settings = [s for _, option_settings in chosen for s in option_settings]
     settings += [s for a in res.steps if not isinstance(a.step.condition, Always) for s in _requests(a.step.api)]
-    return {f for s in settings if (f := _feature(s)) is not None}
+    wanted = {f for s in settings if (f := _feature(s)) is not None}
+    selected = dict(res.selection)
+    for feature, (prop_id, offering) in FEATURE_DECISIONS.items():
+        if prop_id in res.catalog.property_index:
+            value = selected.get(prop_id)
+            chosen_options = {value} if isinstance(value, str) else set(value or ())
+            wanted.discard(feature)
+            if chosen_options & offering:
+                wanted.add(feature)
+    return wanted
 
 
 _EVENT_RECEIVERS = frozenset({("POST", "/v1/webhook_endpoints"), ("POST", "/v2/core/event_destinations")})

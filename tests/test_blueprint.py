@@ -552,6 +552,9 @@ def test_no_instant_payout_request_unless_the_plan_offers_instant_payouts():
         blueprint_of("2026-12", "marketplace", instant_payouts="offered_no_markup")
     )
     assert not _instant_payouts(blueprint_of("2024", "marketplace"))  # no decision to offer them: none
+    resale = {"monetization": ("application_fees", "product_markup")}
+    assert not _instant_payouts(blueprint_of("2026-12", "marketplace", instant_payouts="not_offered", **resale))
+    assert _instant_payouts(blueprint_of("2026", "marketplace", **resale))  # no such decision: the resale step's
     for name, bp in preset_blueprints():
         if bp.catalog.edition == "2026-12" and dict(bp.selection)["instant_payouts"] == "not_offered":
             assert not _instant_payouts(bp), name

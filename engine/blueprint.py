@@ -28,7 +28,11 @@ Merging, deterministically and without knowledge of any one request:
   Stripe-owned losses), so an alternative never overrides another decision.
 
 Values only the user knows are placeholders ``{{name}}`` (ids in paths become
-``{{connected_account_id}}``, ``{{transfer_id}}`` ...); nothing is invented.
+``{{connected_account_id}}``, ``{{transfer_id}}`` ...); nothing is invented. Two things follow from
+the plan's choices rather than one setting: the event destination's ``enabled_events`` are the
+event types the plan needs (:mod:`connectplan.engine.blueprint_events`), and an always-on step's
+optional feature (:data:`OPTIONAL_FEATURES`: the Instant Payout) is requested only when the plan
+chose it (the deciding option, else an option or a step whose condition holds calls for it).
 
 >>> from connectplan.engine.loading import catalog_from_dict
 >>> from connectplan.engine.resolution import resolve
@@ -52,6 +56,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from connectplan.engine.blueprint_events import V1_THIN_EVENTS_SINCE, PlanEvents, enabled_events, plan_events
+from connectplan.engine.expression import Always
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -62,6 +69,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CHARGES",
     "CONFIGURING",
+    "FEATURE_DECISIONS",
+    "OPTIONAL_FEATURES",
     "Blueprint",
     "BlueprintGroup",
     "BlueprintRequest",
@@ -375,10 +384,14 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
             if option is not None and not option.pending:
                 chosen.append((f"{prop_id}.{opt_id}", _requests(option.api)))
 
+    wanted = _features_called_for(res, chosen)
     drafts: list[_Draft] = []
     for active in res.steps:
         step_id = active.step.id
         for setting, excluded in _step_choices(_requests(active.step.api), chosen):
+            feature = _feature(setting)
+            if feature is not None and feature not in wanted:
+                continue  # an optional feature the plan did not choose
             target = _best(drafts, setting, excluded)
             if target is None:
                 draft = _Draft(setting, {}, "", step_id, [step_id])
@@ -409,7 +422,73 @@ def build_blueprint(res: Resolution, subject: str | None = None) -> Blueprint:
             if label not in target.options:
                 target.options.append(label)
 
+    _fill_events(drafts, plan_events(res))
     return _assemble(res, drafts, {label: i for i, (label, _) in enumerate(chosen)}, subject)
+
+
+#: Optional features a step's settings may describe (an always-on step lists what it *can* do):
+#: ``(method, path, parameter, value) -> feature``. Such a setting makes a request only when the
+#: plan chose the feature (:func:`_features_called_for`).
+OPTIONAL_FEATURES: dict[tuple[str, str, str, ApiValue], str] = {
+    ("POST", "/v1/payouts", "method", "instant"): "instant_payouts",  # https://docs.stripe.com/connect/instant-payouts
+}
+#: The property deciding a feature and its options that offer it: where a catalog has the property,
+#: its choice alone decides (``instant_payouts = not_offered`` drops every Instant Payout, even one a
+#: resale step would make).
+FEATURE_DECISIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "instant_payouts": ("instant_payouts", frozenset({"offered_no_markup", "offered_with_markup"})),
+}
+
+
+def _feature(setting: ApiSetting) -> str | None:
+    method, path, _ = _key(setting)
+    for name, value in setting.params:
+        feature = OPTIONAL_FEATURES.get((method, path, name, value))
+        if feature is not None:
+            return feature
+    return None
+
+
+def _features_called_for(res: Resolution, chosen: list[tuple[str, list[ApiSetting]]]) -> set[str]:
+    """The optional features the plan chose: where the catalog has the property deciding a feature
+    (:data:`FEATURE_DECISIONS`), when an option offering it is selected; otherwise when a chosen
+    option or an active step with a condition (not ``always``) has a setting of the feature."""
+    settings = [s for _, option_settings in chosen for s in option_settings]
+    settings += [s for a in res.steps if not isinstance(a.step.condition, Always) for s in _requests(a.step.api)]
+    wanted = {f for s in settings if (f := _feature(s)) is not None}
+    selected = dict(res.selection)
+    for feature, (prop_id, offering) in FEATURE_DECISIONS.items():
+        if prop_id in res.catalog.property_index:
+            value = selected.get(prop_id)
+            chosen_options = {value} if isinstance(value, str) else set(value or ())
+            wanted.discard(feature)
+            if chosen_options & offering:
+                wanted.add(feature)
+    return wanted
+
+
+_EVENT_RECEIVERS = frozenset({("POST", "/v1/webhook_endpoints"), ("POST", "/v2/core/event_destinations")})
+
+
+def _fill_events(drafts: list[_Draft], events: PlanEvents) -> None:
+    """Replace the ``{{enabled_events}}`` placeholder of the event destinations with the plan's event types."""
+    receivers = [
+        d
+        for d in drafts
+        if d.key[:2] in _EVENT_RECEIVERS
+        and isinstance(d.params.get("enabled_events"), str)
+        and is_placeholder(d.params["enabled_events"])
+    ]
+
+    def snapshot(d: _Draft) -> bool:
+        return d.key[:2] == ("POST", "/v1/webhook_endpoints") or d.params.get("event_payload") == "snapshot"
+
+    v1_elsewhere = any(snapshot(d) for d in receivers)
+    for d in receivers:
+        value = enabled_events(events, snapshot=snapshot(d), v1_elsewhere=v1_elsewhere)
+        d.params["enabled_events"] = value
+        if any(e.startswith("v1.") for e in value):
+            d.version = _later_version(d.version, V1_THIN_EVENTS_SINCE)
 
 
 def _best(

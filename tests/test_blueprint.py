@@ -447,3 +447,114 @@ def test_prompt_attaches_the_blueprint_and_catalog_text_cannot_forge_a_heading()
             assert not line.lstrip().startswith(("#", "Ignore")), line
     md = design_markdown(res, PlanInfo("acme", 1))
     assert [line for line in md.splitlines() if line.startswith("## What to deliver")] == []
+
+
+# --- the event types of the event destination (issue 21: "with the event types the plan needs") ---------
+
+
+def _receivers(bp: Blueprint) -> list:
+    return [
+        r for r in bp.requests if r.key in {("POST", "/v1/webhook_endpoints"), ("POST", "/v2/core/event_destinations")}
+    ]
+
+
+def _events(bp: Blueprint) -> set[str]:
+    return {e for r in _receivers(bp) for e in dict(r.params)["enabled_events"]}
+
+
+def test_every_blueprint_lists_its_event_types_in_every_format_and_no_placeholder_is_left():
+    for name, bp in preset_blueprints():
+        receivers = _receivers(bp)
+        assert receivers, name
+        assert "enabled_events" not in bp.placeholders, name
+        for r in receivers:
+            events = dict(r.params)["enabled_events"]
+            assert isinstance(events, tuple) and events, (name, r.number)
+            assert list(events) == sorted(set(events)), (name, r.number)
+        if name.endswith("-marketplace"):
+            first = dict(receivers[-1].params)["enabled_events"][0]
+            assert f"{first!a}" in format_blueprint(bp, "python"), name
+            assert json.dumps(first) in format_blueprint(bp, "text"), name
+            doc = json.loads(format_blueprint(bp, "json"))
+            bodies = [r["body"] for s in doc["steps"] for r in s["requests"] if r["number"] == receivers[-1].number]
+            assert bodies[0]["enabled_events"] == list(dict(receivers[-1].params)["enabled_events"]), name
+            assert first in format_blueprint(bp, "curl"), name
+
+
+def test_a_v2_destination_charge_plan_subscribes_to_recipient_capabilities_and_payments():
+    bp = blueprint_of("2026-12", "marketplace")
+    (dest,) = _receivers(bp)
+    assert dest.path == "/v2/core/event_destinations" and dict(dest.params)["event_payload"] == "thin"
+    events = set(dict(dest.params)["enabled_events"])
+    assert {
+        "v2.core.account[requirements].updated",
+        "v2.core.account[configuration.recipient].capability_status_updated",
+        "v1.payment_intent.succeeded",
+        "v1.payment_intent.payment_failed",
+        "v1.charge.dispute.created",
+        "v1.charge.refunded",
+        "v1.payout.failed",
+        "v1.payout.paid",
+    } <= events
+    assert "v2.core.account[configuration.merchant].capability_status_updated" not in events
+    assert dest.stripe_version >= "2026-09-30"  # thin v1 events are generally available from 2026-09-30
+    curl = format_blueprint(bp, "curl")
+    assert '"v2.core.account[configuration.recipient].capability_status_updated"' in curl  # a JSON array
+
+
+def test_a_2024_plan_subscribes_to_v1_account_events_and_no_v2_events():
+    bp = blueprint_of("2024", "crowdfunding")
+    (hook,) = _receivers(bp)
+    events = set(dict(hook.params)["enabled_events"])
+    assert {"account.updated", "capability.updated", "transfer.created", "transfer.reversed"} <= events
+    assert not any(e.startswith(("v1.", "v2.")) for e in events)
+    assert "'enabled_events[0]='account.updated" in format_blueprint(bp, "curl")  # form-encoded list
+
+
+def test_a_2025_plan_sends_v1_events_to_the_webhook_endpoint_and_v2_events_to_the_destination():
+    hook, dest = _receivers(blueprint_of("2025", "marketplace"))
+    assert hook.path == "/v1/webhook_endpoints" and "payment_intent.succeeded" in dict(hook.params)["enabled_events"]
+    assert all(e.startswith("v2.") for e in dict(dest.params)["enabled_events"])
+
+
+def test_a_saas_subscription_plan_subscribes_to_invoice_and_subscription_events():
+    events = _events(blueprint_of("2026-12", "saas"))
+    assert {"v1.invoice.paid", "v1.invoice.payment_failed", "v1.customer.subscription.deleted"} <= events
+    assert "v1.invoice.paid" not in _events(blueprint_of("2026-12", "marketplace"))
+
+
+def test_a_misspelt_event_type_fails_the_sdk_check():
+    dest = next(r for r in blueprint_of("2026-12", "marketplace").requests if r.path == "/v2/core/event_destinations")
+    params = dict(dest.params)
+    assert not check_request("v2", "POST", dest.path, params, complete=True)
+    params["enabled_events"] = (*params["enabled_events"], "v2.core.account[requirement].updated")
+    (problem,) = check_request("v2", "POST", dest.path, params, complete=True)
+    assert problem.code == "unknown_value" and "v2.core.account[requirements].updated" in problem.message
+    snapshot = {**params, "event_payload": "snapshot", "enabled_events": ("v2.core.account.updated",)}
+    assert [p.code for p in check_request("v2", "POST", dest.path, snapshot)] == ["unknown_value"]
+    (v1,) = check_request("v1", "POST", "/v1/webhook_endpoints", {"url": "x", "enabled_events": ["acount.updated"]})
+    assert v1.code == "unknown_value" and "did you mean 'account.updated'" in v1.message
+
+
+# --- Instant Payouts only when the plan offers them ----------------------------------------------------
+
+
+def _instant_payouts(bp: Blueprint) -> list:
+    return [r for r in bp.requests if r.key == ("POST", "/v1/payouts") and dict(r.params).get("method") == "instant"]
+
+
+def test_no_instant_payout_request_unless_the_plan_offers_instant_payouts():
+    assert not _instant_payouts(blueprint_of("2026-12", "marketplace", instant_payouts="not_offered"))
+    assert not _instant_payouts(blueprint_of("2026-12", "marketplace", instant_payouts="undecided"))
+    offered = _instant_payouts(blueprint_of("2026-12", "marketplace", instant_payouts="offered_no_markup"))
+    assert len(offered) == 1
+    assert "v1.balance.available" in _events(
+        blueprint_of("2026-12", "marketplace", instant_payouts="offered_no_markup")
+    )
+    assert not _instant_payouts(blueprint_of("2024", "marketplace"))  # no decision to offer them: none
+    resale = {"monetization": ("application_fees", "product_markup")}
+    assert not _instant_payouts(blueprint_of("2026-12", "marketplace", instant_payouts="not_offered", **resale))
+    assert _instant_payouts(blueprint_of("2026", "marketplace", **resale))  # no such decision: the resale step's
+    for name, bp in preset_blueprints():
+        if bp.catalog.edition == "2026-12" and dict(bp.selection)["instant_payouts"] == "not_offered":
+            assert not _instant_payouts(bp), name

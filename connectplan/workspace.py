@@ -390,7 +390,7 @@ class Workspace:
         return self.store.fork(ref, new_name, options=opts)
 
     def export_plan(self, ref: str) -> PlanExport:
-        """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
+        """A plan's history up to ``ref``'s version (``connectplan.to_document(...)`` is the export document)."""
         return self.store.export_plan(ref)
 
     def import_plan(

@@ -25,6 +25,7 @@ from connectplan.engine import VERDICT_RANK, Catalog, SelectionError, resolve
 from connectplan.engine.catalog import BASES, SECTIONS
 from connectplan.engine.expression import parse_expression
 from connectplan.engine.upgrade import carry_over, plan_upgrade
+from connectplan.output.documents import to_document
 
 OLD_IDS = ("onboarding", "dashboard", "charge_type", "fee_payer", "liability", "business_model", "monetization")
 NEW_IDS = (
@@ -662,7 +663,7 @@ def test_h8_reports_the_renamed_step_and_the_open_decisions() -> None:
     upgrade = plan_upgrade(resolve(old, s), cat())
     assert ("review_on_behalf_of", "use_on_behalf_of") in upgrade.renamed_steps
     assert {d.property for d in upgrade.chosen_defaults} == {"hybrid_flows", "financial_products"}
-    doc = upgrade.to_dict()
+    doc = to_document(upgrade)
     assert {d["property"] for d in doc["defaults"] if d.get("open")} == {
         "cross_border",
         "fee_mechanism",

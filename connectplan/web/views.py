@@ -628,12 +628,13 @@ def download_prompt(request: Request) -> Response:
 
 
 def download_export(request: Request) -> Response:
+    from connectplan.output.documents import export_document
     from connectplan.output.resolution import to_json
 
     ref = request.path_params["ref"]
     export = ws_of(request).export_plan(ref)
     return Response(
-        to_json(export.to_dict()),
+        to_json(export_document(export)),
         media_type="application/json",
         headers=_attachment(f"{ref.replace('@', '-')}.json"),
     )

@@ -106,6 +106,26 @@ def test_api_resolve_answers_the_named_revision(store, runner):
     assert explore.text == cli_explore.stdout
 
 
+def test_json_documents_name_the_exact_revision(store, runner):
+    """The resolve and explore documents name the revision they used (``catalog.revision``), on the CLI and
+    in the web's JSON twins alike: ``NAME@EDITION.rN`` is never reported as just ``NAME@EDITION``."""
+    with open_workspace(store) as ws:
+        newest = ws.catalog("stripe-connect@2024").revision
+    assert newest > 1
+    for command, path in (("resolve", "/api/resolve"), ("explore", "/api/explore")):
+        for ref, revision in ((R1, 1), ("stripe-connect@2024", newest)):
+            args = ["--db", store, command, "--catalog", ref, "--preset", "saas", "--format", "json"]
+            cli_out = runner.invoke(cli, args)
+            assert cli_out.exit_code == 0, cli_out.output
+            with client_for(store) as tc:
+                web = tc.get(f"{path}?catalog={ref}&preset=saas")
+            assert web.status_code == 200 and web.text == cli_out.stdout, (command, ref)
+            doc = json.loads(web.text)
+            assert doc["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": revision}, (command, ref)
+            if command == "explore" and "resolution" in doc:
+                assert doc["resolution"]["catalog"]["revision"] == revision
+
+
 def test_editions_bar_lists_each_edition_once(store):
     """Reproduction: the bar listed 2024 and 2025 once per revision, every pill with the same link."""
     with client_for(store) as tc:

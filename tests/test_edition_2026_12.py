@@ -78,7 +78,7 @@ def test_2026_12_is_the_newest_built_in_edition_and_the_default() -> None:
 def test_the_store_picks_2026_12_for_a_bare_catalog_name(invoke) -> None:
     res = invoke("resolve", "--preset", "saas", "--format", "json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
+    assert json.loads(res.output)["catalog"] == {"name": "stripe-connect", "edition": "2026-12", "revision": 1}
 
 
 SECTION_OF = {
@@ -730,7 +730,7 @@ def test_cli_resolve_marketplace_json_lists_the_new_decisions(invoke) -> None:
     res = invoke("resolve", "--catalog", "stripe-connect@2026-12", "--preset", "marketplace", "--format", "json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12", "revision": 1}
     assert doc["verdict"] == "caution"
     assert list(doc["selection"]) == [*OLD_IDS, *NEW_IDS]
     assert doc["selection"]["fee_mechanism"] == "platform_pricing_tool"

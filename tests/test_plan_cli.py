@@ -170,7 +170,7 @@ def test_plan_log_json(cp, tmp_path):
         "tags",
     ]
     assert (doc["versions"][0]["author"], doc["versions"][0]["tags"]) == ("bob", ["reviewed"])
-    assert doc["versions"][1]["catalog"] == {"name": "stripe-connect", "edition": "2025"}
+    assert doc["versions"][1]["catalog"] == {"name": "stripe-connect", "edition": "2025", "revision": 3}
 
 
 def test_plan_diff_json_and_identical(cp, tmp_path):

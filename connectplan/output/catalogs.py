@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectplan.output.documents import catalog_diff_document, lint_document
+from connectplan.output.documents import catalog_diff_document, catalog_document, lint_document
 from connectplan.output.resolution import _CONTROLS, escape_controls, to_json
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def options_document(cat: Catalog) -> dict[str, Any]:
     from connectplan.output.sections import property_fields
 
     return {
-        "catalog": {"name": cat.name, "edition": cat.edition},
+        "catalog": catalog_document(cat),
         "properties": [
             {
                 "id": p.id,
@@ -104,7 +104,7 @@ def format_options(cat: Catalog, fmt: str) -> str:
 def presets_document(catalog: Catalog, resolutions: Sequence[Resolution]) -> dict[str, Any]:
     """``presets --format json``."""
     return {
-        "catalog": {"name": catalog.name, "edition": catalog.edition},
+        "catalog": catalog_document(catalog),
         "presets": [
             {
                 "id": p.id,

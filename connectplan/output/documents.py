@@ -72,7 +72,7 @@ def selection_json(selection: Iterable[tuple[str, Choice]]) -> dict[str, str | l
 def catalog_document(catalog: Catalog) -> dict[str, Any]:
     """The exact catalog a resolution or exploration used: ``name``, ``edition`` and ``revision``
     (as ``plan list`` and ``plan export`` name a version's catalog)."""
-    return {"name": catalog.name, "edition": catalog.edition}
+    return {"name": catalog.name, "edition": catalog.edition, "revision": catalog.revision}
 
 
 # -- resolutions -------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
                 "parent": rec.parent,
                 "created_at": rec.created_at,
                 "author": rec.author,
-                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition},
+                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition, "revision": rec.catalog_revision},
                 "verdict": verdict,
                 "message": rec.message,
                 "tags": list(rec.tags),

@@ -19,6 +19,7 @@ from connectplan.db.records import format_time, parse_time, selection_pairs  # f
 from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.errors import AppError
 from connectplan.refs import check_author, check_message, check_tag_name
+from connectplan.store_words import worded
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -134,7 +135,7 @@ def matching_edition(stored: Sequence[EditionRow], catalog: ExportedCatalog, sou
         )
     found = next((r for r in same if r.content_hash == catalog.content_hash), None)
     if found is None:
-        raise EditionConflictError(catalog.ref, same[-1].content_hash, catalog.content_hash)
+        raise worded(EditionConflictError(catalog.ref, same[-1].content_hash, catalog.content_hash))
     return found
 
 

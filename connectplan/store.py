@@ -43,6 +43,7 @@ from connectplan.refs import (
     parse_plan_ref,
 )
 from connectplan.save_policy import SaveOptions, SavePolicy
+from connectplan.store_words import worded
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -79,7 +80,8 @@ def _info(row: EditionRow) -> EditionInfo:
 
 
 def _database_errors_mapped(cls: type[T]) -> type[T]:
-    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception."""
+    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception,
+    and every store error leaves it with its words (:mod:`connectplan.store_words`)."""
     import functools
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -87,14 +89,18 @@ def _database_errors_mapped(cls: type[T]) -> type[T]:
     from connectplan.db.schema import database_error
 
     def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        operation = method.__name__
+
         @functools.wraps(method)
         def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return method(self, *args, **kwargs)
+            except StoreError as exc:
+                raise worded(exc)  # noqa: B904 -- the same error, re-raised with its words
             except SQLAlchemyError as exc:
-                raise database_error(str(self.db_engine.url), exc) from None
+                raise worded(database_error(str(self.db_engine.url), exc, operation)) from None
             except sqlite3.Error as exc:  # raised outside SQLAlchemy's wrapping (e.g. a raw connection)
-                raise database_error(str(self.db_engine.url), exc) from None
+                raise worded(database_error(str(self.db_engine.url), exc, operation)) from None
 
         return guarded
 

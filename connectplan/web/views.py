@@ -648,8 +648,8 @@ def healthz(request: Request) -> Response:
 
 def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
-    from connectplan.db.session import HEAD_REVISION
     from connectplan.engine.errors import UNAVAILABLE
+    from connectplan.workspace import schema_head
 
     try:
         revision = ws_of(request).store.schema_revision()
@@ -659,9 +659,10 @@ def readyz(request: Request) -> Response:
         return PlainTextResponse(
             f"not ready: {web_message(exc)}\n", 503, headers={"Cache-Control": "no-store", "Retry-After": "2"}
         )
-    if revision != HEAD_REVISION:
+    head = schema_head()
+    if revision != head:
         return PlainTextResponse(
-            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "
+            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {head}; "
             "run `connectplan db upgrade`\n",
             503,
             headers={"Cache-Control": "no-store"},

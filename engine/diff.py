@@ -232,6 +232,9 @@ class ResolutionDiff:
     steps_renamed: tuple[RenamedStep, ...] = ()
     steps_changed: tuple[StepChange, ...] = ()
     options_renamed: tuple[RenamedOption, ...] = ()
+    #: the exact revision of each side's catalog (two revisions of one edition are the same ``*_catalog``)
+    from_revision: int = 1
+    to_revision: int = 1
 
     # -- derived views -------------------------------------------------------
 
@@ -511,4 +514,6 @@ def diff_resolutions(a: Resolution, b: Resolution, *, from_ref: str = "a", to_re
         steps_renamed=steps_renamed,
         steps_changed=steps_changed,
         options_renamed=options_renamed,
+        from_revision=a.catalog.revision,
+        to_revision=b.catalog.revision,
     )

@@ -126,6 +126,23 @@ def test_json_documents_name_the_exact_revision(store, runner):
                 assert doc["resolution"]["catalog"]["revision"] == revision
 
 
+def test_diff_and_upgrade_documents_name_both_revisions(tmp_path, runner):
+    from connectplan.output.documents import to_document
+
+    url = f"sqlite:///{tmp_path / 'revisions.db'}"
+    with open_workspace(url) as ws:
+        ws.new_plan("old", catalog=R1, preset="saas", allow_blocked=True)
+        report, _ = ws.upgrade_plan("old", R2, dry_run=True, allow_blocked=True)
+        doc = to_document(report)
+        assert doc["from"]["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": 1}
+        assert doc["to"]["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": 2}
+        ws.upgrade_plan("old", R2, allow_blocked=True)
+    out = runner.invoke(cli, ["--db", url, "plan", "diff", "old@1", "old@2", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    diff = json.loads(out.stdout)
+    assert [diff[side]["catalog"]["revision"] for side in ("from", "to")] == [1, 2]
+
+
 def test_editions_bar_lists_each_edition_once(store):
     """Reproduction: the bar listed 2024 and 2025 once per revision, every pill with the same link."""
     with client_for(store) as tc:

@@ -49,7 +49,7 @@ def test_json_keys_follow_the_contract_order(tiny):
     ]
     assert list(doc["steps"]) == ["added", "removed", "moved", "renamed", "changed"]
     assert list(doc["money_flows"]) == ["added", "removed", "changed", "unchanged"]
-    assert doc["from"] == {"ref": "a", "catalog": {"name": "tiny", "edition": "1"}}
+    assert doc["from"] == {"ref": "a", "catalog": {"name": "tiny", "edition": "1", "revision": 1}}
 
 
 def test_selection_verdict_findings_and_steps(tiny):
@@ -129,7 +129,7 @@ def test_property_missing_on_one_side_shows_none():
     d = diff_resolutions(a, b)
     assert d.selection == (("shape", None, "round"),)
     assert to_document(d)["selection"] == {"shape": [None, "round"]}
-    assert to_document(d)["to"]["catalog"] == {"name": "tiny", "edition": "2"}
+    assert to_document(d)["to"]["catalog"] == {"name": "tiny", "edition": "2", "revision": 1}
 
 
 def _flow_doc(*flows: dict) -> dict:

@@ -7,8 +7,8 @@ prints, keys in contract order. :func:`to_document` picks the builder for any of
 Python API's one way to get a record's document). Nothing here writes JSON text:
 :func:`connectplan.output.resolution.to_json` does, the same way for every document.
 
-Each document names a catalog as ``{"name", "edition", "revision"}`` where the record knows the
-exact revision (resolutions, explorations, plan listings, exports), so no document drops it.
+Each document names a catalog with its exact revision, ``{"name", "edition", "revision"}``
+(resolutions, explorations, diffs and upgrades, plan listings, exports), so no document drops it.
 """
 
 from __future__ import annotations
@@ -212,8 +212,8 @@ def _flow_change_document(change: FlowChange) -> dict[str, Any]:
 def diff_document(diff: ResolutionDiff) -> dict[str, Any]:
     """``plan diff --format json`` (keys in contract order)."""
 
-    def side(ref: str, cat: tuple[str, str]) -> dict[str, Any]:
-        return {"ref": ref, "catalog": {"name": cat[0], "edition": cat[1]}}
+    def side(ref: str, cat: tuple[str, str], revision: int) -> dict[str, Any]:
+        return {"ref": ref, "catalog": {"name": cat[0], "edition": cat[1], "revision": revision}}
 
     def finding(f: Any) -> dict[str, Any]:
         return {"rule": f.rule, "severity": f.severity, "message": f.message}
@@ -225,8 +225,8 @@ def diff_document(diff: ResolutionDiff) -> dict[str, Any]:
         return {"added": [item(x) for x in added], "removed": [item(x) for x in removed]}
 
     return {
-        "from": side(diff.from_ref, diff.from_catalog),
-        "to": side(diff.to_ref, diff.to_catalog),
+        "from": side(diff.from_ref, diff.from_catalog, diff.from_revision),
+        "to": side(diff.to_ref, diff.to_catalog, diff.to_revision),
         "selection": {prop: [_json_value(before), _json_value(after)] for prop, before, after in diff.selection},
         "renamed": {
             "options": [{"property": r.prop, "from": r.before, "to": r.after} for r in diff.options_renamed],

@@ -39,6 +39,7 @@ from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from connectplan.db.session import PoolOptions, database_url
 from connectplan.engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
+from connectplan.engine.blueprint import Blueprint, build_blueprint
 from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.save_policy import SaveOptions
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
+    from connectplan.verify import VerifyReport
 
 __all__ = [
     "DIAGRAM_KINDS",
@@ -673,6 +675,22 @@ class Workspace:
 
         subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
         return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
+
+    def verify(
+        self, ref: str, *, client: Any, limit: int | None = None, account: str | None = None, progress: Any = None
+    ) -> VerifyReport:
+        """Compare the platform's connected accounts with plan version ``ref`` through ``client``, a
+        configured ``stripe.StripeClient``; see :func:`connectplan.verify.verify_accounts`."""
+        from connectplan.verify import verify_accounts
+
+        view = self.plan(ref)
+        record = view.record
+        full_ref = f"{record.plan}@{record.version}"
+        return verify_accounts(view.resolution, client, ref=full_ref, limit=limit, account=account, progress=progress)
+
+    def blueprint(self, ref: str | None = None, **selection: Any) -> Blueprint:
+        """The API requests by step of a plan version, or of a selection (``catalog``, ``preset``, ``set``)."""
+        return build_blueprint((subject := self.subject(ref, **selection)).resolution, subject.label)
 
 
 def _options(

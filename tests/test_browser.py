@@ -233,7 +233,7 @@ def test_download_the_design_document(page, live_server):
     path = info.value.path()
     text = Path(path).read_text(encoding="utf-8")
     assert info.value.suggested_filename == "connectplan.html"
-    assert "Stripe Connect integration design" in text and text.count("data:image/svg+xml;base64,") == 3
+    assert "Stripe Connect integration design" in text and text.count("data:image/svg+xml;base64,") == 4
     with page.expect_download() as info:
         page.click("text=Design document (Markdown + SVG, zip)")
     assert info.value.suggested_filename == "connectplan.zip"

@@ -72,6 +72,7 @@ class TestDocOfAPlan:
             "change-money-flow.svg",
             "change-steps.svg",
             "liability.svg",
+            "money-flow-reverse.svg",
             "money-flow.svg",
             "steps.svg",
         ]
@@ -102,7 +103,9 @@ class TestDocOfAPlan:
         assert "@media print" in page
         assert re.search(r"figure \{[^}]*page-break-before: always", page)
         assert re.search(r"figure img \{[^}]*max-width: 100%", page)
-        assert page.count("<figure>") == 6  # three diagrams and three change diagrams
+        assert (
+            page.count("<figure>") == 7
+        )  # four diagrams (money flow also with its reverse flows), three change diagrams
         assert '<h2 id="considered-options">' in page and 'href="#considered-options"' in page
         ids = re.findall(r'<h\d id="([^"]+)"', page)
         assert len(ids) == len(set(ids)) and "integration-steps-1" in ids  # unique, numbered as on GitHub

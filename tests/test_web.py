@@ -74,10 +74,10 @@ def test_vendored_htmx_matches_its_recorded_sha256():
 def test_pages_load_only_local_scripts_and_styles(tc):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     scripts = [s["src"] for s in page.tags("script")]
-    assert [s.split("?v=")[0] for s in scripts] == [f"/static/{HTMX_FILE}"]
+    assert sorted(s.split("?v=")[0] for s in scripts) == ["/static/figures.js", f"/static/{HTMX_FILE}"]
     assert all(s.get("src") for s in page.tags("script"))  # no inline script
     sheets = [link["href"] for link in page.tags("link") if link.get("rel") == "stylesheet"]
-    assert [href.split("?v=")[0] for href in sheets] == ["/static/app.css"]
+    assert [href.split("?v=")[0] for href in sheets] == ["/static/app.css", "/static/figures.css"]
     assert not [a for _, a in page.elements if "style" in a]  # no style= attributes (the CSP forbids them)
     assert tc.get(f"/static/{HTMX_FILE}").status_code == 200
     assert tc.get("/favicon.ico").headers["content-type"] == "image/svg+xml"
@@ -90,7 +90,7 @@ def test_htmx_config_keeps_history_on_the_server_and_eval_off(tc):
     assert config["historyCacheSize"] == 0 and config["refreshOnHistoryMiss"] is True
     assert config["allowEval"] is False and config["includeIndicatorStyles"] is False
     body = page.tags("body")[0]
-    assert json.loads(body["hx-headers"]) == {"X-CSRF-Token": tc.app_settings.csrf_token}
+    assert json.loads(body["data-hx-headers"]) == {"X-CSRF-Token": tc.app_settings.csrf_token}
 
 
 # -- the route table -------------------------------------------------------------------------
@@ -101,7 +101,9 @@ NO_TWIN = {
     "partial_workspace",  # a fragment of configure
     "plan_log",
     "plan_export",
+    "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`
     "diagram",
+    "figure",  # one diagram at full width (its image is the diagram route)
     "download_doc",
     "download_prompt",
     "healthz",
@@ -214,7 +216,7 @@ def test_excluded_options_stay_choosable_and_show_the_blocked_verdict(tc):
     assert alternatives, "a blocked selection offers nearest alternatives"
     target = tc.get(alternatives[0])
     assert target.status_code == 200 and "Verdict: blocked" not in Page(target.text).all_text
-    partial = next(a["hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
+    partial = next(a["data-hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
     assert partial.startswith("/partials/workspace?")
 
 
@@ -222,14 +224,14 @@ def test_option_help_is_on_demand(tc, cat2024):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     opt = cat2024.property_index["onboarding"].option("hosted")
     details = page.by_id("help-onboarding-hosted")
-    assert "open" not in details and details["hx-trigger"] == "toggle once"
+    assert "open" not in details and details["data-hx-trigger"] == "toggle once"
     assert opt.summary not in page.all_text  # fetched when opened, not with every option change
-    fragment = tc.get(details["hx-get"], headers={"HX-Request": "true"})
+    fragment = tc.get(details["data-hx-get"], headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     text = Page(fragment.text).all_text
     assert opt.summary in text and "Best for" in text
     assert all(d in fragment.text for d in opt.docs if d.startswith("https://"))
-    full = tc.get(details["hx-get"])  # the no-JS link: a full page
+    full = tc.get(details["data-hx-get"])  # the no-JS link: a full page
     assert "<html" in full.text and opt.summary in Page(full.text).all_text
     assert tc.get(f"/help/onboarding/nope?catalog={CAT}").status_code == 400
 
@@ -547,10 +549,10 @@ def test_downloads_doc_prompt_export(fresh, runner):
     html_doc = fresh.get("/download/doc.html?plan=acme@1")
     assert html_doc.status_code == 200 and html_doc.headers["content-type"].startswith("text/html")
     assert "attachment" in html_doc.headers["content-disposition"]
-    assert html_doc.text.count("data:image/svg+xml;base64,") == 3
+    assert html_doc.text.count("data:image/svg+xml;base64,") == 4  # money flow twice: with its reverse flows
     archive = zipfile.ZipFile(io.BytesIO(fresh.get("/download/doc.zip?plan=acme@1").content))
     names = sorted(archive.namelist())
-    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 3
+    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 4
     prompt = fresh.get("/download/prompt.txt?plan=acme@1")
     assert prompt.text == cli_json(runner, fresh.store_url, "prompt", "acme@1")
     export = fresh.get("/versions/acme@1/export.json")

@@ -75,8 +75,10 @@ def _every_route_requests() -> list[tuple[str, str, Any]]:
         ("plan_log", "GET", "/plans/acme"),
         ("plan_show", "GET", "/versions/acme@1"),
         ("plan_export", "GET", "/versions/acme@1/export.json"),
+        ("plan_blueprint", "GET", "/versions/acme@1/blueprint"),
         ("plan_diff", "GET", "/diff?a=acme@1&b=acme@2"),
         ("diagram", "GET", f"/diagrams/steps.dot?{blocked}"),
+        ("figure", "GET", "/figures/money-flow?plan=acme@1&reverse=1"),
         ("download_doc", "GET", "/download/doc.html?plan=acme@1"),
         ("download_prompt", "GET", f"/download/prompt.txt?{sel}"),
         ("api_resolve", "GET", f"/api/resolve?{blocked}"),
@@ -739,7 +741,7 @@ def test_a_rendered_figure_is_served_from_the_cache(module_store, monkeypatch):
         first = tc.get(f"/diagrams/money-flow.svg?{sel}")
         monkeypatch.setattr(Workspace, "render", lambda *a, **k: pytest.fail("rendered again"))
         assert tc.get(f"/diagrams/money-flow.svg?{sel}").content == first.content
-    from connectplan.web.views import FigureCache
+    from connectplan.web.figures import FigureCache
 
     cache = FigureCache(max_items=2, max_bytes=100)
     for key in "abc":

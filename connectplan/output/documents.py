@@ -21,9 +21,11 @@ from connectplan.engine.expression import format_expression
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
+    from connectplan.engine.blueprint import Blueprint, BlueprintRequest
     from connectplan.engine.catalog import Catalog
     from connectplan.engine.catalog_diff import CatalogDiff, SectionDiff
     from connectplan.engine.diff import FlowChange, ResolutionDiff
+    from connectplan.engine.drift import AccountCheck, AccountExpectations
     from connectplan.engine.expression import Choice
     from connectplan.engine.lint import LintMessage, LintReport, VerdictSummary
     from connectplan.engine.propagation import OptionStatus, Propagation, PropertyStatus, Reason
@@ -31,9 +33,11 @@ if TYPE_CHECKING:
     from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.exchange import ExportedVersion, PlanExport
     from connectplan.records import EditionInfo, PlanSummary, VersionRecord
+    from connectplan.verify import VerifyReport
 
 __all__ = [
     "alternative_document",
+    "blueprint_document",
     "catalog_diff_document",
     "catalog_document",
     "change_document",
@@ -48,6 +52,7 @@ __all__ = [
     "selection_json",
     "to_document",
     "upgrade_report_document",
+    "verify_document",
     "version_document",
 ]
 
@@ -431,6 +436,82 @@ def export_document(export: PlanExport) -> dict[str, Any]:
     }
 
 
+# -- blueprints and drift -----------------------------------------------------------------------------
+
+
+def _request_document(r: BlueprintRequest, default_version: str) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "method": r.method,
+        "path": r.path,
+        "api": r.api,
+        "api_version": r.stripe_version or default_version,
+        "stripe_account": r.stripe_account,
+        "body": r.body(),
+        "reason": {"steps": list(r.steps), "options": list(r.options), "texts": list(r.texts)},
+    }
+
+
+def blueprint_document(bp: Blueprint, default_version: str = "") -> dict[str, Any]:
+    """The blueprint's requests by step; ``default_version`` is the API version of a request that needs
+    none (``blueprint --format json`` adds the SDK: :func:`connectplan.output.blueprint.blueprint_document`)."""
+    return {
+        "plan": bp.subject,
+        "catalog": catalog_document(bp.catalog),
+        "selection": selection_json(bp.selection),
+        "placeholders": list(bp.placeholders),
+        "steps": [
+            {
+                "id": g.step.id,
+                "title": g.step.title,
+                "phase": g.step.phase,
+                "because": [str(t) for t in g.because],
+                "extends": list(g.extends),
+                "requests": [_request_document(r, default_version) for r in g.requests],
+            }
+            for g in bp.groups
+        ],
+    }
+
+
+def expectations_document(expected: AccountExpectations) -> dict[str, Any]:
+    """What a plan requires of every connected account: ``api``, ``expectations``, ``ambiguous``."""
+    return {
+        "api": expected.api,
+        "expectations": [
+            {"field": e.field, "kind": e.kind, "value": e.shown, "needed_by": list(e.needed_by)}
+            for e in expected.expectations
+        ],
+        "ambiguous": [
+            {"field": a.field, "values": [{"value": v, "needed_by": list(by)} for v, by in a.values]}
+            for a in expected.ambiguous
+        ],
+    }
+
+
+def _account_check_document(check: AccountCheck) -> dict[str, Any]:
+    return {
+        "account": check.account,
+        "status": check.status,
+        "differences": [
+            {"field": d.field, "plan": d.expected, "account": d.actual, "needed_by": list(d.needed_by)}
+            for d in check.differences
+        ],
+        "cannot_judge": list(check.unjudged),
+    }
+
+
+def verify_document(report: VerifyReport) -> dict[str, Any]:
+    """``verify --format json``: the plan, its catalog, the counts, the expectations and every account."""
+    return {
+        "plan": report.ref,
+        "catalog": report.catalog,
+        "summary": report.counts,
+        **expectations_document(report.expectations),
+        "accounts": [_account_check_document(c) for c in report.checks],
+    }
+
+
 # -- any record ------------------------------------------------------------------------------------------
 
 #: (defining module, class name) -> the builder of its document
@@ -450,6 +531,9 @@ _BUILDERS: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
     ("connectplan.records", "PlanSummary"): plan_summary_document,
     ("connectplan.exchange", "PlanExport"): export_document,
     ("connectplan.exchange", "ExportedVersion"): _exported_version_document,
+    ("connectplan.engine.blueprint", "Blueprint"): blueprint_document,
+    ("connectplan.engine.drift", "AccountExpectations"): expectations_document,
+    ("connectplan.verify", "VerifyReport"): verify_document,
 }
 
 

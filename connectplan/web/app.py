@@ -64,6 +64,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     )
     from connectplan.engine import Term
     from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.figures import figure_sizes
     from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
 
@@ -79,6 +80,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         read_only=settings.read_only,
         htmx_file=HTMX_FILE,
         static_url=static_url,
+        figure_sizes=figure_sizes,
         htmx_config={
             "historyCacheSize": 0,
             "refreshOnHistoryMiss": True,
@@ -99,7 +101,10 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
-    return Jinja2Templates(env=env)
+    from connectplan.web.figures import remember_request
+
+    # the figure macros (imported without context) find the request being rendered through this
+    return Jinja2Templates(env=env, context_processors=[remember_request])
 
 
 def create_app(settings: WebSettings | None = None, *, workspace: Any = None) -> Starlette:
@@ -151,7 +156,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     install_log_filter()
     app.state.settings = settings
     app.state.templates = templates_for(settings)
-    from connectplan.web.views import FigureCache
+    from connectplan.web.figures import FigureCache
 
     app.state.figures = FigureCache()
     return app

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from connectplan.web import api, forms, views
+from connectplan.web import api, blueprint, figures, forms, views
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -73,8 +73,10 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Route("/plans/{name}", views.page_plan_log, name="plan_log"),
         Route("/versions/{ref}", views.page_version, name="plan_show"),
         Route("/versions/{ref}/export.json", views.download_export, name="plan_export"),
+        Route("/versions/{ref}/blueprint", blueprint.page_blueprint, name="plan_blueprint"),
         Route("/diff", views.page_diff, name="plan_diff"),
-        Route("/diagrams/{kind}.{format}", views.diagram, name="diagram"),
+        Route("/diagrams/{kind}.{format}", figures.diagram, name="diagram"),
+        Route("/figures/{kind}", figures.page_figure, name="figure"),
         Route("/download/doc.{format}", views.download_doc, name="download_doc"),
         Route("/download/prompt.txt", views.download_prompt, name="download_prompt"),
         Route("/api/resolve", api.api_resolve, name="api_resolve"),

@@ -480,7 +480,7 @@ class CrossOriginGuard:
 
     Same origin: ``Sec-Fetch-Site`` is ``same-origin`` or ``none`` when the browser sends it, else
     ``Origin`` equals this server's scheme, host and port when sent. The token comes in the
-    ``X-CSRF-Token`` header (htmx, from ``hx-headers`` on ``<body>``) or the ``csrf_token`` field
+    ``X-CSRF-Token`` header (htmx, from ``data-hx-headers`` on ``<body>``) or the ``csrf_token`` field
     of a URL-encoded form (no JavaScript). Needs :class:`BodyLimit` inside the stack above it.
     """
 

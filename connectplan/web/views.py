@@ -36,15 +36,11 @@ if TYPE_CHECKING:
     from connectplan.workspace import Workspace
 
 __all__ = [
-    "DIAGRAM_FORMATS",
-    "DIAGRAM_KINDS",
-    "FigureCache",
     "OptionView",
     "PropertyView",
     "SectionView",
     "configure_context",
     "content_etag",
-    "diagram",
     "download_doc",
     "download_export",
     "download_prompt",
@@ -63,9 +59,6 @@ __all__ = [
     "verdict_badge",
 ]
 
-DIAGRAM_KINDS = ("money-flow", "liability", "steps")
-#: format -> media type of a diagram response
-DIAGRAM_FORMATS = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
     '<rect width="16" height="16" rx="3" fill="#33348e"/>'
@@ -473,7 +466,7 @@ def _required(request: Request, name: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# diagrams and downloads
+# downloads (the diagrams are in connectplan/web/figures.py)
 
 
 def _subject(request: Request) -> tuple[dict[str, Any], str]:
@@ -529,61 +522,8 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
-#: diagram and document responses: cached by the browser, revalidated with their ETag on every use
+#: document responses: cached by the browser, revalidated with their ETag on every use
 REVALIDATE = "no-cache"
-
-
-def diagram(request: Request) -> Response:
-    kind, fmt = request.path_params["kind"], request.path_params["format"]
-    if kind not in DIAGRAM_KINDS:
-        raise BadRequest(f"unknown diagram {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}", "kind")
-    if fmt not in DIAGRAM_FORMATS:
-        raise BadRequest(f"unknown diagram format {fmt!r}; use one of: {', '.join(DIAGRAM_FORMATS)}", "format")
-    subject, stem = _subject(request)
-    against = request.query_params.get("against", "").strip() or None
-    etag = content_etag(request, f"diagram:{kind}.{fmt}", subject)
-    headers = _attachment(f"{stem}-{kind}.{fmt}") if request.query_params.get("download") == "1" else {}
-    headers.update({"ETag": etag, "Cache-Control": REVALIDATE})
-    unchanged = not_modified(request, etag)
-    if unchanged is not None:
-        return unchanged
-    figures = request.app.state.figures
-    data = figures.get(etag)
-    if data is None:
-        data = ws_of(request).render(kind, format=fmt, against=against, **subject)
-        figures.put(etag, data)
-    return Response(data, media_type=DIAGRAM_FORMATS[fmt], headers=headers)
-
-
-class FigureCache:
-    """Rendered figures by ETag, bounded by count and bytes (least recently used out); thread-safe."""
-
-    def __init__(self, max_items: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
-        import threading
-        from collections import OrderedDict
-
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-        self.max_items, self.max_bytes, self.size = max_items, max_bytes, 0
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self.lock:
-            data = self.items.get(key)
-            if data is not None:
-                self.items.move_to_end(key)
-            return data
-
-    def put(self, key: str, data: Any) -> None:
-        if not isinstance(data, bytes) or len(data) > self.max_bytes // 4:
-            return
-        with self.lock:
-            if key in self.items:
-                return
-            self.items[key] = data
-            self.size += len(data)
-            while len(self.items) > self.max_items or self.size > self.max_bytes:
-                _, old = self.items.popitem(last=False)
-                self.size -= len(old)
 
 
 def download_doc(request: Request) -> Response:

@@ -99,15 +99,6 @@ class VerifyReport:
         """True when any account drifts from the plan."""
         return any(c.status == DRIFT for c in self.checks)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "plan": self.ref,
-            "catalog": self.catalog,
-            "summary": self.counts,
-            **self.expectations.to_dict(),
-            "accounts": [c.to_dict() for c in self.checks],
-        }
-
 
 def _stripe() -> Any:
     try:

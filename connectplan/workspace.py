@@ -47,12 +47,12 @@ from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.save_policy import SaveOptions
 from connectplan.store import Store
+from connectplan.store_words import StoreStatus, status_words, store_words
 from connectplan.workspace_outputs import DIAGRAM_KINDS, OutputActions
 from connectplan.workspace_types import CatalogArg, PlanView, Subject
 
 if TYPE_CHECKING:
     from connectplan.db.records import VersionRecord
-    from connectplan.db.schema import SchemaStatus
     from connectplan.engine.catalog_diff import CatalogDiff
     from connectplan.engine.diff import ResolutionDiff
     from connectplan.engine.lint import LintReport
@@ -62,11 +62,30 @@ if TYPE_CHECKING:
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
 
-__all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
+__all__ = [
+    "DIAGRAM_KINDS",
+    "CatalogArg",
+    "PlanView",
+    "PoolOptions",
+    "StoreStatus",
+    "Subject",
+    "Workspace",
+    "open_workspace",
+    "schema_head",
+    "store_status",
+    "upgrade_store",
+]
 
 
 #: Catalogs a workspace keeps rebuilt in memory (immutable content, by content hash).
 CATALOG_CACHE_SIZE = 16
+
+
+def schema_head() -> str:
+    """The schema revision this code works with (what ``/readyz`` expects the store to be at)."""
+    from connectplan.db import session
+
+    return session.HEAD_REVISION
 
 
 def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -> Workspace:
@@ -78,8 +97,9 @@ def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -
     call :meth:`Workspace.close`. ``pool`` sizes the connection pool (a server's workers share the
     database's connections: :meth:`db.session.PoolOptions.for_workers`).
     """
-    url = store_url(database_url() if url is None else url)
-    db_engine, editions = open_database(url, pool)
+    with store_words():
+        url = store_url(database_url() if url is None else url)
+        db_engine, editions = open_database(url, pool)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
         ws.store.ensure_builtins(builtin_loaders())
@@ -89,9 +109,10 @@ def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -
     return ws
 
 
-def store_status(url: str | None = None) -> SchemaStatus:
+def store_status(url: str | None = None) -> StoreStatus:
     """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
-    return schema_status(store_url(database_url() if url is None else url))
+    with store_words():
+        return status_words(schema_status(store_url(database_url() if url is None else url)))
 
 
 def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False) -> tuple[str | None, str]:
@@ -100,8 +121,9 @@ def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False)
     Concurrent upgrades queue on the schema lock. A database that holds other tables and no
     connectplan schema is refused unless ``allow_foreign_tables``.
     """
-    url = store_url(database_url() if url is None else url)
-    before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
+    with store_words():
+        url = store_url(database_url() if url is None else url)
+        before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
     finally:
@@ -361,7 +383,7 @@ class Workspace(OutputActions):
         return self.store.fork(ref, new_name, options=opts)
 
     def export_plan(self, ref: str) -> PlanExport:
-        """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
+        """A plan's history up to ``ref``'s version (``connectplan.to_document(...)`` is the export document)."""
         return self.store.export_plan(ref)
 
     def import_plan(

@@ -246,39 +246,6 @@ class Blueprint:
         """Every placeholder name, in first-use order."""
         return tuple(dict.fromkeys(n for r in self.requests for n in r.placeholders))
 
-    def to_dict(self, default_version: str = "") -> dict[str, Any]:
-        """The JSON document; ``default_version`` is the API version of a request that needs none."""
-        return {
-            "plan": self.subject,
-            "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
-            "selection": {p: v if isinstance(v, str) else list(v) for p, v in self.selection},
-            "placeholders": list(self.placeholders),
-            "steps": [
-                {
-                    "id": g.step.id,
-                    "title": g.step.title,
-                    "phase": g.step.phase,
-                    "because": [str(t) for t in g.because],
-                    "extends": list(g.extends),
-                    "requests": [_request_doc(r, default_version) for r in g.requests],
-                }
-                for g in self.groups
-            ],
-        }
-
-
-def _request_doc(r: BlueprintRequest, default_version: str) -> dict[str, Any]:
-    return {
-        "number": r.number,
-        "method": r.method,
-        "path": r.path,
-        "api": r.api,
-        "api_version": r.stripe_version or default_version,
-        "stripe_account": r.stripe_account,
-        "body": r.body(),
-        "reason": {"steps": list(r.steps), "options": list(r.options), "texts": list(r.texts)},
-    }
-
 
 @dataclass
 class _Draft:

@@ -122,9 +122,6 @@ class Expectation:
         """The plan's value as reports show it."""
         return "requested" if self.kind == REQUESTED else self.value
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "kind": self.kind, "value": self.shown, "needed_by": list(self.needed_by)}
-
 
 @dataclass(frozen=True)
 class Ambiguity:
@@ -132,9 +129,6 @@ class Ambiguity:
 
     field: str
     values: tuple[tuple[str | bool, tuple[str, ...]], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "values": [{"value": v, "needed_by": list(by)} for v, by in self.values]}
 
 
 @dataclass(frozen=True)
@@ -150,13 +144,6 @@ class AccountExpectations:
         """True when a v2 plan sets payout settings, read from each account's Balance Settings."""
         return any(e.field.startswith("balance_settings.") for e in self.expectations)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "api": self.api,
-            "expectations": [e.to_dict() for e in self.expectations],
-            "ambiguous": [a.to_dict() for a in self.ambiguous],
-        }
-
 
 @dataclass(frozen=True)
 class Difference:
@@ -166,9 +153,6 @@ class Difference:
     expected: str | bool
     actual: Any
     needed_by: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "plan": self.expected, "account": self.actual, "needed_by": list(self.needed_by)}
 
 
 @dataclass(frozen=True)
@@ -183,14 +167,6 @@ class AccountCheck:
     status: str
     differences: tuple[Difference, ...] = ()
     unjudged: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "account": self.account,
-            "status": self.status,
-            "differences": [d.to_dict() for d in self.differences],
-            "cannot_judge": list(self.unjudged),
-        }
 
 
 def plan_api(res: Resolution) -> str | None:

@@ -25,6 +25,7 @@ from connectplan.cli import cli
 from connectplan.commands.options import FAIL_ON as CLI_FAIL_ON
 from connectplan.engine import Severity
 from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
+from connectplan.output.documents import to_document
 from connectplan.save_policy import FAIL_ON, SavePolicy
 from connectplan.workspace import open_workspace
 
@@ -359,7 +360,7 @@ def test_the_api_raises_verdict_refused_and_stores_nothing(url, tmp_path):
             ws.fork("acme", "acme-2")
         assert ws.fork("acme", "acme-2", allow_blocked=True).verdict == "blocked"
 
-        export = ws.export_plan("acme").to_dict()
+        export = to_document(ws.export_plan("acme"))
         with pytest.raises(VerdictRefusedError):
             ws.import_plan(export, as_name="copy")
         with pytest.raises(VerdictRefusedError):

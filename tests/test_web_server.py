@@ -354,7 +354,7 @@ def test_a_busy_store_answers_503_in_one_line(module_store, monkeypatch):
     from connectplan.store import Store
 
     def busy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise DatabaseError("sqlite:///x.db", "another process held the write lock past the busy timeout", "retry")
+        raise DatabaseError.of_failure("sqlite:///x.db", "locked", "database is locked")
 
     with client_for(module_store) as tc:
         monkeypatch.setattr(Store, "list_plans", busy)

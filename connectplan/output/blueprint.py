@@ -63,7 +63,9 @@ def api_version(r: BlueprintRequest) -> str:
 
 def blueprint_document(bp: Blueprint) -> dict[str, Any]:
     """The JSON document: the plan, the SDK the bodies are checked against, the steps with their requests."""
-    doc = bp.to_dict(SDK_API_VERSION)
+    from connectplan.output.documents import blueprint_document as requests_document
+
+    doc = requests_document(bp, SDK_API_VERSION)
     return {
         "plan": doc.pop("plan"),
         "catalog": doc.pop("catalog"),

@@ -23,8 +23,10 @@ _API_NAMES = {"v1": "Accounts v1, controller properties", "v2": "Accounts v2"}
 
 
 def format_verify(report: VerifyReport, fmt: str) -> str:
-    """The report as ``text`` or ``json`` (the document of :meth:`VerifyReport.to_dict`)."""
-    return to_json(report.to_dict()) if fmt == "json" else verify_text(report)
+    """The report as ``text`` or ``json`` (:func:`connectplan.output.documents.verify_document`)."""
+    from connectplan.output.documents import verify_document
+
+    return to_json(verify_document(report)) if fmt == "json" else verify_text(report)
 
 
 def _value(value: Any) -> str:

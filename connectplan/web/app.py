@@ -135,10 +135,8 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
             sys.setswitchinterval(interval)
             await to_thread.run_sync(ws.close)
 
-    from connectplan.db.errors import DatabaseError
-
+    # every project error (a database outage included: its kind says 503) is a user error
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
-    handlers[DatabaseError] = handle_user_error  # its kind says 503 for a store unreachable or busy
     handlers[Exception] = handle_server_error
     handlers[404] = handle_not_found  # a route that does not exist: the styled page, not Starlette's plain text
     app = Starlette(

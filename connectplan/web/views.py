@@ -568,12 +568,13 @@ def download_prompt(request: Request) -> Response:
 
 
 def download_export(request: Request) -> Response:
+    from connectplan.output.documents import export_document
     from connectplan.output.resolution import to_json
 
     ref = request.path_params["ref"]
     export = ws_of(request).export_plan(ref)
     return Response(
-        to_json(export.to_dict()),
+        to_json(export_document(export)),
         media_type="application/json",
         headers=_attachment(f"{ref.replace('@', '-')}.json"),
     )
@@ -587,8 +588,8 @@ def healthz(request: Request) -> Response:
 
 def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
-    from connectplan.db.session import HEAD_REVISION
     from connectplan.engine.errors import UNAVAILABLE
+    from connectplan.workspace import schema_head
 
     try:
         revision = ws_of(request).store.schema_revision()
@@ -598,9 +599,10 @@ def readyz(request: Request) -> Response:
         return PlainTextResponse(
             f"not ready: {web_message(exc)}\n", 503, headers={"Cache-Control": "no-store", "Retry-After": "2"}
         )
-    if revision != HEAD_REVISION:
+    head = schema_head()
+    if revision != head:
         return PlainTextResponse(
-            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "
+            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {head}; "
             "run `connectplan db upgrade`\n",
             503,
             headers={"Cache-Control": "no-store"},

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from connectplan.engine.propagation import Propagation
     from connectplan.engine.selection import SelectionInput
     from connectplan.engine.upgrade import PlanUpgrade
+    from connectplan.compare import Comparison, Side
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from connectplan.verify import VerifyReport
@@ -368,6 +369,12 @@ class Workspace:
     def diff(self, ref_a: str, ref_b: str) -> ResolutionDiff:
         """Compare two plan versions (of one plan or two): selection, edition, verdict, findings, steps, flows."""
         return self.store.diff(ref_a, ref_b)
+
+    def compare(self, a: Side, b: Side) -> Comparison:
+        """Compare any two sides: plan versions, presets or selections, each on an edition (:mod:`connectplan.compare`)."""
+        from connectplan.compare import compare
+
+        return compare(self, a, b)
 
     def tag(self, ref: str, tag: str, *, force: bool = False) -> VersionRecord:
         """Name the version ``ref`` points at ``tag``; moving an existing tag needs ``force``."""

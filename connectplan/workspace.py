@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     import graphviz
 
+    from connectplan.compare import Comparison, Side
     from connectplan.db.records import VersionRecord
     from connectplan.db.schema import SchemaStatus
     from connectplan.engine.catalog_diff import CatalogDiff
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
     from connectplan.engine.propagation import Propagation
     from connectplan.engine.selection import SelectionInput
     from connectplan.engine.upgrade import PlanUpgrade
-    from connectplan.compare import Comparison, Side
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from connectplan.verify import VerifyReport
@@ -371,7 +371,7 @@ class Workspace:
         return self.store.diff(ref_a, ref_b)
 
     def compare(self, a: Side, b: Side) -> Comparison:
-        """Compare any two sides: plan versions, presets or selections, each on an edition (:mod:`connectplan.compare`)."""
+        """Compare two sides: plan versions, presets or selections, each on an edition (:mod:`connectplan.compare`)."""
         from connectplan.compare import compare
 
         return compare(self, a, b)

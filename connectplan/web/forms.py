@@ -24,8 +24,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from connectplan.engine.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, ConnectplanError
 from connectplan.errors import VerdictRefusedError
 from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
-from connectplan.web.errors import field_label, refusal_text, status_of, web_message
 from connectplan.web.editing import changes_from
+from connectplan.web.errors import field_label, refusal_text, status_of, web_message
 from connectplan.web.history import done_url, version_url
 from connectplan.web.params import RESERVED, BadRequest, parse_selection, query_string
 from connectplan.web.views import REFUSED_STATUS, record_catalog_link, render, ws_of
@@ -92,10 +92,10 @@ def check_name(value: str, param: str, *, tag: bool = False) -> str:
 
     >>> check_name("acme-2", "name")
     'acme-2'
-    >>> check_name("-x", "new_name")
+    >>> check_name("-x", "new_name")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    connectplan.web.params.BadRequest: invalid plan name '-x'; use letters, digits, '.', '_' or '-' (up to 100, starting with a letter or digit)
+    connectplan.web.params.BadRequest: invalid plan name '-x'; use letters, digits, '.', '_' or '-' (up to 100, ...)
     """
     if tag:
         if not re.fullmatch(TAG_NAME_PATTERN, value) or value == "latest":

@@ -95,8 +95,9 @@ def flash(request: Request, record: VersionRecord) -> str | None:
 def when(value: str | None) -> Markup:
     """A stored UTC time as ``<time>``: readable text, the ISO time as ``datetime`` and on hover.
 
-    >>> str(when("2026-12-07T11:24:03Z"))
-    '<time datetime="2026-12-07T11:24:03Z" title="2026-12-07T11:24:03Z"><span class="nw">7 Dec 2026,</span> <span class="nw">11:24 UTC</span></time>'
+    >>> print(str(when("2026-12-07T11:24:03Z")).replace("> <", ">\\n<"))
+    <time datetime="2026-12-07T11:24:03Z" title="2026-12-07T11:24:03Z"><span class="nw">7 Dec 2026,</span>
+    <span class="nw">11:24 UTC</span></time>
     >>> str(when("not a time"))
     'not a time'
     """
@@ -106,7 +107,8 @@ def when(value: str | None) -> Markup:
     except ValueError:
         return Markup("{0}").format(text)
     return Markup(
-        '<time datetime="{0}" title="{0}"><span class="nw">{1} {2} {3},</span> <span class="nw">{4:02d}:{5:02d} UTC</span></time>'
+        '<time datetime="{0}" title="{0}"><span class="nw">{1} {2} {3},</span> '
+        '<span class="nw">{4:02d}:{5:02d} UTC</span></time>'
     ).format(text, t.day, MONTHS[t.month - 1], t.year, t.hour, t.minute)
 
 
@@ -321,7 +323,6 @@ def page_diff(request: Request) -> Response:
     ws = ws_of(request)
     a, b = side_of(request, "a"), side_of(request, "b")
     context: dict[str, Any] = {"form": compare_form(ws), "asked": dict(request.query_params)}
-    headers: dict[str, str] = {}
     if a is None and b is None and not request.query_params:
         return render(request, "diff.html", {**context, "comparison": None})
     if a is None or b is None:
@@ -339,9 +340,10 @@ def page_diff(request: Request) -> Response:
         diagram_query=urlencode({"plan": b.ref, "against": a.ref}) if versions else None,
         swap_url="/diff?" + urlencode(_swapped(request.query_params)),
     )
+    response = render(request, "diff.html", context)
     if versions:
-        headers["Link"] = alternate("/api/diff?" + urlencode({"a": a.ref, "b": b.ref}))
-    return render(request, "diff.html", context, **headers)
+        response.headers["Link"] = alternate("/api/diff?" + urlencode({"a": a.ref, "b": b.ref}))
+    return response
 
 
 def _swapped(params: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -100,9 +100,10 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
     from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
-    from connectplan.web.history import when
+    from connectplan.web.history import breakable, when
 
     env.filters["when"] = when  # a stored time: "7 Dec 2026, 11:24 UTC", the ISO time on hover
+    env.filters["breakable"] = breakable  # an identifier that wraps after its punctuation, never mid-word
     # the name rules as HTML pattern + title (the store's own, so the browser checks what the server will)
     env.globals.update(
         plan_name_pattern=PLAN_NAME_PATTERN,

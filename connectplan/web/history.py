@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from connectplan.compare import Side
 from connectplan.web.params import BadRequest, catalog_of, parse_selection, query_string
@@ -35,6 +35,7 @@ __all__ = [
     "SelectionRow",
     "UpgradeDecision",
     "UpgradeTarget",
+    "breakable",
     "done_url",
     "flash",
     "page_diff",
@@ -110,6 +111,19 @@ def when(value: str | None) -> Markup:
         '<time datetime="{0}" title="{0}"><span class="nw">{1} {2} {3},</span> '
         '<span class="nw">{4:02d}:{5:02d} UTC</span></time>'
     ).format(text, t.day, MONTHS[t.month - 1], t.year, t.hour, t.minute)
+
+
+def breakable(text: str) -> Markup:
+    """An identifier that may wrap after its punctuation only (``<wbr>`` after ``.``, ``,`` and ``_``), never
+    inside a word: ``liability.stripe`` wraps as ``liability.`` / ``stripe`` on a phone.
+
+    >>> str(breakable("monetization.a_b,<c>"))
+    'monetization.<wbr>a_<wbr>b,<wbr>&lt;c&gt;'
+    """
+    out = str(escape(text))
+    for mark in (".", ",", "_"):
+        out = out.replace(mark, mark + "<wbr>")
+    return Markup(out)
 
 
 # ---------------------------------------------------------------------------

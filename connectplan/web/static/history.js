@@ -3,7 +3,8 @@
  * - the author is remembered per browser (localStorage) and filled into empty author fields;
  * - plan names and tags are checked as they are typed (the store's rules, the same as the HTML pattern);
  * - "Save version" is disabled while the selection equals the version it was opened from;
- * - a confirmation (?done=...) takes the focus once and leaves the URL, so a reload does not repeat it.
+ * - a confirmation (?done=...) takes the focus and leaves the URL, so a reload does not repeat it; a page a
+ *   form lands on focuses the confirmation, the field at fault or its heading, never <body>.
  * Forms are found by their action and field names, so the templates need no script hooks.
  */
 (function () {
@@ -144,14 +145,19 @@
 
   // -- confirmations ------------------------------------------------------------------------------
 
-  function confirmation() {
-    var flash = document.getElementById("flash");
+  // After a form lands on a page, the focus goes where the user continues: the confirmation, the first
+  // field at fault, or the page's heading (data-landing), never <body>.
+  function landing() {
     var url = new URL(window.location.href);
-    if (!url.searchParams.has("done")) { return; }
-    url.searchParams.delete("done");
-    url.searchParams.delete("tag");
-    window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
-    if (flash) { flash.focus(); }
+    if (url.searchParams.has("done")) {
+      url.searchParams.delete("done");
+      url.searchParams.delete("tag");
+      window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    }
+    if (document.activeElement && document.activeElement !== document.body) { return; }
+    var target = document.getElementById("flash") || document.querySelector("form [aria-invalid=true]") ||
+      document.querySelector("[data-landing]");
+    if (target) { target.focus(); }
   }
 
   function enhance(root) {
@@ -171,7 +177,7 @@
   function start() {
     enhance(document);
     syncSaveVersion();
-    confirmation();
+    landing();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 }());

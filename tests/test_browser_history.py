@@ -160,3 +160,42 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):  # 
     finally:
         context.close()
     assert console.errors == [], console.errors
+
+
+def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser, live_server, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live_server}/?catalog={C26}&preset=marketplace")
+        _type_into(page, "form[action='/plans'] input[name=name]", "keyboard-compare")
+        _type_into(page, "form[action='/plans'] input[name=message]", "marketplace as it comes")
+        page.keyboard.press("Enter")
+        _confirmed(page, "Saved keyboard-compare@1")
+        page.goto(f"{live_server}/diff")
+        _type_into(page, "#b-ref", "keyboard-compare@1")
+        page.locator("#a-preset").focus()
+        for _ in range(12):  # arrows through the presets (sorted by title) to Marketplace
+            if page.locator("#a-preset").input_value() == "marketplace":
+                break
+            page.keyboard.press("ArrowDown")
+        expect(page.locator("#a-preset")).to_have_value("marketplace")
+        page.locator("#a-on").focus()
+        page.keyboard.press("End")  # the newest edition, then one up: 2026
+        page.keyboard.press("ArrowUp")
+        expect(page.locator("#a-on")).to_have_value(C26)
+        page.locator(".compare-form button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        heading = page.locator("h1")
+        expect(heading).to_contain_text(
+            "Changes from preset “Marketplace” on stripe-connect@2026 to keyboard-compare@1"
+        )
+        expect(heading).to_be_focused()
+        _no_sideways_scroll(page, 390)
+        _shot(page, tmp_path, "compare-form")
+    finally:
+        context.close()
+    assert console.errors == [], console.errors

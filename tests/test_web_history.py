@@ -87,6 +87,15 @@ def test_a_confirmation_never_reflects_the_query(tc):
         assert resp.status_code == 200 and status_text(resp.text) == [] and "<script>alert" not in resp.text
 
 
+def test_an_htmx_save_navigates_to_the_confirmation_and_an_htmx_refusal_is_a_fragment(tc):
+    hx = {"HX-Request": "true"}
+    resp = post(tc, "/plans", [*pairs_of(CAT, FULL), ("name", "acme"), ("message", "m")], headers=hx)
+    assert resp.status_code == 200 and resp.headers["hx-redirect"] == "/versions/acme@1?done=saved"
+    resp = post(tc, "/plans", [*pairs_of(CAT, FULL), ("name", "bad name"), ("message", "m")], headers=hx)
+    assert resp.status_code == 400 and "<html" not in resp.text
+    assert Page(resp.text).by_id("retry-name")["value"] == "bad name"
+
+
 # -- validation ---------------------------------------------------------------------------------------------
 
 

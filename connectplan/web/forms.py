@@ -165,7 +165,16 @@ async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[
             "field": field_label(exc),
             "retry": retry,
         }
-        return await run_blocking(render, request, "error.html", context, status=status)
+        template = "_error.html" if "hx-request" in request.headers else "error.html"
+        return await run_blocking(render, request, template, context, status=status)
+
+
+def _landed(request: Request, url: str) -> Response:
+    """The redirect after a write: a 303 to ``url``; for an htmx request, ``HX-Redirect`` (the browser then
+    loads the page that confirms the write, instead of htmx swapping it into a fragment)."""
+    if "hx-request" in request.headers:
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 def _targets(request: Request, retry: Retry) -> tuple[Any, ...]:
@@ -196,7 +205,7 @@ async def post_new_plan(request: Request) -> Response:
         sel = parse_selection(pairs, catalog)
         options = _saving(fields, request)
         record = await run_blocking(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **options))
-        return RedirectResponse(done_url(record.ref, "saved"), status_code=303)
+        return _landed(request, done_url(record.ref, "saved"))
 
     return await _answer(request, retry, write)
 
@@ -231,7 +240,7 @@ async def post_new_version(request: Request) -> Response:
             if exc.kind != CONFLICT:
                 raise
             return await _lost_race(request, exc, name, changes)
-        return RedirectResponse(done_url(record.ref, "version"), status_code=303)
+        return _landed(request, done_url(record.ref, "version"))
 
     return await _answer(request, retry, write)
 
@@ -250,7 +259,8 @@ async def _lost_race(request: Request, exc: ConnectplanError, name: str, changes
         "reload_url": "/?" + query_string(link, merged, plan=name, base=latest.record.version),
         "compare_url": "/diff?" + urlencode({"a": latest.record.ref, "b_query": query_string(link, merged)}),
     }
-    return await run_blocking(render, request, "conflict.html", context, status=409)
+    template = "_conflict.html" if "hx-request" in request.headers else "conflict.html"
+    return await run_blocking(render, request, template, context, status=409)
 
 
 def quote_name(name: str) -> str:
@@ -273,7 +283,7 @@ async def post_tag(request: Request) -> Response:
         check_name(tag, "tag", tag=True)
         ws = ws_of(request)
         record = await run_blocking(lambda: ws.tag(target, tag, force=fields.get("force") == "1"))
-        return RedirectResponse(done_url(record.ref, "tagged", tag=tag), status_code=303)
+        return _landed(request, done_url(record.ref, "tagged", tag=tag))
 
     return await _answer(request, retry, write)
 
@@ -294,7 +304,7 @@ async def post_fork(request: Request) -> Response:
         check_name(new_name, "new_name")
         ws = ws_of(request)
         record = await run_blocking(lambda: ws.fork(source, new_name, **_saving(fields, request)))
-        return RedirectResponse(done_url(record.ref, "forked"), status_code=303)
+        return _landed(request, done_url(record.ref, "forked"))
 
     return await _answer(request, retry, write)
 
@@ -326,7 +336,7 @@ async def post_upgrade(request: Request) -> Response:
                 raise
             report, saved, refusal = exc.report, None, refusal_text(exc)
         if saved is not None:
-            return RedirectResponse(done_url(saved.ref, "upgraded"), status_code=303)
+            return _landed(request, done_url(saved.ref, "upgraded"))
         return await run_blocking(_upgrade_page, request, source, to, report, dry_run, refusal, fields)
 
     return await _answer(request, retry, write)

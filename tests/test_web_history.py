@@ -400,3 +400,29 @@ def test_the_history_script_and_styles_are_served_and_add_no_inline_code(tc):
         assert resp.status_code == 200
     script = (Path(STATIC_DIR) / "history.js").read_text(encoding="utf-8")
     assert "eval(" not in script and "innerHTML" not in script and ".style" not in script
+
+
+def test_every_history_page_parses_as_html5_without_errors_and_has_unique_ids(tc):
+    import html5lib
+
+    save(tc, "acme", C26, saas_2026(tc))
+    post(tc, "/plans/acme/fork", {"ref": "acme@1", "new_name": "acme-eu"})
+    pages = {
+        "plans": tc.get("/plans"),
+        "log": tc.get("/plans/acme"),
+        "version": tc.get("/versions/acme@1?done=saved"),
+        "compare form": tc.get("/diff"),
+        "comparison": tc.get("/diff?a=acme%401&b=acme-eu%401"),
+        "preset comparison": tc.get("/diff?" + urlencode({"a_preset": "saas", "b": "acme@1", "b_on": f"{C26}-12"})),
+        "upgrade preview": post(tc, "/plans/acme/upgrade", {"ref": "acme@1", "to": f"{C26}-12", "dry_run": "1"}),
+        "refused form": post(tc, "/plans/acme/fork", {"ref": "acme@1", "new_name": "bad name"}),
+        "error": tc.get("/diff?a=acme@1"),
+    }
+    for what, resp in pages.items():
+        assert resp.status_code in (200, 400), what
+        parser = html5lib.HTMLParser(strict=True)
+        parser.parse(resp.text)  # raises on the first parse error
+        ids = [a["id"] for _t, a in Page(resp.text).elements if a.get("id")]
+        assert len(ids) == len(set(ids)), (what, sorted({i for i in ids if ids.count(i) > 1}))
+        headings = [t for t, _a in Page(resp.text).elements if t == "h1"]
+        assert len(headings) == 1, what

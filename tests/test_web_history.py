@@ -103,7 +103,7 @@ def test_name_fields_carry_the_stores_rule_as_pattern_and_title(tc):
     save(tc, "acme")
     page = Page(tc.get("/versions/acme@1").text)
     fork, tag = page.by_id("fork-name"), page.by_id("tag-name")
-    assert fork["pattern"] == PLAN_NAME_PATTERN and fork["maxlength"] == "100" and "letters, digits" in fork["title"]
+    assert fork["pattern"] == PLAN_NAME_PATTERN and fork["maxlength"] == "100" and "Letters, digits" in fork["title"]
     assert tag["pattern"] == f"(?!latest$){TAG_NAME_PATTERN}" and "not 'latest'" in tag["title"]
     assert fork["aria-describedby"] == "fork-name-rule" and page.by_id("fork-name-rule")
     script = (STATIC_DIR / "history.js").read_text(encoding="utf-8")  # the live message uses the same rules

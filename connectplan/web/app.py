@@ -107,9 +107,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     # the name rules as HTML pattern + title (the store's own, so the browser checks what the server will)
     env.globals.update(
         plan_name_pattern=PLAN_NAME_PATTERN,
-        plan_name_title=f"A plan name: {PLAN_NAME_RULE}",
+        plan_name_title=PLAN_NAME_RULE[0].upper() + PLAN_NAME_RULE[1:],
         tag_pattern=f"(?!latest$){TAG_NAME_PATTERN}",
-        tag_title=f"A tag: {TAG_NAME_RULE}",
+        tag_title=TAG_NAME_RULE[0].upper() + TAG_NAME_RULE[1:],
     )
     return Jinja2Templates(env=env)
 

@@ -155,8 +155,9 @@ def upgrade_targets(editions: list[EditionInfo], record: VersionRecord) -> list[
     for info in newest.values():
         if info.edition == record.catalog_edition:
             label = f"{info.ref}: revision {info.revision}, a correction of this edition"
-        else:
-            label = f"{info.ref}: {info.title}"
+        else:  # "Stripe Connect integration design (full decision set, Accounts v2)": what tells editions apart
+            told = info.title.rpartition("(")[2].rstrip(")") if info.title.endswith(")") else info.title
+            label = f"{info.ref}: {told}"
         out.append(UpgradeTarget(info.ref, label))
     if not out:
         return out

@@ -14,8 +14,8 @@
   // connectplan.refs.PLAN_NAME_PATTERN and TAG_NAME_PATTERN (tests/test_web_history.py checks they agree)
   var PLAN_NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._\\-]{0,99}";
   var TAG_NAME_PATTERN = "(?!latest$)[A-Za-z][A-Za-z0-9._\\-]{0,99}";
-  var PLAN_NAME_TITLE = "A plan name: letters, digits, '.', '_' or '-' (up to 100, starting with a letter or digit)";
-  var TAG_NAME_TITLE = "A tag: a tag starts with a letter, uses letters, digits, '.', '_' or '-', and is not 'latest'";
+  var PLAN_NAME_TITLE = "Letters, digits, '.', '_' or '-' (up to 100, starting with a letter or digit)";
+  var TAG_NAME_TITLE = "A tag starts with a letter, uses letters, digits, '.', '_' or '-', and is not 'latest'";
   var NOT_PROPERTIES = ["catalog", "preset", "plan", "base", "csrf_token", "name", "message", "author",
     "allow_blocked", "new_name", "tag", "force", "to", "dry_run", "ref"];
   var baseSelections = {};
@@ -49,7 +49,7 @@
     var bad = input.value !== "" && !input.validity.valid;
     if (bad) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
     if (msg) {
-      var text = bad ? "Not valid: " + input.title.replace(/^A (plan name|tag): /, "use ") + "." : "";
+      var text = bad ? "Not valid. " + input.title + "." : "";
       if (msg.textContent !== text) { msg.textContent = text; }
     }
   }

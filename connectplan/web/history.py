@@ -32,10 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DONE",
+    "ChangedChoice",
     "SelectionRow",
     "UpgradeDecision",
     "UpgradeTarget",
     "breakable",
+    "changed_choices",
     "done_url",
     "flash",
     "page_diff",
@@ -351,7 +353,7 @@ def page_diff(request: Request) -> Response:
         comparison=comparison,
         diff=comparison.diff,
         sections=diff_sections(comparison.diff),
-        selection_titles=_titles(comparison),
+        changed=changed_choices(comparison),
         diagram_query=urlencode({"plan": b.ref, "against": a.ref}) if versions else None,
         swap_url="/diff?" + urlencode(_swapped(request.query_params)),
     )
@@ -371,8 +373,32 @@ def _swapped(params: Mapping[str, str]) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def _titles(comparison: Any) -> dict[str, str]:
-    """A property id's title, from the newer side's catalog (the older one's for a dropped property)."""
-    titles = {p.id: p.title for p in comparison.before.catalog.properties}
-    titles.update({p.id: p.title for p in comparison.after.catalog.properties})
-    return titles
+@dataclass(frozen=True)
+class ChangedChoice:
+    """One decision two sides answer differently: its title and id, and each side's choice in words."""
+
+    title: str
+    prop: str
+    before: str
+    after: str
+
+
+def changed_choices(comparison: Any) -> list[ChangedChoice]:
+    """The diff's changed decisions with titles: the property's from the newer side's catalog (the older
+    one's for a dropped property), each option's from its own side's catalog; "—" where a side has none."""
+    from connectplan.engine import Term
+    from connectplan.output.resolution import options_of
+
+    before_cat, after_cat = comparison.before.catalog, comparison.after.catalog
+
+    def words(cat: Any, prop: str, value: Any) -> str:
+        if value is None or prop not in cat.property_index:
+            return "—"
+        return ", ".join(cat.option_title(Term(prop, o)) for o in options_of(value))
+
+    out = []
+    for prop, before, after in comparison.diff.selection:
+        owner = after_cat.property_index.get(prop) or before_cat.property_index.get(prop)
+        title = owner.title if owner is not None else prop
+        out.append(ChangedChoice(title, prop, words(before_cat, prop, before), words(after_cat, prop, after)))
+    return out

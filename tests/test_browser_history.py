@@ -199,3 +199,36 @@ def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser,
     finally:
         context.close()
     assert console.errors == [], console.errors
+
+
+def test_a_refused_save_lands_on_the_field_at_fault_with_the_input_kept(browser, live_server, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console = Console(page)
+    page.set_default_timeout(15_000)
+    try:
+        for attempt in ("first", "second"):
+            page.goto(f"{live_server}/?catalog={C26}&preset=saas")
+            _type_into(page, "form[action='/plans'] input[name=name]", "taken-name")
+            _type_into(page, "form[action='/plans'] input[name=message]", f"{attempt} try")
+            page.keyboard.press("Enter")
+            if attempt == "first":
+                _confirmed(page, "Saved taken-name@1")
+        expect(page.locator("h1")).to_have_text("Conflict")
+        field = page.locator("#retry-name")
+        expect(field).to_be_focused()  # the field at fault, not <body>
+        expect(field).to_have_value("taken-name")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#retry-message")).to_have_value("second try")
+        expect(page.locator("[role=alert]")).to_contain_text("already exists")
+        _shot(page, tmp_path, "refused")
+        _type_into(page, "#retry-name", "taken-name-2")
+        page.keyboard.press("Enter")
+        _confirmed(page, "Saved taken-name-2@1")
+    finally:
+        context.close()
+    # Chromium logs the refused POST's status as a console error; nothing else may be logged
+    assert [e for e in console.errors if "status of 409 (Conflict)" not in e] == [], console.errors
+    assert len(console.errors) == 1

@@ -155,7 +155,8 @@ async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[
         if exc.kind in (UNAVAILABLE, NOT_FOUND):
             raise
         status = status_of(exc)
-        retry = replace(retry, field=getattr(exc, "field", None))
+        field = getattr(exc, "field", None)
+        retry = replace(retry, field="new_name" if retry.kind == "fork" and field == "name" else field)
         if retry.kind == "upgrade":
             retry = replace(retry, targets=await run_blocking(_targets, request, retry))
         context = {

@@ -73,8 +73,7 @@
       input.insertAdjacentElement("afterend", msg);
       describe(input, msg.id);
       input.addEventListener("input", function () { checkName(input); });
-      input.addEventListener("blur", function () { checkName(input); });
-      if (input.getAttribute("aria-invalid") === "true") { checkName(input); }
+      input.addEventListener("blur", function () { if (input.value !== input.defaultValue) { checkName(input); } });
     });
   }
 

@@ -426,3 +426,22 @@ def test_every_history_page_parses_as_html5_without_errors_and_has_unique_ids(tc
         assert len(ids) == len(set(ids)), (what, sorted({i for i in ids if ids.count(i) > 1}))
         headings = [t for t, _a in Page(resp.text).elements if t == "h1"]
         assert len(headings) == 1, what
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"a": HOSTILE, "b": "x@1"},
+        {"a_preset": HOSTILE, "b_preset": "saas"},
+        {"a_query": HOSTILE, "b_preset": "saas"},
+        {"a_query": "catalog=nope@1", "b_preset": "saas"},
+        {"a_preset": "saas", "a_on": HOSTILE, "b_preset": "saas"},
+        {"a_preset": "saas", "a_catalog": CAT, "a_on": "other@1", "b_preset": "saas"},
+        {"a_query": f"catalog={CAT}&dashboard=full", "b_preset": "saas"},
+        {"a": "", "b": ""},
+    ],
+)
+def test_a_bad_comparison_is_an_error_page_never_a_500(tc, query):
+    resp = tc.get("/diff?" + urlencode(query))
+    assert resp.status_code in (400, 404), (query, resp.status_code)
+    assert "<script>alert(1)" not in resp.text and "Back to the comparison form" in Page(resp.text).all_text

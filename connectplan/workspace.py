@@ -38,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan import compare as comparing
 from connectplan.catalog_files import builtin_loaders
 from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
@@ -360,6 +361,10 @@ class Workspace(OutputActions):
     def diff(self, ref_a: str, ref_b: str) -> ResolutionDiff:
         """Compare two plan versions (of one plan or two): selection, edition, verdict, findings, steps, flows."""
         return self.store.diff(ref_a, ref_b)
+
+    def compare(self, a: comparing.Side, b: comparing.Side) -> comparing.Comparison:
+        """Compare two sides: plan versions, presets or selections, each on an edition (:mod:`connectplan.compare`)."""
+        return comparing.compare(self, a, b)
 
     def tag(self, ref: str, tag: str, *, force: bool = False) -> VersionRecord:
         """Name the version ``ref`` points at ``tag``; moving an existing tag needs ``force``."""

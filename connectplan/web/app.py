@@ -101,6 +101,18 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
+    from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
+    from connectplan.web.history import breakable, when
+
+    env.filters["when"] = when  # a stored time: "7 Dec 2026, 11:24 UTC", the ISO time on hover
+    env.filters["breakable"] = breakable  # an identifier that wraps after its punctuation, never mid-word
+    # the name rules as HTML pattern + title (the store's own, so the browser checks what the server will)
+    env.globals.update(
+        plan_name_pattern=PLAN_NAME_PATTERN,
+        plan_name_title=PLAN_NAME_RULE[0].upper() + PLAN_NAME_RULE[1:],
+        tag_pattern=f"(?!latest$){TAG_NAME_PATTERN}",
+        tag_title=TAG_NAME_RULE[0].upper() + TAG_NAME_RULE[1:],
+    )
     from connectplan.web.figures import remember_request
 
     # the figure macros (imported without context) find the request being rendered through this
@@ -208,7 +220,8 @@ def _unavailable_headers(response: Response) -> Response:
 def back_url(request: Request, exc: BaseException) -> str | None:
     """Where the error page leads back to with the user's selection kept: for a form (POST), the
     configurator page it was sent from (htmx's ``HX-Current-URL``, else a same-origin ``Referer``);
-    for a configurator URL, the same query without the parameter at fault (``exc.field``)."""
+    for a configurator URL, the same query without the parameter at fault (``exc.field``); for a
+    comparison, the compare form with the sides not at fault; for a plan page, the plans."""
     from urllib.parse import urlencode, urlsplit
 
     if request.method == "POST":
@@ -217,10 +230,15 @@ def back_url(request: Request, exc: BaseException) -> str | None:
             if parts.netloc == request.url.netloc and parts.path == "/" and parts.query:
                 return "/?" + parts.query
         return None
-    if request.url.path not in ("/", "/partials/workspace") or not request.url.query:
+    path = request.url.path
+    if path.startswith(("/versions/", "/plans/")):
+        return "/plans"
+    if path not in ("/", "/partials/workspace", "/diff") or not request.url.query:
         return None
     field = getattr(exc, "field", None)
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k != field]
+    if path == "/diff":  # the compare form, with the sides that were not at fault
+        return "/diff" + ("?" + urlencode(pairs) if field and pairs else "")
     if field is None or len(pairs) == len(request.query_params.multi_items()):
         return None  # nothing to leave out: the same URL would fail again
     return "/?" + urlencode(pairs)

@@ -62,6 +62,9 @@ FIELD_LABELS = {
     "base": "version the change was made from",
     "force": "move it if it exists",
     "allow_blocked": "save even if blocked",
+    "a": "before (the first side of the comparison)",
+    "b": "after (the second side of the comparison)",
+    "on": "on edition",
 }
 
 

@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -48,11 +48,7 @@ __all__ = [
     "healthz",
     "link_or_text",
     "page_configure",
-    "page_diff",
     "page_option_help",
-    "page_plan_list",
-    "page_plan_log",
-    "page_version",
     "partial_workspace",
     "readyz",
     "refusal_text",
@@ -229,6 +225,8 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
     plan, base = sel.get("plan"), sel.get("base")
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
+    from connectplan.web.editing import configurator_state
+
     mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
     exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
     selection = dict(exploration.selection)
@@ -259,6 +257,7 @@ def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
         "plan": plan,
         "base": base,
         "notices": notices,
+        **configurator_state(ws, plan, base, link, selection),  # Save version's "nothing changed", compare link
     }
 
 
@@ -371,98 +370,6 @@ def partial_workspace(request: Request) -> Response:
     context = configure_context(request, page=False)
     headers = {"HX-Push-Url": "/?" + context["state_query"], "Vary": "HX-Request"}
     return render(request, "_workspace.html", context, **headers)
-
-
-# ---------------------------------------------------------------------------
-# plans
-
-
-def page_plan_list(request: Request) -> Response:
-    plans = ws_of(request).plans(stale_only=request.query_params.get("stale") == "1")
-    return render(request, "plans.html", {"plans": plans}, Link=alternate("/api/plans"))
-
-
-def page_plan_log(request: Request) -> Response:
-    ws = ws_of(request)
-    name = request.path_params["name"]
-    entries = ws.log(name)
-    catalogs = [e for e in ws.catalogs() if e.name == entries[0].record.catalog_name] if entries else []
-    return render(request, "plan_log.html", {"name": name, "entries": entries, "editions": catalogs})
-
-
-def page_version(request: Request) -> Response:
-    ws = ws_of(request)
-    ref = request.path_params["ref"]
-    view = ws.plan(ref)
-    record, res = view.record, view.resolution
-    context = {
-        "record": record,
-        "resolution": res,
-        "catalog": res.catalog,
-        "selection_rows": selection_rows(res),
-        "diagram_query": urlencode({"plan": record.ref}),
-        "open_url": "/?"
-        + query_string(record_catalog_link(record), dict(record.selection), plan=record.plan, base=record.version),
-        "catalog_link": record_catalog_link(record),
-        "plan": record.plan,
-        "base": str(record.version),
-    }
-    return render(request, "version.html", context, Link=alternate(f"/api/plans/{quote(record.ref, safe='@')}"))
-
-
-@dataclass(frozen=True)
-class SelectionRow:
-    """One decision of a saved version: its section heading (grouped catalogs), title, choice and state."""
-
-    section: str
-    title: str
-    choice: str
-    code: str
-    open: bool
-
-
-def selection_rows(res: Any) -> list[SelectionRow]:
-    """A resolution's decisions in listing order (by section when the catalog has them)."""
-    from connectplan.engine import Term
-    from connectplan.output.resolution import choice_text, options_of
-    from connectplan.output.sections import has_sections, ordered_properties, section_title
-
-    cat = res.catalog
-    sel = res.selection_dict
-    titled = has_sections(cat)
-    return [
-        SelectionRow(
-            section=section_title(p.section) if titled else "",
-            title=p.title,
-            choice=", ".join(cat.option_title(Term(p.id, o)) for o in options_of(sel[p.id])),
-            code=f"{p.id}.{choice_text(sel[p.id])}",
-            open=p.is_pending(sel[p.id]),
-        )
-        for p in ordered_properties(cat)
-        if p.id in sel
-    ]
-
-
-def page_diff(request: Request) -> Response:
-    a, b = _required(request, "a"), _required(request, "b")
-    diff = ws_of(request).diff(a, b)
-    from connectplan.output.plans import diff_sections
-
-    context = {
-        "diff": diff,
-        "a": a,
-        "b": b,
-        "sections": diff_sections(diff),
-        "diagram_query": urlencode({"plan": b, "against": a}),
-    }
-    return render(request, "diff.html", context, Link=alternate("/api/diff?" + urlencode({"a": a, "b": b})))
-
-
-def _required(request: Request, name: str) -> str:
-    value = request.query_params.get(name, "").strip()
-    if not value:
-        raise BadRequest(f"missing parameter {name!r}; e.g. /diff?a=acme@1&b=acme@2", name)
-    return value
 
 
 # ---------------------------------------------------------------------------

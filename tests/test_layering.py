@@ -197,7 +197,7 @@ def test_cli_help_and_non_web_commands_load_no_web_dependency(tmp_path):
 #: modules of the edges and the output layer: they reach the database only through the Workspace
 EDGE_PREFIXES = ("connectplan.web", "connectplan.cli", "connectplan.commands", "connectplan.output", "connectplan.refs")
 #: what only the Workspace (and the plan service under it) may import: the repository and the schema's scripts
-DATABASE = ("connectplan.db", "connectplan.migrations", "connectplan.store")
+DATABASE = ("connectplan.db", "connectplan.migrations", "connectplan.store", "connectplan.store_saves")
 
 
 def _under(name: str, prefixes: tuple[str, ...]) -> bool:

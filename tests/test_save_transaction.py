@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 
 from connectplan import store as store_module
+from connectplan import store_saves
 from connectplan.errors import VerdictRefusedError
 from connectplan.save_policy import SavePolicy
 from connectplan.workspace import open_workspace
@@ -83,8 +84,9 @@ def audited(store_url: str, monkeypatch: pytest.MonkeyPatch):
 
         for method in ("refuses", "check", "check_decided", "open_decisions"):
             monkeypatch.setattr(SavePolicy, method, recorded(f"policy.{method}", getattr(SavePolicy, method)))
-        monkeypatch.setattr(store_module, "resolve", recorded("resolve", store_module.resolve))
-        monkeypatch.setattr(store_module, "check_selection", recorded("check_selection", store_module.check_selection))
+        monkeypatch.setattr(store_module, "resolve", recorded("resolve", store_module.resolve))  # the verdicts
+        monkeypatch.setattr(store_saves, "resolve", recorded("resolve", store_saves.resolve))  # a refusal's rule
+        monkeypatch.setattr(store_saves, "check_selection", recorded("check_selection", store_saves.check_selection))
         yield ws, audit
         for name, listener in (
             ("begin", on_begin),

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import stripe
     from stripe.params.v2.core import AccountRetrieveParams
 
-    from connectplan.engine import Resolution
+    from connectplan.engine import CatalogRef, Resolution
 
 __all__ = [
     "API_BASE_ENV",
@@ -84,7 +84,8 @@ class VerifyReport:
     """The accounts of a platform compared with a plan version; ``checks`` sorted by account id."""
 
     ref: str
-    catalog: str
+    #: the exact catalog revision the plan version is pinned to
+    catalog: CatalogRef
     expectations: AccountExpectations
     checks: tuple[AccountCheck, ...]
 
@@ -195,9 +196,10 @@ def verify_accounts(
         rate-limiting after the SDK's retries (unavailable); ``stripe`` not installed (unavailable).
     """
     expected = account_expectations(res)
-    catalog = f"{res.catalog.name}@{res.catalog.edition}"
     if expected is None:
-        raise AppError(f"{ref} ({catalog}) has no step that creates connected accounts; there is nothing to verify")
+        raise AppError(
+            f"{ref} ({res.catalog.ref}) has no step that creates connected accounts; there is nothing to verify"
+        )
     if limit is not None and limit < 1:
         raise AppError(f"--limit must be at least 1, not {limit}", field="limit")
     checks: list[AccountCheck] = []
@@ -212,7 +214,7 @@ def verify_accounts(
             raise
         raise _translate(exc, stripe, account) from None
     checks.sort(key=lambda c: c.account)
-    return VerifyReport(ref, catalog, expected, tuple(checks))
+    return VerifyReport(ref, res.catalog.catalog_ref, expected, tuple(checks))
 
 
 def _accounts(

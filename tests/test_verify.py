@@ -380,6 +380,10 @@ def test_cli_json_and_fail_on_drift(db: str, server: FakeStripe) -> None:
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert list(doc) == ["plan", "catalog", "summary", "api", "expectations", "ambiguous", "accounts"]
+    with open_workspace(db) as ws:
+        newest = ws.catalog("stripe-connect@2024").revision
+    # the catalog as every other JSON document names it: the exact revision the plan is pinned to
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": newest}
     assert doc["summary"] == {"accounts": 8, "match": 1, "drift": 6, "unknown": 1}
     got = [
         (
@@ -635,3 +639,27 @@ def test_what_stripe_answers_is_escaped_in_the_report(db: str) -> None:
     for out in (text, doc):
         assert "\x1b" not in out and "\u202e" not in out and "\r" not in out
     assert "acct_\\x1b[2Jevil" in text and '"full\\u202e\\r"' in text
+
+
+def test_json_names_the_revision_the_plan_is_pinned_to_not_the_newest(
+    db: str, server: FakeStripe, tmp_path: Path
+) -> None:
+    import yaml
+
+    from connectplan.catalog_files import BUILTIN_DIR
+
+    with open_workspace(db) as ws:
+        pinned = ws.version("market24").catalog_revision
+        doc = yaml.safe_load((BUILTIN_DIR / "stripe-connect@2024.yaml").read_text(encoding="utf-8"))
+        assert doc["revision"] == pinned  # the plan was saved on the newest shipped revision
+        doc["revision"] = pinned + 1  # a correction imported after the plan was saved
+        doc["changelog"].append({"revision": pinned + 1, "date": "2026-12-07", "changes": ["a test correction"]})
+        corrected = tmp_path / "stripe-connect@2024.next.yaml"
+        corrected.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        _, created = ws.import_catalog(corrected)
+        assert created
+    result = run(db, server, "market24", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": pinned}
+    text = run(db, server, "market24").stdout.splitlines()
+    assert text[1].startswith("catalog stripe-connect@2024 (Accounts v1")  # the text report keeps NAME@EDITION

@@ -8,7 +8,8 @@ Python API's one way to get a record's document). Nothing here writes JSON text:
 :func:`connectplan.output.resolution.to_json` does, the same way for every document.
 
 Each document names a catalog with its exact revision, ``{"name", "edition", "revision"}``
-(resolutions, explorations, diffs and upgrades, plan listings, exports), so no document drops it.
+(resolutions, explorations, diffs and upgrades, plan listings, exports, blueprints, drift reports),
+so no document drops it.
 """
 
 from __future__ import annotations
@@ -502,10 +503,12 @@ def _account_check_document(check: AccountCheck) -> dict[str, Any]:
 
 
 def verify_document(report: VerifyReport) -> dict[str, Any]:
-    """``verify --format json``: the plan, its catalog, the counts, the expectations and every account."""
+    """``verify --format json``: the plan, its catalog (the exact revision the plan is pinned to), the counts,
+    the expectations and every account."""
+    catalog = report.catalog
     return {
         "plan": report.ref,
-        "catalog": report.catalog,
+        "catalog": {"name": catalog.name, "edition": catalog.edition, "revision": catalog.revision},
         "summary": report.counts,
         **expectations_document(report.expectations),
         "accounts": [_account_check_document(c) for c in report.checks],

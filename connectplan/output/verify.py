@@ -41,7 +41,7 @@ def verify_text(report: VerifyReport) -> str:
     lines = [
         f"{escape_controls(report.ref)}: {c['accounts']} {noun} checked: "
         f"{c[MATCH]} match, {c[DRIFT]} drift, {c[UNKNOWN]} cannot judge",
-        f"catalog {report.catalog} ({_API_NAMES.get(expected.api, expected.api)})",
+        f"catalog {report.catalog.loose} ({_API_NAMES.get(expected.api, expected.api)})",
         "",
         "The plan requires of every connected account:",
     ]

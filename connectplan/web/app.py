@@ -63,7 +63,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
     )
     from connectplan.engine import Term
+    from connectplan.engine.severity import Severity
     from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.configurator import edition_note
     from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
 
@@ -74,6 +76,8 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         link_or_text=link_or_text,
         verdict_badge=verdict_badge,
         alternative_url=alternative_url,
+        edition_note=edition_note,
+        blocked_rank=Severity.parse("blocked"),
         term=Term,
         csrf_token=settings.csrf_token,
         read_only=settings.read_only,

@@ -36,6 +36,7 @@ __all__ = [
 RESERVED = frozenset(
     {"catalog", "preset", "plan", "base", "a", "b", "ref", "against", "include", "download", "csrf_token"}
     | {"name", "message", "author", "tag", "force", "new_name", "to", "dry_run", "allow_blocked", "kind", "format"}
+    | {"section", "prev", "go"}
 )
 
 

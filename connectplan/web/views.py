@@ -26,23 +26,18 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.engine.errors import ConnectplanError
 from connectplan.web.errors import refusal_text, web_message
-from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
+from connectplan.web.params import BadRequest, catalog_of, parse_selection, query_string
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from connectplan.engine import Catalog
-    from connectplan.engine.propagation import OptionStatus, Propagation
     from connectplan.workspace import Workspace
 
 __all__ = [
     "DIAGRAM_FORMATS",
     "DIAGRAM_KINDS",
     "FigureCache",
-    "OptionView",
-    "PropertyView",
-    "SectionView",
-    "configure_context",
     "content_etag",
     "diagram",
     "download_doc",
@@ -71,7 +66,6 @@ FAVICON = (
     '<rect width="16" height="16" rx="3" fill="#33348e"/>'
     '<path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>'
 )
-KEEP = ("plan", "base")
 #: the status of a save the save policy refused (the request was understood; its design may not be saved as it is)
 REFUSED_STATUS = 422
 
@@ -92,183 +86,6 @@ def alternate(*urls: str) -> str:
     return ", ".join(f'<{u}>; rel="alternate"; type="application/json"' for u in urls)
 
 
-# ---------------------------------------------------------------------------
-# view models
-
-
-@dataclass(frozen=True)
-class OptionView:
-    """One option as the configurator shows it: input id, status, best verdict, why, help."""
-
-    prop: str
-    option: Any  # engine.Option
-    status: OptionStatus
-    checked: bool
-    reason: str
-    rule_text: str
-
-    @property
-    def dom_id(self) -> str:
-        return f"opt-{self.prop}-{self.option.id}"
-
-    @property
-    def why_id(self) -> str:
-        return f"why-{self.prop}-{self.option.id}"
-
-    @property
-    def help_id(self) -> str:
-        return f"help-{self.prop}-{self.option.id}"
-
-    @property
-    def pending(self) -> bool:
-        """True for the property's "not decided yet" option."""
-        return bool(self.option.pending)
-
-
-@dataclass(frozen=True)
-class PropertyView:
-    prop: Any  # engine.Property
-    many: bool
-    options: tuple[OptionView, ...]
-    selected: bool
-    #: the chosen option is pending: an open decision
-    open: bool = False
-
-
-@dataclass(frozen=True)
-class SectionView:
-    """A lifecycle section's properties (``section`` is "" for a catalog without sections)."""
-
-    section: str
-    title: str
-    properties: tuple[PropertyView, ...]
-
-
-def _terms(terms: Any) -> str:
-    return ", ".join(str(t) for t in terms)
-
-
-def _option_reason(catalog: Catalog, prop_id: str, status: OptionStatus, siblings: tuple[OptionStatus, ...]) -> str:
-    from connectplan.output.resolution import because_text
-
-    if status.status == "excluded" and status.reason is not None:
-        because = because_text(status.reason.because) if status.reason.because else f"{prop_id}.{status.id} itself"
-        if status.reason.rule is not None:
-            return f"Excluded by rule {status.reason.rule}, because {because}."
-        return f"Excluded by rules {' + '.join(status.reason.rules)} together, because {because}."
-    if status.status == "forced":
-        causes = [
-            f"{s.id} is excluded by rule {s.reason.rule or ' + '.join(s.reason.rules)}, "
-            f"because {because_text(s.reason.because) if s.reason.because else f'{prop_id}.{s.id} itself'}"
-            for s in siblings
-            if s.id != status.id and s.reason is not None
-        ]
-        return "Forced, the only option left: " + "; ".join(causes) + "." if causes else "Forced."
-    return ""
-
-
-def _rule_text(catalog: Catalog, status: OptionStatus, hypothetical: dict[str, Any]) -> str:
-    """The excluding rule's message and its condition, Kconfig-style, with this option chosen."""
-    from connectplan.output.resolution import explain_condition
-
-    if status.reason is None or status.reason.rule is None:
-        return ""
-    rule = catalog.rule_index.get(status.reason.rule)
-    if rule is None:
-        return ""
-    return f"{rule.message} Condition: {explain_condition(rule.condition, hypothetical)}"
-
-
-def property_views(exploration: Propagation) -> list[PropertyView]:
-    catalog = exploration.catalog
-    selection = dict(exploration.selection)
-    out = []
-    for prop in catalog.properties:
-        state = exploration.property(prop.id)
-        many = choice_of(prop) == "many"
-        chosen = selection.get(prop.id)
-        options = []
-        for status in state.options:
-            checked = status.id in chosen if many and isinstance(chosen, (tuple, list)) else status.id == chosen
-            hypothetical = {**selection, prop.id: status.id}
-            options.append(
-                OptionView(
-                    prop=prop.id,
-                    option=prop.option(status.id),
-                    status=status,
-                    checked=bool(checked),
-                    reason=_option_reason(catalog, prop.id, status, state.options),
-                    rule_text=_rule_text(catalog, status, hypothetical),
-                )
-            )
-        is_open = chosen is not None and prop.is_pending(chosen)
-        out.append(
-            PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None, open=is_open)
-        )
-    return out
-
-
-def section_views(catalog: Catalog, properties: list[PropertyView]) -> list[SectionView]:
-    """The property views grouped by lifecycle section (one untitled group for a catalog without sections)."""
-    from connectplan.output.sections import has_sections, section_groups, section_title
-
-    by_id = {pv.prop.id: pv for pv in properties}
-    titled = has_sections(catalog)
-    return [
-        SectionView(section, section_title(section) if titled else "", tuple(by_id[p.id] for p in group))
-        for section, group in section_groups(catalog)
-    ]
-
-
-def _selection_pairs(request: Request) -> list[tuple[str, str]]:
-    return list(request.query_params.multi_items())
-
-
-def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
-    """Everything the configurator shows for the request's catalog and selection (the editions and
-    presets, outside ``#workspace``, only for the full ``page``)."""
-    ws = ws_of(request)
-    pairs = _selection_pairs(request)
-    asked = catalog_of(pairs)
-    catalog = ws.catalog(asked)
-    link = catalog_link(catalog, asked)
-    sel = parse_selection(pairs, catalog, keep=KEEP)
-    plan, base = sel.get("plan"), sel.get("base")
-    if base is not None and not base.isdigit():
-        raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
-    exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
-    selection = dict(exploration.selection)
-    resolution = None
-    if exploration.resolution is not None:
-        resolution = ws.resolve(catalog=catalog, set=selection)
-    properties = property_views(exploration)
-    query = query_string(link, selection)
-    state_query = query_string(link, selection, plan=plan, base=base)
-    context: dict[str, Any] = {}
-    if page:
-        _, preset_results = ws.presets(catalog)
-        context["catalogs"] = editions_bar(ws)
-        context["presets"] = list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True))
-    return {
-        **context,
-        "catalog": catalog,
-        "catalog_link": link,
-        "preset": sel.preset,
-        "exploration": exploration,
-        "properties": properties,
-        "sections": section_views(catalog, properties),
-        "open_decisions": [pv for pv in properties if pv.open],
-        "selection": selection,
-        "resolution": resolution,
-        "query": query,
-        "state_query": state_query,
-        "plan": plan,
-        "base": base,
-        "notices": notices,
-    }
-
-
 def catalog_link(catalog: Catalog, asked: str | CatalogRef | None = None) -> str:
     """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
     revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
@@ -285,35 +102,6 @@ def catalog_link(catalog: Catalog, asked: str | CatalogRef | None = None) -> str
 def record_catalog_link(record: Any) -> str:
     """How the web names a saved version's catalog: its exact revision when a newer one supersedes it."""
     return record.catalog_revision_ref if record.superseded_by is not None else record.catalog_ref
-
-
-def editions_bar(ws: Workspace) -> list[Any]:
-    """The editions bar: each edition once, at its newest revision (older revisions are reached from
-    ``catalog list`` and from the plans pinned to them)."""
-    return list({info.ref: info for info in ws.catalogs()}.values())  # sorted by revision: the last one wins
-
-
-def exclusive_alone(catalog: Catalog, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The configurator's reading of a ticked set that mixes an exclusive option with others.
-
-    Such a set is bad input everywhere else (the JSON twins answer 400); in the form it is one
-    more box ticked, so the exclusive option is left out, with a notice saying how to choose it.
-    """
-    out = dict(mapping)
-    notices: list[str] = []
-    for prop in catalog.properties:
-        value = out.get(prop.id)
-        if not prop.multi or not isinstance(value, (tuple, list)) or len(value) < 2:
-            continue
-        alone = [o for o in prop.options if o.exclusive and o.id in value]
-        if not alone:
-            continue
-        out[prop.id] = tuple(v for v in value if v not in {o.id for o in alone})
-        if not out[prop.id]:
-            del out[prop.id]
-        titles = ", ".join(f"“{o.title}”" for o in alone)
-        notices.append(f"{prop.title}: {titles} is chosen alone, so it was left out; untick the others to choose it.")
-    return out, notices
 
 
 def is_web_url(url: str) -> bool:
@@ -364,20 +152,58 @@ def alternative_url(
 
 
 def page_configure(request: Request) -> Response:
-    context = configure_context(request)
-    twins = [f"/api/explore?{context['query']}"]
-    if context["resolution"] is not None:
-        twins.append(f"/api/resolve?{context['query']}")
+    """The configurator page for the query's catalog, selection and open section."""
+    from connectplan.web.configurator import configure_state, editions_bar, last_change
+
+    state, before = configure_state(request)
+    ws = ws_of(request)
+    _, preset_results = ws.presets(state.catalog)
+    context = {
+        **_state_context(state, before),
+        "catalogs": editions_bar(ws),
+        "presets": list(zip(state.catalog.presets, (r.verdict for r in preset_results), strict=True)),
+        "change": last_change(before, state),
+    }
+    twins = [f"/api/explore?{state.query}"]
+    if state.resolution is not None:
+        twins.append(f"/api/resolve?{state.query}")
     return render(request, "configure.html", context, Link=alternate(*twins))
 
 
+def _state_context(state: Any, before: Any) -> dict[str, Any]:
+    return {
+        "s": state,
+        "catalog": state.catalog,
+        "catalog_link": state.catalog_link,
+        "selection": state.selection,
+        "resolution": state.resolution,
+        "current_preset": state.preset_of_selection(),
+    }
+
+
 def partial_workspace(request: Request) -> Response:
-    """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
+    """Out-of-band swaps of the parts of the configurator that changed (:mod:`connectplan.web.updates`)
+    for an htmx request; a plain GET is redirected to the full page."""
     if "hx-request" not in request.headers:
         return RedirectResponse("/?" + request.url.query, status_code=303)
-    context = configure_context(request, page=False)
-    headers = {"HX-Push-Url": "/?" + context["state_query"], "Vary": "HX-Request"}
-    return render(request, "_workspace.html", context, **headers)
+    from connectplan.web.configurator import configure_state, last_change
+    from connectplan.web.updates import plan_update
+
+    state, before = configure_state(request)
+    update = plan_update(before, state, from_form=request.headers.get("hx-trigger") == "configure")
+    ws = ws_of(request)
+    presets: list[Any] = []
+    if update.presets is None:
+        _, preset_results = ws.presets(state.catalog)
+        presets = list(zip(state.catalog.presets, (r.verdict for r in preset_results), strict=True))
+    else:
+        for preset in state.catalog.presets:
+            if preset.id in update.presets:
+                res = ws.resolve(catalog=state.catalog, set=dict(preset.selection), alternatives=False)
+                presets.append((preset, res.verdict))
+    context = {**_state_context(state, before), "u": update, "presets": presets, "change": last_change(before, state)}
+    headers = {"HX-Push-Url": "/?" + state.state_query, "Vary": "HX-Request"}
+    return render(request, "_update.html", context, **headers)
 
 
 # ---------------------------------------------------------------------------
@@ -479,7 +305,7 @@ def _required(request: Request, name: str) -> str:
 def _subject(request: Request) -> tuple[dict[str, Any], str]:
     """Workspace keyword arguments for a plan REF (``plan=``) or a selection, and a file-name stem."""
     ws = ws_of(request)
-    pairs = _selection_pairs(request)
+    pairs = list(request.query_params.multi_items())
     plan = request.query_params.get("plan", "").strip()
     if plan:
         return {"ref": plan}, plan.replace("@", "-")

@@ -1,0 +1,44 @@
+/* connectplan configurator: the phone bar's toggle and focus after an update (loaded from /static; no eval,
+   no inline code: the CSP allows only 'self' scripts). Everything works without it as a plain form. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var pendingFocus = null;
+
+  function setupToggle() {
+    var toggle = document.getElementById("panel-toggle");
+    var panel = document.getElementById("plan-panel");
+    if (!toggle || !panel || toggle.dataset.ready) return;
+    toggle.dataset.ready = "1";
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = panel.classList.toggle("expanded");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.textContent = open ? "Hide details" : "Show details";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", setupToggle);
+  if (document.readyState !== "loading") setupToggle();
+
+  // a link or button that replaces itself (a fix, an alternative, a preset, "Next") names what to focus after it
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    pendingFocus = elt && elt.getAttribute ? elt.getAttribute("data-focus") : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !document.body.contains(active);
+    if (pendingFocus) {
+      var target = document.getElementById(pendingFocus);
+      pendingFocus = null;
+      if (target && lost) target.focus({ preventScroll: false });
+      else if (target && active && active.closest && active.closest("#panel-status, #sections, #presets")) target.focus();
+    }
+    active = document.activeElement;
+    if (!active || active === document.body) {
+      var verdict = document.getElementById("h-verdict");
+      if (verdict) { verdict.setAttribute("tabindex", "-1"); verdict.focus(); }
+    }
+  });
+})();

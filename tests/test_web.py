@@ -99,6 +99,7 @@ PAGES_WITH_TWINS = {"configure", "plan_list", "plan_show", "plan_diff"}
 NO_TWIN = {
     "option_help",  # catalog text, as `connectplan catalog show` prints it
     "partial_workspace",  # a fragment of configure
+    "partial_figures",  # a fragment of configure
     "plan_log",
     "plan_export",
     "diagram",
@@ -220,8 +221,10 @@ def test_excluded_options_stay_choosable_and_show_the_blocked_verdict(tc):
     assert alternatives, "a blocked selection offers nearest alternatives"
     target = tc.get(alternatives[0])
     assert target.status_code == 200 and "Verdict: blocked" not in Page(target.text).all_text
-    partial = next(a["data-hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
-    assert partial.startswith("/partials/workspace?")
+    link = next(a for a in page.tags("a") if a.get("class") == "alternative")
+    assert "data-follow" in link  # static/app.js fetches it as a partial update
+    partial = tc.get("/partials/workspace?" + urlsplit(link["href"]).query, headers={"HX-Request": "1"})
+    assert partial.status_code == 200 and 'id="panel-status"' in partial.text
 
 
 def test_a_blocked_design_marks_the_conflict_once_and_forces_nothing(tc, cat2024):

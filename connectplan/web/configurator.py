@@ -558,7 +558,7 @@ def last_change(before: State | None, after: State) -> Change:
                 f"{pv.prop.title}: {pv.chosen_text} chosen." if pv.selected else f"{pv.prop.title}: choice cleared."
             )
     old = {(o.prop, o.option.id): o for pv in before.properties for o in pv.options}
-    effects: list[str] = []
+    effects: list[tuple[int, str]] = []  # (kind: ruled out first, then required, fixes, possible again)
     for pv in after.properties:
         for o in pv.options:
             was = old.get((o.prop, o.option.id))
@@ -566,17 +566,17 @@ def last_change(before: State | None, after: State) -> Change:
                 continue
             title = f"{o.option.title} ({pv.prop.title})"
             if o.mark == RULED_OUT:
-                effects.append(f"{title} is now ruled out: {o.reason}")
+                effects.append((0, f"{title} is now ruled out: {o.reason}"))
             elif o.mark == REQUIRED:
-                effects.append(f"{title} is now required: the other choices leave only it.")
+                effects.append((1, f"{title} is now required: the other choices leave only it."))
             elif o.mark == FIX:
-                effects.append(f"{title} would resolve the conflict.")
+                effects.append((2, f"{title} would resolve the conflict."))
             elif was.mark in (RULED_OUT, REQUIRED) and not o.mark:
-                effects.append(f"{title} is possible again.")
+                effects.append((3, f"{title} is possible again."))
     if before.verdict != after.verdict:
         lines.append(f"Verdict: {_verdict_words(before.verdict)} → {_verdict_words(after.verdict)}.")
     del catalog
-    shown = effects[:CHANGE_LINES]
+    shown = [text for _, text in sorted(effects, key=lambda e: e[0])[:CHANGE_LINES]]
     return Change(tuple(lines + shown), more=len(effects) - len(shown))
 
 

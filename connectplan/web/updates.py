@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from connectplan.web.configurator import State
 
-__all__ = ["StepInsert", "Update", "plan_update"]
+__all__ = ["Insert", "Update", "plan_update"]
 
 
 @dataclass(frozen=True)
-class StepInsert:
-    """A step to insert after the step ``after`` (None: first in the list)."""
+class Insert:
+    """An item to insert after the item ``after`` (None: first in its list)."""
 
-    step: Any  # engine ActiveStep
+    item: Any  # a step, a finding or a money flow
     after: str | None
 
 
@@ -34,7 +34,12 @@ class Update:
 
     full: bool = True
     sections: bool = True
+    #: the section list whole (the open section changed), else only the summaries listed
+    nav: bool = True
+    summaries: set[str] = field(default_factory=set)
     fieldsets: list[str] = field(default_factory=list)
+    #: properties whose "not decided yet" tag or conflict note changed
+    notes: set[str] = field(default_factory=set)
     #: (property, option) whose status block changed, in fieldsets not re-sent
     option_states: set[tuple[str, str]] = field(default_factory=set)
     #: the presets whose "your selection" mark changed (None: all of them)
@@ -42,17 +47,52 @@ class Update:
     #: "all" (the whole results area), "parts" (the pieces below) or "none"
     results: str = "all"
     steps_removed: list[str] = field(default_factory=list)
-    steps_added: list[StepInsert] = field(default_factory=list)
+    steps_added: list[Insert] = field(default_factory=list)
     steps_changed: list[Any] = field(default_factory=list)
     steps_count: bool = False
-    findings: bool = False
+    findings_removed: list[str] = field(default_factory=list)
+    findings_added: list[Insert] = field(default_factory=list)
+    findings_changed: list[Any] = field(default_factory=list)
+    #: the findings card whole (the design gained its first finding or lost its last)
+    findings_card: bool = False
+    flows_removed: list[str] = field(default_factory=list)
+    flows_added: list[Insert] = field(default_factory=list)
+    #: the money-flows card whole (the design gained its first flow or lost its last)
     flows: bool = False
     responsibilities: bool = False
+    #: responsibilities whose row changed (when the list of responsibilities is the same)
+    holders: set[str] = field(default_factory=set)
 
 
-def _flow_rows(state: State) -> list[Any]:
-    res = state.resolution
-    return [] if res is None else [(f.id, f.from_party, f.to_party, f.what, f.kind) for f in res.flows]
+def keyed_diff(
+    old: list[tuple[str, Any, Any]], new: list[tuple[str, Any, Any]]
+) -> tuple[list[str], list[Insert], list[Any]]:
+    """Removed ids, insertions (each after its predecessor in ``new``) and changed items that turn the list
+    ``old`` of ``(id, content key, item)`` into ``new``. Items both keep stay in place when they are in the
+    longest run that keeps its order; the others are removed and inserted again."""
+    old_pos = {i: n for n, (i, _, _) in enumerate(old)}
+    old_keys = {i: k for i, k, _ in old}
+    kept = [i for i, _, _ in new if i in old_pos]
+    stay = set(_longest_ordered(kept, old_pos))
+    removed = [i for i, _, _ in old if i not in stay]
+    added, changed = [], []
+    previous: str | None = None
+    for i, key, item in new:
+        if i not in stay:
+            added.append(Insert(item, previous))
+        elif old_keys[i] != key:
+            changed.append(item)
+        previous = i
+    return removed, added, changed
+
+
+def _longest_ordered(ids: list[str], pos: dict[str, int]) -> list[str]:
+    """The longest subsequence of ``ids`` whose positions ``pos`` increase (quadratic; lists are short)."""
+    best: list[list[str]] = []
+    for n, i in enumerate(ids):
+        run = max((best[m] for m in range(n) if pos[ids[m]] < pos[i]), key=len, default=[])
+        best.append([*run, i])
+    return max(best, key=len, default=[])
 
 
 def _holder_rows(state: State) -> list[Any]:
@@ -75,22 +115,26 @@ def plan_update(before: State | None, after: State, *, from_form: bool = False) 
     update = Update(full=False, presets=() if was == now else tuple(p for p in (was, now) if p))
     shown_before = [s.slug for s in before.open_sections]
     shown_after = [s.slug for s in after.open_sections]
-    update.sections = shown_before != shown_after
+    update.sections = update.nav = shown_before != shown_after or before.section != after.section
+    old_sections = {s.slug: (s.summary, s.conflict) for s in before.sections}
+    update.summaries = {s.slug for s in after.sections if old_sections.get(s.slug) != (s.summary, s.conflict)}
     if not update.sections:
         old = {pv.prop.id: pv for pv in before.properties}
         for s in after.open_sections:
             for pv in s.properties:
-                was = old[pv.prop.id]
-                if was.key == pv.key:
+                prev = old[pv.prop.id]
+                if prev.key == pv.key:
                     continue
-                if (was.open, was.bystander) != (pv.open, pv.bystander) or (
-                    not from_form and was.selected_key != pv.selected_key
-                ):
+                if not from_form and prev.selected_key != pv.selected_key:
                     update.fieldsets.append(pv.prop.id)
                     continue
-                states = {o.option.id: o.state_key for o in was.options}
+                if (prev.open, prev.bystander) != (pv.open, pv.bystander):
+                    update.notes.add(pv.prop.id)
+                states = {o.option.id: (prev.bystander, o.state_key) for o in prev.options}
                 update.option_states |= {
-                    (pv.prop.id, o.option.id) for o in pv.options if states.get(o.option.id) != o.state_key
+                    (pv.prop.id, o.option.id)
+                    for o in pv.options
+                    if states.get(o.option.id) != (pv.bystander, o.state_key)
                 }
     res_before, res_after = before.resolution, after.resolution
     if (res_before is None) != (res_after is None):
@@ -100,24 +144,41 @@ def plan_update(before: State | None, after: State, *, from_form: bool = False) 
         update.results = "none"
         return update
     update.results = "parts"
-    old_steps = {s.id: s for s in res_before.steps}
-    new_ids = [s.id for s in res_after.steps]
-    kept_old = [s.id for s in res_before.steps if s.id in set(new_ids)]
-    kept_new = [i for i in new_ids if i in old_steps]
-    if kept_old != kept_new:  # the steps kept changed order: send the whole list
-        update.results = "all"
-        return update
-    update.steps_removed = [s.id for s in res_before.steps if s.id not in set(new_ids)]
-    previous: str | None = None
-    for s in res_after.steps:
-        was = old_steps.get(s.id)
-        if was is None:
-            update.steps_added.append(StepInsert(s, previous))
-        elif tuple(was.because) != tuple(s.because):
-            update.steps_changed.append(s)
-        previous = s.id
+    update.steps_removed, update.steps_added, update.steps_changed = keyed_diff(
+        [(s.id, tuple(s.because), s) for s in res_before.steps], [(s.id, tuple(s.because), s) for s in res_after.steps]
+    )
+    if not res_before.findings or not res_after.findings:
+        update.findings_card = res_before.findings != res_after.findings
+    else:
+        update.findings_removed, update.findings_added, update.findings_changed = keyed_diff(
+            [(f.rule.id, f.rule.condition, f) for f in res_before.findings],
+            [(f.rule.id, f.rule.condition, f) for f in res_after.findings],
+        )
+    # a finding's "Explain" shows the selection's value of each term: re-send a kept one whose terms changed
+    kept = {f.rule.id for f in res_before.findings} - {f.rule.id for f in update.findings_changed}
+    kept -= {i.item.rule.id for i in update.findings_added}
+    update.findings_changed += [
+        f
+        for f in res_after.findings
+        if f.rule.id in kept
+        and not update.findings_card
+        and any(before.selection.get(p) != after.selection.get(p) for p in _props_of(f.rule.condition))
+    ]
+    update.flows_removed, update.flows_added, _ = keyed_diff(
+        [(f.id, f, f) for f in res_before.flows], [(f.id, f, f) for f in res_after.flows]
+    )
+    if not res_before.flows or not res_after.flows:
+        update.flows = res_before.flows != res_after.flows
     update.steps_count = len(res_before.steps) != len(res_after.steps)
-    update.findings = [f.rule.id for f in res_before.findings] != [f.rule.id for f in res_after.findings]
-    update.flows = _flow_rows(before) != _flow_rows(after)
-    update.responsibilities = _holder_rows(before) != _holder_rows(after)
+    rows_before, rows_after = _holder_rows(before), _holder_rows(after)
+    if [r[0] for r in rows_before] != [r[0] for r in rows_after]:
+        update.responsibilities = True
+    else:
+        update.holders = {new[0] for old, new in zip(rows_before, rows_after, strict=True) if old != new}
     return update
+
+
+def _props_of(expr: Any) -> set[str]:
+    from connectplan.engine.expression import references
+
+    return {t.prop for t in references(expr)}

@@ -52,6 +52,7 @@ __all__ = [
     "page_plan_list",
     "page_plan_log",
     "page_version",
+    "partial_figures",
     "partial_workspace",
     "readyz",
     "refusal_text",
@@ -204,6 +205,17 @@ def partial_workspace(request: Request) -> Response:
     context = {**_state_context(state, before), "u": update, "presets": presets, "change": last_change(before, state)}
     headers = {"HX-Push-Url": "/?" + state.state_query, "Vary": "HX-Request"}
     return render(request, "_update.html", context, **headers)
+
+
+def partial_figures(request: Request) -> Response:
+    """The configurator's diagrams and downloads for a selection (fetched when they come into view after an
+    option change); a plain GET is redirected to the full page."""
+    if "hx-request" not in request.headers:
+        return RedirectResponse("/?" + request.url.query, status_code=303)
+    from connectplan.web.configurator import state_for
+
+    state = state_for(ws_of(request), list(request.query_params.multi_items()), alternatives=False)
+    return render(request, "_figures_card.html", {"s": state}, Vary="HX-Request")
 
 
 # ---------------------------------------------------------------------------

@@ -21,10 +21,25 @@
   document.addEventListener("DOMContentLoaded", setupToggle);
   if (document.readyState !== "loading") setupToggle();
 
+  // a link to another state of the configurator (a fix, an alternative, a preset): a partial update that
+  // names the page's state (prev=), so only what changes is sent; a modified click opens it as a page
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest ? evt.target.closest("a[data-follow]") : null;
+    if (!link || !window.htmx || evt.defaultPrevented || evt.button !== 0 ||
+        evt.ctrlKey || evt.metaKey || evt.shiftKey || evt.altKey) return;
+    var prev = document.getElementById("prev");
+    evt.preventDefault();
+    pendingFocus = link.getAttribute("data-focus") || link.id || null;
+    window.htmx.ajax("GET", "/partials/workspace" + link.search, {
+      source: link, swap: "none", values: prev ? { prev: prev.value } : {}
+    });
+  });
+
   // a link or button that replaces itself (a fix, an alternative, a preset, "Next") names what to focus after it
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var elt = evt.detail && evt.detail.elt;
-    pendingFocus = elt && elt.getAttribute ? elt.getAttribute("data-focus") : null;
+    var focus = elt && elt.getAttribute ? elt.getAttribute("data-focus") : null;
+    if (focus) pendingFocus = focus;
   });
   document.addEventListener("htmx:afterSettle", function () {
     var active = document.activeElement;

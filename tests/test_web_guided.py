@@ -44,9 +44,7 @@ def change(tc, page: str, name: str, value: str) -> tuple[object, str]:
     """What the form sends when ``name`` is set to ``value`` on ``page`` (htmx: the form's fields, prev= included)."""
     prev = prev_of(page)
     pairs = [(k, v) for k, v in parse_qsl(prev) if k != name] + [(name, value), ("prev", prev)]
-    resp = tc.get(
-        "/partials/workspace?" + urlencode(pairs), headers={"HX-Request": "true", "HX-Trigger": "configure"}
-    )
+    resp = tc.get("/partials/workspace?" + urlencode(pairs), headers={"HX-Request": "true", "HX-Trigger": "configure"})
     assert resp.status_code == 200, resp.text
     return resp, tc.get(resp.headers["hx-push-url"]).text
 
@@ -198,7 +196,9 @@ def test_a_link_re_sends_the_fieldsets_whose_choice_it_changes(tc):
     page = tc.get("/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}) + "&section=all")
     fix = next(a for a in Page(page.text).tags("a") if a.get("class") == "alternative")
     section = dict(parse_qsl(urlsplit(fix["href"]).query))["section"]
-    page = tc.get("/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}) + f"&section={section}")
+    page = tc.get(
+        "/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}) + f"&section={section}"
+    )
     prev = prev_of(page.text)
     resp = tc.get(
         "/partials/workspace?" + urlsplit(fix["href"]).query + "&" + urlencode({"prev": prev}),
@@ -318,7 +318,9 @@ def _pages(tc_fresh) -> dict[str, str]:
     sel = {**SAAS, "liability": "stripe"}
     blocked = {**SAAS, "dashboard": "express", "liability": "stripe"}
     post(tc_fresh, "/plans", {"name": "acme", "message": "m", "author": "a", **sel})
-    post(tc_fresh, "/plans/acme/versions", {"message": "m2", "author": "a", "base": "1", **sel, "fee_payer": "platform"})
+    post(
+        tc_fresh, "/plans/acme/versions", {"message": "m2", "author": "a", "base": "1", **sel, "fee_payer": "platform"}
+    )
     return {
         "empty": f"/?catalog={CAT}",
         "preset": f"/?catalog={CAT}&preset=saas",

@@ -103,6 +103,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
+    from connectplan.web.views import breakable
+
+    env.filters["breakable"] = breakable  # long API paths wrap at their dots, never mid-word
     return Jinja2Templates(env=env)
 
 

@@ -13,6 +13,7 @@ blocked" box). The little view models below only arrange what the engine compute
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -117,6 +118,35 @@ def verdict_badge(verdict: str) -> Markup:
     '<span class="verdict v-sales_gated">sales gated</span>'
     """
     return Markup('<span class="verdict v-{0}">{1}</span>').format(verdict, verdict.replace("_", " "))
+
+
+#: a long token (an API path, a dotted field name) may break at its separators, never inside a word
+_LONG_TOKEN = re.compile(r"\S{25,}")
+
+
+def breakable(text: str) -> Markup:
+    """``text`` escaped, with a line-break opportunity (``<wbr>``) after each ``. / = , & _`` and before each
+    ``[`` of its long tokens, so ``configuration.merchant.capabilities`` wraps at its dots on a phone
+    instead of overflowing or breaking mid-word.
+
+    >>> str(breakable("see a.b <x> and configuration.recipient.capabilities[x]"))
+    'see a.b &lt;x&gt; and configuration.<wbr>recipient.<wbr>capabilities<wbr>[x]'
+    """
+
+    def split(match: re.Match[str]) -> str:
+        token = str(escape(match.group(0)))
+        token = re.sub(
+            r"(&(?:amp|lt|gt|quot|#39);)|([./=,_])(?=\S)", lambda m: m.group(1) or m.group(2) + "<wbr>", token
+        )
+        return token.replace("[", "<wbr>[")
+
+    out, last = [], 0
+    for match in _LONG_TOKEN.finditer(text):
+        out.append(str(escape(text[last : match.start()])))
+        out.append(split(match))
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 def link_or_text(text: str, url: str) -> Markup:

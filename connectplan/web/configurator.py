@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
+from connectplan.web.params import BadRequest, catalog_link, catalog_of, choice_of, parse_selection, query_string
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -476,8 +476,6 @@ def state_for(
     alternatives: bool = True,
 ) -> State:
     """The configurator state for query pairs (``catalog``, ``preset``, choices, ``plan``, ``base``, ``section``)."""
-    from connectplan.web.views import catalog_link
-
     asked = catalog_of(pairs)
     catalog = ws.catalog(asked)
     link = catalog_link(catalog, asked)

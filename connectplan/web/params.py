@@ -25,6 +25,7 @@ __all__ = [
     "RESERVED",
     "BadRequest",
     "Selection",
+    "catalog_link",
     "catalog_of",
     "choice_of",
     "parse_selection",
@@ -142,3 +143,18 @@ def query_string(catalog: str | None, selection: Mapping[str, object], **extra: 
     pairs += selection_values(selection)
     pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "", False)]
     return urlencode(pairs)
+
+
+def catalog_link(catalog: Catalog, asked: str | None = None) -> str:
+    """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
+    revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
+
+    >>> from types import SimpleNamespace as NS
+    >>> cat = NS(ref="stripe-connect@2024", revision_ref="stripe-connect@2024.r1")
+    >>> catalog_link(cat, "stripe-connect@2024.r1"), catalog_link(cat, "stripe-connect@2024")
+    ('stripe-connect@2024.r1', 'stripe-connect@2024')
+    """
+    from connectplan.engine.catalog_ref import CatalogRef
+
+    exact = asked is not None and CatalogRef.parse(asked).exact
+    return catalog.revision_ref if exact else catalog.ref

@@ -24,10 +24,9 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.engine.errors import ConnectplanError
 from connectplan.web.errors import refusal_text, web_message
-from connectplan.web.params import BadRequest, catalog_of, parse_selection, query_string
+from connectplan.web.params import BadRequest, catalog_link, catalog_of, parse_selection, query_string
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -88,19 +87,6 @@ def alternate(*urls: str) -> str:
     return ", ".join(f'<{u}>; rel="alternate"; type="application/json"' for u in urls)
 
 
-def catalog_link(catalog: Catalog, asked: str | CatalogRef | None = None) -> str:
-    """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
-    revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
-
-    >>> from types import SimpleNamespace as NS
-    >>> cat = NS(ref="stripe-connect@2024", revision_ref="stripe-connect@2024.r1")
-    >>> catalog_link(cat, "stripe-connect@2024.r1"), catalog_link(cat, "stripe-connect@2024")
-    ('stripe-connect@2024.r1', 'stripe-connect@2024')
-    """
-    exact = asked is not None and CatalogRef.parse(asked).exact
-    return catalog.revision_ref if exact else catalog.ref
-
-
 def record_catalog_link(record: Any) -> str:
     """How the web names a saved version's catalog: its exact revision when a newer one supersedes it."""
     return record.catalog_revision_ref if record.superseded_by is not None else record.catalog_ref
@@ -121,29 +107,41 @@ def verdict_badge(verdict: str) -> Markup:
 
 
 #: a long token (an API path, a dotted field name) may break at its separators, never inside a word
-_LONG_TOKEN = re.compile(r"\S{25,}")
+_LONG_TOKEN = re.compile(r"\S{28,}")
+#: the fewest characters between two line-break opportunities in a long token
+BREAK_EVERY = 12
 
 
 def breakable(text: str) -> Markup:
-    """``text`` escaped, with a line-break opportunity (``<wbr>``) after each ``. / = , & _`` and before each
-    ``[`` of its long tokens, so ``configuration.merchant.capabilities`` wraps at its dots on a phone
-    instead of overflowing or breaking mid-word.
+    """``text`` escaped, with a line-break opportunity (``<wbr>``) in its long tokens (28 characters or more):
+    after a ``.`` or ``/`` or before a ``[``, once at least 12 characters have passed since the last one, so
+    ``configuration.merchant.capabilities`` wraps at a dot on a phone instead of overflowing or breaking
+    mid-word (and a paragraph of API paths does not turn into hundreds of elements).
 
-    >>> str(breakable("see a.b <x> and configuration.recipient.capabilities[x]"))
-    'see a.b &lt;x&gt; and configuration.<wbr>recipient.<wbr>capabilities<wbr>[x]'
+    >>> str(breakable("see a.b <x> and configuration.recipient.capabilities[card_payments]"))
+    'see a.b &lt;x&gt; and configuration.<wbr>recipient.capabilities<wbr>[card_payments]'
+    >>> str(breakable("a_long_identifier_without_dots_at_all_here"))
+    'a_long_identifier_without_dots_at_all_here'
     """
 
-    def split(match: re.Match[str]) -> str:
-        token = str(escape(match.group(0)))
-        token = re.sub(
-            r"(&(?:amp|lt|gt|quot|#39);)|([./=,_])(?=\S)", lambda m: m.group(1) or m.group(2) + "<wbr>", token
-        )
-        return token.replace("[", "<wbr>[")
+    def split(token: str) -> str:
+        parts: list[str] = []
+        run = 0
+        for n, char in enumerate(token):
+            if char == "[" and run >= BREAK_EVERY:
+                parts.append("<wbr>")
+                run = 0
+            parts.append(str(escape(char)))
+            run += 1
+            if char in "./" and run >= BREAK_EVERY and n + 1 < len(token):
+                parts.append("<wbr>")
+                run = 0
+        return "".join(parts)
 
     out, last = [], 0
     for match in _LONG_TOKEN.finditer(text):
         out.append(str(escape(text[last : match.start()])))
-        out.append(split(match))
+        out.append(split(match.group(0)))
         last = match.end()
     out.append(str(escape(text[last:])))
     return Markup("".join(out))
@@ -233,8 +231,9 @@ def partial_workspace(request: Request) -> Response:
                 res = ws.resolve(catalog=state.catalog, set=dict(preset.selection), alternatives=False)
                 presets.append((preset, res.verdict))
     context = {**_state_context(state, before), "u": update, "presets": presets, "change": last_change(before, state)}
-    headers = {"HX-Push-Url": "/?" + state.state_query, "Vary": "HX-Request"}
-    return render(request, "_update.html", context, **headers)
+    response = render(request, "_update.html", context, Vary="HX-Request")
+    response.headers["HX-Push-Url"] = "/?" + state.state_query
+    return response
 
 
 def partial_figures(request: Request) -> Response:

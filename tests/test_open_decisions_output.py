@@ -579,7 +579,7 @@ def test_web_works_with_17_properties(tmp_path):
         )
         assert ticked.status_code == 200
         assert "Question 16: “Not decided yet” is chosen alone, so it was left out" in Page(ticked.text).all_text
-        assert "p16=yes" in ticked.headers["HX-Push-Url"] and "p16=undecided" not in ticked.headers["HX-Push-Url"]
+        assert "p16=yes" in ticked.headers["X-Push-Url"] and "p16=undecided" not in ticked.headers["X-Push-Url"]
 
 
 def _store_with(tmp_path, doc: dict[str, Any], *, name: str = "cat") -> tuple[str, Any]:

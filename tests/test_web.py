@@ -271,8 +271,8 @@ def test_partial_returns_out_of_band_parts_and_pushes_the_full_page_url(tc):
     assert "<html" not in resp.text
     parts = set(re.findall(r'id="([^"]+)"[^>]*data-hx-swap-oob="true"', resp.text))
     assert {"form-state", "section-nav", "sections", "panel-status", "results"} <= parts  # no prev=: every part
-    assert resp.headers["hx-push-url"] == "/?catalog=stripe-connect%402024&dashboard=express&section=accounts"
-    full = tc.get(resp.headers["hx-push-url"])
+    assert resp.headers["x-push-url"] == "/?catalog=stripe-connect%402024&dashboard=express&section=accounts"
+    full = tc.get(resp.headers["x-push-url"])
     assert full.status_code == 200 and "<html" in full.text
 
 
@@ -284,7 +284,7 @@ def test_partial_without_htmx_redirects_to_the_page(tc):
 
 def test_preset_expands_into_the_url_state(tc):
     resp = tc.get(f"/partials/workspace?catalog={CAT}&preset=saas", headers={"HX-Request": "true"})
-    pushed = dict(parse_qsl(urlsplit(resp.headers["hx-push-url"]).query))
+    pushed = dict(parse_qsl(urlsplit(resp.headers["x-push-url"]).query))
     assert pushed["catalog"] == CAT and "preset" not in pushed
     assert len(pushed) == 7  # catalog + the five properties of the preset's selection + the open section
     assert pushed["section"] == "accounts"

@@ -46,7 +46,7 @@ def change(tc, page: str, name: str, value: str) -> tuple[object, str]:
     pairs = [(k, v) for k, v in parse_qsl(prev) if k != name] + [(name, value), ("prev", prev)]
     resp = tc.get("/partials/workspace?" + urlencode(pairs), headers={"HX-Request": "true", "HX-Trigger": "configure"})
     assert resp.status_code == 200, resp.text
-    return resp, tc.get(resp.headers["hx-push-url"]).text
+    return resp, tc.get(resp.headers["x-push-url"]).text
 
 
 def oob_ids(fragment: str) -> list[str]:

@@ -41,6 +41,20 @@
     var focus = elt && elt.getAttribute ? elt.getAttribute("data-focus") : null;
     if (focus) pendingFocus = focus;
   });
+  // the configurator's URL follows each update (X-Push-Url), pushed after the update is painted; the entries
+  // carry htmx's state, so Back reloads the page of that URL (htmx: refreshOnHistoryMiss, no history cache)
+  document.addEventListener("htmx:afterOnLoad", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    var url = xhr && xhr.getResponseHeader("X-Push-Url");
+    if (!url) return;
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        if (!(history.state && history.state.htmx)) history.replaceState({ htmx: true }, "", location.href);
+        if (location.pathname + location.search !== url) history.pushState({ htmx: true }, "", url);
+      }, 0);
+    });
+  });
+
   document.addEventListener("htmx:afterSettle", function () {
     var active = document.activeElement;
     var lost = !active || active === document.body || !document.body.contains(active);

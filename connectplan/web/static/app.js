@@ -55,7 +55,7 @@
     });
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  function restoreFocus() {
     var active = document.activeElement;
     var lost = !active || active === document.body || !document.body.contains(active);
     if (pendingFocus) {
@@ -69,5 +69,59 @@
       var verdict = document.getElementById("h-verdict");
       if (verdict) { verdict.setAttribute("tabindex", "-1"); verdict.focus(); }
     }
+  }
+  document.addEventListener("htmx:afterSettle", restoreFocus);
+
+  // A configurator update (X-Push-Url) is only out-of-band parts (web/updates.py). They are put in place
+  // here rather than by htmx's swap, which dispatches an event per swapped part for every part swapped
+  // before it and re-reads attributes for settling: on a 2-core laptop that was most of the time between
+  // the response and the painted frame. Same semantics: data-hx-swap-oob="true" replaces the element of
+  // the same id; "STYLE:SELECTOR" with innerHTML, afterbegin, afterend or delete; parts inside <template>
+  // too; new content is handed to htmx.process; focus is restored by id.
+  function place(part) {
+    var spec = part.getAttribute("data-hx-swap-oob");
+    part.removeAttribute("data-hx-swap-oob");
+    var colon = spec.indexOf(":");
+    var style = spec === "true" ? "outerHTML" : colon > 0 ? spec.slice(0, colon) : spec;
+    var target = colon > 0 ? document.querySelector(spec.slice(colon + 1)) : document.getElementById(part.id);
+    if (!target) return [];
+    var nodes = style === "outerHTML" ? [part] : Array.prototype.slice.call(part.childNodes);
+    if (style === "outerHTML") target.replaceWith(part);
+    else if (style === "innerHTML") target.replaceChildren.apply(target, nodes);
+    else if (style === "afterend") target.after.apply(target, nodes);
+    else if (style === "afterbegin") target.prepend.apply(target, nodes);
+    else if (style === "delete") target.remove();
+    return nodes;
+  }
+
+  function applyUpdate(html) {
+    var activeId = document.activeElement && document.activeElement.id;
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var parts = Array.prototype.slice.call(holder.content.querySelectorAll("[data-hx-swap-oob]"));
+    Array.prototype.forEach.call(holder.content.querySelectorAll("template"), function (inner) {
+      parts = parts.concat(Array.prototype.slice.call(inner.content.querySelectorAll("[data-hx-swap-oob]")));
+    });
+    var placed = [];
+    parts.forEach(function (part) { placed = placed.concat(place(part)); });
+    placed.forEach(function (node) {
+      if (node.nodeType === 1 && (node.matches("[data-hx-get]") || node.querySelector("[data-hx-get]"))) {
+        window.htmx.process(node);
+      }
+    });
+    var active = document.activeElement;
+    if (activeId && (!active || active === document.body)) {
+      var again = document.getElementById(activeId);
+      if (again) again.focus({ preventScroll: true });
+    }
+    restoreFocus();
+    document.body.dispatchEvent(new CustomEvent("configurator:updated", { bubbles: true }));
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!xhr || !xhr.getResponseHeader("X-Push-Url") || xhr.status !== 200) return;
+    evt.detail.shouldSwap = false;
+    applyUpdate(xhr.responseText);
   });
 })();

@@ -4,10 +4,11 @@ One ``connectplan serve`` process on a fresh SQLite store; Debian's headless Chr
 (``/usr/lib/chromium/chromium``, never ``playwright install``) driven by Playwright opens the
 configurator at 1280 px on a preset and changes one option at a time in the open section (the
 guided view), as a user clicks: each change is timed in the page from the click on the option's
-label to the update being in place (``configurator:updated``, from ``static/app.js``, which puts the
-out-of-band parts in place) plus the next animation frame (about to be painted). Right after each change the bench process sends the very request
-the browser sent (same URL, ``prev=`` included, same headers) over a keep-alive connection and
-times the response: the server's own time for that request, in the same run. The figure is the
+label to the update being in place (``configurator:updated``, from ``static/app.js``, which puts
+the out-of-band parts in place) plus the next animation frame (about to be painted). Right after
+each change the bench process sends the very request the browser sent (same URL, ``prev=``
+included, same headers) over a keep-alive connection and times the response: the server's own
+time for that request, in the same run. The figure is the
 ratio of the two medians (target 2.5x); p95 and the swapped fragment's size (bytes and elements)
 are reported alongside.
 """
@@ -96,9 +97,9 @@ def run(config: Config) -> SuiteResult:
         server.close()
     result.notes.append(
         "Click to settled: from the click on an option's label to the next animation frame after the update "
-        "is in place (static/app.js's configurator:updated), measured in the page (performance.now). Server: the same URL (prev= included) "
-        "requested again by the bench process right after, over one keep-alive connection. One "
-        "`connectplan serve` worker; Chromium 1280x900, headless."
+        "is in place (static/app.js's configurator:updated), measured in the page (performance.now). "
+        "Server: the same URL (prev= included) requested again by the bench process right after, over one "
+        "keep-alive connection. One `connectplan serve` worker; Chromium 1280x900, headless."
     )
     return result
 

@@ -358,3 +358,14 @@ def test_every_page_type_is_valid_html(tmp_path):
                     for target in (attrs.get(ref) or "").split():
                         assert target in ids, (name, ref, target)
                 assert not [k for k in attrs if k.startswith("hx-")], (name, attrs)
+
+
+def test_a_conflict_does_not_claim_its_bystanders_became_possible(tc):
+    """Entering a conflict takes the marks off the options that cannot fix it; they are still excluded, so the
+    panel must not say they are "possible again"."""
+    page = tc.get("/?" + query_string(CAT, {**SAAS, "liability": "stripe"}) + "&section=accounts").text
+    resp, _ = change(tc, page, "dashboard", "express")
+    text = Page(resp.text).all_text
+    assert "Verdict: allowed → blocked." in text
+    for bystander in ("Onboarding", "Charge type", "Negative-balance liability"):  # every option still excluded
+        assert f"({bystander}) is possible again" not in text

@@ -547,7 +547,6 @@ def last_change(before: State | None, after: State) -> Change:
     ruled out, required or made possible again (the panel's first lines, and what is announced)."""
     if before is None:
         return Change(())
-    catalog = after.catalog
     lines: list[str] = []
     for pv in after.properties:
         pid = pv.prop.id
@@ -569,11 +568,14 @@ def last_change(before: State | None, after: State) -> Change:
                 effects.append((1, f"{title} is now required: the other choices leave only it."))
             elif o.mark == FIX:
                 effects.append((2, f"{title} would resolve the conflict."))
-            elif was.mark in (RULED_OUT, REQUIRED) and not o.mark:
+            elif o.status.status == "excluded":
+                continue  # a bystander of a conflict: still excluded, only not marked
+            elif was.mark == RULED_OUT:
                 effects.append((3, f"{title} is possible again."))
+            elif was.mark == REQUIRED:
+                effects.append((3, f"{title} is no longer the only option."))
     if before.verdict != after.verdict:
         lines.append(f"Verdict: {_verdict_words(before.verdict)} → {_verdict_words(after.verdict)}.")
-    del catalog
     shown = [text for _, text in sorted(effects, key=lambda e: e[0])[:CHANGE_LINES]]
     return Change(tuple(lines + shown), more=len(effects) - len(shown))
 

@@ -501,3 +501,30 @@ def test_the_form_works_with_javascript_off(browser, live_server):
         expect(pg).to_have_url(re.compile(r"dashboard=express"))
     finally:
         context.close()
+
+
+def test_an_error_during_an_update_replaces_the_configurator_with_a_way_back(browser, live_server, tmp_path):
+    """A partial update answered with an error (here a forged option in a followed link) shows the error
+    fragment in place of the configurator, with a link back to the selection without the bad parameter."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console = Console(page)
+    try:
+        page.goto(f"{live_server}/?catalog={CAT}&{SAAS}")
+        page.evaluate(
+            "() => { const a = document.createElement('a'); a.id = 'forged'; a.setAttribute('data-follow', '');"
+            f" a.href = '/?catalog={CAT}&{SAAS}&liability=zzz'; a.textContent = 'forged';"
+            " document.getElementById('panel-status').append(a); }"
+        )
+        page.locator("#forged").click()
+        expect(page.locator(".error-box .error")).to_contain_text("zzz")
+        back = page.locator(".error-box a").first
+        expect(back).to_have_text("Back to your selection in the configurator")
+        href = back.get_attribute("href") or ""
+        assert "dashboard=full" in href and "liability" not in href
+        page.screenshot(path=str(tmp_path / "10-error.png"))
+    finally:
+        context.close()
+    assert [e for e in console.errors if "status of 400" not in e] == []

@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from connectplan.web.params import BadRequest, catalog_link, catalog_of, choice_of, parse_selection, query_string
+from connectplan.engine.errors import SelectionError
+from connectplan.web.params import (
+    BadRequest,
+    catalog_link,
+    catalog_of,
+    choice_of,
+    field_at_fault,
+    parse_selection,
+    query_string,
+)
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -487,7 +496,14 @@ def state_for(
     if base is not None and not base.isdigit():
         raise BadRequest(f"base must be a version number, not {base!r}", "base")
     mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
-    exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
+    try:
+        exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
+    except SelectionError as exc:  # an unknown option: name its parameter, so the error page links back without it
+        raise BadRequest(
+            exc.message,
+            exc.field
+            or field_at_fault([(p, v if isinstance(v, str) else ",".join(v)) for p, v in sel.values], catalog),
+        ) from None
     selection = dict(exploration.selection)
     resolution = exploration.resolution
     if resolution is not None and alternatives:

@@ -28,6 +28,7 @@ __all__ = [
     "catalog_link",
     "catalog_of",
     "choice_of",
+    "field_at_fault",
     "parse_selection",
     "query_string",
     "selection_values",
@@ -122,9 +123,21 @@ def parse_selection(
         else:
             parsed = EngineSelection((p, _one(list(v), p) if isinstance(v, tuple) else v) for p, v in parsed.items())
     except SelectionError as exc:
-        raise BadRequest(exc.message, exc.field) from None
+        raise BadRequest(exc.message, exc.field or field_at_fault(choices, catalog)) from None
     values = tuple((p, v) for p, v in parsed.items() if v)
     return Selection(catalog=catalog_ref or None, preset=preset or None, values=values, extra=extra)
+
+
+def field_at_fault(choices: list[tuple[str, str]], catalog: Catalog | None) -> str | None:
+    """The first parameter naming an unknown property or option (an error page then links back to the
+    selection without it)."""
+    if catalog is None:
+        return None
+    for name, item in choices:
+        prop = catalog.property_index.get(name)
+        if prop is None or any(i.strip() and prop.option(i.strip()) is None for i in item.split(",")):
+            return name
+    return None
 
 
 def selection_values(selection: Mapping[str, object]) -> list[tuple[str, str]]:

@@ -120,7 +120,16 @@
 
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail && evt.detail.xhr;
-    if (!xhr || !xhr.getResponseHeader("X-Push-Url") || xhr.status !== 200) return;
+    if (!xhr) return;
+    var path = (evt.detail.requestConfig && evt.detail.requestConfig.path) || "";
+    if (xhr.status >= 400 && path.indexOf("/partials/workspace") === 0 && evt.detail.shouldSwap) {
+      // an error fragment (400, 409, 503: _error.html, id="workspace") replaces the configurator, as a
+      // page would, with its link back to the selection
+      evt.detail.target = document.getElementById("workspace");
+      evt.detail.swapOverride = "outerHTML";
+      return;
+    }
+    if (!xhr.getResponseHeader("X-Push-Url") || xhr.status !== 200) return;
     evt.detail.shouldSwap = false;
     applyUpdate(xhr.responseText);
   });

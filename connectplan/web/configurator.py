@@ -440,7 +440,9 @@ def property_views(exploration: Propagation) -> list[PropertyView]:
                     checked=checked,
                     mark=mark,
                     reason=_plain_reason(catalog, status) if mark in (RULED_OUT, CONFLICT) else "",
-                    explain=_explain(catalog, prop.id, status, state.options, selection),
+                    # an unmarked option (open, or a conflict's bystander) has nothing of its own to explain:
+                    # the conflict's rules are behind the panel's "Explain"
+                    explain=_explain(catalog, prop.id, status, state.options, selection) if mark else "",
                 )
             )
         is_open = chosen is not None and prop.is_pending(chosen)

@@ -131,7 +131,7 @@ def save(client: TeamClient, plan: str, charge_options: list[str]) -> tuple[int,
     )
     status, body, location = client.request("POST", f"/plans/{plan}/versions", form)
     if status == 303:
-        return status, int(location.rsplit("@", 1)[1])
+        return status, int(location.split("?")[0].rsplit("@", 1)[1])
     if status == 409:
         return status, None
     raise RuntimeError(f"POST /plans/{plan}/versions answered {status}: {body[:200]!r}")

@@ -37,27 +37,29 @@ _EXPORTS: dict[str, str] = {
     "ExportedVersion": "connectplan.exchange",
     "ExportedCatalog": "connectplan.exchange",
     # engine records
-    "Catalog": "engine",
-    "CatalogRef": "engine",
-    "Selection": "engine",
-    "Resolution": "engine",
-    "Finding": "engine",
-    "ActiveStep": "engine",
-    "Alternative": "engine",
+    "Catalog": "connectplan.engine",
+    "CatalogRef": "connectplan.engine",
+    "Selection": "connectplan.engine",
+    "Resolution": "connectplan.engine",
+    "Finding": "connectplan.engine",
+    "ActiveStep": "connectplan.engine",
+    "Alternative": "connectplan.engine",
     "Propagation": "connectplan.engine.propagation",
     "LintReport": "connectplan.engine.lint",
     "CatalogDiff": "connectplan.engine.catalog_diff",
     "ResolutionDiff": "connectplan.engine.diff",
     "PlanUpgrade": "connectplan.engine.upgrade",
+    # JSON documents
+    "to_document": "connectplan.output.documents",
     # errors
     "USER_ERRORS": "connectplan.errors",
     "ConnectplanError": "connectplan.engine.errors",
     "AppError": "connectplan.errors",
     "VerdictRefusedError": "connectplan.errors",
     "SaveOptions": "connectplan.save_policy",
-    "EngineError": "engine",
-    "CatalogError": "engine",
-    "SelectionError": "engine",
+    "EngineError": "connectplan.engine",
+    "CatalogError": "connectplan.engine",
+    "SelectionError": "connectplan.engine",
     "StoreError": "connectplan.db.errors",
     "SchemaError": "connectplan.db.errors",
     "NotFoundError": "connectplan.db.errors",
@@ -106,6 +108,7 @@ __all__ = [
     "__version__",
     "open_workspace",
     "store_status",
+    "to_document",
     "upgrade_store",
 ]
 
@@ -132,6 +135,7 @@ if TYPE_CHECKING:
     from connectplan.engine.upgrade import PlanUpgrade
     from connectplan.errors import USER_ERRORS, AppError, VerdictRefusedError
     from connectplan.exchange import ExportedCatalog, ExportedVersion, PlanExport
+    from connectplan.output.documents import to_document
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
     from connectplan.save_policy import SaveOptions
     from connectplan.visualize.render import RenderError

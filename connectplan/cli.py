@@ -46,10 +46,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "doc": ("connectplan.commands.doc:doc", "Write a plan's design document (Markdown + SVG, or one HTML file)."),
     "prompt": ("connectplan.commands.prompt:prompt", "Print a prompt asking a coding assistant to implement a plan."),
+    "blueprint": (
+        "connectplan.commands.blueprint:blueprint",
+        "Print the API requests a plan needs, by step (text, json, python or curl).",
+    ),
     "plan": ("connectplan.commands.plan:plan", "Save, change, compare, tag, fork, export and import versioned plans."),
     "db": ("connectplan.commands.db:db", "Create or upgrade the store's schema; show its revision."),
     "serve": ("connectplan.commands.serve:serve", "Serve the web configurator (http://127.0.0.1:8000 by default)."),
     "user": ("connectplan.commands.user:user", "Add a named user of the web configurator (serve --users FILE)."),
+    "verify": (
+        "connectplan.commands.verify:verify",
+        "Check that the platform's connected accounts match a plan (Stripe API; drift check).",
+    ),
 }
 
 

@@ -93,6 +93,26 @@ def diagrams_and_doc(plan: str = DEMO_PLAN) -> None:
     print()
 
 
+def api_blueprint(plan: str = DEMO_PLAN) -> None:
+    """The demo plan's API blueprint (issue 21): its requests by step as text, and the Python module,
+    curl script and JSON document written into ``demo-out/``."""
+    ref = f"{plan}@latest"
+    print(f"== API blueprint of {plan}: the requests it makes, by step, with their reasons")
+    run("blueprint", ref)
+    written = []
+    for fmt, name in (
+        ("python", f"{plan.replace('-', '_')}_blueprint.py"),
+        ("curl", f"{plan}-blueprint.sh"),
+        ("json", f"{plan}-blueprint.json"),
+    ):
+        run("blueprint", ref, "--format", fmt, "-o", str(OUT / name))
+        written.append(str(OUT / name))
+    print("Blueprint files written (the python module uses the official stripe package's StripeClient):")
+    for path in written:
+        print(f"   {path}")
+    print()
+
+
 def plan_history(plan: str = DEMO_PLAN) -> None:
     """Save a plan from a preset, save a second version with a change, print the log and the diff (issue 3)."""
     store = OUT / "connectplan.db"
@@ -275,6 +295,7 @@ def main() -> None:
     edition_2026()
     edition_2026_12()
     diagrams_and_doc()
+    api_blueprint()
     print(f"demo: done; files are in {OUT}/")
 
 

@@ -24,8 +24,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from connectplan.db.errors import path_problem
-from connectplan.errors import AppError
+from connectplan.errors import AppError, path_problem
 from connectplan.outfile import (
     OutputError,
     _reason,

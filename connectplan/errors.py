@@ -6,9 +6,10 @@ base class under it:
 
 - :class:`engine.EngineError`: a catalog or selection is invalid (``CatalogError`` with every
   problem, ``SelectionError``, ``ExpressionSyntaxError``);
-- :class:`db.errors.StoreError`: the store cannot be used (``SchemaError``), an unknown plan,
-  version, tag or edition (``NotFoundError``), a lost save race or a taken name
-  (``ConflictError``), an edition stored with other content (``EditionConflictError``);
+- :class:`db.errors.StoreError`: the store cannot be used (``SchemaError``; ``DatabaseError`` once
+  open), an unknown plan, version, tag or edition (``NotFoundError``), a lost save race or a taken
+  name (``ConflictError``), an edition stored with other content (``EditionConflictError``); the
+  repository raises them as a problem code and facts, :mod:`connectplan.store_words` words them;
 - :class:`AppError`: a bad file, reference, option combination or output path;
   :class:`VerdictRefusedError` under it: a save refused by the save policy
   (:mod:`connectplan.save_policy`: a blocked design without ``allow_blocked``, or a verdict
@@ -28,7 +29,7 @@ from typing import Any
 
 from connectplan.engine.errors import REFUSED, ConnectplanError
 
-__all__ = ["USER_ERRORS", "AppError", "ConnectplanError", "VerdictRefusedError"]
+__all__ = ["USER_ERRORS", "AppError", "ConnectplanError", "VerdictRefusedError", "path_problem", "shorten"]
 
 
 class AppError(ConnectplanError):
@@ -105,3 +106,26 @@ def undecided_text(open_props: tuple[str, ...] | list[str]) -> str:
 
 #: The exception classes the API raises for bad input (their common root); ``except USER_ERRORS:`` catches them all.
 USER_ERRORS: tuple[type[Exception], ...] = (ConnectplanError,)
+
+
+def shorten(text: str, limit: int = 240) -> str:
+    """``text`` cut past ``limit`` characters (its start kept: a path's directory), with its length.
+
+    >>> shorten("a" * 300, 30)
+    'aaaaaaaaaaaaaaaaaaaa…aaaaaaaaa (300 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return f"{text[:head]}…{text[-(limit - head - 1) :]} ({len(text)} characters)"
+
+
+def path_problem(exc: BaseException) -> str:
+    """What is wrong with a path, from the error the file system (or Python) gave for it."""
+    import errno
+
+    if isinstance(exc, ValueError):
+        return "the path contains a NUL character" if "null" in str(exc) else str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long for the file system; use a shorter one"
+    return getattr(exc, "strerror", None) or str(exc)

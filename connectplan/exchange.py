@@ -2,7 +2,7 @@
 
 A :class:`PlanExport` is a plan's history up to one version, self-contained except for its
 catalog editions, which are named with their content hash (an import needs the same content
-in the receiving store). :meth:`PlanExport.to_dict` is the JSON document;
+in the receiving store). :func:`connectplan.output.documents.export_document` writes its JSON document;
 :func:`parse_export` checks a document's structure and returns the record, or raises
 :class:`~db.errors.StoreError` naming the first problem.
 """
@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectplan.db.errors import EditionConflictError, NotFoundError, StoreError
-from connectplan.db.records import format_time, parse_time, selection_pairs
+from connectplan.db.records import format_time, parse_time, selection_pairs  # format_time: the export document's times
 from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.errors import AppError
 from connectplan.refs import check_author, check_message, check_tag_name
+from connectplan.store_words import worded
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "ExportedVersion",
     "PlanExport",
     "check_export_limits",
+    "format_time",
     "matching_edition",
     "parse_export",
     "read_export_file",
@@ -92,23 +94,6 @@ class ExportedVersion:
             tags=tuple(tags),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "parent": self.parent,
-            "created_at": format_time(self.created_at),
-            "author": self.author,
-            "message": self.message,
-            "catalog": {
-                "name": self.catalog.name,
-                "edition": self.catalog.edition,
-                "revision": self.catalog.revision,
-                "content_hash": self.catalog.content_hash,
-            },
-            "selection": {p: list(o) if isinstance(o, tuple) else o for p, o in self.selection},
-            "tags": list(self.tags),
-        }
-
 
 @dataclass(frozen=True)
 class PlanExport:
@@ -118,19 +103,6 @@ class PlanExport:
     created_at: datetime
     forked_from: str | None
     versions: tuple[ExportedVersion, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The export JSON document (key order fixed)."""
-        return {
-            "format": EXPORT_KIND,
-            "format_version": EXPORT_FORMAT_VERSION,
-            "plan": {
-                "name": self.name,
-                "created_at": format_time(self.created_at),
-                "forked_from": self.forked_from,
-            },
-            "versions": [v.to_dict() for v in self.versions],
-        }
 
 
 def check_export_limits(export: PlanExport, source: str = "export") -> None:
@@ -163,7 +135,7 @@ def matching_edition(stored: Sequence[EditionRow], catalog: ExportedCatalog, sou
         )
     found = next((r for r in same if r.content_hash == catalog.content_hash), None)
     if found is None:
-        raise EditionConflictError(catalog.ref, same[-1].content_hash, catalog.content_hash)
+        raise worded(EditionConflictError(catalog.ref, same[-1].content_hash, catalog.content_hash))
     return found
 
 

@@ -18,8 +18,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any
 
-from connectplan.db.errors import shorten
-from connectplan.errors import AppError
+from connectplan.errors import AppError, shorten
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -29,8 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from connectplan.db.errors import shorten
-from connectplan.errors import AppError
+from connectplan.errors import AppError, shorten
 
 __all__ = ["STDOUT", "OutputError", "check_symlinks", "write_output"]
 

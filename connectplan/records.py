@@ -38,16 +38,6 @@ class EditionInfo:
     def revision_ref(self) -> str:
         return f"{self.name}@{self.edition}.r{self.revision}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "edition": self.edition,
-            "revision": self.revision,
-            "title": self.title,
-            "content_hash": self.content_hash,
-            "imported_at": self.imported_at,
-        }
-
 
 @dataclass(frozen=True)
 class PlanSummary:
@@ -68,23 +58,6 @@ class PlanSummary:
     @property
     def stale(self) -> bool:
         return self.newest_edition != self.latest.catalog_edition or self.latest.superseded_by is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "latest": self.latest.version,
-            "versions": self.versions,
-            "catalog": {
-                "name": self.latest.catalog_name,
-                "edition": self.latest.catalog_edition,
-                "revision": self.latest.catalog_revision,
-            },
-            "verdict": self.verdict,
-            "updated_at": self.latest.created_at,
-            "stale": self.stale,
-            "newest_edition": self.newest_edition,
-            "superseded_by": self.latest.superseded_by,
-        }
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ __all__ = [
     "MAX_AUTHOR",
     "MAX_MESSAGE",
     "MAX_VERSION",
+    "PLAN_NAME_PATTERN",
+    "PLAN_NAME_RULE",
+    "TAG_NAME_PATTERN",
+    "TAG_NAME_RULE",
     "PlanRef",
     "catalog_ref",
     "check_author",
@@ -48,8 +52,17 @@ __all__ = [
 DEFAULT_CATALOG = "stripe-connect"
 
 _REVISION = re.compile(r"(?P<edition>.+)\.r(?P<revision>[1-9][0-9]{0,8})")
-_PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,99}")
+#: A plan name, as a regular expression valid in Python and in an HTML ``pattern`` (JavaScript's ``v`` flag:
+#: the hyphen escaped): a letter or digit, then up to 99 letters, digits, '.', '_' or '-'.
+PLAN_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._\-]{0,99}"
+#: A tag: a letter, then up to 99 letters, digits, '.', '_' or '-' (and never ``latest``).
+TAG_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9._\-]{0,99}"
+#: The plan-name rule in words (the error's and the form's).
+PLAN_NAME_RULE = "letters, digits, '.', '_' or '-' (up to 100, starting with a letter or digit)"
+#: The tag rule in words.
+TAG_NAME_RULE = "a tag starts with a letter, uses letters, digits, '.', '_' or '-', and is not 'latest'"
+_PLAN_NAME = re.compile(PLAN_NAME_PATTERN)
+_TAG_NAME = re.compile(TAG_NAME_PATTERN)
 
 
 #: Highest version number (PostgreSQL's INTEGER; checked before any query, so both backends agree).
@@ -113,20 +126,14 @@ class PlanRef(NamedTuple):
 def check_plan_name(name: str) -> str:
     """``name`` if it is a valid plan name."""
     if not _PLAN_NAME.fullmatch(name):
-        raise AppError(
-            f"invalid plan name {name!r}; use letters, digits, '.', '_' or '-' "
-            "(up to 100, starting with a letter or digit)"
-        )
+        raise AppError(f"invalid plan name {name!r}; use {PLAN_NAME_RULE}")
     return name
 
 
 def check_tag_name(tag: str) -> str:
     """``tag`` if it is a valid tag name (``latest`` is reserved)."""
     if not _TAG_NAME.fullmatch(tag) or tag == "latest":
-        raise AppError(
-            f"invalid tag {tag!r}; a tag starts with a letter, uses letters, digits, '.', '_' or '-', "
-            "and is not 'latest'"
-        )
+        raise AppError(f"invalid tag {tag!r}; {TAG_NAME_RULE}")
     return tag
 
 

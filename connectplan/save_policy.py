@@ -4,8 +4,11 @@ A version whose verdict is ``blocked`` or ``out_of_scope`` is saved only when th
 (``allow_blocked``); with ``fail_on`` a version whose verdict ranks at or above that severity is
 not saved at all (``resolve --fail-on``'s meaning); with ``require_decided`` a version that leaves
 a decision open (a property whose chosen option is pending, "not decided yet") is not saved. The
-store checks the policy inside the write transaction, before the insert, so a refused save stores
-nothing; the refusal is a :class:`~connectplan.errors.VerdictRefusedError` (exit code 1).
+store reads what it needs, resolves and checks the policy before its write transaction begins;
+that transaction is only the short insert(s) the database's unique keys guard (a save that lost a
+race reads and checks again), so a refused save stores nothing and never holds the write lock
+(``tests/test_save_transaction.py`` audits it). The refusal is a
+:class:`~connectplan.errors.VerdictRefusedError` (exit code 1).
 
 >>> policy = SavePolicy.of(fail_on="sales_gated")
 >>> policy.refuses("caution"), policy.refuses("sales_gated"), policy.refuses("blocked")

@@ -43,6 +43,7 @@ from connectplan.refs import (
     parse_plan_ref,
 )
 from connectplan.save_policy import SaveOptions, SavePolicy
+from connectplan.store_words import worded
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -79,7 +80,8 @@ def _info(row: EditionRow) -> EditionInfo:
 
 
 def _database_errors_mapped(cls: type[T]) -> type[T]:
-    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception."""
+    """Every public method of ``cls`` raises :class:`db.errors.DatabaseError`, never a driver's exception,
+    and every store error leaves it with its words (:mod:`connectplan.store_words`)."""
     import functools
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -87,14 +89,18 @@ def _database_errors_mapped(cls: type[T]) -> type[T]:
     from connectplan.db.schema import database_error
 
     def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        operation = method.__name__
+
         @functools.wraps(method)
         def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return method(self, *args, **kwargs)
+            except StoreError as exc:
+                raise worded(exc)  # noqa: B904 -- the same error, re-raised with its words
             except SQLAlchemyError as exc:
-                raise database_error(str(self.db_engine.url), exc) from None
+                raise worded(database_error(str(self.db_engine.url), exc, operation)) from None
             except sqlite3.Error as exc:  # raised outside SQLAlchemy's wrapping (e.g. a raw connection)
-                raise database_error(str(self.db_engine.url), exc) from None
+                raise worded(database_error(str(self.db_engine.url), exc, operation)) from None
 
         return guarded
 
@@ -452,16 +458,17 @@ class Store:
         author = check_author(author or default_author())
 
         def action() -> VersionRecord:
-            with self._write() as conn:
+            with self._read_conn() as conn:
                 self._refuse_existing(conn, name)
                 edition = self._edition_by_ref(conn, catalog_ref)
                 catalog = self._catalog_of(conn, edition.id)
-                chosen: Mapping[str, Any] = build_selection(catalog, preset, merge_repeats(catalog, assignments or {}))
-                selection = check_selection(catalog, chosen)
-                verdict = self._check_policy(policy, f"{name}@1", catalog, selection)
-                now = utc_now()
+            chosen: Mapping[str, Any] = build_selection(catalog, preset, merge_repeats(catalog, assignments or {}))
+            selection = check_selection(catalog, chosen)
+            verdict = self._check_policy(policy, f"{name}@1", catalog, selection)
+            now = utc_now()
+            default = f"new plan from preset {preset}" if preset else "new plan"
+            with self._write() as conn:  # two inserts; the plan's unique name guards a race
                 plan = plan_rows.insert_plan(conn, name, created_at=now)
-                default = f"new plan from preset {preset}" if preset else "new plan"
                 version = plan_rows.insert_version(
                     conn,
                     plan_id=plan.id,
@@ -473,7 +480,7 @@ class Store:
                     edition_id=edition.id,
                     selection=dict(selection),
                 )
-                return replace(version.record(plan, edition), verdict=verdict)
+            return replace(version.record(plan, edition), verdict=verdict)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {name!r} was created by someone else first; choose another name")
@@ -519,7 +526,7 @@ class Store:
         base: list[Snapshot] = []  # the version the change was computed from (default: the first attempt's latest)
 
         def action() -> VersionRecord:
-            with self._writer.begin() as conn:
+            with self._read_conn() as conn:
                 found = plan_rows.plan_with_latest(conn, name)
                 if found is None:
                     self._plan_row(conn, name)  # raises: unknown plan, with the known names
@@ -550,13 +557,16 @@ class Store:
                     if conflict is not None:
                         raise ConflictError(str(conflict))
                 catalog = self._catalog_of(conn, latest.catalog_edition_id)
-                ordered = check_selection(catalog, {**latest.selection, **merge_repeats(catalog, assignments)})
-                selection = dict(ordered)
-                previous = check_selection(catalog, latest.selection)
-                if selection == dict(previous):
-                    changes = Selection.parse(assignments, catalog).format(catalog)
-                    raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
-                verdict = self._check_policy(policy, f"{name}@{latest.number + 1}", catalog, ordered)
+                edition = self._edition_row(conn, latest.catalog_edition_id)
+            ordered = check_selection(catalog, {**latest.selection, **merge_repeats(catalog, assignments)})
+            selection = dict(ordered)
+            previous = check_selection(catalog, latest.selection)
+            if selection == dict(previous):
+                changes = Selection.parse(assignments, catalog).format(catalog)
+                raise StoreError(f"nothing changed: {name}@{latest.number} already has {changes}")
+            verdict = self._check_policy(policy, f"{name}@{latest.number + 1}", catalog, ordered)
+            parent_verdict = self.verdict(catalog, previous)
+            with self._write() as conn:  # one insert; the unique (plan, number) guards a race
                 version = plan_rows.insert_version(
                     conn,
                     plan_id=plan.id,
@@ -568,8 +578,7 @@ class Store:
                     edition_id=latest.catalog_edition_id,
                     selection=selection,
                 )
-                record = version.record(plan, self._edition_row(conn, latest.catalog_edition_id))
-                return replace(record, verdict=verdict, parent_verdict=self.verdict(catalog, previous))
+            return replace(version.record(plan, edition), verdict=verdict, parent_verdict=parent_verdict)
 
         return self._retry(
             action,
@@ -605,7 +614,7 @@ class Store:
             )
 
         def action() -> VersionRecord:
-            with self._write() as conn:
+            with self._read_conn() as conn:
                 found = plan_rows.plan_with_latest(conn, name)
                 if found is None:
                     self._plan_row(conn, name)  # raises: unknown plan
@@ -615,11 +624,11 @@ class Store:
                     raise conflict(latest.number)
                 edition = self._edition_by_ref(conn, catalog_ref)
                 catalog = self._catalog_of(conn, edition.id)
-                ordered = check_selection(catalog, selection)
-                verdict = self._check_policy(policy, f"{name}@{base + 1}", catalog, ordered)
-                parent_verdict = self.verdict(
-                    self._catalog_of(conn, latest.catalog_edition_id), selection_pairs(latest.selection)
-                )
+                parent_catalog = self._catalog_of(conn, latest.catalog_edition_id)
+            ordered = check_selection(catalog, selection)
+            verdict = self._check_policy(policy, f"{name}@{base + 1}", catalog, ordered)
+            parent_verdict = self.verdict(parent_catalog, selection_pairs(latest.selection))
+            with self._write() as conn:  # one insert; the unique (plan, number) refuses a version saved since
                 version = plan_rows.insert_version(
                     conn,
                     plan_id=plan.id,
@@ -631,7 +640,7 @@ class Store:
                     edition_id=edition.id,
                     selection=dict(ordered),
                 )
-                return replace(version.record(plan, edition), verdict=verdict, parent_verdict=parent_verdict)
+            return replace(version.record(plan, edition), verdict=verdict, parent_verdict=parent_verdict)
 
         from sqlalchemy.exc import IntegrityError
 
@@ -674,13 +683,15 @@ class Store:
         author = check_author(author or default_author())
 
         def action() -> VersionRecord:
-            with self._write() as conn:
+            with self._read_conn() as conn:
                 plan, source = self._resolve(conn, ref)
                 self._refuse_existing(conn, new_name)
                 catalog = self._catalog_of(conn, source.catalog_edition_id)
-                verdict = self._check_policy(policy, f"{new_name}@1", catalog, selection_pairs(source.selection))
-                now = utc_now()
-                origin = f"{plan.name}@{source.number}"
+                edition = self._edition_row(conn, source.catalog_edition_id)
+            verdict = self._check_policy(policy, f"{new_name}@1", catalog, selection_pairs(source.selection))
+            now = utc_now()
+            origin = f"{plan.name}@{source.number}"
+            with self._write() as conn:  # two inserts; the plan's unique name guards a race
                 new_plan = plan_rows.insert_plan(conn, new_name, created_at=now, forked_from=origin)
                 version = plan_rows.insert_version(
                     conn,
@@ -693,8 +704,7 @@ class Store:
                     edition_id=source.catalog_edition_id,
                     selection=source.selection,
                 )
-                record = version.record(new_plan, self._edition_row(conn, source.catalog_edition_id))
-                return replace(record, verdict=verdict)
+            return replace(version.record(new_plan, edition), verdict=verdict)
 
         return self._retry(
             action, lambda: ConflictError(f"plan {new_name!r} was created by someone else first; choose another name")
@@ -732,35 +742,45 @@ class Store:
         policy = options.policy
 
         def action() -> VersionRecord:
-            with self._write() as conn:
+            with self._read_conn() as conn:
                 self._refuse_existing(conn, name)
                 stored = graph_store.read_editions(conn)
+                editions = [matching_edition(stored, v.catalog, source) for v in export.versions]
+                catalogs = [self._catalog_of(conn, e.id) for e in editions]
+            verdict = None
+            selections = []
+            for v, catalog in zip(export.versions, catalogs, strict=True):
+                try:
+                    selection = check_selection(catalog, dict(v.selection))
+                except EngineError as exc:
+                    raise StoreError(f"{source}: version {v.version}: {exc}") from None
+                verdict = self._check_policy(policy, f"{name}@{v.version}", catalog, selection)
+                selections.append(selection)
+            with self._write() as conn:  # inserts only; the plan's unique name guards a race
                 plan = plan_rows.insert_plan(conn, name, created_at=export.created_at, forked_from=export.forked_from)
-                last = None
-                verdict = None
-                for v in export.versions:
-                    edition = matching_edition(stored, v.catalog, source)
-                    catalog = self._catalog_of(conn, edition.id)
-                    try:
-                        selection = check_selection(catalog, dict(v.selection))
-                    except EngineError as exc:
-                        raise StoreError(f"{source}: version {v.version}: {exc}") from None
-                    verdict = self._check_policy(policy, f"{name}@{v.version}", catalog, selection)
-                    last = plan_rows.insert_version(
-                        conn,
-                        plan_id=plan.id,
-                        number=v.version,
-                        parent=v.parent,
-                        message=v.message,
-                        author=v.author,
-                        created_at=v.created_at,
-                        edition_id=edition.id,
-                        selection=dict(selection),
+                rows = []
+                for v, edition, selection in zip(export.versions, editions, selections, strict=True):
+                    rows.append(
+                        plan_rows.insert_version(
+                            conn,
+                            plan_id=plan.id,
+                            number=v.version,
+                            parent=v.parent,
+                            message=v.message,
+                            author=v.author,
+                            created_at=v.created_at,
+                            edition_id=edition.id,
+                            selection=dict(selection),
+                        )
                     )
-                    for tag in v.tags:
-                        plan_rows.set_tag(conn, plan.id, tag, last.id)
-                assert last is not None
-                return replace(self._record_of(conn, plan, last), verdict=verdict)
+                # a tag names one version (a later one wins); a new plan has none yet: one insert each
+                tagged = {tag: rows[i] for i, v in enumerate(export.versions) for tag in v.tags}
+                for tag, row in tagged.items():
+                    plan_rows.insert_tag(conn, plan.id, tag, row.id)
+            last = rows[-1]
+            newest = {row.ref: row.revision for row in stored}  # sorted: the last one wins
+            tags = tuple(tag for tag, row in tagged.items() if row is last)
+            return replace(last.record(plan, editions[-1], tags, newest.get(editions[-1].ref)), verdict=verdict)
 
         return self._retry(
             action,

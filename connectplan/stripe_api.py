@@ -23,7 +23,9 @@ takes true/false, ``int`` a whole number (not a bool), ``float`` and ``Decimal``
 string; a ``List[...]`` takes a list (its items checked, an item that is a mapping field by field); a
 ``Dict[str, X]`` (``metadata``) takes any key. A placeholder ``{{name}}`` is accepted for any type. An
 object is never given whole at a name: name its fields (``defaults.currency``). Request options
-(``stripe_account``, ``stripe_version``, ``idempotency_key`` ...) are not parameters.
+(``stripe_account``, ``stripe_version``, ``idempotency_key`` ...) are not parameters. An event
+destination's ``enabled_events``, typed as any strings, take the event types the package knows for
+its ``event_payload`` (:func:`sdk_event_types`).
 
 Anything newer than the pinned SDK is accepted only through :data:`ALLOWED`, each entry naming the
 exact request, parameter, enum value or combination of values and the Stripe changelog that introduced
@@ -60,6 +62,7 @@ __all__ = [
     "check_request",
     "normalise_path",
     "sdk_api_version",
+    "sdk_event_types",
     "sdk_requests",
 ]
 
@@ -375,6 +378,9 @@ def _version_date(version: str) -> str:
     return m.group(1) if m else ""
 
 
+_LIST_AT_MOST = 30  # enum values a message lists
+
+
 class _Check:
     """State of one :func:`check_request` call."""
 
@@ -463,6 +469,12 @@ class _Check:
             return
         if isinstance(value, str) and shape.literals:
             if value in [v for v in shape.literals if isinstance(v, str)] or self.allowed(name.split("[")[0], value):
+                return
+            strings = [v for v in shape.literals if isinstance(v, str)]
+            if len(strings) > _LIST_AT_MOST:  # an enum of hundreds (event types): the nearest, not the list
+                near = difflib.get_close_matches(value, strings, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                self.problem("unknown_value", name, f"{name!r} takes one of {len(strings)} values, not {value!r}{hint}")
                 return
             choices = ", ".join(repr(v) for v in shape.literals)
             self.problem("unknown_value", name, f"{name!r} takes one of {choices}, not {value!r}")
@@ -590,8 +602,52 @@ def check_request(
             ck.value(name, shape, value)
     if complete and classes:
         ck.missing(classes, [n for n, _ in pairs])
+    if key in _EVENT_TYPE_REQUESTS:
+        _check_event_types(ck, pairs)
     _check_version(ck, key, pairs, stripe_version)
     return ck.problems
+
+
+#: Requests whose ``enabled_events`` the SDK types as any string: their event types are checked
+#: against the SDK's event types (:func:`sdk_event_types`) for the request's ``event_payload``.
+_EVENT_TYPE_REQUESTS = frozenset({("POST", "/v2/core/event_destinations"), ("POST", "/v2/core/event_destinations/{}")})
+
+
+@lru_cache(maxsize=2)
+def sdk_event_types(payload: str) -> frozenset[str]:
+    """The event types the installed ``stripe`` package knows for an event destination's ``payload``:
+    ``snapshot`` the v1 types (the webhook endpoint's ``enabled_events`` enum, ``payment_intent.succeeded``),
+    ``thin`` the thin types it has classes for (``v2.core.account[requirements].updated``, ``v1.payout.paid``).
+
+    >>> "v2.core.account[requirements].updated" in sdk_event_types("thin")
+    True
+    >>> "account.updated" in sdk_event_types("snapshot"), "v2.core.account.updated" in sdk_event_types("snapshot")
+    (True, False)
+    """
+    if payload == "thin":
+        from stripe.events._event_classes import _V2_EVENT_NOTIFICATION_CLASS_LOOKUP
+
+        return frozenset(_V2_EVENT_NOTIFICATION_CLASS_LOOKUP)
+    from stripe.params._webhook_endpoint_create_params import WebhookEndpointCreateParams
+
+    listed = _shape([_fields(WebhookEndpointCreateParams)["enabled_events"]])
+    return frozenset(str(v) for v in _shape(listed.lists).literals)
+
+
+def _check_event_types(ck: _Check, pairs: list[tuple[str, Any]]) -> None:
+    given = dict(pairs)
+    events, payload = given.get("enabled_events"), given.get("event_payload")
+    if not isinstance(events, (list, tuple)):
+        return
+    payloads = [payload] if payload in ("snapshot", "thin") else ["snapshot", "thin"]
+    known = frozenset().union(*(sdk_event_types(p) for p in payloads))
+    for i, event in enumerate(events):
+        if not isinstance(event, str) or event in known or _PLACEHOLDER.fullmatch(event):
+            continue
+        near = difflib.get_close_matches(event, sorted(known), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        what = f"a {payload} event type" if len(payloads) == 1 else "an event type"
+        ck.problem("unknown_value", f"enabled_events[{i}]", f"{event!r} is not {what} stripe knows{hint}")
 
 
 def _is_str(value: Any) -> bool:

@@ -26,31 +26,34 @@ The saving methods (:meth:`Workspace.new_plan`, :meth:`~Workspace.set_plan`, :me
 refuses a version that leaves a decision open (a pending, "not decided yet" option); a refusal is a
 :class:`~connectplan.errors.VerdictRefusedError` and stores nothing. The returned record's
 ``verdict`` (and ``parent_verdict`` for a change) says what was saved.
+
+The actions that draw, write or build from a plan (``subject``, ``diagram``, ``render``, ``doc``,
+``prompt``, ``verify``, ``blueprint``) are defined in :mod:`connectplan.workspace_outputs`, a mixin
+of :class:`Workspace`; they are used through the workspace like every other action.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectplan import compare as comparing
 from connectplan.catalog_files import builtin_loaders
 from connectplan.db.graph_store import CatalogCache
 from connectplan.db.schema import display_url, open_database, schema_status, store_url, upgrade_database
 from connectplan.db.session import PoolOptions, database_url
-from connectplan.engine import Catalog, CatalogRef, Resolution, Selection, Severity, build_selection, resolve
+from connectplan.engine import Catalog, Resolution, Selection, Severity, build_selection, resolve
 from connectplan.engine.errors import CONFLICT
 from connectplan.errors import AppError, VerdictRefusedError
 from connectplan.save_policy import SaveOptions
 from connectplan.store import Store
+from connectplan.store_words import StoreStatus, status_words, store_words
+from connectplan.workspace_outputs import DIAGRAM_KINDS, OutputActions
+from connectplan.workspace_types import CatalogArg, PlanView, Subject
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
-
-    import graphviz
-
     from connectplan.db.records import VersionRecord
-    from connectplan.db.schema import SchemaStatus
     from connectplan.engine.catalog_diff import CatalogDiff
     from connectplan.engine.diff import ResolutionDiff
     from connectplan.engine.lint import LintReport
@@ -60,42 +63,30 @@ if TYPE_CHECKING:
     from connectplan.exchange import PlanExport
     from connectplan.records import EditionInfo, LogEntry, PlanSummary
 
-__all__ = ["DIAGRAM_KINDS", "CatalogArg", "PlanView", "Subject", "Workspace", "open_workspace"]
+__all__ = [
+    "DIAGRAM_KINDS",
+    "CatalogArg",
+    "PlanView",
+    "PoolOptions",
+    "StoreStatus",
+    "Subject",
+    "Workspace",
+    "open_workspace",
+    "schema_head",
+    "store_status",
+    "upgrade_store",
+]
 
-#: How a method names a catalog: a loaded :class:`~engine.Catalog` (used as it is, its exact revision when
-#: saved), a :class:`~engine.CatalogRef`, its text (``NAME``, ``NAME@EDITION``, ``NAME@EDITION.rN``) or None
-#: (the newest ``stripe-connect``).
-CatalogArg = Catalog | CatalogRef | str | None
 
-#: Diagram kinds :meth:`Workspace.render` draws.
-DIAGRAM_KINDS = ("money-flow", "liability", "steps", "catalog")
 #: Catalogs a workspace keeps rebuilt in memory (immutable content, by content hash).
 CATALOG_CACHE_SIZE = 16
 
 
-@dataclass(frozen=True)
-class PlanView:
-    """A stored plan version and its resolution (with nearest alternatives when worse than caution)."""
+def schema_head() -> str:
+    """The schema revision this code works with (what ``/readyz`` expects the store to be at)."""
+    from connectplan.db import session
 
-    record: VersionRecord
-    resolution: Resolution
-
-    def __iter__(self) -> Iterator[Any]:
-        """``record, resolution = ws.plan(ref)``."""
-        return iter((self.record, self.resolution))
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a diagram, document or prompt is about: a resolution, and a plan version's metadata if it is one."""
-
-    resolution: Resolution
-    record: VersionRecord | None = None
-    previous: PlanView | None = None
-
-    @property
-    def label(self) -> str | None:
-        return self.record.ref if self.record else None
+    return session.HEAD_REVISION
 
 
 def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -> Workspace:
@@ -107,8 +98,9 @@ def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -
     call :meth:`Workspace.close`. ``pool`` sizes the connection pool (a server's workers share the
     database's connections: :meth:`db.session.PoolOptions.for_workers`).
     """
-    url = store_url(database_url() if url is None else url)
-    db_engine, editions = open_database(url, pool)
+    with store_words():
+        url = store_url(database_url() if url is None else url)
+        db_engine, editions = open_database(url, pool)
     try:
         ws = Workspace(url, Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE), editions))
         ws.store.ensure_builtins(builtin_loaders())
@@ -118,9 +110,10 @@ def open_workspace(url: str | None = None, *, pool: PoolOptions | None = None) -
     return ws
 
 
-def store_status(url: str | None = None) -> SchemaStatus:
+def store_status(url: str | None = None) -> StoreStatus:
     """The schema state of a store without opening (or creating) it: what ``connectplan db current`` prints."""
-    return schema_status(store_url(database_url() if url is None else url))
+    with store_words():
+        return status_words(schema_status(store_url(database_url() if url is None else url)))
 
 
 def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False) -> tuple[str | None, str]:
@@ -129,8 +122,9 @@ def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False)
     Concurrent upgrades queue on the schema lock. A database that holds other tables and no
     connectplan schema is refused unless ``allow_foreign_tables``.
     """
-    url = store_url(database_url() if url is None else url)
-    before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
+    with store_words():
+        url = store_url(database_url() if url is None else url)
+        before, after, db_engine = upgrade_database(url, allow_foreign_tables=allow_foreign_tables)
     try:
         Store(db_engine, CatalogCache(CATALOG_CACHE_SIZE)).ensure_builtins(builtin_loaders())
     finally:
@@ -138,7 +132,7 @@ def upgrade_store(url: str | None = None, *, allow_foreign_tables: bool = False)
     return before, after
 
 
-class Workspace:
+class Workspace(OutputActions):
     """An open store and every user action on it. Make one with :func:`open_workspace`."""
 
     def __init__(self, url: str, store: Store) -> None:
@@ -368,6 +362,10 @@ class Workspace:
         """Compare two plan versions (of one plan or two): selection, edition, verdict, findings, steps, flows."""
         return self.store.diff(ref_a, ref_b)
 
+    def compare(self, a: comparing.Side, b: comparing.Side) -> comparing.Comparison:
+        """Compare two sides: plan versions, presets or selections, each on an edition (:mod:`connectplan.compare`)."""
+        return comparing.compare(self, a, b)
+
     def tag(self, ref: str, tag: str, *, force: bool = False) -> VersionRecord:
         """Name the version ``ref`` points at ``tag``; moving an existing tag needs ``force``."""
         return self.store.tag(ref, tag, force=force)
@@ -390,7 +388,7 @@ class Workspace:
         return self.store.fork(ref, new_name, options=opts)
 
     def export_plan(self, ref: str) -> PlanExport:
-        """A plan's history up to ``ref``'s version (``.to_dict()`` is the export document)."""
+        """A plan's history up to ``ref``'s version (``connectplan.to_document(...)`` is the export document)."""
         return self.store.export_plan(ref)
 
     def import_plan(
@@ -482,176 +480,6 @@ class Workspace:
             raise
         return report, saved
 
-    # -- diagrams, documents, prompts ------------------------------------------
-
-    def subject(
-        self,
-        ref: str | None = None,
-        *,
-        catalog: CatalogArg = None,
-        preset: str | None = None,
-        set: SelectionInput = None,
-        with_previous: bool = False,
-    ) -> Subject:
-        """A plan version (``ref``) or a what-if selection (``preset``/``set``/``catalog``) to draw or write about."""
-        if ref and (preset or set or catalog):
-            raise AppError("give either a plan REF or a selection (--preset/--set/--catalog), not both")
-        if ref:
-            view = self.plan(ref)
-            previous = None
-            if with_previous and view.record.parent is not None:
-                previous = self.plan(f"{view.record.plan}@{view.record.parent}")
-            return Subject(view.resolution, view.record, previous)
-        if preset or set:
-            return Subject(self.resolve(catalog=catalog, preset=preset, set=set))
-        raise AppError(
-            "name a plan version (REF, e.g. acme-marketplace@2) or a selection "
-            "(--preset NAME and/or --set PROPERTY=OPTION, optionally --catalog NAME@EDITION)"
-        )
-
-    def diagram(
-        self,
-        kind: str,
-        ref: str | None = None,
-        *,
-        catalog: CatalogArg = None,
-        preset: str | None = None,
-        set: SelectionInput = None,
-        against: str | None = None,
-        include: Iterable[str] = (),
-        property: str | None = None,
-    ) -> graphviz.Digraph:
-        """The diagram ``kind`` of a plan version or selection, as a ``graphviz.Digraph`` (nothing rendered).
-
-        For ``catalog``, ``property`` draws that property's figure instead of the overview.
-        """
-        from connectplan.visualize import catalog_diagram, change_diagram, parse_include, resolution_diagram
-
-        if kind not in DIAGRAM_KINDS:
-            raise AppError(f"unknown diagram kind {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}")
-        try:
-            included = parse_include(tuple(include))
-        except ValueError as exc:
-            raise AppError(str(exc)) from None
-        if included and kind != "money-flow":
-            raise AppError("--include applies to money-flow diagrams only")
-        options = {"include": included} if kind == "money-flow" else {}
-        if property is not None and kind != "catalog":
-            raise AppError("--property applies to catalog diagrams only")
-        if kind == "catalog":
-            if against:
-                raise AppError(
-                    "--against draws money-flow, liability or steps changes; "
-                    "compare catalogs with `connectplan catalog diff`"
-                )
-            if ref or preset or set:
-                subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
-                drawn, res = subject.resolution.catalog, subject.resolution
-            else:
-                drawn, res = self.catalog(catalog), None
-            try:
-                return catalog_diagram(drawn, res, prop=property)
-            except ValueError as exc:
-                raise AppError(str(exc)) from None
-        subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
-        if against:
-            base = self.plan(against)
-            return change_diagram(
-                kind,
-                base.resolution,
-                subject.resolution,
-                old_subject=base.record.ref,
-                new_subject=subject.label or "what-if",
-                **options,
-            )
-        return resolution_diagram(kind, subject.resolution, subject=subject.label, **options)
-
-    def render(
-        self,
-        kind: str,
-        ref: str | None = None,
-        *,
-        catalog: CatalogArg = None,
-        preset: str | None = None,
-        set: SelectionInput = None,
-        format: str = "svg",
-        against: str | None = None,
-        include: Iterable[str] = (),
-        path: str | Path | None = None,
-        property: str | None = None,
-    ) -> bytes | Path:
-        """Draw a diagram; the rendered bytes, or the written :class:`~pathlib.Path` when ``path`` is given.
-
-        ``format`` is svg, png, pdf or dot (the DOT text needs no Graphviz binary).
-        """
-        from connectplan.outfile import write_output
-        from connectplan.visualize.render import check_format, render, render_bytes
-
-        fmt = check_format(format)
-        dot = self.diagram(
-            kind, ref, catalog=catalog, preset=preset, set=set, against=against, include=include, property=property
-        )
-        if path is not None:
-            target = path  # as given: Path() would drop a trailing '/', which write_output refuses
-
-            def write(_path: Path, data: bytes) -> None:
-                write_output(target, data)  # atomic; FIFOs and devices streamed to
-
-            return render(dot, path, fmt, write=write)
-        return render_bytes(dot, fmt)
-
-    def doc(
-        self,
-        ref: str | None = None,
-        *,
-        output: str | Path,
-        format: str | None = None,
-        catalog: CatalogArg = None,
-        preset: str | None = None,
-        set: SelectionInput = None,
-        since: str | None = None,
-        force: bool = False,
-    ) -> list[Path]:
-        """Write the design document of a plan version or selection into ``output``; the files written.
-
-        ``output`` is a directory, a ``NAME.md`` or ``NAME.html`` file (the suffix picks the format
-        when ``format`` is None) or ``-``; files an earlier run did not write are kept unless
-        ``force``. The document's decision log is the plan's history up to the version; ``since``
-        (a plan version REF) adds what changed since that version, with the change diagrams.
-        """
-        from dataclasses import replace as with_fields
-
-        from connectplan.output.design_doc import decision_log
-        from connectplan.output.doc_writer import write_design_doc
-
-        subject = self.subject(ref, catalog=catalog, preset=preset, set=set, with_previous=True)
-        previous = (plan_info(subject.previous.record), subject.previous.resolution) if subject.previous else None
-        info = None
-        if subject.record:
-            history = decision_log(subject.record, self.log(subject.record.plan))
-            info = with_fields(plan_info(subject.record), history=history)
-        base = None
-        if since:
-            view = self.plan(since)
-            base = (plan_info(view.record), view.resolution)
-        return write_design_doc(
-            subject.resolution, output, fmt=format, info=info, previous=previous, since=base, force=force
-        )
-
-    def prompt(
-        self,
-        ref: str | None = None,
-        *,
-        catalog: CatalogArg = None,
-        preset: str | None = None,
-        set: SelectionInput = None,
-    ) -> str:
-        """A prompt asking a coding assistant to implement a plan version or selection exactly."""
-        from connectplan.output.prompt import prompt_text
-
-        subject = self.subject(ref, catalog=catalog, preset=preset, set=set)
-        return prompt_text(subject.resolution, plan_info(subject.record) if subject.record else None)
-
 
 def _options(
     options: SaveOptions | None,
@@ -679,20 +507,6 @@ def with_alternatives(res: Resolution) -> Resolution:
     from connectplan.sat import make_solver
 
     return replace(res, alternatives=nearest_alternatives(res.catalog, res.selection_dict, make_solver))
-
-
-def plan_info(record: VersionRecord) -> Any:
-    """The design-document metadata of a stored plan version."""
-    from connectplan.output.design_doc import PlanInfo
-
-    return PlanInfo(
-        name=record.plan,
-        version=record.version,
-        created_at=record.created_at,
-        message=record.message,
-        tags=tuple(record.tags),
-        author=record.author,
-    )
 
 
 def _is_file_argument(target: str) -> bool:

@@ -31,6 +31,7 @@ __all__ = [
     "find_plan",
     "find_tag_version",
     "insert_plan",
+    "insert_tag",
     "insert_version",
     "latest_version",
     "list_plans",
@@ -212,6 +213,11 @@ def insert_plan(conn: Connection, name: str, *, created_at: datetime, forked_fro
         _INSERT_PLAN, {"name": name, "created_at": created_at, "forked_from": forked_from}
     ).scalar_one()
     return PlanRow(plan_id, name, created_at, forked_from)
+
+
+def insert_tag(conn: Connection, plan_id: int, name: str, version_id: int) -> None:
+    """Add tag ``name`` of a plan (one insert: the plan must not have it yet)."""
+    conn.execute(_INSERT_TAG, {"plan_id": plan_id, "name": name, "version_id": version_id})
 
 
 def set_tag(conn: Connection, plan_id: int, name: str, version_id: int) -> None:

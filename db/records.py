@@ -144,18 +144,3 @@ class VersionRecord:
     def catalog_id(self) -> CatalogRef:
         """The exact revision as an :class:`engine.CatalogRef` (``str()``: ``NAME@EDITION.rN``)."""
         return CatalogRef(self.catalog_name, self.catalog_edition, self.catalog_revision)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``plan`` key of ``plan show --format json``."""
-        return {
-            "name": self.plan,
-            "version": self.version,
-            "parent": self.parent,
-            "message": self.message,
-            "author": self.author,
-            "created_at": self.created_at,
-            "tags": list(self.tags),
-            "forked_from": self.forked_from,
-            "catalog_revision": self.catalog_revision,
-            "superseded_by": self.superseded_by,
-        }

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy.exc import DBAPIError
 
 from connectplan.db import graph_store
-from connectplan.db.errors import SchemaError, path_problem, shorten
+from connectplan.db.errors import DatabaseError, SchemaError, classify_failure, failure_kind
 from connectplan.db.session import (
     HEAD_REVISION,
     KNOWN_REVISIONS,
@@ -30,7 +30,7 @@ from connectplan.db.session import (
     read_schema_revision,
     schema_transaction,
 )
-from connectplan.engine.errors import INVALID, UNAVAILABLE
+from connectplan.engine.errors import UNAVAILABLE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -54,15 +54,13 @@ __all__ = [
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-_URL_EXAMPLE = "e.g. --db plans.db, --db sqlite:///plans.db or --db postgresql://user@host/dbname"
-
-
 def store_url(value: str) -> str:
     """The database URL for what a user typed: a plain path means that SQLite file.
 
     ``--db plans.db`` and ``--db ./plans.db`` are ``sqlite:///plans.db`` (as sqlite-utils and
     Datasette take a path); a URL is kept. Refused with one line and an example: an empty value,
-    a SQLite URL with no file (an in-memory store keeps nothing), and a URL that cannot be parsed.
+    a SQLite URL with no file (an in-memory store keeps nothing), and a URL that cannot be parsed
+    (:class:`~db.errors.SchemaError` ``url_empty``, ``url_in_memory``, ``url_unparsable``).
 
     >>> store_url("plans.db"), store_url("/tmp/p.db"), store_url("sqlite:///x.db")
     ('sqlite:///plans.db', 'sqlite:////tmp/p.db', 'sqlite:///x.db')
@@ -71,19 +69,17 @@ def store_url(value: str) -> str:
     from sqlalchemy.exc import ArgumentError
 
     if not value.strip():
-        raise SchemaError(f"the store URL is empty; {_URL_EXAMPLE}")
+        raise SchemaError.of("url_empty")
     if "://" not in value:
         if ":" in value.split("/", 1)[0] and not value.startswith(("./", "/")):
-            raise SchemaError(f"cannot parse store URL {value!r}; {_URL_EXAMPLE}")
+            raise SchemaError.of("url_unparsable", url=value, reason=None)
         return f"sqlite:///{value}"
     try:
         parsed = make_url(value)
     except (ArgumentError, ValueError) as exc:
-        raise SchemaError(f"cannot parse store URL {display_url(value)!r} ({exc}); {_URL_EXAMPLE}") from None
+        raise SchemaError.of("url_unparsable", url=display_url(value), reason=str(exc)) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise SchemaError(
-            f"{display_url(value)!r} is an in-memory SQLite store, which keeps nothing; name a file, {_URL_EXAMPLE}"
-        )
+        raise SchemaError.of("url_in_memory", url=display_url(value))
     return value
 
 
@@ -110,16 +106,16 @@ def sqlite_path(url: str) -> Path | None:
 def check_sqlite_file(url: str, path: Path) -> bool:
     """Refuse a missing directory or a file that is not SQLite (without touching it); True if the file is new.
 
-    A path the file system refuses (a name too long, a NUL byte) is one line naming it.
+    A path the file system refuses (a name too long, a NUL byte) is ``path_refused`` with its error.
     """
     try:
         return _check_sqlite_file(url, path)
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
+        raise SchemaError.of("path_refused", path=str(path), error=exc) from None
 
 
 def _exists(url: str, path: Path) -> bool:
-    """Whether the store file exists; a path the file system refuses (too long, a NUL) is one line."""
+    """Whether the store file exists; a path the file system refuses (too long, a NUL) is ``path_refused``."""
     try:
         if "\0" in str(path):
             raise ValueError("embedded null byte")
@@ -127,7 +123,7 @@ def _exists(url: str, path: Path) -> bool:
     except FileNotFoundError:
         return False
     except (OSError, ValueError) as exc:
-        raise SchemaError(f"cannot open store {shorten(str(path))}: {path_problem(exc)} (pass another --db)") from None
+        raise SchemaError.of("path_refused", path=str(path), error=exc) from None
     return True
 
 
@@ -135,87 +131,39 @@ def _check_sqlite_file(url: str, path: Path) -> bool:
     if "\0" in str(path):
         raise ValueError("embedded null byte")
     if not path.parent.is_dir():
-        raise SchemaError(
-            f"cannot open store {display_url(url)}: directory {path.parent} does not exist; "
-            "create it or pass another --db"
-        )
+        raise SchemaError.of("no_directory", url=display_url(url), directory=str(path.parent))
     if path.is_dir():
-        raise SchemaError(f"cannot open store {display_url(url)}: {path} is a directory; pass a database file")
+        raise SchemaError.of("is_directory", url=display_url(url), path=str(path))
     if not path.exists() or path.stat().st_size == 0:
         return True
     try:
         with path.open("rb") as fh:
             header = fh.read(16)
     except OSError as exc:
-        raise SchemaError(f"cannot read store {path}: {exc.strerror or exc}") from None
+        raise SchemaError.of("unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
     if header != b"SQLite format 3\x00":
-        raise SchemaError(f"{path} is not a SQLite database (not a connectplan store); pass another --db")
+        raise SchemaError.of("not_sqlite", path=str(path))
     return False
 
 
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
 def connect_error(url: str, exc: Exception) -> SchemaError:
-    """One line for a database that cannot be reached or used."""
-    orig = getattr(exc, "orig", None) or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    known = _classify(url, first)
-    if known is not None:
-        return SchemaError(f"cannot use store {display_url(url)}: {known[0]}; {known[1]}", kind=_kind_of(known))
-    return SchemaError(
-        f"cannot use store {display_url(url)}: {first} (check --db or $CONNECTPLAN_DATABASE_URL)", kind=UNAVAILABLE
-    )
+    """``connect_failed`` for a database that cannot be reached or used: its failure code and the driver's line."""
+    first = _first_line(exc)
+    failure = classify_failure(first, disk_full=_disk_full(url))
+    kind = failure_kind(failure) if failure != "unknown" else UNAVAILABLE
+    return SchemaError.of("connect_failed", kind=kind, url=display_url(url), failure=failure, detail=first)
 
 
-def _kind_of(known: tuple[str, str]) -> str:
-    """A database failure's kind: a value the database rejected is bad input, anything else is unavailable."""
-    return INVALID if known[0].startswith(("a value", "the database rejected")) else UNAVAILABLE
-
-
-#: (text found in the driver's message, reason, hint), first match wins
-_DATABASE_FAILURES = (
-    ("disk is full", "the disk is full", "free some space and retry"),
-    ("no space left", "the disk is full", "free some space and retry"),
-    ("could not extend file", "the disk is full", "free some space and retry"),
-    (
-        "database is locked",
-        "another process held the write lock past the busy timeout",
-        "retry, or stop the other writer",
-    ),
-    ("database table is locked", "another connection holds a table lock", "retry"),
-    (
-        "readonly database",
-        "the database file or its directory is read-only",
-        "make both writable, or pass another --db",
-    ),
-    ("read-only", "the database is read-only", "make it writable, or pass another --db"),
-    ("unable to open database", "the database file cannot be opened", "check the file and its directory"),
-    ("disk i/o error", "the disk reported an I/O error", "check the disk, then run PRAGMA integrity_check"),
-    ("server closed the connection", "the PostgreSQL server went away", "check that it is running and retry"),
-    ("terminating connection", "the PostgreSQL server ended the connection", "check that it is running and retry"),
-    ("connection refused", "the database server refused the connection", "check that it is running and retry"),
-    ("connection failed", "the database server cannot be reached", "check that it is running and retry"),
-    ("database system is", "the PostgreSQL server is starting or shutting down", "retry in a moment"),
-    ("queuepool limit", "every database connection is busy", "retry in a moment, or raise --pool-size"),
-    ("could not connect", "the database server cannot be reached", "check that it is running and retry"),
-    ("connection already closed", "the connection to the database was lost", "retry"),
-    ("ssl connection has been closed", "the connection to the database was lost", "retry"),
-    ("value too long", "a value is longer than the database column allows", "shorten it"),
-    ("cannot contain nul", "the database rejected a NUL character in a value", "remove it"),
-    ("permission denied", "the database user lacks a permission", "grant it, or pass another --db"),
-)
-
-
-def database_error(url: str, exc: BaseException) -> SchemaError | Exception:
-    """The project's error for a driver or SQLAlchemy failure after the store was opened (one line)."""
-    from connectplan.db.errors import DatabaseError
-
-    orig = getattr(exc, "orig", None) or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    known = _classify(url, first)
-    if known is not None:
-        error = DatabaseError(display_url(url), *known)
-        error.kind = _kind_of(known)
-        return error
-    return DatabaseError(display_url(url), f"the database failed ({first[:200]})", "retry, or check the database")
+def database_error(url: str, exc: BaseException, operation: str | None = None) -> DatabaseError:
+    """:class:`~db.errors.DatabaseError` for a driver or SQLAlchemy failure after the store was opened."""
+    first = _first_line(exc)
+    failure = classify_failure(first, disk_full=_disk_full(url))
+    return DatabaseError.of_failure(display_url(url), failure, first[:200], operation)
 
 
 def _disk_full(url: str) -> bool:
@@ -232,27 +180,16 @@ def _disk_full(url: str) -> bool:
     return info.f_bavail * info.f_frsize < 64 * 1024
 
 
-def _classify(url: str, first: str) -> tuple[str, str] | None:
-    lowered = first.lower()
-    if ("i/o error" in lowered or "disk is full" in lowered) and _disk_full(url):
-        return "the disk is full", "free some space and retry"
-    for needle, reason, hint in _DATABASE_FAILURES:
-        if needle in lowered:
-            return reason, hint
-    return None
-
-
 def _engine(url: str, pool: PoolOptions | None = None) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
         return make_engine(url, pool)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise SchemaError(f"cannot use database URL {display_url(url)!r}: {exc}") from None
+        driver = url.partition("://")[0]
+        raise SchemaError.of("url_driver", url=display_url(url), driver=driver, reason=str(exc)) from None
     except (ValueError, TypeError) as exc:  # a query option of the wrong type: ?timeout=abc
-        raise SchemaError(
-            f"cannot use database URL {shorten(display_url(url))!r}: {exc}; check the options after '?'"
-        ) from None
+        raise SchemaError.of("url_option", url=display_url(url), reason=str(exc)) from None
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -310,23 +247,10 @@ def foreign_tables(conn: Connection) -> list[str]:
     return sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
 
 
-def _some(tables: list[str]) -> str:
-    """The first five table names, and how many more."""
-    return ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-
-
 def _foreign_tables_problem(url: str, tables: list[str]) -> SchemaError:
-    shown = _some(tables)
     path = sqlite_path(url)
-    if path is not None:
-        return SchemaError(
-            f"{path} is a SQLite database but not a connectplan store (it holds {shown}); pass another --db, "
-            "or add connectplan's tables beside them with `connectplan db upgrade --allow-foreign-tables`"
-        )
-    return SchemaError(
-        f"store {display_url(url)} has no connectplan schema but holds other tables ({shown}); use an empty "
-        "database, or add connectplan's tables beside them with `connectplan db upgrade --allow-foreign-tables`"
-    )
+    where = str(path) if path is not None else None
+    return SchemaError.of("foreign_tables", url=display_url(url), path=where, tables=tuple(tables))
 
 
 def _migrate(url: str, db_engine: Engine, *, allow_foreign_tables: bool = False) -> str | None:
@@ -358,26 +282,32 @@ def _revision(url: str, db_engine: Engine) -> str | None:
 
 
 class SchemaStatus(NamedTuple):
-    """The answer of :func:`schema_status`.
+    """The answer of :func:`schema_status` (facts; ``connectplan db current`` words them).
 
     ``state`` is ``current``, ``behind``, ``ahead``, ``empty`` (no schema yet) or ``missing``
-    (no SQLite file); ``message`` is the one line ``connectplan db current`` prints.
+    (no SQLite file); ``revision`` the store's, ``head`` the code's; ``path`` the SQLite file (None
+    for a server); ``versioned`` when an ``alembic_version`` table exists (empty: downgraded to
+    base); ``foreign`` the other tables of a store with no schema; ``new`` for a SQLite file that does
+    not hold a database yet (empty), read no further.
     """
 
     state: str
     revision: str | None
-    message: str
+    head: str = HEAD_REVISION
+    path: str | None = None
+    versioned: bool = False
+    foreign: tuple[str, ...] = ()
+    new: bool = False
 
 
 def schema_status(url: str) -> SchemaStatus:
     """The schema state of the store at ``url``, without changing anything."""
     path = sqlite_path(url)
+    where = str(path) if path is not None else None
     if path is not None and not _exists(url, path):
-        return SchemaStatus(
-            "missing", None, f"no store at {path} yet (it is created on first use, or by `connectplan db upgrade`)"
-        )
+        return SchemaStatus("missing", None, path=where)
     if path is not None and check_sqlite_file(url, path):
-        return SchemaStatus("empty", None, "no connectplan schema yet; run `connectplan db upgrade`")
+        return SchemaStatus("empty", None, path=where, new=True)
     db_engine = _engine(url)
     try:
         with db_engine.connect() as conn:
@@ -389,37 +319,14 @@ def schema_status(url: str) -> SchemaStatus:
     finally:
         db_engine.dispose()
     if rev is None:
-        why = "no connectplan schema"
-        if versioned:
-            why += " (alembic_version is empty: the schema was downgraded to base)"
-        if foreign:
-            return SchemaStatus(
-                "empty",
-                None,
-                f"{why}, but other tables ({_some(foreign)}); "
-                "`connectplan db upgrade --allow-foreign-tables` adds connectplan's beside them",
-            )
-        return SchemaStatus("empty", None, f"{why}; run `connectplan db upgrade`")
-    if rev == HEAD_REVISION:
-        return SchemaStatus("current", rev, f"{rev} (head)")
-    if rev in KNOWN_REVISIONS:
-        return SchemaStatus("behind", rev, f"{rev} (behind head {HEAD_REVISION}; run `connectplan db upgrade`)")
-    return SchemaStatus(
-        "ahead", rev, f"{rev} (unknown to this connectplan, whose head is {HEAD_REVISION}; upgrade connectplan)"
-    )
+        return SchemaStatus("empty", None, path=where, versioned=versioned, foreign=tuple(foreign))
+    state = "current" if rev == HEAD_REVISION else "behind" if rev in KNOWN_REVISIONS else "ahead"
+    return SchemaStatus(state, rev, path=where, versioned=versioned)
 
 
 def _schema_problem(url: str, rev: str) -> SchemaError:
-    where = display_url(url)
-    if rev in KNOWN_REVISIONS:
-        return SchemaError(
-            f"store {where} has schema revision {rev}, behind this connectplan ({HEAD_REVISION}); "
-            "run `connectplan db upgrade` (nothing was changed)"
-        )
-    return SchemaError(
-        f"store {where} has schema revision {rev}, newer than this connectplan knows ({HEAD_REVISION}); "
-        "upgrade connectplan or use another --db (nothing was changed)"
-    )
+    problem = "schema_behind" if rev in KNOWN_REVISIONS else "schema_ahead"
+    return SchemaError.of(problem, url=display_url(url), revision=rev, head=HEAD_REVISION)
 
 
 def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[str | None, str, Engine]:
@@ -480,9 +387,7 @@ def open_database(url: str, pool: PoolOptions | None = None) -> tuple[Engine, li
             return db_engine, editions
         if path is None:  # a shared store is created and upgraded deliberately, with `connectplan db upgrade`
             if rev is None:
-                raise SchemaError(
-                    f"store {display_url(url)} has no connectplan schema yet; run `connectplan db upgrade` first"
-                )
+                raise SchemaError.of("schema_missing", url=display_url(url))
             raise _schema_problem(url, rev)
         if foreign:  # refused before anything (even the journal mode) is changed
             raise _foreign_tables_problem(url, foreign)

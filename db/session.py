@@ -220,7 +220,7 @@ def schema_transaction(db_engine: Engine) -> Iterator[Connection]:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
                 yield conn
                 if sqlite and conn.execute(text("PRAGMA foreign_key_check")).first() is not None:
-                    raise SchemaError("the migration left rows that break a foreign key; nothing was changed")
+                    raise SchemaError.of("foreign_key_check")
         finally:
             if sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

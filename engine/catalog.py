@@ -198,19 +198,22 @@ class Property:
             if not isinstance(value, str):
                 raise SelectionError(
                     f"property {self.id!r} in {where} takes exactly one option, not {_shown(value)}; "
-                    f"set {self.id}=OPTION with one of: {', '.join(ids)}"
+                    f"set {self.id}=OPTION with one of: {', '.join(ids)}",
+                    field=self.id,
                 )
             if value not in ids:
                 raise SelectionError(
                     f"unknown option {value!r} for property {self.id!r} in {where}; options: {', '.join(ids)}",
                     code="unknown_option",
+                    field=self.id,
                 )
             return value
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple, set, frozenset)) or not all(isinstance(i, str) for i in items):
             raise SelectionError(
                 f"property {self.id!r} in {where} takes a list of option ids, not {_shown(value)}; "
-                f"set {self.id}=A,B with options from: {', '.join(ids)}"
+                f"set {self.id}=A,B with options from: {', '.join(ids)}",
+                field=self.id,
             )
         chosen = {i.strip() for i in items if i.strip()}
         for item in sorted(chosen):
@@ -218,6 +221,7 @@ class Property:
                 raise SelectionError(
                     f"unknown option {item!r} for property {self.id!r} in {where}; options: {', '.join(ids)}",
                     code="unknown_option",
+                    field=self.id,
                 )
         if not self.min_options <= len(chosen) <= self.max_options:
             bounds = (

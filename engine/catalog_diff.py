@@ -42,9 +42,6 @@ class ItemChange:
     id: str
     fields: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "fields": list(self.fields)}
-
 
 @dataclass(frozen=True)
 class Rename:
@@ -53,9 +50,6 @@ class Rename:
     old: str
     new: str
     fields: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"from": self.old, "to": self.new, "fields": list(self.fields)}
 
 
 @dataclass(frozen=True)
@@ -68,14 +62,6 @@ class SectionDiff:
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.renamed or self.changed)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": list(self.added),
-            "removed": list(self.removed),
-            "renamed": [r.to_dict() for r in self.renamed],
-            "changed": [c.to_dict() for c in self.changed],
-        }
 
 
 @dataclass(frozen=True)
@@ -92,13 +78,6 @@ class CatalogDiff:
     @property
     def identical(self) -> bool:
         return all(s.empty for _, s in self.sections)
-
-    def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"from": self.from_ref, "to": self.to_ref}
-        for name, section in self.sections:
-            doc[name] = section.to_dict()
-        doc["identical"] = self.identical
-        return doc
 
 
 def _items(doc: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -79,12 +79,6 @@ def option_text(value: object) -> str:
     return format_choice(value)
 
 
-def _json_value(value: object) -> Any:
-    if isinstance(value, (tuple, list, frozenset, set)):
-        return [str(v) for v in value]
-    return value
-
-
 def severity_name(value: object) -> str:
     """A severity as its name (plain strings today; an enum member's ``name`` lower-cased otherwise)."""
     if isinstance(value, str):
@@ -99,9 +93,6 @@ class DiffFinding:
     severity: str
     message: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity, "message": self.message}
-
 
 @dataclass(frozen=True)
 class DiffStep:
@@ -111,9 +102,6 @@ class DiffStep:
     #: 1-based position in the step list of the side it belongs to
     position: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "phase": self.phase, "position": self.position}
-
 
 @dataclass(frozen=True)
 class MovedStep:
@@ -122,9 +110,6 @@ class MovedStep:
     #: 1-based positions before and after
     before: int
     after: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "from": self.before, "to": self.after}
 
 
 @dataclass(frozen=True)
@@ -138,14 +123,6 @@ class RenamedStep:
     before: int
     after: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "from": self.before_id,
-            "to": self.after_id,
-            "title": self.title,
-            "position": [self.before, self.after],
-        }
-
 
 @dataclass(frozen=True)
 class StepChange:
@@ -156,9 +133,6 @@ class StepChange:
     title_after: str
     position: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": [self.title_before, self.title_after], "position": self.position}
-
 
 @dataclass(frozen=True)
 class RenamedOption:
@@ -167,9 +141,6 @@ class RenamedOption:
     prop: str
     before: str
     after: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"property": self.prop, "from": self.before, "to": self.after}
 
 
 @dataclass(frozen=True)
@@ -183,9 +154,6 @@ class DiffFlow:
     @property
     def movement(self) -> tuple[str, str, str]:
         return (self.from_party, self.to_party, self.kind)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "from": self.from_party, "to": self.to_party, "kind": self.kind, "what": self.what}
 
 
 @dataclass(frozen=True)
@@ -220,16 +188,6 @@ class FlowChange:
         """True when both sides have the flow under different ids."""
         return self.before is not None and self.after is not None and self.before.id != self.after.id
 
-    def to_dict(self) -> dict[str, Any]:
-        f = self.flow
-        return {
-            "from": f.from_party,
-            "to": f.to_party,
-            "kind": f.kind,
-            "ids": [self.before.id if self.before else None, self.after.id if self.after else None],
-            "what": [self.before.what if self.before else None, self.after.what if self.after else None],
-        }
-
 
 @dataclass(frozen=True)
 class ResponsibilityChange:
@@ -248,9 +206,6 @@ class ResponsibilityChange:
         if not self.after:
             return "removed"
         return "changed"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "from": list(self.before), "to": list(self.after)}
 
 
 @dataclass(frozen=True)
@@ -277,6 +232,9 @@ class ResolutionDiff:
     steps_renamed: tuple[RenamedStep, ...] = ()
     steps_changed: tuple[StepChange, ...] = ()
     options_renamed: tuple[RenamedOption, ...] = ()
+    #: the exact revision of each side's catalog (two revisions of one edition are the same ``*_catalog``)
+    from_revision: int = 1
+    to_revision: int = 1
 
     # -- derived views -------------------------------------------------------
 
@@ -345,43 +303,6 @@ class ResolutionDiff:
         out.update(("flow", c.status, *c.movement) for c in self.flows if c.status != "unchanged")
         out.update(("responsibility", r.status, r.id) for r in self.responsibilities)
         return frozenset(out)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``plan diff --format json`` (keys in contract order)."""
-
-        def side(ref: str, cat: tuple[str, str]) -> dict[str, Any]:
-            return {"ref": ref, "catalog": {"name": cat[0], "edition": cat[1]}}
-
-        def pair(added: Sequence[Any], removed: Sequence[Any]) -> dict[str, Any]:
-            return {"added": [x.to_dict() for x in added], "removed": [x.to_dict() for x in removed]}
-
-        flows = {
-            status: [c.to_dict() for c in self.flows if c.status == status]
-            for status in ("added", "removed", "changed", "unchanged")
-        }
-        return {
-            "from": side(self.from_ref, self.from_catalog),
-            "to": side(self.to_ref, self.to_catalog),
-            "selection": {prop: [_json_value(before), _json_value(after)] for prop, before, after in self.selection},
-            "renamed": {
-                "options": [r.to_dict() for r in self.options_renamed],
-                "steps": [{"from": r.before_id, "to": r.after_id} for r in self.steps_renamed],
-            },
-            "verdict": list(self.verdict),
-            "findings": pair(self.findings_added, self.findings_removed),
-            "steps": {
-                **pair(self.steps_added, self.steps_removed),
-                "moved": [m.to_dict() for m in self.steps_moved],
-                "renamed": [r.to_dict() for r in self.steps_renamed],
-                "changed": [c.to_dict() for c in self.steps_changed],
-            },
-            "money_flows": flows,
-            "responsibilities": {
-                status: [r.to_dict() for r in self.responsibilities if r.status == status]
-                for status in ("added", "removed", "changed")
-            },
-            "identical": self.identical,
-        }
 
 
 def _added_removed(before: dict[K, Any], after: dict[K, Any]) -> tuple[list[Any], list[Any]]:
@@ -593,4 +514,6 @@ def diff_resolutions(a: Resolution, b: Resolution, *, from_ref: str = "a", to_re
         steps_renamed=steps_renamed,
         steps_changed=steps_changed,
         options_renamed=options_renamed,
+        from_revision=a.catalog.revision,
+        to_revision=b.catalog.revision,
     )

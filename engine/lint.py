@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connectplan.engine.causes import space_values
 from connectplan.engine.compiled import compile_catalog
@@ -92,9 +92,6 @@ class LintMessage:
             else f"{self.level}: {self.code}: {self.message}"
         )
 
-    def to_dict(self) -> dict[str, str]:
-        return {"level": self.level, "code": self.code, "subject": self.subject, "message": self.message}
-
 
 @dataclass(frozen=True)
 class VerdictSummary:
@@ -103,13 +100,6 @@ class VerdictSummary:
     selections: int
     counted: bool
     by_verdict: tuple[tuple[str, int], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "selections": self.selections,
-            "counted": self.counted,
-            "by_verdict": dict(self.by_verdict) if self.counted else None,
-        }
 
 
 @dataclass(frozen=True)
@@ -123,16 +113,6 @@ class LintReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "catalog": self.catalog,
-            "ok": self.ok,
-            "errors": [m.to_dict() for m in self.errors],
-            "warnings": [m.to_dict() for m in self.warnings],
-            "summary": self.summary.to_dict() if self.summary else None,
-        }
 
 
 def lint_problems(source: str, problems: Sequence[Problem]) -> LintReport:

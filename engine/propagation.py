@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from connectplan.engine.causes import forcing_cause, selection_literals
 from connectplan.engine.compiled import compile_catalog
 from connectplan.engine.expression import Absent, Term
-from connectplan.engine.resolution import Resolution, check_selection, choice_json, resolve, selection_json
+from connectplan.engine.resolution import Resolution, check_selection, resolve
 from connectplan.engine.sat import Encoding, SolverFactory, satisfiable_literals
 from connectplan.engine.severity import Severity
 
@@ -79,9 +79,6 @@ class Reason:
         """The single rule that excludes the option, or None when it takes several together."""
         return self.rules[0] if len(self.rules) == 1 else None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "rules": list(self.rules), "because": [str(t) for t in self.because]}
-
 
 @dataclass(frozen=True)
 class OptionStatus:
@@ -89,14 +86,6 @@ class OptionStatus:
     status: str
     best_verdict: str
     reason: Reason | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "best_verdict": self.best_verdict,
-            "reason": self.reason.to_dict() if self.reason else None,
-        }
 
 
 @dataclass(frozen=True)
@@ -107,10 +96,6 @@ class PropertyStatus:
 
     def option(self, option_id: str) -> OptionStatus:
         return next(o for o in self.options if o.id == option_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        selected = None if self.selected is None else choice_json(self.selected)
-        return {"id": self.id, "selected": selected, "options": [o.to_dict() for o in self.options]}
 
 
 @dataclass(frozen=True)
@@ -124,16 +109,6 @@ class Propagation:
 
     def property(self, prop_id: str) -> PropertyStatus:
         return next(p for p in self.properties if p.id == prop_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
-            "selection": selection_json(self.selection),
-            "properties": [p.to_dict() for p in self.properties],
-        }
-        if self.resolution is not None:
-            doc["resolution"] = self.resolution.to_dict()
-        return doc
 
 
 # ---------------------------------------------------------------------------

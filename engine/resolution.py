@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.engine.causes import selection_cause, space_values
 from connectplan.engine.compiled import compile_catalog
-from connectplan.engine.expression import Expr, Term, format_expression
 from connectplan.engine.selection import check_selection
 from connectplan.engine.severity import Severity
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
     from connectplan.engine.catalog import Assignment, Catalog, Flow, Responsibility, Rule, Step
     from connectplan.engine.causes import SpaceLike
-    from connectplan.engine.expression import Choice
+    from connectplan.engine.expression import Choice, Expr, Term
 
 __all__ = [
     "ActiveStep",
@@ -40,10 +39,8 @@ __all__ = [
     "Resolution",
     "check_selection",
     "choice_distance",
-    "choice_json",
     "minimal_cause",
     "resolve",
-    "selection_json",
     "verdict_of",
 ]
 
@@ -99,19 +96,6 @@ class Change:
         """How many changes this counts as: 1, or the options added plus removed."""
         return choice_distance(self.before, self.after)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"property": self.prop, "from": choice_json(self.before), "to": choice_json(self.after)}
-
-
-def choice_json(value: Choice) -> str | list[str]:
-    """A choice as it appears in JSON documents: an option id, or a list of them."""
-    return value if isinstance(value, str) else list(value)
-
-
-def selection_json(selection: Iterable[tuple[str, Choice]]) -> dict[str, str | list[str]]:
-    """A selection as it appears in JSON documents (multi-choice values as lists)."""
-    return {prop: choice_json(value) for prop, value in selection}
-
 
 def choice_distance(a: Choice | None, b: Choice | None) -> int:
     """How many changes turn choice ``a`` into ``b``: 0 or 1 for a single choice, the size of the
@@ -139,15 +123,6 @@ class Alternative:
     preset: str | None = None
     distance: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "changes": [c.to_dict() for c in self.changes],
-            "verdict": self.verdict,
-            "selection": selection_json(self.selection),
-            "nearest_preset": self.preset,
-            "preset_distance": self.distance,
-        }
-
 
 @dataclass(frozen=True)
 class OpenDecision:
@@ -161,14 +136,6 @@ class OpenDecision:
     question: str
     section: str
     options: tuple[tuple[str, str], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "property": self.property,
-            "question": self.question,
-            "section": self.section or None,
-            "options": [{"id": o, "best_verdict": v} for o, v in self.options],
-        }
 
 
 @dataclass(frozen=True)
@@ -198,60 +165,6 @@ class Resolution:
     def rank(self) -> Severity:
         """The verdict on the severity scale."""
         return Severity.parse(self.verdict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of the resolution, keys in contract order.
-
-        ``open_decisions`` (a list, ``[]`` when every property is decided) is present when the
-        catalog has a pending option at all: the documents of catalogs without one stay byte for
-        byte what they were.
-        """
-        doc = self._document()
-        if compile_catalog(self.catalog).pending:
-            doc["open_decisions"] = [d.to_dict() for d in self.open_decisions]
-        return doc
-
-    def _document(self) -> dict[str, Any]:
-        return {
-            "catalog": {"name": self.catalog.name, "edition": self.catalog.edition},
-            "selection": selection_json(self.selection),
-            "verdict": self.verdict,
-            "findings": [
-                {
-                    "rule": f.rule.id,
-                    "severity": f.rule.severity,
-                    "message": f.rule.message,
-                    "alternative": f.rule.alternative or None,
-                    "source": f.rule.source or None,
-                    "because": [str(t) for t in f.because],
-                    "condition": format_expression(f.rule.condition),
-                }
-                for f in self.findings
-            ],
-            "steps": [
-                {
-                    "id": s.step.id,
-                    "title": s.step.title,
-                    "phase": s.step.phase,
-                    "because": [str(t) for t in s.because],
-                    "core": s.step.core,
-                    "url": s.step.url or None,
-                }
-                for s in self.steps
-            ],
-            "money_flows": [
-                {"id": f.id, "from": f.from_party, "to": f.to_party, "what": f.what, "kind": f.kind} for f in self.flows
-            ],
-            "responsibilities": [
-                {
-                    "id": h.responsibility.id,
-                    "title": h.responsibility.title,
-                    "party": h.assignment.party,
-                    "note": h.assignment.note or None,
-                }
-                for h in self.responsibilities
-            ],
-        }
 
 
 def verdict_of(severities: Iterable[str]) -> str:

@@ -11,13 +11,13 @@ than ``caution`` and a solver is given, the report carries the nearest alternati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connectplan.engine.alternatives import nearest_alternatives
 from connectplan.engine.diff import ResolutionDiff, diff_resolutions
 from connectplan.engine.errors import SelectionError
 from connectplan.engine.expression import evaluate
-from connectplan.engine.resolution import Alternative, Change, Finding, Resolution, choice_json, resolve, selection_json
+from connectplan.engine.resolution import Alternative, Change, Finding, Resolution, resolve
 from connectplan.engine.severity import Severity
 
 if TYPE_CHECKING:
@@ -146,41 +146,6 @@ class PlanUpgrade:
     @property
     def blocking_findings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.after.findings if f.rank.excludes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON of ``plan upgrade``: ``from``, ``to``, ``selection``, ``verdict``, ``findings``, ``steps`` ..."""
-        d = self.diff.to_dict()
-        doc: dict[str, Any] = {
-            "from": d["from"],
-            "to": d["to"],
-            "selection": selection_json(self.after.selection),
-            "renamed": {
-                "options": [c.to_dict() for c in self.renamed_options],
-                "steps": [{"from": old, "to": new} for old, new in self.renamed_steps],
-            },
-            "verdict": d["verdict"],
-            "findings": d["findings"],
-            "steps": {**d["steps"], "renamed": [{"from": old, "to": new} for old, new in self.renamed_steps]},
-            "money_flows": d["money_flows"],
-            "responsibilities": d["responsibilities"],
-            "blocked_by": [
-                {"rule": f.rule.id, "severity": f.rule.severity, "because": [str(t) for t in f.because]}
-                for f in self.blocking_findings
-            ],
-        }
-        if self.after.catalog.renames.defaults:  # editions without defaults keep the document as it was
-            doc["defaults"] = [
-                {
-                    "property": d.property,
-                    "option": choice_json(d.option),
-                    "because": d.because,
-                    "open": self._is_open(d),  # a pending option: the decision is left open, not chosen
-                }
-                for d in self.defaults
-            ]
-        if self.alternatives is not None:
-            doc["alternatives"] = [a.to_dict() for a in self.alternatives]
-        return doc
 
 
 def plan_upgrade(

@@ -7,6 +7,7 @@ import copy
 from connectplan.catalog_files import load_builtin
 from connectplan.engine import catalog_from_dict
 from connectplan.engine.catalog_diff import SECTIONS, diff_catalogs
+from connectplan.output.documents import to_document
 from tests.conftest import tiny_doc
 
 
@@ -36,7 +37,7 @@ def test_added_removed_changed_in_each_section() -> None:
     assert [(c.id, c.fields) for c in diff.section("steps").changed] == [("second", ("title",))]
     assert diff.section("flows").removed == ("pay",)
     assert diff.section("properties").empty
-    doc = diff.to_dict()
+    doc = to_document(diff)
     assert list(doc) == ["from", "to", *SECTIONS, "identical"]
     assert doc["from"] == "tiny@1" and doc["to"] == "tiny@2" and doc["identical"] is False
 

@@ -106,6 +106,43 @@ def test_api_resolve_answers_the_named_revision(store, runner):
     assert explore.text == cli_explore.stdout
 
 
+def test_json_documents_name_the_exact_revision(store, runner):
+    """The resolve and explore documents name the revision they used (``catalog.revision``), on the CLI and
+    in the web's JSON twins alike: ``NAME@EDITION.rN`` is never reported as just ``NAME@EDITION``."""
+    with open_workspace(store) as ws:
+        newest = ws.catalog("stripe-connect@2024").revision
+    assert newest > 1
+    for command, path in (("resolve", "/api/resolve"), ("explore", "/api/explore")):
+        for ref, revision in ((R1, 1), ("stripe-connect@2024", newest)):
+            args = ["--db", store, command, "--catalog", ref, "--preset", "saas", "--format", "json"]
+            cli_out = runner.invoke(cli, args)
+            assert cli_out.exit_code == 0, cli_out.output
+            with client_for(store) as tc:
+                web = tc.get(f"{path}?catalog={ref}&preset=saas")
+            assert web.status_code == 200 and web.text == cli_out.stdout, (command, ref)
+            doc = json.loads(web.text)
+            assert doc["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": revision}, (command, ref)
+            if command == "explore" and "resolution" in doc:
+                assert doc["resolution"]["catalog"]["revision"] == revision
+
+
+def test_diff_and_upgrade_documents_name_both_revisions(tmp_path, runner):
+    from connectplan.output.documents import to_document
+
+    url = f"sqlite:///{tmp_path / 'revisions.db'}"
+    with open_workspace(url) as ws:
+        ws.new_plan("old", catalog=R1, preset="saas", allow_blocked=True)
+        report, _ = ws.upgrade_plan("old", R2, dry_run=True, allow_blocked=True)
+        doc = to_document(report)
+        assert doc["from"]["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": 1}
+        assert doc["to"]["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": 2}
+        ws.upgrade_plan("old", R2, allow_blocked=True)
+    out = runner.invoke(cli, ["--db", url, "plan", "diff", "old@1", "old@2", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    diff = json.loads(out.stdout)
+    assert [diff[side]["catalog"]["revision"] for side in ("from", "to")] == [1, 2]
+
+
 def test_editions_bar_lists_each_edition_once(store):
     """Reproduction: the bar listed 2024 and 2025 once per revision, every pill with the same link."""
     with client_for(store) as tc:

@@ -45,7 +45,7 @@ def test_resolve_json_contract(invoke):
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert list(doc) == ["catalog", "selection", "verdict", "findings", "steps", "money_flows", "responsibilities"]
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2024"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2024", "revision": 3}
     assert list(doc["selection"]) == ["onboarding", "dashboard", "charge_type", "fee_payer", "liability"]
     assert doc["verdict"] == "allowed"
     for f in doc["findings"]:
@@ -73,7 +73,7 @@ def test_same_input_same_bytes(invoke):
 
 def test_default_catalog_is_newest_edition(invoke):
     doc = json.loads(invoke("resolve", "--preset", "saas", "--format", "json").stdout)
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12", "revision": 1}
 
 
 def test_set_overrides_preset(invoke):

@@ -17,6 +17,7 @@ import pytest
 from connectplan.cli import cli
 from connectplan.db.errors import DatabaseError, StoreError
 from connectplan.errors import USER_ERRORS
+from connectplan.store_words import worded
 from connectplan.workspace import open_workspace
 
 IS_ROOT = os.geteuid() == 0
@@ -52,8 +53,11 @@ def _mount_tmpfs(directory: Path, options: str) -> None:
 def test_database_error_is_a_store_error_and_a_user_error():
     assert issubclass(DatabaseError, StoreError)
     assert issubclass(DatabaseError, USER_ERRORS)
-    err = DatabaseError("sqlite:///x.db", "the disk is full", "free some space and retry")
-    assert str(err) == "store sqlite:///x.db: the disk is full; free some space and retry (nothing was saved)"
+    err = DatabaseError.of_failure("sqlite:///x.db", "disk_full", "database or disk is full", "set_plan")
+    # the repository's error holds facts, no words; the app writes them
+    assert err.problem == "database_failed" and err.failure == "disk_full" and err.facts["operation"] == "set_plan"
+    assert "free some space" not in str(err)
+    assert str(worded(err)) == "store sqlite:///x.db: the disk is full; free some space and retry (nothing was saved)"
 
 
 def test_write_lock_held_past_the_busy_timeout(runner, tmp_path, monkeypatch):
@@ -64,10 +68,13 @@ def test_write_lock_held_past_the_busy_timeout(runner, tmp_path, monkeypatch):
     holder = sqlite3.connect(tmp_path / "plans.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = runner.invoke(cli, ["--db", url, "plan", "set", "acme", "--set", "liability=platform", "-m", "x"])
+        # the save reads and checks its policy before it asks for the write lock (WAL lets it read), so
+        # a save the policy would refuse never waits for the lock: this one is allowed
+        args = ["--db", url, "plan", "set", "acme", "--set", "liability=platform", "-m", "x", "--allow-blocked"]
+        result = runner.invoke(cli, args)
         _one_line(result, "plans.db", "write lock", "busy timeout", "retry")
         with open_workspace(url) as ws, pytest.raises(DatabaseError, match="write lock"):
-            ws.set_plan("acme", {"liability": "platform"}, message="x")
+            ws.set_plan("acme", {"liability": "platform"}, message="x", allow_blocked=True)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -207,3 +214,26 @@ def test_connectplan_debug_prints_the_traceback(tmp_path):
         env={**os.environ, "CONNECTPLAN_DEBUG": "1"},
     )
     assert "Traceback" in loud.stderr and "RuntimeError: unexpected" in loud.stderr
+
+
+def test_the_repository_raises_facts_and_the_workspace_writes_the_words(tmp_path):
+    """Issue 18, point 8: ``db`` says what went wrong as a problem code and facts; the app words it."""
+    from connectplan.db.errors import SchemaError
+    from connectplan.db.schema import open_database, store_url
+
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as raw:
+        open_database(f"sqlite:///{notes}")
+    assert raw.value.problem == "not_sqlite" and raw.value.facts == {"path": str(notes)}
+    assert "--db" not in str(raw.value)  # no edge's words in the repository
+    with pytest.raises(SchemaError) as through:
+        open_workspace(f"sqlite:///{notes}")
+    assert str(through.value) == f"{notes} is not a SQLite database (not a connectplan store); pass another --db"
+    with pytest.raises(SchemaError) as raw_url:
+        store_url("")
+    assert raw_url.value.problem == "url_empty" and raw_url.value.kind == "invalid_input"
+    with pytest.raises(SchemaError) as driver:
+        open_workspace("nosuchdb://host/plans")
+    assert driver.value.problem == "url_driver" and driver.value.facts["driver"] == "nosuchdb"
+    assert str(driver.value).startswith("cannot use database URL 'nosuchdb://host/plans': ")

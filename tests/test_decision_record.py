@@ -10,6 +10,7 @@ from test_docgen import parse, run
 
 from connectplan.engine import resolve
 from connectplan.output.design_doc import HistoryItem, PlanInfo, design_html, design_markdown, github_anchor
+from connectplan.output.documents import to_document
 
 
 @pytest.fixture
@@ -71,6 +72,7 @@ class TestDocOfAPlan:
             "change-money-flow.svg",
             "change-steps.svg",
             "liability.svg",
+            "money-flow-reverse.svg",
             "money-flow.svg",
             "steps.svg",
         ]
@@ -101,7 +103,9 @@ class TestDocOfAPlan:
         assert "@media print" in page
         assert re.search(r"figure \{[^}]*page-break-before: always", page)
         assert re.search(r"figure img \{[^}]*max-width: 100%", page)
-        assert page.count("<figure>") == 6  # three diagrams and three change diagrams
+        assert (
+            page.count("<figure>") == 7
+        )  # four diagrams (money flow also with its reverse flows), three change diagrams
         assert '<h2 id="considered-options">' in page and 'href="#considered-options"' in page
         ids = re.findall(r'<h\d id="([^"]+)"', page)
         assert len(ids) == len(set(ids)) and "integration-steps-1" in ids  # unique, numbered as on GitHub
@@ -169,7 +173,7 @@ def test_multi_choice_selections_in_the_diff_the_record_and_the_figures():
     a = resolve(cat, {"model": "platform", "money": ("fees", "saas")})
     b = resolve(cat, {"model": "platform", "money": ("markup",)})
     d = diff_resolutions(a, b, from_ref="shop@1", to_ref="shop@2")
-    assert d.to_dict()["selection"] == {"money": [["fees", "saas"], ["markup"]]}
+    assert to_document(d)["selection"] == {"money": [["fees", "saas"], ["markup"]]}
     md = design_markdown(b, PlanInfo("shop", 2), previous=(PlanInfo("shop", 1), a), since=(PlanInfo("shop", 1), a))
     text, _ = markdown_text(md)
     assert "Decision money: fees,saas → markup" in text

@@ -8,6 +8,7 @@ from conftest import tiny_doc
 
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.engine.diff import diff_resolutions
+from connectplan.output.documents import to_document
 
 
 def _steps(*specs: tuple[str, int]) -> list[dict]:
@@ -21,7 +22,7 @@ def test_identical_resolutions_have_an_empty_diff(tiny):
     a = resolve(tiny, {"color": "red", "size": "s"})
     d = diff_resolutions(a, resolve(tiny, {"color": "red", "size": "s"}), from_ref="p@1", to_ref="p@2")
     assert d.identical
-    doc = d.to_dict()
+    doc = to_document(d)
     assert doc["selection"] == {}
     assert doc["verdict"] == ["allowed", "allowed"]
     assert doc["findings"] == {"added": [], "removed": []}
@@ -34,7 +35,7 @@ def test_identical_resolutions_have_an_empty_diff(tiny):
 
 def test_json_keys_follow_the_contract_order(tiny):
     d = diff_resolutions(resolve(tiny, {"color": "red", "size": "s"}), resolve(tiny, {"color": "red", "size": "l"}))
-    doc = d.to_dict()
+    doc = to_document(d)
     assert list(doc)[:9] == [
         "from",
         "to",
@@ -48,7 +49,7 @@ def test_json_keys_follow_the_contract_order(tiny):
     ]
     assert list(doc["steps"]) == ["added", "removed", "moved", "renamed", "changed"]
     assert list(doc["money_flows"]) == ["added", "removed", "changed", "unchanged"]
-    assert doc["from"] == {"ref": "a", "catalog": {"name": "tiny", "edition": "1"}}
+    assert doc["from"] == {"ref": "a", "catalog": {"name": "tiny", "edition": "1", "revision": 1}}
 
 
 def test_selection_verdict_findings_and_steps(tiny):
@@ -74,7 +75,9 @@ def test_responsibility_holder_change_is_one_changed_responsibility(tiny):
     b = resolve(tiny, {"color": "blue", "size": "s"})
     d = diff_resolutions(a, b)
     assert [(r.id, r.status, r.before, r.after) for r in d.responsibilities] == [("owner", "changed", ("a",), ("b",))]
-    assert d.to_dict()["responsibilities"]["changed"] == [{"id": "owner", "title": "Owner", "from": ["a"], "to": ["b"]}]
+    assert to_document(d)["responsibilities"]["changed"] == [
+        {"id": "owner", "title": "Owner", "from": ["a"], "to": ["b"]}
+    ]
     assert ("responsibility", "changed", "owner") in d.changes()
     assert [f.rule for f in d.findings_added] == ["blue_note"]
     assert d.verdict == ("allowed", "allowed") and not d.verdict_changed
@@ -103,7 +106,7 @@ def test_a_step_moved_to_the_front_is_the_only_move():
     assert [(m.id, m.before, m.after) for m in d.steps_moved] == [("c", 3, 1)]
     assert d.steps_added == () and d.steps_removed == ()
     assert d.catalog_changed
-    assert d.to_dict()["steps"]["moved"] == [{"id": "c", "title": "C", "from": 3, "to": 1}]
+    assert to_document(d)["steps"]["moved"] == [{"id": "c", "title": "C", "from": 3, "to": 1}]
 
 
 def test_a_step_inserted_in_front_does_not_move_the_others():
@@ -125,8 +128,8 @@ def test_property_missing_on_one_side_shows_none():
     b = resolve(catalog_from_dict(two), {"color": "red", "size": "s", "shape": "round"})
     d = diff_resolutions(a, b)
     assert d.selection == (("shape", None, "round"),)
-    assert d.to_dict()["selection"] == {"shape": [None, "round"]}
-    assert d.to_dict()["to"]["catalog"] == {"name": "tiny", "edition": "2"}
+    assert to_document(d)["selection"] == {"shape": [None, "round"]}
+    assert to_document(d)["to"]["catalog"] == {"name": "tiny", "edition": "2", "revision": 1}
 
 
 def _flow_doc(*flows: dict) -> dict:
@@ -144,7 +147,7 @@ def test_a_flow_under_another_id_with_the_same_movement_is_unchanged():
     d = diff_resolutions(resolve(cat, {"color": "blue", "size": "s"}), resolve(cat, {"color": "blue", "size": "l"}))
     assert [(c.status, c.before.id, c.after.id) for c in d.flows] == [("unchanged", "small_pay", "big_pay")]
     assert d.flows_added == d.flows_removed == ()
-    assert d.to_dict()["money_flows"]["unchanged"] == [
+    assert to_document(d)["money_flows"]["unchanged"] == [
         {"from": "a", "to": "b", "kind": "charge", "ids": ["small_pay", "big_pay"], "what": ["A", "A"]}
     ]
     assert not any(c[0] == "flow" for c in d.changes())
@@ -183,7 +186,7 @@ def test_renamed_steps_and_options_across_editions_are_renamed_both_ways():
     assert d.steps_added == d.steps_removed == d.steps_moved == ()
     assert d.selection == ()
     assert [(r.prop, r.before, r.after) for r in d.options_renamed] == [("color", "red", "crimson")]
-    assert d.to_dict()["renamed"] == {
+    assert to_document(d)["renamed"] == {
         "options": [{"property": "color", "from": "red", "to": "crimson"}],
         "steps": [{"from": "old_step", "to": "new_step"}],
     }

@@ -317,11 +317,12 @@ class TestDocCommand:
         first = run(runner, store_url, "doc", plan, "-o", str(out))
         assert first.exit_code == 0, first.output
         files = sorted(p.name for p in out.iterdir())
-        assert files == [".connectplan-doc.json", "README.md", "liability.svg", "money-flow.svg", "steps.svg"]
+        figures = ["liability.svg", "money-flow-reverse.svg", "money-flow.svg", "steps.svg"]
+        assert files == [".connectplan-doc.json", "README.md", *figures]
         snapshot = {name: (out / name).read_bytes() for name in files}
         md = snapshot["README.md"].decode("utf-8")
         page = parse(MarkdownIt("commonmark").enable("table").render(md))
-        assert sorted(page.srcs) == ["liability.svg", "money-flow.svg", "steps.svg"]
+        assert sorted(page.srcs) == figures
         for src in page.srcs:
             ET.fromstring((out / src).read_bytes())  # each image is well-formed SVG beside the document
         again = run(runner, store_url, "doc", plan, "-o", str(out))
@@ -353,7 +354,7 @@ class TestDocCommand:
         assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db") == ["plan.html"]
         page = parse(target.read_text(encoding="utf-8"))
         assert set(page.tags) <= PAGE_TAGS
-        assert len(page.srcs) == 3
+        assert len(page.srcs) == 4  # money flow (and again with its reverse flows), liability, steps
         for src in page.srcs:
             head, data = src.split(",", 1)
             assert head == "data:image/svg+xml;base64"

@@ -43,6 +43,8 @@ SKIPPED = {
     "serve": "starts the web server, which runs until it is stopped (and with --token needs a token); "
     "`connectplan serve` runs end to end as a subprocess in tests/test_web.py and tests/test_web_security.py "
     "(two workers on PostgreSQL), and in a browser in tests/test_browser.py",
+    "verify": "talks to Stripe with an API key; every documented `connectplan verify` line (and the help example) "
+    "runs against the local Stripe stand-in in tests/test_verify.py::test_documented_verify_lines_run",
 }
 
 #: lines whose documented exit code is not 0, with the reason
@@ -63,6 +65,10 @@ PRELUDES: dict[str, list[str]] = {
         "plan tag acme-marketplace@1 accepted",
         "plan set acme-marketplace --set charge_type=separate --set fee_mechanism=transfer_math -m 'multi-seller'",
         "plan tag acme-marketplace@2 reviewed",
+    ],
+    "docs/blueprint.md": [
+        "plan new acme-marketplace --preset marketplace -m 'first cut'",
+        "plan set acme-marketplace --set charge_type=separate --set fee_mechanism=transfer_math -m 'multi-seller'",
     ],
     "docs/exploration.md": [
         "plan new acme-saas --catalog stripe-connect@2024 --preset saas -m 'on Accounts v1'",
@@ -100,7 +106,9 @@ HELP_ORDER = [
     "plan list",
     "plan upgrade",
     "prompt",
+    "blueprint",
     "doc",
+    "verify",
     "user",
     "user add",
     "serve",

@@ -19,6 +19,7 @@ import pytest
 from connectplan.catalog_files import BUILTIN_DIR, builtin_catalog_files, load_catalog_file
 from connectplan.engine import VERDICT_RANK, Catalog, Severity, resolve
 from connectplan.engine.catalog import BASES
+from connectplan.output.documents import to_document
 
 MON = ("application_fees", "saas_subscriptions", "product_markup")
 CHARGES = ("direct", "destination", "destination_obo", "separate", "separate_obo")
@@ -379,9 +380,9 @@ def test_every_complete_selection_resolves_consistently() -> None:
 def test_resolution_documents_are_byte_identical_across_runs() -> None:
     cat = cat2026()
     for s in selections()[::97]:
-        one = json.dumps(resolve(cat, s).to_dict(), sort_keys=True)
+        one = json.dumps(to_document(resolve(cat, s)), sort_keys=True)
         two = json.dumps(
-            resolve(cat, dict(s, monetization=tuple(reversed(s["monetization"])))).to_dict(), sort_keys=True
+            to_document(resolve(cat, dict(s, monetization=tuple(reversed(s["monetization"]))))), sort_keys=True
         )
         assert one == two, s
 

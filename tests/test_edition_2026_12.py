@@ -25,6 +25,7 @@ from connectplan.engine import VERDICT_RANK, Catalog, SelectionError, resolve
 from connectplan.engine.catalog import BASES, SECTIONS
 from connectplan.engine.expression import parse_expression
 from connectplan.engine.upgrade import carry_over, plan_upgrade
+from connectplan.output.documents import to_document
 
 OLD_IDS = ("onboarding", "dashboard", "charge_type", "fee_payer", "liability", "business_model", "monetization")
 NEW_IDS = (
@@ -77,7 +78,7 @@ def test_2026_12_is_the_newest_built_in_edition_and_the_default() -> None:
 def test_the_store_picks_2026_12_for_a_bare_catalog_name(invoke) -> None:
     res = invoke("resolve", "--preset", "saas", "--format", "json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
+    assert json.loads(res.output)["catalog"] == {"name": "stripe-connect", "edition": "2026-12", "revision": 1}
 
 
 SECTION_OF = {
@@ -662,7 +663,7 @@ def test_h8_reports_the_renamed_step_and_the_open_decisions() -> None:
     upgrade = plan_upgrade(resolve(old, s), cat())
     assert ("review_on_behalf_of", "use_on_behalf_of") in upgrade.renamed_steps
     assert {d.property for d in upgrade.chosen_defaults} == {"hybrid_flows", "financial_products"}
-    doc = upgrade.to_dict()
+    doc = to_document(upgrade)
     assert {d["property"] for d in doc["defaults"] if d.get("open")} == {
         "cross_border",
         "fee_mechanism",
@@ -729,7 +730,7 @@ def test_cli_resolve_marketplace_json_lists_the_new_decisions(invoke) -> None:
     res = invoke("resolve", "--catalog", "stripe-connect@2026-12", "--preset", "marketplace", "--format", "json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2026-12", "revision": 1}
     assert doc["verdict"] == "caution"
     assert list(doc["selection"]) == [*OLD_IDS, *NEW_IDS]
     assert doc["selection"]["fee_mechanism"] == "platform_pricing_tool"

@@ -16,6 +16,7 @@ from connectplan import open_workspace
 from connectplan.cli import EXIT_CODES, cli
 from connectplan.db.errors import ConflictError, DatabaseError, NotFoundError, SchemaError, StoreError
 from connectplan.engine.errors import KINDS, ConnectplanError
+from connectplan.store_words import worded
 from connectplan.visualize.render import INSTALL_HINT, RenderError
 from connectplan.web.errors import STATUS, web_message
 
@@ -31,7 +32,8 @@ def test_every_kind_has_an_exit_code_and_a_status():
 def test_error_classes_carry_their_kind():
     assert NotFoundError("x").kind == "not_found"
     assert ConflictError("x").kind == "conflict"
-    assert DatabaseError("s", "the server went away", "retry").kind == "unavailable"
+    assert DatabaseError.of_failure("s", "server_gone", "server closed the connection").kind == "unavailable"
+    assert DatabaseError.of_failure("s", "value_too_long", "value too long").kind == "invalid_input"
     assert RenderError(INSTALL_HINT, kind="unavailable").kind == "unavailable"
     assert StoreError("x").kind == "invalid_input"
     with pytest.raises(ValueError):
@@ -63,7 +65,7 @@ def _errors(ws):
         with pytest.raises(ConnectplanError) as info:
             call()
         found[kind] = info.value
-    found["unavailable"] = DatabaseError("sqlite:///x.db", "another process held the write lock", "retry")
+    found["unavailable"] = worded(DatabaseError.of_failure("sqlite:///x.db", "locked", "database is locked"))
     found["unavailable-dot"] = RenderError(INSTALL_HINT, kind="unavailable")
     found["unavailable-schema"] = SchemaError(
         "cannot use store x: connection refused; pass another --db", kind="unavailable"

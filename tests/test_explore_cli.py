@@ -46,7 +46,7 @@ def test_explore_express_acceptance(invoke):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert list(doc) == ["catalog", "selection", "properties"]
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2025"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2025", "revision": 3}
     assert doc["selection"] == {"dashboard": "express"}
     for prop, opt in (("liability", "stripe"), ("fee_payer", "connected_account")):
         status = _status(doc, prop, opt)
@@ -95,7 +95,7 @@ def test_resolve_has_no_alternatives_when_allowed(invoke):
 
 def test_presets_text_and_json(invoke):
     doc = json.loads(invoke("presets", "--catalog", "stripe-connect@2025", "--format", "json").output)
-    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2025"}
+    assert doc["catalog"] == {"name": "stripe-connect", "edition": "2025", "revision": 3}
     by_id = {p["id"]: p for p in doc["presets"]}
     # DOMAIN.md §8: the 2025 marketplace preset resolves to caution, SaaS to allowed
     assert by_id["saas"]["verdict"] == "allowed"

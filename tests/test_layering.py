@@ -196,26 +196,96 @@ def test_cli_help_and_non_web_commands_load_no_web_dependency(tmp_path):
 
 #: modules of the edges and the output layer: they reach the database only through the Workspace
 EDGE_PREFIXES = ("connectplan.web", "connectplan.cli", "connectplan.commands", "connectplan.output", "connectplan.refs")
+#: what only the Workspace (and the plan service under it) may import: the repository and the schema's scripts
+DATABASE = ("connectplan.db", "connectplan.migrations", "connectplan.store")
 
 
-def _layer_violations(G: nx.DiGraph, sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[tuple[str, str]]:
-    def under(name: str, prefixes: tuple[str, ...]) -> bool:
-        return any(name == p or name.startswith(p + ".") for p in prefixes)
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
 
-    return sorted((a, b) for a, b in G.edges if under(a, sources) and under(b, forbidden))
+
+def _layer_violations(G: nx.DiGraph, sources: tuple[str, ...], allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Edges from a module under ``sources`` to a project module under none of ``allowed``."""
+    assert any(_under(n, sources) for n in G), sources  # the contract names modules that exist
+    return sorted((a, b) for a, b in G.edges if _under(a, sources) and not _under(b, allowed))
+
+
+def _forbidden(G: nx.DiGraph, sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[tuple[str, str]]:
+    assert any(_under(n, sources) for n in G), sources
+    return sorted((a, b) for a, b in G.edges if _under(a, sources) and _under(b, forbidden))
 
 
 def test_contract_engine_imports_no_other_layer():
     G = _project_import_graph()
-    assert _layer_violations(G, ("engine",), ("db", "visualize", "connectplan", "migrations")) == []
+    assert G.has_edge("connectplan.engine.resolution", "connectplan.engine.compiled")  # the probe sees the engine
+    assert _layer_violations(G, ("connectplan.engine",), ("connectplan.engine",)) == []
 
 
 def test_contract_db_imports_no_app_code():
+    """The repository imports itself and the engine's records and errors, nothing of the app."""
     G = _project_import_graph()
-    assert _layer_violations(G, ("db",), ("connectplan", "visualize")) == []
+    assert G.has_edge("connectplan.db.schema", "connectplan.db.errors")
+    assert _layer_violations(G, ("connectplan.db",), ("connectplan.db", "connectplan.engine")) == []
+
+
+def test_contract_visualize_imports_only_the_engine():
+    G = _project_import_graph()
+    allowed = ("connectplan.visualize", "connectplan.engine")
+    assert _layer_violations(G, ("connectplan.visualize",), allowed) == []
 
 
 def test_contract_web_cli_and_output_reach_the_database_only_through_the_workspace():
-    """Issue 18: web imported db.errors, output db.records and refs db (even for type hints)."""
+    """Issue 18: web imported db.errors and db.session, output db.records and refs db (even for type hints).
+    The edges import neither the repository, the migrations nor the plan service under the Workspace."""
     G = _project_import_graph()
-    assert _layer_violations(G, EDGE_PREFIXES, ("db",)) == []
+    assert G.has_edge("connectplan.cli", "connectplan.workspace") or any(
+        _under(a, EDGE_PREFIXES) and b == "connectplan.workspace" for a, b in G.edges
+    )
+    assert _forbidden(G, EDGE_PREFIXES, DATABASE) == []
+
+
+def _class_methods(directory: Path) -> list[tuple[str, str, str]]:
+    found = []
+    for path in sorted(directory.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                found += [(path.name, node.name, f.name) for f in node.body if isinstance(f, ast.FunctionDef)]
+    return found
+
+
+def test_engine_and_db_build_no_json_documents():
+    """Issue 18, point 8: every JSON document is built in the output layer (connectplan/output/documents.py)."""
+    for layer in ("engine", "db"):
+        methods = _class_methods(ROOT / layer)
+        assert methods  # sanity
+        built = [m for m in methods if m[2] in ("to_dict", "as_dict", "to_json", "as_json", "document")]
+        assert built == [], built
+
+
+def _string_constants(path: Path) -> list[str]:
+    """Every string constant of a module but its docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
+
+
+def test_db_writes_no_words_for_users():
+    """Issue 18, point 8: the repository raises a problem code and facts; the words (and the CLI's flags and
+    commands in them) are the app's (connectplan/store_words.py)."""
+    import re
+
+    flag_or_command = re.compile(r"(^|\s)--[a-z]|connectplan (db|plan|catalog) |; (run|pass|retry|check)")
+    for path in sorted((ROOT / "db").glob("*.py")):
+        words = [text for text in _string_constants(path) if flag_or_command.search(text)]
+        assert words == [], (path.name, words)

@@ -78,9 +78,10 @@ def test_change_figures_list_only_the_statuses_they_show(cat2025):
             listed = {s for s, m in STATUS_MEANINGS.items() if any(text(m) in x for x in meanings(fig))}
             shown = {c[1] for c in fig.changes()}
             if kind == "liability":
-                # a holder gained or lost is an added or removed edge
-                shown |= {"removed" for e in fig.edges if dict(e.attrs).get("style") == "dotted"}
-                shown |= {"added" for e in fig.edges if dict(e.attrs).get("penwidth") == "2.6"}
+                # a holder gained or lost is an added or removed edge (+ or −), whatever the responsibility's status
+                shown = {c[1] for c in fig.changes() if c[0] != "responsibility"}
+                shown |= {"removed" for e in fig.edges if e.label.startswith("<B>− </B>")}
+                shown |= {"added" for e in fig.edges if e.label.startswith("<B>+ </B>")}
             if kind != "steps":
                 # a party drawn on one side only is styled added or removed
                 old = {n.id for n in change_figure(kind, base, base).nodes if n.id.startswith("party__")}

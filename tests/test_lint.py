@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from connectplan.engine import Catalog, Severity, Term, catalog_from_dict
 from connectplan.engine.expression import evaluate, holds
 from connectplan.engine.lint import count_by_verdict, lint_catalog
+from connectplan.output.documents import to_document
 from connectplan.sat import make_solver
 from tests.enumeration import count_verdicts, iter_selections, space_size, verdict_rank
 from tests.random_catalogs import catalog_docs, conditions
@@ -135,7 +136,7 @@ def test_summary_is_not_counted_past_the_limit() -> None:
     )
     summary = count_by_verdict(cat, limit=1000)
     assert not summary.counted and summary.selections == 3**12
-    assert summary.to_dict()["by_verdict"] is None
+    assert to_document(summary)["by_verdict"] is None
     # independent groups multiply: 12 one-property rules count without enumerating 3**12
     split = catalog_from_dict(
         _doc(

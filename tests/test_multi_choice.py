@@ -29,6 +29,7 @@ from connectplan.engine.lint import lint_catalog
 from connectplan.engine.propagation import EXCLUDED, FORCED, OPEN, propagate
 from connectplan.engine.sat import Encoding
 from connectplan.engine.upgrade import UpgradeError, plan_upgrade
+from connectplan.output.documents import to_document
 from connectplan.sat import make_solver
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -235,7 +236,7 @@ class TestResolution:
         assert res.verdict == "allowed"
         assert [s.step.id for s in res.steps] == ["bill", "fee"]
         assert [str(t) for t in res.steps[0].because] == ["money.saas"]
-        doc = res.to_dict()
+        doc = to_document(res)
         assert doc["selection"] == {"model": "platform", "money": ["fees", "saas"]}
 
     def test_a_cause_can_name_an_option_left_out(self, shop):
@@ -243,7 +244,7 @@ class TestResolution:
         assert res.verdict == "caution"
         (finding,) = res.findings
         assert [str(t) for t in finding.because] == ["money.markup", "not money.fees"]
-        assert res.to_dict()["findings"][0]["because"] == ["money.markup", "not money.fees"]
+        assert to_document(res)["findings"][0]["because"] == ["money.markup", "not money.fees"]
 
     def test_blocked_set(self, shop):
         res = resolve(shop, {"model": "marketplace", "money": "saas"})
@@ -262,7 +263,7 @@ class TestExploration:
             "model.marketplace"
         ]
         assert money.option("fees").status == OPEN and money.option("markup").status == OPEN
-        assert prop.to_dict()["properties"][1]["selected"] is None
+        assert to_document(prop)["properties"][1]["selected"] is None
 
     def test_count_bounds_force_an_option(self):
         doc = monetized()
@@ -277,7 +278,7 @@ class TestExploration:
         prop = propagate(shop, {"model": "platform", "money": ["markup"]}, make_solver)
         assert prop.resolution is not None and prop.resolution.verdict == "caution"
         assert prop.property("money").selected == ("markup",)
-        assert prop.to_dict()["properties"][1]["selected"] == ["markup"]
+        assert to_document(prop)["properties"][1]["selected"] == ["markup"]
 
 
 class TestAlternatives:
@@ -285,12 +286,12 @@ class TestAlternatives:
         alts = nearest_alternatives(shop, {"model": "marketplace", "money": ["fees", "saas"]}, make_solver, limit=5)
         assert alts, "a better selection exists"
         first = alts[0]
-        assert [c.to_dict() for c in first.changes] in (
+        assert [to_document(c) for c in first.changes] in (
             [{"property": "money", "from": ["fees", "saas"], "to": ["fees"]}],
             [{"property": "model", "from": "marketplace", "to": "platform"}],
         )
         assert all(sum(c.size for c in a.changes) == 1 for a in alts[:2])
-        assert first.to_dict()["selection"]["money"] in (["fees"], ["fees", "saas"])
+        assert to_document(first)["selection"]["money"] in (["fees"], ["fees", "saas"])
 
 
 class TestUpgradeDefaults:
@@ -324,7 +325,7 @@ class TestUpgradeDefaults:
             up = plan_upgrade(before, new)
             assert dict(up.after.selection)["money"] == expected
             assert [(d.property, d.option, d.because) for d in up.defaults] == [("money", expected, why)]
-            doc = up.to_dict()
+            doc = to_document(up)
             assert doc["defaults"] == [{"property": "money", "option": list(expected), "because": why, "open": False}]
             assert doc["selection"]["money"] == list(expected)
 
@@ -345,7 +346,9 @@ class TestUpgradeDefaults:
         new_doc = monetized(edition="2027")
         new_doc["properties"] = [new_doc["properties"][0]]
         new_doc["rules"], new_doc["presets"], new_doc["steps"] = [], [], []
-        assert "defaults" not in plan_upgrade(resolve(old, {"model": "platform"}), catalog_from_dict(new_doc)).to_dict()
+        assert "defaults" not in to_document(
+            plan_upgrade(resolve(old, {"model": "platform"}), catalog_from_dict(new_doc))
+        )
 
 
 class TestSatCardinality:

@@ -533,7 +533,7 @@ def test_web_marks_open_decisions_and_groups_by_section(tmp_path):
         assert version.status_code == 200 and "Open decisions (2)" in Page(version.text).all_text
         rows = version.text[version.text.index('<table class="selection">') :]
         assert rows.index(">Business</th>") < rows.index(">Payouts</th>") < rows.index(">Operations</th>")
-        assert '<code>tools.undecided</code> <span class="tag tag-pending">not decided yet</span>' in rows
+        assert '<code>tools.<wbr>undecided</code> <span class="tag tag-pending">not decided yet</span>' in rows
 
 
 def test_web_option_help_shows_the_api_request_and_the_pending_marker(tmp_path):

@@ -119,6 +119,7 @@ class TestPromptStructure:
         assert self._headings(text) == [
             "## Decisions and API settings",
             f"## Steps, in this order ({len(res.steps)})",
+            "## API blueprint: the requests these steps make",
             "## Findings to respect",
             "## Money flows your code must produce",
             "## Who is responsible for what",

@@ -18,6 +18,7 @@ from connectplan.engine import (
     catalog_to_dict,
 )
 from connectplan.engine.catalog import SECTIONS, ApiSetting, Catalog
+from connectplan.output.documents import to_document
 
 
 def planned(**overrides: Any) -> dict[str, Any]:
@@ -364,7 +365,7 @@ class TestOpenDecisions:
                 (("radar", "allowed"), ("reserves", "allowed"), ("none", "blocked")),
             ),
         )
-        assert res.to_dict()["open_decisions"][0] == {
+        assert to_document(res)["open_decisions"][0] == {
             "property": "payout",
             "question": "When are sellers paid?",
             "section": "payouts",
@@ -379,12 +380,12 @@ class TestOpenDecisions:
         from connectplan.engine import resolve
 
         res = resolve(plan, {"model": "platform", "payout": "daily", "risk": ["radar"]})
-        assert res.open_decisions == () and res.to_dict()["open_decisions"] == []
+        assert res.open_decisions == () and to_document(res)["open_decisions"] == []
         bare = planned()
         for prop in bare["properties"]:
             prop["options"] = [o for o in prop["options"] if not o.get("pending")]
         decided = resolve(catalog_from_dict(bare), {"model": "platform", "payout": "daily", "risk": ["radar"]})
-        assert "open_decisions" not in decided.to_dict()
+        assert "open_decisions" not in to_document(decided)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -434,7 +435,7 @@ def test_upgrade_reports_a_pending_default_as_left_open():
     assert [d.property for d in up.chosen_defaults] == ["payout"]
     assert [d.property for d in up.left_open] == ["risk"]
     assert [d.property for d in up.after.open_decisions] == ["risk"]
-    assert [(d["property"], d["open"]) for d in up.to_dict()["defaults"]] == [("payout", False), ("risk", True)]
+    assert [(d["property"], d["open"]) for d in to_document(up)["defaults"]] == [("payout", False), ("risk", True)]
 
 
 def _rule(rule_id: str, condition: str, severity: str = "caution") -> dict[str, Any]:

@@ -170,7 +170,7 @@ def test_plan_log_json(cp, tmp_path):
         "tags",
     ]
     assert (doc["versions"][0]["author"], doc["versions"][0]["tags"]) == ("bob", ["reviewed"])
-    assert doc["versions"][1]["catalog"] == {"name": "stripe-connect", "edition": "2025"}
+    assert doc["versions"][1]["catalog"] == {"name": "stripe-connect", "edition": "2025", "revision": 3}
 
 
 def test_plan_diff_json_and_identical(cp, tmp_path):
@@ -187,7 +187,8 @@ def test_plan_diff_json_and_identical(cp, tmp_path):
         "money_flows",
         "responsibilities",
     ]
-    assert doc["from"] == {"ref": "acme-marketplace@1", "catalog": {"name": "stripe-connect", "edition": "2025"}}
+    catalog = {"name": "stripe-connect", "edition": "2025", "revision": 3}
+    assert doc["from"] == {"ref": "acme-marketplace@1", "catalog": catalog}
     assert doc["to"]["ref"] == "acme-marketplace@2"
     assert doc["selection"] == {"charge_type": ["destination", "separate"]}
     same = _ok(cp("plan", "diff", "acme-marketplace@2", "acme-marketplace@reviewed"))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from connectplan.engine import Catalog, SelectionError, Severity, Term, catalog_from_dict
 from connectplan.engine.expression import holds
 from connectplan.engine.propagation import EXCLUDED, FORCED, OPEN, propagate
+from connectplan.output.documents import to_document
 from connectplan.sat import make_solver
 from tests.enumeration import best_ranks_exhaustive, excluded_by, literals_of, smallest_excluding_size
 from tests.random_catalogs import catalogs, complete_selections, partial_selections
@@ -66,7 +67,7 @@ def test_complete_selection_is_resolved(cat2025: Catalog) -> None:
     }
     prop = propagate(cat2025, sel, make_solver)
     assert prop.resolution is not None and prop.resolution.verdict == "allowed"
-    doc = prop.to_dict()
+    doc = to_document(prop)
     assert list(doc) == ["catalog", "selection", "properties", "resolution"]
     # a single switch of dashboard to express is blocked by the express rule, with the chosen fee payer as cause
     express = prop.property("dashboard").option("express")
@@ -75,7 +76,7 @@ def test_complete_selection_is_resolved(cat2025: Catalog) -> None:
 
 
 def test_json_document_keys(cat2025: Catalog) -> None:
-    doc = propagate(cat2025, {"dashboard": "express"}, make_solver).to_dict()
+    doc = to_document(propagate(cat2025, {"dashboard": "express"}, make_solver))
     assert list(doc) == ["catalog", "selection", "properties"]
     assert doc["selection"] == {"dashboard": "express"}
     first = doc["properties"][0]

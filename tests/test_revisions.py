@@ -93,9 +93,11 @@ def test_plan_list_stale_lists_the_old_plans_and_old_versions_show_what_they_sho
         proc = _run(ROOT, db, "plan", "show", ref, "--format", "json")
         assert proc.returncode == 0, proc.stderr
         now, old = json.loads(proc.stdout), json.loads(before)
-        # the resolution is exactly what the old version showed (pinned to the same content)
-        assert {k: v for k, v in now.items() if k not in ("plan", "alternatives")} == {
-            k: v for k, v in old.items() if k != "plan"
+        # the resolution is exactly what the old version showed (pinned to the same content); the
+        # catalog now also names the exact revision it is pinned to (issue 18)
+        assert now["catalog"] == {**old["catalog"], "revision": 1}
+        assert {k: v for k, v in now.items() if k not in ("plan", "alternatives", "catalog")} == {
+            k: v for k, v in old.items() if k not in ("plan", "catalog")
         }
         assert now["plan"]["superseded_by"] == NEWEST_2025 and now["plan"]["catalog_revision"] == 1
     text = _run(ROOT, db, "plan", "show", "acme@1").stdout

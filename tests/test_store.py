@@ -18,6 +18,7 @@ from connectplan.db.session import HEAD_REVISION, make_engine
 from connectplan.engine import SelectionError, catalog_from_dict, resolve
 from connectplan.errors import AppError
 from connectplan.exchange import read_export_file
+from connectplan.output.documents import to_document
 from connectplan.save_policy import SaveOptions
 from connectplan.workspace import open_workspace, upgrade_store
 from connectplan.workspace import store_status as schema_status
@@ -400,20 +401,20 @@ def test_export_import_reproduces_the_history(store):
     store.new_plan("acme", catalog="stripe-connect@2025", preset="marketplace", author="ann")
     store.set_plan("acme", {"charge_type": "separate"}, message="two", author="bob")
     store.tag("acme@2", "reviewed")
-    doc = store.export_plan("acme").to_dict()
+    doc = to_document(store.export_plan("acme"))
     assert doc["format"] == "connectplan-plan" and doc["format_version"] == 2
     assert [v["version"] for v in doc["versions"]] == [1, 2]
     assert doc["versions"][1]["catalog"]["content_hash"] == load_builtin("stripe-connect@2025.yaml").content_hash
     assert doc["versions"][1]["tags"] == ["reviewed"]
     store.import_plan(json.loads(json.dumps(doc)), as_name="copy")
     assert _history(store, "copy") == _history(store, "acme")
-    partial = store.export_plan("acme@1").to_dict()
+    partial = to_document(store.export_plan("acme@1"))
     assert [v["version"] for v in partial["versions"]] == [1]
 
 
 def test_import_refusals_store_nothing(store, tmp_path, tiny):
     store.new_plan("acme", preset="marketplace")
-    good = store.export_plan("acme").to_dict()
+    good = to_document(store.export_plan("acme"))
     before = (_plan_count(store), _version_count(store))
 
     def variant(**changes):

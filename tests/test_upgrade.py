@@ -11,6 +11,7 @@ from connectplan.catalog_files import load_builtin
 from connectplan.cli import cli
 from connectplan.engine import catalog_from_dict, resolve
 from connectplan.engine.upgrade import UpgradeError, map_selection, plan_upgrade
+from connectplan.output.documents import to_document
 from connectplan.sat import make_solver
 from tests.conftest import tiny_doc
 
@@ -38,7 +39,7 @@ def test_2024_fully_embedded_plan_becomes_blocked_in_2025() -> None:
     assert "create_accounts_v2" not in [s.id for s in report.diff.steps_added]
     assert "create_accounts_v1_controller" not in [s.id for s in report.diff.steps_removed]
     assert report.alternatives and all(a.verdict != "blocked" for a in report.alternatives)
-    doc = report.to_dict()
+    doc = to_document(report)
     assert list(doc)[:6] == ["from", "to", "selection", "renamed", "verdict", "findings"]
     assert doc["verdict"] == ["allowed", "blocked"]
     assert set(doc["steps"]) >= {"added", "removed", "moved", "renamed"}

@@ -74,10 +74,15 @@ def test_vendored_htmx_matches_its_recorded_sha256():
 def test_pages_load_only_local_scripts_and_styles(tc):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     scripts = [s["src"] for s in page.tags("script")]
-    assert [s.split("?v=")[0] for s in scripts] == [f"/static/{HTMX_FILE}", "/static/app.js"]
+    assert sorted(s.split("?v=")[0] for s in scripts) == sorted(
+        ["/static/app.js", "/static/figures.js", f"/static/{HTMX_FILE}", "/static/history.js"]
+    )
     assert all(s.get("src") for s in page.tags("script"))  # no inline script
     sheets = [link["href"] for link in page.tags("link") if link.get("rel") == "stylesheet"]
-    assert [href.split("?v=")[0] for href in sheets] == ["/static/app.css"]
+    expected_sheets = ["/static/app.css", "/static/figures.css", "/static/history.css"]
+    assert [href.split("?v=")[0] for href in sheets] == expected_sheets
+    for url in scripts + sheets:
+        assert tc.get(url).status_code == 200, url
     assert not [a for _, a in page.elements if "style" in a]  # no style= attributes (the CSP forbids them)
     assert tc.get(f"/static/{HTMX_FILE}").status_code == 200
     assert tc.get("/favicon.ico").headers["content-type"] == "image/svg+xml"
@@ -102,7 +107,9 @@ NO_TWIN = {
     "partial_figures",  # a fragment of configure
     "plan_log",
     "plan_export",
+    "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`
     "diagram",
+    "figure",  # one diagram at full width (its image is the diagram route)
     "download_doc",
     "download_prompt",
     "healthz",
@@ -496,9 +503,9 @@ def _save_version(client, name, base, selection, message, *, author="bob", expec
 
 def test_save_history_version_diff_tag_fork(fresh):
     resp = _save_plan(fresh, "acme", SAAS | {"liability": "stripe"})
-    assert resp.headers["location"] == "/versions/acme@1"
+    assert resp.headers["location"] == "/versions/acme@1?done=saved"
     resp = _save_version(fresh, "acme", 1, SAAS | {"liability": "platform"}, "platform takes the losses")
-    assert resp.headers["location"] == "/versions/acme@2"
+    assert resp.headers["location"] == "/versions/acme@2?done=version"
     log = Page(fresh.get("/plans/acme").text).all_text
     assert "acme@2" in log and "acme@1" in log and "platform takes the losses" in log and "bob" in log
     version = fresh.get("/versions/acme@2")
@@ -513,10 +520,10 @@ def test_save_history_version_diff_tag_fork(fresh):
     change = next(i["src"] for i in Page(diff.text).tags("img"))
     assert "against=acme%401" in change and fresh.get(change).headers["content-type"] == "image/svg+xml"
     resp = post(fresh, "/plans/acme/tag", {"ref": "acme@1", "tag": "reviewed"})
-    assert resp.status_code == 303 and resp.headers["location"] == "/versions/acme@1"
+    assert resp.status_code == 303 and resp.headers["location"] == "/versions/acme@1?done=tagged&tag=reviewed"
     assert "reviewed" in Page(fresh.get("/versions/acme@reviewed").text).all_text
     resp = post(fresh, "/plans/acme/fork", {"ref": "acme@reviewed", "new_name": "acme-copy"})
-    assert resp.headers["location"] == "/versions/acme-copy@1"
+    assert resp.headers["location"] == "/versions/acme-copy@1?done=forked"
     listing = Page(fresh.get("/plans").text).all_text
     assert "acme-copy" in listing and "acme@2" in listing
 
@@ -570,7 +577,7 @@ def test_upgrade_dry_run_then_apply(fresh):
     assert "Dry run: nothing saved." in text and "stripe-connect@2025" in text
     assert json.loads(fresh.get("/api/plans/acme").text)["plan"]["version"] == 1
     resp = post(fresh, "/plans/acme/upgrade", {"ref": "acme@1", "to": "stripe-connect@2025", "allow_blocked": "1"})
-    assert resp.status_code == 303 and resp.headers["location"] == "/versions/acme@2"
+    assert resp.status_code == 303 and resp.headers["location"] == "/versions/acme@2?done=upgraded"
     assert json.loads(fresh.get("/api/plans/acme@2").text)["catalog"]["edition"] == "2025"
 
 
@@ -580,10 +587,10 @@ def test_downloads_doc_prompt_export(fresh, runner):
     html_doc = fresh.get("/download/doc.html?plan=acme@1")
     assert html_doc.status_code == 200 and html_doc.headers["content-type"].startswith("text/html")
     assert "attachment" in html_doc.headers["content-disposition"]
-    assert html_doc.text.count("data:image/svg+xml;base64,") == 3
+    assert html_doc.text.count("data:image/svg+xml;base64,") == 4  # money flow twice: with its reverse flows
     archive = zipfile.ZipFile(io.BytesIO(fresh.get("/download/doc.zip?plan=acme@1").content))
     names = sorted(archive.namelist())
-    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 3
+    assert "acme-1/README.md" in names and sum(n.endswith(".svg") for n in names) == 4
     prompt = fresh.get("/download/prompt.txt?plan=acme@1")
     assert prompt.text == cli_json(runner, fresh.store_url, "prompt", "acme@1")
     export = fresh.get("/versions/acme@1/export.json")

@@ -76,8 +76,10 @@ def _every_route_requests() -> list[tuple[str, str, Any]]:
         ("plan_log", "GET", "/plans/acme"),
         ("plan_show", "GET", "/versions/acme@1"),
         ("plan_export", "GET", "/versions/acme@1/export.json"),
+        ("plan_blueprint", "GET", "/versions/acme@1/blueprint"),
         ("plan_diff", "GET", "/diff?a=acme@1&b=acme@2"),
         ("diagram", "GET", f"/diagrams/steps.dot?{blocked}"),
+        ("figure", "GET", "/figures/money-flow?plan=acme@1&reverse=1"),
         ("download_doc", "GET", "/download/doc.html?plan=acme@1"),
         ("download_prompt", "GET", f"/download/prompt.txt?{sel}"),
         ("api_resolve", "GET", f"/api/resolve?{blocked}"),
@@ -353,7 +355,7 @@ def test_a_busy_store_answers_503_in_one_line(module_store, monkeypatch):
     from connectplan.store import Store
 
     def busy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise DatabaseError("sqlite:///x.db", "another process held the write lock past the busy timeout", "retry")
+        raise DatabaseError.of_failure("sqlite:///x.db", "locked", "database is locked")
 
     with client_for(module_store) as tc:
         monkeypatch.setattr(Store, "list_plans", busy)
@@ -404,7 +406,7 @@ def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
         resp.read()
         conn.close()
         if resp.status == 303:
-            acknowledged.append(int(location.rsplit("@", 1)[1]))
+            acknowledged.append(int(location.split("?")[0].rsplit("@", 1)[1]))
         return resp.status
 
     with live_server(app) as port:
@@ -484,7 +486,7 @@ def test_postgresql_stopped_for_5_s_under_load_answers_503_only_during_the_outag
             resp.read()
             conn.close()
             if resp.status == 303:
-                acknowledged[i].append(int(location.rsplit("@", 1)[1]))
+                acknowledged[i].append(int(location.split("?")[0].rsplit("@", 1)[1]))
                 current[i] = charge
             answers.append((start, time.monotonic(), "save", resp.status))
             time.sleep(0.02)
@@ -552,7 +554,7 @@ def test_a_guessable_token_is_refused_at_start(runner, token, monkeypatch):
 def test_a_500_carries_the_security_headers(module_store, monkeypatch):
     from starlette.testclient import TestClient
 
-    from connectplan.web import views
+    from connectplan.web import history
     from connectplan.web.app import create_app
     from connectplan.web.security import CSP
     from connectplan.web.settings import WebSettings
@@ -560,7 +562,7 @@ def test_a_500_carries_the_security_headers(module_store, monkeypatch):
     def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(views, "selection_rows", broken)
+    monkeypatch.setattr(history, "selection_rows", broken)
     from connectplan.workspace import open_workspace
 
     with open_workspace(module_store) as ws:
@@ -740,7 +742,7 @@ def test_a_rendered_figure_is_served_from_the_cache(module_store, monkeypatch):
         first = tc.get(f"/diagrams/money-flow.svg?{sel}")
         monkeypatch.setattr(Workspace, "render", lambda *a, **k: pytest.fail("rendered again"))
         assert tc.get(f"/diagrams/money-flow.svg?{sel}").content == first.content
-    from connectplan.web.views import FigureCache
+    from connectplan.web.figures import FigureCache
 
     cache = FigureCache(max_items=2, max_bytes=100)
     for key in "abc":

@@ -18,6 +18,7 @@ Safety rules, kept here and nowhere else:
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -308,6 +309,8 @@ class Figure:
     sequence: tuple[str, ...] = ()
     #: groups of node ids drawn on one rank (one column of a left-to-right figure)
     same_rank: tuple[tuple[str, ...], ...] = ()
+    #: the sequence cut into columns drawn side by side, each read down the page (replaces one long column)
+    columns: tuple[tuple[str, ...], ...] = ()
 
     def with_title(self, title: Iterable[str]) -> Figure:
         return replace(self, title=tuple(title))
@@ -440,9 +443,11 @@ def to_digraph(figure: Figure) -> graphviz.Digraph:
         if edge.label:
             kwargs["label"] = _wrap(edge.label)
         dot.edge(edge.tail, edge.head, **kwargs)
-    for upper, lower in zip(figure.sequence, figure.sequence[1:], strict=False):
-        dot.edge(upper, lower, style="invis", weight="20")
-    for group in figure.same_rank:
+    for column in figure.columns or (figure.sequence,):
+        for upper, lower in itertools.pairwise(column):
+            dot.edge(upper, lower, style="invis", weight="20")
+    tops = tuple(column[0] for column in figure.columns if column)
+    for group in (*figure.same_rank, *((tops,) if len(tops) > 1 else ())):
         with dot.subgraph() as sub:
             sub.attr(rank="same")
             for nid in group:

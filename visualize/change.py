@@ -36,7 +36,7 @@ from connectplan.visualize._dot import (
 from connectplan.visualize._parts import selection_text
 from connectplan.visualize.liability import liability_figure
 from connectplan.visualize.money_flow import money_flow_figure
-from connectplan.visualize.steps import steps_figure
+from connectplan.visualize.steps import phase_columns, steps_figure
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -184,33 +184,43 @@ def _merge_parties(old: Figure, new: Figure) -> list[FigNode]:
 
 
 def _merge_liability(diff: ResolutionDiff, old: Figure, new: Figure) -> tuple[list[FigNode], list[FigEdge], set[str]]:
+    """One edge per responsibility holder and per flow (figures built with ``merge=False``).
+
+    A responsibility whose holders changed marks the lost holder's edge removed and the new one
+    added, both with the responsibility's change; flows are paired by movement through the diff.
+    """
     by_resp = {r.id: r for r in diff.responsibilities}
-    prefix = node_id("responsibility", "")
-    old_nodes = {n.id: n for n in old.nodes if n.id.startswith(prefix)}
-    new_nodes = {n.id: n for n in new.nodes if n.id.startswith(prefix)}
-    nodes: list[FigNode] = []
-    statuses: set[str] = set()  # of the edges (a holder gained or lost)
-    for nid in [*new_nodes, *(n for n in old_nodes if n not in new_nodes)]:
-        node = new_nodes.get(nid) or old_nodes[nid]
-        change = by_resp.get(nid.removeprefix(prefix))
-        if change is None:
-            nodes.append(node)
-            continue
-        nodes.append(_node(node, change.status, ("responsibility", change.status, change.id)))
-    parties = _merge_parties(
-        replace(old, nodes=tuple(n for n in old.nodes if not n.id.startswith(prefix))),
-        replace(new, nodes=tuple(n for n in new.nodes if not n.id.startswith(prefix))),
-    )
-    nodes += parties
     old_edges = {e.key: e for e in old.edges}
     new_edges = {e.key: e for e in new.edges}
     edges: list[FigEdge] = []
+    statuses: set[str] = set()
+    for c in diff.flows:
+        before = old_edges.get(f"flow:{c.before.id}") if c.before else None
+        after = new_edges.get(f"flow:{c.after.id}") if c.after else None
+        shown = after or before
+        if shown is None:
+            continue  # a flow this figure does not draw
+        change = () if c.status == "unchanged" else ("flow", c.status, *c.movement)
+        note = f"was: {c.before.what}" if c.status == "changed" and c.before else ""
+        statuses.add(c.status)
+        edges.append(_edge(shown, c.status, change, note))
     for key in [*new_edges, *(k for k in old_edges if k not in new_edges)]:
+        if key.startswith("flow:"):
+            continue
         status = "unchanged" if key in old_edges and key in new_edges else "added" if key in new_edges else "removed"
-        if status != "unchanged":
-            statuses.add(status)
-        edges.append(_edge(new_edges.get(key) or old_edges[key], status))
-    return nodes, edges, statuses
+        resp = by_resp.get(key.split(":")[1])
+        marked: tuple[str, ...] = ()
+        if resp is not None and status != "unchanged":
+            marked = ("responsibility", resp.status, resp.id)
+        statuses.add(status)
+        edges.append(_edge(new_edges.get(key) or old_edges[key], status, marked))
+    prefix = node_id("party", "")
+    parties = _merge_parties(
+        replace(old, nodes=tuple(n for n in old.nodes if n.id.startswith(prefix))),
+        replace(new, nodes=tuple(n for n in new.nodes if n.id.startswith(prefix))),
+    )
+    notes = [n for n in new.nodes if not n.id.startswith(prefix)]
+    return [*parties, *notes], edges, statuses
 
 
 def _merge_steps(
@@ -305,10 +315,13 @@ def change_figure(
     if kind not in CHANGE_KINDS:
         raise ValueError(f"no change diagram for {kind!r}; use one of: {', '.join(CHANGE_KINDS)}")
     kind_title, build = CHANGE_KINDS[kind]
+    if kind == "liability":
+        options = {**options, "merge": False}  # one edge per responsibility holder, so each change is marked
     before = build(old, subject=old_subject, **options)
     after = build(new, subject=new_subject, **options)
     diff = diff_resolutions(old, new, from_ref=old_subject or "before", to_ref=new_subject or "after")
     sequence: tuple[str, ...] = ()
+    columns: tuple[tuple[str, ...], ...] = ()
     if kind == "money-flow":
         nodes, edges, statuses = _merge_flows(diff, before, after)
         status_rows = _status_legend(_node_statuses(nodes, before, after), nodes=True)
@@ -316,10 +329,13 @@ def change_figure(
     elif kind == "liability":
         nodes, edges, statuses = _merge_liability(diff, before, after)
         status_rows = _status_legend(_node_statuses(nodes, before, after), nodes=True)
-        status_rows += _status_legend(statuses & {"added", "removed"}, nodes=False)
+        status_rows += _status_legend(statuses, nodes=False)
     else:
         nodes, edges, statuses, sequence = _merge_steps(diff, before, after)
         status_rows = _status_legend(statuses, nodes=True)
+        columns = phase_columns(sequence, {n.id: n.cluster for n in nodes})
+        column_of = {nid: index for index, column in enumerate(columns) for nid in column}
+        edges = [e for e in edges if column_of.get(e.tail) == column_of.get(e.head)]
     catalogs = old.catalog.ref if old.catalog.ref == new.catalog.ref else f"{old.catalog.ref} → {new.catalog.ref}"
     title = [
         f"{kind_title} change: {old_subject or 'before'} → {new_subject or 'after'}",
@@ -343,6 +359,7 @@ def change_figure(
         legend=(*after.legend, *before.legend, *status_rows),
         graph_attrs=after.graph_attrs,
         sequence=sequence,
+        columns=columns,
     )
 
 

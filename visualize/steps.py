@@ -7,6 +7,7 @@ inactive for this selection, the edge goes to the nearest active steps behind it
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from connectplan.engine.catalog import PHASES
@@ -19,6 +20,7 @@ from connectplan.visualize._dot import (
     attrs_of,
     box_sample,
     edge_sample,
+    html_label,
     node_id,
     small,
     text,
@@ -27,18 +29,59 @@ from connectplan.visualize._dot import (
 from connectplan.visualize._parts import title_lines
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import graphviz
 
     from connectplan.engine import Catalog, Resolution
 
-__all__ = ["steps_diagram", "steps_figure"]
+__all__ = ["phase_columns", "steps_diagram", "steps_figure"]
 
-TITLE_WIDTH = 36
+TITLE_WIDTH = 30
 CORE_ATTRS = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#dbe9f6", "color": "#1f5fa8"}
 STEP_ATTRS = {"shape": "box", "style": "rounded", "color": "#4d4d4d"}
 DIRECT_EDGE = {"color": "#4d4d4d"}
 INDIRECT_EDGE = {"color": "#8c8c8c", "style": "dashed"}
 CLUSTER_ATTRS = {"style": "rounded,dashed", "color": "#b0b0b0", "fontcolor": "#555555"}
+
+
+#: Most columns side by side (three step boxes fill a page column), and the steps one column holds at most.
+MAX_COLUMNS = 3
+COLUMN_STEPS = 6
+#: What a phase frame's heading costs in a column, counted in steps.
+FRAME_COST = 1
+
+
+def phase_columns(order: Sequence[str], frame_of: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:
+    """Cut the ordered node ids into columns read left to right, never splitting a phase frame.
+
+    As many columns as the steps need (up to :data:`MAX_COLUMNS`), cut where the tallest column
+    is shortest, so the figure is about as tall as it is wide instead of one long chain.
+
+    >>> phase_columns([], {})
+    ()
+    >>> phase_columns(["a", "b", "c", "d"], {"a": "x", "b": "x", "c": "y", "d": "y"})
+    (('a', 'b', 'c', 'd'),)
+    >>> [len(c) for c in phase_columns([str(i) for i in range(12)], {str(i): str(i // 3) for i in range(12)})]
+    [6, 6]
+    """
+    frames: list[list[str]] = []
+    for nid in order:
+        if not frames or frame_of[frames[-1][-1]] != frame_of[nid]:
+            frames.append([])
+        frames[-1].append(nid)
+    if not frames:
+        return ()
+    cost = [len(f) + FRAME_COST for f in frames]
+    count = min(MAX_COLUMNS, len(frames), max(1, -(-len(order) // COLUMN_STEPS)))
+    best: tuple[int, tuple[int, ...]] | None = None
+    for cuts in itertools.combinations(range(1, len(frames)), count - 1):
+        bounds = (0, *cuts, len(frames))
+        tallest = max(sum(cost[a:b]) for a, b in itertools.pairwise(bounds))
+        if best is None or tallest < best[0]:
+            best = (tallest, bounds)
+    bounds = best[1] if best else (0, len(frames))
+    return tuple(tuple(nid for f in frames[a:b] for nid in f) for a, b in itertools.pairwise(bounds))
 
 
 def _phase_rank(phase: str) -> int:
@@ -96,32 +139,45 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
     needs = _reduced({s.step.id: nearest_active_prereqs(catalog, s.step.id, active) for s in res.steps})
     # one frame per run of consecutive steps in one phase, so the frames follow the numbers down the page
     runs: list[tuple[str, str, int]] = []  # (cluster id, phase, first number)
+    frame_of: dict[str, str] = {}
+    for number, active_step in enumerate(res.steps, 1):
+        phase = active_step.step.phase
+        if not runs or runs[-1][1] != phase:
+            seen_before = sum(1 for _, p, _ in runs if p == phase)
+            runs.append((phase if not seen_before else f"{phase}~{seen_before + 1}", phase, number))
+        frame_of[node_id("step", active_step.step.id)] = runs[-1][0]
+    columns = phase_columns(list(frame_of), frame_of)
+    column_of = {nid: index for index, column in enumerate(columns) for nid in column}
+    number_of = {s.step.id: number for number, s in enumerate(res.steps, 1)}
     for number, active_step in enumerate(res.steps, 1):
         step = active_step.step
-        if not runs or runs[-1][1] != step.phase:
-            seen_before = sum(1 for _, phase, _ in runs if phase == step.phase)
-            runs.append((step.phase if not seen_before else f"{step.phase}~{seen_before + 1}", step.phase, number))
+        sid = node_id("step", step.id)
         why = ", ".join(str(t) for t in active_step.because) or "always"
         detail = small(text(f"{step.id} · why: {why}", width=TITLE_WIDTH + 10))
         core = small(text("core step"), color="#1f5fa8") if step.core else ""
         heading = text(step.title, width=TITLE_WIDTH)
-        body = f"<B>{number}.</B> {heading}<BR/>{detail}" + (f"<BR/>{core}" if core else "")
+        # a prerequisite in another column is named by its number: an edge across columns would cross the figure
+        elsewhere = sorted(number_of[p] for p in needs[step.id] if column_of[node_id("step", p)] != column_of[sid])
+        after = small(text("after " + ", ".join(f"{n}." for n in elsewhere))) if elsewhere else ""
+        body = html_label(f"<B>{number}.</B> {heading}", detail, after, core)
         nodes.append(
             FigNode(
-                id=node_id("step", step.id),
+                id=sid,
                 label=body,
                 attrs=attrs_of(CORE_ATTRS if step.core else STEP_ATTRS),
-                cluster=runs[-1][0],
+                cluster=frame_of[sid],
                 rank=(number,),
                 # numbers shift when steps come and go; a change diagram compares the rest
                 compare=f"{heading}|{detail}|{core}",
             )
         )
         for pre, direct in sorted(needs[step.id].items()):
+            if column_of[node_id("step", pre)] != column_of[sid]:
+                continue
             edges.append(
                 FigEdge(
                     node_id("step", pre),
-                    node_id("step", step.id),
+                    sid,
                     key=f"{pre}>{step.id}>{'direct' if direct else 'indirect'}",
                     attrs=attrs_of({**(DIRECT_EDGE if direct else INDIRECT_EDGE), "constraint": "false"}),
                     rank=(number,),
@@ -154,9 +210,14 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
             match=attrs_of({"color": INDIRECT_EDGE["color"]}),
         ),
         LegendRow(
-            text("n."), text("position in the ordered step list; dashed frames are phases"), target="node", match=()
+            text("n."),
+            text("position in the ordered step list, read down each column; dashed frames are phases", width=40),
+            target="node",
+            match=(),
         ),
     ]
+    if any("after " in n.label for n in nodes):
+        legend.append(LegendRow(small(text("after n.")), text("a prerequisite in another column"), target="", match=()))
     return Figure(
         name="steps",
         kind="steps",
@@ -166,9 +227,10 @@ def steps_figure(res: Resolution, *, subject: str | None = None) -> Figure:
         clusters=clusters,
         legend=tuple(legend),
         graph_attrs=attrs_of(
-            {"rankdir": "TB", "ranksep": "0.25", "nodesep": "0.3", "newrank": "true", "concentrate": "true"}
+            {"rankdir": "TB", "ranksep": "0.15", "nodesep": "0.18", "newrank": "true", "concentrate": "true"}
         ),
         sequence=tuple(n.id for n in nodes),
+        columns=columns,
     )
 
 

@@ -230,10 +230,11 @@ def export(ctx: click.Context, ref: str, output: str | None) -> None:
 
     Example: connectplan plan export acme-marketplace -o acme.json
     """
+    from connectplan.output.documents import export_document
     from connectplan.output.plans import export_line
     from connectplan.output.resolution import to_json
 
-    text = to_json(workspace(ctx).export_plan(ref).to_dict())
+    text = to_json(export_document(workspace(ctx).export_plan(ref)))
     if output is None or output == "-":
         click.echo(text, nl=False)
         return

@@ -2,6 +2,7 @@
 
 Command modules (and the web pages) call these formatters; they hold no formatting of their own.
 
+- :mod:`connectplan.output.documents`: every JSON document of the engine's, the store's and the app's records.
 - :mod:`connectplan.output.resolution`: resolutions, findings, alternatives, JSON and Markdown helpers.
 - :mod:`connectplan.output.plans`: plan versions, logs, lists, diffs and catalog lists.
 - :mod:`connectplan.output.design_doc`: design documents' content (decision records) as blocks.

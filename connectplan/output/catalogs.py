@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connectplan.output.documents import catalog_diff_document, catalog_document, lint_document
 from connectplan.output.resolution import _CONTROLS, escape_controls, to_json
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def options_document(cat: Catalog) -> dict[str, Any]:
     from connectplan.output.sections import property_fields
 
     return {
-        "catalog": {"name": cat.name, "edition": cat.edition},
+        "catalog": catalog_document(cat),
         "properties": [
             {
                 "id": p.id,
@@ -103,7 +104,7 @@ def format_options(cat: Catalog, fmt: str) -> str:
 def presets_document(catalog: Catalog, resolutions: Sequence[Resolution]) -> dict[str, Any]:
     """``presets --format json``."""
     return {
-        "catalog": {"name": catalog.name, "edition": catalog.edition},
+        "catalog": catalog_document(catalog),
         "presets": [
             {
                 "id": p.id,
@@ -144,7 +145,7 @@ def _choice(value: Any) -> str:
 
 def format_lint(report: LintReport, fmt: str) -> str:
     """``catalog lint`` in ``fmt`` (text or json)."""
-    return to_json(report.to_dict()) if fmt == "json" else lint_text(report)
+    return to_json(lint_document(report)) if fmt == "json" else lint_text(report)
 
 
 def lint_text(report: LintReport) -> str:
@@ -165,7 +166,7 @@ def lint_text(report: LintReport) -> str:
 
 def format_catalog_diff(result: CatalogDiff, fmt: str) -> str:
     """``catalog diff`` in ``fmt`` (text or json)."""
-    return to_json(result.to_dict()) if fmt == "json" else diff_text(result)
+    return to_json(catalog_diff_document(result)) if fmt == "json" else diff_text(result)
 
 
 def diff_text(result: CatalogDiff) -> str:

@@ -38,6 +38,7 @@ from connectplan.output.blocks import (
     linkify,
     md_blocks,
 )
+from connectplan.output.design_blueprint import implementation_blocks
 from connectplan.output.resolution import because_text, explain_condition, options_of
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIAGRAMS",
+    "DIAGRAM_OPTIONS",
     "DOC_FORMATS",
     "STATUS_TAGS",
     "HistoryItem",
@@ -64,9 +66,12 @@ DOC_FORMATS = ("markdown", "html")
 #: The diagrams of a design document: (kind, file name, title).
 DIAGRAMS = (
     ("money-flow", "money-flow.svg", "Money flow"),
+    ("money-flow", "money-flow-reverse.svg", "Money flow with refunds, disputes and recoveries"),
     ("liability", "liability.svg", "Liability and responsibilities"),
     ("steps", "steps.svg", "Integration steps"),
 )
+#: Builder options of a design document's diagram, by file name (the reverse flows: every refund, dispute and recovery).
+DIAGRAM_OPTIONS: dict[str, dict[str, tuple[str, ...]]] = {"money-flow-reverse.svg": {"include": ("all",)}}
 #: The change diagrams of a "what changed since" section: (kind, file name, title).
 CHANGE_DIAGRAMS = (
     ("money-flow", "change-money-flow.svg", "Money flow change"),
@@ -80,8 +85,11 @@ STATUS_TAGS = ("draft", "proposed", "accepted", "rejected", "deprecated", "super
 #: What each diagram shows, for the alt text of its image.
 ALT_TEXT = {
     "money-flow": "who pays whom: each money flow between the parties, coloured by kind",
-    "liability": "which party holds each responsibility",
-    "steps": "the integration steps in order, grouped by phase, with their prerequisites",
+    "liability": (
+        "how the parties stand towards each other: who is debited first, who covers a shortfall, "
+        "who recovers from whom, who answers disputes, who pays Stripe and who serves the connected account"
+    ),
+    "steps": "the integration steps in order, in one frame per phase laid out in columns, with their prerequisites",
 }
 
 
@@ -639,6 +647,9 @@ def design_blocks(
         steps.append(tuple(head))
     children = tuple(_api_items(s.step.api) for s in res.steps)
     sections.append(Block("olist", items=tuple(steps), children=children if any(children) else ()))
+
+    section("Implementation")
+    sections.extend(implementation_blocks(res, info.ref if info else None))
 
     if images:
         section("Diagrams")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from connectplan.errors import AppError
 from connectplan.output.design_doc import (
     CHANGE_DIAGRAMS,
+    DIAGRAM_OPTIONS,
     DIAGRAMS,
     DOC_FORMATS,
     HTML_NAME,
@@ -33,7 +34,10 @@ __all__ = ["write_design_doc"]
 def _diagrams(res: Resolution, subject: str | None) -> list[tuple[str, str, graphviz.Digraph]]:
     from connectplan.visualize import resolution_diagram
 
-    return [(name, title, resolution_diagram(kind, res, subject=subject)) for kind, name, title in DIAGRAMS]
+    return [
+        (name, title, resolution_diagram(kind, res, subject=subject, **DIAGRAM_OPTIONS.get(name, {})))
+        for kind, name, title in DIAGRAMS
+    ]
 
 
 def _change_diagrams(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connectplan.output.documents import propagation_document
 from connectplan.output.resolution import choice_text, escape_controls, resolution_text, to_json
 from connectplan.output.sections import open_properties, property_fields, section_groups, section_title
 
@@ -29,7 +30,7 @@ def exploration_document(result: Propagation) -> dict[str, Any]:
     option's ``id`` and ``best_verdict``, here the best any completion with it can still reach). A
     catalog without pending options keeps its document's keys."""
     cat = result.catalog
-    doc = result.to_dict()
+    doc = propagation_document(result)
     pending = any(not p.required for p in cat.properties)
     out: dict[str, Any] = {}
     for key, value in doc.items():

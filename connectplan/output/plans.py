@@ -6,11 +6,17 @@ import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.engine.diff import option_text
+from connectplan.output.documents import (
+    diff_document,
+    edition_document,
+    plan_summary_document,
+    resolution_document,
+    version_document,
+)
 from connectplan.output.resolution import (
     escape_controls,
     md_code,
     md_escape,
-    resolution_document,
     resolution_markdown,
     resolution_text,
     to_json,
@@ -63,7 +69,7 @@ def _tags(record: VersionRecord) -> str:
 def format_plan_version(record: VersionRecord, res: Resolution, fmt: str) -> str:
     """``plan show``: the resolution in ``fmt`` plus the version's metadata (a ``plan`` key in JSON)."""
     if fmt == "json":
-        return to_json({"plan": record.to_dict(), **resolution_document(res)})
+        return to_json({"plan": version_document(record), **resolution_document(res)})
     if fmt == "markdown":
         lines = [
             f"# Plan {md_escape(record.ref)}",
@@ -113,7 +119,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
                 "parent": rec.parent,
                 "created_at": rec.created_at,
                 "author": rec.author,
-                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition},
+                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition, "revision": rec.catalog_revision},
                 "verdict": verdict,
                 "message": rec.message,
                 "tags": list(rec.tags),
@@ -156,7 +162,7 @@ def format_log(name: str, entries: Sequence[LogEntry], fmt: str) -> str:
 def format_plan_list(plans: Sequence[PlanSummary], fmt: str) -> str:
     """``plan list``: one line per plan with its latest version."""
     if fmt == "json":
-        return to_json({"plans": [p.to_dict() for p in plans]})
+        return to_json({"plans": [plan_summary_document(p) for p in plans]})
     if not plans:
         return "no plans\n"
     width = max(len(p.latest.ref) for p in plans)
@@ -244,7 +250,7 @@ def catalog_import_line(info: EditionInfo, created: bool) -> str:
 def format_catalog_list(editions: Sequence[EditionInfo], fmt: str) -> str:
     """``catalog list``: one line per stored edition."""
     if fmt == "json":
-        return to_json({"catalogs": [e.to_dict() for e in editions]})
+        return to_json({"catalogs": [edition_document(e) for e in editions]})
     if not editions:
         return "no catalog editions\n"
     width = max(len(e.revision_ref) for e in editions)
@@ -341,7 +347,7 @@ def format_diff(diff: ResolutionDiff, fmt: str) -> str:
     ``plan upgrade`` use too.
     """
     if fmt == "json":
-        return to_json(diff.to_dict())
+        return to_json(diff_document(diff))
     a_cat, b_cat = "@".join(diff.from_catalog), "@".join(diff.to_catalog)
     if fmt == "markdown":
         return _diff_markdown(diff, a_cat, b_cat)

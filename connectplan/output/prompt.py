@@ -58,6 +58,21 @@ def _value(value: object) -> str:
     return str(value)
 
 
+def _blueprint_lines(res: Resolution, info: PlanInfo | None) -> list[str]:
+    """The plan's API blueprint as text, indented so no line of it reads as the prompt's own."""
+    from connectplan.engine.blueprint import build_blueprint
+    from connectplan.output.blueprint import blueprint_text
+
+    text = blueprint_text(build_blueprint(res, info.ref if info else None))
+    return [
+        "Make these requests (merged from the steps and options above; checked against the official stripe",
+        "package's types). Values in double braces are placeholders: take them from the user or the code,",
+        "never invent ids, amounts or keys.",
+        "",
+        *(f"    {line}" if line else "" for line in text.splitlines()[1:]),
+    ]
+
+
 def prompt_text(res: Resolution, info: PlanInfo | None = None) -> str:
     """A prompt asking a coding assistant to implement exactly this plan.
 
@@ -143,6 +158,8 @@ def _prompt_text(res: Resolution, info: PlanInfo | None) -> str:
             out += [f"     - {_api_line(setting)}" for setting in s.step.api]
         if _links([s.step.url]):
             out.append(f"   Docs: {s.step.url}")
+    out += ["", "## API blueprint: the requests these steps make", ""]
+    out += _blueprint_lines(res, info)
     out += ["", "## Findings to respect", ""]
     if not res.findings:
         out.append("- none")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectplan.engine import Alternative, Finding, Resolution, Term, format_choice, format_expression
 from connectplan.engine.expression import holds
+from connectplan.output.documents import resolution_document
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -290,14 +291,6 @@ def resolution_markdown(res: Resolution, *, title: str | None = None, level: int
         party = md_escape(cat.party_title(hl.assignment.party))
         out.append(f"| {md_escape(hl.responsibility.title)} | {party} | {md_escape(hl.assignment.note)} |")
     return "\n".join(out) + "\n"
-
-
-def resolution_document(res: Resolution) -> dict[str, Any]:
-    doc = res.to_dict()
-    alternatives = res.alternatives
-    if alternatives is not None:
-        doc["alternatives"] = [a.to_dict() for a in alternatives]
-    return doc
 
 
 def format_resolution(res: Resolution, fmt: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connectplan.output.documents import upgrade_report_document
 from connectplan.output.plans import diff_sections, verdict_line
 from connectplan.output.resolution import alternative_lines, choice_text, explain_condition, finding_lines, to_json
 
@@ -16,7 +17,7 @@ __all__ = ["format_upgrade", "upgrade_document", "upgrade_text"]
 
 def upgrade_document(report: PlanUpgrade, saved: VersionRecord | None) -> dict[str, Any]:
     """``plan upgrade --format json``: the report and the saved version's ref (null when nothing was saved)."""
-    doc = report.to_dict()
+    doc = upgrade_report_document(report)
     doc["saved"] = saved.ref if saved else None
     return doc
 

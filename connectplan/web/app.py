@@ -66,6 +66,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine.severity import Severity
     from connectplan.output.resolution import because_text, explain_condition
     from connectplan.web.configurator import edition_note
+    from connectplan.web.figures import figure_sizes
     from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
 
@@ -83,6 +84,7 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         read_only=settings.read_only,
         htmx_file=HTMX_FILE,
         static_url=static_url,
+        figure_sizes=figure_sizes,
         htmx_config={
             "historyCacheSize": 0,
             "refreshOnHistoryMiss": True,
@@ -103,10 +105,25 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
-    from connectplan.web.views import breakable
+    from connectplan.web.views import wrap_long
 
-    env.filters["breakable"] = breakable  # long API paths wrap at their dots, never mid-word
-    return Jinja2Templates(env=env)
+    env.filters["wrap_long"] = wrap_long  # prose whose long API paths wrap at their dots, never mid-word
+    from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
+    from connectplan.web.history import breakable, when
+
+    env.filters["when"] = when  # a stored time: "7 Dec 2026, 11:24 UTC", the ISO time on hover
+    env.filters["breakable"] = breakable  # an identifier that wraps after its punctuation, never mid-word
+    # the name rules as HTML pattern + title (the store's own, so the browser checks what the server will)
+    env.globals.update(
+        plan_name_pattern=PLAN_NAME_PATTERN,
+        plan_name_title=PLAN_NAME_RULE[0].upper() + PLAN_NAME_RULE[1:],
+        tag_pattern=f"(?!latest$){TAG_NAME_PATTERN}",
+        tag_title=TAG_NAME_RULE[0].upper() + TAG_NAME_RULE[1:],
+    )
+    from connectplan.web.figures import remember_request
+
+    # the figure macros (imported without context) find the request being rendered through this
+    return Jinja2Templates(env=env, context_processors=[remember_request])
 
 
 def create_app(settings: WebSettings | None = None, *, workspace: Any = None) -> Starlette:
@@ -137,10 +154,8 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
             sys.setswitchinterval(interval)
             await to_thread.run_sync(ws.close)
 
-    from connectplan.db.errors import DatabaseError
-
+    # every project error (a database outage included: its kind says 503) is a user error
     handlers: dict[Any, Any] = {error: handle_user_error for error in user_errors()}
-    handlers[DatabaseError] = handle_user_error  # its kind says 503 for a store unreachable or busy
     handlers[Exception] = handle_server_error
     handlers[404] = handle_not_found  # a route that does not exist: the styled page, not Starlette's plain text
     app = Starlette(
@@ -160,7 +175,7 @@ def create_app(settings: WebSettings | None = None, *, workspace: Any = None) ->
     install_log_filter()
     app.state.settings = settings
     app.state.templates = templates_for(settings)
-    from connectplan.web.views import FigureCache
+    from connectplan.web.figures import FigureCache
 
     app.state.figures = FigureCache()
     return app
@@ -212,7 +227,8 @@ def _unavailable_headers(response: Response) -> Response:
 def back_url(request: Request, exc: BaseException) -> str | None:
     """Where the error page leads back to with the user's selection kept: for a form (POST), the
     configurator page it was sent from (htmx's ``HX-Current-URL``, else a same-origin ``Referer``);
-    for a configurator URL, the same query without the parameter at fault (``exc.field``)."""
+    for a configurator URL, the same query without the parameter at fault (``exc.field``); for a
+    comparison, the compare form with the sides not at fault; for a plan page, the plans."""
     from urllib.parse import urlencode, urlsplit
 
     if request.method == "POST":
@@ -221,13 +237,19 @@ def back_url(request: Request, exc: BaseException) -> str | None:
             if parts.netloc == request.url.netloc and parts.path == "/" and parts.query:
                 return "/?" + parts.query
         return None
-    if request.url.path not in ("/", "/partials/workspace") or not request.url.query:
+    path = request.url.path
+    if path.startswith(("/versions/", "/plans/")):
+        return "/plans"
+    if path not in ("/", "/partials/workspace", "/diff") or not request.url.query:
         return None
     field = getattr(exc, "field", None)
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k != field]
+    if path == "/diff":  # the compare form, with the sides that were not at fault
+        return "/diff" + ("?" + urlencode(pairs) if field and pairs else "")
     if field is None or len(pairs) == len(request.query_params.multi_items()):
         return None  # nothing to leave out: the same URL would fail again
-    return "/?" + urlencode(pairs)
+    # the page's previous state and a section move (issue 19's prev= and go=) are not part of the selection
+    return "/?" + urlencode([(k, v) for k, v in pairs if k not in ("prev", "go")])
 
 
 def handle_server_error(request: Request, exc: Exception) -> Response:

@@ -208,6 +208,9 @@ class State:
     base: str | None = None
     preset: str | None = None
     notices: list[str] = field(default_factory=list)
+    #: the version being edited (``plan`` at ``base``): ``base_unchanged`` (nothing to save) and
+    #: ``compare_saved_url`` (:func:`connectplan.web.editing.configurator_state`)
+    editing: dict[str, Any] = field(default_factory=dict)
 
     @property
     def query(self) -> str:
@@ -518,7 +521,13 @@ def state_for(
         section = default_section(sections)
     if len(sections) <= 1 and not any(s.title for s in sections):
         section = ALL
+    editing: dict[str, Any] = {}
+    if alternatives:  # the page's own state, not the previous one a partial update compares with
+        from connectplan.web.editing import configurator_state
+
+        editing = configurator_state(ws, plan, base, link, selection)
     return State(
+        editing=editing,
         catalog=catalog,
         catalog_link=link,
         exploration=exploration,

@@ -5,8 +5,8 @@ Every error carries a ``kind`` (``engine.errors.KINDS``); the web answers it wit
 ``fix``, the browser's way forward (:data:`WEB_FIXES`), never a command-line flag. The JSON twins
 answer ``{"error": {"kind": ..., "message": ...}}``.
 
->>> from connectplan.db.errors import NotFoundError
->>> exc = NotFoundError("unknown plan 'x'", fix="create_plan", hint="connectplan plan new NAME --preset P")
+>>> from connectplan.errors import AppError
+>>> exc = AppError("unknown plan 'x'", kind="not_found", fix="create_plan", hint="connectplan plan new NAME --preset P")
 >>> status_of(exc), web_message(exc)
 (404, "unknown plan 'x'; create one: choose a preset in the configurator and save it as a new plan")
 """
@@ -62,6 +62,9 @@ FIELD_LABELS = {
     "base": "version the change was made from",
     "force": "move it if it exists",
     "allow_blocked": "save even if blocked",
+    "a": "before (the first side of the comparison)",
+    "b": "after (the second side of the comparison)",
+    "on": "on edition",
 }
 
 
@@ -97,8 +100,10 @@ def web_message(exc: BaseException) -> str:
 
 
 def _unavailable(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    if reason:  # db.errors.DatabaseError: what happened, without the operator's command-line fix
+    from connectplan.store_words import unavailable_reason
+
+    reason = unavailable_reason(exc)
+    if reason:  # a database failure: what happened, without the operator's command-line fix
         return f"the store cannot answer right now: {reason}; nothing was saved, try again in a moment"
     from connectplan.visualize.render import RenderError
 

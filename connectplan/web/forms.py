@@ -1,4 +1,11 @@
-"""The writes: the POST forms that save, tag, fork and upgrade plans (each a redirect to the version it made).
+"""The writes: the POST forms that save, tag, fork and upgrade plans.
+
+Each write redirects (303) to the version it made, with ``?done=`` saying what was done (the page
+confirms it in words: :data:`connectplan.web.history.DONE`). The names a form types are checked
+here first with the same rules as the store (:data:`connectplan.refs.PLAN_NAME_PATTERN`, which the
+forms also carry as an HTML ``pattern``); a write the input or the store refuses answers its status
+with the page that failed: the message, the field at fault marked, and the form again with the
+user's input in it (:class:`Retry`), so nothing typed is lost.
 
 These views are ``async`` only to read the form; every Workspace call and every template goes through
 :func:`run_blocking`, the one seam onto the thread pool, so no SQL, file I/O or subprocess runs on the
@@ -7,22 +14,31 @@ event loop (``tests/test_web_server.py`` fails if a statement does, for every ro
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from connectplan.engine.errors import CONFLICT, ConnectplanError
+from connectplan.engine.errors import CONFLICT, NOT_FOUND, UNAVAILABLE, ConnectplanError
 from connectplan.errors import VerdictRefusedError
-from connectplan.web.errors import refusal_text, web_message
-from connectplan.web.params import BadRequest, parse_selection, query_string
+from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
+from connectplan.web.editing import changes_from
+from connectplan.web.errors import field_label, refusal_text, status_of, web_message
+from connectplan.web.history import done_url, version_url
+from connectplan.web.params import RESERVED, BadRequest, parse_selection, query_string
 from connectplan.web.views import REFUSED_STATUS, record_catalog_link, render, ws_of
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from starlette.requests import Request
 
 __all__ = [
     "WEB_AUTHOR",
+    "Retry",
+    "check_name",
     "post_fork",
     "post_new_plan",
     "post_new_version",
@@ -31,11 +47,6 @@ __all__ = [
     "read_only",
     "run_blocking",
 ]
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def _form_pairs(form: Any) -> list[tuple[str, str]]:
@@ -76,8 +87,106 @@ def _version_of(request: Request, fields: dict[str, str], action: str) -> str:
     return ref
 
 
-def _version_url(ref: str) -> str:
-    return "/versions/" + quote(ref, safe="@")
+def check_name(value: str, param: str, *, tag: bool = False) -> str:
+    """``value`` if it is a valid plan name (a tag with ``tag``), else a 400 naming the form field ``param``.
+
+    >>> check_name("acme-2", "name")
+    'acme-2'
+    >>> check_name("-x", "new_name")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    connectplan.web.params.BadRequest: invalid plan name '-x'; use letters, digits, '.', '_' or '-' (up to 100, ...)
+    """
+    if tag:
+        if not re.fullmatch(TAG_NAME_PATTERN, value) or value == "latest":
+            raise BadRequest(f"invalid tag {value!r}; {TAG_NAME_RULE}", param)
+    elif not re.fullmatch(PLAN_NAME_PATTERN, value):
+        raise BadRequest(f"invalid plan name {value!r}; use {PLAN_NAME_RULE}", param)
+    return value
+
+
+#: the form fields a retried form shows again as the user typed them (the rest travel as hidden fields)
+TYPED = ("name", "new_name", "tag", "message", "author", "to")
+#: its boxes
+BOXES = ("allow_blocked", "force")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A form to show again after its write was refused: where it posts, what the user typed, the field at fault.
+
+    ``kind`` is the form (``plan_new``, ``plan_set``, ``tag``, ``fork``, ``upgrade``); ``hidden`` the
+    fields the user did not type (the selection, the version); ``back`` where the page leads back to,
+    with the selection kept.
+    """
+
+    kind: str
+    action: str
+    typed: dict[str, str]
+    boxes: frozenset[str]
+    hidden: tuple[tuple[str, str], ...]
+    back: str
+    field: str | None = None
+    targets: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, kind: str, action: str, pairs: list[tuple[str, str]], back: str) -> Retry:
+        fields = dict(pairs)
+        typed = {k: fields.get(k, "") for k in TYPED}
+        boxes = frozenset(k for k in BOXES if fields.get(k) == "1")
+        hidden = tuple((k, v) for k, v in pairs if k not in TYPED and k not in BOXES and k != "csrf_token")
+        return cls(kind, action, typed, boxes, hidden, back)
+
+
+def _configurator_url(pairs: list[tuple[str, str]], **extra: object) -> str:
+    """The configurator with a save form's selection (its catalog and choices), as the user left it."""
+    kept = [(k, v) for k, v in pairs if k == "catalog" or k == "preset" or k not in RESERVED]
+    kept += [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
+    return "/?" + urlencode(kept)
+
+
+async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[Response]]) -> Response:
+    """``write()``; when the input or the store refuses it, the error page with the form again as typed.
+
+    Unavailable stores and unknown plans go to the app's error handler (nothing to retry there)."""
+    try:
+        return await write()
+    except ConnectplanError as exc:
+        if exc.kind in (UNAVAILABLE, NOT_FOUND):
+            raise
+        status = status_of(exc)
+        field = getattr(exc, "field", None)
+        retry = replace(retry, field="new_name" if retry.kind == "fork" and field == "name" else field)
+        if retry.kind == "upgrade":
+            retry = replace(retry, targets=await run_blocking(_targets, request, retry))
+        context = {
+            "error": web_message(exc),
+            "status": status,
+            "back": retry.back,
+            "field": field_label(exc),
+            "retry": retry,
+        }
+        template = "_error.html" if "hx-request" in request.headers else "error.html"
+        return await run_blocking(render, request, template, context, status=status)
+
+
+def _landed(request: Request, url: str) -> Response:
+    """The redirect after a write: a 303 to ``url``; for an htmx request, ``HX-Redirect`` (the browser then
+    loads the page that confirms the write, instead of htmx swapping it into a fragment)."""
+    if "hx-request" in request.headers:
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _targets(request: Request, retry: Retry) -> tuple[Any, ...]:
+    from connectplan.web.history import upgrade_targets
+
+    ws = ws_of(request)
+    try:
+        record = ws.version(dict(retry.hidden).get("ref", ""))
+    except ConnectplanError:  # a malformed or unknown version: the form offers no edition
+        return ()
+    return tuple(upgrade_targets(ws.catalogs(), record))
 
 
 async def post_new_plan(request: Request) -> Response:
@@ -85,14 +194,21 @@ async def post_new_plan(request: Request) -> Response:
     form = await request.form()
     pairs = _form_pairs(form)
     fields = dict(pairs)
-    name = fields.get("name", "").strip()
-    if not name:
-        raise BadRequest("give the new plan a name", "name")
-    ws = ws_of(request)
-    catalog = await run_blocking(ws.catalog, fields.get("catalog") or None)
-    sel = parse_selection(pairs, catalog)
-    record = await run_blocking(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **_saving(fields, request)))
-    return RedirectResponse(_version_url(record.ref), status_code=303)
+    retry = Retry.of("plan_new", "/plans", pairs, _configurator_url(pairs))
+
+    async def write() -> Response:
+        name = fields.get("name", "").strip()
+        if not name:
+            raise BadRequest("give the new plan a name", "name")
+        check_name(name, "name")
+        ws = ws_of(request)
+        catalog = await run_blocking(ws.catalog, fields.get("catalog") or None)
+        sel = parse_selection(pairs, catalog)
+        options = _saving(fields, request)
+        record = await run_blocking(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **options))
+        return _landed(request, done_url(record.ref, "saved"))
+
+    return await _answer(request, retry, write)
 
 
 async def post_new_version(request: Request) -> Response:
@@ -107,76 +223,145 @@ async def post_new_version(request: Request) -> Response:
     fields = dict(pairs)
     name = request.path_params["name"]
     base = fields.get("base", "")
-    if not base.isdigit():
-        raise BadRequest("base must be the version number the change was made from", "base")
-    if not fields.get("message", "").strip():
-        raise BadRequest("say what this version changes: the message is required", "message")
+    action = "/plans/" + quote_name(name) + "/versions"
+    retry = Retry.of("plan_set", action, pairs, _configurator_url(pairs, plan=name, base=base))
+
+    async def write() -> Response:
+        if not base.isdigit():
+            raise BadRequest("base must be the version number the change was made from", "base")
+        if not fields.get("message", "").strip():
+            raise BadRequest("say what this version changes: the message is required", "message")
+        ws = ws_of(request)
+        base_view = await run_blocking(ws.plan, f"{name}@{base}")
+        sel = parse_selection(pairs, base_view.resolution.catalog)
+        changes = changes_from(dict(base_view.record.selection), sel.mapping)
+        try:
+            record = await run_blocking(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
+        except ConnectplanError as exc:
+            if exc.kind != CONFLICT:
+                raise
+            return await _lost_race(request, exc, name, changes)
+        return _landed(request, done_url(record.ref, "version"))
+
+    return await _answer(request, retry, write)
+
+
+async def _lost_race(request: Request, exc: ConnectplanError, name: str, changes: dict[str, Any]) -> Response:
+    """409: someone saved the same property first; the way forward is to reload on top of their version."""
     ws = ws_of(request)
-    base_view = await run_blocking(ws.plan, f"{name}@{base}")
-    sel = parse_selection(pairs, base_view.resolution.catalog)
-    before = dict(base_view.record.selection)
-    changes = {p: v for p, v in sel.mapping.items() if before.get(p) != v}
-    try:
-        record = await run_blocking(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
-    except ConnectplanError as exc:
-        if exc.kind != CONFLICT:
-            raise
-        latest = await run_blocking(ws.plan, f"{name}@latest")
-        merged = {**dict(latest.record.selection), **changes}
-        context = {
-            "error": web_message(exc),
-            "name": name,
-            "changes": changes,
-            "latest": latest.record,
-            "reload_url": "/?"
-            + query_string(record_catalog_link(latest.record), merged, plan=name, base=latest.record.version),
-        }
-        return await run_blocking(render, request, "conflict.html", context, status=409)
-    return RedirectResponse(_version_url(record.ref), status_code=303)
+    latest = await run_blocking(ws.plan, f"{name}@latest")
+    merged = {**dict(latest.record.selection), **changes}
+    link = record_catalog_link(latest.record)
+    context = {
+        "error": web_message(exc),
+        "name": name,
+        "changes": changes,
+        "latest": latest.record,
+        "reload_url": "/?" + query_string(link, merged, plan=name, base=latest.record.version),
+        "compare_url": "/diff?" + urlencode({"a": latest.record.ref, "b_query": query_string(link, merged)}),
+    }
+    template = "_conflict.html" if "hx-request" in request.headers else "conflict.html"
+    return await run_blocking(render, request, template, context, status=409)
+
+
+def quote_name(name: str) -> str:
+    return quote(name, safe="")
 
 
 async def post_tag(request: Request) -> Response:
-    fields = await _form(request)
-    ref, tag = _version_of(request, fields, "tag"), fields.get("tag", "").strip()
-    if not tag:
-        raise BadRequest("tagging needs a tag name", "tag")
-    ws = ws_of(request)
-    record = await run_blocking(lambda: ws.tag(ref, tag, force=fields.get("force") == "1"))
-    return RedirectResponse(_version_url(record.ref), status_code=303)
+    form = await request.form()
+    pairs = _form_pairs(form)
+    fields = dict(pairs)
+    name = request.path_params["name"]
+    ref = fields.get("ref", "").strip() or name
+    retry = Retry.of("tag", f"/plans/{quote_name(name)}/tag", pairs, version_url(ref))
+
+    async def write() -> Response:
+        tag = fields.get("tag", "").strip()
+        target = _version_of(request, fields, "tag")
+        if not tag:
+            raise BadRequest("tagging needs a tag name", "tag")
+        check_name(tag, "tag", tag=True)
+        ws = ws_of(request)
+        record = await run_blocking(lambda: ws.tag(target, tag, force=fields.get("force") == "1"))
+        return _landed(request, done_url(record.ref, "tagged", tag=tag))
+
+    return await _answer(request, retry, write)
 
 
 async def post_fork(request: Request) -> Response:
-    fields = await _form(request)
-    ref, new_name = _version_of(request, fields, "fork"), fields.get("new_name", "").strip()
-    if not new_name:
-        raise BadRequest("forking needs the new plan's name", "new_name")
-    ws = ws_of(request)
-    record = await run_blocking(lambda: ws.fork(ref, new_name, **_saving(fields, request)))
-    return RedirectResponse(_version_url(record.ref), status_code=303)
+    form = await request.form()
+    pairs = _form_pairs(form)
+    fields = dict(pairs)
+    name = request.path_params["name"]
+    ref = fields.get("ref", "").strip() or name
+    retry = Retry.of("fork", f"/plans/{quote_name(name)}/fork", pairs, version_url(ref))
+
+    async def write() -> Response:
+        source = _version_of(request, fields, "fork")
+        new_name = fields.get("new_name", "").strip()
+        if not new_name:
+            raise BadRequest("forking needs the new plan's name", "new_name")
+        check_name(new_name, "new_name")
+        ws = ws_of(request)
+        record = await run_blocking(lambda: ws.fork(source, new_name, **_saving(fields, request)))
+        return _landed(request, done_url(record.ref, "forked"))
+
+    return await _answer(request, retry, write)
 
 
 async def post_upgrade(request: Request) -> Response:
-    """Dry-run (``dry_run=1``) or apply an upgrade of a plan version to another catalog edition."""
-    from connectplan.output.upgrade import upgrade_text
+    """Preview (``dry_run=1``) or apply an upgrade of a plan version to another catalog edition.
 
-    fields = await _form(request)
-    ref, to = _version_of(request, fields, "upgrade"), fields.get("to", "").strip() or None
-    dry_run = fields.get("dry_run") == "1"
-    ws = ws_of(request)
-    refusal = None
-    try:
-        report, saved = await run_blocking(
-            lambda: ws.upgrade_plan(ref, to, dry_run=dry_run, **_saving(fields, request))
-        )
-    except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
-        if exc.report is None:
-            raise
-        report, saved, refusal = exc.report, None, refusal_text(exc)
-    if saved is not None:
-        return RedirectResponse(_version_url(saved.ref), status_code=303)
-    context = {"ref": ref, "to": to or report.after.catalog.ref, "report": report, "dry_run": dry_run}
-    context["text"] = upgrade_text(report, None, dry_run=dry_run, refusal=refusal)
-    return await run_blocking(render, request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
+    The preview lists the decisions the new edition adds (chosen by its defaults or left open) and
+    the options it renames, with the form that applies it."""
+    form = await request.form()
+    pairs = _form_pairs(form)
+    fields = dict(pairs)
+    name = request.path_params["name"]
+    ref = fields.get("ref", "").strip() or name
+    retry = Retry.of("upgrade", f"/plans/{quote_name(name)}/upgrade", pairs, version_url(ref))
+
+    async def write() -> Response:
+        source = _version_of(request, fields, "upgrade")
+        to = fields.get("to", "").strip() or None
+        dry_run = fields.get("dry_run") == "1"
+        ws = ws_of(request)
+        refusal = None
+        try:
+            report, saved = await run_blocking(
+                lambda: ws.upgrade_plan(source, to, dry_run=dry_run, **_saving(fields, request))
+            )
+        except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
+            if exc.report is None:
+                raise
+            report, saved, refusal = exc.report, None, refusal_text(exc)
+        if saved is not None:
+            return _landed(request, done_url(saved.ref, "upgraded"))
+        return await run_blocking(_upgrade_page, request, source, to, report, dry_run, refusal, fields)
+
+    return await _answer(request, retry, write)
+
+
+def _upgrade_page(
+    request: Request, ref: str, to: str | None, report: Any, dry_run: bool, refusal: str | None, fields: dict[str, str]
+) -> Response:
+    from connectplan.output.upgrade import upgrade_text
+    from connectplan.web.history import upgrade_decisions
+
+    target = to or report.after.catalog.ref
+    context = {
+        "ref": ref,
+        "to": target,
+        "report": report,
+        "dry_run": dry_run,
+        "refusal": refusal,
+        "decisions": upgrade_decisions(report),
+        "message": fields.get("message", ""),
+        "compare_url": "/diff?" + urlencode({"a": ref, "b": ref, "b_on": target}),
+        "text": upgrade_text(report, None, dry_run=dry_run, refusal=refusal),
+    }
+    return render(request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
 
 
 async def run_blocking(func: Any, *args: Any, **kwargs: Any) -> Any:

@@ -36,7 +36,7 @@ __all__ = [
 
 #: parameter names that are not property ids
 RESERVED = frozenset(
-    {"catalog", "preset", "plan", "base", "a", "b", "ref", "against", "include", "download", "csrf_token"}
+    {"catalog", "preset", "plan", "base", "a", "b", "ref", "against", "include", "download", "reverse", "csrf_token"}
     | {"name", "message", "author", "tag", "force", "new_name", "to", "dry_run", "allow_blocked", "kind", "format"}
     | {"section", "prev", "go"}
 )

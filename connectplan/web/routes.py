@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from connectplan.web import api, forms, views
+from connectplan.web import api, blueprint, figures, forms, history, views
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -70,12 +70,14 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Route("/partials/workspace", views.partial_workspace, name="partial_workspace"),
         Route("/partials/figures", views.partial_figures, name="partial_figures"),
         Route("/help/{prop}/{option}", views.page_option_help, name="option_help"),
-        Route("/plans", views.page_plan_list, name="plan_list", methods=["GET"]),
-        Route("/plans/{name}", views.page_plan_log, name="plan_log"),
-        Route("/versions/{ref}", views.page_version, name="plan_show"),
+        Route("/plans", history.page_plan_list, name="plan_list", methods=["GET"]),
+        Route("/plans/{name}", history.page_plan_log, name="plan_log"),
+        Route("/versions/{ref}", history.page_version, name="plan_show"),
         Route("/versions/{ref}/export.json", views.download_export, name="plan_export"),
-        Route("/diff", views.page_diff, name="plan_diff"),
-        Route("/diagrams/{kind}.{format}", views.diagram, name="diagram"),
+        Route("/versions/{ref}/blueprint", blueprint.page_blueprint, name="plan_blueprint"),
+        Route("/diff", history.page_diff, name="plan_diff"),
+        Route("/diagrams/{kind}.{format}", figures.diagram, name="diagram"),
+        Route("/figures/{kind}", figures.page_figure, name="figure"),
         Route("/download/doc.{format}", views.download_doc, name="download_doc"),
         Route("/download/prompt.txt", views.download_prompt, name="download_prompt"),
         Route("/api/resolve", api.api_resolve, name="api_resolve"),

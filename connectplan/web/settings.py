@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from connectplan.errors import AppError
 
 if TYPE_CHECKING:
-    from connectplan.db.session import PoolOptions
+    from connectplan.workspace import PoolOptions
 
 __all__ = [
     "DEFAULT_HOST",
@@ -185,7 +185,7 @@ class WebSettings:
     @property
     def pool(self) -> PoolOptions:
         """Each worker's pool: the defaults for the number of workers, with what was given on top."""
-        from connectplan.db.session import PoolOptions
+        from connectplan.workspace import PoolOptions
 
         default = PoolOptions.for_workers(self.workers)
         return PoolOptions(

@@ -16,15 +16,15 @@ import io
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from connectplan.engine.errors import ConnectplanError
+from connectplan.web.configurator import editions_bar
 from connectplan.web.errors import refusal_text, web_message
 from connectplan.web.params import BadRequest, catalog_link, catalog_of, parse_selection, query_string
 
@@ -35,11 +35,7 @@ if TYPE_CHECKING:
     from connectplan.workspace import Workspace
 
 __all__ = [
-    "DIAGRAM_FORMATS",
-    "DIAGRAM_KINDS",
-    "FigureCache",
     "content_etag",
-    "diagram",
     "download_doc",
     "download_export",
     "download_prompt",
@@ -47,21 +43,15 @@ __all__ = [
     "healthz",
     "link_or_text",
     "page_configure",
-    "page_diff",
     "page_option_help",
-    "page_plan_list",
-    "page_plan_log",
-    "page_version",
     "partial_figures",
     "partial_workspace",
     "readyz",
     "refusal_text",
     "verdict_badge",
+    "wrap_long",
 ]
 
-DIAGRAM_KINDS = ("money-flow", "liability", "steps")
-#: format -> media type of a diagram response
-DIAGRAM_FORMATS = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
     '<rect width="16" height="16" rx="3" fill="#33348e"/>'
@@ -112,15 +102,15 @@ _LONG_TOKEN = re.compile(r"\S{28,}")
 BREAK_EVERY = 12
 
 
-def breakable(text: str) -> Markup:
+def wrap_long(text: str) -> Markup:
     """``text`` escaped, with a line-break opportunity (``<wbr>``) in its long tokens (28 characters or more):
     after a ``.`` or ``/`` or before a ``[``, once at least 12 characters have passed since the last one, so
     ``configuration.merchant.capabilities`` wraps at a dot on a phone instead of overflowing or breaking
     mid-word (and a paragraph of API paths does not turn into hundreds of elements).
 
-    >>> str(breakable("see a.b <x> and configuration.recipient.capabilities[card_payments]"))
+    >>> str(wrap_long("see a.b <x> and configuration.recipient.capabilities[card_payments]"))
     'see a.b &lt;x&gt; and configuration.<wbr>recipient.capabilities<wbr>[card_payments]'
-    >>> str(breakable("a_long_identifier_without_dots_at_all_here"))
+    >>> str(wrap_long("a_long_identifier_without_dots_at_all_here"))
     'a_long_identifier_without_dots_at_all_here'
     """
 
@@ -182,7 +172,7 @@ def alternative_url(
 
 def page_configure(request: Request) -> Response:
     """The configurator page for the query's catalog, selection and open section."""
-    from connectplan.web.configurator import configure_state, editions_bar, last_change
+    from connectplan.web.configurator import configure_state, last_change
 
     state, before = configure_state(request)
     ws = ws_of(request)
@@ -254,102 +244,6 @@ def partial_figures(request: Request) -> Response:
     return render(request, "_figures_card.html", {"s": state}, Vary="HX-Request")
 
 
-# ---------------------------------------------------------------------------
-# plans
-
-
-def page_plan_list(request: Request) -> Response:
-    plans = ws_of(request).plans(stale_only=request.query_params.get("stale") == "1")
-    return render(request, "plans.html", {"plans": plans}, Link=alternate("/api/plans"))
-
-
-def page_plan_log(request: Request) -> Response:
-    ws = ws_of(request)
-    name = request.path_params["name"]
-    entries = ws.log(name)
-    catalogs = [e for e in ws.catalogs() if e.name == entries[0].record.catalog_name] if entries else []
-    return render(request, "plan_log.html", {"name": name, "entries": entries, "editions": catalogs})
-
-
-def page_version(request: Request) -> Response:
-    ws = ws_of(request)
-    ref = request.path_params["ref"]
-    view = ws.plan(ref)
-    record, res = view.record, view.resolution
-    context = {
-        "record": record,
-        "resolution": res,
-        "catalog": res.catalog,
-        "selection_rows": selection_rows(res),
-        "diagram_query": urlencode({"plan": record.ref}),
-        "open_url": "/?"
-        + query_string(record_catalog_link(record), dict(record.selection), plan=record.plan, base=record.version),
-        "catalog_link": record_catalog_link(record),
-        "plan": record.plan,
-        "base": str(record.version),
-    }
-    return render(request, "version.html", context, Link=alternate(f"/api/plans/{quote(record.ref, safe='@')}"))
-
-
-@dataclass(frozen=True)
-class SelectionRow:
-    """One decision of a saved version: its section heading (grouped catalogs), title, choice and state."""
-
-    section: str
-    title: str
-    choice: str
-    code: str
-    open: bool
-
-
-def selection_rows(res: Any) -> list[SelectionRow]:
-    """A resolution's decisions in listing order (by section when the catalog has them)."""
-    from connectplan.engine import Term
-    from connectplan.output.resolution import choice_text, options_of
-    from connectplan.output.sections import has_sections, ordered_properties, section_title
-
-    cat = res.catalog
-    sel = res.selection_dict
-    titled = has_sections(cat)
-    return [
-        SelectionRow(
-            section=section_title(p.section) if titled else "",
-            title=p.title,
-            choice=", ".join(cat.option_title(Term(p.id, o)) for o in options_of(sel[p.id])),
-            code=f"{p.id}.{choice_text(sel[p.id])}",
-            open=p.is_pending(sel[p.id]),
-        )
-        for p in ordered_properties(cat)
-        if p.id in sel
-    ]
-
-
-def page_diff(request: Request) -> Response:
-    a, b = _required(request, "a"), _required(request, "b")
-    diff = ws_of(request).diff(a, b)
-    from connectplan.output.plans import diff_sections
-
-    context = {
-        "diff": diff,
-        "a": a,
-        "b": b,
-        "sections": diff_sections(diff),
-        "diagram_query": urlencode({"plan": b, "against": a}),
-    }
-    return render(request, "diff.html", context, Link=alternate("/api/diff?" + urlencode({"a": a, "b": b})))
-
-
-def _required(request: Request, name: str) -> str:
-    value = request.query_params.get(name, "").strip()
-    if not value:
-        raise BadRequest(f"missing parameter {name!r}; e.g. /diff?a=acme@1&b=acme@2", name)
-    return value
-
-
-# ---------------------------------------------------------------------------
-# diagrams and downloads
-
-
 def _subject(request: Request) -> tuple[dict[str, Any], str]:
     """Workspace keyword arguments for a plan REF (``plan=``) or a selection, and a file-name stem."""
     ws = ws_of(request)
@@ -403,61 +297,8 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
-#: diagram and document responses: cached by the browser, revalidated with their ETag on every use
+#: document responses: cached by the browser, revalidated with their ETag on every use
 REVALIDATE = "no-cache"
-
-
-def diagram(request: Request) -> Response:
-    kind, fmt = request.path_params["kind"], request.path_params["format"]
-    if kind not in DIAGRAM_KINDS:
-        raise BadRequest(f"unknown diagram {kind!r}; use one of: {', '.join(DIAGRAM_KINDS)}", "kind")
-    if fmt not in DIAGRAM_FORMATS:
-        raise BadRequest(f"unknown diagram format {fmt!r}; use one of: {', '.join(DIAGRAM_FORMATS)}", "format")
-    subject, stem = _subject(request)
-    against = request.query_params.get("against", "").strip() or None
-    etag = content_etag(request, f"diagram:{kind}.{fmt}", subject)
-    headers = _attachment(f"{stem}-{kind}.{fmt}") if request.query_params.get("download") == "1" else {}
-    headers.update({"ETag": etag, "Cache-Control": REVALIDATE})
-    unchanged = not_modified(request, etag)
-    if unchanged is not None:
-        return unchanged
-    figures = request.app.state.figures
-    data = figures.get(etag)
-    if data is None:
-        data = ws_of(request).render(kind, format=fmt, against=against, **subject)
-        figures.put(etag, data)
-    return Response(data, media_type=DIAGRAM_FORMATS[fmt], headers=headers)
-
-
-class FigureCache:
-    """Rendered figures by ETag, bounded by count and bytes (least recently used out); thread-safe."""
-
-    def __init__(self, max_items: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
-        import threading
-        from collections import OrderedDict
-
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-        self.max_items, self.max_bytes, self.size = max_items, max_bytes, 0
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self.lock:
-            data = self.items.get(key)
-            if data is not None:
-                self.items.move_to_end(key)
-            return data
-
-    def put(self, key: str, data: Any) -> None:
-        if not isinstance(data, bytes) or len(data) > self.max_bytes // 4:
-            return
-        with self.lock:
-            if key in self.items:
-                return
-            self.items[key] = data
-            self.size += len(data)
-            while len(self.items) > self.max_items or self.size > self.max_bytes:
-                _, old = self.items.popitem(last=False)
-                self.size -= len(old)
 
 
 def download_doc(request: Request) -> Response:
@@ -502,12 +343,13 @@ def download_prompt(request: Request) -> Response:
 
 
 def download_export(request: Request) -> Response:
+    from connectplan.output.documents import export_document
     from connectplan.output.resolution import to_json
 
     ref = request.path_params["ref"]
     export = ws_of(request).export_plan(ref)
     return Response(
-        to_json(export.to_dict()),
+        to_json(export_document(export)),
         media_type="application/json",
         headers=_attachment(f"{ref.replace('@', '-')}.json"),
     )
@@ -521,8 +363,8 @@ def healthz(request: Request) -> Response:
 
 def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is at the code's head (503 otherwise)."""
-    from connectplan.db.session import HEAD_REVISION
     from connectplan.engine.errors import UNAVAILABLE
+    from connectplan.workspace import schema_head
 
     try:
         revision = ws_of(request).store.schema_revision()
@@ -532,9 +374,10 @@ def readyz(request: Request) -> Response:
         return PlainTextResponse(
             f"not ready: {web_message(exc)}\n", 503, headers={"Cache-Control": "no-store", "Retry-After": "2"}
         )
-    if revision != HEAD_REVISION:
+    head = schema_head()
+    if revision != head:
         return PlainTextResponse(
-            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {HEAD_REVISION}; "
+            f"not ready: the store's schema is at {revision or 'nothing'}, this code needs {head}; "
             "run `connectplan db upgrade`\n",
             503,
             headers={"Cache-Control": "no-store"},

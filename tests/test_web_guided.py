@@ -333,6 +333,10 @@ def _pages(tc_fresh) -> dict[str, str]:
         "log": "/plans/acme",
         "version": "/versions/acme@2",
         "diff": "/diff?a=acme@1&b=acme@2",
+        "compare form": "/diff",
+        "figure": "/figures/money-flow?" + query_string(CAT, sel),
+        "blueprint": "/versions/acme@2/blueprint",
+        "a section": "/?" + query_string(CAT, sel) + "&section=risk",
         "not found": "/nowhere",
         "error": f"/?catalog={CAT}&dashboard=zzz",
     }

@@ -12,6 +12,8 @@ Every figure is a ratio to a baseline measured in the same run on the same machi
 ``peer``        Kconfiglib on the equivalent Kconfig vs connectplan on the catalog
 ``web``         the web configurator (``connectplan serve``): an option change, a diagram, 20
                 concurrent clients and a worker's memory, vs the same work in-process (issue 12)
+``browser``     one option change in Chromium (Playwright), click to settled, vs the server's own time
+                for the same request; the swapped fragment's size (issue 19, point 8)
 ``team``        ``connectplan serve --workers 2`` on PostgreSQL: 20 clients mixing option changes, pages,
                 diagrams and saves; errors, stored saves, p95 vs one client (issue 20, point 7)
 
@@ -38,6 +40,7 @@ _MODULES = {
     "scale": "bench.scale",
     "peer": "bench.peer",
     "web": "bench.web",
+    "browser": "bench.browser",
     "team": "bench.team",
 }
 

@@ -1,4 +1,4 @@
-"""The configurator in a real browser (issue 12, point 7): Debian's headless chromium driven by Playwright.
+"""The configurator in a real browser (issue 12, point 7; issue 19): Debian's headless chromium driven by Playwright.
 
 The server is the real app under uvicorn, on a socket bound to 127.0.0.1:0 in the fixture (no
 port race), run in a daemon thread with its lifespan on. The browser is Debian's
@@ -6,7 +6,9 @@ port race), run in a daemon thread with its lifespan on. The browser is Debian's
 Without that binary the tests skip with a loud reason, and fail under ``$CI``.
 
 Every test fails on any console error or uncaught page error, and saves a screenshot of each key
-state under its temporary directory.
+state under its temporary directory. The guided journey runs at 1280 px and at 390 px; in every state
+it reaches, axe-core (vendored in tests/vendor/, pinned by its sha256) must report no violation, the
+live panel's verdict must be inside the viewport, and focus must never fall to ``<body>``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
 CAT = "stripe-connect@2024"
+VENDOR = Path(__file__).resolve().parent / "vendor"
+AXE_FILE = "axe-4.14.1.min.js"
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SAAS = "onboarding=hosted&dashboard=full&charge_type=direct&fee_payer=connected_account"
 
 
@@ -108,7 +113,7 @@ def page(browser, tmp_path):
 
 
 def shot(page, name: str) -> Path:
-    path = page.shots / f"{name}.png"
+    path = page.shots / f"{getattr(page, 'prefix', '')}{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 1000
     return path
@@ -134,45 +139,203 @@ def _image_loaded(image, timeout: float = 15.0) -> bool:
         time.sleep(0.1)
 
 
-def test_choosing_express_marks_stripe_liable_excluded_without_a_reload(page, live_server):
+def test_vendored_axe_matches_its_recorded_sha256():
+    import hashlib
+
+    recorded = re.search(r"^sha256:\s+([0-9a-f]{64})$", (VENDOR / "AXE.txt").read_text(encoding="utf-8"), re.M)
+    assert recorded is not None
+    assert hashlib.sha256((VENDOR / AXE_FILE).read_bytes()).hexdigest() == recorded.group(1)
+
+
+def axe_clean(page, state: str) -> None:
+    """axe-core on the whole page: no violation (injected over DevTools, so the page's CSP is untouched)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate((VENDOR / AXE_FILE).read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations.map(v => "
+        "`${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)"
+    )
+    assert found == [], f"axe-core in state {state!r}: {found}"
+
+
+def _poll(check, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def update(page, action) -> None:
+    """Run ``action`` (a click or a key press) and wait until its partial update has been swapped in and
+    settled: the form's hidden state (re-sent by every update) is replaced, no request is in flight."""
+    old = page.locator("#form-state").element_handle()
+    action()
+    assert _poll(lambda: not old.evaluate("el => el.isConnected")), "no partial update arrived"
+    settled(page)
+    _poll(lambda: page.evaluate("document.activeElement !== document.body"), timeout=1.0)
+
+
+def focus_kept(page, expected: str | None = None) -> str:
+    """The id of the focused element: never <body>; ``expected`` when given."""
+    focused = page.evaluate("document.activeElement === document.body ? null : document.activeElement.id")
+    assert focused is not None, "focus fell to <body>"
+    if expected is not None:
+        assert focused == expected
+    return str(focused)
+
+
+def verdict_in_view(page) -> None:
+    box = page.locator("#h-verdict").bounding_box()
+    view = page.viewport_size
+    assert box is not None and view is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= view["height"], (box, view)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, (box, view)
+
+
+def choose(page, option_id: str) -> None:
+    """Click an option's label, as a user does; the option keeps focus and the verdict stays in view."""
+    update(page, lambda: page.locator(f"label[for={option_id}]").click())
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server}/?catalog={CAT}")
-    expect(page.locator("#why-liability-stripe .tag")).to_have_text("open")
+    expect(page.locator(f"#{option_id}")).to_be_checked()
+    focus_kept(page, option_id)
+    verdict_in_view(page)
+
+
+def expand_panel(page, open_: bool) -> None:
+    """On a phone the panel is a bottom bar: open or close its details."""
+    toggle = page.locator("#panel-toggle")
+    if not toggle.is_visible():
+        return
+    if (toggle.get_attribute("aria-expanded") == "true") != open_:
+        toggle.click()
+
+
+@pytest.fixture(params=sorted(SIZES))
+def sized(request, browser, tmp_path):
+    context = browser.new_context(viewport=SIZES[request.param], accept_downloads=True)
+    pg = context.new_page()
+    console = Console(pg)
+    pg.set_default_timeout(15_000)
+    pg.shots = tmp_path  # type: ignore[attr-defined]
+    pg.prefix = f"{request.param}-"  # type: ignore[attr-defined]
+    pg.size = request.param  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert console.errors == [], console.errors
+
+
+def test_guided_journey_at_each_width(sized, live_server):
+    """Issue 19: an edition and a preset, options in two sections, a blocked state fixed in one click, every
+    section and all decisions; axe-core clean, the verdict in view and focus kept after every change."""
+    from playwright.sync_api import expect
+
+    page = sized
+    page.goto(f"{live_server}/?catalog=stripe-connect@2025")
+    page.click("nav.editions a[href$='2024']")
+    expect(page).to_have_url(re.compile(r"catalog=stripe-connect%402024$"))
+    axe_clean(page, "empty")
+    shot(page, "1-empty")
+    page.evaluate("document.getElementById('announce').dataset.kept = 'yes'")  # the live region is never replaced
+    update(page, lambda: page.locator("#preset-saas").click())
+    focus_kept(page, "preset-saas")
+    expect(page.locator("#preset-saas")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#opt-dashboard-full")).to_be_checked()
+    verdict_in_view(page)
+    axe_clean(page, "preset")
+    shot(page, "2-preset")
+
+    choose(page, "opt-dashboard-express")  # accounts: the design is now blocked
+    expect(page.locator("#h-verdict")).to_contain_text("blocked")
+    expect(page.locator("#announce")).to_contain_text("Verdict: blocked.")
+    assert page.evaluate("document.getElementById('announce').dataset.kept") == "yes"
+    expect(page.locator("#why-dashboard-express")).to_contain_text("in conflict")
+    axe_clean(page, "blocked")
+    shot(page, "3-blocked")
+    expand_panel(page, True)
+    if page.size == "phone":
+        axe_clean(page, "phone bar expanded")
+        shot(page, "3b-bar-expanded")
+    fix = page.locator("#panel-status a.alternative").first
+    target = fix.get_attribute("data-focus")
+    update(page, lambda: fix.click())
+    expect(page.locator("#h-verdict")).not_to_contain_text("blocked")
+    focus_kept(page, target)  # the fix's own option, not <body>
+    expect(page.locator(f"#{target}")).to_be_checked()
+    expand_panel(page, False)
+    verdict_in_view(page)
+    axe_clean(page, "fixed")
+    shot(page, "4-fixed")
+
+    update(page, lambda: page.locator("#nav-payments").click())
+    focus_kept(page, "nav-payments")
+    choose(page, "opt-charge_type-destination")  # a second section
+    expect(page).to_have_url(re.compile(r"charge_type=destination"))
+    for slug in ("accounts", "payments", "fees", "risk", "all"):
+        update(page, lambda slug=slug: page.locator(f"#nav-{slug}").click())
+        focus_kept(page, f"nav-{slug}")
+        expect(page.locator(f"#nav-{slug}")).to_have_attribute("aria-current", "step")
+        axe_clean(page, f"section {slug}")
+        shot(page, f"5-section-{slug}")
+    choose(page, "opt-charge_type-direct")  # in the all-decisions view too
+    if page.size == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_choosing_express_marks_stripe_liable_ruled_out_without_a_reload(page, live_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/?catalog={CAT}&section=all")
+    expect(page.locator("#why-liability-stripe")).to_contain_text("At best:")
     page.evaluate("document.body.dataset.sameDocument = 'yes'")  # survives a partial update, not a reload
-    old = page.locator("#workspace").element_handle()
     shot(page, "1-start")
-    page.locator("label[for=opt-dashboard-express]").click()
-    expect(page.locator("#why-liability-stripe .tag")).to_have_text("excluded")
-    assert old.evaluate("el => el.isConnected") is False  # the old #workspace was swapped out
+    choose(page, "opt-dashboard-express")
     why = page.locator("#why-liability-stripe")
-    expect(why).to_contain_text("express_dashboard_requires_platform_liability")
-    expect(why).to_contain_text("because dashboard.express")
-    expect(page.locator("#why-liability-platform .tag")).to_have_text("forced")
+    expect(why.locator(".tag")).to_have_text("ruled out")
+    expect(why).to_contain_text("negative-balance liability")
+    explain = page.locator("#state-liability-stripe details.explain")
+    explain.locator("summary").click()
+    expect(explain).to_contain_text("express_dashboard_requires_platform_liability")
+    expect(explain).to_contain_text("Minimal cause: dashboard.express")
+    expect(page.locator("#why-liability-platform .tag")).to_have_text("required")
     assert page.locator("#opt-liability-stripe").get_attribute("aria-describedby") == "why-liability-stripe"
     assert page.evaluate("document.body.dataset.sameDocument") == "yes"
     expect(page).to_have_url(re.compile(r"[?&]dashboard=express(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]catalog=stripe-connect%402024"))
+    expect(page.locator(".last-change")).to_contain_text("is now ruled out")
     shot(page, "2-express")
 
 
 def test_statuses_verdict_and_steps_update_and_the_back_button_steps_back(page, live_server):
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server}/?catalog={CAT}&{SAAS}")
+    page.goto(f"{live_server}/?catalog={CAT}&{SAAS}&section=all")
     expect(page.locator("#h-verdict")).to_contain_text("not yet")
-    page.locator("label[for=opt-liability-stripe]").click()
-    expect(page.locator("#h-verdict")).to_contain_text("Verdict:")
+    choose(page, "opt-liability-stripe")
     expect(page.locator("#h-verdict")).not_to_contain_text("not yet")
     expect(page.locator("ol.steps li").first).to_be_visible()
-    steps_before = page.locator("ol.steps li").count()
+    steps_before = page.locator("ol.steps > li").count()
     assert steps_before > 3
-    expect(page.locator("img[alt='Money flow diagram']")).to_be_visible()
-    assert _image_loaded(page.locator("img[alt='Money flow diagram']"))
+    assert page.locator("#steps-count").inner_text() == str(steps_before)
+    image = page.locator("img[alt='Money flow diagram']")
+    image.scroll_into_view_if_needed()
+    expect(image).to_be_visible()
+    assert _image_loaded(image)
     shot(page, "3-complete")
-    page.locator("label[for=opt-charge_type-destination]").click()
+    page.locator("#opt-charge_type-destination").scroll_into_view_if_needed()
+    choose(page, "opt-charge_type-destination")
     expect(page).to_have_url(re.compile(r"charge_type=destination"))
-    settled(page)
+    # the steps list was patched in place: it matches the full page of the same URL
+    patched = page.locator("ol.steps > li").evaluate_all("items => items.map(li => li.id)")
+    figures = page.locator("#figures-card")
+    figures.scroll_into_view_if_needed()
+    expect(figures).not_to_have_class(re.compile("figures-pending"))  # loaded once in view
+    fresh = page.context.new_page()
+    fresh.goto(page.url)
+    assert fresh.locator("ol.steps > li").evaluate_all("items => items.map(li => li.id)") == patched
+    fresh.close()
     page.go_back()
     expect(page).to_have_url(re.compile(r"charge_type=direct"))
     expect(page.locator("#opt-charge_type-direct")).to_be_checked()
@@ -181,7 +344,7 @@ def test_statuses_verdict_and_steps_update_and_the_back_button_steps_back(page, 
     expect(page.locator("#unset-liability")).to_be_checked()
 
 
-def test_following_a_nearest_alternative(page, live_server):
+def test_following_a_nearest_alternative_keeps_focus(page, live_server):
     from playwright.sync_api import expect
 
     page.goto(f"{live_server}/?catalog={CAT}&{SAAS.replace('dashboard=full', 'dashboard=express')}&liability=stripe")
@@ -189,9 +352,12 @@ def test_following_a_nearest_alternative(page, live_server):
     alternative = page.locator("a.alternative").first
     expect(alternative).to_be_visible()
     shot(page, "4-blocked")
-    alternative.click()
+    alternative.focus()
+    target = alternative.get_attribute("data-focus")
+    update(page, lambda: page.keyboard.press("Enter"))
     expect(page.locator("#h-verdict")).not_to_contain_text("blocked")
     expect(page.locator("#h-verdict")).to_contain_text("Verdict:")
+    focus_kept(page, target)
     shot(page, "5-alternative")
 
 
@@ -205,10 +371,11 @@ def test_save_two_versions_and_open_the_diff(page, live_server):
     page.click("text=Save new plan")
     expect(page).to_have_url(re.compile(r"/versions/browser-plan@1$"))
     page.click("text=Open in the configurator")
-    page.locator("label[for=opt-charge_type-destination]").click()
+    page.fill("#version-message", "destination charges")  # typed before the change: kept by the update
+    update(page, lambda: page.locator("#nav-payments").click())
+    choose(page, "opt-charge_type-destination")
     expect(page).to_have_url(re.compile(r"charge_type=destination"))
-    settled(page)
-    page.fill("#version-message", "destination charges")
+    expect(page.locator("#version-message")).to_have_value("destination charges")
     page.check("form[action$='/versions'] input[name=allow_blocked]")  # destination + stripe liability is blocked
     page.click("text=Save version")
     expect(page).to_have_url(re.compile(r"/versions/browser-plan@2$"))
@@ -244,11 +411,13 @@ def _tab_to(page, name: str, limit: int = 120) -> str:
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement && document.activeElement.name") == name:
-            return page.evaluate("document.activeElement.id")
+            return str(page.evaluate("document.activeElement.id"))
     raise AssertionError(f"Tab never reached an input named {name}")
 
 
 def test_keyboard_only_walkthrough_keeps_focus(page, live_server):
+    """Tab, arrows and Enter through every section: each option change and each "Next" keeps focus on a
+    control (the changed option; after "Next", the first option of the new section)."""
     from playwright.sync_api import expect
 
     page.goto(f"{live_server}/?catalog={CAT}")
@@ -259,19 +428,35 @@ def test_keyboard_only_walkthrough_keeps_focus(page, live_server):
         "fee_payer": "connected_account",
         "liability": "stripe",
     }
+    presses = 0
     for prop, want in targets.items():
-        _tab_to(page, prop)
+        if not page.locator(f"#opt-{prop}-{want}").count():  # in the next section: "Next" with Enter
+            before = page.locator("#form-state").element_handle()
+            while page.evaluate("document.activeElement.id") != "next-section":
+                page.keyboard.press("Tab")
+                presses += 1
+            page.keyboard.press("Enter")
+            assert _poll(lambda before=before: not before.evaluate("el => el.isConnected"))
+            settled(page)
+            _poll(lambda: page.evaluate("document.activeElement !== document.body"), timeout=1.0)
+            focused = focus_kept(page)
+            assert focused.startswith(f"opt-{prop}-"), focused
+        else:
+            _tab_to(page, prop)
         for _ in range(6):
             if page.locator(f"#opt-{prop}-{want}").is_checked():
                 break
-            page.keyboard.press("ArrowDown")
-            settled(page)
+            update(page, lambda: page.keyboard.press("ArrowDown"))
         radio = page.locator(f"#opt-{prop}-{want}")
         expect(radio).to_be_checked()
         expect(radio).to_be_focused()  # focus stays on the same input after the partial update
+        verdict_in_view(page)
     expect(page.locator("#h-verdict")).not_to_contain_text("not yet")
     expect(page).to_have_url(re.compile(r"liability=stripe"))
     page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past "Explain" to "About"
+    if page.evaluate("document.activeElement.closest('details').className") != "help":
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the option's help opens on demand
     expect(page.locator("#help-liability-stripe")).to_have_attribute("open", "")
     expect(page.locator("#help-liability-stripe .option-help")).to_be_visible()  # fetched on demand
@@ -283,9 +468,18 @@ def test_readable_at_390_px(browser, live_server, tmp_path):
     pg = context.new_page()
     console = Console(pg)
     try:
-        pg.goto(f"{live_server}/?catalog={CAT}&{SAAS}&liability=stripe")
-        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-        pg.screenshot(path=str(tmp_path / "9-narrow.png"), full_page=True)
+        for n, query in enumerate(
+            (f"catalog={CAT}&{SAAS}&liability=stripe", "catalog=stripe-connect@2026-12&preset=saas&section=all")
+        ):
+            pg.goto(f"{live_server}/?{query}")
+            assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+            # no word is broken inside: every visible cell's text fits its words (no cell narrower than a word;
+            # a stacked table's header row is visually hidden, each cell labelled instead)
+            assert pg.evaluate(
+                "[...document.querySelectorAll('td, th, .nav-summary, .edition-note')]"
+                ".filter(el => !el.closest('thead')).every(el => el.scrollWidth <= el.clientWidth + 1)"
+            )
+            pg.screenshot(path=str(tmp_path / f"9-narrow-{n}.png"), full_page=True)
     finally:
         context.close()
     assert console.errors == []
@@ -301,6 +495,37 @@ def test_the_form_works_with_javascript_off(browser, live_server):
         pg.check("#opt-dashboard-express")
         pg.click("button.apply")
         expect(pg).to_have_url(re.compile(r"dashboard=express"))
-        expect(pg.locator("#why-liability-stripe .tag")).to_have_text("excluded")
+        expect(pg.locator(".last-change")).to_contain_text("Dashboard: Express Dashboard chosen.")
+        pg.click("#nav-risk")  # a section button submits the form
+        expect(pg.locator("#why-liability-stripe .tag")).to_have_text("ruled out")
+        expect(pg.locator("#opt-dashboard-express")).to_have_count(0)  # accounts is closed; its choice kept
+        expect(pg).to_have_url(re.compile(r"dashboard=express"))
     finally:
         context.close()
+
+
+def test_an_error_during_an_update_replaces_the_configurator_with_a_way_back(browser, live_server, tmp_path):
+    """A partial update answered with an error (here a forged option in a followed link) shows the error
+    fragment in place of the configurator, with a link back to the selection without the bad parameter."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console = Console(page)
+    try:
+        page.goto(f"{live_server}/?catalog={CAT}&{SAAS}")
+        page.evaluate(
+            "() => { const a = document.createElement('a'); a.id = 'forged'; a.setAttribute('data-follow', '');"
+            f" a.href = '/?catalog={CAT}&{SAAS}&liability=zzz'; a.textContent = 'forged';"
+            " document.getElementById('panel-status').append(a); }"
+        )
+        page.locator("#forged").click()
+        expect(page.locator(".error-box .error")).to_contain_text("zzz")
+        back = page.locator(".error-box a.way-back")
+        expect(back).to_contain_text("your selection")
+        href = back.get_attribute("href") or ""
+        assert "dashboard=full" in href and "liability=" not in href
+        page.screenshot(path=str(tmp_path / "10-error.png"))
+    finally:
+        context.close()
+    assert [e for e in console.errors if "status of 400" not in e] == []

@@ -46,6 +46,14 @@ def _type_into(page, selector: str, text: str) -> None:
     page.keyboard.type(text)
 
 
+def _open_panel(page) -> None:
+    """On a phone the configurator's plan panel (with Save) is a bottom bar: open it by keyboard (issue 19)."""
+    toggle = page.locator("#panel-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.focus()
+        page.keyboard.press("Enter")
+
+
 def _confirmed(page, text: str) -> None:
     from playwright.sync_api import expect
 
@@ -69,6 +77,7 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):  # 
     try:
         # -- save a plan: the name is checked as it is typed
         page.goto(f"{live_server}/?catalog={C26}&preset=saas")
+        _open_panel(page)
         name = page.locator("form[action='/plans'] input[name=name]")
         expect(name).to_have_attribute("pattern", re.compile(r"A-Za-z0-9"))
         _type_into(page, "form[action='/plans'] input[name=name]", "bad name!")
@@ -98,10 +107,14 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):  # 
         expect(save_version).to_be_disabled()
         expect(page.locator("#unchanged-hint")).to_contain_text("Nothing changed")
         _shot(page, tmp_path, f"{width}-3-unchanged")
+        page.locator("#nav-accounts").focus()  # onboarding is in the accounts section (issue 19: one section open)
+        page.keyboard.press("Enter")
+        expect(page.locator("#opt-onboarding-hosted")).to_be_attached()
         page.locator("#opt-onboarding-hosted").focus()
         page.keyboard.press("Space")
         expect(page).to_have_url(re.compile(r"onboarding=hosted"))
         expect(page.locator("form[action$='/versions'] button[type=submit]")).to_be_enabled()
+        _open_panel(page)
         _type_into(page, "form[action$='/versions'] input[name=message]", "hosted onboarding")
         expect(page.locator("form[action$='/versions'] input[name=author]")).to_have_value("ann")
         page.keyboard.press("Enter")
@@ -171,6 +184,7 @@ def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser,
     page.set_default_timeout(15_000)
     try:
         page.goto(f"{live_server}/?catalog={C26}&preset=marketplace")
+        _open_panel(page)
         _type_into(page, "form[action='/plans'] input[name=name]", "keyboard-compare")
         _type_into(page, "form[action='/plans'] input[name=message]", "marketplace as it comes")
         page.keyboard.press("Enter")

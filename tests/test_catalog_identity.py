@@ -163,7 +163,7 @@ def test_configurator_pages_keep_an_older_revision(store):
         assert page.status_code == 200 and f"({R1})" in page.text
         assert 'name="catalog" value="stripe-connect@2024.r1"' in page.text
         partial = tc.get(f"/partials/workspace?catalog={R1}&preset={preset}", headers={"HX-Request": "true"})
-        assert "catalog=stripe-connect%402024.r1" in partial.headers["HX-Push-Url"]
+        assert "catalog=stripe-connect%402024.r1" in partial.headers["X-Push-Url"]
         version = tc.get("/versions/old-rev@1").text
         open_url = re.search(r'href="(/\?[^"]+plan=old-rev[^"]*)"', version)
         assert open_url is not None

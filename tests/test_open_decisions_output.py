@@ -507,13 +507,13 @@ def test_web_marks_open_decisions_and_groups_by_section(tmp_path):
 
     url, _ = _store_with(tmp_path, sectioned_doc())
     with client_for(url) as client:
-        page = client.get("/?" + query_string("open@1", dict(OPEN)))
+        page = client.get("/?" + query_string("open@1", dict(OPEN)) + "&section=all")
         assert page.status_code == 200
         text = Page(page.text).all_text
         assert "Open decisions (2)" in text and "When are sellers paid?" in text
-        assert page.text.count('class="tag tag-pending"') >= 4  # 2 legends, 2 pending options, the list
-        assert 'class="property open-decision" id="prop-payout"' in page.text
-        order = [page.text.index(f'id="section-{s}"') for s in ("business", "payouts", "operations")]
+        assert page.text.count('class="tag tag-pending"') >= 4  # 2 legends, 2 pending options, the legend
+        assert '<span id="open-payout"><span class="tag tag-pending">not decided yet</span>' in page.text
+        order = [page.text.index(f'id="h-sec-{s}"') for s in ("business", "payouts", "operations")]
         assert order == sorted(order)
         assert (
             page.text.index('id="prop-model"')
@@ -524,7 +524,8 @@ def test_web_marks_open_decisions_and_groups_by_section(tmp_path):
         assert partial.status_code == 200 and "not decided yet" in Page(partial.text).all_text
         doc = client.get("/api/resolve?" + query_string("open@1", dict(OPEN))).json()
         assert [d["property"] for d in doc["open_decisions"]] == ["payout", "tools"]
-        assert client.get("/?" + query_string("open@1", dict(OPEN))).content == page.content  # deterministic
+        again = client.get("/?" + query_string("open@1", dict(OPEN)) + "&section=all")
+        assert again.content == page.content  # deterministic
     with open_workspace(url) as ws:
         ws.new_plan("acme", catalog="open@1", preset="open")
     with client_for(url) as client:
@@ -551,7 +552,7 @@ def test_web_option_help_shows_the_api_request_and_the_pending_marker(tmp_path):
         pending = client.get("/help/payout/undecided?catalog=helpful@1")
         assert 'class="tag tag-pending"' in pending.text
         manual = client.get("/?" + query_string("helpful@1", {**DECIDED, "payout": "manual"}))
-        assert "<li>API: create a payout on the connected account <code>POST /v1/payouts</code></li>" in manual.text
+        assert "<li><code>POST /v1/payouts</code> create a payout on the connected account</li>" in manual.text
 
 
 def test_web_works_with_17_properties(tmp_path):
@@ -563,7 +564,10 @@ def test_web_works_with_17_properties(tmp_path):
     with client_for(url) as client:
         empty = client.get("/?catalog=wide%401")
         assert empty.status_code == 200
-        assert len([f for f in Page(empty.text).tags("fieldset")]) == 17
+        guided = Page(empty.text)  # one section open, the seven listed
+        assert len([b for b in guided.tags("button") if b.get("class") == "nav-item"]) == 7 + 1  # + all decisions
+        every = Page(client.get("/?catalog=wide%401&section=all").text)
+        assert len(every.tags("fieldset")) == 17
         selection = {f"p{i}": ("undecided",) if i == 16 else ("undecided" if i % 2 else "yes") for i in range(17)}
         full = client.get("/?" + query_string("wide@1", selection))
         assert full.status_code == 200
@@ -579,7 +583,7 @@ def test_web_works_with_17_properties(tmp_path):
         )
         assert ticked.status_code == 200
         assert "Question 16: “Not decided yet” is chosen alone, so it was left out" in Page(ticked.text).all_text
-        assert "p16=yes" in ticked.headers["HX-Push-Url"] and "p16=undecided" not in ticked.headers["HX-Push-Url"]
+        assert "p16=yes" in ticked.headers["X-Push-Url"] and "p16=undecided" not in ticked.headers["X-Push-Url"]
 
 
 def _store_with(tmp_path, doc: dict[str, Any], *, name: str = "cat") -> tuple[str, Any]:

@@ -75,7 +75,7 @@ def test_pages_load_only_local_scripts_and_styles(tc):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     scripts = [s["src"] for s in page.tags("script")]
     assert sorted(s.split("?v=")[0] for s in scripts) == sorted(
-        ["/static/figures.js", f"/static/{HTMX_FILE}", "/static/history.js"]
+        ["/static/app.js", "/static/figures.js", f"/static/{HTMX_FILE}", "/static/history.js"]
     )
     assert all(s.get("src") for s in page.tags("script"))  # no inline script
     sheets = [link["href"] for link in page.tags("link") if link.get("rel") == "stylesheet"]
@@ -104,6 +104,7 @@ PAGES_WITH_TWINS = {"configure", "plan_list", "plan_show", "plan_diff"}
 NO_TWIN = {
     "option_help",  # catalog text, as `connectplan catalog show` prints it
     "partial_workspace",  # a fragment of configure
+    "partial_figures",  # a fragment of configure
     "plan_log",
     "plan_export",
     "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`
@@ -185,7 +186,7 @@ def test_params_collect_a_multi_choice_property():
 
 
 def test_every_option_is_a_labelled_input_with_its_reason(tc, cat2024):
-    resp = tc.get(f"/?catalog={CAT}&dashboard=express")
+    resp = tc.get(f"/?catalog={CAT}&dashboard=express&section=all")
     assert resp.status_code == 200
     page = Page(resp.text)
     for prop in cat2024.properties:
@@ -197,22 +198,28 @@ def test_every_option_is_a_labelled_input_with_its_reason(tc, cat2024):
             page.by_id(f"why-{prop.id}-{opt.id}")
     assert "checked" in page.by_id("opt-dashboard-express")
     assert "checked" in page.by_id("unset-liability")
+    rule = cat2024.rule_index["express_dashboard_requires_platform_liability"]
     why = _text_of(resp.text, "why-liability-stripe")
-    assert "excluded" in why and "express_dashboard_requires_platform_liability" in why
-    assert "because dashboard.express" in why
-    assert "dashboard.express [=y]" in why  # the rule's condition, Kconfig-style
-    assert "forced" in _text_of(resp.text, "why-liability-platform")
-    assert "express_dashboard_requires_platform_liability" in _text_of(resp.text, "why-liability-platform")
+    assert why.startswith("ruled out") and rule.message in why  # plain words next to the option
+    assert "[=y]" not in why and rule.id not in why  # the formal side only behind "Explain"
+    explain = _text_of(resp.text, "state-liability-stripe", "div")
+    assert "express_dashboard_requires_platform_liability" in explain
+    assert "Minimal cause: dashboard.express" in explain
+    assert "dashboard.express [=y]" in explain  # the rule's condition, Kconfig-style
+    assert _text_of(resp.text, "why-liability-platform").startswith("required")
+    assert "express_dashboard_requires_platform_liability" in _text_of(resp.text, "state-liability-platform", "div")
 
 
-def _text_of(markup: str, dom_id: str) -> str:
-    match = re.search(rf'<div class="status" id="{dom_id}">(.*?)</div>', markup, re.S)
+def _text_of(markup: str, dom_id: str, tag: str = "div") -> str:
+    """The text of ``<div class="status" id=...>`` (no nested div), or of an option's whole state block."""
+    end = '<details class="help"' if dom_id.startswith("state-") else "</div>"
+    match = re.search(rf'<{tag} class="[^"]*" id="{dom_id}"[^>]*>(.*?){end}', markup, re.S)
     assert match, dom_id
     return Page(match.group(1)).all_text
 
 
 def test_excluded_options_stay_choosable_and_show_the_blocked_verdict(tc):
-    resp = tc.get("/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}))
+    resp = tc.get("/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}) + "&section=all")
     page = Page(resp.text)
     assert "disabled" not in page.by_id("opt-liability-stripe")
     assert "checked" in page.by_id("opt-liability-stripe")
@@ -221,8 +228,32 @@ def test_excluded_options_stay_choosable_and_show_the_blocked_verdict(tc):
     assert alternatives, "a blocked selection offers nearest alternatives"
     target = tc.get(alternatives[0])
     assert target.status_code == 200 and "Verdict: blocked" not in Page(target.text).all_text
-    partial = next(a["data-hx-get"] for a in page.tags("a") if a.get("class") == "alternative")
-    assert partial.startswith("/partials/workspace?")
+    link = next(a for a in page.tags("a") if a.get("class") == "alternative")
+    assert "data-follow" in link  # static/app.js fetches it as a partial update
+    partial = tc.get("/partials/workspace?" + urlsplit(link["href"]).query, headers={"HX-Request": "1"})
+    assert partial.status_code == 200 and 'id="panel-status"' in partial.text
+
+
+def test_a_blocked_design_marks_the_conflict_once_and_forces_nothing(tc, cat2024):
+    """Issue 19, point 2: the chosen options stay chosen; the option that can fix it is "resolves the
+    conflict", never "required"; properties that cannot fix it alone carry no mark at all."""
+    sel = {**SAAS, "dashboard": "express", "liability": "stripe"}
+    text = tc.get("/?" + query_string(CAT, sel) + "&section=all").text
+    page = Page(text)
+    assert "checked" in page.by_id("opt-dashboard-express")
+    assert _text_of(text, "why-dashboard-express").startswith("in conflict")
+    assert _text_of(text, "why-dashboard-full").startswith("resolves the conflict")
+    form = text[text.index('id="sections"') : text.index('id="plan-panel"')]
+    marks = re.findall(r'<span class="tag tag-(\w+)">', form)
+    assert "required" not in marks
+    assert marks.count("conflict") == 1  # the one chosen option in conflict
+    for prop in ("onboarding", "charge_type", "liability"):  # bystanders: every option excluded
+        for opt in cat2024.property_index[prop].options:
+            assert _text_of(text, f"why-{prop}-{opt.id}") == "", (prop, opt.id)
+    message = cat2024.rule_index["express_dashboard_requires_platform_liability"].message
+    panel = text[text.index('id="panel-status"') : text.index('id="panel-save"')]
+    assert Page(panel).all_text.count(message) == 1
+    assert "Fix it in one click" in Page(panel).all_text
 
 
 def test_option_help_is_on_demand(tc, cat2024):
@@ -241,13 +272,14 @@ def test_option_help_is_on_demand(tc, cat2024):
     assert tc.get(f"/help/onboarding/nope?catalog={CAT}").status_code == 400
 
 
-def test_partial_returns_the_workspace_and_pushes_the_full_page_url(tc):
+def test_partial_returns_out_of_band_parts_and_pushes_the_full_page_url(tc):
     resp = tc.get(f"/partials/workspace?catalog={CAT}&dashboard=express", headers={"HX-Request": "true"})
     assert resp.status_code == 200
-    assert resp.text.lstrip().startswith('<div id="workspace"')
     assert "<html" not in resp.text
-    assert resp.headers["hx-push-url"] == "/?catalog=stripe-connect%402024&dashboard=express"
-    full = tc.get(resp.headers["hx-push-url"])
+    parts = set(re.findall(r'id="([^"]+)"[^>]*data-hx-swap-oob="true"', resp.text))
+    assert {"form-state", "section-nav", "sections", "panel-status", "results"} <= parts  # no prev=: every part
+    assert resp.headers["x-push-url"] == "/?catalog=stripe-connect%402024&dashboard=express&section=accounts"
+    full = tc.get(resp.headers["x-push-url"])
     assert full.status_code == 200 and "<html" in full.text
 
 
@@ -259,9 +291,10 @@ def test_partial_without_htmx_redirects_to_the_page(tc):
 
 def test_preset_expands_into_the_url_state(tc):
     resp = tc.get(f"/partials/workspace?catalog={CAT}&preset=saas", headers={"HX-Request": "true"})
-    pushed = dict(parse_qsl(urlsplit(resp.headers["hx-push-url"]).query))
+    pushed = dict(parse_qsl(urlsplit(resp.headers["x-push-url"]).query))
     assert pushed["catalog"] == CAT and "preset" not in pushed
-    assert len(pushed) == 6  # catalog + the five properties of the preset's selection
+    assert len(pushed) == 7  # catalog + the five properties of the preset's selection + the open section
+    assert pushed["section"] == "accounts"
 
 
 def test_form_works_without_javascript(tc):

@@ -63,7 +63,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
     )
     from connectplan.engine import Term
+    from connectplan.engine.severity import Severity
     from connectplan.output.resolution import because_text, explain_condition
+    from connectplan.web.configurator import edition_note
     from connectplan.web.figures import figure_sizes
     from connectplan.web.routes import static_url
     from connectplan.web.views import alternative_url, is_web_url, link_or_text, verdict_badge
@@ -75,6 +77,8 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
         link_or_text=link_or_text,
         verdict_badge=verdict_badge,
         alternative_url=alternative_url,
+        edition_note=edition_note,
+        blocked_rank=Severity.parse("blocked"),
         term=Term,
         csrf_token=settings.csrf_token,
         read_only=settings.read_only,
@@ -101,6 +105,9 @@ def templates_for(settings: WebSettings) -> Jinja2Templates:
     from connectplan.engine import format_choice
 
     env.filters["choice"] = format_choice  # a selection value as text, never a tuple's repr
+    from connectplan.web.views import wrap_long
+
+    env.filters["wrap_long"] = wrap_long  # prose whose long API paths wrap at their dots, never mid-word
     from connectplan.refs import PLAN_NAME_PATTERN, PLAN_NAME_RULE, TAG_NAME_PATTERN, TAG_NAME_RULE
     from connectplan.web.history import breakable, when
 
@@ -241,7 +248,8 @@ def back_url(request: Request, exc: BaseException) -> str | None:
         return "/diff" + ("?" + urlencode(pairs) if field and pairs else "")
     if field is None or len(pairs) == len(request.query_params.multi_items()):
         return None  # nothing to leave out: the same URL would fail again
-    return "/?" + urlencode(pairs)
+    # the page's previous state and a section move (issue 19's prev= and go=) are not part of the selection
+    return "/?" + urlencode([(k, v) for k, v in pairs if k not in ("prev", "go")])
 
 
 def handle_server_error(request: Request, exc: Exception) -> Response:

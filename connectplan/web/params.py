@@ -25,8 +25,10 @@ __all__ = [
     "RESERVED",
     "BadRequest",
     "Selection",
+    "catalog_link",
     "catalog_of",
     "choice_of",
+    "field_at_fault",
     "parse_selection",
     "query_string",
     "selection_values",
@@ -36,6 +38,7 @@ __all__ = [
 RESERVED = frozenset(
     {"catalog", "preset", "plan", "base", "a", "b", "ref", "against", "include", "download", "reverse", "csrf_token"}
     | {"name", "message", "author", "tag", "force", "new_name", "to", "dry_run", "allow_blocked", "kind", "format"}
+    | {"section", "prev", "go"}
 )
 
 
@@ -120,9 +123,21 @@ def parse_selection(
         else:
             parsed = EngineSelection((p, _one(list(v), p) if isinstance(v, tuple) else v) for p, v in parsed.items())
     except SelectionError as exc:
-        raise BadRequest(exc.message, exc.field) from None
+        raise BadRequest(exc.message, exc.field or field_at_fault(choices, catalog)) from None
     values = tuple((p, v) for p, v in parsed.items() if v)
     return Selection(catalog=catalog_ref or None, preset=preset or None, values=values, extra=extra)
+
+
+def field_at_fault(choices: list[tuple[str, str]], catalog: Catalog | None) -> str | None:
+    """The first parameter naming an unknown property or option (an error page then links back to the
+    selection without it)."""
+    if catalog is None:
+        return None
+    for name, item in choices:
+        prop = catalog.property_index.get(name)
+        if prop is None or any(i.strip() and prop.option(i.strip()) is None for i in item.split(",")):
+            return name
+    return None
 
 
 def selection_values(selection: Mapping[str, object]) -> list[tuple[str, str]]:
@@ -141,3 +156,18 @@ def query_string(catalog: str | None, selection: Mapping[str, object], **extra: 
     pairs += selection_values(selection)
     pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "", False)]
     return urlencode(pairs)
+
+
+def catalog_link(catalog: Catalog, asked: str | None = None) -> str:
+    """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
+    revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
+
+    >>> from types import SimpleNamespace as NS
+    >>> cat = NS(ref="stripe-connect@2024", revision_ref="stripe-connect@2024.r1")
+    >>> catalog_link(cat, "stripe-connect@2024.r1"), catalog_link(cat, "stripe-connect@2024")
+    ('stripe-connect@2024.r1', 'stripe-connect@2024')
+    """
+    from connectplan.engine.catalog_ref import CatalogRef
+
+    exact = asked is not None and CatalogRef.parse(asked).exact
+    return catalog.revision_ref if exact else catalog.ref

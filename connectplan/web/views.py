@@ -13,9 +13,9 @@ blocked" box). The little view models below only arrange what the engine compute
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -23,23 +23,18 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from connectplan.engine.catalog_ref import CatalogRef
 from connectplan.engine.errors import ConnectplanError
+from connectplan.web.configurator import editions_bar
 from connectplan.web.errors import refusal_text, web_message
-from connectplan.web.params import BadRequest, catalog_of, choice_of, parse_selection, query_string
+from connectplan.web.params import BadRequest, catalog_link, catalog_of, parse_selection, query_string
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from connectplan.engine import Catalog
-    from connectplan.engine.propagation import OptionStatus, Propagation
     from connectplan.workspace import Workspace
 
 __all__ = [
-    "OptionView",
-    "PropertyView",
-    "SectionView",
-    "configure_context",
     "content_etag",
     "download_doc",
     "download_export",
@@ -49,10 +44,12 @@ __all__ = [
     "link_or_text",
     "page_configure",
     "page_option_help",
+    "partial_figures",
     "partial_workspace",
     "readyz",
     "refusal_text",
     "verdict_badge",
+    "wrap_long",
 ]
 
 FAVICON = (
@@ -60,7 +57,6 @@ FAVICON = (
     '<rect width="16" height="16" rx="3" fill="#33348e"/>'
     '<path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>'
 )
-KEEP = ("plan", "base")
 #: the status of a save the save policy refused (the request was understood; its design may not be saved as it is)
 REFUSED_STATUS = 422
 
@@ -81,231 +77,9 @@ def alternate(*urls: str) -> str:
     return ", ".join(f'<{u}>; rel="alternate"; type="application/json"' for u in urls)
 
 
-# ---------------------------------------------------------------------------
-# view models
-
-
-@dataclass(frozen=True)
-class OptionView:
-    """One option as the configurator shows it: input id, status, best verdict, why, help."""
-
-    prop: str
-    option: Any  # engine.Option
-    status: OptionStatus
-    checked: bool
-    reason: str
-    rule_text: str
-
-    @property
-    def dom_id(self) -> str:
-        return f"opt-{self.prop}-{self.option.id}"
-
-    @property
-    def why_id(self) -> str:
-        return f"why-{self.prop}-{self.option.id}"
-
-    @property
-    def help_id(self) -> str:
-        return f"help-{self.prop}-{self.option.id}"
-
-    @property
-    def pending(self) -> bool:
-        """True for the property's "not decided yet" option."""
-        return bool(self.option.pending)
-
-
-@dataclass(frozen=True)
-class PropertyView:
-    prop: Any  # engine.Property
-    many: bool
-    options: tuple[OptionView, ...]
-    selected: bool
-    #: the chosen option is pending: an open decision
-    open: bool = False
-
-
-@dataclass(frozen=True)
-class SectionView:
-    """A lifecycle section's properties (``section`` is "" for a catalog without sections)."""
-
-    section: str
-    title: str
-    properties: tuple[PropertyView, ...]
-
-
-def _terms(terms: Any) -> str:
-    return ", ".join(str(t) for t in terms)
-
-
-def _option_reason(catalog: Catalog, prop_id: str, status: OptionStatus, siblings: tuple[OptionStatus, ...]) -> str:
-    from connectplan.output.resolution import because_text
-
-    if status.status == "excluded" and status.reason is not None:
-        because = because_text(status.reason.because) if status.reason.because else f"{prop_id}.{status.id} itself"
-        if status.reason.rule is not None:
-            return f"Excluded by rule {status.reason.rule}, because {because}."
-        return f"Excluded by rules {' + '.join(status.reason.rules)} together, because {because}."
-    if status.status == "forced":
-        causes = [
-            f"{s.id} is excluded by rule {s.reason.rule or ' + '.join(s.reason.rules)}, "
-            f"because {because_text(s.reason.because) if s.reason.because else f'{prop_id}.{s.id} itself'}"
-            for s in siblings
-            if s.id != status.id and s.reason is not None
-        ]
-        return "Forced, the only option left: " + "; ".join(causes) + "." if causes else "Forced."
-    return ""
-
-
-def _rule_text(catalog: Catalog, status: OptionStatus, hypothetical: dict[str, Any]) -> str:
-    """The excluding rule's message and its condition, Kconfig-style, with this option chosen."""
-    from connectplan.output.resolution import explain_condition
-
-    if status.reason is None or status.reason.rule is None:
-        return ""
-    rule = catalog.rule_index.get(status.reason.rule)
-    if rule is None:
-        return ""
-    return f"{rule.message} Condition: {explain_condition(rule.condition, hypothetical)}"
-
-
-def property_views(exploration: Propagation) -> list[PropertyView]:
-    catalog = exploration.catalog
-    selection = dict(exploration.selection)
-    out = []
-    for prop in catalog.properties:
-        state = exploration.property(prop.id)
-        many = choice_of(prop) == "many"
-        chosen = selection.get(prop.id)
-        options = []
-        for status in state.options:
-            checked = status.id in chosen if many and isinstance(chosen, (tuple, list)) else status.id == chosen
-            hypothetical = {**selection, prop.id: status.id}
-            options.append(
-                OptionView(
-                    prop=prop.id,
-                    option=prop.option(status.id),
-                    status=status,
-                    checked=bool(checked),
-                    reason=_option_reason(catalog, prop.id, status, state.options),
-                    rule_text=_rule_text(catalog, status, hypothetical),
-                )
-            )
-        is_open = chosen is not None and prop.is_pending(chosen)
-        out.append(
-            PropertyView(prop=prop, many=many, options=tuple(options), selected=chosen is not None, open=is_open)
-        )
-    return out
-
-
-def section_views(catalog: Catalog, properties: list[PropertyView]) -> list[SectionView]:
-    """The property views grouped by lifecycle section (one untitled group for a catalog without sections)."""
-    from connectplan.output.sections import has_sections, section_groups, section_title
-
-    by_id = {pv.prop.id: pv for pv in properties}
-    titled = has_sections(catalog)
-    return [
-        SectionView(section, section_title(section) if titled else "", tuple(by_id[p.id] for p in group))
-        for section, group in section_groups(catalog)
-    ]
-
-
-def _selection_pairs(request: Request) -> list[tuple[str, str]]:
-    return list(request.query_params.multi_items())
-
-
-def configure_context(request: Request, *, page: bool = True) -> dict[str, Any]:
-    """Everything the configurator shows for the request's catalog and selection (the editions and
-    presets, outside ``#workspace``, only for the full ``page``)."""
-    ws = ws_of(request)
-    pairs = _selection_pairs(request)
-    asked = catalog_of(pairs)
-    catalog = ws.catalog(asked)
-    link = catalog_link(catalog, asked)
-    sel = parse_selection(pairs, catalog, keep=KEEP)
-    plan, base = sel.get("plan"), sel.get("base")
-    if base is not None and not base.isdigit():
-        raise BadRequest(f"base must be a version number, not {base!r}", "base")
-    from connectplan.web.editing import configurator_state
-
-    mapping, notices = exclusive_alone(catalog, dict(sel.mapping))
-    exploration = ws.explore(catalog=catalog, preset=sel.preset, set=mapping)
-    selection = dict(exploration.selection)
-    resolution = None
-    if exploration.resolution is not None:
-        resolution = ws.resolve(catalog=catalog, set=selection)
-    properties = property_views(exploration)
-    query = query_string(link, selection)
-    state_query = query_string(link, selection, plan=plan, base=base)
-    context: dict[str, Any] = {}
-    if page:
-        _, preset_results = ws.presets(catalog)
-        context["catalogs"] = editions_bar(ws)
-        context["presets"] = list(zip(catalog.presets, (r.verdict for r in preset_results), strict=True))
-    return {
-        **context,
-        "catalog": catalog,
-        "catalog_link": link,
-        "preset": sel.preset,
-        "exploration": exploration,
-        "properties": properties,
-        "sections": section_views(catalog, properties),
-        "open_decisions": [pv for pv in properties if pv.open],
-        "selection": selection,
-        "resolution": resolution,
-        "query": query,
-        "state_query": state_query,
-        "plan": plan,
-        "base": base,
-        "notices": notices,
-        **configurator_state(ws, plan, base, link, selection),  # Save version's "nothing changed", compare link
-    }
-
-
-def catalog_link(catalog: Catalog, asked: str | CatalogRef | None = None) -> str:
-    """How the web's URLs and forms name ``catalog``: ``NAME@EDITION.rN`` when the request named a
-    revision (a correction's older revision stays on it), else ``NAME@EDITION`` (its newest revision).
-
-    >>> from types import SimpleNamespace as NS
-    >>> cat = NS(ref="stripe-connect@2024", revision_ref="stripe-connect@2024.r1")
-    >>> catalog_link(cat, "stripe-connect@2024.r1"), catalog_link(cat, "stripe-connect@2024")
-    ('stripe-connect@2024.r1', 'stripe-connect@2024')
-    """
-    exact = asked is not None and CatalogRef.parse(asked).exact
-    return catalog.revision_ref if exact else catalog.ref
-
-
 def record_catalog_link(record: Any) -> str:
     """How the web names a saved version's catalog: its exact revision when a newer one supersedes it."""
     return record.catalog_revision_ref if record.superseded_by is not None else record.catalog_ref
-
-
-def editions_bar(ws: Workspace) -> list[Any]:
-    """The editions bar: each edition once, at its newest revision (older revisions are reached from
-    ``catalog list`` and from the plans pinned to them)."""
-    return list({info.ref: info for info in ws.catalogs()}.values())  # sorted by revision: the last one wins
-
-
-def exclusive_alone(catalog: Catalog, mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The configurator's reading of a ticked set that mixes an exclusive option with others.
-
-    Such a set is bad input everywhere else (the JSON twins answer 400); in the form it is one
-    more box ticked, so the exclusive option is left out, with a notice saying how to choose it.
-    """
-    out = dict(mapping)
-    notices: list[str] = []
-    for prop in catalog.properties:
-        value = out.get(prop.id)
-        if not prop.multi or not isinstance(value, (tuple, list)) or len(value) < 2:
-            continue
-        alone = [o for o in prop.options if o.exclusive and o.id in value]
-        if not alone:
-            continue
-        out[prop.id] = tuple(v for v in value if v not in {o.id for o in alone})
-        if not out[prop.id]:
-            del out[prop.id]
-        titles = ", ".join(f"“{o.title}”" for o in alone)
-        notices.append(f"{prop.title}: {titles} is chosen alone, so it was left out; untick the others to choose it.")
-    return out, notices
 
 
 def is_web_url(url: str) -> bool:
@@ -320,6 +94,47 @@ def verdict_badge(verdict: str) -> Markup:
     '<span class="verdict v-sales_gated">sales gated</span>'
     """
     return Markup('<span class="verdict v-{0}">{1}</span>').format(verdict, verdict.replace("_", " "))
+
+
+#: a long token (an API path, a dotted field name) may break at its separators, never inside a word
+_LONG_TOKEN = re.compile(r"\S{28,}")
+#: the fewest characters between two line-break opportunities in a long token
+BREAK_EVERY = 12
+
+
+def wrap_long(text: str) -> Markup:
+    """``text`` escaped, with a line-break opportunity (``<wbr>``) in its long tokens (28 characters or more):
+    after a ``.`` or ``/`` or before a ``[``, once at least 12 characters have passed since the last one, so
+    ``configuration.merchant.capabilities`` wraps at a dot on a phone instead of overflowing or breaking
+    mid-word (and a paragraph of API paths does not turn into hundreds of elements).
+
+    >>> str(wrap_long("see a.b <x> and configuration.recipient.capabilities[card_payments]"))
+    'see a.b &lt;x&gt; and configuration.<wbr>recipient.capabilities<wbr>[card_payments]'
+    >>> str(wrap_long("a_long_identifier_without_dots_at_all_here"))
+    'a_long_identifier_without_dots_at_all_here'
+    """
+
+    def split(token: str) -> str:
+        parts: list[str] = []
+        run = 0
+        for n, char in enumerate(token):
+            if char == "[" and run >= BREAK_EVERY:
+                parts.append("<wbr>")
+                run = 0
+            parts.append(str(escape(char)))
+            run += 1
+            if char in "./" and run >= BREAK_EVERY and n + 1 < len(token):
+                parts.append("<wbr>")
+                run = 0
+        return "".join(parts)
+
+    out, last = [], 0
+    for match in _LONG_TOKEN.finditer(text):
+        out.append(str(escape(text[last : match.start()])))
+        out.append(split(match.group(0)))
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 def link_or_text(text: str, url: str) -> Markup:
@@ -356,30 +171,83 @@ def alternative_url(
 
 
 def page_configure(request: Request) -> Response:
-    context = configure_context(request)
-    twins = [f"/api/explore?{context['query']}"]
-    if context["resolution"] is not None:
-        twins.append(f"/api/resolve?{context['query']}")
+    """The configurator page for the query's catalog, selection and open section."""
+    from connectplan.web.configurator import configure_state, last_change
+
+    state, before = configure_state(request)
+    ws = ws_of(request)
+    _, preset_results = ws.presets(state.catalog)
+    context = {
+        **_state_context(state, before),
+        "catalogs": editions_bar(ws),
+        "presets": list(zip(state.catalog.presets, (r.verdict for r in preset_results), strict=True)),
+        "change": last_change(before, state),
+    }
+    twins = [f"/api/explore?{state.query}"]
+    if state.resolution is not None:
+        twins.append(f"/api/resolve?{state.query}")
     return render(request, "configure.html", context, Link=alternate(*twins))
 
 
+def _state_context(state: Any, before: Any) -> dict[str, Any]:
+    return {
+        "s": state,
+        "catalog": state.catalog,
+        "catalog_link": state.catalog_link,
+        "selection": state.selection,
+        "resolution": state.resolution,
+        "current_preset": state.preset_of_selection(),
+    }
+
+
 def partial_workspace(request: Request) -> Response:
-    """The ``#workspace`` fragment for an htmx request; a plain GET is redirected to the full page."""
+    """Out-of-band swaps of the parts of the configurator that changed (:mod:`connectplan.web.updates`)
+    for an htmx request; a plain GET is redirected to the full page."""
     if "hx-request" not in request.headers:
         return RedirectResponse("/?" + request.url.query, status_code=303)
-    context = configure_context(request, page=False)
-    headers = {"HX-Push-Url": "/?" + context["state_query"], "Vary": "HX-Request"}
-    return render(request, "_workspace.html", context, **headers)
+    import time
+
+    from connectplan.web.configurator import configure_state, last_change
+    from connectplan.web.updates import plan_update
+
+    started = time.perf_counter()
+    state, before = configure_state(request)
+    update = plan_update(before, state, from_form=request.headers.get("hx-trigger") == "configure")
+    ws = ws_of(request)
+    presets: list[Any] = []
+    if update.presets is None:
+        _, preset_results = ws.presets(state.catalog)
+        presets = list(zip(state.catalog.presets, (r.verdict for r in preset_results), strict=True))
+    else:
+        for preset in state.catalog.presets:
+            if preset.id in update.presets:
+                res = ws.resolve(catalog=state.catalog, set=dict(preset.selection), alternatives=False)
+                presets.append((preset, res.verdict))
+    context = {**_state_context(state, before), "u": update, "presets": presets, "change": last_change(before, state)}
+    response = render(request, "_update.html", context, Vary="HX-Request")
+    # the page's new URL: static/app.js pushes it once the update is painted (htmx's own HX-Push-Url would
+    # push, replace and write sessionStorage inside the swap, ~10 ms of the click-to-settled time)
+    response.headers["X-Push-Url"] = "/?" + state.state_query
+    # the view's own time (propagation, resolution, rendering), for the browser benchmark (bench/browser.py)
+    response.headers["Server-Timing"] = f"app;dur={1e3 * (time.perf_counter() - started):.1f}"
+    return response
 
 
-# ---------------------------------------------------------------------------
-# downloads (the diagrams are in connectplan/web/figures.py)
+def partial_figures(request: Request) -> Response:
+    """The configurator's diagrams and downloads for a selection (fetched when they come into view after an
+    option change); a plain GET is redirected to the full page."""
+    if "hx-request" not in request.headers:
+        return RedirectResponse("/?" + request.url.query, status_code=303)
+    from connectplan.web.configurator import state_for
+
+    state = state_for(ws_of(request), list(request.query_params.multi_items()), alternatives=False)
+    return render(request, "_figures_card.html", {"s": state}, Vary="HX-Request")
 
 
 def _subject(request: Request) -> tuple[dict[str, Any], str]:
     """Workspace keyword arguments for a plan REF (``plan=``) or a selection, and a file-name stem."""
     ws = ws_of(request)
-    pairs = _selection_pairs(request)
+    pairs = list(request.query_params.multi_items())
     plan = request.query_params.get("plan", "").strip()
     if plan:
         return {"ref": plan}, plan.replace("@", "-")

@@ -17,7 +17,7 @@
   var PLAN_NAME_TITLE = "Letters, digits, '.', '_' or '-' (up to 100, starting with a letter or digit)";
   var TAG_NAME_TITLE = "A tag starts with a letter, uses letters, digits, '.', '_' or '-', and is not 'latest'";
   var NOT_PROPERTIES = ["catalog", "preset", "plan", "base", "csrf_token", "name", "message", "author",
-    "allow_blocked", "new_name", "tag", "force", "to", "dry_run", "ref"];
+    "allow_blocked", "new_name", "tag", "force", "to", "dry_run", "ref", "section", "prev", "go"];
   var baseSelections = {};
 
   function storage() {
@@ -111,7 +111,7 @@
         hint = document.createElement("p");
         hint.id = hintId;
         hint.className = "hint";
-        form.insertBefore(hint, button);
+        button.parentNode.insertBefore(hint, button);
       }
       hint.textContent = "Nothing changed since " + ref + ": change an option to save a new version.";
       describe(button, hintId);

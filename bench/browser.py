@@ -1,0 +1,212 @@
+"""Issue 19, point 8: one option change in a real browser, click to settled, vs the server's own time.
+
+One ``connectplan serve`` process on a fresh SQLite store; Debian's headless Chromium
+(``/usr/lib/chromium/chromium``, never ``playwright install``) driven by Playwright opens the
+configurator at 1280 px on a preset and changes one option at a time in the open section (the
+guided view), as a user clicks: each change is timed in the page from the click on the option's
+label to the update being in place (``configurator:updated``, from ``static/app.js``, which puts
+the out-of-band parts in place) plus the next animation frame (about to be painted). Right after
+each change the bench process sends the very request the browser sent (same URL, ``prev=``
+included, same headers) over a keep-alive connection and times the response: the server's own
+time for that request, in the same run. The figure is the
+ratio of the two medians (target 2.5x); p95 and the swapped fragment's size (bytes and elements)
+are reported alongside.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+from bench.suite import Config, SuiteResult
+from bench.timing import Figure, Samples, percentile, time_once
+from bench.web import Server
+
+CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
+CATALOGS = ("stripe-connect@2024", "stripe-connect@2026-12")
+TARGET = 2.5
+CHANGES = 30
+
+#: in the page: click an option's label, resolve with the time to the first htmx:afterSettle's next frame,
+#: the request's URL and the response's size in bytes and elements
+MEASURE = """
+(optionId) => new Promise((resolve) => {
+  let info = {};
+  let sent = 0;
+  document.body.addEventListener("htmx:beforeSend", () => { sent = performance.now(); }, { once: true });
+  const onRequest = (evt) => {
+    const xhr = evt.detail.xhr;
+    info = { url: xhr.responseURL, bytes: new TextEncoder().encode(xhr.responseText).length,
+             elements: (xhr.responseText.match(/<[a-zA-Z]/g) || []).length,
+             beforeSend: sent - start, request: performance.now() - sent, received: performance.now() - start,
+             app: parseFloat((xhr.getResponseHeader("Server-Timing") || "dur=0").split("dur=")[1]) };
+    const timing = performance.getEntriesByName(xhr.responseURL).pop();
+    if (timing) { info.network = timing.responseEnd - timing.startTime; info.responseEnd = timing.responseEnd - start; }
+  };
+  document.body.addEventListener("htmx:afterRequest", onRequest, { once: true });
+  let done = false;
+  const settled = () => {
+    if (done) return;
+    done = true;
+    requestAnimationFrame(() => resolve({ ms: performance.now() - start, ...info }));
+  };
+  // static/app.js puts a configurator update in place and then says so; any other swap settles in htmx
+  document.body.addEventListener("configurator:updated", settled, { once: true });
+  document.body.addEventListener("htmx:afterSettle", settled, { once: true });
+  const start = performance.now();
+  document.querySelector(`label[for="${optionId}"]`).click();
+})
+"""
+#: the options of the open section that are not chosen, in page order
+CANDIDATES = """
+() => [...document.querySelectorAll('#sections input[type=radio]:not(:checked)')]
+  .filter((el) => el.id.startsWith('opt-')).map((el) => el.id)
+"""
+
+
+def run(config: Config) -> SuiteResult:
+    result = SuiteResult(
+        "browser", "One option change in Chromium, click to settled, vs the server (issue 19, point 8)"
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        result.skipped = f"Playwright is not installed ({exc}); pip install 'connectplan[test]'"
+        return result
+    if not CHROMIUM.exists():
+        result.skipped = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        return result
+    from connectplan.workspace import upgrade_store
+
+    url = f"sqlite:///{config.workdir / 'browser.db'}"
+    upgrade_store(url)
+    server = Server(url, config.workdir)
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+            try:
+                for catalog in CATALOGS:
+                    _changes(config, result, server, chromium, catalog)
+            finally:
+                chromium.close()
+    finally:
+        server.close()
+    result.notes.append(
+        "Click to settled: from the click on an option's label to the next animation frame after the update "
+        "is in place (static/app.js's configurator:updated), measured in the page (performance.now). "
+        "Server: the same URL (prev= included) requested again by the bench process right after, over one "
+        "keep-alive connection. One `connectplan serve` worker; Chromium 1280x900, headless."
+    )
+    return result
+
+
+def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any, catalog: str) -> None:
+    changes = config.runs(CHANGES, 3)
+    warmup = config.warmup(3)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{server.port}/?catalog={catalog}&preset=saas")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    # what Chromium sends with the request (the response is gzip-compressed for both)
+    headers = {
+        "Host": f"127.0.0.1:{server.port}",
+        "HX-Request": "true",
+        "HX-Trigger": "configure",
+        "HX-Current-URL": f"http://127.0.0.1:{server.port}/",
+        "Accept": "*/*",
+        "Accept-Encoding": "gzip, deflate, br, zstd",
+    }
+    browser_s: list[float] = []
+    server_s: list[float] = []
+    sizes: list[tuple[int, int]] = []
+    phases: list[tuple[float, float, float, float]] = []
+    turn = 0
+    for n in range(warmup + changes):
+        candidates = page.evaluate(CANDIDATES)
+        if not candidates:  # every option of the section chosen once: the next section
+            page.locator("#next-section, #nav-accounts").first.click()
+            page.wait_for_load_state("networkidle")
+            candidates = page.evaluate(CANDIDATES)
+        option = candidates[(turn * 7) % len(candidates)]
+        turn += 1
+        measured = page.evaluate(MEASURE, option)
+        path = re.sub(r"^https?://[^/]+", "", measured["url"])
+
+        def replay(path: str = path) -> None:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"GET {path} answered {response.status}: {body[:200]!r}")
+
+        server_time = time_once(replay)
+        if n >= warmup:
+            browser_s.append(measured["ms"] / 1000)
+            server_s.append(server_time)
+            sizes.append((measured["bytes"], measured["elements"]))
+            phases.append(
+                (
+                    measured["beforeSend"],
+                    measured.get("network", 0.0),
+                    measured["app"],
+                    measured["ms"] - measured.get("responseEnd", measured["received"]),
+                )
+            )
+    conn.close()
+    context.close()
+    edition = catalog.rsplit("@", 1)[1]
+    kb = sorted(b for b, _ in sizes)
+    elements = sorted(e for _, e in sizes)
+    result.figures.append(
+        Figure(
+            id=f"browser-option-change-{edition}",
+            title=f"{catalog}: one option change in Chromium, click to settled, vs the server's time for it",
+            measured=Samples(tuple(browser_s), warmup),
+            baseline=Samples(tuple(server_s), warmup),
+            measured_label="click → update in place → next frame, in Chromium",
+            baseline_label="the same GET /partials/workspace?... (prev= included), server response time",
+            target=TARGET,
+            extra={
+                "changes": len(browser_s),
+                "browser_p95_s": percentile(browser_s, 95),
+                "server_p95_s": percentile(server_s, 95),
+                "fragment_bytes_median": statistics.median(kb),
+                "fragment_bytes_max": kb[-1],
+                "fragment_elements_median": statistics.median(elements),
+                "fragment_elements_max": elements[-1],
+            },
+        )
+    )
+    result.tables[f"browser: option changes, {catalog}"] = [
+        {
+            "what": "click to settled (ms)",
+            "median": 1e3 * statistics.median(browser_s),
+            "p95": 1e3 * percentile(browser_s, 95),
+        },
+        {
+            "what": "server, same request (ms)",
+            "median": 1e3 * statistics.median(server_s),
+            "p95": 1e3 * percentile(server_s, 95),
+        },
+        *(
+            {
+                "what": what,
+                "median": statistics.median(p[i] for p in phases),
+                "p95": percentile([p[i] for p in phases], 95),
+            }
+            for i, what in enumerate(
+                (
+                    "click to request sent (ms)",
+                    "request to response end, browser's resource timing (ms)",
+                    "the view's own time for the browser's request, Server-Timing (ms)",
+                    "response end to settled frame: parse, swap, settle (ms)",
+                )
+            )
+        ),
+        {"what": "swapped fragment (KB)", "median": statistics.median(kb) / 1024, "p95": percentile(kb, 95) / 1024},
+        {"what": "swapped fragment (elements)", "median": statistics.median(elements), "p95": percentile(elements, 95)},
+    ]

@@ -66,6 +66,8 @@ PAGE_STATES = (
     "option help page",
     "error page: unknown plan",
     "error page: unknown route",
+    "error page: bad input",
+    "refused save: name taken",
 )
 
 
@@ -138,7 +140,7 @@ def open_section(page, slug: str) -> None:
     verdict_in_window(page)
 
 
-def save_new_plan(walk: Walk, name: str, message: str) -> None:
+def save_new_plan(walk: Walk, name: str, message: str, *, refused: bool = False) -> None:
     from playwright.sync_api import expect
 
     page = walk.page
@@ -147,6 +149,8 @@ def save_new_plan(walk: Walk, name: str, message: str) -> None:
     page.fill("#plan-message", message)
     page.fill("#plan-author", "ann")
     page.locator("form[action='/plans'] button[type=submit]").click()
+    if refused:
+        return
     expect(page).to_have_url(re.compile(rf"/versions/{name}@1$"))
     expect(page.locator("#flash[role=status]")).to_contain_text(f"Saved {name}@1")
 
@@ -285,6 +289,10 @@ def test_the_whole_journey_by_mouse(browser, live_server, tmp_path, size):
             page.get_by_role("link", name="Design document (HTML)").click()
         assert info.value.suggested_filename == "connectplan.html"
         assert "Stripe Connect integration design" in Path(info.value.path()).read_text(encoding="utf-8")
+        save_new_plan(walk, plan, "a name already taken", refused=True)
+        expect(page.locator("h1")).to_have_text("Conflict")
+        expect(page.locator("#retry-name")).to_be_focused()
+        walk.state("refused save: name taken")
 
         # -- an option's help page and the error pages
         page.goto(f"{live_server}/help/dashboard/express?catalog={OLD}")
@@ -293,10 +301,13 @@ def test_the_whole_journey_by_mouse(browser, live_server, tmp_path, size):
         walk.state("error page: unknown plan")
         assert page.goto(f"{live_server}/nowhere").status == 404
         walk.state("error page: unknown route")
+        assert page.goto(f"{live_server}/?catalog={OLD}&dashboard=zzz").status == 400
+        walk.state("error page: bad input")
     finally:
         context.close()
     walk.done()
-    assert [e for e in console.errors if "status of 404" not in e] == [], console.errors
+    refused = ("status of 404", "status of 400", "status of 409")  # Chromium logs the error pages' statuses
+    assert [e for e in console.errors if not any(r in e for r in refused)] == [], console.errors
 
 
 # -- the walk, driven by the keyboard only ------------------------------------------------------------------

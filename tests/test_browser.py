@@ -153,7 +153,7 @@ def axe_clean(page, state: str) -> None:
         page.evaluate((VENDOR / AXE_FILE).read_text(encoding="utf-8"))
     found = page.evaluate(
         "async () => (await axe.run(document)).violations.map(v => "
-        "`${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)"
+        "`${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}: ${v.help}`)"
     )
     assert found == [], f"axe-core in state {state!r}: {found}"
 

@@ -317,10 +317,21 @@ def test_no_template_emits_bare_hx_attributes():
 def _pages(tc_fresh) -> dict[str, str]:
     sel = {**SAAS, "liability": "stripe"}
     blocked = {**SAAS, "dashboard": "express", "liability": "stripe"}
-    post(tc_fresh, "/plans", {"name": "acme", "message": "m", "author": "a", **sel})
-    post(
-        tc_fresh, "/plans/acme/versions", {"message": "m2", "author": "a", "base": "1", **sel, "fee_payer": "platform"}
-    )
+    old = dict(parse_qsl(prev_of(tc_fresh.get("/?catalog=stripe-connect@2026&preset=saas").text)))
+    saved = {"catalog": CAT, **sel}
+    writes = [
+        post(tc_fresh, "/plans", {"name": "acme", "message": "m", "author": "a", **saved}),
+        post(
+            tc_fresh,
+            "/plans/acme/versions",
+            {"message": "m2", "author": "a", "base": "1", **saved, "fee_payer": "platform"},
+        ),
+        post(tc_fresh, "/plans", {"name": "old", "message": "m", "author": "a", **old}),
+        post(tc_fresh, "/plans/acme/tag", {"ref": "acme@2", "tag": "reviewed"}),
+        post(tc_fresh, "/plans/acme/fork", {"ref": "acme@2", "new_name": "acme-eu"}),
+        post(tc_fresh, "/plans/old/upgrade", {"ref": "old@1", "to": "stripe-connect@2026-12", "message": "up"}),
+    ]
+    assert [w.status_code for w in writes] == [303] * 6, [w.text[:300] for w in writes]
     return {
         "empty": f"/?catalog={CAT}",
         "preset": f"/?catalog={CAT}&preset=saas",
@@ -339,29 +350,79 @@ def _pages(tc_fresh) -> dict[str, str]:
         "a section": "/?" + query_string(CAT, sel) + "&section=risk",
         "not found": "/nowhere",
         "error": f"/?catalog={CAT}&dashboard=zzz",
+        "unknown plan": "/plans/nobody",
+        "unknown version": "/versions/nobody@1",
+        "saved": "/versions/acme@1?done=saved",
+        "tagged": "/versions/acme@2?done=tagged&tag=reviewed",
+        "forked": "/versions/acme-eu@1?done=forked",
+        "upgraded": "/versions/old@2?done=upgraded",
+        "fork comparison": "/diff?a=acme@2&b=acme-eu@1",
+        "upgradable version": "/versions/old@1",
     }
+
+
+def _posted_pages(tc_fresh) -> dict[str, str]:
+    """The pages a POST answers with itself (no redirect): the upgrade preview and a refused write."""
+    sel = {**SAAS, "liability": "stripe"}
+    preview = post(tc_fresh, "/plans/old/upgrade", {"ref": "old@1", "to": "stripe-connect@2026-12", "dry_run": "1"})
+    conflict = post(tc_fresh, "/plans", {"name": "acme", "message": "again", "catalog": CAT, **sel})
+    refused = post(tc_fresh, "/plans/acme/fork", {"ref": "acme@1", "new_name": "bad name"})
+    assert (preview.status_code, conflict.status_code, refused.status_code) == (200, 409, 400)
+    return {"upgrade preview": preview.text, "conflict": conflict.text, "refused fork": refused.text}
+
+
+def _fragments(tc_fresh) -> dict[str, str]:
+    """The partial fragments htmx swaps in (each requested as htmx does)."""
+    sel = {**SAAS, "liability": "stripe"}
+    hx = {"HX-Request": "true"}
+    first = tc_fresh.get(f"/?catalog={CAT}&section=accounts").text
+    prev = prev_of(first)
+    update = tc_fresh.get(
+        "/partials/workspace?" + urlencode([*parse_qsl(prev), ("dashboard", "express"), ("prev", prev)]),
+        headers={**hx, "HX-Trigger": "configure"},
+    )
+    found = {
+        "update": update,
+        "link update": tc_fresh.get("/partials/workspace?" + query_string(CAT, sel) + "&section=risk", headers=hx),
+        "figures card": tc_fresh.get("/partials/figures?" + query_string(CAT, sel), headers=hx),
+        "option help": tc_fresh.get(f"/help/dashboard/express?catalog={CAT}", headers=hx),
+        "error fragment": tc_fresh.get(f"/partials/workspace?catalog={CAT}&dashboard=zzz", headers=hx),
+    }
+    assert [r.status_code for r in found.values()] == [200, 200, 200, 200, 400]
+    return {name: resp.text for name, resp in found.items()}
+
+
+def _check_ids_and_hx(name: str, markup: str, *, fragment: bool = False) -> None:
+    page = Page(markup)
+    ids = [a["id"] for _, a in page.elements if a.get("id")]
+    assert len(ids) == len(set(ids)), (name, sorted({i for i in ids if ids.count(i) > 1}))
+    for _, attrs in page.elements:
+        if not fragment:  # a fragment may point at ids of the page it lands in
+            for ref in ("for", "aria-describedby", "aria-labelledby", "aria-controls"):
+                for target in (attrs.get(ref) or "").split():
+                    assert target in ids, (name, ref, target)
+        assert not [k for k in attrs if k.startswith("hx-")], (name, attrs)
 
 
 def test_every_page_type_is_valid_html(tmp_path):
     import html5lib
 
     with client_for(f"sqlite:///{tmp_path / 'v.db'}") as fresh:
-        for name, url in _pages(fresh).items():
-            markup = fresh.get(url).text
-            parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-            try:
-                parser.parse(markup)
-            except html5lib.html5parser.ParseError as exc:
-                line = markup.splitlines()[parser.errors[0][0][0] - 1] if parser.errors else ""
-                pytest.fail(f"{name} ({url}): {exc} at: {line[:200]}")
-            page = Page(markup)
-            ids = [a["id"] for _, a in page.elements if a.get("id")]
-            assert len(ids) == len(set(ids)), (name, sorted({i for i in ids if ids.count(i) > 1}))
-            for _, attrs in page.elements:
-                for ref in ("for", "aria-describedby", "aria-labelledby", "aria-controls"):
-                    for target in (attrs.get(ref) or "").split():
-                        assert target in ids, (name, ref, target)
-                assert not [k for k in attrs if k.startswith("hx-")], (name, attrs)
+        answers = {name: fresh.get(url) for name, url in _pages(fresh).items()}
+        errors = {"not found": 404, "error": 400, "unknown plan": 404, "unknown version": 404}
+        assert {n: r.status_code for n, r in answers.items() if r.status_code != 200} == errors
+        pages = {name: resp.text for name, resp in answers.items()}
+        pages.update(_posted_pages(fresh))
+        fragments = _fragments(fresh)
+    for name, markup in [*pages.items(), *fragments.items()]:
+        fragment = name in fragments
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        try:
+            parser.parseFragment(markup) if fragment else parser.parse(markup)
+        except html5lib.html5parser.ParseError as exc:
+            line = markup.splitlines()[parser.errors[0][0][0] - 1] if parser.errors else ""
+            pytest.fail(f"{name}: {exc} at: {line[:200]}")
+        _check_ids_and_hx(name, markup, fragment=fragment)
 
 
 def test_a_conflict_does_not_claim_its_bystanders_became_possible(tc):

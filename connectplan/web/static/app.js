@@ -72,6 +72,18 @@
   }
   document.addEventListener("htmx:afterSettle", restoreFocus);
 
+  // after an update the verdict must be in the window: a change made above the workspace (a preset, with the
+  // presets box open) scrolls down just enough to show it, never so far that the focused control leaves the top
+  function showVerdict() {
+    var verdict = document.getElementById("h-verdict");
+    if (!verdict) return;
+    var below = verdict.getBoundingClientRect().bottom - window.innerHeight + 8;
+    if (below <= 8) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) below = Math.min(below, active.getBoundingClientRect().top - 8);
+    if (below > 0) window.scrollBy(0, below);
+  }
+
   // A configurator update (X-Push-Url) is only out-of-band parts (web/updates.py). They are put in place
   // here rather than by htmx's swap, which dispatches an event per swapped part for every part swapped
   // before it and re-reads attributes for settling: on a 2-core laptop that was most of the time between
@@ -115,6 +127,7 @@
       if (again) again.focus({ preventScroll: true });
     }
     restoreFocus();
+    showVerdict();
     document.body.dispatchEvent(new CustomEvent("configurator:updated", { bubbles: true }));
   }
 

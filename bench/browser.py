@@ -61,6 +61,20 @@ MEASURE = """
   document.querySelector(`label[for="${optionId}"]`).click();
 })
 """
+#: the noise floor: a trivial request (GET /healthz, a few bytes through the same middleware) fetched from the
+#: page, one at a time: what any request costs between Chromium and the server, whatever the view does
+FLOOR = """
+async (n) => {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    const resp = await fetch("/healthz", { cache: "no-store", headers: { "HX-Request": "true" } });
+    await resp.text();
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+"""
 #: the options of the open section that are not chosen, in page order
 CANDIDATES = """
 () => [...document.querySelectorAll('#sections input[type=radio]:not(:checked)')]
@@ -99,7 +113,9 @@ def run(config: Config) -> SuiteResult:
         "Click to settled: from the click on an option's label to the next animation frame after the update "
         "is in place (static/app.js's configurator:updated), measured in the page (performance.now). "
         "Server: the same URL (prev= included) requested again by the bench process right after, over one "
-        "keep-alive connection. One `connectplan serve` worker; Chromium 1280x900, headless."
+        "keep-alive connection. One `connectplan serve` worker; Chromium 1280x900, headless. Noise floor: "
+        "GET /healthz (a few bytes, the same middleware) fetched from the same page one at a time, and from the "
+        "bench process: what any request costs between Chromium and the server, which the ratio includes."
     )
     return result
 
@@ -156,6 +172,15 @@ def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any,
                     measured["ms"] - measured.get("responseEnd", measured["received"]),
                 )
             )
+    floor_page = [ms / 1000 for ms in page.evaluate(FLOOR, changes)]
+    floor_bench = []
+    for _ in range(changes):
+
+        def ping() -> None:
+            conn.request("GET", "/healthz", headers=headers)
+            conn.getresponse().read()
+
+        floor_bench.append(time_once(ping))
     conn.close()
     context.close()
     edition = catalog.rsplit("@", 1)[1]
@@ -178,6 +203,8 @@ def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any,
                 "fragment_bytes_max": kb[-1],
                 "fragment_elements_median": statistics.median(elements),
                 "fragment_elements_max": elements[-1],
+                "floor_page_s": statistics.median(floor_page),
+                "floor_bench_s": statistics.median(floor_bench),
             },
         )
     )
@@ -207,6 +234,16 @@ def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any,
                 )
             )
         ),
+        {
+            "what": "noise floor: fetch('/healthz') round trip in the same page (ms)",
+            "median": 1e3 * statistics.median(floor_page),
+            "p95": 1e3 * percentile(floor_page, 95),
+        },
+        {
+            "what": "noise floor: the same GET /healthz from the bench process (ms)",
+            "median": 1e3 * statistics.median(floor_bench),
+            "p95": 1e3 * percentile(floor_bench, 95),
+        },
         {"what": "swapped fragment (KB)", "median": statistics.median(kb) / 1024, "p95": percentile(kb, 95) / 1024},
         {"what": "swapped fragment (elements)", "median": statistics.median(elements), "p95": percentile(elements, 95)},
     ]

@@ -105,6 +105,7 @@ NO_TWIN = {
     "option_help",  # catalog text, as `connectplan catalog show` prints it
     "partial_workspace",  # a fragment of configure
     "partial_figures",  # a fragment of configure
+    "partial_explain",  # a fragment of configure
     "plan_log",
     "plan_export",
     "plan_blueprint",  # its JSON is a download of the page (?download=json), as `connectplan blueprint --format json`

@@ -69,6 +69,7 @@ def routes(*, read_only: bool = False) -> list[BaseRoute]:
         Route("/", views.page_configure, name="configure"),
         Route("/partials/workspace", views.partial_workspace, name="partial_workspace"),
         Route("/partials/figures", views.partial_figures, name="partial_figures"),
+        Route("/partials/explain", views.partial_explain, name="partial_explain"),
         Route("/help/{prop}/{option}", views.page_option_help, name="option_help"),
         Route("/plans", history.page_plan_list, name="plan_list", methods=["GET"]),
         Route("/plans/{name}", history.page_plan_log, name="plan_log"),

@@ -33,6 +33,8 @@ class Update:
     """The parts of the page an update replaces (``full``: all of them)."""
 
     full: bool = True
+    #: the form's fields for the catalog, the plan, the open section and the closed sections' choices
+    form_values: bool = True
     sections: bool = True
     #: the section list whole (the open section changed), else only the summaries listed
     nav: bool = True
@@ -95,6 +97,10 @@ def _longest_ordered(ids: list[str], pos: dict[str, int]) -> list[str]:
     return max(best, key=len, default=[])
 
 
+def _form_values(state: State) -> tuple[Any, ...]:
+    return (state.catalog_link, state.plan, state.base, state.titled and state.section, state.hidden_values)
+
+
 def _holder_rows(state: State) -> list[Any]:
     res = state.resolution
     if res is None:
@@ -113,6 +119,7 @@ def plan_update(before: State | None, after: State, *, from_form: bool = False) 
         return Update()
     was, now = before.preset_of_selection(), after.preset_of_selection()
     update = Update(full=False, presets=() if was == now else tuple(p for p in (was, now) if p))
+    update.form_values = _form_values(before) != _form_values(after)
     shown_before = [s.slug for s in before.open_sections]
     shown_after = [s.slug for s in after.open_sections]
     update.sections = update.nav = shown_before != shown_after or before.section != after.section

@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -200,6 +200,9 @@ def _state_context(state: Any, before: Any) -> dict[str, Any]:
     }
 
 
+_INDENT = re.compile(rb"[ \t]*\n\s*")
+
+
 def partial_workspace(request: Request) -> Response:
     """Out-of-band swaps of the parts of the configurator that changed (:mod:`connectplan.web.updates`)
     for an htmx request; a plain GET is redirected to the full page."""
@@ -223,8 +226,16 @@ def partial_workspace(request: Request) -> Response:
             if preset.id in update.presets:
                 res = ws.resolve(catalog=state.catalog, set=dict(preset.selection), alternatives=False)
                 presets.append((preset, res.verdict))
-    context = {**_state_context(state, before), "u": update, "presets": presets, "change": last_change(before, state)}
+    context = {
+        **_state_context(state, before),
+        "u": update,
+        "presets": presets,
+        "change": last_change(before, state),
+        "lazy_explain": True,
+    }
     response = render(request, "_update.html", context, Vary="HX-Request")
+    # the templates' indentation, a newline and its spaces, is one space in the page: sent as one newline
+    response = Response(_INDENT.sub(b"\n", response.body), media_type="text/html", headers={"Vary": "HX-Request"})
     # the page's new URL: static/app.js pushes it once the update is painted (htmx's own HX-Push-Url would
     # push, replace and write sessionStorage inside the swap, ~10 ms of the click-to-settled time)
     response.headers["X-Push-Url"] = "/?" + state.state_query
@@ -242,6 +253,24 @@ def partial_figures(request: Request) -> Response:
 
     state = state_for(ws_of(request), list(request.query_params.multi_items()), alternatives=False)
     return render(request, "_figures_card.html", {"s": state}, Vary="HX-Request")
+
+
+def partial_explain(request: Request) -> Response:
+    """The text behind an "Explain" disclosure of a partial update, fetched by static/app.js when it is opened:
+    an option's mark (``explain=PROP.OPTION``) or the conflict (``explain=conflict``), for the selection of the
+    form's fields; a plain GET is redirected to the full page."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "explain"]
+    if "hx-request" not in request.headers:
+        return RedirectResponse("/?" + urlencode(pairs), status_code=303)
+    from connectplan.web.configurator import state_for
+
+    state = state_for(ws_of(request), pairs, alternatives=False)
+    wanted = request.query_params.get("explain", "")
+    option = next((o for pv in state.properties for o in pv.options if f"{o.prop}.{o.option.id}" == wanted), None)
+    if option is None and wanted != "conflict":
+        raise BadRequest(f"nothing to explain as {wanted!r}: name an option as PROP.OPTION or the conflict", "explain")
+    context = {"s": state, "o": option}
+    return render(request, "_explain.html", context, Vary="HX-Request")
 
 
 def _subject(request: Request) -> tuple[dict[str, Any], str]:

@@ -128,8 +128,65 @@
     }
     restoreFocus();
     showVerdict();
+    announce();
     document.body.dispatchEvent(new CustomEvent("configurator:updated", { bubbles: true }));
   }
+
+  // the live region outside the swapped parts says the new verdict and what the change did (the panel's
+  // own words, so the update does not carry them twice)
+  function announce() {
+    var region = document.getElementById("announce");
+    var verdict = document.getElementById("h-verdict");
+    if (!region || !verdict) return;
+    var words = [verdict.textContent.replace(/\s+/g, " ").trim() + "."];
+    document.querySelectorAll("#panel-status .last-change li").forEach(function (li) {
+      words.push(li.textContent.replace(/\s+/g, " ").trim());
+    });
+    region.textContent = words.join(" ");
+  }
+
+  // a save form submits the selection the page shows: its hidden fields are written with the page and not
+  // re-sent by updates, so they are rewritten here from the page's state (#prev, the canonical query)
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var fields = form.querySelector ? form.querySelector("[data-selection]") : null;
+    var prev = document.getElementById("prev");
+    if (!fields || !prev) return;
+    var keep = Array.prototype.filter.call(fields.querySelectorAll("input"), function (input) {
+      return input.name === "csrf_token" || input.name === "base";
+    });
+    var inputs = [];
+    new URLSearchParams(prev.value).forEach(function (value, name) {
+      if (name === "plan" || name === "base" || name === "section") return;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      inputs.push(input);
+    });
+    fields.replaceChildren.apply(fields, keep.concat(inputs));
+  }, true);
+
+  // an "Explain" disclosure of a partial update comes empty (data-explain names what it explains): its text
+  // is fetched for the form's selection when it is first opened
+  document.addEventListener("toggle", function (evt) {
+    var box = evt.target;
+    if (!box.open || !box.getAttribute || !box.getAttribute("data-explain") || box.dataset.loaded) return;
+    var form = document.getElementById("configure");
+    if (!form) return;
+    box.dataset.loaded = "1";
+    var params = new URLSearchParams(new FormData(form));
+    params.set("explain", box.getAttribute("data-explain"));
+    fetch("/partials/explain?" + params.toString(), { headers: { "HX-Request": "true" } })
+      .then(function (resp) { return resp.ok ? resp.text() : Promise.reject(resp.status); })
+      .then(function (html) {
+        var summary = box.querySelector("summary");
+        var holder = document.createElement("template");
+        holder.innerHTML = html;
+        box.replaceChildren(summary, holder.content);
+      })
+      .catch(function () { delete box.dataset.loaded; });
+  }, true);
 
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail && evt.detail.xhr;

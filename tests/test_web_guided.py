@@ -199,6 +199,25 @@ def test_an_option_change_swaps_only_what_changed(tc):
     assert figures.status_code == 200 and "fee_payer=platform" in figures.text
 
 
+def test_explain_comes_when_opened_after_a_partial_update(tc):
+    """A partial update's "Explain" disclosures come empty; their text (the same as a full page's) is
+    fetched by static/app.js for the form's selection when opened."""
+    page = tc.get("/?" + query_string(CAT, {**SAAS, "liability": "stripe"}) + "&section=accounts").text
+    resp, after = change(tc, page, "dashboard", "express")
+    assert 'data-explain="conflict"' in resp.text and "Minimal cause" not in resp.text
+    marked = re.findall(r'data-explain="([a-z_]+\.[a-z_]+)"', resp.text)
+    assert marked
+    query = prev_of(after)
+    hx = {"HX-Request": "true"}
+    conflict = tc.get(f"/partials/explain?{query}&explain=conflict", headers=hx)
+    assert conflict.status_code == 200 and "Rule <code>" in conflict.text and conflict.text.strip() in after
+    option = tc.get(f"/partials/explain?{query}&explain={marked[0]}", headers=hx)
+    assert option.status_code == 200 and "rule " in option.text.lower()
+    assert option.text.strip() in after  # the full page shows the same text in place
+    assert tc.get(f"/partials/explain?{query}&explain=dashboard.nope", headers=hx).status_code == 400
+    assert tc.get(f"/partials/explain?{query}&explain=conflict").status_code == 303  # no JS: the page
+
+
 def test_a_link_re_sends_the_fieldsets_whose_choice_it_changes(tc):
     page = tc.get("/?" + query_string(CAT, {**SAAS, "dashboard": "express", "liability": "stripe"}) + "&section=all")
     fix = next(a for a in Page(page.text).tags("a") if a.get("class") == "alternative")

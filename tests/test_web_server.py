@@ -71,6 +71,7 @@ def _every_route_requests() -> list[tuple[str, str, Any]]:
         ("configure", "GET", f"/?{blocked}"),
         ("partial_workspace", "GET", f"/partials/workspace?{sel}"),
         ("partial_figures", "GET", f"/partials/figures?{sel}"),
+        ("partial_explain", "GET", f"/partials/explain?{blocked}&explain=conflict"),
         ("option_help", "GET", f"/help/dashboard/express?catalog={CAT}"),
         ("plan_list", "GET", "/plans"),
         ("plan_log", "GET", "/plans/acme"),

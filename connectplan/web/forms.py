@@ -268,13 +268,18 @@ def quote_name(name: str) -> str:
     return quote(name, safe="")
 
 
-async def post_tag(request: Request) -> Response:
-    form = await request.form()
-    pairs = _form_pairs(form)
+async def _version_form(request: Request, kind: str) -> tuple[dict[str, str], Retry]:
+    """A version page's form posted to ``/plans/NAME/KIND`` (tag, fork, upgrade): its fields, and how to
+    show it again if the write is refused (back to the version it was posted from)."""
+    pairs = _form_pairs(await request.form())
     fields = dict(pairs)
     name = request.path_params["name"]
     ref = fields.get("ref", "").strip() or name
-    retry = Retry.of("tag", f"/plans/{quote_name(name)}/tag", pairs, version_url(ref))
+    return fields, Retry.of(kind, f"/plans/{quote_name(name)}/{kind}", pairs, version_url(ref))
+
+
+async def post_tag(request: Request) -> Response:
+    fields, retry = await _version_form(request, "tag")
 
     async def write() -> Response:
         tag = fields.get("tag", "").strip()
@@ -290,12 +295,7 @@ async def post_tag(request: Request) -> Response:
 
 
 async def post_fork(request: Request) -> Response:
-    form = await request.form()
-    pairs = _form_pairs(form)
-    fields = dict(pairs)
-    name = request.path_params["name"]
-    ref = fields.get("ref", "").strip() or name
-    retry = Retry.of("fork", f"/plans/{quote_name(name)}/fork", pairs, version_url(ref))
+    fields, retry = await _version_form(request, "fork")
 
     async def write() -> Response:
         source = _version_of(request, fields, "fork")
@@ -315,12 +315,7 @@ async def post_upgrade(request: Request) -> Response:
 
     The preview lists the decisions the new edition adds (chosen by its defaults or left open) and
     the options it renames, with the form that applies it."""
-    form = await request.form()
-    pairs = _form_pairs(form)
-    fields = dict(pairs)
-    name = request.path_params["name"]
-    ref = fields.get("ref", "").strip() or name
-    retry = Retry.of("upgrade", f"/plans/{quote_name(name)}/upgrade", pairs, version_url(ref))
+    fields, retry = await _version_form(request, "upgrade")
 
     async def write() -> Response:
         source = _version_of(request, fields, "upgrade")

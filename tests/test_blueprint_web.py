@@ -6,14 +6,11 @@ a store that already holds the plans (so it does not depend on the configurator'
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from webapp import client_for, new_store
+from webapp import client_for, new_store, running
 
 from connectplan import open_workspace
 from connectplan.output.blueprint import format_blueprint
@@ -96,33 +93,12 @@ def test_the_blueprint_page_escapes_catalog_text(store):
 
 @pytest.fixture(scope="module")
 def live_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    from connectplan.web.app import create_app
-    from connectplan.web.settings import WebSettings
-
     directory = tmp_path_factory.mktemp("blueprint-browser")
     url = new_store(directory)
     with open_workspace(url) as ws:
         ws.new_plan("acme", preset="marketplace", message="first cut")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(WebSettings(url=url, port=port))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    try:
+    with running(url=url) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.mark.browser

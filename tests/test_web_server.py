@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 from webapp import client_for, new_store, post
+from webapp import running as live_server
 
 from connectplan.web.routes import WRITE_ROUTES, routes
 
@@ -174,31 +175,6 @@ def test_an_edition_imported_elsewhere_is_found_on_a_miss(tmp_path, monkeypatch)
 
 
 # -- a cold page does not delay /healthz -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def live_server(app: Any) -> Iterator[int]:
-    """uvicorn on a socket bound to 127.0.0.1:0 in a daemon thread (lifespan on); yields the port."""
-    import socket
-
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:

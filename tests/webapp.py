@@ -38,6 +38,39 @@ def client_for(url: str, *, client: tuple[str, int] = LOOPBACK, **settings: Any)
         yield tc
 
 
+@contextmanager
+def running(app: Any = None, *, url: str | None = None) -> Iterator[int]:
+    """A real uvicorn server (lifespan on) in a daemon thread, on a socket bound to 127.0.0.1:0, for
+    ``app`` or, given ``url``, for a new app on that store told its port; yields the port and stops
+    the server afterwards."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    if url is not None:
+        app = create_app(WebSettings(url=url, port=port))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
 def csrf(tc: TestClient) -> str:
     return tc.app_settings.csrf_token  # type: ignore[attr-defined, no-any-return]
 

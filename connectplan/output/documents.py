@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from connectplan.engine.blueprint import Blueprint, BlueprintRequest
     from connectplan.engine.catalog import Catalog
     from connectplan.engine.catalog_diff import CatalogDiff, SectionDiff
+    from connectplan.engine.catalog_ref import CatalogRef
     from connectplan.engine.diff import FlowChange, ResolutionDiff
     from connectplan.engine.drift import AccountCheck, AccountExpectations
     from connectplan.engine.expression import Choice
@@ -75,10 +76,15 @@ def selection_json(selection: Iterable[tuple[str, Choice]]) -> dict[str, str | l
     return {prop: choice_json(value) for prop, value in selection}
 
 
-def catalog_document(catalog: Catalog) -> dict[str, Any]:
-    """The exact catalog a resolution or exploration used: ``name``, ``edition`` and ``revision``
-    (as ``plan list`` and ``plan export`` name a version's catalog)."""
-    return {"name": catalog.name, "edition": catalog.edition, "revision": catalog.revision}
+def catalog_id(name: str, edition: str | None, revision: int | None) -> dict[str, Any]:
+    """How every document names a catalog: ``{"name", "edition", "revision"}``, the exact revision."""
+    return {"name": name, "edition": edition, "revision": revision}
+
+
+def catalog_document(catalog: Catalog | CatalogRef) -> dict[str, Any]:
+    """The exact catalog a resolution, exploration or drift check used (as ``plan list`` and
+    ``plan export`` name a version's catalog)."""
+    return catalog_id(catalog.name, catalog.edition, catalog.revision)
 
 
 # -- resolutions -------------------------------------------------------------------------------------
@@ -219,7 +225,7 @@ def diff_document(diff: ResolutionDiff) -> dict[str, Any]:
     """``plan diff --format json`` (keys in contract order)."""
 
     def side(ref: str, cat: tuple[str, str], revision: int) -> dict[str, Any]:
-        return {"ref": ref, "catalog": {"name": cat[0], "edition": cat[1], "revision": revision}}
+        return {"ref": ref, "catalog": catalog_id(cat[0], cat[1], revision)}
 
     def finding(f: Any) -> dict[str, Any]:
         return {"rule": f.rule, "severity": f.severity, "message": f.message}
@@ -388,11 +394,7 @@ def plan_summary_document(summary: PlanSummary) -> dict[str, Any]:
         "name": summary.name,
         "latest": latest.version,
         "versions": summary.versions,
-        "catalog": {
-            "name": latest.catalog_name,
-            "edition": latest.catalog_edition,
-            "revision": latest.catalog_revision,
-        },
+        "catalog": catalog_id(latest.catalog_name, latest.catalog_edition, latest.catalog_revision),
         "verdict": summary.verdict,
         "updated_at": latest.created_at,
         "stale": summary.stale,
@@ -505,10 +507,9 @@ def _account_check_document(check: AccountCheck) -> dict[str, Any]:
 def verify_document(report: VerifyReport) -> dict[str, Any]:
     """``verify --format json``: the plan, its catalog (the exact revision the plan is pinned to), the counts,
     the expectations and every account."""
-    catalog = report.catalog
     return {
         "plan": report.ref,
-        "catalog": {"name": catalog.name, "edition": catalog.edition, "revision": catalog.revision},
+        "catalog": catalog_document(report.catalog),
         "summary": report.counts,
         **expectations_document(report.expectations),
         "accounts": [_account_check_document(c) for c in report.checks],

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectplan.engine.diff import option_text
 from connectplan.output.documents import (
+    catalog_id,
     diff_document,
     edition_document,
     plan_summary_document,
@@ -119,7 +120,7 @@ def log_document(name: str, entries: Sequence[LogEntry]) -> dict[str, Any]:
                 "parent": rec.parent,
                 "created_at": rec.created_at,
                 "author": rec.author,
-                "catalog": {"name": rec.catalog_name, "edition": rec.catalog_edition, "revision": rec.catalog_revision},
+                "catalog": catalog_id(rec.catalog_name, rec.catalog_edition, rec.catalog_revision),
                 "verdict": verdict,
                 "message": rec.message,
                 "tags": list(rec.tags),

@@ -19,6 +19,7 @@ from pathlib import Path
 from bench import SUITES
 from bench.report import machine, write
 from bench.suite import Config, SuiteResult
+from bench.timing import collecting
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,7 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, cluster: object = None) -> int:
+    """Run the suites; ``cluster`` is a running ``tests.pg.PgCluster`` to use (default: start one when
+    a suite first needs PostgreSQL, and stop it at the end)."""
     args = parse_args(argv)
     if args.update and not (args.only and args.out):
         raise SystemExit("python -m bench: --update needs --only SUITE and --out DIR (the results to update)")
@@ -44,23 +47,27 @@ def main(argv: list[str] | None = None) -> int:
         Path(tempfile.mkdtemp(prefix="connectplan-bench-")) if args.quick else Path(__file__).resolve().parent
     )
     workdir = Path(tempfile.mkdtemp(prefix="connectplan-bench-work-"))
-    config = Config(workdir=workdir, quick=args.quick, sizes=sizes)
+    config = Config(workdir=workdir, quick=args.quick, sizes=sizes, cluster=cluster)
     results: list[SuiteResult] = []
     start = time.perf_counter()
     try:
-        for name in args.only or list(SUITES):
-            config.log(f"bench: {name}")
-            suite_start = time.perf_counter()
-            result = SUITES[name](config)
-            result.seconds = time.perf_counter() - suite_start
-            results.append(result)
-            for fig in result.figures:
-                ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else "-"
-                verdict = (
-                    "" if fig.met is None else (" (target met)" if fig.met else f" (target {fig.target:g}x NOT met)")
-                )
-                config.log(f"  {fig.id}: {ratio}{verdict}")
+        with collecting(not args.quick):  # a quick run's figures mean nothing: no collection per call
+            for name in args.only or list(SUITES):
+                config.log(f"bench: {name}")
+                suite_start = time.perf_counter()
+                result = SUITES[name](config)
+                result.seconds = time.perf_counter() - suite_start
+                results.append(result)
+                for fig in result.figures:
+                    ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else "-"
+                    verdict = (
+                        ""
+                        if fig.met is None
+                        else (" (target met)" if fig.met else f" (target {fig.target:g}x NOT met)")
+                    )
+                    config.log(f"  {fig.id}: {ratio}{verdict}")
     finally:
+        config.close()
         shutil.rmtree(workdir, ignore_errors=True)
     date = machine()["date"]
     for result in results:

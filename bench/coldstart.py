@@ -81,17 +81,18 @@ def run(config: Config) -> SuiteResult:
     # PYTHONDONTWRITEBYTECODE (set on this workplace) would otherwise recompile the project's
     # modules at every start and measure the compiler, not connectplan.
     root = Path(__file__).resolve().parent.parent
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compileall",
-            "-q",
-            *(str(root / pkg) for pkg in ("engine", "db", "connectplan", "visualize")),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    if not config.quick:  # a quick run checks the code paths, not the figures
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-q",
+                *(str(root / pkg) for pkg in ("engine", "db", "connectplan", "visualize")),
+            ],
+            check=True,
+            capture_output=True,
+        )
     preset = _preset()
     resolve_argv = [*cp, "resolve", "--preset", preset]
     _check(resolve_argv, env, cwd)  # creates and migrates the store, imports the built-in catalogs

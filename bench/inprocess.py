@@ -40,6 +40,8 @@ def stripe_catalogs() -> list[Catalog]:
 
 #: Editions with more complete selections than this are measured on a fixed sample of them.
 SAMPLE = 5000
+#: the sample of a quick run (``--quick``): the code paths, not a figure
+QUICK_SAMPLE = 150
 
 
 def choices(prop: Property) -> list[Choice]:
@@ -91,7 +93,8 @@ def run(config: Config) -> SuiteResult:
         # explore first, while the heap is small: the resolve pass below holds every selection and
         # resolution of the edition, and a collection triggered inside one timed call is not its cost
         explore = _explore_empty(catalog, config)
-        selections = all_selections(catalog)
+        limit = QUICK_SAMPLE if config.quick else SAMPLE
+        selections = all_selections(catalog, limit)
         start = time.perf_counter()
         hand = HandResolver(catalog)
         compile_hand = time.perf_counter() - start
@@ -110,7 +113,7 @@ def run(config: Config) -> SuiteResult:
         result.figures.append(
             Figure(
                 id=f"resolve-per-selection-{catalog.edition}",
-                title=f"{catalog.ref}: resolve one complete selection ({_counted(n, catalog)} per pass)",
+                title=f"{catalog.ref}: resolve one complete selection ({_counted(n, catalog, limit)} per pass)",
                 measured=samples["engine"].scaled(n),
                 baseline=samples["hand"].scaled(n),
                 measured_label="engine.resolve",
@@ -124,8 +127,8 @@ def run(config: Config) -> SuiteResult:
     return result
 
 
-def _counted(n: int, catalog: Catalog) -> str:
-    every = n < SAMPLE or math.prod(len(choices(p)) for p in catalog.properties) == n
+def _counted(n: int, catalog: Catalog, limit: int) -> str:
+    every = n < limit or math.prod(len(choices(p)) for p in catalog.properties) == n
     return f"{n} selections" if every else f"a fixed sample of {n} selections"
 
 

@@ -333,20 +333,18 @@ def _repository_insert(url: str, name: str, preset: str, store: Any, counter: di
     return call
 
 
-def _postgres_url(result: SuiteResult) -> tuple[str | None, Any]:
-    """A fresh database on a throwaway cluster (tests/pg.py), or None with the reason noted."""
+def _postgres_url(config: Config, result: SuiteResult) -> str | None:
+    """A fresh database on the run's throwaway cluster (tests/pg.py), or None with the reason noted."""
     try:
-        from tests.pg import PgCluster
+        cluster = config.postgres()
     except ImportError as exc:
         result.notes.append(f"PostgreSQL figures skipped: the cluster starter (tests/pg.py) is not available ({exc}).")
-        return None, None
-    try:
-        cluster = PgCluster()
+        return None
     except (RuntimeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         result.notes.append(f"PostgreSQL figures skipped: the throwaway cluster did not start ({first}).")
-        return None, None
-    return cluster.new_database(), cluster
+        return None
+    return str(cluster.new_database())
 
 
 def run(config: Config) -> SuiteResult:
@@ -356,11 +354,8 @@ def run(config: Config) -> SuiteResult:
     sqlite_url = f"sqlite:///{Path(workdir) / 'bench.db'}"
     config.log("  store: sqlite")
     _backend_figures(config, result, "sqlite", sqlite_url)
-    pg_url, cluster = _postgres_url(result)
+    pg_url = _postgres_url(config, result)
     if pg_url is not None:
-        try:
-            config.log("  store: postgresql")
-            _backend_figures(config, result, "postgresql", pg_url)
-        finally:
-            cluster.stop()
+        config.log("  store: postgresql")
+        _backend_figures(config, result, "postgresql", pg_url)
     return result

@@ -28,12 +28,36 @@ class Config:
     quick: bool = False
     sizes: tuple[int, ...] = (50, 500, 5000)
     log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr, flush=True))
+    #: the run's throwaway PostgreSQL cluster (``tests/pg.py``'s ``PgCluster``): given by the caller
+    #: (the smoke test passes its session's), or started by :meth:`postgres` on first use
+    cluster: Any = None
+    _owns_cluster: bool = field(default=False, repr=False)
+
+    def postgres(self) -> Any:
+        """The cluster the suites share (one start per run, not one per suite); raises ``RuntimeError``,
+        ``OSError`` or ``ImportError`` with the reason when there is none."""
+        if self.cluster is None:
+            from tests.pg import PgCluster
+
+            self.cluster = PgCluster()
+            self._owns_cluster = True
+        return self.cluster
+
+    def close(self) -> None:
+        """Stop a cluster this run started."""
+        if self._owns_cluster and self.cluster is not None:
+            self.cluster.stop()
+        self.cluster, self._owns_cluster = None, False
 
     def runs(self, full: int, quick: int = 1) -> int:
         return quick if self.quick else full
 
     def warmup(self, full: int = 1) -> int:
         return 0 if self.quick else full
+
+    def seconds(self, full: float, quick: float) -> float:
+        """A load window (or think time) in seconds: ``quick`` in a quick run."""
+        return quick if self.quick else full
 
 
 @dataclass

@@ -248,7 +248,7 @@ def _memory(config: Config, result: SuiteResult, server: TeamServer, walk: list[
     if not sys.platform.startswith("linux"):
         result.notes.append("Worker memory not measured: it is read from /proc (Linux only).")
         return
-    warm, changes = (20, 100) if config.quick else (500, 10_000)
+    warm, changes = (5, 20) if config.quick else (500, 10_000)
     pids = server.workers()
     client = TeamClient(server.port)
     steps = itertools.cycle(walk)
@@ -287,19 +287,16 @@ def run(config: Config) -> SuiteResult:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
 
-        from tests.pg import PgCluster
+        import tests.pg  # noqa: F401
     except ImportError as exc:
         result.skipped = f"needs the web and postgresql extras and tests/pg.py ({exc})"
         return result
     try:
-        cluster = PgCluster()
+        cluster = config.postgres()
     except (RuntimeError, OSError) as exc:
         result.skipped = f"PostgreSQL could not be started: {exc}"
         return result
-    try:
-        _run(config, result, cluster)
-    finally:
-        cluster.stop()
+    _run(config, result, cluster)
     return result
 
 
@@ -307,8 +304,9 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
     from connectplan.workspace import open_workspace
 
     clients = 3 if config.quick else 20
-    seconds = 3.0 if config.quick else 30.0
-    single_seconds = 2.0 if config.quick else 10.0
+    seconds = config.seconds(30.0, 0.8)
+    single_seconds = config.seconds(10.0, 0.5)
+    think = (config.seconds(0.5, 0.05), config.seconds(1.5, 0.15))
     url = cluster.new_store()
     with open_workspace(url) as ws:
         catalog = ws.catalog(CATALOG)
@@ -330,7 +328,7 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
         single = run_load(
             server.port, csrf, walk, charge_options, clients=1, seconds=single_seconds, think=None, first=clients
         )
-        many = run_load(server.port, csrf, walk, charge_options, clients=clients, seconds=seconds, think=(0.5, 1.5))
+        many = run_load(server.port, csrf, walk, charge_options, clients=clients, seconds=seconds, think=think)
         _memory(config, result, server, walk)
     finally:
         server.close()
@@ -352,7 +350,8 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
         Figure(
             id="team-concurrency-p95",
             title=f"{clients} concurrent clients for {seconds:g} s, PostgreSQL, --workers 2 (option changes, pages, "
-            "diagrams, saves to a shared and to own plans; think 0.5-1.5 s): p95 latency vs one client's median",
+            f"diagrams, saves to a shared and to own plans; think {think[0]:g}-{think[1]:g} s): "
+            "p95 latency vs one client's median",
             measured=Samples((p95,), 0),
             baseline=Samples(tuple(single.all), 0),
             measured_label=f"p95 of {len(many.all)} requests, {clients} clients",
@@ -371,7 +370,10 @@ def _run(config: Config, result: SuiteResult, cluster: Any) -> None:
         )
     )
     rows = []
-    for label, load in (("one client, no think time", single), (f"{clients} clients, think 0.5-1.5 s", many)):
+    for label, load in (
+        ("one client, no think time", single),
+        (f"{clients} clients, think {think[0]:g}-{think[1]:g} s", many),
+    ):
         for kind in KINDS:
             values = load.latencies[kind]
             if values:

@@ -16,15 +16,17 @@ import statistics
 import subprocess
 import time
 import tracemalloc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
 __all__ = [
     "Figure",
     "Samples",
+    "collecting",
     "interleave",
     "peak_memory",
     "percentile",
@@ -135,9 +137,27 @@ class Figure:
         }
 
 
+#: whether :func:`time_once` collects garbage before each call; a quick run (``--quick``, whose figures
+#: mean nothing) turns it off, because a full collection of a large heap (the test session's, when the
+#: smoke test runs the suites in-process) costs more than the tiny calls it precedes
+_COLLECT = [True]
+
+
+@contextmanager
+def collecting(enabled: bool) -> Iterator[None]:
+    """Within the block, :func:`time_once` runs a garbage collection before each call only if ``enabled``."""
+    saved = _COLLECT[0]
+    _COLLECT[0] = enabled
+    try:
+        yield
+    finally:
+        _COLLECT[0] = saved
+
+
 def time_once(fn: Callable[[], Any]) -> float:
     """Seconds one call of ``fn`` takes (garbage collection is run before, not during, the call)."""
-    gc.collect()
+    if _COLLECT[0]:
+        gc.collect()
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start

@@ -284,19 +284,17 @@ def _diagram(config: Config, result: SuiteResult, server: Server, ws: Any, selec
 
 def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list[dict[str, str]]) -> None:
     clients = 3 if config.quick else 20
-    seconds = 2.0 if config.quick else 30.0
-    think = (0.5, 1.5)
-    single, single_errors = _load(server, walk, clients=1, seconds=1.0 if config.quick else 10.0, think=None)
+    seconds = config.seconds(30.0, 0.6)
+    think = (config.seconds(0.5, 0.05), config.seconds(1.5, 0.15))
+    single, single_errors = _load(server, walk, clients=1, seconds=config.seconds(10.0, 0.3), think=None)
     many, errors = _load(server, walk, clients=clients, seconds=seconds, think=think)
-    saturated, saturated_errors = _load(
-        server, walk, clients=clients, seconds=1.0 if config.quick else 10.0, think=None
-    )
+    saturated, saturated_errors = _load(server, walk, clients=clients, seconds=config.seconds(10.0, 0.3), think=None)
     p95 = percentile(many, 95)
     note = "" if not (errors or single_errors) else f"{len(errors) + len(single_errors)} requests failed: {errors[:2]}"
     result.figures.append(
         Figure(
             id="web-concurrency-p95",
-            title=f"{clients} concurrent clients for {seconds:g} s on SQLite (think time 0.5-1.5 s): "
+            title=f"{clients} concurrent clients for {seconds:g} s on SQLite (think time {think[0]:g}-{think[1]:g} s): "
             "p95 latency vs one client's median",
             measured=Samples((p95,), 0),
             baseline=Samples(tuple(single), 0),
@@ -320,7 +318,7 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
             "p95_ms": 1e3 * percentile(single, 95),
         },
         {
-            "run": f"{clients} clients, think 0.5-1.5 s",
+            "run": f"{clients} clients, think {think[0]:g}-{think[1]:g} s",
             "requests": len(many),
             "errors": len(errors),
             "median_ms": 1e3 * statistics.median(many),
@@ -342,7 +340,7 @@ def _concurrency(config: Config, result: SuiteResult, server: Server, walk: list
 
 
 def _memory(config: Config, result: SuiteResult, server: Server, walk: list[dict[str, str]]) -> None:
-    warm, changes = (20, 100) if config.quick else (500, 10_000)
+    warm, changes = (5, 20) if config.quick else (500, 10_000)
     client = server.connect()
     steps = itertools.cycle(walk)
     for _ in range(warm):

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-pytest_plugins = ["pg"]  # tests/pg.py: the throwaway PostgreSQL cluster and the two-backend fixtures
+pytest_plugins = [
+    "pg",  # tests/pg.py: the throwaway PostgreSQL cluster and the two-backend fixtures
+    "chromium",  # tests/chromium.py: the session's headless Chromium, live server and pages
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +31,24 @@ def _isolated_default_store(tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "CONNECTPLAN_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('default-store') / 'connectplan.db'}"
         )
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the project's modules to bytecode once, before any worker starts.
+
+    Many tests run ``connectplan`` as a fresh process, as a user does. An installed wheel ships
+    bytecode; a checkout run with ``PYTHONDONTWRITEBYTECODE`` (CI sets it) has none, and every such
+    process would compile the modules it imports again (about 0.4 s each). Only the controlling
+    process compiles (a pytest-xdist worker has ``workerinput``).
+    """
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("engine", "db", "visualize", "migrations", "connectplan", "bench", "tests"):
+        compileall.compile_dir(root / package, quiet=2, workers=0 if package == "connectplan" else 1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -31,9 +31,15 @@ if TYPE_CHECKING:
 # session scope: pytest groups tests by parametrized fixtures, which splits this module and would
 # build a module-scoped run twice
 @pytest.fixture(scope="session")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def quick_run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
     out = tmp_path_factory.mktemp("bench-out")
-    assert bench_main(["--quick", "--out", str(out)]) == 0
+    # the session's PostgreSQL cluster (tests/pg.py) serves the store and team suites: no second start
+    # (without one, those suites report why they skipped PostgreSQL, which the tests below accept)
+    try:
+        cluster = request.getfixturevalue("pg_cluster")
+    except pytest.skip.Exception:
+        cluster = None
+    assert bench_main(["--quick", "--out", str(out)], cluster=cluster) == 0
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     doc["_markdown"] = (out / "RESULTS.md").read_text(encoding="utf-8")
     return doc

@@ -1,6 +1,6 @@
 """The Blueprint page of a plan version (issue 21, point 5): renders, escapes, downloads, copies.
 
-The browser test reuses tests/test_browser.py's Chromium fixtures and starts its own live server on
+The browser test uses tests/chromium.py's Chromium fixtures and starts its own live server on
 a store that already holds the plans (so it does not depend on the configurator's forms).
 """
 
@@ -14,7 +14,6 @@ from webapp import client_for, new_store, running
 
 from connectplan import open_workspace
 from connectplan.output.blueprint import format_blueprint
-from tests.test_browser import browser, page  # noqa: F401 (pytest fixtures)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -102,7 +101,7 @@ def live_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_copy_buttons_copy_each_block_and_downloads_work(page, live_store):  # noqa: F811
+def test_copy_buttons_copy_each_block_and_downloads_work(page, live_store):
     from playwright.sync_api import expect
 
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_store)
@@ -120,4 +119,4 @@ def test_copy_buttons_copy_each_block_and_downloads_work(page, live_store):  # n
         page.click("text=Download acme-1-blueprint.sh")
     assert info.value.suggested_filename == "acme-1-blueprint.sh"
     assert Path(info.value.path()).read_text(encoding="utf-8").startswith("#!/usr/bin/env bash")
-    page.screenshot(path=str(page.shots / "blueprint.png"), full_page=True)
+    page.screenshot(path=str(page.shots / "blueprint.png"))

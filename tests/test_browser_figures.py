@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures come from tests/test_browser.py by import; the tests take them as arguments)
 """Figures in a real browser (issue 19 point 3): the figure dialog opens from the keyboard, Escape closes it and
 focus returns to its link; images are sized from their SVG; reverse flows toggle; SVG and PNG download and copy;
 without JavaScript the same links lead to the figure page, whose reverse-flow toggle is a plain form.
@@ -12,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import _image_loaded, browser, live_server, page, shot  # noqa: F401  (fixtures)
+from test_browser import _image_loaded, shot
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +131,7 @@ def test_figure_page_works_without_javascript(browser, live_server, tmp_path):
         expect(pg.get_by_label("Show reverse flows (refunds, disputes, reversals, recovery)")).to_be_checked()
         _sized(pg.locator(".figure-full img"))
         assert pg.locator("h1").inner_text() == "Money flow diagram"
-        pg.screenshot(path=str(tmp_path / "figure-page-no-js.png"), full_page=True)
+        pg.screenshot(path=str(tmp_path / "figure-page-no-js.png"))
         pg.get_by_role("link", name="Back to the configurator").click()
         expect(pg).to_have_url(re.compile(r"/\?catalog="))
     finally:

@@ -6,7 +6,7 @@ version, tag it, fork it, compare the fork with its origin, and upgrade a 2026 p
 previewing its new and defaulted decisions. Every write is confirmed on the page it lands on
 (role=status, focused); the focus is never on <body> after a form lands; nothing scrolls sideways at
 390 px; the author is remembered. Screenshots of each state go to the test's temporary directory.
-The server and browser fixtures are tests/test_browser.py's.
+The server and browser fixtures are tests/chromium.py's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import Console, browser, live_server  # noqa: F401 -- the shared fixtures
+from chromium import Console
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def _no_sideways_scroll(page, width: int) -> None:
 
 def _shot(page, tmp_path, name: str) -> None:
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path))
     assert path.stat().st_size > 1000
 
 
@@ -65,7 +65,7 @@ def _confirmed(page, text: str) -> None:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):  # noqa: F811
+def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):
     from playwright.sync_api import expect
 
     height = 900 if width > 400 else 844
@@ -175,7 +175,7 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):  # 
     assert console.errors == [], console.errors
 
 
-def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser, live_server, tmp_path):  # noqa: F811
+def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -215,7 +215,7 @@ def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser,
     assert console.errors == [], console.errors
 
 
-def test_a_refused_save_lands_on_the_field_at_fault_with_the_input_kept(browser, live_server, tmp_path):  # noqa: F811
+def test_a_refused_save_lands_on_the_field_at_fault_with_the_input_kept(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})

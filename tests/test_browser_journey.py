@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures come from tests/test_browser.py by import; the tests take them as arguments)
 """The whole journey of issue 19 in one walk, in a real browser, at 1280 px and at 390 px (issue 19, Acceptance).
 
 Pick an edition and a preset, change options in two sections, hit a blocked state and fix it in one
@@ -11,7 +10,8 @@ every page type and state the walk reaches (the list is asserted at the end). Th
 walks the same journey with Tab, Shift+Tab, the arrows, Space and Enter only (text is typed), and
 checks after every update that the focus is on an element, never <body> (tests/test_browser_journey_keys.py).
 
-The harness (Debian's chromium, the live server, the console-error check, axe) is tests/test_browser.py's.
+The harness is tests/chromium.py's (Debian's chromium, the live server, the console-error check) and
+tests/test_browser.py's (axe).
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import (  # noqa: F401  (fixtures)
+from chromium import Console
+from test_browser import (
     SIZES,
-    Console,
     _poll,
     axe_clean,
-    browser,
     expand_panel,
-    focus_kept,
-    live_server,
     settled,
 )
 
@@ -87,7 +84,7 @@ class Walk:
     def state(self, name: str) -> None:
         """Screenshot this state and run axe-core on it."""
         path = self.tmp_path / f"{self.size}-{len(self.shots) + 1:02d}-{re.sub(r'[^a-z0-9]+', '-', name)}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path))
         self.shots.append(path)
         axe_clean(self.page, f"{self.size}: {name}")
         self.checked.append(name)

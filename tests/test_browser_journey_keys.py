@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures come from tests/test_browser.py by import; the tests take them as arguments)
 """The whole journey of issue 19 by keyboard only, at 1280 px and at 390 px (issue 19, Acceptance).
 
 The same walk as tests/test_browser_journey.py (which also holds its helpers), driven with Tab,
@@ -12,11 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import (  # noqa: F401  (fixtures)
+from chromium import Console
+from test_browser import (
     SIZES,
-    Console,
-    browser,
-    live_server,
 )
 from test_browser_journey import (
     NEWEST,
@@ -105,7 +102,7 @@ def test_the_whole_journey_by_keyboard(browser, live_server, tmp_path, size):
 
     def shot(name: str) -> None:
         path = tmp_path / f"keys-{size}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path))
         assert path.stat().st_size > 1000
 
     try:

@@ -1,0 +1,82 @@
+"""pytest plugin: one headless Chromium and one live configurator per test session (per xdist worker).
+
+The browser is Debian's ``/usr/lib/chromium/chromium`` (``make test`` installs it), driven by
+Playwright's Python package; ``playwright install`` is never run. Without that binary the browser
+tests skip with a loud reason, and fail under ``$CI``. The server is the real app under uvicorn on a
+socket bound to 127.0.0.1:0 (no port race), in a daemon thread with its lifespan on, on a store of
+its own. Both are shared by every browser test module a worker runs (starting them costs more than
+most tests); each test opens its own browser context, so no cookie, storage or page is shared, and
+the tests name their plans apart.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
+
+
+def need_chromium() -> None:
+    """Skip (fail under ``$CI``) when Debian's chromium is not installed."""
+    if CHROMIUM.exists():
+        return
+    reason = f"Debian's chromium is not installed at {CHROMIUM} (make test installs it: apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI must run the browser tests")
+    pytest.skip(reason)
+
+
+class Console:
+    """Console errors and uncaught page errors of one page."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on(
+            "console",
+            lambda msg: self.errors.append(f"console: {msg.text} at {msg.location}") if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a live configurator on a new store (with the built-in catalogs)."""
+    from webapp import new_store, running
+
+    url = new_store(tmp_path_factory.mktemp("browser"))
+    with running(url=url) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium (Playwright's ``Browser``)."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    """A page at 1280 x 900 in a context of its own; the test fails on any console or page error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    console = Console(pg)
+    pg.set_default_timeout(15_000)
+    pg.shots = tmp_path  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert console.errors == [], console.errors

@@ -36,9 +36,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None, *, cluster: object = None) -> int:
+def main(argv: list[str] | None = None, *, cluster: object = None, browser: object = None) -> int:
     """Run the suites; ``cluster`` is a running ``tests.pg.PgCluster`` to use (default: start one when
-    a suite first needs PostgreSQL, and stop it at the end)."""
+    a suite first needs PostgreSQL, and stop it at the end), ``browser`` a running Playwright Chromium
+    (default: the browser suite launches its own)."""
     args = parse_args(argv)
     if args.update and not (args.only and args.out):
         raise SystemExit("python -m bench: --update needs --only SUITE and --out DIR (the results to update)")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None, *, cluster: object = None) -> int:
         Path(tempfile.mkdtemp(prefix="connectplan-bench-")) if args.quick else Path(__file__).resolve().parent
     )
     workdir = Path(tempfile.mkdtemp(prefix="connectplan-bench-work-"))
-    config = Config(workdir=workdir, quick=args.quick, sizes=sizes, cluster=cluster)
+    config = Config(workdir=workdir, quick=args.quick, sizes=sizes, cluster=cluster, browser=browser)
     results: list[SuiteResult] = []
     start = time.perf_counter()
     try:

@@ -31,6 +31,9 @@ class Config:
     #: the run's throwaway PostgreSQL cluster (``tests/pg.py``'s ``PgCluster``): given by the caller
     #: (the smoke test passes its session's), or started by :meth:`postgres` on first use
     cluster: Any = None
+    #: a running Playwright ``Browser`` (Chromium) to use instead of launching one: Playwright's sync API
+    #: runs one instance per thread, so the smoke test passes the one its session already holds
+    browser: Any = None
     _owns_cluster: bool = field(default=False, repr=False)
 
     def postgres(self) -> Any:

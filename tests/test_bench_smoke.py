@@ -35,11 +35,14 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
     out = tmp_path_factory.mktemp("bench-out")
     # the session's PostgreSQL cluster (tests/pg.py) serves the store and team suites: no second start
     # (without one, those suites report why they skipped PostgreSQL, which the tests below accept)
-    try:
-        cluster = request.getfixturevalue("pg_cluster")
-    except pytest.skip.Exception:
-        cluster = None
-    assert bench_main(["--quick", "--out", str(out)], cluster=cluster) == 0
+    # and its Chromium serves the browser suite (Playwright's sync API allows one per thread)
+    shared = {}
+    for name in ("pg_cluster", "browser"):
+        try:
+            shared[name] = request.getfixturevalue(name)
+        except pytest.skip.Exception:
+            shared[name] = None
+    assert bench_main(["--quick", "--out", str(out)], cluster=shared["pg_cluster"], browser=shared["browser"]) == 0
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     doc["_markdown"] = (out / "RESULTS.md").read_text(encoding="utf-8")
     return doc

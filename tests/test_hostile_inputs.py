@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import tiny_doc
+from pg import sqlite_store
 
 from connectplan.cli import cli
 
@@ -37,7 +38,7 @@ def _one_line(result, *needles: str, code: int = 2) -> str:
 
 @pytest.fixture
 def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'plans.db'}"
+    return sqlite_store(tmp_path / "plans.db")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pg import sqlite_store
 
 from connectplan.cli import cli
 from connectplan.outfile import OutputError, write_output
@@ -25,7 +26,7 @@ NEEDS_ROOT = pytest.mark.skipif(not IS_ROOT, reason="making a character device n
 
 @pytest.fixture
 def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'plans.db'}"
+    return sqlite_store(tmp_path / "plans.db")
 
 
 @pytest.fixture

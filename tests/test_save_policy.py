@@ -19,6 +19,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from pg import sqlite_store
 from webapp import Page, client_for, post
 
 from connectplan.cli import cli
@@ -47,7 +48,7 @@ EMBEDDED_2024_ARGS = (
 
 @pytest.fixture
 def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'policy.db'}"
+    return sqlite_store(tmp_path / "policy.db")
 
 
 @pytest.fixture

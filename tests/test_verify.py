@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import stripe
 from click.testing import CliRunner
+from pg import sqlite_store
 from stripe_server import FakeStripe
 
 from connectplan.cli import cli
@@ -285,7 +286,7 @@ def server() -> Iterator[FakeStripe]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    url = sqlite_store(tmp_path / "plans.db")
     with open_workspace(url) as ws:
         for name, catalog, sets in (V2_PLAN, V1_PLAN):
             ws.new_plan(name, catalog=catalog, preset="marketplace", set=sets, message="for verify")

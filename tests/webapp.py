@@ -22,11 +22,9 @@ LOOPBACK = ("127.0.0.1", 50000)
 
 def new_store(directory: Path) -> str:
     """The URL of a new store at schema head, with the built-in catalogs, in ``directory``."""
-    from connectplan.workspace import upgrade_store
+    from pg import sqlite_store
 
-    url = f"sqlite:///{directory / 'store.db'}"
-    upgrade_store(url)
-    return url
+    return sqlite_store(directory / "store.db")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ run with this environment), so it is exactly what a user of that version has on 
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import subprocess
@@ -14,6 +15,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from connectplan.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 #: main before catalog revisions, multi-choice and the 2026 edition (after the mechanical lint commits)
@@ -38,10 +42,17 @@ def old_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run(["git", "archive", "-o", str(archive), OLD_MAIN], cwd=ROOT, check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(target / "src", filter="data")
+    # bytecode once, as an installed release has it (PYTHONDONTWRITEBYTECODE would recompile it per process)
+    compileall.compile_dir(target / "src", quiet=2, workers=0)
     return target / "src"
 
 
 def _run(code: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``connectplan ARGS`` of the code at ``code`` on store ``db``: the old release as a process of its own,
+    this checkout (``ROOT``) in this process, through Click's runner (the same command line, no start-up)."""
+    if code == ROOT:
+        result = CliRunner().invoke(cli, ["--db", f"sqlite:///{db}", *args])
+        return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
     env = {**os.environ, "PYTHONPATH": str(code), "CONNECTPLAN_DATABASE_URL": f"sqlite:///{db}"}
     return subprocess.run(
         [sys.executable, "-m", "connectplan", *args], cwd=code, env=env, capture_output=True, text=True, check=False

@@ -234,12 +234,16 @@ def serve_process(url: str, cwd: Any, *args: str, env: dict[str, str] | None = N
 
 
 def _healthz_ratio_during_cold_pages(url: str, cwd: Any) -> tuple[float, float, int]:
-    """A new server: the median /healthz time while cold configurator pages compute, over the idle median."""
+    """A new server: the median /healthz time while cold configurator pages compute, over the idle median.
+
+    The idle samples are taken just before and just after each cold page, so both sides of the ratio see
+    the same load from the rest of the machine (other test workers, a browser)."""
     with serve_process(url, cwd) as (port, _log):
         assert _get(port, f"/?catalog={CAT}")[0] == 200  # templates compiled; the other editions stay cold
-        idle = [_get(port, "/healthz")[2] for _ in range(30)]
+        idle = [_get(port, "/healthz")[2] for _ in range(10)]
         during: list[float] = []
         for catalog in ("stripe-connect@2025", "stripe-connect@2026", "stripe-connect@2026-12"):
+            idle += [_get(port, "/healthz")[2] for _ in range(10)]
             page: list[int] = []  # each a cold page: the catalog read from the store, then SAT work
             worker = threading.Thread(target=lambda c=catalog, p=page: p.append(_get(port, f"/?catalog={c}")[0]))
             worker.start()
@@ -249,16 +253,18 @@ def _healthz_ratio_during_cold_pages(url: str, cwd: Any) -> tuple[float, float, 
                 during.append(took)
             worker.join()
             assert page == [200]
+            idle += [_get(port, "/healthz")[2] for _ in range(10)]
     return statistics.median(during) / statistics.median(idle), statistics.median(idle), len(during)
 
 
 def test_a_cold_configurator_page_does_not_delay_concurrent_healthz(tmp_path):
     """Measured, not a fixed time: the ratio to an idle /healthz of the same server. With the page computed on
-    the event loop it was ~47x; in the thread pool it is ~1.5-3x, more when other processes load the machine,
-    so the measurement is taken up to three times (a blocked loop fails every time)."""
+    the event loop it was ~47x; in the thread pool it is ~1.5-3x, more when other processes load the machine
+    (the suite's other worker driving Chromium), so the measurement is taken up to five times (a blocked loop
+    fails every time)."""
     url = new_store(tmp_path)
     attempts = []
-    for _ in range(3):
+    for _ in range(5):
         attempts.append(_healthz_ratio_during_cold_pages(url, tmp_path))
         if attempts[-1][0] <= 3.0:
             return

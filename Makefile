@@ -60,7 +60,7 @@ lint: $(STAMP)
 TEST_WORKERS ?= auto
 
 test: lint system-graphviz system-postgres system-chromium
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 serve: $(STAMP) system-graphviz
 	$(VENV)/bin/connectplan serve $(SERVE_ARGS)

@@ -51,7 +51,29 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(root / package, quiet=2, workers=0 if package == "connectplan" else 1)
 
 
+#: The test files that take longest (pytest --durations, summed per file), longest first. ``make test``
+#: hands whole files to its workers in collection order (``--dist loadfile --no-loadscope-reorder``): these
+#: go out first, so no worker is left alone with a long file at the end while the others idle.
+LONGEST_FIRST = (
+    "test_browser_journey.py",
+    "test_bench_smoke.py",
+    "test_first_use.py",
+    "test_web_server.py",  # after the first browser file: its latency ratios are measured, and Chromium loads
+    "test_browser.py",
+    "test_browser_journey_keys.py",
+    "test_determinism.py",
+    "test_hostile_inputs.py",
+    "test_browser_history.py",
+    "test_fuzz.py",
+    "test_blueprint.py",
+    "test_verify.py",
+    "test_web_guided.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
     if shutil.which("dot") is None:
         skip = pytest.mark.skip(reason="Graphviz 'dot' is not installed here (make test installs it)")
         for item in items:

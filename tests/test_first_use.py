@@ -36,7 +36,7 @@ from tests.test_migrations import _tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 8
-ROUNDS = 3
+ROUNDS = 2
 #: the built-in editions and revisions (2024 r1-r3, 2025 r1-r3, 2026 r1+r2, 2026-12 r1)
 BUILTIN_ROWS = 9
 

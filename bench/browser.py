@@ -19,12 +19,16 @@ import http.client
 import os
 import re
 import statistics
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.suite import Config, SuiteResult
 from bench.timing import Figure, Samples, percentile, time_once
 from bench.web import Server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
 CATALOGS = ("stripe-connect@2024", "stripe-connect@2026-12")
@@ -87,7 +91,7 @@ def run(config: Config) -> SuiteResult:
         "browser", "One option change in Chromium, click to settled, vs the server (issue 19, point 8)"
     )
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError as exc:
         result.skipped = f"Playwright is not installed ({exc}); pip install 'connectplan[test]'"
         return result
@@ -99,19 +103,10 @@ def run(config: Config) -> SuiteResult:
     url = f"sqlite:///{config.workdir / 'browser.db'}"
     upgrade_store(url)
     server = Server(url, config.workdir)
-    catalogs = CATALOGS[-1:] if config.quick else CATALOGS  # quick: the code path once
     try:
-        if config.browser is not None:
-            for catalog in catalogs:
-                _changes(config, result, server, config.browser, catalog)
-        else:
-            with sync_playwright() as pw:
-                chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-                try:
-                    for catalog in catalogs:
-                        _changes(config, result, server, chromium, catalog)
-                finally:
-                    chromium.close()
+        with _chromium(config) as chromium:
+            for catalog in CATALOGS[-1:] if config.quick else CATALOGS:  # quick: the code path once
+                _changes(config, result, server, chromium, catalog)
     finally:
         server.close()
     result.notes.append(
@@ -125,6 +120,22 @@ def run(config: Config) -> SuiteResult:
         "(compare the two Server-Timing rows), so the baseline is, if anything, on the fast side."
     )
     return result
+
+
+@contextmanager
+def _chromium(config: Config) -> Iterator[Any]:
+    """The run's Chromium (``config.browser``), or one launched for the suite and closed after it."""
+    if config.browser is not None:
+        yield config.browser
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any, catalog: str) -> None:

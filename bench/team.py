@@ -287,12 +287,10 @@ def run(config: Config) -> SuiteResult:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
 
-        import tests.pg  # noqa: F401
+        cluster = config.postgres()
     except ImportError as exc:
         result.skipped = f"needs the web and postgresql extras and tests/pg.py ({exc})"
         return result
-    try:
-        cluster = config.postgres()
     except (RuntimeError, OSError) as exc:
         result.skipped = f"PostgreSQL could not be started: {exc}"
         return result

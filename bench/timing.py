@@ -17,6 +17,7 @@ import subprocess
 import time
 import tracemalloc
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -140,23 +141,22 @@ class Figure:
 #: whether :func:`time_once` collects garbage before each call; a quick run (``--quick``, whose figures
 #: mean nothing) turns it off, because a full collection of a large heap (the test session's, when the
 #: smoke test runs the suites in-process) costs more than the tiny calls it precedes
-_COLLECT = [True]
+_COLLECT: ContextVar[bool] = ContextVar("collect_before_each_call", default=True)
 
 
 @contextmanager
 def collecting(enabled: bool) -> Iterator[None]:
     """Within the block, :func:`time_once` runs a garbage collection before each call only if ``enabled``."""
-    saved = _COLLECT[0]
-    _COLLECT[0] = enabled
+    token = _COLLECT.set(enabled)
     try:
         yield
     finally:
-        _COLLECT[0] = saved
+        _COLLECT.reset(token)
 
 
 def time_once(fn: Callable[[], Any]) -> float:
     """Seconds one call of ``fn`` takes (garbage collection is run before, not during, the call)."""
-    if _COLLECT[0]:
+    if _COLLECT.get():
         gc.collect()
     start = time.perf_counter()
     fn()

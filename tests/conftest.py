@@ -88,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     root = Path(__file__).resolve().parent.parent
     for package in ("engine", "db", "visualize", "migrations", "connectplan", "bench", "tests"):
-        compileall.compile_dir(root / package, quiet=2, workers=0 if package == "connectplan" else 1)
+        compileall.compile_dir(root / package, quiet=2)
 
 
 #: The test files that take longest (pytest --durations, summed per file), longest first. ``make test``

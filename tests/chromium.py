@@ -12,8 +12,9 @@ the tests name their plans apart.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -69,14 +70,25 @@ def browser():
             chromium.close()
 
 
+@contextmanager
+def opened(browser, **options: Any) -> Iterator[tuple[Any, Console]]:
+    """A page (15 s default timeout) and its :class:`Console`, in a browser context of its own made with
+    ``options`` (``viewport=...``); the context is closed afterwards. What the console may hold is the test's
+    to assert."""
+    context = browser.new_context(**options)
+    try:
+        page = context.new_page()
+        console = Console(page)
+        page.set_default_timeout(15_000)
+        yield page, console
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser, tmp_path):
     """A page at 1280 x 900 in a context of its own; the test fails on any console or page error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    console = Console(pg)
-    pg.set_default_timeout(15_000)
-    pg.shots = tmp_path  # type: ignore[attr-defined]
-    yield pg
-    context.close()
+    with opened(browser, viewport={"width": 1280, "height": 900}, accept_downloads=True) as (pg, console):
+        pg.shots = tmp_path  # type: ignore[attr-defined]
+        yield pg
     assert console.errors == [], console.errors

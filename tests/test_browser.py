@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from chromium import Console
+from chromium import Console, opened
 
 pytestmark = pytest.mark.browser
 
@@ -132,15 +132,11 @@ def expand_panel(page, open_: bool) -> None:
 
 @pytest.fixture(params=sorted(SIZES))
 def sized(request, browser, tmp_path):
-    context = browser.new_context(viewport=SIZES[request.param], accept_downloads=True)
-    pg = context.new_page()
-    console = Console(pg)
-    pg.set_default_timeout(15_000)
-    pg.shots = tmp_path  # type: ignore[attr-defined]
-    pg.prefix = f"{request.param}-"  # type: ignore[attr-defined]
-    pg.size = request.param  # type: ignore[attr-defined]
-    yield pg
-    context.close()
+    with opened(browser, viewport=SIZES[request.param], accept_downloads=True) as (pg, console):
+        pg.shots = tmp_path  # type: ignore[attr-defined]
+        pg.prefix = f"{request.param}-"  # type: ignore[attr-defined]
+        pg.size = request.param  # type: ignore[attr-defined]
+        yield pg
     assert console.errors == [], console.errors
 
 

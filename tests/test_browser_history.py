@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from chromium import Console
+from chromium import opened
 
 pytestmark = pytest.mark.browser
 
@@ -69,12 +69,8 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):
     from playwright.sync_api import expect
 
     height = 900 if width > 400 else 844
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    console = Console(page)
-    page.set_default_timeout(15_000)
-    plan = f"journey-{width}"
-    try:
+    with opened(browser, viewport={"width": width, "height": height}) as (page, console):
+        plan = f"journey-{width}"
         # -- save a plan: the name is checked as it is typed
         page.goto(f"{live_server}/?catalog={C26}&preset=saas")
         _open_panel(page)
@@ -170,19 +166,13 @@ def test_history_journey_by_keyboard(browser, live_server, tmp_path, width):
         expect(page.locator("table.log")).to_contain_text("onto the full decision set")
         _no_sideways_scroll(page, width)
         _shot(page, tmp_path, f"{width}-9-history")
-    finally:
-        context.close()
     assert console.errors == [], console.errors
 
 
 def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    console = Console(page)
-    page.set_default_timeout(15_000)
-    try:
+    with opened(browser, viewport={"width": 390, "height": 844}) as (page, console):
         page.goto(f"{live_server}/?catalog={C26}&preset=marketplace")
         _open_panel(page)
         _type_into(page, "form[action='/plans'] input[name=name]", "keyboard-compare")
@@ -210,19 +200,13 @@ def test_compare_a_preset_with_a_plan_from_the_compare_form_by_keyboard(browser,
         expect(heading).to_be_focused()
         _no_sideways_scroll(page, 390)
         _shot(page, tmp_path, "compare-form")
-    finally:
-        context.close()
     assert console.errors == [], console.errors
 
 
 def test_a_refused_save_lands_on_the_field_at_fault_with_the_input_kept(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    console = Console(page)
-    page.set_default_timeout(15_000)
-    try:
+    with opened(browser, viewport={"width": 1280, "height": 900}) as (page, console):
         for attempt in ("first", "second"):
             page.goto(f"{live_server}/?catalog={C26}&preset=saas")
             _type_into(page, "form[action='/plans'] input[name=name]", "taken-name")
@@ -241,8 +225,6 @@ def test_a_refused_save_lands_on_the_field_at_fault_with_the_input_kept(browser,
         _type_into(page, "#retry-name", "taken-name-2")
         page.keyboard.press("Enter")
         _confirmed(page, "Saved taken-name-2@1")
-    finally:
-        context.close()
     # Chromium logs the refused POST's status as a console error; nothing else may be logged
     assert [e for e in console.errors if "status of 409 (Conflict)" not in e] == [], console.errors
     assert len(console.errors) == 1

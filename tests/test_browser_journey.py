@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 import pytest
-from chromium import Console
+from chromium import opened
 from test_browser import (
     SIZES,
     _poll,
@@ -156,13 +156,9 @@ def save_new_plan(walk: Walk, name: str, message: str, *, refused: bool = False)
 def test_the_whole_journey_by_mouse(browser, live_server, tmp_path, size):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
-    page = context.new_page()
-    console = Console(page)
-    page.set_default_timeout(15_000)
-    walk = Walk(page, tmp_path, size)
-    plan, old_plan = f"walk-{size}", f"walk-{size}-2026"
-    try:
+    with opened(browser, viewport=SIZES[size], accept_downloads=True) as (page, console):
+        walk = Walk(page, tmp_path, size)
+        plan, old_plan = f"walk-{size}", f"walk-{size}-2026"
         # -- a plan on stripe-connect@2026, picked in the edition bar, to upgrade later
         page.goto(f"{live_server}/")
         page.click(f"nav.editions a[href$='{C26.split('@')[1]}']")
@@ -300,8 +296,6 @@ def test_the_whole_journey_by_mouse(browser, live_server, tmp_path, size):
         walk.state("error page: unknown route")
         assert page.goto(f"{live_server}/?catalog={OLD}&dashboard=zzz").status == 400
         walk.state("error page: bad input")
-    finally:
-        context.close()
     walk.done()
     refused = ("status of 404", "status of 400", "status of 409")  # Chromium logs the error pages' statuses
     assert [e for e in console.errors if not any(r in e for r in refused)] == [], console.errors

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from chromium import Console
+from chromium import opened
 from test_browser import (
     SIZES,
 )
@@ -94,18 +94,14 @@ def save_new_plan_by_keyboard(page, name: str, message: str) -> None:
 def test_the_whole_journey_by_keyboard(browser, live_server, tmp_path, size):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=SIZES[size], accept_downloads=True)
-    page = context.new_page()
-    console = Console(page)
-    page.set_default_timeout(15_000)
-    plan, old_plan = f"keys-{size}", f"keys-{size}-2026"
+    with opened(browser, viewport=SIZES[size], accept_downloads=True) as (page, console):
+        plan, old_plan = f"keys-{size}", f"keys-{size}-2026"
 
-    def shot(name: str) -> None:
-        path = tmp_path / f"keys-{size}-{name}.png"
-        page.screenshot(path=str(path))
-        assert path.stat().st_size > 1000
+        def shot(name: str) -> None:
+            path = tmp_path / f"keys-{size}-{name}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size > 1000
 
-    try:
         # -- a plan on stripe-connect@2026, picked in the edition bar, to upgrade later
         page.goto(f"{live_server}/")
         tab_to(page, "nav.editions a[href$='%402026']")
@@ -209,6 +205,4 @@ def test_the_whole_journey_by_keyboard(browser, live_server, tmp_path, size):
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(rf"/versions/{plan}(@|%40)2/blueprint$"))
         shot("9-blueprint")
-    finally:
-        context.close()
     assert console.errors == [], console.errors

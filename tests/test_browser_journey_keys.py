@@ -90,6 +90,18 @@ def save_new_plan_by_keyboard(page, name: str, message: str) -> None:
     landed(page, rf"/versions/{name}@1$", f"Saved {name}@1")
 
 
+def pick_edition_and_preset(page, url: str, edition: str, preset: str) -> None:
+    """From ``url``, pick ``stripe-connect@EDITION`` in the edition bar and then a preset, by keyboard."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    tab_to(page, f"nav.editions a[href$='%40{edition}']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"catalog=stripe-connect%40{re.escape(edition)}$"))
+    tab_to(page, f"#preset-{preset}")
+    key_update(page, "Enter")
+
+
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_the_whole_journey_by_keyboard(browser, live_server, tmp_path, size):
     from playwright.sync_api import expect
@@ -103,21 +115,11 @@ def test_the_whole_journey_by_keyboard(browser, live_server, tmp_path, size):
             assert path.stat().st_size > 1000
 
         # -- a plan on stripe-connect@2026, picked in the edition bar, to upgrade later
-        page.goto(f"{live_server}/")
-        tab_to(page, "nav.editions a[href$='%402026']")
-        page.keyboard.press("Enter")
-        expect(page).to_have_url(re.compile(r"catalog=stripe-connect%402026$"))
-        tab_to(page, "#preset-saas")
-        key_update(page, "Enter")
+        pick_edition_and_preset(page, f"{live_server}/", "2026", "saas")
         save_new_plan_by_keyboard(page, old_plan, "on the 2026 edition")
 
         # -- an edition, a preset, two sections, a blocked state fixed in one keypress
-        page.goto(f"{live_server}/?catalog={NEWEST}")
-        tab_to(page, "nav.editions a[href$='%402024']")
-        page.keyboard.press("Enter")
-        expect(page).to_have_url(re.compile(r"catalog=stripe-connect%402024$"))
-        tab_to(page, "#preset-marketplace")
-        key_update(page, "Enter")
+        pick_edition_and_preset(page, f"{live_server}/?catalog={NEWEST}", "2024", "marketplace")
         shot("1-preset")
         arrow_to(page, "onboarding", "opt-onboarding-hosted")
         tab_to(page, "#nav-payments")

@@ -40,14 +40,20 @@ ROUNDS = 2
 #: the built-in editions and revisions (2024 r1-r3, 2025 r1-r3, 2026 r1+r2, 2026-12 r1)
 BUILTIN_ROWS = 9
 
-# One helper process pays for the imports (the CLI, SQLAlchemy, networkx, ...) and forks one child
-# per command; each child waits on a pipe that the helper closes once all of them exist, so they
-# open the store at the same moment rather than one after the other as they finish starting up.
+# One helper process pays for the imports (the CLI, SQLAlchemy, networkx, Alembic, ...) and for
+# parsing the built-in catalog files, and forks one child per command; each child waits on a pipe
+# that the helper closes once all of them exist, so they open the store at the same moment rather
+# than one after the other as they finish starting up. What the children race on is the store:
+# its schema and the import of the catalogs' rows, which each child still does itself.
 _TOGETHER = r"""
 import json, os, sys, traceback
 argvs, out_dir = json.loads(sys.argv[1]), sys.argv[2]
 import connectplan.workspace
 from connectplan.cli import main
+from connectplan.catalog_files import builtin_loaders
+import alembic.command, alembic.config, alembic.runtime.migration, alembic.script
+for load in builtin_loaders().values():
+    load()
 go_r, go_w = os.pipe()
 pids = []
 for i, argv in enumerate(argvs):

@@ -361,10 +361,9 @@ def test_the_server_recovers_by_itself_after_postgresql_restarts(pg_cluster):
     """Stop PostgreSQL under a running server: requests get 503 (never 400 or 500); start it: they succeed."""
     from connectplan.web.app import create_app
     from connectplan.web.settings import WebSettings
-    from connectplan.workspace import open_workspace, upgrade_store
+    from connectplan.workspace import open_workspace
 
-    url = pg_cluster.new_database()
-    upgrade_store(url)
+    url = pg_cluster.new_store()
     with open_workspace(url) as ws:
         ws.new_plan("acme", catalog=CAT, set=FULL, message="one")
     app = create_app(WebSettings(url=url, port=8765, allowed_hosts=("127.0.0.1",), pool_timeout=2.0))
@@ -429,10 +428,9 @@ def test_postgresql_stopped_for_5_s_under_load_answers_503_only_during_the_outag
 
     from connectplan.web.app import create_app
     from connectplan.web.settings import WebSettings
-    from connectplan.workspace import open_workspace, upgrade_store
+    from connectplan.workspace import open_workspace
 
-    url = pg_cluster.new_database()
-    upgrade_store(url)
+    url = pg_cluster.new_store()
     clients = 4
     with open_workspace(url) as ws:
         for i in range(clients):
@@ -451,6 +449,7 @@ def test_postgresql_stopped_for_5_s_under_load_answers_503_only_during_the_outag
             if n % 2:
                 status = _get(port, f"/api/plans/c{i}")[0]
                 answers.append((start, time.monotonic(), "read", status))
+                time.sleep(0.02)  # a client's pace: about 25 requests a second each, saves included
                 continue
             charge = "direct" if current[i] != "direct" else "destination"  # a change from the stored version
             form = urlencode(
@@ -818,6 +817,7 @@ def test_an_external_exclusive_lock_on_sqlite_freezes_nothing_but_the_save(tmp_p
                     status, _, took = _get(port, path)
                     assert status == 200, path
                     during[path].append(took)
+                time.sleep(0.05)  # a probe round about every 0.1 s: some 100 samples of each, not a busy loop
             assert saved == []  # the save waits for the lock
         finally:
             lock.execute("COMMIT")

@@ -343,7 +343,7 @@ def test_a_non_utf8_encoding_escapes_what_it_cannot_show(cp, url, encoding):
 
 
 # ---------------------------------------------------------------------------
-# catalog text a store cannot hold; a catalog with 200,000 problems
+# catalog text a store cannot hold; a catalog with 50,000 problems
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
@@ -386,8 +386,10 @@ def _builtin_refs() -> list[str]:
     return list(builtin_loaders())
 
 
-def test_a_yaml_catalog_with_200000_unknown_keys(runner, tmp_path):
-    text = yaml.safe_dump(tiny_doc(), sort_keys=False) + "".join(f"u{i}: 0\n" for i in range(200_000))
+def test_a_yaml_catalog_with_50000_unknown_keys(runner, tmp_path):
+    """The first 50 problems are recorded and the rest counted (a thousand times more problems than are
+    shown; the parse of such a file, not the check, is what takes time: 3 s for 200,000 keys)."""
+    text = yaml.safe_dump(tiny_doc(), sort_keys=False) + "".join(f"u{i}: 0\n" for i in range(50_000))
     f = tmp_path / "many.yaml"
     f.write_text(text)
     result = runner.invoke(cli, ["catalog", "validate", str(f)])
@@ -395,10 +397,10 @@ def test_a_yaml_catalog_with_200000_unknown_keys(runner, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 51, len(lines)
     assert "u0: unknown key 'u0'" in lines[0] and "u49" in lines[49]
-    assert lines[50] == f"{f}: ... and 199950 more problems (only the first 50 are shown)"
+    assert lines[50] == f"{f}: ... and 49950 more problems (only the first 50 are shown)"
     lint = runner.invoke(cli, ["catalog", "lint", str(f)])
     assert lint.exit_code == 1 and len(lint.stdout.splitlines()) < 60
-    assert "199950 more problems" in lint.stdout
+    assert "49950 more problems" in lint.stdout
 
 
 # ---------------------------------------------------------------------------

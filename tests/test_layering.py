@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,12 @@ from pathlib import Path
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for all the tests here (trees are only read)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _modules_after(code: str) -> set[str]:
@@ -54,7 +61,7 @@ def test_engine_source_imports_only_stdlib_and_networkx():
     allowed_third_party = {"networkx"}
     stdlib = set(sys.stdlib_module_names)
     for path in sorted((ROOT / "engine").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             names: list[str] = []
             if isinstance(node, ast.Import):
@@ -69,7 +76,7 @@ def test_engine_source_imports_only_stdlib_and_networkx():
 
 def test_engine_never_prints_or_spawns():
     for path in sorted((ROOT / "engine").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id != "print", f"print() in {path.name}"
@@ -106,7 +113,7 @@ def _project_import_graph() -> nx.DiGraph:
     G.add_nodes_from(modules)
     for name, path in modules.items():
         is_pkg = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
@@ -141,7 +148,7 @@ def _engine_imports() -> dict[str, set[str]]:
     for path in sorted((ROOT / "engine").glob("*.py")):
         name = "engine" if path.stem == "__init__" else f"engine.{path.stem}"
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix):
                 found.add(node.module.removeprefix("connectplan."))
             elif isinstance(node, ast.Import):
@@ -247,7 +254,7 @@ def test_contract_web_cli_and_output_reach_the_database_only_through_the_workspa
 def _class_methods(directory: Path) -> list[tuple[str, str, str]]:
     found = []
     for path in sorted(directory.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ClassDef):
                 found += [(path.name, node.name, f.name) for f in node.body if isinstance(f, ast.FunctionDef)]
     return found
@@ -264,7 +271,7 @@ def test_engine_and_db_build_no_json_documents():
 
 def _string_constants(path: Path) -> list[str]:
     """Every string constant of a module but its docstrings."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)

@@ -343,12 +343,10 @@ def test_resolve_and_plans_read_the_catalog_from_the_store(cp, tmp_path):
 
 
 @pytest.mark.postgres
-def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_url):
-    from connectplan.workspace import upgrade_store
-
+def test_export_from_sqlite_import_into_postgres_and_back(runner, tmp_path, pg_cluster):
     sqlite_a = f"sqlite:///{tmp_path / 'a.db'}"
     sqlite_b = f"sqlite:///{tmp_path / 'b.db'}"
-    upgrade_store(pg_url)
+    pg_url = pg_cluster.new_store()  # at schema head with the built-in catalogs
 
     def run(db, *args):
         return _ok(runner.invoke(cli, ["--db", db, *args]))

@@ -398,10 +398,8 @@ def test_connectplan_serve_on_a_fresh_store_meets_the_acceptance_checks(tmp_path
 
 
 @pytest.mark.postgres
-def test_several_workers_on_postgresql_share_every_save(tmp_path, pg_url):
-    from connectplan.workspace import upgrade_store
-
-    upgrade_store(pg_url)
+def test_several_workers_on_postgresql_share_every_save(tmp_path, pg_cluster):
+    pg_url = pg_cluster.new_store()  # at schema head with the built-in catalogs
     proc, port, log = _serve(pg_url, tmp_path, "--workers", "2")
     try:
         _wait_healthy(port)

@@ -95,19 +95,22 @@ def pytest_configure(config: pytest.Config) -> None:
 #: hands whole files to its workers in collection order (``--dist loadfile --no-loadscope-reorder``): these
 #: go out first, so no worker is left alone with a long file at the end while the others idle.
 LONGEST_FIRST = (
+    # the browser files first, on both workers at once, so that the latency-measuring tests of
+    # test_web_server.py (which wait for a quiet machine) mostly run after them
     "test_browser_journey.py",
-    "test_bench_smoke.py",
-    "test_first_use.py",
-    "test_web_server.py",  # after the first browser file: its latency ratios are measured, and Chromium loads
     "test_browser.py",
     "test_browser_journey_keys.py",
-    "test_determinism.py",
-    "test_hostile_inputs.py",
     "test_browser_history.py",
-    "test_fuzz.py",
+    "test_bench_smoke.py",
+    "test_web_server.py",
+    "test_hostile_inputs.py",
+    "test_determinism.py",
     "test_blueprint.py",
-    "test_verify.py",
+    "test_first_use.py",
+    "test_fuzz.py",
     "test_web_guided.py",
+    "test_browser_figures.py",
+    "test_verify.py",
 )
 
 

@@ -123,11 +123,9 @@ def run(config: Config) -> SuiteResult:
 
 
 @contextmanager
-def _chromium(config: Config) -> Iterator[Any]:
-    """The run's Chromium (``config.browser``), or one launched for the suite and closed after it."""
-    if config.browser is not None:
-        yield config.browser
-        return
+def launched_chromium() -> Iterator[Any]:
+    """Debian's headless Chromium (:data:`CHROMIUM`) through Playwright (a ``Browser``), closed afterwards.
+    The test suite's browser fixture (tests/chromium.py) launches it here too."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -136,6 +134,16 @@ def _chromium(config: Config) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@contextmanager
+def _chromium(config: Config) -> Iterator[Any]:
+    """The run's Chromium (``config.browser``), or one launched for the suite and closed after it."""
+    if config.browser is not None:
+        yield config.browser
+        return
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _changes(config: Config, result: SuiteResult, server: Server, chromium: Any, catalog: str) -> None:

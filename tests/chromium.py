@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bench.browser import CHROMIUM  # the one path ($CONNECTPLAN_CHROMIUM) for the suite and the benchmarks
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-CHROMIUM = Path(os.environ.get("CONNECTPLAN_CHROMIUM", "/usr/lib/chromium/chromium"))
 
 
 def need_chromium() -> None:
@@ -60,14 +59,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser():
     """Debian's headless Chromium (Playwright's ``Browser``)."""
     need_chromium()
-    from playwright.sync_api import sync_playwright
+    from bench.browser import launched_chromium
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @contextmanager

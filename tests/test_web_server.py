@@ -233,6 +233,9 @@ def serve_process(url: str, cwd: Any, *args: str, env: dict[str, str] | None = N
         log.close()
 
 
+# -- the route names ----------------------------------------------------------------------------------------
+
+
 def test_write_routes_are_posts():
     names = {name for _, _, name in WRITE_ROUTES}
     assert names == {"plan_new", "plan_set", "plan_tag", "plan_fork", "plan_upgrade"}

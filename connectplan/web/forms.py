@@ -7,9 +7,10 @@ forms also carry as an HTML ``pattern``); a write the input or the store refuses
 with the page that failed: the message, the field at fault marked, and the form again with the
 user's input in it (:class:`Retry`), so nothing typed is lost.
 
-These views are ``async`` only to read the form; every Workspace call and every template goes through
-:func:`run_blocking`, the one seam onto the thread pool, so no SQL, file I/O or subprocess runs on the
-event loop (``tests/test_web_server.py`` fails if a statement does, for every route).
+These views are plain ``def``, like every other view: Starlette runs them in its thread pool, so no SQL,
+file I/O, subprocess or template runs on the event loop (``tests/test_web_server.py`` fails if a statement
+does, for every route). Only reading the posted body is async; :func:`read_form` hands that one step to
+the event loop and waits for it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from connectplan.web.params import RESERVED, BadRequest, parse_selection, query_
 from connectplan.web.views import REFUSED_STATUS, record_catalog_link, render, ws_of
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
 
     from starlette.requests import Request
 
@@ -44,13 +45,21 @@ __all__ = [
     "post_new_version",
     "post_tag",
     "post_upgrade",
+    "read_form",
     "read_only",
-    "run_blocking",
 ]
 
 
-def _form_pairs(form: Any) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+def read_form(request: Request) -> list[tuple[str, str]]:
+    """The posted form's text fields, in order, for a view running in the thread pool: the body is read
+    and parsed on the event loop (the only async step of a write), which this thread waits for."""
+    from anyio import from_thread
+
+    async def read() -> list[tuple[str, str]]:
+        form = await request.form()
+        return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+    return from_thread.run(read)
 
 
 #: the author a web save records when its form leaves the author empty (never the server process's $USER)
@@ -145,12 +154,12 @@ def _configurator_url(pairs: list[tuple[str, str]], **extra: object) -> str:
     return "/?" + urlencode(kept)
 
 
-async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[Response]]) -> Response:
+def _answer(request: Request, retry: Retry, write: Callable[[], Response]) -> Response:
     """``write()``; when the input or the store refuses it, the error page with the form again as typed.
 
     Unavailable stores and unknown plans go to the app's error handler (nothing to retry there)."""
     try:
-        return await write()
+        return write()
     except ConnectplanError as exc:
         if exc.kind in (UNAVAILABLE, NOT_FOUND):
             raise
@@ -158,7 +167,7 @@ async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[
         field = getattr(exc, "field", None)
         retry = replace(retry, field="new_name" if retry.kind == "fork" and field == "name" else field)
         if retry.kind == "upgrade":
-            retry = replace(retry, targets=await run_blocking(_targets, request, retry))
+            retry = replace(retry, targets=_targets(request, retry))
         context = {
             "error": web_message(exc),
             "status": status,
@@ -167,7 +176,7 @@ async def _answer(request: Request, retry: Retry, write: Callable[[], Awaitable[
             "retry": retry,
         }
         template = "_error.html" if "hx-request" in request.headers else "error.html"
-        return await run_blocking(render, request, template, context, status=status)
+        return render(request, template, context, status=status)
 
 
 def _landed(request: Request, url: str) -> Response:
@@ -189,67 +198,65 @@ def _targets(request: Request, retry: Retry) -> tuple[Any, ...]:
     return tuple(upgrade_targets(ws.catalogs(), record))
 
 
-async def post_new_plan(request: Request) -> Response:
+def post_new_plan(request: Request) -> Response:
     """Save the configurator's selection as version 1 of a new plan."""
-    form = await request.form()
-    pairs = _form_pairs(form)
+    pairs = read_form(request)
     fields = dict(pairs)
     retry = Retry.of("plan_new", "/plans", pairs, _configurator_url(pairs))
 
-    async def write() -> Response:
+    def write() -> Response:
         name = fields.get("name", "").strip()
         if not name:
             raise BadRequest("give the new plan a name", "name")
         check_name(name, "name")
         ws = ws_of(request)
-        catalog = await run_blocking(ws.catalog, fields.get("catalog") or None)
+        catalog = ws.catalog(fields.get("catalog") or None)
         sel = parse_selection(pairs, catalog)
         options = _saving(fields, request)
-        record = await run_blocking(lambda: ws.new_plan(name, catalog=catalog, set=sel.mapping, **options))
+        record = ws.new_plan(name, catalog=catalog, set=sel.mapping, **options)
         return _landed(request, done_url(record.ref, "saved"))
 
-    return await _answer(request, retry, write)
+    return _answer(request, retry, write)
 
 
-async def post_new_version(request: Request) -> Response:
+def post_new_version(request: Request) -> Response:
     """Save the configurator's selection as a new version of a plan, computed from version ``base``.
 
     Only the properties that differ from ``base`` are sent to ``set_plan`` with ``base``, so a save
     that got in meanwhile is kept: re-applied on top when it touched other properties, else a
     conflict (409) with a button to reload on top of the winner.
     """
-    form = await request.form()
-    pairs = _form_pairs(form)
+    pairs = read_form(request)
     fields = dict(pairs)
     name = request.path_params["name"]
     base = fields.get("base", "")
     action = "/plans/" + quote_name(name) + "/versions"
     retry = Retry.of("plan_set", action, pairs, _configurator_url(pairs, plan=name, base=base))
 
-    async def write() -> Response:
+    def write() -> Response:
         if not base.isdigit():
             raise BadRequest("base must be the version number the change was made from", "base")
         if not fields.get("message", "").strip():
             raise BadRequest("say what this version changes: the message is required", "message")
         ws = ws_of(request)
-        base_view = await run_blocking(ws.plan, f"{name}@{base}")
+        base_view = ws.plan(f"{name}@{base}")
         sel = parse_selection(pairs, base_view.resolution.catalog)
         changes = changes_from(dict(base_view.record.selection), sel.mapping)
         try:
-            record = await run_blocking(lambda: ws.set_plan(name, changes, base=int(base), **_saving(fields, request)))
+            record = ws.set_plan(name, changes, base=int(base), **_saving(fields, request))
         except ConnectplanError as exc:
             if exc.kind != CONFLICT:
                 raise
-            return await _lost_race(request, exc, name, changes)
+            return _lost_race(request, exc, name, changes)
         return _landed(request, done_url(record.ref, "version"))
 
-    return await _answer(request, retry, write)
+    return _answer(request, retry, write)
 
 
-async def _lost_race(request: Request, exc: ConnectplanError, name: str, changes: dict[str, Any]) -> Response:
+def _lost_race(request: Request, exc: ConnectplanError, name: str, changes: dict[str, Any]) -> Response:
     """409: someone saved the same property first; the way forward is to reload on top of their version."""
     ws = ws_of(request)
-    latest = await run_blocking(ws.plan, f"{name}@latest")
+    latest = ws.plan(f"{name}@latest")
     merged = {**dict(latest.record.selection), **changes}
     link = record_catalog_link(latest.record)
     context = {
@@ -261,81 +268,79 @@ async def _lost_race(request: Request, exc: ConnectplanError, name: str, changes
         "compare_url": "/diff?" + urlencode({"a": latest.record.ref, "b_query": query_string(link, merged)}),
     }
     template = "_conflict.html" if "hx-request" in request.headers else "conflict.html"
-    return await run_blocking(render, request, template, context, status=409)
+    return render(request, template, context, status=409)
 
 
 def quote_name(name: str) -> str:
     return quote(name, safe="")
 
 
-async def _version_form(request: Request, kind: str) -> tuple[dict[str, str], Retry]:
+def _version_form(request: Request, kind: str) -> tuple[dict[str, str], Retry]:
     """A version page's form posted to ``/plans/NAME/KIND`` (tag, fork, upgrade): its fields, and how to
     show it again if the write is refused (back to the version it was posted from)."""
-    pairs = _form_pairs(await request.form())
+    pairs = read_form(request)
     fields = dict(pairs)
     name = request.path_params["name"]
     ref = fields.get("ref", "").strip() or name
     return fields, Retry.of(kind, f"/plans/{quote_name(name)}/{kind}", pairs, version_url(ref))
 
 
-async def post_tag(request: Request) -> Response:
-    fields, retry = await _version_form(request, "tag")
+def post_tag(request: Request) -> Response:
+    fields, retry = _version_form(request, "tag")
 
-    async def write() -> Response:
+    def write() -> Response:
         tag = fields.get("tag", "").strip()
         target = _version_of(request, fields, "tag")
         if not tag:
             raise BadRequest("tagging needs a tag name", "tag")
         check_name(tag, "tag", tag=True)
         ws = ws_of(request)
-        record = await run_blocking(lambda: ws.tag(target, tag, force=fields.get("force") == "1"))
+        record = ws.tag(target, tag, force=fields.get("force") == "1")
         return _landed(request, done_url(record.ref, "tagged", tag=tag))
 
-    return await _answer(request, retry, write)
+    return _answer(request, retry, write)
 
 
-async def post_fork(request: Request) -> Response:
-    fields, retry = await _version_form(request, "fork")
+def post_fork(request: Request) -> Response:
+    fields, retry = _version_form(request, "fork")
 
-    async def write() -> Response:
+    def write() -> Response:
         source = _version_of(request, fields, "fork")
         new_name = fields.get("new_name", "").strip()
         if not new_name:
             raise BadRequest("forking needs the new plan's name", "new_name")
         check_name(new_name, "new_name")
         ws = ws_of(request)
-        record = await run_blocking(lambda: ws.fork(source, new_name, **_saving(fields, request)))
+        record = ws.fork(source, new_name, **_saving(fields, request))
         return _landed(request, done_url(record.ref, "forked"))
 
-    return await _answer(request, retry, write)
+    return _answer(request, retry, write)
 
 
-async def post_upgrade(request: Request) -> Response:
+def post_upgrade(request: Request) -> Response:
     """Preview (``dry_run=1``) or apply an upgrade of a plan version to another catalog edition.
 
     The preview lists the decisions the new edition adds (chosen by its defaults or left open) and
     the options it renames, with the form that applies it."""
-    fields, retry = await _version_form(request, "upgrade")
+    fields, retry = _version_form(request, "upgrade")
 
-    async def write() -> Response:
+    def write() -> Response:
         source = _version_of(request, fields, "upgrade")
         to = fields.get("to", "").strip() or None
         dry_run = fields.get("dry_run") == "1"
         ws = ws_of(request)
         refusal = None
         try:
-            report, saved = await run_blocking(
-                lambda: ws.upgrade_plan(source, to, dry_run=dry_run, **_saving(fields, request))
-            )
+            report, saved = ws.upgrade_plan(source, to, dry_run=dry_run, **_saving(fields, request))
         except VerdictRefusedError as exc:  # the report, with the refusal, and the form to save it anyway
             if exc.report is None:
                 raise
             report, saved, refusal = exc.report, None, refusal_text(exc)
         if saved is not None:
             return _landed(request, done_url(saved.ref, "upgraded"))
-        return await run_blocking(_upgrade_page, request, source, to, report, dry_run, refusal, fields)
+        return _upgrade_page(request, source, to, report, dry_run, refusal, fields)
 
-    return await _answer(request, retry, write)
+    return _answer(request, retry, write)
 
 
 def _upgrade_page(
@@ -357,14 +362,6 @@ def _upgrade_page(
         "text": upgrade_text(report, None, dry_run=dry_run, refusal=refusal),
     }
     return render(request, "upgrade.html", context, status=REFUSED_STATUS if refusal else 200)
-
-
-async def run_blocking(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """The one seam for blocking work in an ``async`` view: ``func(*args, **kwargs)`` on the thread pool
-    (SQL, file I/O, subprocesses and templates never run on the event loop)."""
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(func, *args, **kwargs)
 
 
 def read_only(request: Request) -> Response:

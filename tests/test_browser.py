@@ -1,7 +1,8 @@
 """The configurator in a real browser (issue 12, point 7; issue 19): Debian's headless chromium driven by Playwright.
 
-The browser (Debian's chromium, never ``playwright install``), the live server and the ``page``
-fixture are tests/chromium.py's, shared by every browser test module of a worker.
+The browser (Debian's headless shell of Chromium, never ``playwright install``), the live server and
+the ``page`` fixture are tests/chromium.py's, shared by every browser test module of a worker. One
+test drives the same configurator in Debian's full Chromium browser, run headless.
 
 Every test fails on any console error or uncaught page error, and saves a screenshot of each key
 state under its temporary directory. The guided journey runs at 1280 px and at 390 px; in every state
@@ -195,6 +196,38 @@ def test_guided_journey_at_each_width(sized, live_server):
     choose(page, "opt-charge_type-direct")  # in the all-decisions view too
     if page.size == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_configurator_in_the_full_chromium_browser(browser, live_server, tmp_path):
+    """The other browser tests run in the headless shell; the configurator works the same in Debian's full
+    Chromium (``/usr/lib/chromium/chromium``, headless): a preset, a blocked choice fixed in one click, focus
+    kept and the verdict in view, no console error, axe-core clean."""
+    from chromium import CHROMIUM, need_chromium
+    from playwright.sync_api import expect
+
+    from bench.browser import launch
+
+    need_chromium(CHROMIUM)
+    full = launch(browser.browser_type, CHROMIUM)  # the same Playwright driver (one per thread)
+    try:
+        with opened(full, viewport=SIZES["desktop"]) as (page, console):
+            page.shots = tmp_path  # type: ignore[attr-defined]
+            page.goto(f"{live_server}/?catalog={CAT}")
+            update(page, lambda: page.locator("#preset-saas").click())
+            focus_kept(page, "preset-saas")
+            choose(page, "opt-dashboard-express")
+            expect(page.locator("#h-verdict")).to_contain_text("blocked")
+            axe_clean(page, "full browser: blocked")
+            fix = page.locator("#panel-status a.alternative").first
+            target = fix.get_attribute("data-focus")
+            update(page, lambda: fix.click())
+            expect(page.locator("#h-verdict")).not_to_contain_text("blocked")
+            focus_kept(page, target)
+            verdict_in_view(page)
+            shot(page, "full-browser-fixed")
+            assert console.errors == [], console.errors
+    finally:
+        full.close()
 
 
 def test_choosing_express_marks_stripe_liable_ruled_out_without_a_reload(page, live_server):

@@ -346,9 +346,11 @@ def upgrade_database(url: str, *, allow_foreign_tables: bool = False) -> tuple[s
         if before is not None and before not in KNOWN_REVISIONS:
             raise _schema_problem(url, before)
         if before is None and not allow_foreign_tables:
-            # refused here, on a plain read, before the schema lock switches a SQLite file to WAL
+            # refused here, on a plain read, before the schema lock switches a SQLite file to WAL;
+            # the revision is read again after the tables: another process's first use may have
+            # committed the schema (its tables and its revision at once) between the two reads
             foreign = _foreign_tables(url, db_engine)
-            if foreign:
+            if foreign and _revision(url, db_engine) is None:
                 raise _foreign_tables_problem(url, foreign)
         if before != HEAD_REVISION:
             before = _migrate(url, db_engine, allow_foreign_tables=allow_foreign_tables)

@@ -190,6 +190,31 @@ def test_a_lock_held_past_the_busy_timeout_on_first_use_is_the_projects_error(
         assert [c.name for c in ws.catalogs()] != []
 
 
+def test_a_schema_made_by_another_process_between_two_reads_is_not_taken_for_foreign_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``db upgrade`` reads the revision, then the tables, before it takes the schema lock. Another
+    process's first use can commit the schema between the two reads: the tables are then connectplan's,
+    not foreign (this was a rare failure of the concurrent PostgreSQL upgrade below)."""
+    import connectplan.db.schema as schema
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", url, "db", "upgrade"]).exit_code == 0  # "the other process"
+    reads = []
+    real = schema._revision
+
+    def first_read_before_the_other_commit(*args: object) -> str | None:
+        reads.append(args)
+        return None if len(reads) == 1 else real(*args)
+
+    monkeypatch.setattr(schema, "_revision", first_read_before_the_other_commit)
+    result = runner.invoke(cli, ["--db", url, "db", "upgrade"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"schema already at head {HEAD_REVISION}\n"
+    assert len(reads) == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_concurrent_db_upgrade_on_postgresql_serialises(pg_url: str, tmp_path: Path) -> None:

@@ -71,6 +71,37 @@ def test_vendored_htmx_matches_its_recorded_sha256():
     assert "Zero-Clause BSD" in record
 
 
+def test_templates_compile_once_per_process_and_again_when_their_source_changes(monkeypatch):
+    """Every app builds its own Jinja environment; the compiled code is shared (0.17 s per app before)."""
+    from jinja2 import DictLoader, Environment
+
+    from connectplan.web.app import CompiledTemplates
+
+    compiled: list[str] = []
+    real_compile = Environment.compile
+
+    def counting_compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting_compile)
+    cache = CompiledTemplates()
+
+    def render(source: str) -> str:
+        env = Environment(loader=DictLoader({"page.html": source}), autoescape=True, bytecode_cache=cache)
+        return env.get_template("page.html").render(who="<b>")
+
+    assert render("hello {{ who }}") == "hello &lt;b&gt;"
+    assert render("hello {{ who }}") == "hello &lt;b&gt;"  # a second environment: no compilation
+    assert compiled == ["page.html"]
+    assert render("bye {{ who }}") == "bye &lt;b&gt;"  # the source changed: compiled afresh
+    assert compiled == ["page.html", "page.html"]
+    from connectplan.web.app import COMPILED_TEMPLATES, templates_for
+    from connectplan.web.settings import WebSettings
+
+    assert templates_for(WebSettings(url="sqlite://")).env.bytecode_cache is COMPILED_TEMPLATES
+
+
 def test_pages_load_only_local_scripts_and_styles(tc):
     page = Page(tc.get(f"/?catalog={CAT}").text)
     scripts = [s["src"] for s in page.tags("script")]

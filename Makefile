@@ -8,7 +8,8 @@
 
 # The interpreter .venv is made from: Debian's own /usr/bin/python3 where it is 3.11 or newer (a
 # statically linked, optimised build: the suite's Python code ran about a quarter faster on it than on
-# a source build with a shared libpython and no optimisation, such as pyenv's default), else python3.
+# a source build with a shared libpython and no optimisation, such as pyenv's default), else python3
+# (also when $(PYTHON) cannot make a venv).
 PYTHON ?= $(shell /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo /usr/bin/python3 || echo python3)
 VENV   ?= .venv
@@ -26,7 +27,7 @@ venv: $(STAMP)
 # in CI, nothing later would write it). pip is installed too: the packaging tests build with it.
 EXTRAS := '.[test,bench,lint,web]'
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV) || { rm -rf $(VENV); python3 -m venv --without-pip $(VENV); }
 	@$(PY) -c 'import sys; print("$(VENV): Python", sys.version.split()[0], "from", sys.base_prefix)'
 	@if { $(PYTHON) -m pip --python $(PY) install --quiet uv || python3 -m pip --python $(PY) install --quiet uv; } \
 	    2>/dev/null; then \

@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 # uv (Astral's installer, from PyPI into .venv) resolves, fetches and installs in parallel: a fresh
 # .venv in about 8 s where pip took 17. It is installed by the pip of $(PYTHON), or of python3 when
-# $(PYTHON) has none (Debian's python3 comes without pip). Where uv cannot be had, pip does the same
+# $(PYTHON) has none (Debian's python3 has pip only with python3-pip). Where uv cannot be had, pip does the same
 # job. Either way the bytecode is compiled after, on every core (with PYTHONDONTWRITEBYTECODE set, as
 # in CI, nothing later would write it). pip is installed too: the packaging tests build with it.
 EXTRAS := '.[test,bench,lint,web]'

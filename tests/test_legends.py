@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectplan.catalog_files import builtin_catalog_files, load_builtin
+from connectplan.catalog_files import builtin_catalogs
 from connectplan.engine import resolve
 from connectplan.visualize._dot import FLOW_KIND_TITLES, FLOW_STYLES, text
 from connectplan.visualize.catalog import catalog_figure
@@ -13,7 +13,7 @@ from connectplan.visualize.liability import liability_figure
 from connectplan.visualize.money_flow import money_flow_figure
 from connectplan.visualize.steps import steps_figure
 
-CATALOGS = [load_builtin(p.name) for p in builtin_catalog_files()]  # cached: parsed once per process
+CATALOGS = builtin_catalogs()  # cached: parsed once per process
 
 
 def meanings(fig) -> set[str]:
